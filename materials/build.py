@@ -1,0 +1,149 @@
+"""The whole pipeline in one function.
+
+load campaign -> validate everything -> render each target into a staged folder -> verify -> swap into
+place. Every target is validated before anything is rendered and every staged folder is verified before
+any is moved into `out/`, so a failed build leaves the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from materials import log as warnings_log
+from materials.campaign import Campaign, load
+from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
+from materials.output import guard_output, swap_in
+
+log = logging.getLogger(__name__)
+
+#: Output kinds, in the order they render (web offers the print files for download).
+TARGETS = {"print": "materials.printing", "venues": "materials.venues", "web": "materials.web"}
+
+
+@dataclass
+class BuildResult:
+    outputs: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def target_module(name: str) -> ModuleType | None:
+    """The module of an output kind, or None while that kind is not implemented."""
+    module = importlib.import_module(TARGETS[name])
+    return module if all(hasattr(module, f) for f in ("validate", "render", "verify")) else None
+
+
+def parse_only(only: str | Iterable[str] | None) -> list[str]:
+    if only is None:
+        return list(TARGETS)
+    names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown or not names:
+        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(TARGETS)}")
+    return [n for n in TARGETS if n in names]
+
+
+def warn_placeholders(campaign: Campaign) -> None:
+    if campaign.settings.service_is_placeholder:
+        log.warning(
+            "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
+            "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
+            campaign.settings.service.url,
+        )
+
+
+def validate(campaign: Campaign, names: list[str]) -> None:
+    problems: list[Problem] = []
+    for name in names:
+        module = target_module(name)
+        if module is not None:
+            problems += module.validate(campaign)
+    if problems:
+        raise CampaignError(problems, f"campaign {campaign.root} has problems")
+
+
+def build(
+    campaign_dir: Path | str = ".",
+    out: Path | str | None = None,
+    only: str | Iterable[str] | None = None,
+    strict: bool = False,
+) -> BuildResult:
+    """Build the campaign's outputs into `out` (default `<campaign>/output`)."""
+    names = parse_only(only)
+    counter = warnings_log.watch_warnings()
+    try:
+        campaign = load(campaign_dir)
+        out_dir = Path(out) if out is not None else campaign.root / "output"
+        guard_output(out_dir, campaign.root)
+        warn_placeholders(campaign)
+        validate(campaign, names)
+        _strict(strict, counter.messages)
+        result = BuildResult()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as cleanup:
+            built: dict[str, Path] = {n: out_dir / n for n in TARGETS if (out_dir / n).is_dir()}
+            staged: dict[str, Path] = {}
+            for name in names:
+                module = target_module(name)
+                if module is None:
+                    log.info("%s: not implemented yet, skipped", name)
+                    continue
+                stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=out_dir))
+                cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
+                started = time.perf_counter()
+                module.render(campaign, stage, built)
+                problems = module.verify(campaign, stage)
+                if problems:
+                    raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
+                result.seconds[name] = time.perf_counter() - started
+                log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
+                staged[name] = built[name] = stage
+            _strict(strict, counter.messages)
+            for name, stage in staged.items():
+                swap_in(stage, out_dir / name)
+                result.outputs[name] = out_dir / name
+        result.warnings = list(counter.messages)
+        return result
+    finally:
+        warnings_log.unwatch(counter)
+
+
+def _strict(strict: bool, messages: list[str]) -> None:
+    if strict and messages:
+        raise MaterialsError(f"--strict: {len(messages)} warning(s) turned into failure; nothing was written")
+
+
+def check(campaign_dir: Path | str = ".", output: Path | str | None = None, strict: bool = False) -> Campaign:
+    """Validate a campaign (and, with `output`, verify an existing output folder) without writing."""
+    counter = warnings_log.watch_warnings()
+    try:
+        campaign = load(campaign_dir)
+        warn_placeholders(campaign)
+        validate(campaign, list(TARGETS))
+        if output is not None:
+            out_dir = Path(output)
+            if not out_dir.is_dir():
+                raise MaterialsError(f"--output {out_dir} is not a folder")
+            problems: list[Problem] = []
+            found = [n for n in TARGETS if (out_dir / n).is_dir()]
+            if not found:
+                raise MaterialsError(f"--output {out_dir} holds no {', '.join(TARGETS)} folder to verify")
+            for name in found:
+                module = target_module(name)
+                if module is not None:
+                    problems += module.verify(campaign, out_dir / name)
+            if problems:
+                raise VerificationError(problems, f"{out_dir} failed verification")
+        _strict(strict, counter.messages)
+        return campaign
+    finally:
+        warnings_log.unwatch(counter)

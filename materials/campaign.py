@@ -1,0 +1,364 @@
+"""A campaign folder, loaded and validated as a whole.
+
+`load(root)` reads `campaign.toml` and every FAQ, checks them against each other (translations, orders,
+categories, links, fonts) and raises one `CampaignError` listing every problem. What it returns is what
+every target renders from; targets read their own sources (posters, tips, venue lists) in their
+`validate` functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import yaml
+
+from materials import fonts
+from materials import markdown as mdown
+from materials.config import Settings, load_settings
+from materials.errors import CampaignError, MaterialsError, Problem
+
+FAQ_DIR = "faq"
+FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags"}
+REQUIRED_KEYS = ("id", "order", "category", "question")
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Largest Markdown file we read: an FAQ answer is a few hundred words.
+MAX_SOURCE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Faq:
+    """One question in one language."""
+
+    id: str
+    lang: str
+    order: int
+    category: str
+    question: str
+    body: str
+    path: Path
+    body_line: int
+    updated: date | None = None
+    tags: tuple[str, ...] = ()
+    campaign: Campaign | None = field(default=None, repr=False, compare=False)
+
+    def html(self, channel: str, faq_href: Callable[[str], str] | None = None) -> str:
+        """The answer as sanitised HTML, service links tagged with `channel`."""
+        assert self.campaign is not None
+        return self.campaign.markdown(self.body, lang=self.lang, channel=channel, faq_href=faq_href)
+
+
+@dataclass
+class Campaign:
+    root: Path
+    settings: Settings
+    faqs: dict[str, list[Faq]] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.settings.languages)
+
+    @property
+    def primary_language(self) -> str:
+        return self.settings.languages[0]
+
+    def relative(self, path: Path) -> str:
+        """A path as users see it in messages: relative to the campaign folder when inside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def text(self, mapping: Mapping[str, str], lang: str) -> str:
+        """The text of a per-language table, falling back to the primary language."""
+        return mapping.get(lang) or mapping[self.primary_language]
+
+    def facts(self, lang: str) -> dict[str, str]:
+        """Facts available to content as `{{ name }}` in one language."""
+        values = {name: self.text(texts, lang) for name, texts in self.settings.facts.items()}
+        values.setdefault("authority", self.text(self.settings.authority, lang))
+        values.setdefault("title", self.text(self.settings.title, lang))
+        values.setdefault("service_host", self.service_host)
+        return values
+
+    @property
+    def service_host(self) -> str:
+        return urlsplit(self.settings.service.url).hostname or ""
+
+    def service_link(self, channel: str) -> str:
+        """The declaration-service URL tagged with the publicity channel it is published on."""
+        if channel not in self.settings.channels:
+            raise MaterialsError(f"unknown publicity channel {channel!r}; campaign.toml channels: "
+                                 f"{', '.join(self.settings.channels)}")
+        parts = urlsplit(self.settings.service.url)
+        query = parts.query + ("&" if parts.query else "") + urlencode({self.settings.service.channel_parameter: channel})
+        return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+    def markdown(
+        self,
+        source: str,
+        *,
+        lang: str,
+        channel: str,
+        faq_href: Callable[[str], str] | None = None,
+    ) -> str:
+        """Markdown -> sanitised HTML for one language and channel."""
+        return _render_cached(self, source, lang, channel, faq_href or (lambda faq_id: f"#faq-{faq_id}"))
+
+    def source_date(self) -> datetime:
+        """Date stamped into outputs: SOURCE_DATE_EPOCH if set (reproducible builds), else `issued`."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        issued = self.settings.issued
+        return datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
+
+    def faq(self, lang: str, faq_id: str) -> Faq:
+        for item in self.faqs[lang]:
+            if item.id == faq_id:
+                return item
+        raise KeyError(faq_id)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_cached(campaign: Campaign, source: str, lang: str, channel: str, faq_href: Callable[[str], str]) -> str:
+    return mdown.render(
+        source,
+        facts=campaign.facts(lang),
+        service_href=campaign.service_link(channel),
+        faq_href=faq_href,
+    )
+
+
+def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
+    """Read a UTF-8 text file; wrong encodings and huge files are problems, not tracebacks."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            problems.append(Problem(label, None, None, f"file is {size:,} bytes; the limit is "
+                                    f"{MAX_SOURCE_BYTES:,} (is this really a content file?)"))
+            return None
+        raw = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(label, None, None, f"cannot read: {e.strerror}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.append(Problem(label, line, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
+                                "save the file as UTF-8"))
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    for number, line_text in enumerate(text.split("\n"), 1):
+        for char in line_text:
+            if _forbidden_char(char):
+                problems.append(Problem(label, number, None, f"invisible control character {fonts.describe(char)}; "
+                                        "delete it (often pasted from another document)"))
+                break
+    return text
+
+
+def _forbidden_char(char: str) -> bool:
+    code = ord(char)
+    if char == "\t":
+        return False
+    return code < 0x20 or 0x7F <= code < 0xA0 or code in BIDI_AND_ZERO_WIDTH
+
+
+#: Bidi overrides and isolates and zero-width characters: they reorder or hide text (Trojan Source).
+BIDI_AND_ZERO_WIDTH = {
+    0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+    0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF,
+}
+
+
+def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[dict[str, Any], str, int] | None:
+    """(front matter, body, line where the body starts) of a Markdown file with YAML front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(label, 1, None, "must start with YAML front matter between two '---' lines"))
+        return None
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            break
+    else:
+        problems.append(Problem(label, 1, None, "front matter has no closing '---' line"))
+        return None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problems.append(Problem(label, line, None, f"front matter is not valid YAML: {getattr(e, 'problem', e)}"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(label, 2, None, "front matter must be key: value lines"))
+        return None
+    return meta, "\n".join(lines[end + 1:]).strip("\n"), end + 2
+
+
+def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, problems: list[Problem]) -> Faq | None:
+    text = read_text(path, label, problems)
+    if text is None:
+        return None
+    parsed = split_front_matter(text, label, problems)
+    if parsed is None:
+        return None
+    meta, body, body_line = parsed
+    before = len(problems)
+    for key in REQUIRED_KEYS:
+        if meta.get(key) in (None, ""):
+            problems.append(Problem(label, 2, key, "required front-matter field is missing or empty"))
+    for key in sorted(set(meta) - FRONT_MATTER_KEYS):
+        problems.append(Problem(label, 2, key, f"unknown front-matter field; allowed: {', '.join(sorted(FRONT_MATTER_KEYS))}"))
+    faq_id, order, category = meta.get("id"), meta.get("order"), meta.get("category")
+    if faq_id is not None and (not isinstance(faq_id, str) or not ID.match(faq_id)):
+        problems.append(Problem(label, 2, "id", f"{faq_id!r} must be lower-case letters, digits and hyphens"))
+    if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1):
+        problems.append(Problem(label, 2, "order", f"{order!r} must be a whole number from 1"))
+    categories = [c.key for c in settings.faq_categories]
+    if category is not None and category not in categories:
+        problems.append(Problem(label, 2, "category", f"{category!r} is not one of {', '.join(categories)} "
+                                "(campaign.toml faq_categories)"))
+    question = meta.get("question")
+    if question is not None and not isinstance(question, str):
+        problems.append(Problem(label, 2, "question", "must be text"))
+    updated = meta.get("updated")
+    if updated is not None and not isinstance(updated, date):
+        problems.append(Problem(label, 2, "updated", f"{updated!r} must be a date written YYYY-MM-DD"))
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        problems.append(Problem(label, 2, "tags", "must be a list of words, like [green code, travel]"))
+        tags = []
+    if not body.strip():
+        problems.append(Problem(label, body_line, None, "the answer is empty"))
+    problems += mdown.source_problems(body, label, body_line)
+    if len(problems) > before:
+        return None
+    return Faq(
+        id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
+        path=path, body_line=body_line, updated=updated, tags=tuple(t.strip() for t in tags),
+    )
+
+
+def _load_faqs(root: Path, settings: Settings, problems: list[Problem]) -> dict[str, list[Faq]]:
+    faq_root = root / FAQ_DIR
+    result: dict[str, list[Faq]] = {lang: [] for lang in settings.languages}
+    if not faq_root.is_dir():
+        problems.append(Problem(f"{FAQ_DIR}/", None, None, "folder is missing: write one Markdown file per "
+                                "question per language in faq/<language>/"))
+        return result
+    for lang in settings.languages:
+        folder = faq_root / lang
+        files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+        for path in files:
+            label = f"{FAQ_DIR}/{lang}/{path.name}"
+            faq = _faq_from_file(path, lang, settings, label, problems)
+            if faq is not None:
+                result[lang].append(faq)
+    for extra in sorted(p for p in faq_root.iterdir() if p.is_dir() and p.name not in settings.languages):
+        problems.append(Problem(f"{FAQ_DIR}/{extra.name}/", None, None,
+                                f"{extra.name!r} is not a campaign language ({', '.join(settings.languages)})"))
+    if not any(result.values()) and not problems:
+        problems.append(Problem(f"{FAQ_DIR}/", None, None, "no questions found: add faq/<language>/<id>.md files"))
+    return result
+
+
+def _cross_check(faqs: dict[str, list[Faq]], settings: Settings, problems: list[Problem]) -> None:
+    def label(faq: Faq) -> str:
+        return f"{FAQ_DIR}/{faq.lang}/{faq.path.name}"
+
+    by_lang: dict[str, dict[str, Faq]] = {}
+    for lang, items in faqs.items():
+        seen: dict[str, Faq] = {}
+        orders: dict[int, Faq] = {}
+        for faq in items:
+            if faq.id in seen:
+                problems.append(Problem(label(faq), 2, "id", f"duplicate id {faq.id!r}, also in {label(seen[faq.id])}"))
+            else:
+                seen[faq.id] = faq
+            if faq.order in orders:
+                problems.append(Problem(label(faq), 2, "order",
+                                        f"order {faq.order} is also used by {label(orders[faq.order])}"))
+            else:
+                orders[faq.order] = faq
+        by_lang[lang] = seen
+    all_ids = sorted(set().union(*(set(d) for d in by_lang.values()))) if by_lang else []
+    for faq_id in all_ids:
+        present = [lang for lang in settings.languages if faq_id in by_lang[lang]]
+        source = by_lang[present[0]][faq_id]
+        for lang in settings.languages:
+            if faq_id not in by_lang[lang]:
+                problems.append(Problem(label(source), None, "id",
+                                        f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"))
+            elif by_lang[lang][faq_id].order != source.order:
+                other = by_lang[lang][faq_id]
+                problems.append(Problem(label(other), 2, "order", f"order {other.order} differs from "
+                                        f"{label(source)} ({source.order}); use the same order in every language"))
+    for lang, items in faqs.items():
+        for faq in items:
+            for offset, target in mdown.faq_links(faq.body):
+                if target not in by_lang[lang]:
+                    problems.append(Problem(label(faq), faq.body_line + offset, None,
+                                            f"link to faq:{target} but no {lang} question has that id"))
+
+
+def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
+    families = campaign.settings.fonts.sans
+    try:
+        for family in families:
+            fonts.font_file(family)
+    except MaterialsError as e:
+        problems.append(Problem("campaign.toml", None, "fonts.sans", e.message))
+        return
+    for lang, items in campaign.faqs.items():
+        facts = campaign.facts(lang)
+        for faq in items:
+            label = f"{FAQ_DIR}/{lang}/{faq.path.name}"
+            filled, fact_problems = mdown.fill_facts(faq.body, facts, label, faq.body_line)
+            problems += fact_problems
+            lines = [(2, faq.question)] + [(faq.body_line + i, t) for i, t in enumerate(filled.split("\n"))]
+            for line, what in fonts.check_lines(lines, families):
+                problems.append(Problem(label, line, None, f"no font covers {what}; replace the character or add "
+                                        "a font that has it to campaign.toml fonts.sans"))
+    texts = [("title", campaign.settings.title), ("authority", campaign.settings.authority)]
+    texts += [(f"facts.{k}", v) for k, v in campaign.settings.facts.items()]
+    for key, mapping in texts:
+        for value in mapping.values():
+            for char in fonts.uncovered(value, families):
+                problems.append(Problem("campaign.toml", None, key, f"no font covers {fonts.describe(char)}"))
+
+
+def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
+    """Load and validate a campaign folder; raise `CampaignError` listing every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise MaterialsError(f"campaign folder {root} does not exist (use --campaign DIR)")
+    settings = load_settings(root / settings_file, settings_file)
+    problems: list[Problem] = []
+    faqs = _load_faqs(root, settings, problems)
+    _cross_check(faqs, settings, problems)
+    campaign = Campaign(root=root.resolve(), settings=settings)
+    campaign.faqs = {
+        lang: sorted((_attach(f, campaign) for f in items), key=lambda f: f.order) for lang, items in faqs.items()
+    }
+    _check_fonts(campaign, problems)
+    if problems:
+        raise CampaignError(problems, f"campaign {root} has problems")
+    return campaign
+
+
+def _attach(faq: Faq, campaign: Campaign) -> Faq:
+    object.__setattr__(faq, "campaign", campaign)
+    return faq

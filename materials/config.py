@@ -1,0 +1,296 @@
+"""The campaign's settings: a typed schema for `campaign.toml`, a docstring per field.
+
+`load_settings` reports every bad value with its key, all at once (`CampaignError`), the way MkDocs'
+`load_config` does. The docstrings are the settings reference: `materials settings-reference` prints them
+and the README carries its output.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from materials.errors import CampaignError, Problem
+from materials.printing.settings import PrintSettings
+from materials.venues.settings import VenueSettings
+from materials.web.settings import SiteSettings
+
+#: Languages the templates, fonts and search know how to handle, with their own names.
+SUPPORTED_LANGUAGES = {"zh-CN": "简体中文", "en": "English"}
+
+#: Place categories of the notice (design.md vocabulary).
+DEFAULT_PLACE_CATEGORIES = {
+    "community": {"zh-CN": "社区", "en": "Community"},
+    "enterprise": {"zh-CN": "企业", "en": "Enterprise"},
+    "airport": {"zh-CN": "机场", "en": "Airport"},
+    "dock": {"zh-CN": "码头", "en": "Dock"},
+    "railway-station": {"zh-CN": "火车站", "en": "Railway station"},
+    "highway-station": {"zh-CN": "公路客运站", "en": "Highway passenger station"},
+    "industrial-park": {"zh-CN": "产业园区", "en": "Industrial park"},
+    "commercial-building": {"zh-CN": "商务楼宇", "en": "Commercial building"},
+}
+
+#: Publicity channels; links carry one so the declaration service can count where people came from.
+DEFAULT_CHANNELS = ["portal", "billboard", "screen", "wechat", "poster", "tip", "booklet", "venue"]
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FACT = re.compile(r"^[a-z][a-z0-9_]*$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Reserved top-level domains (RFC 2606/6761): a service URL there cannot be real.
+PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost")
+
+
+def _slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(f"{value!r} is not a key of lower-case letters, digits and single hyphens")
+    return value
+
+
+def _fact_name(value: str) -> str:
+    if not FACT.match(value):
+        raise ValueError(f"{value!r} is not a fact name (lower-case letters, digits and _, as in {{{{ hotline }}}})")
+    return value
+
+
+def _colour(value: str) -> str:
+    if not COLOUR.match(value):
+        raise ValueError(f"{value!r} is not a colour written as #rrggbb")
+    return value.lower()
+
+
+def _language(value: str) -> str:
+    if value not in SUPPORTED_LANGUAGES:
+        known = ", ".join(SUPPORTED_LANGUAGES)
+        raise ValueError(f"unknown language {value!r}; supported: {known}")
+    return value
+
+
+def _https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        raise ValueError(f"{value!r} must start with https:// (people type their health information there)")
+    if not parts.hostname or "." not in parts.hostname:
+        raise ValueError(f"{value!r} has no host name")
+    if parts.fragment:
+        raise ValueError(f"{value!r} must not have a #fragment: the build adds the channel tag")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Colour = Annotated[str, AfterValidator(_colour)]
+FactName = Annotated[str, AfterValidator(_fact_name)]
+Language = Annotated[str, AfterValidator(_language)]
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+#: A text per language, `{ zh-CN = "…", en = "…" }`; every campaign language must be present.
+PerLanguage = dict[Language, Annotated[str, Field(min_length=1)]]
+
+
+def is_placeholder_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(PLACEHOLDER_TLDS) or host in {"example.com", "example.org", "example.net"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class ServiceSettings(Strict):
+    """The online declaration service where people apply for their health code."""
+
+    url: HttpsUrl
+    """Address of the declaration service (https only). A host on a reserved `.example` domain is a
+    placeholder: every build warns and `--strict` fails."""
+    channel_parameter: Slug = "ch"
+    """Query parameter that tags each link with its publicity channel (`?ch=poster`)."""
+
+
+class NamedKey(Strict):
+    key: Slug
+    """Stable key used in files, links and front matter."""
+    names: PerLanguage
+    """Display name per language."""
+
+
+class Brand(Strict):
+    """Colours of every material; checked for contrast by the web and print targets."""
+
+    primary: Colour = "#0b6b3a"
+    """Main colour (headers, the apply button): the health code's green, dark enough for white text."""
+    accent: Colour = "#b3261e"
+    """Accent for warnings and the authority's seal colour."""
+    text: Colour = "#1b1b1b"
+    """Body text colour."""
+    background: Colour = "#ffffff"
+    """Page background."""
+
+
+class Fonts(Strict):
+    """Font families, by fontconfig name; every character of the content must be covered by them."""
+
+    sans: list[str] = ["Noto Sans CJK SC"]
+    """Body and heading families, first preferred. Use the SC face for Simplified Chinese glyph forms."""
+
+
+class Settings(Strict):
+    """Everything in campaign.toml."""
+
+    languages: list[Language] = Field(min_length=1)
+    """Languages of the campaign; the first is primary (shown first in bilingual editions)."""
+    issued: date
+    """Date of the notice the campaign serves; default date printed on materials."""
+    title: PerLanguage
+    """Campaign title per language."""
+    authority: PerLanguage
+    """Issuing authority per language, printed on every material."""
+    service: ServiceSettings
+    """The declaration service every code and link leads to."""
+    facts: dict[FactName, PerLanguage] = {}
+    """Facts that differ from city to city (hotline, app name…), used in content as `{{ name }}`."""
+    faq_categories: list[NamedKey] = Field(min_length=1)
+    """FAQ categories in display order; each FAQ's front matter names one by key."""
+    place_categories: dict[Slug, PerLanguage] = DEFAULT_PLACE_CATEGORIES
+    """Kinds of places that check codes (venue lists use the key or any of its names)."""
+    districts: list[NamedKey] = Field(min_length=1)
+    """Districts of the city, in official order; venue lists use the key or any of its names."""
+    channels: list[Slug] = DEFAULT_CHANNELS
+    """Publicity channels a link can be tagged with."""
+    brand: Brand = Brand()
+    """Colours."""
+    fonts: Fonts = Fonts()
+    """Fonts."""
+    print: PrintSettings = PrintSettings()
+    """Print target: posters, tips signs, booklet, screen and WeChat images."""
+    venues: VenueSettings = VenueSettings()
+    """Venue check-in codes."""
+    site: SiteSettings = SiteSettings()
+    """The FAQ website."""
+
+    @model_validator(mode="after")
+    def _every_language_present(self) -> Settings:
+        problems: list[str] = []
+        wanted = set(self.languages)
+        if len(wanted) != len(self.languages):
+            problems.append("languages: a language is listed twice")
+
+        def need(key: str, mapping: dict[str, str]) -> None:
+            missing = [lang for lang in self.languages if lang not in mapping]
+            extra = sorted(set(mapping) - wanted)
+            if missing:
+                problems.append(f"{key}: no text for {', '.join(missing)}")
+            if extra:
+                problems.append(f"{key}: {', '.join(extra)} is not a campaign language")
+
+        need("title", self.title)
+        need("authority", self.authority)
+        for name, texts in self.facts.items():
+            need(f"facts.{name}", texts)
+        for i, cat in enumerate(self.faq_categories):
+            need(f"faq_categories[{i}].names", cat.names)
+        for i, district in enumerate(self.districts):
+            need(f"districts[{i}].names", district.names)
+        for name, texts in self.place_categories.items():
+            need(f"place_categories.{name}", texts)
+        for what, keys in (
+            ("faq_categories", [c.key for c in self.faq_categories]),
+            ("districts", [d.key for d in self.districts]),
+            ("channels", list(self.channels)),
+        ):
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                problems.append(f"{what}: {', '.join(dupes)} listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def service_is_placeholder(self) -> bool:
+        return is_placeholder_host(self.service.url)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def problems_from_validation(error: ValidationError, file: str) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        key = _loc(item["loc"]) or None
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown setting (check its spelling against the settings reference in README.md)"
+        elif item["type"] == "missing":
+            message = "required setting is missing"
+        for sub in message.split("; ") if item["type"] == "value_error" and not key else [message]:
+            if ": " in sub and not key:
+                k, m = sub.split(": ", 1)
+                problems.append(Problem(file, None, k, m))
+            else:
+                problems.append(Problem(file, None, key, sub))
+    return problems
+
+
+def parse_toml(path: Path, label: str) -> dict[str, Any]:
+    """Read a TOML file, turning a syntax error into a Problem that shows the line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CampaignError([Problem(label, None, None, "file not found (is this a campaign folder?)")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CampaignError([Problem(label, None, None, f"not UTF-8 ({e.reason} at byte {e.start}); "
+                                     "save the file as UTF-8")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        line = int(match.group(1)) if match else None
+        shown = ""
+        if line is not None:
+            lines = text.splitlines()
+            if 0 < line <= len(lines):
+                shown = f": {lines[line - 1].strip()!r}"
+        message = re.sub(r"\s*\(at line.*\)$", "", str(e))
+        raise CampaignError([Problem(label, line, None, f"TOML syntax error: {message}{shown}")]) from None
+
+
+def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
+    """Load and validate `campaign.toml`; raise `CampaignError` listing every problem."""
+    data = parse_toml(path, label)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        raise CampaignError(problems_from_validation(e, label), f"{label} has problems") from None
+
+
+def reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, type, docstring) for every setting, recursively: the README's settings reference."""
+    rows: list[tuple[str, str, str]] = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{name}"
+        annotation = field.annotation
+        doc = " ".join((field.description or "").split())
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.append((f"[{key}]", "table", doc))
+            rows += reference(annotation, f"{key}.")
+            continue
+        type_name = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        if field.is_required():
+            default = "required"
+        else:
+            default = f"default `{field.get_default()!r}`" if not isinstance(field.get_default(), dict | list) \
+                or len(repr(field.get_default())) < 60 else "default: see campaign.toml"
+        rows.append((key, type_name, f"{doc} ({default})"))
+    return rows

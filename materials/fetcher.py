@@ -1,0 +1,85 @@
+"""WeasyPrint's window on the world, limited to the campaign's own files.
+
+A poster template or a Markdown image could otherwise make the renderer read `/etc/passwd` into a PDF,
+or reach the network at build time. This fetcher serves `data:` URLs and files inside the allowed
+folders (the campaign and the templates), up to a size limit, and stops the render with an error that
+names the material for anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import urllib.parse
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.request import url2pathname
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from materials.errors import MaterialsError
+
+#: Largest image or stylesheet a material may pull in (a print-resolution A2 photo is ~15 MB).
+MAX_RESOURCE_BYTES = 25 * 1024 * 1024
+
+
+class RefusedResource(FatalURLFetchingError):
+    """Raised inside WeasyPrint; `Renderer` callers turn it into `MaterialsError` via `as_error`."""
+
+    def __init__(self, origin: str, url: str, reason: str) -> None:
+        super().__init__(f"{origin}: refused to load {url!r}: {reason}")
+        self.origin, self.url, self.reason = origin, url, reason
+
+    def as_error(self) -> MaterialsError:
+        return MaterialsError(str(self.args[0]))
+
+
+class CampaignFetcher(URLFetcher):
+    """Serve `data:` URLs and files under `roots`; refuse everything else, naming `origin`."""
+
+    def __init__(self, roots: Iterable[Path], origin: str, max_bytes: int = MAX_RESOURCE_BYTES) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True)
+        self.roots = [Path(r).resolve() for r in roots]
+        self.origin = origin
+        self.max_bytes = max_bytes
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:  # type: ignore[override]
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return _data_url(url, self.origin)
+        if scheme != "file":
+            raise RefusedResource(self.origin, url, "only files inside the campaign folder may be used "
+                                  "(nothing is fetched from the network)")
+        parts = urllib.parse.urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedResource(self.origin, url, "remote file URLs are not allowed")
+        path = Path(url2pathname(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise RefusedResource(self.origin, url, "the file is outside the campaign folder")
+        if not path.is_file():
+            raise RefusedResource(self.origin, url, "the file does not exist")
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise RefusedResource(self.origin, url, f"the file is {size / 1e6:.1f} MB; the limit is "
+                                  f"{self.max_bytes / 1e6:.0f} MB (scale the image down)")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+
+def _data_url(url: str, origin: str) -> URLFetcherResponse:
+    header, _, payload = url.partition(",")
+    if len(payload) > MAX_RESOURCE_BYTES * 4 // 3:
+        raise RefusedResource(origin, url[:40] + "…", "inline data is too large")
+    media = header[5:]
+    is_b64 = media.endswith(";base64")
+    media = media.removesuffix(";base64") or "text/plain"
+    try:
+        body = base64.b64decode(payload) if is_b64 else urllib.parse.unquote_to_bytes(payload)
+    except ValueError as e:
+        raise RefusedResource(origin, url[:40] + "…", f"bad data: URL ({e})") from None
+    return URLFetcherResponse(url, body, {"Content-Type": media.split(";")[0]})
+
+
+def url_fetcher(roots: Iterable[Path], origin: str) -> CampaignFetcher:
+    """A fetcher for one material: `origin` is how errors name it (a file, a poster and size)."""
+    return CampaignFetcher(roots, origin)

@@ -1,0 +1,35 @@
+"""Logging set-up shared by the command line and the library.
+
+Warnings are counted so that `--strict` can turn them into a failure after the run has reported all of
+them. WeasyPrint reports missing images and fonts through its own logger; we listen to it too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+LOGGERS = ("materials", "weasyprint")
+
+
+class WarningCounter(logging.Handler):
+    """Counts warnings (and worse) and keeps their messages for the summary."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def watch_warnings() -> WarningCounter:
+    """Attach a fresh counter to our loggers and WeasyPrint's; detach it with `unwatch`."""
+    counter = WarningCounter()
+    for name in LOGGERS:
+        logging.getLogger(name).addHandler(counter)
+    return counter
+
+
+def unwatch(counter: WarningCounter) -> None:
+    for name in LOGGERS:
+        logging.getLogger(name).removeHandler(counter)
