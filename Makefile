@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test setup system lint typecheck unit golden clean
+.PHONY: build test setup system lint typecheck unit golden readme clean
 
 build: setup
 	$(BIN)/materials build
@@ -39,6 +39,10 @@ unit:
 # Regenerate the golden files of the web tests after an intended change; review the diff before committing.
 golden: setup
 	$(BIN)/python -m tests.web.regenerate
+
+# Rewrite the settings reference in README.md after changing a setting's docstring.
+readme:
+	$(BIN)/python scripts/update-readme
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

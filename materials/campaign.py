@@ -209,6 +209,7 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
 
 
 def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, problems: list[Problem]) -> Faq | None:
+    before = len(problems)
     text = read_text(path, label, problems)
     if text is None:
         return None
@@ -216,7 +217,6 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     if parsed is None:
         return None
     meta, body, body_line = parsed
-    before = len(problems)
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):
             problems.append(Problem(label, 2, key, "required front-matter field is missing or empty"))
@@ -252,7 +252,9 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     )
 
 
-def _load_faqs(root: Path, settings: Settings, problems: list[Problem]) -> dict[str, list[Faq]]:
+def _load_faqs(
+    root: Path, settings: Settings, problems: list[Problem], broken: set[str]
+) -> dict[str, list[Faq]]:
     faq_root = root / FAQ_DIR
     result: dict[str, list[Faq]] = {lang: [] for lang in settings.languages}
     if not faq_root.is_dir():
@@ -267,6 +269,8 @@ def _load_faqs(root: Path, settings: Settings, problems: list[Problem]) -> dict[
             faq = _faq_from_file(path, lang, settings, label, problems)
             if faq is not None:
                 result[lang].append(faq)
+            else:
+                broken.add(lang)
     for extra in sorted(p for p in faq_root.iterdir() if p.is_dir() and p.name not in settings.languages):
         problems.append(Problem(f"{FAQ_DIR}/{extra.name}/", None, None,
                                 f"{extra.name!r} is not a campaign language ({', '.join(settings.languages)})"))
@@ -275,7 +279,11 @@ def _load_faqs(root: Path, settings: Settings, problems: list[Problem]) -> dict[
     return result
 
 
-def _cross_check(faqs: dict[str, list[Faq]], settings: Settings, problems: list[Problem]) -> None:
+def _cross_check(
+    faqs: dict[str, list[Faq]], settings: Settings, problems: list[Problem], broken: set[str]
+) -> None:
+    """Translations, orders and links across files; languages with unreadable files are not judged
+    for what they lack (the unreadable file may be the missing one)."""
     def label(faq: Faq) -> str:
         return f"{FAQ_DIR}/{faq.lang}/{faq.path.name}"
 
@@ -300,6 +308,8 @@ def _cross_check(faqs: dict[str, list[Faq]], settings: Settings, problems: list[
         source = by_lang[present[0]][faq_id]
         for lang in settings.languages:
             if faq_id not in by_lang[lang]:
+                if lang in broken:
+                    continue
                 problems.append(Problem(label(source), None, "id",
                                         f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"))
             elif by_lang[lang][faq_id].order != source.order:
@@ -309,7 +319,7 @@ def _cross_check(faqs: dict[str, list[Faq]], settings: Settings, problems: list[
     for lang, items in faqs.items():
         for faq in items:
             for offset, target in mdown.faq_links(faq.body):
-                if target not in by_lang[lang]:
+                if target not in by_lang[lang] and lang not in broken:
                     problems.append(Problem(label(faq), faq.body_line + offset, None,
                                             f"link to faq:{target} but no {lang} question has that id"))
 
@@ -347,8 +357,9 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
         raise MaterialsError(f"campaign folder {root} does not exist (use --campaign DIR)")
     settings = load_settings(root / settings_file, settings_file)
     problems: list[Problem] = []
-    faqs = _load_faqs(root, settings, problems)
-    _cross_check(faqs, settings, problems)
+    broken: set[str] = set()
+    faqs = _load_faqs(root, settings, problems, broken)
+    _cross_check(faqs, settings, problems, broken)
     campaign = Campaign(root=root.resolve(), settings=settings)
     campaign.faqs = {
         lang: sorted((_attach(f, campaign) for f in items), key=lambda f: f.order) for lang, items in faqs.items()

@@ -92,11 +92,9 @@ def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
 @cli.command("settings")
 def settings_reference() -> None:
     """Print the settings reference of campaign.toml (Markdown)."""
-    from materials.config import reference
+    from materials.config import reference_markdown
 
-    click.echo("| key | type | meaning |\n| --- | --- | --- |")
-    for key, type_name, doc in reference():
-        click.echo(f"| `{key}` | {type_name.replace('|', 'or')} | {doc.replace('|', '/')} |")
+    click.echo(reference_markdown(), nl=False)
 
 
 def _register_optional_commands() -> None:

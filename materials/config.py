@@ -275,6 +275,30 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
         raise CampaignError(problems_from_validation(e, label), f"{label} has problems") from None
 
 
+def _type_name(annotation: Any) -> str:
+    import typing
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin is list:
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return "table per language" if args and _type_name(args[0]) == "language" else "table"
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return " or ".join(_type_name(a) for a in args if a is not type(None))
+    if origin is typing.Literal:
+        return " / ".join(repr(a) for a in args)
+    if annotation is Language or (typing.get_origin(annotation) is typing.Annotated and args and
+                                   any(getattr(m, "func", None) is _language for m in args[1:])):
+        return "language"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table" if annotation is not NamedKey else "{key, names}"
+    names = {str: "text", int: "integer", float: "number", bool: "true/false", date: "date"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
 def reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
     """(key, type, docstring) for every setting, recursively: the README's settings reference."""
     rows: list[tuple[str, str, str]] = []
@@ -282,15 +306,25 @@ def reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple
         key = f"{prefix}{name}"
         annotation = field.annotation
         doc = " ".join((field.description or "").split())
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not NamedKey:
             rows.append((f"[{key}]", "table", doc))
             rows += reference(annotation, f"{key}.")
             continue
-        type_name = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
         if field.is_required():
             default = "required"
         else:
-            default = f"default `{field.get_default()!r}`" if not isinstance(field.get_default(), dict | list) \
-                or len(repr(field.get_default())) < 60 else "default: see campaign.toml"
-        rows.append((key, type_name, f"{doc} ({default})"))
+            value = field.get_default(call_default_factory=True)
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            shown = repr(value)
+            default = f"default `{shown}`" if len(shown) < 50 else "default: see campaign.toml"
+        rows.append((key, _type_name(annotation), f"{doc} ({default})"))
     return rows
+
+
+def reference_markdown() -> str:
+    """The settings reference as a Markdown table (README.md carries it between markers)."""
+    lines = ["| key | type | meaning |", "| --- | --- | --- |"]
+    for key, type_name, doc in reference():
+        lines.append(f"| `{key}` | {type_name.replace('|', 'or')} | {doc.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
