@@ -98,7 +98,8 @@ class Campaign:
             raise MaterialsError(f"unknown publicity channel {channel!r}; campaign.toml channels: "
                                  f"{', '.join(self.settings.channels)}")
         parts = urlsplit(self.settings.service.url)
-        query = parts.query + ("&" if parts.query else "") + urlencode({self.settings.service.channel_parameter: channel})
+        tag = urlencode({self.settings.service.channel_parameter: channel})
+        query = parts.query + ("&" if parts.query else "") + tag
         return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
 
     def markdown(
@@ -221,7 +222,8 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
         if meta.get(key) in (None, ""):
             problems.append(Problem(label, 2, key, "required front-matter field is missing or empty"))
     for key in sorted(set(meta) - FRONT_MATTER_KEYS):
-        problems.append(Problem(label, 2, key, f"unknown front-matter field; allowed: {', '.join(sorted(FRONT_MATTER_KEYS))}"))
+        allowed = ", ".join(sorted(FRONT_MATTER_KEYS))
+        problems.append(Problem(label, 2, key, f"unknown front-matter field; allowed: {allowed}"))
     faq_id, order, category = meta.get("id"), meta.get("order"), meta.get("category")
     if faq_id is not None and (not isinstance(faq_id, str) or not ID.match(faq_id)):
         problems.append(Problem(label, 2, "id", f"{faq_id!r} must be lower-case letters, digits and hyphens"))
@@ -246,6 +248,8 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     problems += mdown.source_problems(body, label, body_line)
     if len(problems) > before:
         return None
+    assert isinstance(faq_id, str) and isinstance(order, int) and isinstance(category, str)
+    assert isinstance(question, str)
     return Faq(
         id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
         path=path, body_line=body_line, updated=updated, tags=tuple(t.strip() for t in tags),
@@ -310,8 +314,8 @@ def _cross_check(
             if faq_id not in by_lang[lang]:
                 if lang in broken:
                     continue
-                problems.append(Problem(label(source), None, "id",
-                                        f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"))
+                message = f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"
+                problems.append(Problem(label(source), None, "id", message))
             elif by_lang[lang][faq_id].order != source.order:
                 other = by_lang[lang][faq_id]
                 problems.append(Problem(label(other), 2, "order", f"order {other.order} differs from "

@@ -43,7 +43,7 @@ class CampaignFetcher(URLFetcher):
         self.origin = origin
         self.max_bytes = max_bytes
 
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:  # type: ignore[override]
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return _data_url(url, self.origin)

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 INVISIBLE = {"\n", "\r", "\t", "\u00ad"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def font_file(family: str) -> tuple[Path, int]:
     """(file, face index) of an installed family, as fontconfig resolves it; error if not installed."""
     if shutil.which("fc-match") is None:
@@ -40,7 +40,7 @@ def font_file(family: str) -> tuple[Path, int]:
     return Path(out[1]), int(out[2] or 0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cmap(family: str) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 

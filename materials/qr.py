@@ -51,7 +51,7 @@ def decode_image(image: Image) -> list[str]:
     """Texts of every QR code found in a PIL image."""
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     return [r.text for r in results if r.valid] if results else []
 
 
