@@ -38,7 +38,7 @@ unit:
 
 # Regenerate the golden files of the web tests after an intended change; review the diff before committing.
 golden: setup
-	$(BIN)/python -m tests.web.regenerate
+	MATERIALS_REGENERATE_GOLDEN=1 $(BIN)/pytest -q tests/web/test_golden.py
 
 # Rewrite the settings reference in README.md after changing a setting's docstring.
 readme:

@@ -136,7 +136,8 @@ def test_non_utf8_markdown(mini_campaign: Path) -> None:
     path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
     problems = load_problems(mini_campaign)
     assert len(problems) == 1
-    assert problems[0].startswith("faq/zh-CN/green.md line 5: not valid UTF-8") and "save the file as UTF-8" in problems[0]
+    assert problems[0].startswith("faq/zh-CN/green.md line 5: not valid UTF-8")
+    assert "save the file as UTF-8" in problems[0]
 
 
 def test_empty_faq_folder(mini_campaign: Path) -> None:

@@ -1,0 +1,100 @@
+"""Web target: the static, bilingual, searchable FAQ website (`materials build --only web`).
+
+`validate` checks the web target's own sources, `render` writes the site into an empty folder, `verify`
+checks a rendered folder (links, anchors, CSP promises). See docs/web.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from materials.errors import Problem
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
+
+log = logging.getLogger(__name__)
+
+__all__ = ["render", "validate", "verify"]
+
+
+def _luminance(colour: str) -> float:
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def validate(campaign: Campaign) -> list[Problem]:
+    """Problems in the web target's sources: [site] texts, interface strings, colours, templates."""
+    from materials import markdown
+    from materials.web.pages import check_strings, load_strings
+    from materials.web.site import ASSET_NAMES, templates_dir
+
+    problems: list[Problem] = []
+    settings = campaign.settings
+    site = settings.site
+    languages = campaign.languages
+    for key, mapping in (("site.description", site.description), ("site.intro", site.intro)):
+        for lang in sorted(set(mapping) - set(languages)):
+            problems.append(Problem("campaign.toml", None, f"{key}.{lang}", "not a campaign language"))
+        for lang in languages:
+            if not mapping.get(lang, "").strip():
+                problems.append(Problem("campaign.toml", None, f"{key}.{lang}",
+                                        "missing: the home page and link previews need it in every language"))
+    for lang, text in site.intro.items():
+        problems += markdown.source_problems(text, f"campaign.toml site.intro.{lang}")
+    brand = settings.brand
+    for name, fg, bg in (("brand.primary", "#ffffff", brand.primary), ("brand.text", brand.text, brand.background)):
+        ratio = contrast(fg, bg)
+        if ratio < 4.5:
+            problems.append(Problem("campaign.toml", None, name, f"contrast {ratio:.2f}:1 is below the 4.5:1 "
+                                    "WCAG AA minimum for text on the website; choose a darker colour"))
+    folder = templates_dir(campaign)
+    try:
+        problems += check_strings(load_strings(folder), languages)
+    except FileNotFoundError:
+        problems.append(Problem(f"{folder}/strings.toml", None, None, "missing: the website's interface texts"))
+    except ValueError as e:  # tomllib.TOMLDecodeError
+        problems.append(Problem(f"{folder}/strings.toml", None, None, f"TOML syntax error: {e}"))
+    for name in ASSET_NAMES:
+        if not (folder / "assets" / name).is_file():
+            problems.append(Problem(f"{folder}/assets/{name}", None, None, "missing web asset"))
+    if site.search:
+        from materials.errors import MaterialsError
+        from materials.web.search import executable
+
+        try:
+            executable()
+        except MaterialsError as e:
+            problems.append(Problem("campaign.toml", None, "site.search", e.message))
+    if site.is_placeholder:
+        log.warning("campaign.toml site.base_url %s is a PLACEHOLDER on a reserved .example host: canonical "
+                    "links, sitemap.xml and link previews point nowhere until you set the real address",
+                    site.base_url)
+    return problems
+
+
+def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
+    """Write the site into the empty folder `dest`; `built["print"]`, if present, supplies downloads."""
+    from materials.web.site import render as render_site
+
+    timings = render_site(campaign, dest, built)
+    log.info("web: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+
+
+def verify(campaign: Campaign, dest: Path) -> list[Problem]:
+    """Internal links and anchors resolve; no inline script or style; every page has a lang."""
+    from materials.web.linkcheck import check
+
+    return check(dest, campaign.settings.site.base_url)

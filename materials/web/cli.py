@@ -1,0 +1,48 @@
+"""`materials serve`: preview the FAQ website on 127.0.0.1, rebuilding when a source changes."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import threading
+from pathlib import Path
+
+import click
+
+from materials.web import preview
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
+              show_default=True, help="Campaign folder (holds campaign.toml and faq/).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder [default: CAMPAIGN/output]; the site is written to OUT/web.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--no-watch", is_flag=True, help="Build once and serve, without rebuilding on changes.")
+def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> None:
+    """Preview the FAQ website on http://127.0.0.1:PORT/, rebuilding it when a source changes.
+
+    Watches campaign.toml, faq/ and the campaign's templates/. A failed rebuild is reported and the
+    last good site stays up, so an edit in progress never takes the preview down.
+    """
+    site = preview.first_build(campaign_dir, out)
+    handler = functools.partial(preview.Handler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    click.echo(f"serving {site} at {url} (Ctrl+C to stop)")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        if no_watch:
+            thread.join()
+        else:
+            preview.watch_and_rebuild(campaign_dir, out)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

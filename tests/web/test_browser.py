@@ -1,0 +1,163 @@
+"""The website in real headless Chromium (Debian's), served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: One URL per page template, in both languages.
+TEMPLATE_PAGES = [
+    "", "404.html",
+    "zh-CN/", "zh-CN/faq/", "zh-CN/faq/what/", "zh-CN/tips/", "zh-CN/search/",
+    "en/", "en/faq/", "en/faq/what/", "en/tips/", "en/search/",
+]
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+@pytest.mark.parametrize("path", TEMPLATE_PAGES)
+def test_no_horizontal_scroll(server, page_at, path, width):
+    page = page_at(width)
+    page.goto(server + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PAGES)
+def test_axe_core_reports_no_violations(server, page_at, path):
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: run `npm ci`")
+    page = page_at(390, bypass_csp=True)  # the site's CSP rightly refuses the injected axe script
+    page.goto(server + path)
+    # Open every answer so its content is checked too.
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+        return r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
+    }""")
+    assert result == [], json.dumps(result, indent=1, ensure_ascii=False)
+
+
+def test_touch_targets_are_at_least_24px(server, page_at):
+    for path in ["zh-CN/", "en/faq/", "en/faq/what/", "zh-CN/search/"]:
+        page = page_at(390)
+        page.goto(server + path)
+        small = page.evaluate("""() => [...document.querySelectorAll('a, button, input, summary')]
+            .filter(e => e.offsetParent !== null && !e.closest('p, .answer, .results'))
+            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect().height])
+            .filter(([_, h]) => h < 24)""")
+        assert small == [], (path, small)
+
+
+@pytest.mark.parametrize(("lang", "query", "expected"), [
+    ("zh-CN", "绿码", "/zh-CN/faq/green/"),
+    ("en", "green code", "/en/faq/green/"),
+])
+def test_search_finds_questions_offline(server, page_at, lang, query, expected):
+    page = page_at(390)
+    page.goto(f"{server}{lang}/search/")
+    page.fill("#q", query)
+    page.press("#q", "Enter")
+    first = page.locator("#search-results li a").first
+    first.wait_for(timeout=10_000)
+    page.wait_for_function("document.getElementById('search-status').textContent.match(/\\d/)")
+    hrefs = [urlsplit(h).path for h in page.eval_on_selector_all(
+        "#search-results a", "els => els.map(e => e.href)")]
+    assert expected in hrefs
+    assert all(h.startswith(f"/{lang}/") for h in hrefs)  # each language searches its own index
+    assert "?q=" in page.url  # the query is kept in the address so a search can be shared
+    first.click()
+    page.wait_for_url(f"**{hrefs[0]}")
+
+
+def test_search_from_home_page_form_without_script(server, page_at):
+    page = page_at(390)
+    page.goto(server + "zh-CN/")
+    page.fill("#home-q", "绿码")
+    page.press("#home-q", "Enter")
+    page.locator("#search-results li a").first.wait_for(timeout=10_000)
+    assert page.locator("#search-results li").count() >= 1
+
+
+def test_without_javascript_the_faq_is_all_there(server, page_at, web_campaign):
+    page = page_at(390, java_script_enabled=False)
+    page.goto(server + "en/faq/")
+    assert page.locator("details").count() == len(web_campaign.faqs["en"])
+    page.goto(server + "en/search/")
+    assert "Search needs JavaScript" in page.inner_text("#search-status")
+
+
+@pytest.mark.parametrize(("start", "other"), [
+    ("zh-CN/faq/green/", "en/faq/green/"), ("en/tips/", "zh-CN/tips/"), ("en/", "zh-CN/"),
+])
+def test_language_switch_keeps_the_page(server, page_at, start, other):
+    page = page_at(390)
+    page.goto(server + start)
+    page.click(".langs a")
+    page.wait_for_url(server + other)
+    assert page.get_attribute("html", "lang") == other.split("/")[0]
+
+
+def test_details_open_from_the_keyboard(server, page_at):
+    page = page_at(1280)
+    page.goto(server + "en/faq/")
+    details = page.locator("details").first
+    assert details.get_attribute("open") is None
+    summary = page.locator("details summary").first
+    for _ in range(40):  # Tab from the top of the page until the first question has focus
+        page.keyboard.press("Tab")
+        if summary.evaluate("e => e === document.activeElement"):
+            break
+    else:
+        pytest.fail("the first question never received keyboard focus")
+    page.keyboard.press("Enter")
+    assert details.get_attribute("open") is not None
+    assert details.locator(".answer").is_visible()
+    page.keyboard.press("Space")
+    assert details.get_attribute("open") is None
+
+
+def test_skip_link_is_first_and_visible_on_focus(server, page_at):
+    page = page_at(390)
+    page.goto(server + "en/faq/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip"
+    box = page.locator(".skip").bounding_box()
+    assert box is not None and box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+
+
+@pytest.mark.parametrize("path", ["", "zh-CN/", "en/faq/", "en/faq/what/", "zh-CN/tips/", "en/search/?q=green"])
+def test_no_request_leaves_the_local_server(server, page_at, path):
+    page = page_at(390)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    if "search" in path:
+        page.locator("#search-results li").first.wait_for(timeout=10_000)
+    assert requests, "the page made no request at all"
+    outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
+    assert outside == []
+    assert violations == []
+
+
+def test_home_page_weight_is_under_100_kb(server, page_at):
+    page = page_at(390)
+    sizes: list[int] = []
+    page.on("response", lambda r: sizes.append(len(r.body())))
+    page.goto(server + "zh-CN/")
+    page.wait_for_load_state("networkidle")
+    assert sum(sizes) < 100 * 1024
+    assert not any("pagefind" in u for u in page.evaluate("performance.getEntries().map(e => e.name)"))

@@ -1,0 +1,285 @@
+"""The rendered site, without a browser: structure, SEO files, verification, hostile input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import materials.web as web
+from materials.campaign import load
+from materials.errors import MaterialsError
+from materials.web import linkcheck
+
+
+def render_site(campaign, dest: Path, built: dict[str, Path] | None = None) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    assert web.validate(campaign) == []
+    web.render(campaign, dest, built or {})
+    return dest
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+def test_rendered_site_verifies_clean(site, web_campaign):
+    assert web.verify(web_campaign, site) == []
+
+
+def test_every_page_in_both_languages(site, web_campaign):
+    for lang in ("zh-CN", "en"):
+        for rel in ("", "faq/", "tips/", "search/"):
+            assert (site / lang / rel / "index.html").is_file()
+        for faq in web_campaign.faqs[lang]:
+            html = read(site, f"{lang}/faq/{faq.id}/index.html")
+            assert f'<html lang="{lang}"' in html
+            assert "<h1>" in html and faq.question in html
+
+
+def test_head_has_canonical_hreflang_and_open_graph(site):
+    html = read(site, "en/faq/green/index.html")
+    base = "https://faq.health-code.example/"
+    assert f'<link rel="canonical" href="{base}en/faq/green/">' in html
+    assert f'hreflang="zh-CN" href="{base}zh-CN/faq/green/"' in html
+    assert f'hreflang="en" href="{base}en/faq/green/"' in html
+    assert f'hreflang="x-default" href="{base}"' in html
+    assert f'<meta property="og:image" content="{base}assets/share.png">' in html
+    assert re.search(r'<meta name="description" content="[^"]+">', html)
+    assert "Content-Security-Policy" in html and "'unsafe-inline'" not in html
+
+
+def test_faq_pages_carry_faqpage_json_ld_matching_the_visible_answers(site, web_campaign):
+    html = read(site, "en/faq/index.html")
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "FAQPage"
+    assert [q["name"] for q in data["mainEntity"]] == [f.question for f in web_campaign.faqs["en"]]
+    for question in data["mainEntity"]:
+        assert question["acceptedAnswer"]["text"] in html  # the answer is on the page too
+
+
+def test_sitemap_lists_pages_with_alternates_and_robots_points_at_it(site):
+    sitemap = read(site, "sitemap.xml")
+    assert "<loc>https://faq.health-code.example/zh-CN/faq/green/</loc>" in sitemap
+    assert sitemap.count('hreflang="x-default"') == sitemap.count("<loc>") - 1  # all but the root chooser
+    assert "search/" not in sitemap
+    assert "Sitemap: https://faq.health-code.example/sitemap.xml" in read(site, "robots.txt")
+
+
+def test_server_headers_carry_header_only_directives(site):
+    headers = read(site, "_headers")
+    nginx = read(site, "nginx-headers.conf")
+    for text in (headers, nginx):
+        assert "frame-ancestors 'none'" in text
+        assert "X-Content-Type-Options" in text and "nosniff" in text
+    assert nginx.count("add_header") >= 5 and "always;" in nginx
+
+
+def test_share_image_is_1200_by_630(site):
+    with Image.open(site / "assets" / "share.png") as image:
+        assert image.size == (1200, 630)
+
+
+def test_service_links_are_tagged_with_the_portal_channel(site):
+    html = read(site, "zh-CN/index.html")
+    assert 'href="https://declare.health-code.example/apply?ch=portal"' in html
+
+
+def test_faq_links_inside_answers_point_at_pages(site):
+    assert 'href="../green/"' in read(site, "en/faq/what/index.html")
+    assert 'href="#faq-green"' in read(site, "en/faq/index.html")
+
+
+def test_same_inputs_give_identical_bytes(web_campaign, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1583798400")
+    a = render_site(web_campaign, tmp_path / "a")
+    b = render_site(web_campaign, tmp_path / "b")
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b
+    different = [str(f) for f in files_a if (a / f).read_bytes() != (b / f).read_bytes()]
+    assert different == []
+
+
+# --- verify catches what it promises ------------------------------------------------------------
+
+@pytest.fixture
+def tampered(site, tmp_path) -> Path:
+    copy = tmp_path / "web"
+    shutil.copytree(site, copy)
+    return copy
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('href="../tips/"', 'href="../nowhere/"', "broken link '../nowhere/'"),
+    ('href="#cat-about"', 'href="#cat-missing"', "broken anchor '#cat-missing'"),
+    ("</main>", "<script>alert(1)</script></main>", "inline script"),
+    ("</main>", '<p style="color:red">x</p></main>', "style= attribute"),
+    ("</main>", '<a href="http://example.org/">x</a></main>', "insecure"),
+    ("</main>", '<img src="https://cdn.example.org/x.png" alt=""></main>', "from another site"),
+    ("</main>", '<a href="/en/">x</a></main>', "root-relative"),
+    ("</main>", '<button onclick="x()">x</button></main>', "inline event handler"),
+])
+def test_verify_reports_tampering(tampered, web_campaign, old, new, expected):
+    page = tampered / "en" / "faq" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert old in html
+    page.write_text(html.replace(old, new, 1), encoding="utf-8")
+    problems = [str(p) for p in web.verify(web_campaign, tampered)]
+    assert any(expected in p and "web/en/faq/index.html" in p for p in problems), problems
+
+
+def test_verify_reports_a_missing_page_listed_in_the_sitemap(tampered, web_campaign):
+    shutil.rmtree(tampered / "zh-CN" / "tips")
+    problems = [str(p) for p in web.verify(web_campaign, tampered)]
+    assert any("sitemap.xml" in p and "zh-CN/tips/" in p for p in problems)
+    assert any("broken link" in p for p in problems)
+
+
+def test_linkcheck_parser_finds_ids_and_links():
+    parsed = linkcheck.parse('<html lang="en"><a id="x" href="y/#z">a</a><img src="i.png" alt=""></html>')
+    assert parsed.lang == "en" and parsed.ids == {"x"}
+    assert [u for _, _, u in parsed.links] == ["y/#z", "i.png"]
+
+
+# --- hostile and broken input ----------------------------------------------------------------------
+
+def test_hostile_question_text_is_escaped_everywhere(campaign_copy, tmp_path):
+    path = campaign_copy / "faq" / "en" / "green.md"
+    text = path.read_text(encoding="utf-8").replace(
+        "question: What does a green code mean?",
+        "question: '</script><script>alert(1)</script> \"><img src=x onerror=alert(2)>'")
+    path.write_text(text, encoding="utf-8")
+    campaign = load(campaign_copy)
+    site = render_site(campaign, tmp_path / "web")
+    assert web.verify(campaign, site) == []
+    html = (site / "en" / "faq" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    blob = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(blob)["mainEntity"][2]["name"].startswith("</script>")
+
+
+def _set_site(campaign_dir: Path, old: str, new: str) -> None:
+    toml = campaign_dir / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert old in text
+    toml.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_validate_names_a_missing_intro_language(campaign_copy):
+    old = 'en = "The health code is your electronic pass.'
+    _set_site(campaign_copy, old, "fr" + old[2:])
+    problems = [str(p) for p in web.validate(load(campaign_copy))]
+    assert "campaign.toml: site.intro.fr: not a campaign language" in problems
+    assert any(p.startswith("campaign.toml: site.intro.en: missing") for p in problems), problems
+
+
+def test_validate_reports_empty_intro_and_dangerous_markdown(campaign_copy):
+    _set_site(campaign_copy, 'en = "The health code is your electronic pass.', 'en = "<script>x</script> pass.')
+    _set_site(campaign_copy, 'en = "Health code questions (test)."', 'en = ""')
+    problems = [str(p) for p in web.validate(load(campaign_copy))]
+    assert any("site.description.en" in p and "missing" in p for p in problems), problems
+    assert any("site.intro.en" in p and "<script>" in p for p in problems), problems
+
+
+def test_validate_reports_low_contrast_brand_colour(campaign_copy):
+    toml = campaign_copy / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[brand]\nprimary = "#7fd4a0"\n', encoding="utf-8")
+    problems = [str(p) for p in web.validate(load(campaign_copy))]
+    assert any("brand.primary" in p and "contrast" in p for p in problems), problems
+
+
+def test_validate_reports_missing_interface_text(web_campaign, tmp_path, monkeypatch):
+    from materials.web import pages
+
+    strings = pages.load_strings(Path(web.__file__).resolve().parents[2] / "templates" / "web")
+    del strings["en"]["apply"]
+    problems = pages.check_strings(strings, ["zh-CN", "en"])
+    assert [str(p) for p in problems] == ["templates/web/strings.toml: en.apply: text is missing"]
+
+
+def test_base_url_must_be_https(campaign_copy):
+    _set_site(campaign_copy, 'base_url = "https://faq', 'base_url = "http://faq')
+    with pytest.raises(MaterialsError) as info:
+        load(campaign_copy)
+    assert "site.base_url" in info.value.format_message()
+
+
+# --- downloads from the print target ---------------------------------------------------------------
+
+def _fake_print(folder: Path, manifest: object) -> Path:
+    (folder / "posters").mkdir(parents=True)
+    (folder / "posters" / "a3-zh-CN.pdf").write_bytes(b"%PDF-1.7\n% fixture\n")
+    Image.new("RGB", (420, 594), "#0b6b3a").save(folder / "posters" / "a3-zh-CN.png")
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+MANIFEST = {"materials": [{
+    "id": "poster-a3-zh-CN", "kind": "poster", "size": "A3", "language": "zh-CN",
+    "title": {"zh-CN": "健康码海报", "en": "Health code poster"},
+    "pdf": "posters/a3-zh-CN.pdf", "png": "posters/a3-zh-CN.png",
+}]}
+
+
+def test_tips_page_offers_print_downloads(web_campaign, tmp_path):
+    printed = _fake_print(tmp_path / "print", MANIFEST)
+    site = render_site(web_campaign, tmp_path / "web", {"print": printed})
+    assert web.verify(web_campaign, site) == []
+    html = (site / "en" / "tips" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../downloads/posters/a3-zh-CN.pdf"' in html
+    assert 'width="420" height="594"' in html
+    assert "Health code poster" in html and "A3 · 中文" in html
+    assert (site / "downloads" / "posters" / "a3-zh-CN.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_tips_page_without_print_output_shows_texts_only(site):
+    html = read(site, "zh-CN/tips/index.html")
+    assert "downloads/" not in html and 'class="notice"' in html
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"pdf": "../../etc/passwd"}, "inside the print folder"),
+    ({"pdf": "posters/missing.pdf"}, "does not exist"),
+    ({"kind": "poster"}, "neither a pdf nor a png"),
+])
+def test_bad_print_manifest_is_a_clear_error(web_campaign, tmp_path, entry, message):
+    printed = _fake_print(tmp_path / "print", {"materials": [entry]})
+    with pytest.raises(MaterialsError) as info:
+        render_site(web_campaign, tmp_path / "web", {"print": printed})
+    assert "print/manifest.json item 1" in info.value.format_message() and message in info.value.format_message()
+
+
+def test_manifest_that_is_not_json_is_a_clear_error(web_campaign, tmp_path):
+    printed = _fake_print(tmp_path / "print", [])
+    (printed / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(MaterialsError, match="cannot read the print manifest"):
+        render_site(web_campaign, tmp_path / "web", {"print": printed})
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+def test_serve_has_help():
+    from materials.web.cli import serve
+
+    result = CliRunner().invoke(serve, ["--help"])
+    assert result.exit_code == 0 and "127.0.0.1" in result.output
+
+
+def test_preview_rebuilds_after_a_change_and_survives_a_bad_edit(campaign_copy, tmp_path):
+    from materials.web import preview
+
+    out = tmp_path / "out"
+    site = preview.first_build(campaign_copy, out)
+    faq = campaign_copy / "faq" / "en" / "green.md"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("whole city", "entire city"), encoding="utf-8")
+    assert preview.watch_and_rebuild(campaign_copy, out, changes=[{("modified", str(faq))}]) == 1
+    assert "entire city" in (site / "en" / "faq" / "green" / "index.html").read_text(encoding="utf-8")
+    faq.write_text("no front matter", encoding="utf-8")
+    assert preview.rebuild(campaign_copy, out) is False
+    assert "entire city" in (site / "en" / "faq" / "green" / "index.html").read_text(encoding="utf-8")
