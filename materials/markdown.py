@@ -77,7 +77,7 @@ def render(
     Call `source_problems` and `fill_facts` at validation time; this function assumes valid input.
     """
     text, _ = fill_facts(source, facts, "")
-    body = md.markdown(text, extensions=["sane_lists"], output_format="html")
+    body = md.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
 
     def expand(match: re.Match[str]) -> str:
         target = html.unescape(match.group(1))

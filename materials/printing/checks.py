@@ -1,0 +1,231 @@
+"""Check a rendered print folder against what the campaign intends.
+
+The intent is re-planned from the campaign (no layout), then every file is read back the way a print shop
+or a phone would: page count and page boxes from the PDF, embedded fonts, every character inside the safe
+area, and each QR code decoded from a raster of the page (pypdfium2 + zxing-cpp) compared with its link.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from materials import qr
+from materials.campaign import Campaign
+from materials.errors import Problem
+from materials.printing.layout import Item
+
+log = logging.getLogger(__name__)
+
+MM = 72 / 25.4
+#: Page boxes may differ from the intended size by rounding only.
+BOX_TOLERANCE_PT = 0.6
+
+
+@dataclass
+class Check:
+    """Plain data a worker needs to check one file."""
+
+    path: str
+    file: str
+    kind: str
+    width_mm: float
+    height_mm: float
+    link: str | None
+    pages: int | None
+    png: tuple[int, int] | None
+    safe_mm: float
+    bleed_mm: float
+    cells: list[tuple[float, float, float, float]]  # trim rectangles (mm) that each keep a safe margin
+    qr_mm: float | None = None
+
+
+def verify(campaign: Campaign, dest: Path) -> list[Problem]:
+    from materials.printing.target import plan
+
+    _, batches, problems = plan(campaign)
+    if problems:
+        return problems
+    settings = campaign.settings.print
+    checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
+              for batch in batches for item in batch.items]
+    problems = []
+    manifest = dest / "manifest.json"
+    try:
+        listed = {e.get("pdf") or e.get("png") for e in json.loads(manifest.read_text("utf-8"))["materials"]}
+        for check in checks:
+            if check.path not in listed:
+                problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"{check.path} is not listed"))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"missing or unreadable ({error})"))
+    for lang in campaign.languages:
+        article = dest / "wechat" / f"faq-article-{lang}.html"
+        if not article.is_file():
+            problems.append(Problem(str(article), None, None, "WeChat article is missing"))
+        elif "<script" in article.read_text("utf-8").lower():
+            problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for found in pool.map(check_file, checks, chunksize=8):
+            problems += found
+    return problems
+
+
+def _check(item: Item, dest: Path, safe: float, bleed: float, campaign: Campaign) -> Check:
+    cells = [(0.0, 0.0, item.width_mm, item.height_mm)]
+    if item.kind == "card":
+        card = campaign.settings.print.sizes[campaign.settings.print.card_size]
+        across, down = int(item.width_mm // card.width_mm), int(item.height_mm // card.height_mm)
+        cw, ch = item.width_mm / across, item.height_mm / down
+        cells = [(c * cw, r * ch, card.width_mm, card.height_mm) for r in range(down) for c in range(across)]
+    return Check(path=item.path, file=str(dest / item.path), kind=item.kind, width_mm=item.width_mm,
+                 height_mm=item.height_mm, link=item.link, pages=item.pages, png=item.png, safe_mm=safe,
+                 bleed_mm=bleed, cells=cells, qr_mm=item.qr_mm)
+
+
+def check_file(check: Check) -> list[Problem]:
+    path = Path(check.file)
+    if not path.is_file():
+        return [Problem(check.path, None, None, "missing from the print folder")]
+    if check.png is not None:
+        return _check_png(check, path)
+    return _check_pdf(check, path)
+
+
+def _check_png(check: Check, path: Path) -> list[Problem]:
+    from PIL import Image
+
+    problems = []
+    assert check.png is not None
+    with Image.open(path) as image:
+        if image.size != check.png:
+            problems.append(Problem(check.path, None, None, f"image is {image.size[0]}x{image.size[1]} px, "
+                                    f"expected {check.png[0]}x{check.png[1]}"))
+        if check.link:
+            found = qr.decode_image(image.convert("L"))
+            problems += _links(check, found, "the image")
+    return problems
+
+
+def _links(check: Check, found: list[str], where: str) -> list[Problem]:
+    assert check.link is not None
+    if not found:
+        return [Problem(check.path, None, None, f"no QR code could be read from {where}")]
+    wrong = [text for text in found if text != check.link]
+    if wrong:
+        return [Problem(check.path, None, None, f"QR code on {where} reads {wrong[0]!r}, expected {check.link!r}")]
+    return []
+
+
+def _check_pdf(check: Check, path: Path) -> list[Problem]:
+    import pypdfium2 as pdfium
+
+    problems: list[Problem] = []
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as error:
+        return [Problem(check.path, None, None, f"not a readable PDF ({error})")]
+    try:
+        count = len(document)
+        if check.pages is not None and count != check.pages:
+            problems.append(Problem(check.path, None, None, f"{count} pages; a {check.kind} must be {check.pages}"))
+        elif count < 3 and check.pages is None:
+            problems.append(Problem(check.path, None, None, f"only {count} pages"))
+        for index in range(count):
+            page = document[index]
+            where = f"page {index + 1}"
+            problems += _boxes(check, page, where)
+            problems += _fonts(check, page, where)
+            if check.kind != "booklet":
+                problems += _safe_area(check, page, where)
+            if check.link and index == 0:
+                problems += _qr(check, page, where)
+            page.close()
+    finally:
+        document.close()
+    return problems
+
+
+def _boxes(check: Check, page: Any, where: str) -> list[Problem]:
+    trim = page.get_trimbox()
+    bleed = page.get_bleedbox()
+    media = page.get_mediabox()
+    width, height = (trim[2] - trim[0]) / MM, (trim[3] - trim[1]) / MM
+    problems = []
+    if abs(width - check.width_mm) * MM > BOX_TOLERANCE_PT or abs(height - check.height_mm) * MM > BOX_TOLERANCE_PT:
+        problems.append(Problem(check.path, None, None, f"{where}: TrimBox is {width:.1f}x{height:.1f} mm, expected "
+                                f"{check.width_mm:.1f}x{check.height_mm:.1f} mm"))
+    margins = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
+    if min(margins) < 3 * MM - 0.01:
+        problems.append(Problem(check.path, None, None, f"{where}: bleed is {min(margins) / MM:.1f} mm; at least 3 mm"))
+    if (media[0] > bleed[0] + 0.01 or media[1] > bleed[1] + 0.01
+            or media[2] < bleed[2] - 0.01 or media[3] < bleed[3] - 0.01):
+        problems.append(Problem(check.path, None, None, f"{where}: BleedBox is outside the MediaBox"))
+    return problems
+
+
+def _page_fonts(page: Any) -> list[tuple[str, bool]]:
+    """(base font name, embedded) for each text object of a page."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    fonts: dict[str, bool] = {}
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
+        font = raw.FPDFTextObj_GetFont(obj.raw)
+        size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+        buffer = ctypes.create_string_buffer(size)
+        raw.FPDFFont_GetBaseFontName(font, buffer, size)
+        name = buffer.value.decode("utf-8", "replace")
+        fonts[name] = bool(raw.FPDFFont_GetIsEmbedded(font))
+    return sorted(fonts.items())
+
+
+def _fonts(check: Check, page: Any, where: str) -> list[Problem]:
+    problems = []
+    for name, embedded in _page_fonts(page):
+        if not embedded:
+            problems.append(Problem(check.path, None, None, f"{where}: font {name} is not embedded"))
+        elif "CJK" in name and "CJK-SC" not in name.replace("CJKSC", "CJK-SC"):
+            problems.append(Problem(check.path, None, None, f"{where}: font {name} is not the Simplified "
+                                    "Chinese face (set lang and the SC family)"))
+    return problems
+
+
+def _safe_area(check: Check, page: Any, where: str) -> list[Problem]:
+    """Every visible character lies inside its cell's safe area (trim inset by the safe margin)."""
+    text = page.get_textpage()
+    try:
+        trim = page.get_trimbox()
+        height_pt = trim[3] - trim[1]
+        safe = check.safe_mm * MM
+        cells = [(x * MM, y * MM, (x + w) * MM, (y + h) * MM) for x, y, w, h in check.cells]
+        for index in range(text.count_chars()):
+            char = text.get_text_range(index, 1)
+            if not char.strip():
+                continue
+            left, bottom, right, top = text.get_charbox(index)
+            # PDF space has y upwards from the trim's bottom; cells are measured from the top.
+            x0, x1 = left - trim[0], right - trim[0]
+            y0, y1 = height_pt - (top - trim[1]), height_pt - (bottom - trim[1])
+            inside = any(cx0 + safe - 0.5 <= x0 and x1 <= cx1 - safe + 0.5 and cy0 + safe - 0.5 <= y0
+                         and y1 <= cy1 - safe + 0.5 for cx0, cy0, cx1, cy1 in cells)
+            if not inside:
+                return [Problem(check.path, None, None, f"{where}: {char!r} is closer than {check.safe_mm:g} mm "
+                                "to the trim")]
+    finally:
+        text.close()
+    return []
+
+
+def _qr(check: Check, page: Any, where: str) -> list[Problem]:
+    # Enough pixels for the code, not the page: about 5 px a module for up to 49 modules with the quiet
+    # zone (version 8), which is what a phone's camera needs too.
+    dpi = min(200.0, max(15.0, 49 * 5 / ((check.qr_mm or 22.0) / 25.4)))
+    image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+    return _links(check, qr.decode_image(image), where)

@@ -1,0 +1,261 @@
+"""Lay out batches with WeasyPrint, check the words fit, write PDFs, PNG renders and previews.
+
+Runs in worker processes: a `Batch` is plain data (HTML strings and numbers), so the parent builds every
+page with Jinja and the workers only lay out and write. One WeasyPrint document per batch; each item's
+page is then written as its own PDF (`Document.copy`), so stylesheets are parsed once per batch and fonts
+(already cut down by `fontcache`) are subset per small PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from materials.errors import MaterialsError, Problem
+from materials.printing.layout import BILINGUAL, Batch, Item
+
+log = logging.getLogger(__name__)
+
+#: Type sizes tried, as fractions of the design's, until the words fit (stopping at `min_type_scale`).
+STEPS = (0.92, 0.85, 0.78, 0.72, 0.66, 0.6, 0.55, 0.5, 0.45, 0.4, 0.35)
+#: Slack for rounding in the box tree, in CSS px (1/96 in).
+TOLERANCE_PX = 0.5
+
+
+@dataclass
+class BatchResult:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    scales: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    """What a worker needs: the batch, where to write, which folders the fetcher may read."""
+
+    batch: Batch
+    dest: str | None  # None: only check that the words fit (validation)
+    roots: list[str]
+    min_scale: float
+    preview_width: int
+    bleed_mm: float
+
+
+def _texts(box: Any) -> Any:
+    """Every text and replaced box under `box` (WeasyPrint's layout tree)."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in box.descendants():
+        if isinstance(child, boxes.TextBox | boxes.ReplacedBox):
+            yield child
+
+
+def fit_ratio(page: Any) -> float:
+    """1.0 if the words of every `.fit` box of a page stay inside it, else an estimate (< 1) of the type
+    scale at which they would: linear for a line too wide, square root for text too tall (its area grows
+    with the square of the type size)."""
+    ratio = 1.0
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is None or "fit" not in (element.get("class") or "").split():
+            continue
+        inner = getattr(box, "_box", box)  # absolutely positioned boxes sit behind a placeholder
+        left, top = inner.content_box_x(), inner.content_box_y()
+        right, bottom = left + inner.width, top + inner.height
+        widest, lowest = right, bottom
+        for text in _texts(inner):
+            widest = max(widest, text.position_x + text.margin_width())
+            lowest = max(lowest, text.position_y + text.margin_height())
+            if text.position_x < left - TOLERANCE_PX:
+                widest = max(widest, right + (left - text.position_x))
+        if widest > right + TOLERANCE_PX:
+            ratio = min(ratio, inner.width / max(widest - left, 1e-6))
+        if lowest > bottom + TOLERANCE_PX:
+            ratio = min(ratio, (inner.height / max(lowest - top, 1e-6)) ** 0.5)
+    return ratio
+
+
+def overflows(page: Any) -> bool:
+    """True if the words of a page's `.fit` box spill out of it, across or down."""
+    return fit_ratio(page) < 1.0
+
+
+def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> Any:
+    from weasyprint import HTML
+
+    from materials.fetcher import RefusedResource, url_fetcher
+
+    fetcher = url_fetcher([Path(r) for r in job.roots], "print templates (templates/print/)")
+    try:
+        return HTML(string=job.batch.html(fonts, only), base_url=job.roots[0] + "/", url_fetcher=fetcher).render()
+    except (Exception, RefusedResource) as error:  # WeasyPrint's fatal fetch errors are BaseExceptions
+        refused = _refused(error)
+        if refused is None:
+            raise
+        # Name the source that asked for the file: a material if its own page holds the URL, else the
+        # templates and stylesheet every page shares.
+        culprit = next((item.label for item in job.batch.items if refused.url in item.html), None)
+        origin = culprit or "templates/print (a template or print.css)"
+        raise MaterialsError(f"{origin}: refused to load {refused.url!r}: {refused.reason}") from None
+
+
+def _refused(error: BaseException) -> Any:
+    from materials.fetcher import RefusedResource
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, RefusedResource):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _where(item: Item) -> str:
+    edition = f"bilingual ({' + '.join(item.titles)})" if item.edition == BILINGUAL else item.edition
+    return f"{edition}, {item.size} {item.kind}"
+
+
+def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
+    """Lay out a batch; shrink the type of items whose words overflow; report those that never fit."""
+    result = BatchResult()
+    batch = job.batch
+    document = _layout(job)
+    pages: dict[str, tuple[Any, Any]] = {}
+    one_page = [item for item in batch.items if item.pages == 1]
+    if one_page and len(document.pages) != len(one_page):
+        raise MaterialsError(f"print batch {batch.name}: {len(document.pages)} pages for {len(one_page)} one-page "
+                             "materials (a template breaks a page)")
+    if not one_page:  # a booklet: the whole document is the item
+        pages[batch.items[0].path] = (document, document.pages)
+        return pages, result
+    pending: dict[str, float] = {}  # path -> the largest step worth trying next
+    for item, page in zip(one_page, document.pages, strict=True):
+        ratio = fit_ratio(page) if item.fit else 1.0
+        if ratio < 1.0:
+            pending[item.path] = ratio
+        else:
+            pages[item.path] = (document, [page])
+    items = {item.path: item for item in one_page}
+    fonts: dict[str, float] = {}
+    scale = {path: 1.0 for path in pending}
+    # The design's steps down to the smallest allowed scale, which is always tried last.
+    steps = sorted({s for s in STEPS if s > job.min_scale} | {job.min_scale}, reverse=True)
+    while pending:
+        # Each overflowing item jumps to the largest step its overflow suggests, so most fit in one retry.
+        for path, estimate in list(pending.items()):
+            below = [s for s in steps if s < scale[path] - 1e-9 and s <= estimate * 1.03]
+            if not below:
+                item = items[path]
+                del pending[path]
+                result.problems.append(Problem(item.label, None, None,
+                                               f"the words do not fit the {_where(item)} even at "
+                                               f"{job.min_scale:.0%} of the design's type size; shorten them"))
+                continue
+            scale[path] = below[0]
+            fonts[path] = items[path].base_pt * below[0]
+        if not pending:
+            break
+        retry = _layout(job, fonts, set(pending))
+        order = [item.path for item in job.batch.items if item.path in pending]
+        for path, page in zip(order, retry.pages, strict=True):
+            ratio = fit_ratio(page)
+            if ratio < 1.0:
+                # Scale the estimate from the current try; never ask for a larger step again.
+                pending[path] = min(ratio * scale[path], scale[path])
+            else:
+                del pending[path]
+                pages[path] = (retry, [page])
+                result.scales[path] = scale[path]
+                log.debug("%s: type set at %d%% to fit", path, scale[path] * 100)
+    result.problems.sort()
+    return pages, result
+
+
+def run(job: Job) -> BatchResult:
+    """Worker entry point: fit, then (unless validating) write every item of the batch."""
+    try:
+        pages, result = fit_pages(job)
+    except MaterialsError as error:  # a refused resource or a broken template: a problem of the sources
+        origin, _, message = error.message.partition(": ")
+        return BatchResult(problems=[Problem(origin, None, None, message or origin)])
+    if job.dest is None or result.problems:
+        return result
+    dest = Path(job.dest)
+    for item in job.batch.items:
+        document, item_pages = pages[item.path]
+        data = _pdf(job.batch, item, document, item_pages)
+        target = dest / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if item.png is not None:
+            target.write_bytes(_png(data, item.png))
+        else:
+            target.write_bytes(data)
+            if item.preview:
+                preview = dest / item.preview
+                preview.parent.mkdir(parents=True, exist_ok=True)
+                preview.write_bytes(_preview(data, job.preview_width))
+        result.written.append(item.path)
+    return result
+
+
+def _pdf(batch: Batch, item: Item, document: Any, pages: list[Any]) -> bytes:
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    single = document.copy(pages)
+    title = " / ".join(item.titles[lang] for lang in item.titles) if item.edition == BILINGUAL \
+        else item.titles.get(item.edition, next(iter(item.titles.values())))
+    single.metadata = DocumentMetadata(
+        title=title, authors=[item.author or batch.author], lang=item.lang, created=batch.created,
+        modified=batch.created,
+        generator="materials", description=f"{item.kind} {item.size} {item.edition}",
+    )
+    options: dict[str, Any] = {
+        # A stable file identifier: same inputs, same bytes.
+        "pdf_identifier": hashlib.sha256(item.path.encode()).hexdigest()[:32].encode(),
+    }
+    if batch.pdf_variant:
+        options["pdf_variant"] = batch.pdf_variant
+    return bytes(single.write_pdf(**options))
+
+
+def _render_page(data: bytes, width_px: int | None = None, scale: float | None = None,
+                 trim: bool = False) -> Any:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        page = document[0]
+        media = page.get_mediabox()
+        crop = (0.0, 0.0, 0.0, 0.0)
+        if trim:
+            box = page.get_trimbox()
+            crop = (box[0] - media[0], box[1] - media[1], media[2] - box[2], media[3] - box[3])
+        visible = media[2] - media[0] - crop[0] - crop[2]
+        factor = scale if scale is not None else (width_px or 480) / visible
+        image = page.render(scale=factor, crop=crop).to_pil()
+        page.close()
+        return image
+    finally:
+        document.close()
+
+
+def _png(data: bytes, size: tuple[int, int]) -> bytes:
+    # Page sizes are set in CSS px (1/96 in); pdfium renders PDF points (1/72 in).
+    image = _render_page(data, scale=96 / 72).convert("RGB")
+    if image.size != size:  # rounding of mm page sizes: at most a pixel
+        image = image.resize(size)
+    buffer = io.BytesIO()
+    # Flat colour and text compress well even at level 1, which is several times faster than 6.
+    image.save(buffer, format="PNG", optimize=False, compress_level=1)
+    return buffer.getvalue()
+
+
+def _preview(data: bytes, width: int) -> bytes:
+    image = _render_page(data, width_px=width, trim=True).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()

@@ -1,0 +1,95 @@
+"""Settings of the print target: the `[print]` table of campaign.toml."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+QrLevel = Literal["L", "M", "Q", "H"]
+
+
+class PaperSize(BaseModel):
+    """A trim size in millimetres."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    width_mm: float = Field(gt=20, le=5000)
+    """Trim width in millimetres (PDF pages cannot exceed 5080 mm)."""
+    height_mm: float = Field(gt=20, le=5000)
+    """Trim height in millimetres."""
+
+    @property
+    def landscape(self) -> bool:
+        return self.width_mm > self.height_mm
+
+
+DEFAULT_SIZES = {
+    "A2": PaperSize(width_mm=420, height_mm=594),
+    "A3": PaperSize(width_mm=297, height_mm=420),
+    "A4": PaperSize(width_mm=210, height_mm=297),
+    "A5": PaperSize(width_mm=148, height_mm=210),
+    "A6": PaperSize(width_mm=105, height_mm=148),
+    "billboard": PaperSize(width_mm=2400, height_mm=1200),
+}
+
+
+class PrintSettings(BaseModel):
+    """Paper sizes, bleed and QR settings for posters, tips signs and the booklet."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    sizes: dict[str, PaperSize] = DEFAULT_SIZES
+    """Named trim sizes, added to the built-in A2-A6 and billboard (2400x1200 mm landscape); a table
+    `[print.sizes.NAME]` with `width_mm` and `height_mm` adds or overrides one."""
+    poster_sizes: list[str] = ["A4", "A3", "A2", "billboard"]
+    """Sizes every poster is made in, unless its front matter lists its own `sizes`."""
+    tip_sizes: list[str] = ["A4", "A5"]
+    """Sizes of the tips signs."""
+    card_size: str = "A6"
+    """Size of the tips cards, imposed on `card_sheet` with cut marks."""
+    card_sheet: str = "A4"
+    """Sheet the tips cards are imposed on, as many up as fit (4 A6 on A4)."""
+    booklet_sizes: list[str] = ["A5", "A4"]
+    """Sizes of the FAQ booklet."""
+    bleed_mm: float = Field(default=6.0, ge=3.0, le=20.0)
+    """Bleed around every trim in mm; WeasyPrint draws its crop marks in it, so at least 6 mm gives full marks."""
+    safe_margin_mm: float = Field(default=5.0, ge=5.0)
+    """No text or QR code closer than this to the trim."""
+    poster_qr_error: QrLevel = "Q"
+    """QR error-correction level of posters and billboards (Q survives weather and dirt)."""
+    qr_error: QrLevel = "M"
+    """QR error-correction level of tips, cards, the booklet and screen images."""
+    reading_distance_m: dict[str, float] = {
+        "A6": 0.4, "A5": 0.5, "A4": 0.8, "A3": 1.2, "A2": 1.6, "billboard": 6.0,
+    }
+    """Distance a size is read from, in metres; its QR code is at least a tenth of it wide."""
+    min_type_scale: float = Field(default=0.75, gt=0.3, le=1.0)
+    """Words may shrink to this fraction of the design's type size to fit their box; below it, an error."""
+    screen_sizes: list[tuple[int, int]] = [(1920, 1080), (1080, 1920)]
+    """Pixel sizes of the PNG renders for electronic display screens."""
+    wechat_cover: tuple[int, int] = (900, 383)
+    """Pixel size of WeChat article cover images."""
+    preview_width_px: int = Field(default=480, ge=100, le=2000)
+    """Width of the PNG preview written beside each PDF (for the website's download list)."""
+    max_image_bytes: int = Field(default=8_000_000, gt=0)
+    """Largest image a poster or tip may use, in bytes."""
+    workers: int = Field(default=2, ge=1, le=64)
+    """Processes rendering PDFs and PNGs in parallel."""
+
+    @field_validator("sizes", mode="before")
+    @classmethod
+    def _merge_sizes(cls, value: Any) -> Any:
+        # A campaign names only the sizes it adds or changes; the ISO sizes stay available.
+        if isinstance(value, dict):
+            return {**{k: v.model_dump() for k, v in DEFAULT_SIZES.items()}, **value}
+        return value
+
+    @model_validator(mode="after")
+    def _sizes_known(self) -> PrintSettings:
+        wanted = [*self.poster_sizes, *self.tip_sizes, self.card_size, self.card_sheet, *self.booklet_sizes]
+        unknown = sorted({s for s in wanted if s not in self.sizes})
+        if unknown:
+            raise ValueError(f"unknown size {', '.join(unknown)}; define it under [print.sizes] "
+                             f"(known: {', '.join(self.sizes)})")
+        return self

@@ -1,0 +1,258 @@
+"""Poster and tips sources: one Markdown file per material, words per language.
+
+Format (docs/print.md has the full reference):
+
+    ---
+    id: apply                 # lower-case key, unique among posters and tips
+    order: 1
+    theme: green              # colour scheme: green | blue | amber | red
+    icon: scan                # one of ICONS, drawn by the template
+    sizes: [A4, A3]           # optional; default [print] poster_sizes / tip_sizes
+    ---
+    ::: zh-CN
+    # 扫码申领健康码           <- the headline (required, first line of the section)
+    Body text in Markdown.
+    > 扫码申报                 <- optional last quote: the call to action printed beside the QR code
+    ::: en
+    # Scan to apply …
+
+Everything is read and checked here, without rendering; `layout.fit` then checks the words fit their box.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from materials import fonts
+from materials import markdown as mdown
+from materials.campaign import Campaign, read_text, split_front_matter
+from materials.errors import Problem
+
+log = logging.getLogger(__name__)
+
+POSTER_DIR = "posters"
+TIP_DIR = "tips"
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SECTION = re.compile(r"^:::\s*(\S+)\s*$")
+THEMES = ("green", "blue", "amber", "red")
+ICONS = ("scan", "pass", "travel", "truth", "show", "paper", "hospital", "staff")
+LAYOUTS = ("sign", "guide")
+KEYS = {"id", "order", "theme", "icon", "sizes", "qr", "reading_distance_m", "image", "layout", "cards"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
+#: A headline longer than this is a paragraph, not a headline: caught before any trial layout.
+MAX_HEADLINE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of one material in one language."""
+
+    lang: str
+    headline: str
+    body: str
+    caption: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Material:
+    """One poster or tip, every language."""
+
+    id: str
+    kind: str  # "poster" or "tip"
+    label: str  # path shown in messages, relative to the campaign
+    path: Path
+    order: int
+    theme: str
+    icon: str
+    layout: str  # "sign" or "guide" (tips only)
+    sizes: tuple[str, ...]
+    qr: bool
+    cards: bool
+    reading_distance_m: float | None
+    image: Path | None
+    words: dict[str, Words] = field(default_factory=dict)
+
+    @property
+    def channel(self) -> str:
+        return "poster" if self.kind == "poster" else "tip"
+
+
+def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
+    """Every poster and tip of the campaign, and every problem found reading them."""
+    problems: list[Problem] = []
+    materials: list[Material] = []
+    for folder, kind in ((POSTER_DIR, "poster"), (TIP_DIR, "tip")):
+        root = campaign.root / folder
+        if not root.is_dir():
+            # A campaign may print only the booklet; the shipped one has both folders.
+            log.info("%s/ not found: no %ss in this campaign", folder, kind)
+            continue
+        for path in sorted(root.glob("*.md")):
+            item = _material(campaign, path, kind, f"{folder}/{path.name}", problems)
+            if item is not None:
+                materials.append(item)
+    seen: dict[str, Material] = {}
+    for item in materials:
+        if item.id in seen:
+            problems.append(Problem(item.label, 2, "id", f"duplicate id {item.id!r}, also in {seen[item.id].label}"))
+        seen[item.id] = item
+    materials.sort(key=lambda m: (m.kind != "poster", m.order, m.id))
+    return materials, problems
+
+
+def _material(campaign: Campaign, path: Path, kind: str, label: str, problems: list[Problem]) -> Material | None:
+    text = read_text(path, label, problems)
+    if text is None:
+        return None
+    parsed = split_front_matter(text, label, problems)
+    if parsed is None:
+        return None
+    meta, body, body_line = parsed
+    before = len(problems)
+    settings = campaign.settings.print
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(label, 2, key, message))
+
+    for key in sorted(set(meta) - KEYS):
+        bad(key, f"unknown front-matter field; allowed: {', '.join(sorted(KEYS))}")
+    ident = meta.get("id")
+    if not isinstance(ident, str) or not ID.match(ident):
+        bad("id", f"{ident!r} must be lower-case letters, digits and hyphens")
+    order = meta.get("order", 1000)
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        bad("order", f"{order!r} must be a whole number from 1")
+    theme = meta.get("theme", "green")
+    if theme not in THEMES:
+        bad("theme", f"{theme!r} is not one of {', '.join(THEMES)}")
+    icon = meta.get("icon", "scan")
+    if icon not in ICONS:
+        bad("icon", f"{icon!r} is not one of {', '.join(ICONS)}")
+    layout = meta.get("layout", "sign")
+    if layout not in LAYOUTS or (kind == "poster" and layout != "sign"):
+        bad("layout", f"{layout!r} is not a {kind} layout; use {'sign or guide' if kind == 'tip' else 'sign'}")
+    default_sizes = settings.poster_sizes if kind == "poster" else settings.tip_sizes
+    sizes = meta.get("sizes", default_sizes)
+    if layout == "guide" and "sizes" not in meta:
+        sizes = ["A4"]
+    if not isinstance(sizes, list) or not sizes or not all(isinstance(s, str) for s in sizes):
+        bad("sizes", "must be a list of size names, like [A4, A3]")
+        sizes = []
+    for size in sizes:
+        if size not in settings.sizes:
+            bad("sizes", f"unknown size {size!r}; known: {', '.join(settings.sizes)} (campaign.toml [print.sizes])")
+    qr = meta.get("qr", True)
+    cards = meta.get("cards", kind == "tip" and layout == "sign")
+    for key, value in (("qr", qr), ("cards", cards)):
+        if not isinstance(value, bool):
+            bad(key, f"{value!r} must be true or false")
+    distance = meta.get("reading_distance_m")
+    if distance is not None and (isinstance(distance, bool) or not isinstance(distance, int | float)
+                                 or not 0.1 <= distance <= 50):
+        bad("reading_distance_m", f"{distance!r} must be a distance in metres between 0.1 and 50")
+    image = _image(campaign, path, meta.get("image"), label, problems)
+    words = _words(campaign, body, body_line, label, problems)
+    if len(problems) > before:
+        return None
+    assert isinstance(ident, str)
+    return Material(
+        id=ident, kind=kind, label=label, path=path, order=order, theme=theme, icon=icon, layout=layout,
+        sizes=tuple(sizes), qr=qr, cards=cards,
+        reading_distance_m=float(distance) if distance is not None else None, image=image, words=words,
+    )
+
+
+def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: list[Problem]) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(label, 2, "image", "must be a file name relative to this file"))
+        return None
+    if urlsplit(value).scheme:
+        problems.append(Problem(label, 2, "image", f"{value!r} is a URL; images must be files inside the campaign "
+                                "folder (nothing is fetched from the network)"))
+        return None
+    target = (path.parent / value).resolve()
+    if not target.is_relative_to(campaign.root.resolve()):
+        problems.append(Problem(label, 2, "image", f"{value!r} is outside the campaign folder; copy it into it"))
+        return None
+    if not target.is_file():
+        problems.append(Problem(label, 2, "image", f"{value!r} does not exist"))
+        return None
+    if target.suffix.lower() not in IMAGE_TYPES:
+        problems.append(Problem(label, 2, "image", f"{value!r} must be one of {', '.join(sorted(IMAGE_TYPES))}"))
+        return None
+    size = target.stat().st_size
+    limit = campaign.settings.print.max_image_bytes
+    if size > limit:
+        problems.append(Problem(label, 2, "image", f"{value!r} is {size:,} bytes; the limit is {limit:,} "
+                                "(campaign.toml print.max_image_bytes): scale it down"))
+        return None
+    return target
+
+
+def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: list[Problem]) -> dict[str, Words]:
+    sections: dict[str, tuple[int, list[str]]] = {}
+    current: list[str] | None = None
+    for offset, line in enumerate(body.split("\n")):
+        match = SECTION.match(line)
+        if match:
+            lang = match.group(1)
+            number = body_line + offset
+            if lang not in campaign.languages:
+                problems.append(Problem(label, number, None, f"{lang!r} is not a campaign language "
+                                        f"({', '.join(campaign.languages)})"))
+                current = None
+            elif lang in sections:
+                problems.append(Problem(label, number, None, f"second '::: {lang}' section"))
+                current = None
+            else:
+                current = []
+                sections[lang] = (number + 1, current)
+        elif current is not None:
+            current.append(line)
+        elif line.strip():
+            problems.append(Problem(label, body_line + offset, None, "text outside a language section: start each "
+                                    "language with a line '::: zh-CN' or '::: en'"))
+            break
+    words: dict[str, Words] = {}
+    families = campaign.settings.fonts.sans
+    for lang in campaign.languages:
+        if lang not in sections:
+            problems.append(Problem(label, None, None, f"no {lang} translation: add a '::: {lang}' section"))
+            continue
+        first, lines = sections[lang]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+            first += 1
+        if not lines or not lines[0].startswith("# "):
+            problems.append(Problem(label, first, None, f"the {lang} section must start with the headline as "
+                                    "'# Headline'"))
+            continue
+        headline = lines[0][2:].strip()
+        rest = "\n".join(lines[1:]).strip("\n")
+        caption = ""
+        quote = re.search(r"(?:^|\n)((?:>[^\n]*\n?)+)\s*$", rest)
+        if quote:
+            caption = " ".join(q.lstrip(">").strip() for q in quote.group(1).splitlines()).strip()
+            rest = rest[: quote.start()].rstrip()
+        problems += mdown.source_problems(rest, label, first + 1)
+        facts = campaign.facts(lang)
+        filled: list[str] = []
+        for what in (headline, rest, caption):
+            text, fact_problems = mdown.fill_facts(what, facts, label, first)
+            problems += fact_problems
+            filled.append(text)
+        if len(headline) > MAX_HEADLINE_CHARS:
+            problems.append(Problem(label, first, None, f"the {lang} headline has {len(headline)} characters; "
+                                    f"keep it under {MAX_HEADLINE_CHARS}"))
+        for char in fonts.uncovered("".join(filled), families):
+            problems.append(Problem(label, first, None, f"no font covers {fonts.describe(char)} ({lang})"))
+        words[lang] = Words(lang=lang, headline=filled[0], body=rest, caption=filled[2], line=first)
+    return words

@@ -1,0 +1,55 @@
+"""Fixture campaigns for the print target: the mini campaign plus one poster, one sign and the staff guide,
+with small sizes so a full render takes a few seconds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "fixtures"
+
+#: Keeps the fixture build small: one size per kind, small screen images.
+PRINT_TABLE = """
+[print]
+poster_sizes = ["A4", "billboard"]
+tip_sizes = ["A5"]
+booklet_sizes = ["A5"]
+screen_sizes = [[640, 360]]
+wechat_cover = [900, 383]
+"""
+
+
+def make_print_campaign(target: Path) -> Path:
+    shutil.copytree(FIXTURES / "mini", target)
+    shutil.copytree(HERE / "sources" / "posters", target / "posters")
+    shutil.copytree(HERE / "sources" / "tips", target / "tips")
+    toml = target / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + PRINT_TABLE, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def print_campaign(tmp_path: Path) -> Path:
+    """A writable print fixture campaign (tests break it)."""
+    return make_print_campaign(tmp_path / "campaign")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """(campaign, print folder) rendered once per test module."""
+    import os
+
+    from materials import printing
+    from materials.campaign import load
+
+    os.environ["SOURCE_DATE_EPOCH"] = "1583798400"
+    root = make_print_campaign(tmp_path_factory.mktemp("print") / "campaign")
+    campaign = load(root)
+    problems = printing.validate(campaign)
+    assert problems == []
+    dest = root / "output" / "print"
+    printing.render(campaign, dest, {})
+    return campaign, dest

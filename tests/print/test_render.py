@@ -1,0 +1,160 @@
+"""The rendered print folder, read back like a print shop and a phone would: page boxes, fonts, QR codes
+decoded from rasters, page counts, image sizes, metadata, reproducibility."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+
+from materials import printing, qr
+
+MM = 72 / 25.4
+
+
+def pdf_boxes(path: Path) -> dict[str, tuple[float, ...]]:
+    document = pdfium.PdfDocument(str(path))
+    page = document[0]
+    boxes = {"trim": page.get_trimbox(), "bleed": page.get_bleedbox(), "media": page.get_mediabox()}
+    page.close()
+    document.close()
+    return boxes
+
+
+def pages(path: Path) -> int:
+    document = pdfium.PdfDocument(str(path))
+    count = len(document)
+    document.close()
+    return count
+
+
+def test_every_kind_is_written(rendered: tuple[Any, Path]) -> None:
+    _, dest = rendered
+    for folder in ("posters", "tips", "booklet", "screens", "wechat", "previews"):
+        assert any((dest / folder).rglob("*")), folder
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    kinds = {entry["kind"] for entry in manifest["materials"]}
+    assert kinds == {"poster", "tip", "card", "guide", "booklet", "screen", "wechat-cover", "wechat-article"}
+    for entry in manifest["materials"]:
+        for key in ("pdf", "png", "html"):
+            if entry.get(key):
+                assert (dest / entry[key]).is_file(), entry
+        assert entry["language"] in ("zh-CN", "en", "bilingual")
+        assert set(entry["title"]) <= {"zh-CN", "en"}
+
+
+def test_page_boxes_trim_bleed_and_marks(rendered: tuple[Any, Path]) -> None:
+    _, dest = rendered
+    for name, (width, height) in {"posters/apply/apply-A4-zh-CN.pdf": (210, 297),
+                                  "posters/apply/apply-billboard-en.pdf": (2400, 1200),
+                                  "tips/show-code/show-code-A5-bilingual.pdf": (148, 210),
+                                  "tips/cards/show-code-A6x4-A4-en.pdf": (210, 297),
+                                  "booklet/faq-A5-en.pdf": (148, 210)}.items():
+        boxes = pdf_boxes(dest / name)
+        trim, bleed, media = boxes["trim"], boxes["bleed"], boxes["media"]
+        assert trim[2] - trim[0] == pytest.approx(width * MM, abs=0.5), name
+        assert trim[3] - trim[1] == pytest.approx(height * MM, abs=0.5), name
+        assert min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) >= 3 * MM - 0.01
+        # crop marks live between the bleed and the media edge
+        assert media[0] < bleed[0] and media[2] > bleed[2], name
+
+
+def test_one_page_materials_are_one_page_and_booklet_has_contents(rendered: tuple[Any, Path]) -> None:
+    _, dest = rendered
+    for path in [*(dest / "posters").rglob("*.pdf"), *(dest / "tips").rglob("*.pdf")]:
+        assert pages(path) == 1, path
+    assert pages(dest / "booklet" / "faq-A5-zh-CN.pdf") >= 3
+
+
+def test_fonts_embedded_and_simplified_chinese(rendered: tuple[Any, Path]) -> None:
+    _, dest = rendered
+    out = subprocess.run(["pdffonts", str(dest / "posters/apply/apply-A4-bilingual.pdf")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        columns = row.split()
+        assert "CJK-SC" in columns[0] or "CJKSC" in columns[0], row
+        assert columns[-5] == "yes" and columns[-4] == "yes", row  # embedded, subset
+
+
+def test_qr_codes_decode_to_their_channel_links(rendered: tuple[Any, Path]) -> None:
+    campaign, dest = rendered
+    expected = {
+        "posters/apply/apply-A4-zh-CN.pdf": "poster",
+        "posters/apply/apply-billboard-bilingual.pdf": "billboard",
+        "tips/show-code/show-code-A5-en.pdf": "tip",
+        "tips/cards/show-code-A6x4-A4-zh-CN.pdf": "tip",
+        "booklet/faq-A5-zh-CN.pdf": "booklet",
+    }
+    for name, channel in expected.items():
+        decoded = qr.decode_pdf(dest / name, dpi=40 if "billboard" in name else 150)[0]
+        assert decoded and set(decoded) == {campaign.service_link(channel)}, name
+    cards = qr.decode_pdf(dest / "tips/cards/show-code-A6x4-A4-zh-CN.pdf", dpi=150)[0]
+    assert len(cards) == 4
+
+
+def test_png_sizes_and_screen_codes(rendered: tuple[Any, Path]) -> None:
+    from PIL import Image
+
+    campaign, dest = rendered
+    with Image.open(dest / "screens/apply-640x360-zh-CN.png") as image:
+        assert image.size == (640, 360)
+        assert qr.decode_image(image.convert("L")) == [campaign.service_link("screen")]
+    with Image.open(dest / "wechat/apply-cover-en.png") as image:
+        assert image.size == (900, 383)
+    with Image.open(dest / "previews/posters-apply-apply-A4-en.png") as image:
+        assert image.size[0] == 480
+
+
+def test_metadata(rendered: tuple[Any, Path]) -> None:
+    _, dest = rendered
+    out = subprocess.run(["pdfinfo", str(dest / "posters/apply/apply-A4-en.pdf")],
+                         capture_output=True, text=True, check=True).stdout
+    info = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+    assert info["Title"] == "Scan to get your health QR code"
+    assert info["Author"] == "Test City Headquarters of Epidemic Prevention and Control"
+    assert "2020" in out.split("CreationDate:")[1].splitlines()[0]
+    booklet = subprocess.run(["pdfinfo", str(dest / "booklet/faq-A5-en.pdf")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in booklet  # PDF/UA-1: screen readers follow the structure tree
+    document = pdfium.PdfDocument(str(dest / "booklet/faq-A5-en.pdf"))
+    titles = [bookmark.get_title() for bookmark in document.get_toc()]
+    assert titles[:2] == ["Contents", "About the code"] and "What is the health code?" in " ".join(titles)
+    document.close()
+
+
+def test_wechat_article_inline_styles_no_scripts(rendered: tuple[Any, Path]) -> None:
+    campaign, dest = rendered
+    html = (dest / "wechat/faq-article-zh-CN.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "<style" not in html and "class=" not in html
+    assert html.count("<p ") == html.count("<p>") + html.count("<p ") and "<p>" not in html
+    assert campaign.service_link("wechat").replace("&", "&amp;") in html
+
+
+def test_verify_passes_then_catches_tampering(rendered: tuple[Any, Path], tmp_path: Path) -> None:
+    campaign, dest = rendered
+    assert printing.verify(campaign, dest) == []
+    copy = tmp_path / "print"
+    shutil.copytree(dest, copy)
+    # A tips sign swapped in for a poster: its QR code carries the wrong channel and its size is wrong.
+    shutil.copy(copy / "tips/show-code/show-code-A5-en.pdf", copy / "posters/apply/apply-A4-en.pdf")
+    (copy / "screens/apply-640x360-en.png").unlink()
+    found = [str(p) for p in printing.verify(campaign, copy)]
+    assert any("apply-A4-en.pdf" in p and "TrimBox" in p for p in found), found
+    assert any("apply-A4-en.pdf" in p and "QR code" in p and "ch=tip" in p for p in found), found
+    assert any("apply-640x360-en.png" in p and "missing" in p for p in found), found
+
+
+def test_reproducible(rendered: tuple[Any, Path], tmp_path: Path) -> None:
+    campaign, dest = rendered
+    again = tmp_path / "again"
+    printing.render(campaign, again, {})
+    for path in sorted(dest.rglob("*")):
+        if path.is_file():
+            assert (again / path.relative_to(dest)).read_bytes() == path.read_bytes(), path
