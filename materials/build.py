@@ -11,7 +11,6 @@ import contextlib
 import importlib
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from types import ModuleType
 from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
-from materials.output import guard_output, swap_in
+from materials.output import guard_output, make_stage, swap_in
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ def build(
                 if module is None:
                     log.info("%s: not implemented yet, skipped", name)
                     continue
-                stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=out_dir))
+                stage = make_stage(out_dir, name)
                 cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
                 started = time.perf_counter()
                 module.render(campaign, stage, built)

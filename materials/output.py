@@ -16,12 +16,23 @@ from pathlib import Path
 from materials.errors import OutputError
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write `data` to `path` through a temporary file and `os.replace`."""
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None:
+    """Write `data` to `path` through a temporary file and `os.replace`.
+
+    The file gets the mode a plain `open()` would give it (mkstemp's 0600 would hide print files and web
+    pages from the web server), unless `mode` says otherwise (keys: 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        os.fchmod(fd, mode if mode is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, path)
@@ -35,13 +46,20 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 def staged_dir(final: Path) -> Iterator[Path]:
     """Yield an empty folder beside `final`; on success it replaces `final`, on failure it is removed."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    stage = make_stage(final.parent, final.name)
     try:
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     swap_in(stage, final)
+
+
+def make_stage(parent: Path, name: str) -> Path:
+    """An empty staging folder in `parent`, with the mode a plain `mkdir` gives (not mkdtemp's 0700)."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=parent))
+    stage.chmod(0o777 & ~_umask())
+    return stage
 
 
 def swap_in(stage: Path, final: Path) -> None:

@@ -92,3 +92,22 @@ def test_strict_writes_nothing(mini_campaign: Path, targets: dict[str, str], tmp
 def test_only_selects_targets(mini_campaign: Path, targets: dict[str, str], tmp_path: Path) -> None:
     result = build_mod.build(mini_campaign, tmp_path / "out", only="web")
     assert list(result.outputs) == ["web"]
+
+
+def test_outputs_are_readable_by_the_web_server(mini_campaign: Path, targets: dict[str, str], tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from materials.output import write_atomic
+
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        build_mod.build(mini_campaign, out)
+        write_atomic(out / "web" / "extra.txt", "x")
+        write_atomic(out / "secret.key", b"k", mode=0o600)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((out / "web").stat().st_mode) & 0o005 == 0o005
+    assert stat.S_IMODE((out / "web" / "extra.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((out / "secret.key").stat().st_mode) == 0o600
