@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from materials.campaign import Campaign, Faq
 from materials.config import NamedKey
-from materials.printing.layout import Batch, Item, Planner, qr_mm, theme_colour
+from materials.printing.layout import Batch, Item, Planner, qr_width, theme_colour
 
 #: The booklet's body type size as a fraction of the page width (pt per mm): 10 pt on A5, 14 pt on A4.
 BODY_PT_PER_MM = 0.0675
@@ -31,7 +31,8 @@ def batches(planner: Planner) -> list[Batch]:
         count = sum(len(items) for _, items in content)
         for size_name in settings.booklet_sizes:
             size = settings.sizes[size_name]
-            qr_size = qr_mm(campaign, None, size_name, min(size.width_mm, size.height_mm)) * 0.6
+            distance = settings.booklet_reading_distance_m
+            qr_size = max(qr_width(distance), size.width_mm * 0.2)
             base_pt = size.width_mm * BODY_PT_PER_MM
             html = template.render(
                 lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
@@ -45,6 +46,7 @@ def batches(planner: Planner) -> list[Batch]:
                 edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,
                 pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,
                 author=campaign.text(campaign.settings.authority, lang), qr_mm=round(qr_size, 1),
+                qr_min_mm=qr_width(distance), qr_level=settings.qr_error,
             )
             item.preview = f"previews/booklet-faq-{size_name}-{lang}.png"
             batch = Batch(name=f"booklet-{lang}-{size_name}", head=html, items=[item], pdf_variant="pdf/ua-1",

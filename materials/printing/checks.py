@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from materials import qr
 from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.printing.layout import Item
@@ -42,6 +41,8 @@ class Check:
     bleed_mm: float
     cells: list[tuple[float, float, float, float]]  # trim rectangles (mm) that each keep a safe margin
     qr_mm: float | None = None
+    qr_min_mm: float | None = None
+    qr_level: str | None = None
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
@@ -85,7 +86,8 @@ def _check(item: Item, dest: Path, safe: float, bleed: float, campaign: Campaign
         cells = [(c * cw, r * ch, card.width_mm, card.height_mm) for r in range(down) for c in range(across)]
     return Check(path=item.path, file=str(dest / item.path), kind=item.kind, width_mm=item.width_mm,
                  height_mm=item.height_mm, link=item.link, pages=item.pages, png=item.png, safe_mm=safe,
-                 bleed_mm=bleed, cells=cells, qr_mm=item.qr_mm)
+                 bleed_mm=bleed, cells=cells, qr_mm=item.qr_mm, qr_min_mm=item.qr_min_mm,
+                 qr_level=item.qr_level)
 
 
 def check_file(check: Check) -> list[Problem]:
@@ -107,8 +109,7 @@ def _check_png(check: Check, path: Path) -> list[Problem]:
             problems.append(Problem(check.path, None, None, f"image is {image.size[0]}x{image.size[1]} px, "
                                     f"expected {check.png[0]}x{check.png[1]}"))
         if check.link:
-            found = qr.decode_image(image.convert("L"))
-            problems += _links(check, found, "the image")
+            problems += codes(check, image.convert("L"), "the image")
     return problems
 
 
@@ -141,8 +142,7 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
             where = f"page {index + 1}"
             problems += _boxes(check, page, where)
             problems += _fonts(check, page, where)
-            if check.kind != "booklet":
-                problems += _safe_area(check, page, where)
+            problems += _safe_area(check, page, where)
             if check.link and index == 0:
                 problems += _qr(check, page, where)
             page.close()
@@ -228,4 +228,92 @@ def _qr(check: Check, page: Any, where: str) -> list[Problem]:
     # zone (version 8), which is what a phone's camera needs too.
     dpi = min(200.0, max(15.0, 49 * 5 / ((check.qr_mm or 22.0) / 25.4)))
     image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-    return _links(check, qr.decode_image(image), where)
+    media, trim = page.get_mediabox(), page.get_trimbox()
+    # Where the trim's top left corner lies in the raster (which covers the media box), in mm.
+    origin = ((trim[0] - media[0]) / MM, (media[3] - trim[3]) / MM)
+    return codes(check, image, where, px_per_mm=dpi / 25.4, origin_mm=origin)
+
+
+#: Pixels darker than this count as ink in the quiet zone.
+INK = 128
+#: Share of inked pixels tolerated in a quiet zone (anti-aliased edges of the code's own modules).
+QUIET_TOLERANCE = 0.01
+
+
+def codes(check: Check, image: Any, where: str, *, px_per_mm: float | None = None,
+          origin_mm: tuple[float, float] = (0.0, 0.0)) -> list[Problem]:
+    """Every QR code read from a greyscale raster: its link, its error level, its 4-module quiet zone,
+    and on paper (`px_per_mm` given) its printed width against the reading distance and its place inside
+    the safe area."""
+    import zxingcpp
+
+    assert check.link is not None
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)) or []
+    found = [r for r in found if r.valid]
+    problems = _links(check, [r.text for r in found], where)
+    if problems:
+        return problems
+    for result in found:
+        corners = [(p.x, p.y) for p in (result.position.top_left, result.position.top_right,
+                                         result.position.bottom_right, result.position.bottom_left)]
+        x0, x1 = min(c[0] for c in corners), max(c[0] for c in corners) + 1
+        y0, y1 = min(c[1] for c in corners), max(c[1] for c in corners) + 1
+        # "5" for a QR code, "M3" for a Micro QR code (2-module quiet zone; never made, but read right).
+        version = str(result.extra.get("Version") or "1") if isinstance(result.extra, dict) else "1"
+        micro = version.startswith("M")
+        number = int("".join(c for c in version if c.isdigit()) or 1)
+        modules = 9 + 2 * number if micro else 17 + 4 * number
+        module_px = (x1 - x0) / modules
+        level = result.ec_level or (result.extra.get("ECLevel") if isinstance(result.extra, dict) else "")
+        if check.qr_level and level and level != check.qr_level:
+            problems.append(Problem(check.path, None, None, f"QR code on {where} has error level {level}; "
+                                    f"the settings ask for {check.qr_level}"))
+        problems += _quiet_zone(check, image, (x0, y0, x1, y1), module_px, where)
+        if px_per_mm is None:
+            continue
+        width_mm = (x1 - x0 + 8 * module_px) / px_per_mm  # with its quiet zone, as the rule counts it
+        if check.qr_min_mm and width_mm < check.qr_min_mm * 0.98:
+            problems.append(Problem(check.path, None, None, f"QR code on {where} is {width_mm:.0f} mm wide with its "
+                                    f"quiet zone; read from {check.qr_min_mm / 100:g} m it must be at least "
+                                    f"{check.qr_min_mm:.0f} mm (a tenth of the reading distance)"))
+        quiet = 4 * module_px
+        box = ((x0 - quiet) / px_per_mm - origin_mm[0], (y0 - quiet) / px_per_mm - origin_mm[1],
+               (x1 + quiet) / px_per_mm - origin_mm[0], (y1 + quiet) / px_per_mm - origin_mm[1])
+        if not _inside_safe_area(check, box):
+            problems.append(Problem(check.path, None, None, f"QR code on {where} is closer than {check.safe_mm:g} mm "
+                                    "to the trim"))
+    return problems
+
+
+def _inside_safe_area(check: Check, box: tuple[float, float, float, float]) -> bool:
+    safe, slack = check.safe_mm, 0.5
+    return any(cx + safe - slack <= box[0] and box[2] <= cx + w - safe + slack
+               and cy + safe - slack <= box[1] and box[3] <= cy + h - safe + slack
+               for cx, cy, w, h in check.cells)
+
+
+def _quiet_zone(check: Check, image: Any, symbol: tuple[float, float, float, float], module_px: float,
+                where: str) -> list[Problem]:
+    """The 4 modules around the symbol are light: no text, edge or picture touches the code."""
+    x0, y0, x1, y1 = symbol
+    quiet = 4 * module_px
+    edge = max(1.0, module_px * 0.25)  # the symbol's own anti-aliased edge
+    strips = {
+        "above": (x0 - quiet, y0 - quiet, x1 + quiet, y0 - edge),
+        "below": (x0 - quiet, y1 + edge, x1 + quiet, y1 + quiet),
+        "left of": (x0 - quiet, y0, x0 - edge, y1),
+        "right of": (x1 + edge, y0, x1 + quiet, y1),
+    }
+    for side, (a, b, c, d) in strips.items():
+        box = (max(0, round(a)), max(0, round(b)), min(image.width, round(c)), min(image.height, round(d)))
+        full = (round(c) - round(a)) * (round(d) - round(b))
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        if area <= 0 or area < full * 0.9:
+            return [Problem(check.path, None, None, f"QR code on {where}: its quiet zone {side} the code is cut off "
+                            "by the edge")]
+        histogram = image.crop(box).histogram()
+        inked = sum(histogram[:INK])
+        if inked > area * QUIET_TOLERANCE:
+            return [Problem(check.path, None, None, f"QR code on {where}: something prints in the 4-module quiet "
+                            f"zone {side} the code ({inked / area:.0%} of it is dark)")]
+    return []

@@ -17,6 +17,7 @@ from typing import Any
 
 from materials import qr
 from materials.campaign import Campaign
+from materials.printing import typeset
 from materials.printing.settings import PaperSize
 from materials.printing.sources import Material
 from materials.templating import environment
@@ -53,6 +54,8 @@ class Item:
     lang: str = "en"
     author: str = ""
     qr_mm: float | None = None  # width of its QR code, quiet zone included
+    qr_min_mm: float | None = None  # the smallest width its reading distance allows (quiet zone included)
+    qr_level: str | None = None  # error-correction level its code must have
 
     @property
     def origin(self) -> str:
@@ -95,12 +98,26 @@ def theme_colour(campaign: Campaign, theme: str) -> str:
     return {"green": brand.primary, "red": brand.accent}.get(theme) or THEME_COLOURS[theme] or brand.primary
 
 
+#: No QR code is printed smaller than this (quiet zone included): a phone at arm's length.
+MIN_QR_MM = 22.0
+
+
+def reading_distance(campaign: Campaign, material: Material | None, size: str, short_mm: float) -> float:
+    """Metres a material of this size is read from: its front matter, else `[print] reading_distance_m`
+    for the size, else a screen's (its short side in mm / 250: a 1080 px screen from about 1.1 m)."""
+    settings = campaign.settings.print
+    return (material.reading_distance_m if material and material.reading_distance_m else None) \
+        or settings.reading_distance_m.get(size) or short_mm / 250
+
+
+def qr_width(distance_m: float) -> float:
+    """The smallest width (mm, quiet zone included) a code read from `distance_m` may have: a tenth of it."""
+    return max(distance_m * 100, MIN_QR_MM)
+
+
 def qr_mm(campaign: Campaign, material: Material | None, size: str, short_mm: float) -> float:
     """QR width: at least a tenth of the reading distance, and never under 22 mm (a phone at arm's length)."""
-    settings = campaign.settings.print
-    distance = (material.reading_distance_m if material and material.reading_distance_m else None) \
-        or settings.reading_distance_m.get(size) or short_mm / 250
-    return round(max(distance * 100, 22.0, short_mm * 0.18), 1)
+    return round(max(qr_width(reading_distance(campaign, material, size, short_mm)), short_mm * 0.18), 1)
 
 
 def sign_geometry(campaign: Campaign, width: float, height: float, qr_size: float | None,
@@ -117,11 +134,13 @@ def sign_geometry(campaign: Campaign, width: float, height: float, qr_size: floa
         geo["words"] = (pad, top, width - 2 * pad, height - top - pad - foot - gap)
         geo["card"] = None
     elif width > height * 1.2:  # landscape: words left, QR card right
+        # The card takes the full height beside the words (the top bar and footer sit under the words
+        # only), so a bilingual caption and the host always have room below the code.
         card_pad = qr_size * 0.08
         card_w = qr_size + 2 * card_pad
-        card_h = qr_size + 2 * card_pad + short * 0.16
         card_x = width - pad - card_w
-        card_y = max(top, (height - card_h) / 2)
+        card_y = pad if card_x >= short - pad + gap else top
+        card_h = height - pad - card_y
         geo["card"] = (card_x, card_y, card_w, card_h, card_pad)
         geo["words"] = (pad, top, card_x - gap - pad, height - top - pad - foot - gap)
     else:  # portrait: words on top, QR card along the bottom with its caption beside the code
@@ -149,6 +168,7 @@ class Planner:
         self.settings = campaign.settings.print
         self.env = environment(campaign, "print")
         self.env.globals["mm"] = _mm
+        self.env.filters["display"] = typeset.display
         self.font_css = font_css
         self.created = campaign.source_date().strftime("%Y-%m-%dT%H:%M:%SZ")
         self.author = campaign.text(campaign.settings.authority, campaign.primary_language)
@@ -195,7 +215,8 @@ class Planner:
         campaign = self.campaign
         width, height = paper.width_mm, paper.height_mm
         short = min(width, height)
-        level = self.settings.poster_qr_error if material.kind == "poster" else self.settings.qr_error
+        # Paper posters weather outdoors; screens, covers, tips and cards are read indoors or on glass.
+        level = self.settings.poster_qr_error if material.kind == "poster" and png is None else self.settings.qr_error
         qr_size = qr_mm(campaign, material, size, short) if (material.qr and with_qr) else None
         link = campaign.service_link(channel) if qr_size else None
         geo = sign_geometry(campaign, width, height, qr_size, with_body)
@@ -216,6 +237,8 @@ class Planner:
             path=path, kind=kind, material=material.id, size=size, edition=edition, titles=self.titles(material),
             width_mm=width, height_mm=height, link=link, pages=1, label=material.label, html=html,
             base_pt=short * BODY_PT_PER_MM, png=png, lang=langs[0],
+            qr_min_mm=qr_width(reading_distance(campaign, material, size, short)) if qr_size else None,
+            qr_level=level if qr_size else None,
             author=" / ".join(campaign.text(campaign.settings.authority, lang) for lang in langs), qr_mm=qr_size,
         )
 

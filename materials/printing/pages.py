@@ -54,6 +54,12 @@ def _texts(box: Any) -> Any:
             yield child
 
 
+def _halted(text: Any) -> bool:
+    """A half-width opening mark (typeset.py): its box starts left of the line, its ink does not."""
+    element = getattr(text, "element", None)
+    return element is not None and "halt" in (element.get("class") or "").split()
+
+
 def fit_ratio(page: Any) -> float:
     """1.0 if the words of every `.fit` box of a page stay inside it, else an estimate (< 1) of the type
     scale at which they would: linear for a line too wide, square root for text too tall (its area grows
@@ -70,7 +76,7 @@ def fit_ratio(page: Any) -> float:
         for text in _texts(inner):
             widest = max(widest, text.position_x + text.margin_width())
             lowest = max(lowest, text.position_y + text.margin_height())
-            if text.position_x < left - TOLERANCE_PX:
+            if text.position_x < left - TOLERANCE_PX and not _halted(text):
                 widest = max(widest, right + (left - text.position_x))
         if widest > right + TOLERANCE_PX:
             ratio = min(ratio, inner.width / max(widest - left, 1e-6))

@@ -64,6 +64,8 @@ class PrintSettings(BaseModel):
         "A6": 0.4, "A5": 0.5, "A4": 0.8, "A3": 1.2, "A2": 1.6, "billboard": 6.0,
     }
     """Distance a size is read from, in metres; its QR code is at least a tenth of it wide."""
+    booklet_reading_distance_m: float = Field(default=0.3, ge=0.1, le=5.0)
+    """Distance the booklet's cover code is read from, in metres (a booklet is held in the hand)."""
     min_type_scale: float = Field(default=0.75, gt=0.3, le=1.0)
     """Words may shrink to this fraction of the design's type size to fit their box; below it, an error."""
     screen_sizes: list[tuple[int, int]] = [(1920, 1080), (1080, 1920)]

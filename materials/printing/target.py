@@ -70,7 +70,7 @@ def _lay_out(campaign: Campaign, dest: Path) -> tuple[Planner, list[Batch], list
     planner, batches, problems = plan(campaign, FONT_CSS_TOKEN)
     if problems:
         return planner, batches, [], problems
-    fonts = Path(tempfile.mkdtemp(prefix="materials-fonts-"))
+    fonts = Path(tempfile.mkdtemp(prefix="materials-print-fonts-"))
     try:
         with _pool(settings.workers) as pool:
             family = campaign.settings.fonts.sans[0]

@@ -1,0 +1,47 @@
+"""Line breaking for display type: headlines, captions and names set large on posters, signs and covers.
+
+Chinese has no spaces, so a line may break between any two characters: a headline breaks inside a word
+(申领 -> 申 / 领) and a caption leaves one character alone on its last line. English leaves one short word
+alone on the last line of a headline. A print designer fixes both by hand; these filters do it for every
+size and edition:
+
+- Chinese: a space in a headline marks the phrases that stay whole; captions and names stay whole between
+  punctuation marks. Phrases are joined by a zero-width space (a break opportunity that prints nothing,
+  where a real space would show as a gap in Chinese), and a phrase (not the first) that starts with an
+  opening quote or bracket pulls the mark into its own empty left half, so a line that starts with it is
+  not indented by half an em (the `.halt` class; `pages.fit_ratio` knows that ink stays inside).
+- Other languages: the last two words are joined by a no-break space, so no line holds one word alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+ZWSP = "\u200b"
+NBSP = "\u00a0"
+#: Chinese punctuation after which a caption may break.
+BREAK_AFTER = re.compile(r"(?<=[，。？！：；、）》」』】])")
+OPENING = "“‘（《「『【"
+
+
+def _phrase(text: str, first: bool) -> Markup:
+    inner = escape(text)
+    if text[:1] in OPENING and not first:
+        inner = Markup('<span class="halt">{}</span>{}').format(text[0], text[1:])
+    return Markup('<span class="phrase">{}</span>').format(inner)
+
+
+def display(text: str, lang: str, *, marked: bool = False) -> Markup:
+    """`text` as HTML that breaks only where a designer would let it.
+
+    `marked`: the author marked phrases with spaces (Chinese headlines); otherwise phrases end at
+    punctuation."""
+    if lang.startswith(("zh", "ja")):
+        parts = text.split() if marked else [p for p in BREAK_AFTER.split(text.strip()) if p]
+        return Markup(ZWSP).join(_phrase(part, i == 0) for i, part in enumerate(parts))  # noqa: S704 - a constant
+    words = text.split()
+    if len(words) > 2 and len(words[-1]) + len(words[-2]) < 24:
+        words[-2:] = [words[-2] + NBSP + words[-1]]
+    return escape(" ".join(words))
