@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> None:
     """Preview the FAQ website on http://127.0.0.1:PORT/, rebuilding it when a source changes.
 
-    Watches campaign.toml, faq/ and the campaign's templates/. A failed rebuild is reported and the
+    Watches campaign.toml, faq/, posters/, tips/ and the campaign's templates/. A failed rebuild is reported and the
     last good site stays up, so an edit in progress never takes the preview down.
     """
     site = preview.first_build(campaign_dir, out)

@@ -1,15 +1,23 @@
 """Offer the print target's files on the "tips and posters" page.
 
-The print target writes `output/print/manifest.json`: one entry per material with its title per language,
-kind, size, language and the paths of its PDF and PNG preview relative to output/print. When that folder
-exists the files are copied into the site (`downloads/`), so the site stays self-contained on any static
-host; when it does not, the page shows its texts only and links nothing that would 404.
+The print target writes `output/print/manifest.json` (docs/print.md): one entry per file with its material
+id, kind (`poster`, `tip`, `card`, `guide`, `booklet`, `screen`, `wechat-cover`, `wechat-article`), size,
+edition (a campaign language or `bilingual`), title per language and the paths of its PDF and PNG relative
+to output/print. When that folder exists, the files are copied into the site (`downloads/`) so the site
+stays self-contained on any static host; when it does not, the page shows the materials' words only and
+links nothing that would 404.
+
+Each material gets one download table: a row per kind and size, a column per edition. The PNG preview of
+each PDF is not copied whole: the page shows a small thumbnail (two widths, for `srcset`) cut from the
+preview of the page language's edition, so the page stays light on a phone.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -22,15 +30,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-KIND_LABELS = {
-    "poster": {"zh-CN": "海报", "en": "Poster"},
-    "tip": {"zh-CN": "提示牌", "en": "Tips sign"},
-    "tips": {"zh-CN": "提示牌", "en": "Tips sign"},
-    "booklet": {"zh-CN": "问答手册", "en": "FAQ booklet"},
-    "screen": {"zh-CN": "电子屏图片", "en": "Display-screen image"},
-    "wechat": {"zh-CN": "微信图片", "en": "WeChat image"},
-    "billboard": {"zh-CN": "广告牌", "en": "Billboard"},
-}
+BILINGUAL = "bilingual"
+#: Kinds that are a material's own print files (the first row group of its table), in row order.
+MAIN_KINDS = ("poster", "tip", "guide", "booklet")
+#: Every other kind, in row order after the main ones. Unknown kinds follow, by name.
+EXTRA_KINDS = ("card", "screen", "wechat-cover")
+#: Sections of the page, in order (see `section_of`).
+SECTIONS = ("poster", "tip", "guide", "booklet", "other")
+#: Widths in CSS pixels x1 and x2 of the preview thumbnail (matches `.material img` in site.css).
+THUMB_WIDTHS = (160, 320)
+PAPER_SIZE = re.compile(r"^[ABC]\d+$")
 
 
 def human_size(n: int) -> str:
@@ -64,15 +73,25 @@ def _inside(print_dir: Path, rel: Any, label: str, index: int, key: str) -> Path
     return path
 
 
-def _per_language(value: Any, languages: list[str]) -> dict[str, str]:
+def _titles(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
-        first = next((str(v) for v in value.values() if v), "")
-        return {lang: str(value.get(lang) or first) for lang in languages}
-    return dict.fromkeys(languages, "" if value is None else str(value))
+        return {str(k): str(v) for k, v in value.items() if v}
+    return {} if value in (None, "") else {"": str(value)}
+
+
+def _size_text(size: str, entry: dict[str, Any]) -> str:
+    """"1920x1080" -> "1920 × 1080 px"; a named size without a paper name gets its measure in mm."""
+    if re.fullmatch(r"\d+x\d+", size):
+        return size.replace("x", " × ") + " px"
+    width, height = entry.get("width_mm"), entry.get("height_mm")
+    if not PAPER_SIZE.match(size) and "(" not in size and isinstance(width, int | float) \
+            and isinstance(height, int | float) and width > 0 and height > 0:
+        return f"{width:g} × {height:g} mm"
+    return size
 
 
 def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict[str, Any]]:
-    """Copy the print files into `dest/downloads` and describe them for the tips template."""
+    """Copy the print files into `dest/downloads` and describe each one for the tips page."""
     if print_dir is None or not (print_dir / MANIFEST).is_file():
         log.info("no print output found; the tips page shows its texts without downloads")
         return []
@@ -85,40 +104,55 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
     items: list[dict[str, Any]] = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise MaterialsError(f"{label} item {index}: expected an object with title, kind, pdf")
+            raise MaterialsError(f"{label} item {index}: expected an object with id, kind, pdf or png")
         pdf = _inside(print_dir, entry.get("pdf"), label, index, "pdf")
         png = _inside(print_dir, entry.get("png") or entry.get("preview"), label, index, "png")
         if pdf is None and png is None:
             if entry.get("html"):
                 continue  # the WeChat article: published through WeChat, not offered as a download
             raise MaterialsError(f"{label} item {index}: neither a pdf nor a png path")
-        kind = str(entry.get("kind") or "")
+        kind = str(entry.get("kind") or "other")
+        size = str(entry.get("size") or "")
+        edition = entry.get("language")
         item: dict[str, Any] = {
-            "id": str(entry.get("id") or ""),
-            "title": _per_language(entry.get("title") or kind, languages),
-            "text": _per_language(entry.get("text") or entry.get("summary"), languages),
-            "kind_label": _per_language(KIND_LABELS.get(kind, kind), languages),
-            "size": str(entry.get("size") or ""),
-            "lang": entry.get("language") if entry.get("language") in languages else None,
-            "pdf": None,
-            "png": None,
+            "id": str(entry.get("id") or kind),
+            "kind": kind,
+            "size": size,
+            "size_text": _size_text(size, entry),
+            "edition": edition if edition in languages else BILINGUAL,
+            "titles": _titles(entry.get("title")),
+            "href": None,
+            "format": "PDF" if pdf is not None else "PNG",
+            # With a PDF, the PNG is its preview: shown as a thumbnail, not offered as a file.
+            "preview": png if pdf is not None else None,
+            # Thumbnail names come from the whole relative path: stems may repeat across folders.
+            "preview_name": png.relative_to(print_dir).with_suffix("").as_posix().replace("/", "-") if png else "",
         }
-        for key, path in (("pdf", pdf), ("png", png)):
-            if path is None:
-                continue
-            rel = path.relative_to(print_dir).as_posix()
-            target = dest / "downloads" / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            item[key] = f"downloads/{rel}"
-            item[f"{key}_size"] = human_size(path.stat().st_size)
+        offered = pdf if pdf is not None else png
+        assert offered is not None
+        rel = offered.relative_to(print_dir).as_posix()
+        target = dest / "downloads" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(offered, target)
+        item["href"] = f"downloads/{rel}"
+        item["bytes"] = human_size(offered.stat().st_size)
         if png is not None:
-            item["png_width"], item["png_height"] = _png_size(png)
+            png_size(png)  # a preview or image that is not a PNG is a broken print folder: say so now
         items.append(item)
     return items
 
 
-def _png_size(path: Path) -> tuple[int, int]:
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link when print and web output share a disk (they do under output/): megabytes of PDFs and
+    screen images then cost nothing. The print target replaces its folder whole on rebuild (a new
+    inode per file), so a linked file never changes under the published site."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def png_size(path: Path) -> tuple[int, int]:
     """Width and height from the IHDR chunk, so the page reserves the image's space (no layout shift)."""
     head = path.read_bytes()[:24]
     if head[:8] != b"\x89PNG\r\n\x1a\n":
@@ -126,12 +160,77 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def materials_texts(campaign: Campaign, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _kind_rank(kind: str) -> tuple[int, str]:
+    order = MAIN_KINDS + EXTRA_KINDS
+    return (order.index(kind), "") if kind in order else (len(order), kind)
+
+
+def _size_rank(size: str) -> tuple[int, str]:
+    """Paper sizes largest first (A2, A3, A4, A5), then the rest as written ("billboard" last)."""
+    if PAPER_SIZE.match(size):
+        return (0, f"{size[0]}{int(size[1:]):03d}")
+    return (1, size)
+
+
+def table(items: list[dict[str, Any]], languages: list[str]) -> dict[str, Any]:
+    """One material's downloads as rows (kind + size) by edition columns, for the template."""
+    editions = [e for e in [*languages, BILINGUAL] if any(i["edition"] == e for i in items)]
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in sorted(items, key=lambda i: (_kind_rank(i["kind"]), _size_rank(i["size"]))):
+        row = rows.setdefault((item["kind"], item["size"]), {
+            "kind": item["kind"], "main": item["kind"] in MAIN_KINDS, "size_key": item["size"].lower(),
+            "size": item["size_text"], "cells": {}})
+        row["cells"].setdefault(item["edition"], item)
+    return {"editions": editions, "rows": list(rows.values())}
+
+
+def thumbnails(items: list[dict[str, Any]], languages: list[str], dest: Path) -> dict[str, dict[str, Any]]:
+    """Per page language, a small preview of this material: its own edition's A4 (else first) page."""
+    previews = [i for i in items if i["preview"] is not None and i["kind"] in MAIN_KINDS] \
+        or [i for i in items if i["preview"] is not None]
+    out: dict[str, dict[str, Any]] = {}
+    for lang in languages:
+        mine = [i for i in previews if i["edition"] == lang] or [i for i in previews if i["edition"] == BILINGUAL] \
+            or previews
+        if not mine:
+            continue
+        chosen = next((i for i in mine if i["size"] == "A4"), mine[0])
+        out[lang] = _thumbnail(chosen["preview"], chosen["preview_name"], dest)
+    return out
+
+
+def _thumbnail(source: Path, name: str, dest: Path) -> dict[str, Any]:
+    """Write the preview at THUMB_WIDTHS as palette PNGs (a few KB each); reused when already made."""
+    from PIL import Image
+
+    width, height = png_size(source)
+    srcset = [(f"downloads/thumbs/{name}-{w}.png", w) for w in THUMB_WIDTHS]
+    if not all((dest / rel).exists() for rel, _ in srcset):
+        with Image.open(source) as image:
+            rgb = image.convert("RGB")
+        # Largest first; each smaller width is cut from the one before (cheaper than from the preview).
+        for rel, w in sorted(srcset, key=lambda row: -row[1]):
+            rgb = rgb.resize((w, round(height * w / width)), Image.Resampling.LANCZOS)
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            # 64 colours are plenty for a poster's flat colours at this size (a few KB); no timestamp is
+            # stored. zlib's `optimize` pass would cost 7x the time for 3 % fewer bytes.
+            rgb.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(dest / rel, format="PNG")
+    return {"src": srcset[0][0], "srcset": srcset, "width": THUMB_WIDTHS[0],
+            "height": round(height * THUMB_WIDTHS[0] / width)}
+
+
+def section_of(kind: str, layout: str = "") -> str:
+    if kind == "tip" and layout == "guide":
+        return "guide"
+    return kind if kind in SECTIONS else "other"
+
+
+def materials_texts(campaign: Campaign, items: list[dict[str, Any]], dest: Path) -> list[dict[str, Any]]:
     """Every poster and tip with its words per language and its downloads (if the print target ran).
 
     The words come from the campaign's posters/ and tips/ sources (read by the print target's loader),
     so the page says what each material says even before any PDF exists. Downloads whose id matches
-    no source are listed on their own at the end, never dropped.
+    no source (the FAQ booklet) get a section of their own kind, never dropped.
     """
     from materials.printing import sources
 
@@ -141,22 +240,34 @@ def materials_texts(campaign: Campaign, items: list[dict[str, Any]]) -> list[dic
         found, problems = [], []  # a campaign without print materials: only downloads, if any
     for problem in problems:
         log.warning("%s (the tips page shows the materials that could be read)", problem)
+    languages = campaign.languages
     by_id: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_id.setdefault(item["id"], []).append(item)
     out: list[dict[str, Any]] = []
     for material in found:
         words = {}
-        for lang in campaign.languages:
+        for lang in languages:
             w = material.words.get(lang) or material.words[campaign.primary_language]
             body = campaign.markdown(w.body, lang=lang, channel="portal") if w.body.strip() else ""
             words[lang] = {"headline": w.headline, "body": body, "lang": w.lang}
-        out.append({"id": material.id, "kind": material.kind, "words": words,
-                    "downloads": by_id.pop(material.id, [])})
+        mine = by_id.pop(material.id, [])
+        out.append({"id": material.id, "section": section_of(material.kind, material.layout), "words": words,
+                    "phrased": True,
+                    "downloads": table(mine, languages) if mine else None,
+                    "thumbs": thumbnails(mine, languages, dest)})
     for material_id, rest in by_id.items():
-        first = rest[0]
-        out.append({"id": material_id, "kind": "other",
-                    "words": {lang: {"headline": first["title"][lang], "body": "", "lang": lang}
-                              for lang in campaign.languages},
-                    "downloads": rest})
+        titles: dict[str, str] = {}
+        for item in rest:  # each edition's entry may carry only its own language's title
+            for lang, text in item["titles"].items():
+                titles.setdefault(lang, text)
+        main = min((i["kind"] for i in rest), key=_kind_rank)
+        words = {}
+        for lang in languages:
+            text = titles.get(lang) or titles.get("") or next(iter(titles.values()), material_id)
+            text_lang = lang if lang in titles else next((k for k in titles if k), lang)
+            words[lang] = {"headline": text, "body": "", "lang": text_lang}
+        # A manifest title is plain text: its spaces are spaces, not the print headline's phrase marks.
+        out.append({"id": material_id, "section": section_of(main), "words": words, "phrased": False,
+                    "downloads": table(rest, languages), "thumbs": thumbnails(rest, languages, dest)})
     return out

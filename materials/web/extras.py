@@ -43,8 +43,10 @@ def sitemap(campaign: Campaign, pages: list[Page]) -> str:
         if not page.in_sitemap:
             continue
         lines.append(f"  <url><loc>{escape(base + page.url)}</loc>")
-        if page.lang is not None:
-            for lang, url in alts[page.key].items():
+        # The root chooser is the x-default of the language homes: it carries their alternates too.
+        group = alts.get("home") if page.key == "root" else alts.get(page.key) if page.lang is not None else None
+        if group:
+            for lang, url in group.items():
                 lines.append(f'    <xhtml:link rel="alternate" hreflang="{lang}" href={quoteattr(base + url)}/>')
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(base)}/>')
         lines.append("  </url>")

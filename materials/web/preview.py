@@ -27,7 +27,9 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
 
     root = Path(campaign_dir).resolve()
     own_templates = root / "templates"
-    paths = [root / "campaign.toml", root / "faq", own_templates if own_templates.is_dir() else BUILTIN / "web"]
+    # posters/ and tips/ give the tips page its words.
+    paths = [root / "campaign.toml", root / "faq", root / "posters", root / "tips",
+             own_templates if own_templates.is_dir() else BUILTIN / "web"]
     return [p for p in paths if p.exists()]
 
 

@@ -5,7 +5,8 @@ Template context (every page; built only in `page_context`):
   `s` (interface texts of `lang`, from templates/web/strings.toml), `strings` (all of them);
 - `url(site_relative)`: a link relative to the current page; `absolute(site_relative)`: public URL;
 - `root`: relative path from the page to the site root (used by assets/search.js);
-- `page_alternates`: {lang: url} of this page's language versions; `nav`: (key, url, label) rows and
+- `page_alternates`: {lang: url} of this page's language versions (the switch), `head_alternates`: the
+  hreflang links (the root chooser lists the language homes); `nav`: (key, url, label) rows and
   `section`: the nav key of this page;
 - `site_title`, `authority`, `issued`, `issued_text`, `brand`, `csp`, `apply_href` (the declaration
   service tagged with the `portal` channel), `format_date(day, lang)`, `search_enabled`;
@@ -15,6 +16,7 @@ Globals from `materials.templating.environment` (campaign, settings, languages, 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -73,7 +75,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     site = campaign.settings.site
     strings = load_strings(templates_dir(campaign))
     items = downloads.collect(campaign, built.get("print"), dest) if site.copy_print_downloads else []
-    materials = downloads.materials_texts(campaign, items)
+    materials = downloads.materials_texts(campaign, items, dest)
     lap("downloads")
     pages = collect(campaign, strings, materials, site.search)
     env = environment(campaign, "web")
@@ -128,6 +130,8 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         nav.append(("search", f"{lang}/search/", s["search"]))
     section = page.key.split("/")[0]
     page_alts = alts.get(page.key, {}) if page.lang else {}
+    # The root chooser is the x-default: it names the language homes in its head but has no switch.
+    head_alts = alts.get("home", {}) if page.key == "root" else page_alts
     if page.key == "root":
         page_alts = {}
     context: dict[str, Any] = {
@@ -139,6 +143,7 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         "absolute": lambda target: base_url + target,
         "root": relative(page.url, "") if page.key != "404" else url(""),
         "page_alternates": page_alts,
+        "head_alternates": head_alts,
         "nav": nav,
         "section": section,
         "site_title": settings.title[lang],
@@ -151,6 +156,8 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         "format_date": format_date,
         "search_enabled": settings.site.search,
         "faq_anchor": faq_anchor,
+        "phrases": phrases,
+        "sections": downloads.SECTIONS,
     }
     context.update(page.context)
     if page.key == "home":
@@ -168,6 +175,20 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         context["answer"] = answer
         context["jsonld"] = faq_jsonld([faq], {faq.id: answer})
     return context
+
+
+def phrases(text: str, lang: str) -> Markup:
+    """A print headline for the web. In Chinese a space marks phrases that must stay whole (docs/print.md):
+    on the page each phrase becomes an unbreakable span and the space goes, as Chinese has none."""
+    if not lang.startswith("zh") or " " not in text.strip():
+        return Markup.escape(text)
+    parts = text.split()
+    out = Markup('<span class="phrase">{}</span>').format(parts[0])
+    for before, part in itertools.pairwise(parts):
+        # A space between two Latin words stays a space ("QR code"); between Chinese phrases it goes.
+        gap = " " if before[-1].isascii() and part[0].isascii() else ""
+        out += Markup('{}<span class="phrase">{}</span>').format(gap, part)
+    return out
 
 
 def faq_jsonld(faqs: list[Any], answers: dict[str, str]) -> Markup:

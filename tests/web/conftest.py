@@ -33,20 +33,97 @@ def render_site(campaign: Campaign, dest: Path, built: dict[str, Path] | None = 
     return dest
 
 
+def _entry(material: str, kind: str, size: str, edition: str, *, pdf: bool = True, png: bool = True,
+           titles: dict[str, str] | None = None) -> dict[str, object]:
+    """One row of the print target's manifest.json, in the shape `materials.printing.target.manifest` writes."""
+    stem = f"{material}-{size.split()[0]}-{edition}"
+    return {"id": material, "kind": kind, "size": size, "language": edition,
+            "title": titles or {"zh-CN": "标题", "en": "Title"}, "width_mm": 210.0, "height_mm": 297.0,
+            "pdf": f"{kind}/{stem}.pdf" if pdf else None,
+            "png": (f"previews/{kind}-{stem}.png" if pdf else f"{kind}/{stem}.png") if png else None,
+            "link": "https://declare.health-code.example/apply?ch=poster"}
+
+
+def print_manifest() -> list[dict[str, object]]:
+    """Every kind docs/print.md lists, for the fixture's poster `apply`, tip `show-code`, guide `staff-guide`."""
+    entries = []
+    for edition in ("bilingual", "en", "zh-CN"):
+        entries += [_entry("apply", "poster", size, edition) for size in ("A4", "A2", "billboard")]
+        entries += [_entry("apply", "screen", "1920x1080", edition, pdf=False),
+                    _entry("show-code", "tip", "A5", edition), _entry("show-code", "card", "A4 (4× A6)", edition),
+                    _entry("staff-guide", "guide", "A4", edition)]
+    for lang, title in (("zh-CN", "健康码测试站 · 常见问题"), ("en", "Health code test site · FAQ")):
+        entries += [_entry("faq", "booklet", "A5", lang, titles={lang: title}),
+                    _entry("apply", "wechat-cover", "900x383", lang, pdf=False),
+                    {"id": "faq", "kind": "wechat-article", "title": {lang: title}, "size": "html", "language": lang,
+                     "pdf": None, "png": None, "html": f"wechat/faq-article-{lang}.html"}]
+    for entry in entries:
+        if entry["size"] == "billboard":
+            entry["width_mm"], entry["height_mm"] = 2400.0, 1200.0
+    return entries
+
+
+def fake_print(folder: Path, entries: list[dict[str, object]] | None = None) -> Path:
+    """A print output folder with real (small) PNGs and PDF-headed files for every manifest entry."""
+    import json
+
+    from PIL import Image, ImageDraw
+
+    entries = print_manifest() if entries is None else entries
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        if entry.get("pdf"):
+            path = folder / str(entry["pdf"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"%PDF-1.7\n% fixture " + str(entry["pdf"]).encode() + b"\n")
+        if entry.get("png"):
+            path = folder / str(entry["png"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            size = (900, 383) if entry["kind"] == "wechat-cover" else (480, 679)
+            image = Image.new("RGB", size, "#0b6b3a")
+            ImageDraw.Draw(image).rectangle((40, 380, 300, 640), fill="#ffffff")
+            image.save(path)
+    (folder / "manifest.json").write_text(json.dumps({"version": 1, "materials": entries}, ensure_ascii=False),
+                                          encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_print() -> object:
+    """`make_print(folder, entries=None)`: a fake print output folder (every kind when entries is None)."""
+    return fake_print
+
+
+@pytest.fixture
+def manifest_entries() -> list[dict[str, object]]:
+    return print_manifest()
+
+
 @pytest.fixture(scope="session")
 def web_campaign() -> Campaign:
     return load(CAMPAIGN)
 
 
-@pytest.fixture(scope="session")
-def site(web_campaign: Campaign, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture campaign rendered once per session (read-only for tests)."""
+def _render_reproducibly(campaign: Campaign, dest: Path, built: dict[str, Path]) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1583798400")
     try:
-        return render_site(web_campaign, tmp_path_factory.mktemp("site") / "web")
+        return render_site(campaign, dest, built)
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="session")
+def site(web_campaign: Campaign, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture campaign rendered once per session with a print folder of every kind (read-only)."""
+    printed = fake_print(tmp_path_factory.mktemp("print"))
+    return _render_reproducibly(web_campaign, tmp_path_factory.mktemp("site") / "web", {"print": printed})
+
+
+@pytest.fixture(scope="session")
+def site_before_print(web_campaign: Campaign, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same campaign rendered before the print target ever ran: the tips page has no downloads."""
+    return _render_reproducibly(web_campaign, tmp_path_factory.mktemp("site") / "web", {})
 
 
 @pytest.fixture
@@ -69,6 +146,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def server(site: Path) -> Iterator[str]:
     """Base URL of the rendered site on 127.0.0.1 (a free port)."""
+    yield from _serve(site)
+
+
+@pytest.fixture(scope="session")
+def server_before_print(site_before_print: Path) -> Iterator[str]:
+    yield from _serve(site_before_print)
+
+
+def _serve(site: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -66,7 +66,7 @@ def test_faq_pages_carry_faqpage_json_ld_matching_the_visible_answers(site, web_
 def test_sitemap_lists_pages_with_alternates_and_robots_points_at_it(site):
     sitemap = read(site, "sitemap.xml")
     assert "<loc>https://faq.health-code.example/zh-CN/faq/green/</loc>" in sitemap
-    assert sitemap.count('hreflang="x-default"') == sitemap.count("<loc>") - 1  # all but the root chooser
+    assert sitemap.count('hreflang="x-default"') == sitemap.count("<loc>")
     assert "search/" not in sitemap
     assert "Sitemap: https://faq.health-code.example/sitemap.xml" in read(site, "robots.txt")
 
@@ -212,54 +212,103 @@ def test_base_url_must_be_https(campaign_copy):
 
 # --- downloads from the print target ---------------------------------------------------------------
 
-def _fake_print(folder: Path, manifest: object) -> Path:
-    (folder / "posters").mkdir(parents=True)
-    (folder / "posters" / "a3-zh-CN.pdf").write_bytes(b"%PDF-1.7\n% fixture\n")
-    Image.new("RGB", (420, 594), "#0b6b3a").save(folder / "posters" / "a3-zh-CN.png")
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
-
-
-MANIFEST = {"materials": [{
-    "id": "poster-a3-zh-CN", "kind": "poster", "size": "A3", "language": "zh-CN",
-    "title": {"zh-CN": "健康码海报", "en": "Health code poster"},
-    "pdf": "posters/a3-zh-CN.pdf", "png": "posters/a3-zh-CN.png",
-}]}
-
-
-def test_tips_page_offers_print_downloads(web_campaign, tmp_path):
-    printed = _fake_print(tmp_path / "print", MANIFEST)
-    site = render_site(web_campaign, tmp_path / "web", {"print": printed})
+def test_tips_page_presents_every_print_kind(site, web_campaign, manifest_entries):
     assert web.verify(web_campaign, site) == []
-    html = (site / "en" / "tips" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../../downloads/posters/a3-zh-CN.pdf"' in html
-    assert 'width="420" height="594"' in html
-    assert "Health code poster" in html and "A3 · 中文" in html
-    assert (site / "downloads" / "posters" / "a3-zh-CN.pdf").read_bytes().startswith(b"%PDF")
+    html = read(site, "en/tips/index.html")
+    for section in ("poster", "tip", "guide", "booklet"):
+        assert f'<section aria-labelledby="{section}">' in html and f'href="#{section}"' in html
+    for label in ("Cut-out cards", "Display screen", "WeChat cover", "Billboard", "2400 × 1200 mm",
+                  "1920 × 1080 px", "900 × 383 px", "A4 (4× A6)", "A5"):
+        assert label in html, label
+    assert '<th scope="col">Chinese</th><th scope="col">English</th><th scope="col">Bilingual</th>' in html
+    offered = [e["pdf"] or e["png"] for e in manifest_entries if e["pdf"] or e["png"]]
+    for rel in offered:  # every file the print target made is offered, and only once
+        assert html.count(f'href="../../downloads/{rel}" download') == 1, rel
+        assert (site / "downloads" / rel).is_file()
+    assert "faq-article" not in html  # the WeChat article is published through WeChat
+    # A PDF's preview is shown as a small thumbnail, never copied or downloaded whole.
+    assert not (site / "downloads" / "previews").exists()
+    assert "Health code test site · FAQ" in html and "健康码测试站 · 常见问题" not in html
 
 
-def test_tips_page_without_print_output_shows_texts_only(site):
+def test_tips_page_previews_are_small_lazy_and_sized(site):
     html = read(site, "zh-CN/tips/index.html")
-    assert "downloads/" not in html and 'class="notice"' in html
+    images = re.findall(r"<img [^>]+>", html)
+    assert len(images) == 4  # apply, show-code, staff-guide, the booklet
+    for tag in images:
+        assert 'loading="lazy"' in tag and 'width="160"' in tag and 'alt=""' in tag
+        assert re.search(r'height="\d+"', tag) and " 320w" in tag
+    assert "thumbs/previews-booklet-faq-A5-zh-CN-160.png" in html  # the page language's own edition
+    thumbs = list((site / "downloads" / "thumbs").glob("*.png"))
+    assert thumbs and all(p.stat().st_size < 30_000 for p in thumbs)
+    with Image.open(site / "downloads" / "thumbs" / "previews-poster-apply-A4-zh-CN-320.png") as image:
+        assert image.width == 320
+
+
+def test_tips_page_speaks_the_page_language(site):
+    html = read(site, "zh-CN/tips/index.html")
+    assert '<th scope="col">中文版</th><th scope="col">英文版</th><th scope="col">中英双语版</th>' in html
+    assert ">English<" not in html.split("</header>")[1]  # edition names are Chinese on the Chinese page
+    # The print headline's phrase space becomes unbreakable phrases, with no stray space in Chinese.
+    assert '<span class="phrase">扫码申领</span><span class="phrase">“健康码”</span>' in html
+    assert "健康码测试站 · 常见问题" in html and "Health code test site · FAQ" not in html
+
+
+def test_tips_page_before_the_print_target_ran(site_before_print, web_campaign):
+    assert web.verify(web_campaign, site_before_print) == []
+    html = read(site_before_print, "zh-CN/tips/index.html")
+    assert "downloads/" not in html and 'class="notice"' in html and "<table" not in html
+    assert "扫码申领" in html and "请出示" in html  # the words are there before any PDF exists
 
 
 @pytest.mark.parametrize(("entry", "message"), [
     ({"pdf": "../../etc/passwd"}, "inside the print folder"),
     ({"pdf": "posters/missing.pdf"}, "does not exist"),
     ({"kind": "poster"}, "neither a pdf nor a png"),
+    ({"pdf": 3}, "must be a path string"),
 ])
-def test_bad_print_manifest_is_a_clear_error(web_campaign, tmp_path, entry, message):
-    printed = _fake_print(tmp_path / "print", {"materials": [entry]})
+def test_bad_print_manifest_is_a_clear_error(web_campaign, tmp_path, make_print, entry, message):
+    printed = make_print(tmp_path / "print", [])
+    (printed / "manifest.json").write_text(json.dumps({"materials": [entry]}), encoding="utf-8")
     with pytest.raises(MaterialsError) as info:
         render_site(web_campaign, tmp_path / "web", {"print": printed})
     assert "print/manifest.json item 1" in info.value.format_message() and message in info.value.format_message()
 
 
-def test_manifest_that_is_not_json_is_a_clear_error(web_campaign, tmp_path):
-    printed = _fake_print(tmp_path / "print", [])
+def test_manifest_that_is_not_json_is_a_clear_error(web_campaign, tmp_path, make_print):
+    printed = make_print(tmp_path / "print", [])
     (printed / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(MaterialsError, match="cannot read the print manifest"):
         render_site(web_campaign, tmp_path / "web", {"print": printed})
+
+
+def test_a_preview_that_is_not_a_png_is_a_clear_error(web_campaign, tmp_path, make_print):
+    printed = make_print(tmp_path / "print")
+    (printed / "previews" / "poster-apply-A4-en.png").write_bytes(b"GIF89a")
+    with pytest.raises(MaterialsError, match=r"poster-apply-A4-en\.png: not a PNG"):
+        render_site(web_campaign, tmp_path / "web", {"print": printed})
+
+
+def test_without_search_the_site_has_no_search_form_and_verifies(campaign_copy, tmp_path):
+    toml = campaign_copy / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[site]\n", "[site]\nsearch = false\n"),
+                    encoding="utf-8")
+    campaign = load(campaign_copy)
+    site = render_site(campaign, tmp_path / "web")
+    assert web.verify(campaign, site) == []
+    assert not (site / "pagefind").exists() and not (site / "en" / "search").exists()
+    assert "search/" not in read(site, "en/index.html")
+
+
+def test_root_chooser_is_the_x_default_with_alternates(site):
+    html = read(site, "index.html")
+    base = "https://faq.health-code.example/"
+    for lang in ("zh-CN", "en"):
+        assert f'<link rel="alternate" hreflang="{lang}" href="{base}{lang}/">' in html
+    assert f'<link rel="alternate" hreflang="x-default" href="{base}">' in html
+    assert 'class="langs"' not in html  # both languages are on the page itself: no switch
+    root_entry = read(site, "sitemap.xml").split("</url>")[0]
+    assert f"<loc>{base}</loc>" in root_entry and 'hreflang="en"' in root_entry
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -280,6 +329,7 @@ def test_preview_rebuilds_after_a_change_and_survives_a_bad_edit(campaign_copy, 
     faq.write_text(faq.read_text(encoding="utf-8").replace("whole city", "entire city"), encoding="utf-8")
     assert preview.watch_and_rebuild(campaign_copy, out, changes=[{("modified", str(faq))}]) == 1
     assert "entire city" in (site / "en" / "faq" / "green" / "index.html").read_text(encoding="utf-8")
+    assert {p.name for p in preview.watched_paths(campaign_copy)} >= {"campaign.toml", "faq", "posters", "tips"}
     faq.write_text("no front matter", encoding="utf-8")
     assert preview.rebuild(campaign_copy, out) is False
     assert "entire city" in (site / "en" / "faq" / "green" / "index.html").read_text(encoding="utf-8")
