@@ -52,7 +52,8 @@ def decode_image(image: Image) -> list[str]:
     import zxingcpp
 
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-    return [r.text for r in results if r.valid] if results else []
+    # Only full QR codes: at low resolution zxing-cpp can report a Micro QR code in poster artwork.
+    return [r.text for r in results if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 def render_pages(pdf: Path | bytes, dpi: float) -> list[Any]:

@@ -10,6 +10,10 @@ from materials.printing.layout import Batch, Item, Planner, qr_width, theme_colo
 BODY_PT_PER_MM = 0.0675
 
 
+#: What the booklet is called after the campaign title, per language.
+BOOKLET_WORD = {"zh-CN": "常见问题", "en": "FAQ"}
+
+
 def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
     """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
     result = []
@@ -40,7 +44,7 @@ def batches(planner: Planner) -> list[Batch]:
                 host=campaign.service_host, colour=theme_colour(campaign, "green"), font_css=planner.font_css,
                 bleed=settings.bleed_mm, base_pt=base_pt,
             )
-            titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · FAQ"}
+            titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {BOOKLET_WORD.get(lang, 'FAQ')}"}
             item = Item(
                 path=f"booklet/faq-{size_name}-{lang}.pdf", kind="booklet", material="faq", size=size_name,
                 edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,

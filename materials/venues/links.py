@@ -1,0 +1,274 @@
+"""Signed check-in links: made here for posters, checked by the declaration service with `verify_link`.
+
+A link is `HTTPS://HOST/PATH/TOKEN`, all upper case so a QR code holds it in alphanumeric mode. TOKEN is
+base32 (RFC 4648, no padding) of
+
+    version (1 byte) | key id (1) | reprint (1) | id length (1) | venue id (ASCII) | tag (16)
+
+where tag = HMAC-SHA256(key, DOMAIN | everything before it)[:16]. The service needs no database of
+posters: the key id picks the key (rotation), the venue id says where the code hangs, and a venue's
+current reprint counter, when the service keeps one, retires older posters. The same venue, key and
+reprint always give the same link, so a rebuild never strands posters already on walls.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from materials.errors import MaterialsError
+
+VERSION = 1
+TAG_BYTES = 16
+KEY_BYTES = 32
+MAX_ID_LENGTH = 32
+#: Domain separation: a tag made for a link can never be replayed as a typed venue code, and vice versa.
+LINK_DOMAIN = b"materials venue link v1\x00"
+CODE_DOMAIN = b"materials venue code v1\x00"
+KEY_MAGIC = "materials-venue-key"
+VENUE_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+BASE32 = re.compile(r"^[A-Z2-7]+$")
+
+
+class LinkError(MaterialsError):
+    """A link or code that must not be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Key:
+    key_id: int
+    secret: bytes = b""
+
+    def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
+        return f"Key(key_id={self.key_id})"
+
+
+@dataclass(frozen=True)
+class Venue:
+    """What a genuine link says."""
+
+    venue_id: str
+    key_id: int
+    reprint: int
+
+
+class KeyRing:
+    """Keys by id: every key verifies; the chosen one (default the highest id) signs."""
+
+    def __init__(self, keys: Mapping[int, bytes] | list[Key]) -> None:
+        items = keys if isinstance(keys, list) else [Key(k, v) for k, v in keys.items()]
+        self.keys: dict[int, Key] = {}
+        for key in items:
+            if len(key.secret) != KEY_BYTES:
+                raise MaterialsError(f"key {key.key_id} is {len(key.secret)} bytes; keys are {KEY_BYTES} bytes")
+            self.keys[key.key_id] = key
+        if not self.keys:
+            raise MaterialsError("the key ring is empty")
+
+    def __repr__(self) -> str:
+        return f"KeyRing(ids={sorted(self.keys)})"
+
+    def signing_key(self, key_id: int | None = None) -> Key:
+        chosen = max(self.keys) if key_id is None else key_id
+        if chosen not in self.keys:
+            raise MaterialsError(f"venues.key_id {chosen} is not in the key file (it has {sorted(self.keys)})")
+        return self.keys[chosen]
+
+    def fingerprint(self, key_id: int) -> str:
+        """A public fingerprint of one key (safe to log and to hash into cache keys)."""
+        return hashlib.sha256(b"fingerprint\x00" + self.keys[key_id].secret).hexdigest()[:16]
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode("ascii").rstrip("=")
+
+
+def _payload(key_id: int, venue_id: str, reprint: int) -> bytes:
+    if not VENUE_ID.match(venue_id) or len(venue_id) > MAX_ID_LENGTH:
+        raise MaterialsError(f"venue id {venue_id!r}: letters, digits and single hyphens, at most {MAX_ID_LENGTH}")
+    if not 0 <= reprint <= 255:
+        raise MaterialsError(f"venue {venue_id}: reprint {reprint} is not between 0 and 255")
+    raw = venue_id.encode("ascii")
+    return bytes([VERSION, key_id, reprint, len(raw)]) + raw
+
+
+def token(key: Key, venue_id: str, reprint: int = 0) -> str:
+    payload = _payload(key.key_id, venue_id, reprint)
+    tag = hmac.new(key.secret, LINK_DOMAIN + payload, hashlib.sha256).digest()[:TAG_BYTES]
+    return _b32(payload + tag)
+
+
+def link_base(host: str, path: str) -> str:
+    return f"HTTPS://{host.upper()}/{path.upper()}/"
+
+
+def sign_link(key: Key, base: str, venue_id: str, reprint: int = 0) -> str:
+    """The check-in link of one venue: deterministic in (key, venue id, reprint)."""
+    return base + token(key, venue_id, reprint)
+
+
+def venue_code(key: Key, venue_id: str, reprint: int = 0) -> str:
+    """What a person types when scanning fails: `ID-CHECK` (reprint > 0: `ID-R2-CHECK`).
+
+    CHECK is 8 base32 characters (40 bits) of an HMAC in its own domain: enough that guessing a code for a
+    venue at a service that rate-limits attempts is hopeless, short enough to type.
+    """
+    payload = _payload(key.key_id, venue_id, reprint)
+    check = _b32(hmac.new(key.secret, CODE_DOMAIN + payload, hashlib.sha256).digest()[:5])
+    return f"{venue_id}-R{reprint}-{check}" if reprint else f"{venue_id}-{check}"
+
+
+def _decode_token(text: str) -> bytes:
+    if not text or not BASE32.match(text):
+        raise LinkError("the token is not upper-case base32 (A-Z, 2-7) without padding")
+    padded = text + "=" * (-len(text) % 8)
+    try:
+        raw = base64.b32decode(padded)
+    except (binascii.Error, ValueError):
+        raise LinkError("the token is not valid base32") from None
+    # Several strings decode to the same bytes when the unused low bits differ; accept only the one we write.
+    if _b32(raw) != text:
+        raise LinkError("the token is not in canonical base32 form")
+    return raw
+
+
+def verify_link(
+    link: str,
+    keys: KeyRing | Mapping[int, bytes],
+    *,
+    base: str | None = None,
+    reprints: Mapping[str, int] | None = None,
+) -> Venue:
+    """Check a scanned link; return the venue or raise `LinkError` saying why it is refused.
+
+    `base` (such as `HTTPS://HC.TJ.GOV.CN/V/`) also checks host and path; `reprints` maps venue ids to their
+    current reprint counter, so a poster from before a reprint is refused.
+    """
+    ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
+    if not isinstance(link, str) or not link.startswith("HTTPS://"):
+        raise LinkError("not a venue link (it must start with HTTPS:// in upper case)")
+    if base is not None and not link.startswith(base):
+        raise LinkError(f"the link does not start with {base}")
+    head, _, text = link.rpartition("/")
+    if head == "HTTPS:/" or "?" in link or "#" in link:
+        raise LinkError("not a venue link (expected HTTPS://HOST/PATH/TOKEN)")
+    raw = _decode_token(text)
+    if len(raw) < 4 + 1 + TAG_BYTES:
+        raise LinkError("the token is too short")
+    version, key_id, reprint, id_length = raw[0], raw[1], raw[2], raw[3]
+    if version != VERSION:
+        raise LinkError(f"unknown token version {version}")
+    if len(raw) != 4 + id_length + TAG_BYTES:
+        raise LinkError("the token length does not match its venue id")
+    key = ring.keys.get(key_id)
+    if key is None:
+        raise LinkError(f"unknown key id {key_id} (made with a key this service does not hold)")
+    payload, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
+    expected = hmac.new(key.secret, LINK_DOMAIN + payload, hashlib.sha256).digest()[:TAG_BYTES]
+    if not hmac.compare_digest(expected, tag):
+        raise LinkError("the signature does not match: the link is forged, altered or made with another key")
+    venue_id = payload[4:].decode("ascii", errors="replace")
+    if not VENUE_ID.match(venue_id):
+        raise LinkError("the venue id inside the token is malformed")
+    if reprints is not None:
+        current = reprints.get(venue_id)
+        if current is None:
+            raise LinkError(f"venue {venue_id} is not in the current venue list")
+        if reprint < current:
+            raise LinkError(f"venue {venue_id}: this poster (reprint {reprint}) was replaced by reprint {current}")
+    return Venue(venue_id, key_id, reprint)
+
+
+# ---- key files ------------------------------------------------------------------------------------------
+
+
+def new_key(key_id: int = 1) -> Key:
+    if not 0 <= key_id <= 255:
+        raise MaterialsError(f"--key-id {key_id}: choose a number from 0 to 255")
+    return Key(key_id, secrets.token_bytes(KEY_BYTES))
+
+
+def format_keys(keys: list[Key]) -> str:
+    lines = ["# materials venue signing keys: keep this file secret (mode 0600), never commit or print it.",
+             "# One key a line: magic, key id, 64 hex digits. All keys verify; the highest id signs."]
+    lines += [f"{KEY_MAGIC} {k.key_id} {k.secret.hex()}" for k in keys]
+    return "\n".join(lines) + "\n"
+
+
+def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> None:
+    """Create a key file readable by its owner only; never replace an existing key by accident.
+
+    With `overwrite` (adding a key) the new file is written beside the old one and moved over it, so a
+    crash never leaves a half-written key file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = path.with_name(f".{path.name}.new") if overwrite else path
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise MaterialsError(f"{target} exists; refusing to replace a signing key (posters signed with it would "
+                             "stop verifying). Choose another --out, or add a key with --add") from None
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(format_keys(keys))
+        if overwrite:
+            os.replace(target, path)
+    except BaseException:
+        if overwrite:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def read_key_file(path: Path) -> KeyRing:
+    """Read a key file; errors name the file and line but never echo key material."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise MaterialsError(f"key file {path} not found; make one with `materials keys new --out {path}`") from None
+    except UnicodeDecodeError:
+        raise MaterialsError(f"key file {path} is not a materials key file") from None
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise MaterialsError(f"key file {path} is readable by other users; run `chmod 600 {path}`")
+    keys: list[Key] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 3 or parts[0] != KEY_MAGIC or not parts[1].isdigit():
+            raise MaterialsError(f"key file {path} line {number}: not `{KEY_MAGIC} ID HEX`")
+        try:
+            secret = bytes.fromhex(parts[2])
+        except ValueError:
+            raise MaterialsError(f"key file {path} line {number}: the key is not hex") from None
+        key_id = int(parts[1])
+        if not 0 <= key_id <= 255 or len(secret) != KEY_BYTES:
+            raise MaterialsError(f"key file {path} line {number}: key id 0-255 and {KEY_BYTES * 2} hex digits")
+        if any(k.key_id == key_id for k in keys):
+            raise MaterialsError(f"key file {path} line {number}: key id {key_id} appears twice")
+        keys.append(Key(key_id, secret))
+    if not keys:
+        raise MaterialsError(f"key file {path} holds no key")
+    return KeyRing(keys)
+
+
+def read_key_files(paths: list[Path]) -> KeyRing:
+    """Several key files as one ring (old and new keys during a rotation)."""
+    merged: dict[int, Key] = {}
+    for path in paths:
+        for key_id, key in read_key_file(path).keys.items():
+            if key_id in merged and merged[key_id].secret != key.secret:
+                raise MaterialsError(f"key id {key_id} has different keys in two key files")
+            merged[key_id] = key
+    return KeyRing(list(merged.values()))

@@ -1,0 +1,480 @@
+"""A venue run from list to print files, in named phases.
+
+read and validate the list -> sign every link -> make the font pack -> skip venues whose inputs did not
+change -> render chunks through an Executor (inline, process pool or Dask) and check every QR code read
+back from its page -> district files -> manifest.csv and print-order.csv, last.
+
+Each file is written with `os.replace`, so a killed run leaves no truncated file; manifest.csv is removed
+first and written last, so a folder without it is visibly unfinished. A cache record per venue (its input
+hash and the sha256 of its PDF) lets the next run skip finished venues and end with the same bytes a clean
+run makes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from materials import __version__, progress
+from materials.campaign import Campaign
+from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
+from materials.output import write_atomic
+from materials.venues import layout, links, outputs
+from materials.venues.fontpack import FontPack, make_pack
+from materials.venues.reading import VenueList, VenueRow, read_list
+
+log = logging.getLogger(__name__)
+
+CACHE = ".cache"
+#: Font packs are cached beside the demo key, in the campaign's ignored `.materials/` folder.
+FONT_CACHE = ".materials/cache/fonts"
+TEMPLATE_FILES = ("macros.html", "posters.html", "sheets.html", "screen.html", "poster.css")
+#: Below this many venues a process pool costs more than it saves.
+INLINE_BELOW = 48
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+@dataclass
+class Options:
+    size: str | None = None
+    jobs: int = 1
+    dask: str | None = None
+    skip_invalid: bool = False
+    screens: bool | None = None
+    key_files: list[Path] = field(default_factory=list)
+    resume: bool = True
+    executor: concurrent.futures.Executor | None = None
+
+
+@dataclass
+class Summary:
+    venues: int = 0
+    rendered: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    districts: int = 0
+    out: Path = Path()
+    seconds: float = 0.0
+    font_seconds: float = 0.0
+
+    def line(self) -> str:
+        text = (f"{self.venues} venues in {self.districts} districts -> {self.out} "
+                f"({self.rendered} rendered, {self.skipped} unchanged")
+        if self.rejected:
+            text += f", {self.rejected} rows rejected: see rejects.csv"
+        return text + ")"
+
+
+# ---- inputs -----------------------------------------------------------------------------------------------
+
+
+def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
+    """The signing keys: `--key-file` paths, else the campaign's `venues.key_file` (a demo key if allowed)."""
+    if key_files:
+        return links.read_key_files(key_files)
+    settings = campaign.settings.venues
+    path = campaign.root / settings.key_file
+    if not path.exists() and settings.demo_key:
+        links.write_key_file(path, [links.new_key(1)])
+        log.warning("created a DEMO signing key at %s for the sample campaign; real campaigns bring their own "
+                    "key (`materials keys new --out FILE`) and keep it secret", campaign.relative(path))
+    return links.read_key_file(path)
+
+
+def link_base(campaign: Campaign) -> str:
+    settings = campaign.settings.venues
+    return links.link_base(settings.link_host or campaign.service_host, settings.link_path)
+
+
+def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
+    from materials.templating import template_root
+
+    folder = template_root(campaign) / "venues"
+    if not folder.is_dir():
+        from materials.templating import BUILTIN
+
+        folder = BUILTIN / "venues"
+    sources = []
+    for name in TEMPLATE_FILES:
+        path = folder / name
+        try:
+            sources.append((name, path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise MaterialsError(f"template {campaign.relative(path)} is missing") from None
+    return tuple(sources)
+
+
+def issued_texts(date: datetime) -> dict[str, str]:
+    return {"zh-CN": f"{date.year}年{date.month}月{date.day}日",
+            "en": f"{date.day} {MONTHS[date.month - 1]} {date.year}"}
+
+
+def global_context(campaign: Campaign, size: str) -> dict[str, Any]:
+    settings = campaign.settings
+    date = campaign.source_date()
+    host = settings.venues.link_host or campaign.service_host
+    width, height = layout.PAGE_MM[size]
+    return {
+        "size": size,
+        "page_w": width,
+        "page_h": height,
+        # A6 stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
+        "bleed": 0 if size == "A6" else layout.BLEED_MM,
+        "qr_mm": layout.QR_MM[size],
+        "qr_error": settings.venues.qr_error,
+        "primary": campaign.primary_language,
+        "others": [lang for lang in campaign.languages if lang != campaign.primary_language],
+        "title": dict(settings.title),
+        "authority": dict(settings.authority),
+        "issued": issued_texts(date),
+        "date_iso": date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "host": host.lower(),
+        "family": settings.fonts.sans[0],
+        "brand": settings.brand.model_dump(),
+    }
+
+
+def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str, size: str) -> dict[str, Any]:
+    scale = layout.scale_of(size)
+    box = (210 - 28) * scale if size != "A6" else 105 - 14
+    categories = campaign.settings.place_categories[venue.category]
+    district = next(d for d in campaign.settings.districts if d.key == venue.district)
+    return {
+        "id": venue.id,
+        "name": venue.name,
+        "name_en": venue.name_en,
+        "address": venue.address,
+        "address_en": venue.address_en,
+        "category": dict(categories),
+        "district": dict(district.names),
+        "district_key": venue.district,
+        "link": link,
+        "code": code,
+        "name_pt": layout.fit_pt(venue.name, box, 34 * scale, max(17 * scale, 9)),
+        "name_en_pt": layout.fit_pt(venue.name_en, box, 16 * scale, max(10 * scale, 7)),
+    }
+
+
+# ---- the run ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    venues: list[VenueRow]
+    contexts: dict[str, dict[str, Any]]
+    g: dict[str, Any]
+    templates: tuple[tuple[str, str], ...]
+    fonts: FontPack
+    size: str
+    screens: bool
+    verify_dpi: int
+    chunk_size: int
+    key_ids: dict[str, int]
+    listing: VenueList
+    allotment: dict[str, dict[str, int]]
+    district_keys: list[str]
+    date: datetime
+
+
+def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None) -> VenueList:
+    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path))
+    if listing.problems and not skip_invalid:
+        raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
+                            "(fix them, or pass --skip-invalid to render the valid rows)")
+    if not listing.venues:
+        raise CampaignError(listing.problems, f"{listing.label}: no valid venue to render")
+    return listing
+
+
+def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cache: Path | None) -> Plan:
+    settings = campaign.settings.venues
+    size = options.size or settings.size
+    ring = key_ring(campaign, options.key_files)
+    key = ring.signing_key(settings.key_id)
+    base = link_base(campaign)
+    contexts = {}
+    for venue in listing.venues:
+        link = links.sign_link(key, base, venue.id, venue.reprint)
+        code = links.venue_code(key, venue.id, venue.reprint)
+        contexts[venue.id] = venue_context(campaign, venue, link, code, size)
+    templates = template_sources(campaign)
+    g = global_context(campaign, size)
+    # Every character the posters print goes into the font pack: the list, the vocabularies and templates.
+    text = [json.dumps(g, ensure_ascii=False)] + [source for _, source in templates]
+    text += [json.dumps(c, ensure_ascii=False) for c in contexts.values()]
+    fonts = make_pack(g["family"], "".join(text), font_cache)
+    screens = settings.screens if options.screens is None else options.screens
+    # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
+    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * layout.QR_MODULES / layout.QR_MM[size]))
+    return Plan(listing.venues, contexts, g, templates, fonts, size, screens, verify_dpi,
+                settings.chunk_size, {v.id: key.key_id for v in listing.venues}, listing, settings.allotment,
+                [d.key for d in campaign.settings.districts], campaign.source_date())
+
+
+def input_hash(plan: Plan, venue_id: str) -> str:
+    """Everything a venue's files depend on; equal hashes mean equal bytes."""
+    h = hashlib.sha256()
+    h.update(json.dumps([__version__, plan.size, plan.screens, plan.verify_dpi, plan.g, plan.contexts[venue_id],
+                         plan.fonts.digest], sort_keys=True, ensure_ascii=False).encode())
+    for name, source in plan.templates:
+        h.update(name.encode() + b"\0" + source.encode())
+    return h.hexdigest()
+
+
+def venue_file(venue: VenueRow) -> str:
+    return f"{venue.district}/{venue.id}.pdf"
+
+
+def screen_file(venue: VenueRow) -> str:
+    return f"{venue.district}/{venue.id}.png"
+
+
+def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
+    """The seam where chunks go: None (inline), a local process pool, or a Dask cluster."""
+    if options.executor is not None:
+        return options.executor, lambda: None
+    if options.dask:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise MaterialsError("--dask needs the optional extra: pip install 'materials[dask]'") from None
+        try:
+            client = Client(options.dask, timeout=10)
+        except (OSError, TimeoutError) as e:
+            raise MaterialsError(f"--dask {options.dask}: cannot reach the scheduler ({e})") from None
+        return client.get_executor(), client.close
+    if options.jobs <= 1 or work < INLINE_BELOW:
+        return None, lambda: None
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs)
+    return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def _map(executor: concurrent.futures.Executor | None, jobs: list[layout.Job]) -> Iterator[list[layout.Rendered]]:
+    if executor is None:
+        return map(layout.render_job, jobs)
+    return executor.map(layout.render_job, jobs)
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
+        font_cache: Path | None = None) -> Summary:
+    """Render a venue list into `out` (created if needed; only venue files in it are touched)."""
+    import time
+
+    started = time.perf_counter()
+    listing = read_and_check(campaign, list_path, options.skip_invalid, label)
+    _check_out(out, campaign)
+    cache = out / CACHE
+    planned = time.perf_counter()
+    plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
+    font_seconds = time.perf_counter() - planned
+
+    todo, shas = _unchanged(plan, out, cache, options.resume)
+    summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
+                      rejected=len(listing.rejected_rows), font_seconds=font_seconds)
+    jobs = _jobs(plan, todo)
+    executor, close = make_executor(options, len(todo))
+    problems: list[Problem] = []
+    try:
+        # From here on we write: first make the folder visibly unfinished.
+        for name in ("manifest.csv", "print-order.csv"):
+            with contextlib.suppress(FileNotFoundError):
+                (out / name).unlink()
+        (cache / "venues").mkdir(parents=True, exist_ok=True)
+        results = (r for batch in _map(executor, jobs) for r in batch)
+        by_id = {v.id: v for v in plan.venues}
+        for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
+                                       unit="files"):
+            problems += _accept(rendered, plan, by_id, out, cache, shas)
+        if problems:
+            raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
+        district_files = _district_files(plan, out, executor)
+    finally:
+        close()
+    summary.rendered = len(todo)
+    summary.districts = len(district_files)
+    _write_tables(plan, out, shas, district_files)
+    _remove_stale(plan, out, cache, district_files)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _check_out(out: Path, campaign: Campaign) -> None:
+    from materials.output import guard_output
+
+    guard_output(out, campaign.root)
+    ours = (out / CACHE / "venues").is_dir() or (out / "manifest.csv").is_file()
+    if out.exists() and any(out.iterdir()) and not ours:
+        raise MaterialsError(f"--out {out} is not empty and was not made by `materials venues`; choose an empty "
+                             "or new folder (stale files in it would be removed)")
+
+
+def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
+    todo: list[VenueRow] = []
+    shas: dict[str, str] = {}
+    for venue in plan.venues:
+        record = cache / "venues" / f"{venue.id}.json"
+        wanted = input_hash(plan, venue.id)
+        if resume and record.is_file():
+            try:
+                saved = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = {}
+            path = out / venue_file(venue)
+            files_ok = path.is_file() and outputs.sha256(path.read_bytes()) == saved.get("sha256")
+            if plan.screens:
+                png = out / screen_file(venue)
+                files_ok = files_ok and png.is_file() and outputs.sha256(png.read_bytes()) == saved.get("png")
+            if saved.get("input") == wanted and files_ok:
+                shas[venue.id] = saved["sha256"]
+                continue
+        todo.append(venue)
+    return todo, shas
+
+
+def _jobs(plan: Plan, todo: list[VenueRow]) -> list[layout.Job]:
+    jobs = []
+    ordered = sorted(todo, key=lambda v: (v.district, v.id))
+    for part in chunks(ordered, plan.chunk_size):
+        contexts = tuple(plan.contexts[v.id] for v in part)
+        jobs.append(layout.Job("posters", plan.templates, plan.fonts, plan.g, contexts, plan.verify_dpi,
+                               f"posters {part[0].id}..{part[-1].id}"))
+        if plan.screens:
+            jobs.append(layout.Job("screens", plan.templates, plan.fonts, plan.g, contexts, plan.verify_dpi,
+                                   f"screens {part[0].id}..{part[-1].id}"))
+    return jobs
+
+
+def _accept(rendered: layout.Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
+            shas: dict[str, str]) -> list[Problem]:
+    """Check one rendered file and write it, with its cache record, if it is right."""
+    venue = by_id[rendered.id]
+    label = plan.listing.label
+    where = f"row {venue.row}, id {venue.id}"
+    if rendered.problems:
+        return [Problem(label, None, where, p) for p in rendered.problems]
+    link = plan.contexts[venue.id]["link"]
+    if rendered.decoded != [link]:
+        found = ", ".join(rendered.decoded) or "nothing"
+        return [Problem(label, None, where, f"the QR code read back from the rendered page gives {found}, "
+                        f"not {link}")]
+    is_png = rendered.data.startswith(b"\x89PNG")
+    target = out / (screen_file(venue) if is_png else venue_file(venue))
+    write_atomic(target, rendered.data)
+    record_path = cache / "venues" / f"{venue.id}.json"
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    digest = outputs.sha256(rendered.data)
+    if is_png:
+        record["png"] = digest
+    else:
+        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png")}
+        shas[venue.id] = digest
+    # The record names the input only once the PDF is in place: a kill between the two re-renders the venue.
+    write_atomic(record_path, json.dumps(record, sort_keys=True))
+    return []
+
+
+def _district_files(plan: Plan, out: Path, executor: concurrent.futures.Executor | None) -> dict[str, str]:
+    """`<district>.pdf`: posters in id order, or for A6 the stickers imposed four to an A4 sheet."""
+    by_district: dict[str, list[VenueRow]] = {}
+    for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
+        by_district.setdefault(venue.district, []).append(venue)
+    files: dict[str, str] = {}
+    for district, venues in by_district.items():
+        name = f"{district}.pdf"
+        if plan.size == "A6":
+            jobs = [layout.Job("sheets", plan.templates, plan.fonts, plan.g,
+                               tuple(plan.contexts[v.id] for v in part), plan.verify_dpi,
+                               f"{name} sheets {part[0].id}..{part[-1].id}")
+                    for part in chunks(venues, 64)]
+            parts: list[bytes | Path] = []
+            for (result,), part in zip(_map(executor, jobs), chunks(venues, 64), strict=True):
+                wanted = sorted(plan.contexts[v.id]["link"] for v in part)
+                if result.problems or sorted(result.decoded) != wanted:
+                    raise VerificationError([Problem(name, None, None, "; ".join(result.problems) or
+                                                     "a sticker's QR code does not read back on the sheet")])
+                parts.append(result.data)
+        else:
+            parts = [out / venue_file(v) for v in venues]
+        write_atomic(out / name, outputs.merge_pdfs(parts, f"{district}\0{plan.size}", plan.date))
+        files[district] = name
+    return files
+
+
+def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
+    rows = []
+    for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
+        c = plan.contexts[venue.id]
+        rows.append([venue.id, venue.name, venue.district, venue.category, venue_file(venue), c["link"],
+                     plan.key_ids[venue.id], shas[venue.id]])
+    if plan.listing.rejected_rows:
+        write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            (out / "rejects.csv").unlink()
+    write_atomic(out / "print-order.csv", outputs.csv_bytes(outputs.ORDER_HEADER, _order_rows(plan, district_files)))
+    write_atomic(out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
+
+
+def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    by_district: dict[str, list[VenueRow]] = {}
+    for venue in plan.venues:
+        by_district.setdefault(venue.district, []).append(venue)
+    for district in sorted(by_district):
+        venues = by_district[district]
+        if plan.size == "A6":
+            rows.append([district, "venue stickers A6, 4 up on A4 sheets", district_files[district],
+                         (len(venues) + 3) // 4])
+        else:
+            rows.append([district, f"venue check-in posters {plan.size}", district_files[district], len(venues)])
+        totals: dict[str, int] = {}
+        for venue in venues:
+            for item, count in plan.allotment.get(venue.category, {}).items():
+                totals[item] = totals.get(item, 0) + count
+        for item in sorted(totals):
+            rows.append([district, item, "", totals[item]])
+    return rows
+
+
+def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, str]) -> None:
+    """Files of venues or districts no longer in the list: a clean run would not have them."""
+    keep = {venue_file(v) for v in plan.venues} | set(district_files.values())
+    if plan.screens:
+        keep |= {screen_file(v) for v in plan.venues}
+    for district in plan.district_keys:
+        folder = out / district
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.suffix in (".pdf", ".png") and f"{district}/{path.name}" not in keep:
+                    path.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        stale = out / f"{district}.pdf"
+        if stale.is_file() and stale.name not in keep:
+            stale.unlink()
+    ids = {v.id for v in plan.venues}
+    for record in (cache / "venues").glob("*.json"):
+        if record.stem not in ids:
+            record.unlink()
+    for part in out.rglob("*.part"):
+        # Left by a run killed mid-write; never a finished file.
+        with contextlib.suppress(OSError):
+            os.unlink(part)

@@ -1,0 +1,131 @@
+"""The venues target's seam with `materials build`: validate, render and verify the campaign's sample list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+from pathlib import Path
+
+from materials.campaign import Campaign
+from materials.errors import MaterialsError, Problem
+from materials.venues import links, outputs
+from materials.venues.reading import read_list
+from materials.venues.run import CACHE, TEMPLATE_FILES, Options, run
+
+log = logging.getLogger(__name__)
+
+
+def list_path(campaign: Campaign) -> Path:
+    return campaign.root / campaign.settings.venues.list
+
+
+def validate(campaign: Campaign) -> list[Problem]:
+    """Check the sample list, the key and the settings; write nothing."""
+    settings = campaign.settings.venues
+    problems: list[Problem] = []
+    if not settings.list:
+        return problems
+    path = list_path(campaign)
+    label = campaign.relative(path)
+    try:
+        listing = read_list(path, campaign.settings, label)
+        problems += listing.problems
+    except MaterialsError as e:
+        problems.append(Problem(label, None, None, e.message.removeprefix(f"{label}: ")))
+    key = campaign.root / settings.key_file
+    if not key.exists() and not settings.demo_key:
+        problems.append(Problem("campaign.toml", None, "venues.key_file",
+                                f"{settings.key_file} does not exist; make a key with `materials keys new --out "
+                                f"{settings.key_file}` (keep it secret, outside any output folder)"))
+    elif key.exists():
+        try:
+            ring = links.read_key_file(key)
+            ring.signing_key(settings.key_id)
+        except MaterialsError as e:
+            problems.append(Problem("campaign.toml", None, "venues.key_file", e.message))
+    for category in settings.allotment:
+        if category not in campaign.settings.place_categories:
+            problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
+                                    "not a place category of campaign.toml"))
+    from materials.templating import template_root
+
+    folder = template_root(campaign) / "venues"
+    for name in TEMPLATE_FILES:
+        if folder.is_dir() and not (folder / name).is_file():
+            problems.append(Problem(campaign.relative(folder / name), None, None, "template is missing"))
+    return problems
+
+
+def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
+    """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
+    del built  # venues depend on no other target
+    if not campaign.settings.venues.list:
+        log.info("venues: campaign.toml venues.list is empty, no sample list to render")
+        return
+    path = list_path(campaign)
+    summary = run(campaign, path, dest, Options(jobs=1, resume=False), label=campaign.relative(path))
+    # The resume records serve `materials venues` runs into a fixed folder; a build replaces the folder whole.
+    shutil.rmtree(dest / CACHE, ignore_errors=True)
+    log.info("venues: %s", summary.line())
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def _unsafe(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def verify(campaign: Campaign, dest: Path) -> list[Problem]:
+    """Every poster decodes to its manifest link, the link verifies, files match their hashes."""
+    from materials.venues import layout
+
+    problems: list[Problem] = []
+    manifest = dest / "manifest.csv"
+    if not campaign.settings.venues.list:
+        return problems
+    if not manifest.is_file():
+        return [Problem("venues/manifest.csv", None, None, "missing: the venue run did not finish")]
+    key = campaign.root / campaign.settings.venues.key_file
+    ring = links.read_key_file(key) if key.exists() else None
+    secrets = [k.secret.hex() for k in ring.keys.values()] if ring else []
+    rows = _read_csv(manifest)
+    counts: dict[str, int] = {}
+    for number, row in enumerate(rows, 2):
+        where = f"venues/manifest.csv row {number}"
+        path = dest / row["file"]
+        if not path.resolve().is_relative_to(dest.resolve()) or not path.is_file():
+            problems.append(Problem(where, None, "file", f"{row['file']} is missing"))
+            continue
+        data = path.read_bytes()
+        if outputs.sha256(data) != row["sha256"]:
+            problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
+        decoded = layout.decode_pdf(data, 72)
+        if decoded != [[row["link"]]]:
+            problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
+        if ring is not None:
+            try:
+                venue = links.verify_link(row["link"], ring)
+                if venue.venue_id != _unsafe(row["id"]):
+                    problems.append(Problem(where, None, "link", "the link is signed for another venue"))
+            except links.LinkError as e:
+                problems.append(Problem(where, None, "link", f"does not verify: {e.message}"))
+        counts[row["district"]] = counts.get(row["district"], 0) + 1
+    size = campaign.settings.venues.size
+    for district, count in counts.items():
+        path = dest / f"{district}.pdf"
+        expected = (count + 3) // 4 if size == "A6" else count
+        if not path.is_file():
+            problems.append(Problem(f"venues/{district}.pdf", None, None, "missing"))
+        elif outputs.page_count(path) != expected:
+            problems.append(Problem(f"venues/{district}.pdf", None, None, f"expected {expected} pages"))
+    for name in ("manifest.csv", "print-order.csv", "rejects.csv"):
+        path = dest / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            if any(secret in text for secret in secrets):
+                problems.append(Problem(f"venues/{name}", None, None, "contains signing key material"))
+    return problems
