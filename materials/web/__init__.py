@@ -48,10 +48,13 @@ def validate(campaign: Campaign) -> list[Problem]:
     for key, mapping in (("site.description", site.description), ("site.intro", site.intro)):
         for lang in sorted(set(mapping) - set(languages)):
             problems.append(Problem("campaign.toml", None, f"{key}.{lang}", "not a campaign language"))
-        for lang in languages:
-            if not mapping.get(lang, "").strip():
-                problems.append(Problem("campaign.toml", None, f"{key}.{lang}",
-                                        "missing: the home page and link previews need it in every language"))
+        # Optional as a whole (the title stands in), but once written it must exist in every language.
+        if any(text.strip() for text in mapping.values()):
+            for lang in languages:
+                if not mapping.get(lang, "").strip():
+                    problems.append(Problem("campaign.toml", None, f"{key}.{lang}",
+                                            "missing: written for another language, so the home page and link "
+                                            "previews need it in this one too"))
     for lang, text in site.intro.items():
         problems += markdown.source_problems(text, f"campaign.toml site.intro.{lang}")
     brand = settings.brand
