@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from materials import progress
 from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.printing.layout import Item
@@ -72,7 +73,8 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for found in pool.map(check_file, checks, chunksize=8):
+        for found in progress.track(pool.map(check_file, checks, chunksize=8), "print: verifying",
+                                    length=len(checks), unit="files"):
             problems += found
     return problems
 

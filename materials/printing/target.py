@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from materials import progress
 from materials.campaign import Campaign
 from materials.errors import CampaignError, Problem
 from materials.printing import booklet, fontcache, sources, wechat
@@ -83,7 +84,8 @@ def _lay_out(campaign: Campaign, dest: Path) -> tuple[Planner, list[Batch], list
             jobs = [Job(batch=b, dest=str(dest), roots=_roots(campaign, fonts),
                         min_scale=settings.min_type_scale, preview_width=settings.preview_width_px,
                         bleed_mm=settings.bleed_mm) for b in batches]
-            results = list(pool.map(run, jobs))
+            results = list(progress.track(pool.map(run, jobs), "print: laying out", length=len(jobs),
+                                          unit="batches"))
     finally:
         shutil.rmtree(fonts, ignore_errors=True)
     for result in results:
