@@ -67,6 +67,7 @@ def naive(campaign, venues_dir: Path, sample: int, key_file: Path) -> tuple[floa
     """One WeasyPrint HTML -> PDF call per venue with the system font, as a simple script would do it."""
     from weasyprint import HTML
 
+    from materials import qr
     from materials.venues import layout
     from materials.venues.run import Options, global_context, make_plan, read_and_check
 
@@ -81,6 +82,9 @@ def naive(campaign, venues_dir: Path, sample: int, key_file: Path) -> tuple[floa
     for venue in listing.venues:
         context = layout.with_qr(plan.contexts[venue.id], g, "posters")
         html = env.get_template("posters.html").render(g=g, css=css, venues=[context])
+        # The simple way draws the code as inline SVG (the run draws its modules into the PDF itself).
+        code = qr.svg(qr.make(context["link"], g["qr_error"]), g["qr_mm"])
+        html = html.replace(f'<div class="qr" data-qr="{venue.id}"></div>', f'<div class="qr">{code}</div>')
         sizes.append(len(HTML(string=html).write_pdf()))
     return (time.perf_counter() - started) / len(listing.venues), sum(sizes) / len(sizes)
 
