@@ -53,6 +53,12 @@ def _cmap(family: str) -> frozenset[int]:
 
 
 def coverage(families: Sequence[str]) -> frozenset[int]:
+    """Code points covered by any of `families` (cached: a venue list asks once per cell)."""
+    return _coverage(tuple(families))
+
+
+@functools.lru_cache(maxsize=16)
+def _coverage(families: tuple[str, ...]) -> frozenset[int]:
     covered: set[int] = set()
     for family in families:
         covered |= _cmap(family)

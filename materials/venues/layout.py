@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
 import logging
+import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jinja2
 
@@ -104,7 +106,17 @@ def environment(templates: tuple[tuple[str, str], ...], scale: float) -> jinja2.
 
 @functools.lru_cache(maxsize=4)
 def _font_dir(digest: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"materials-fonts-{digest[:8]}-"))
+    """A folder for the font pack's files in this process, removed when the process ends.
+
+    `multiprocessing.util.Finalize` rather than `atexit`: pool workers end through multiprocessing, which
+    runs these finalizers but not atexit handlers; in the main process multiprocessing runs them at exit.
+    A finalizer only runs in the process that made it, so a forked worker never removes its parent's folder.
+    """
+    from multiprocessing import util
+
+    folder = Path(tempfile.mkdtemp(prefix=f"materials-fonts-{digest[:8]}-"))
+    util.Finalize(None, shutil.rmtree, args=(str(folder),), kwargs={"ignore_errors": True}, exitpriority=1)
+    return folder
 
 
 def _font_css(fonts: FontPack) -> tuple[str, Path]:
@@ -164,7 +176,7 @@ def qr_operators(matrix: tuple[bytes, ...], x: float, y: float, size: float) -> 
     return b"\n".join(parts)
 
 
-def render_html(job: Job) -> tuple[str, Path, list[dict[str, Any]]]:
+def render_html(job: Job, layer: str = "full", extra_css: str = "") -> tuple[str, Path, list[dict[str, Any]]]:
     size = job.g["size"] if job.kind != "screens" else "A4"
     scale = scale_of(size) if job.kind != "screens" else 1.0
     env = environment(job.templates, scale)
@@ -174,23 +186,23 @@ def render_html(job: Job) -> tuple[str, Path, list[dict[str, Any]]]:
         g.update(page_w=SCREEN_MM[0], page_h=SCREEN_MM[1], bleed=0)
     elif job.kind == "sheets":
         g.update(page_w=210.0, page_h=297.0, bleed=BLEED_MM)
-    css = font_css + env.get_template("poster.css").render(g=g)
+    css = font_css + env.get_template("poster.css").render(g=g) + extra_css
     template = {"posters": "posters.html", "sheets": "sheets.html", "screens": "screen.html"}[job.kind]
     venues = [with_qr(v, g, job.kind) for v in job.venues]
     if job.kind == "sheets":
         sheets = [venues[i:i + 4] for i in range(0, len(venues), 4)]
         html = env.get_template(template).render(g=g, css=css, sheets=sheets)
     else:
-        html = env.get_template(template).render(g=g, css=css, venues=venues)
+        html = env.get_template(template).render(g=g, css=css, venues=venues, layer=layer)
     return html, folder, venues
 
 
-def _weasy_document(job: Job) -> Any:
+def _weasy_document(job: Job, layer: str = "full", extra_css: str = "") -> Any:
     from weasyprint import HTML
 
     from materials.fetcher import url_fetcher
 
-    html, folder, venues = render_html(job)
+    html, folder, venues = render_html(job, layer, extra_css)
     fetcher = url_fetcher([folder], job.label or "venue poster")
     document = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=fetcher).render()
     document.venue_contexts = venues
@@ -199,6 +211,125 @@ def _weasy_document(job: Job) -> Any:
     meta.created = meta.modified = job.g["date_iso"]
     meta.generator = "materials"
     return document
+
+
+#: The parts of a poster that are the same on every venue's poster, by their `data-ph` name in macros.html.
+STATIC_PARTS = ("band", "fallback", "steps", "issuer")
+
+
+@dataclass
+class StaticLayer:
+    """The unchanging parts of a run's poster, laid out once per process: their boxes and heights.
+
+    A venue's page is laid out with an empty box of the same height in place of each part (the `venue`
+    layer of macros.html), so everything around lands where the whole poster would put it; before the
+    page is drawn, a copy of each part's boxes moved to its empty box takes that box's place. The page is
+    then painted, subset and written by WeasyPrint exactly as a whole poster is (one font subset per
+    weight, vector text), and its layout skips the ~60 % of the text that never changes.
+    """
+
+    #: Kept alive: its font configuration owns the Pango fonts the boxes are drawn with.
+    document: Any
+    boxes: dict[str, Any]
+    #: Bookmarks (the heading) of the band, as WeasyPrint gathered them on the whole poster.
+    bookmarks: list[Any]
+    css: str
+
+
+_STATIC: dict[str, StaticLayer] = {}
+
+
+def _static_venue(g: dict[str, Any]) -> dict[str, Any]:
+    """A stand-in venue, the same for every chunk: only the static parts of its poster are used."""
+    langs = [g["primary"], *g["others"]]
+    return {"id": "static", "name": "X", "name_en": "", "address": "X", "address_en": "",
+            "category": dict.fromkeys(langs, "X"), "district": dict.fromkeys(langs, "X"), "district_key": "x",
+            "link": "HTTPS://X/V/STATIC", "code": "X", "name_pt": 12.0, "name_en_pt": 12.0}
+
+
+def _part_boxes(root: Any) -> dict[str, Any]:
+    """The principal box of each static part (by class) on a whole poster's page."""
+    found: dict[str, Any] = {}
+    for box in root.descendants(placeholders=True):
+        element = getattr(box, "element", None)
+        if element is None or getattr(box, "element_tag", "") != element.tag:
+            continue
+        for name in (element.get("class") or "").split():
+            if name in STATIC_PARTS and name not in found:
+                found[name] = box
+    return found
+
+
+def static_layer(job: Job) -> StaticLayer | None:
+    """The static parts of `job`'s poster, laid out once per process and set of inputs.
+
+    None when the templates do not have the `venue` layer (a campaign's own older macros.html, or one
+    without a part): its posters are laid out whole, as before.
+    """
+    macros = dict(job.templates).get("macros.html", "")
+    if any(f'data-ph="{name}"' not in macros for name in STATIC_PARTS):
+        return None
+    key = hashlib.sha256(json.dumps([job.kind, job.g, job.templates, job.fonts.digest], sort_keys=True,
+                                    ensure_ascii=False).encode()).hexdigest()
+    layer = _STATIC.get(key)
+    if layer is None:
+        static_job = Job(job.kind, job.templates, job.fonts, job.g, (_static_venue(job.g),), job.verify_dpi,
+                         "poster (static parts)")
+        document = _weasy_document(static_job)
+        if len(document.pages) != 1:
+            raise ValueError("the static parts of the venue poster do not fit on one page")
+        page = document.pages[0]
+        parts = _part_boxes(page._page_box)
+        if any(name not in parts for name in STATIC_PARTS):
+            return None
+        band = parts["band"]
+        top, bottom = band.position_y, band.position_y + band.margin_height()
+        bookmarks = [mark for mark in page.bookmarks if top <= mark[2][1] <= bottom]
+        # repr() of a float is read back as the same float: the empty box is exactly as high as the part.
+        css = "".join(f'\n[data-ph="{name}"] {{ height: {parts[name].height!r}px; }}' for name in STATIC_PARTS)
+        if len(_STATIC) >= 4:  # a long-lived (Dask) worker that serves many runs
+            _STATIC.clear()
+        layer = _STATIC[key] = StaticLayer(document, parts, bookmarks, css + "\n")
+    return layer
+
+
+def fill_static(page: Any, layer: StaticLayer) -> None:
+    """Put a copy of each static part into `page` in place of its empty box, moved to that box's place.
+
+    Each copy is moved once, from the part's place on the stand-in poster (the same for every chunk), so a
+    venue's bytes do not depend on which chunk it was laid out in.
+    """
+    moved: dict[str, tuple[float, float]] = {}
+
+    def visit(box: Any) -> None:
+        children = getattr(box, "children", None)
+        if not children:
+            return
+        replaced = list(children)
+        changed = False
+        for index, child in enumerate(children):
+            inner = getattr(child, "_box", child)  # an absolutely placed box's placeholder
+            element = getattr(inner, "element", None)
+            name = element.get("data-ph") if element is not None else None
+            if name in layer.boxes and element is not None and getattr(inner, "element_tag", "") == element.tag:
+                part = layer.boxes[name]
+                copy = part.deepcopy()
+                dx, dy = inner.position_x - part.position_x, inner.position_y - part.position_y
+                copy.translate(dx, dy)
+                moved[name] = (dx, dy)
+                replaced[index] = copy
+                changed = True
+            else:
+                visit(inner)
+        if changed:
+            box.children = replaced
+
+    visit(page._page_box)
+    if set(moved) != set(layer.boxes):
+        raise ValueError(f"a venue page lacks the empty boxes of {sorted(set(layer.boxes) - set(moved))}")
+    dx, dy = moved["band"]
+    page.bookmarks = [(level, label, (x + dx, y + dy), state)
+                      for level, label, (x, y), state in layer.bookmarks] + page.bookmarks
 
 
 @dataclass
@@ -303,12 +434,72 @@ def _faster_deflate() -> None:
         compressobj=lambda level=6, **kw: zlib.compressobj(6, **kw), compress=zlib.compress)
 
 
+class _MarksImage:
+    """Crop marks drawn once per page size and replayed: stands in for WeasyPrint's `SVGImage` of the marks.
+
+    WeasyPrint draws `marks: crop` by building, parsing and drawing a small SVG on every page: ~2.5 ms of
+    a ~30 ms poster. The drawing depends only on the SVG text (page size and bleed), and it goes into a
+    group of its own; so the operators and graphics states of the first drawing are kept and appended to
+    later groups unchanged: the same bytes as drawing it again.
+    """
+
+    _cache: ClassVar[dict[str, _MarksImage]] = {}
+
+    def __init__(self, svg: str) -> None:
+        self.svg = svg
+        self.recorded: tuple[list[Any], dict[str, Any]] | None = None
+
+    @classmethod
+    def for_svg(cls, svg: str) -> _MarksImage:
+        image = cls._cache.get(svg)
+        if image is None:
+            if len(cls._cache) > 8:
+                cls._cache.clear()
+            image = cls._cache[svg] = cls(svg)
+        return image
+
+    def draw(self, stream: Any, width: float, height: float, style: Any) -> None:
+        if self.recorded is None:
+            from xml.etree import ElementTree
+
+            from weasyprint.images import SVGImage
+
+            before = len(stream.stream)
+            # The SVG is WeasyPrint's own text of the page's marks, not input.
+            tree = ElementTree.fromstring(self.svg)  # noqa: S314
+            SVGImage(tree, None, None, None).draw(stream, width, height, style)
+            resources = stream._resources
+            if any(resources[name] for name in ("XObject", "Pattern", "Shading")):
+                return  # not the simple drawing this replays: leave it to WeasyPrint every time
+            self.recorded = (list(stream.stream[before:]), dict(resources["ExtGState"]))
+            return
+        items, states = self.recorded
+        stream.stream.extend(items)
+        stream._resources["ExtGState"].update(states)
+
+
+def _cached_marks() -> None:
+    """Let WeasyPrint's page painting take the crop marks from `_MarksImage` (the only SVG it builds there)."""
+    import types
+
+    import weasyprint.draw
+
+    if getattr(weasyprint.draw, "_materials_marks", False):
+        return
+    draw: Any = weasyprint.draw
+    draw.ElementTree = types.SimpleNamespace(fromstring=lambda text: text)
+    draw.SVGImage = lambda svg, *args: _MarksImage.for_svg(svg)
+    draw._materials_marks = True
+
+
 def render_job(job: Job) -> list[Rendered]:
     """Render one job; each result carries its bytes and what was decoded from them."""
     _faster_deflate()
+    _cached_marks()
     if job.kind == "sheets":
         return [_render_sheets(job)]
-    document = _weasy_document(job)
+    static = static_layer(job) if job.kind == "posters" else None
+    document = _weasy_document(job) if static is None else _weasy_document(job, "venue", static.css)
     matrices = {v["id"]: v["qr_matrix"] for v in document.venue_contexts if "qr_matrix" in v}
     by_anchor: dict[str, list[int]] = {}
     for index, page in enumerate(document.pages):
@@ -336,6 +527,8 @@ def render_job(job: Job) -> list[Rendered]:
             result.decoded = decode_image(Image.open(io.BytesIO(result.data)).convert("L"))
             results.append(result)
             continue
+        if static is not None:
+            fill_static(page, static)
         scan = scan_page(page)
         overlap = _overlap(scan)
         if overlap:
