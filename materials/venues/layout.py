@@ -434,6 +434,54 @@ def _faster_deflate() -> None:
         compressobj=lambda level=6, **kw: zlib.compressobj(6, **kw), compress=zlib.compress)
 
 
+def _one_pass_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
+    """WeasyPrint's HarfBuzz subsetting of a PDF's font in one `hb_subset` call instead of two.
+
+    WeasyPrint subsets twice: keeping the used glyphs with their ids, then keeping every glyph up to the
+    highest used one, to drop hinting. With retained glyph ids the first call already ends at the highest
+    used glyph, so the second only removes hints, at the cost of a whole second subset (measured on the
+    3,766-character pack: 1.5 of 2.9 ms a weight, ~3 ms a poster). One call with the hinting flag set
+    gives the same glyphs, ids and outlines.
+    """
+    from weasyprint.pdf.fonts import LOGGER
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    from weasyprint.text.fonts import get_hb_object_data
+
+    subset = harfbuzz_subset
+    hb_input = ffi.gc(subset.hb_subset_input_create_or_fail(), subset.hb_subset_input_destroy)
+    gids = sorted(to_unicode)
+    harfbuzz.hb_set_add_sorted_array(subset.hb_subset_input_glyph_set(hb_input),
+                                     ffi.new(f"hb_codepoint_t[{len(gids)}]", gids), len(gids))
+    flags = (subset.HB_SUBSET_FLAGS_RETAIN_GIDS | subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |
+             subset.HB_SUBSET_FLAGS_DESUBROUTINIZE)
+    if not hinting:
+        flags |= subset.HB_SUBSET_FLAGS_NO_HINTING
+    if font.missing:
+        flags |= subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+    subset.hb_subset_input_set_flags(hb_input, flags)
+    drop = tuple(harfbuzz.hb_tag_from_string(name, -1) for name in (
+        b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG "))
+    harfbuzz.hb_set_add_sorted_array(subset.hb_subset_input_set(hb_input, subset.HB_SUBSET_SETS_DROP_TABLE_TAG),
+                                     ffi.new(f"hb_codepoint_t[{len(drop)}]", drop), len(drop))
+    face = ffi.gc(subset.hb_subset_or_fail(font.hb_face, hb_input), harfbuzz.hb_face_destroy)
+    if face:
+        content = get_hb_object_data(face)
+        if content:
+            font.file_content = content
+            return
+    LOGGER.warning('Unable to subset "%s" with HarfBuzz', font.family)
+
+
+def _single_subset() -> None:
+    """Let WeasyPrint subset each PDF's fonts with `_one_pass_subset` (only this worker process)."""
+    from weasyprint.pdf.fonts import Font
+
+    font: Any = Font
+    if not hasattr(font, "weasyprint_harfbuzz_subset"):
+        font.weasyprint_harfbuzz_subset = font._harfbuzz_subset  # WeasyPrint's own, for the tests
+    font._harfbuzz_subset = _one_pass_subset
+
+
 class _MarksImage:
     """Crop marks drawn once per page size and replayed: stands in for WeasyPrint's `SVGImage` of the marks.
 
@@ -496,6 +544,7 @@ def render_job(job: Job) -> list[Rendered]:
     """Render one job; each result carries its bytes and what was decoded from them."""
     _faster_deflate()
     _cached_marks()
+    _single_subset()
     if job.kind == "sheets":
         return [_render_sheets(job)]
     static = static_layer(job) if job.kind == "posters" else None

@@ -297,12 +297,29 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         (cache / "venues").mkdir(parents=True, exist_ok=True)
         results = (r for batch in _map(executor, jobs) for r in batch)
         by_id = {v.id: v for v in plan.venues}
+        districts = _by_district(plan)
+        # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
+        # district by district), while the workers render the next district: not all after the last chunk.
+        waiting = {district: 0 for district in districts}
+        for venue in todo:
+            waiting[venue.district] += 1
+        district_files: dict[str, str] = {}
         for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
                                        unit="files"):
-            problems += _accept(rendered, plan, by_id, out, cache, shas)
+            found = _accept(rendered, plan, by_id, out, cache, shas)
+            problems += found
+            district = by_id[rendered.id].district
+            if found:
+                waiting[district] = -1  # never merged: the run fails
+            elif waiting[district] > 0 and not rendered.data.startswith(b"\x89PNG"):
+                waiting[district] -= 1
+                if waiting[district] == 0 and plan.size != "A6" and not problems:
+                    district_files[district] = _district_file(plan, out, district, districts[district], executor)
         if problems:
             raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
-        district_files = _district_files(plan, out, executor)
+        for district, venues in districts.items():
+            if district not in district_files:
+                district_files[district] = _district_file(plan, out, district, venues, executor)
     finally:
         close()
     summary.rendered = len(todo)
@@ -391,31 +408,33 @@ def _accept(rendered: layout.Rendered, plan: Plan, by_id: dict[str, VenueRow], o
     return []
 
 
-def _district_files(plan: Plan, out: Path, executor: concurrent.futures.Executor | None) -> dict[str, str]:
-    """`<district>.pdf`: posters in id order, or for A6 the stickers imposed four to an A4 sheet."""
+def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
     by_district: dict[str, list[VenueRow]] = {}
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
         by_district.setdefault(venue.district, []).append(venue)
-    files: dict[str, str] = {}
-    for district, venues in by_district.items():
-        name = f"{district}.pdf"
-        if plan.size == "A6":
-            jobs = [layout.Job("sheets", plan.templates, plan.fonts, plan.g,
-                               tuple(plan.contexts[v.id] for v in part), plan.verify_dpi,
-                               f"{name} sheets {part[0].id}..{part[-1].id}")
-                    for part in chunks(venues, 64)]
-            parts: list[bytes | Path] = []
-            for (result,), part in zip(_map(executor, jobs), chunks(venues, 64), strict=True):
-                wanted = sorted(plan.contexts[v.id]["link"] for v in part)
-                if result.problems or sorted(result.decoded) != wanted:
-                    raise VerificationError([Problem(name, None, None, "; ".join(result.problems) or
-                                                     "a sticker's QR code does not read back on the sheet")])
-                parts.append(result.data)
-        else:
-            parts = [out / venue_file(v) for v in venues]
-        write_atomic(out / name, outputs.merge_pdfs(parts, f"{district}\0{plan.size}", plan.date))
-        files[district] = name
-    return files
+    return by_district
+
+
+def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
+                   executor: concurrent.futures.Executor | None) -> str:
+    """`<district>.pdf`: posters in id order, or for A6 the stickers imposed four to an A4 sheet."""
+    name = f"{district}.pdf"
+    if plan.size == "A6":
+        jobs = [layout.Job("sheets", plan.templates, plan.fonts, plan.g,
+                           tuple(plan.contexts[v.id] for v in part), plan.verify_dpi,
+                           f"{name} sheets {part[0].id}..{part[-1].id}")
+                for part in chunks(venues, 64)]
+        parts: list[bytes | Path] = []
+        for (result,), part in zip(_map(executor, jobs), chunks(venues, 64), strict=True):
+            wanted = sorted(plan.contexts[v.id]["link"] for v in part)
+            if result.problems or sorted(result.decoded) != wanted:
+                raise VerificationError([Problem(name, None, None, "; ".join(result.problems) or
+                                                 "a sticker's QR code does not read back on the sheet")])
+            parts.append(result.data)
+    else:
+        parts = [out / venue_file(v) for v in venues]
+    write_atomic(out / name, outputs.merge_pdfs(parts, f"{district}\0{plan.size}", plan.date))
+    return name
 
 
 def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:

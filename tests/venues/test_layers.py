@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import weasyprint.draw
 import weasyprint.images
+from weasyprint.pdf.fonts import Font
 
 from materials.campaign import load
 from materials.venues import layout
@@ -45,8 +46,12 @@ def test_static_layer_and_cached_marks_write_the_bytes_of_the_plain_way(
     fast = _render_all(venue_campaign, size)
     assert all(r.data and not r.problems for r in fast)
     assert all(len(r.decoded) == 1 for r in fast)
+    assert Font._harfbuzz_subset is layout._one_pass_subset
 
     monkeypatch.setattr(layout, "static_layer", lambda job: None)
+    # WeasyPrint's own two-pass font subsetting gives the same bytes as the one pass the run makes.
+    monkeypatch.setattr(layout, "_single_subset", lambda: None)
+    monkeypatch.setattr(Font, "_harfbuzz_subset", Font.weasyprint_harfbuzz_subset)  # type: ignore[attr-defined]
     monkeypatch.setattr(layout, "_cached_marks", lambda: None)
     monkeypatch.setattr(weasyprint.draw, "ElementTree", xml.etree.ElementTree)
     monkeypatch.setattr(weasyprint.draw, "SVGImage", weasyprint.images.SVGImage)
