@@ -197,14 +197,49 @@ def render_html(job: Job, layer: str = "full", extra_css: str = "") -> tuple[str
     return html, folder, venues
 
 
-def _weasy_document(job: Job, layer: str = "full", extra_css: str = "") -> Any:
+#: WeasyPrint's user-agent rules that give a venue page styles it never uses. The pseudo-elements of *every*
+#: element (list markers, footnote and note calls and markers): six styles an element. The page's 16 margin
+#: boxes (alignment only: without `content` they are never generated) and its footnote and note areas: 18
+#: styles a page, each computed and its percentages resolved. A venue layer page has no list item (the steps
+#: are an empty box), no footnote, note or margin content. The rest of the user-agent sheet is kept as it is.
+_LEAN_UA_DROP = ("::marker {", "::footnote-call {", "::footnote-marker {", "::note-call {", "::note-marker {",
+                 "::note-callback {", "  @footnote ", "  @note-area ", "  @top-", "  @bottom-", "  @left-",
+                 "  @right-")
+_LEAN_UA_DROPPED = 6 + 2 + 16
+
+
+@functools.lru_cache(maxsize=1)
+def _lean_ua() -> Any:
+    """WeasyPrint's user-agent stylesheet without `_LEAN_UA_DROP`, parsed once per process."""
+    from weasyprint import CSS
+    from weasyprint.html import UA, UA_COUNTER_STYLE
+
+    lines = UA.splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(_LEAN_UA_DROP)]
+    if len(lines) - len(kept) != _LEAN_UA_DROPPED:
+        raise RuntimeError("WeasyPrint's user-agent stylesheet changed: review materials.venues.layout._lean_ua")
+    return CSS(string="".join(kept), counter_style=UA_COUNTER_STYLE)
+
+
+def _html_class(layer: str) -> Any:
     from weasyprint import HTML
 
+    if layer != "venue":
+        return HTML
+
+    class VenueLayerHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [_lean_ua()]
+
+    return VenueLayerHTML
+
+
+def _weasy_document(job: Job, layer: str = "full", extra_css: str = "") -> Any:
     from materials.fetcher import url_fetcher
 
     html, folder, venues = render_html(job, layer, extra_css)
     fetcher = url_fetcher([folder], job.label or "venue poster")
-    document = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=fetcher).render()
+    document = _html_class(layer)(string=html, base_url=folder.as_uri() + "/", url_fetcher=fetcher).render()
     document.venue_contexts = venues
     meta = document.metadata
     meta.authors = [job.g["authority"][job.g["primary"]]]
