@@ -212,13 +212,17 @@ _LEAN_UA_DROPPED = 6 + 2 + 16
 def _lean_ua() -> Any:
     """WeasyPrint's user-agent stylesheet without `_LEAN_UA_DROP`, parsed once per process."""
     from weasyprint import CSS
-    from weasyprint.html import UA, UA_COUNTER_STYLE
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
 
     lines = UA.splitlines(keepends=True)
     kept = [line for line in lines if not line.startswith(_LEAN_UA_DROP)]
     if len(lines) - len(kept) != _LEAN_UA_DROPPED:
         raise RuntimeError("WeasyPrint's user-agent stylesheet changed: review materials.venues.layout._lean_ua")
-    return CSS(string="".join(kept), counter_style=UA_COUNTER_STYLE)
+    # A fresh counter-style table, as WeasyPrint parses its own: the shared UA table already defines
+    # `disc` and `decimal`, and defining them again logs "Invalid counter style name" (a user-visible
+    # warning that --strict would turn into failure). The document still gets the UA table's copy.
+    return CSS(string="".join(kept), counter_style=CounterStyle())
 
 
 def _html_class(layer: str) -> Any:

@@ -114,3 +114,13 @@ def test_templates_without_the_venue_layer_are_laid_out_whole(venue_campaign: Pa
     assert layout.static_layer(whole) is None
     results = layout.render_job(whole)
     assert [r.decoded for r in results] == [[v["link"]] for v in job.venues]
+
+
+def test_lean_stylesheet_parses_without_warnings(venue_campaign: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Regression: re-parsing the user-agent rules into WeasyPrint's shared counter-style table logged
+    # "Invalid counter style name ' disc '" on every worker, which `--strict` turns into a failed build.
+    layout._lean_ua.cache_clear()
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        layout._lean_ua()
+        _render_all(venue_campaign, "A4")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
