@@ -24,17 +24,20 @@ INVISIBLE = {"\n", "\r", "\t", "\u00ad"}
 
 
 @functools.cache
-def font_file(family: str) -> tuple[Path, int]:
-    """(file, face index) of an installed family, as fontconfig resolves it; error if not installed."""
+def font_file(family: str, weight: str = "regular") -> tuple[Path, int]:
+    """(file, face index) of an installed family's `regular` or `bold` face, as fontconfig resolves it for
+    Simplified Chinese text (the way WeasyPrint finds it); error if not installed."""
     if shutil.which("fc-match") is None:
         raise MaterialsError("fontconfig's fc-match is not installed; run `make build` to set up the system")
+    pattern = f"{family}:lang=zh-cn" + (":weight=bold" if weight == "bold" else "")
     out = subprocess.run(
-        ["fc-match", "-f", "%{family}\n%{file}\n%{index}\n", f"{family}:lang=zh-cn"],
+        ["fc-match", "-f", "%{family}\n%{file}\n%{index}\n", pattern],
         capture_output=True, text=True, check=False,
     ).stdout.splitlines()
     if len(out) < 3 or family.lower() not in out[0].lower():
+        face = "" if weight == "regular" else f" ({weight})"
         raise MaterialsError(
-            f"font family {family!r} (campaign.toml fonts.sans) is not installed; "
+            f"font family {family!r}{face} (campaign.toml fonts.sans) is not installed; "
             "install fonts-noto-cjk (`make build` does it as root) or name an installed family"
         )
     return Path(out[1]), int(out[2] or 0)
