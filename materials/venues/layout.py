@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import jinja2
 
+from materials import qr
 from materials.venues.fontpack import FontPack
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,6 @@ def with_qr(venue: dict[str, Any], g: dict[str, Any], kind: str) -> dict[str, An
     support parses and draws a QR path in Python (~5 ms a poster, a fifth of the budget); the rectangles
     cost ~0.2 ms and print the same.
     """
-    from materials import qr
-
     code = qr.make(venue["link"], g["qr_error"], fixed_mask=True)
     if code.mode != "alphanumeric":
         raise ValueError(f"venue {venue['id']}: link is not in QR alphanumeric mode")
@@ -435,29 +434,6 @@ def _identifier(*parts: str) -> bytes:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32].encode()
 
 
-def decode_image(image: Any) -> list[str]:
-    """Texts of the (full-size) QR codes in an image.
-
-    zxing-cpp's QRCode format also finds Micro QR codes, and at a few pixels a module it now and then
-    reads a finder pattern of the real code as a Micro QR holding a short number (seen: "96" on 4 of 1,000
-    posters). No check-in code is a Micro QR and phone scanners ignore them, so only full QR codes count.
-    """
-    import zxingcpp
-
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-    return [r.text for r in results if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode]
-
-
-def decode_pdf(pdf: bytes | Path, dpi: int) -> list[list[str]]:
-    """Per page of a PDF, the QR codes read from its raster (pypdfium2), as a phone would see them."""
-    from materials import qr
-
-    return [decode_image(image) for image in qr.render_pages(pdf, dpi)]
-
-
-_decode = decode_pdf
-
-
 def _faster_deflate() -> None:
     """pydyf deflates every PDF stream at level 9; level 6 writes a poster ~20% faster for 1% more bytes.
 
@@ -612,7 +588,7 @@ def render_job(job: Job) -> list[Rendered]:
             result.data = _png(pdf)
             from PIL import Image
 
-            result.decoded = decode_image(Image.open(io.BytesIO(result.data)).convert("L"))
+            result.decoded = qr.decode_image(Image.open(io.BytesIO(result.data)).convert("L"))
             results.append(result)
             continue
         if static is not None:
@@ -659,7 +635,7 @@ def decode_region(pdf: bytes, box: tuple[float, float, float], bleed: tuple[floa
         page.close()
     finally:
         document.close()
-    return decode_image(image)
+    return qr.decode_image(image)
 
 
 def _png(pdf: bytes) -> bytes:
@@ -694,6 +670,6 @@ def _render_sheets(job: Job) -> Rendered:
     result.data = document.write_pdf(pdf_identifier=_identifier("sheets", job.label,
                                                                 *(v["link"] for v in job.venues)),
                                      finisher=_qr_finisher(ops))
-    for texts in _decode(result.data, job.verify_dpi):
+    for texts in qr.decode_pdf(result.data, job.verify_dpi):
         result.decoded.extend(texts)
     return result

@@ -8,6 +8,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from materials import qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs
@@ -81,8 +82,6 @@ def _unsafe(text: str) -> str:
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     """Every poster decodes to its manifest link, the link verifies, files match their hashes."""
-    from materials.venues import layout
-
     problems: list[Problem] = []
     manifest = dest / "manifest.csv"
     if not campaign.settings.venues.list:
@@ -103,7 +102,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         data = path.read_bytes()
         if outputs.sha256(data) != row["sha256"]:
             problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
-        decoded = layout.decode_pdf(data, 72)
+        decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
         if ring is not None:
