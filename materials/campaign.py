@@ -111,7 +111,7 @@ class Campaign:
         faq_href: Callable[[str], str] | None = None,
     ) -> str:
         """Markdown -> sanitised HTML for one language and channel."""
-        return _render_cached(self, source, lang, channel, faq_href or (lambda faq_id: f"#faq-{faq_id}"))
+        return _render_cached(self, source, lang, channel, faq_href or faq_anchor)
 
     def source_date(self) -> datetime:
         """Date stamped into outputs: SOURCE_DATE_EPOCH if set (reproducible builds), else `issued`."""
@@ -129,6 +129,13 @@ class Campaign:
 
     def __hash__(self) -> int:
         return id(self)
+
+
+def faq_anchor(faq_id: str) -> str:
+    """Default target of a `faq:ID` link: the question's anchor on the same page (booklet, one-page lists).
+
+    A module-level function, not a lambda per call, so `_render_cached` sees the same key every time."""
+    return f"#faq-{faq_id}"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -48,7 +48,7 @@ def article(planner: Planner, lang: str) -> str:
     campaign: Campaign = planner.campaign
     colour = theme_colour(campaign, "green")
     content = [
-        (category, [(faq, inline(faq.html("wechat", faq_href=lambda i: f"#faq-{i}"), colour)) for faq, _ in items])
+        (category, [(faq, inline(faq.html("wechat"), colour)) for faq, _ in items])
         for category, items in chapters(campaign, lang)
     ]
     return planner.env.get_template("wechat-article.html.j2").render(
