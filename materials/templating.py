@@ -20,7 +20,7 @@ from materials.campaign import Campaign
 from materials.config import SUPPORTED_LANGUAGES
 
 #: Templates shipped with the tool, used when a campaign folder has none of its own.
-BUILTIN = Path(__file__).resolve().parent.parent / "templates"
+BUILTIN = Path(__file__).resolve().parent / "templates"
 
 
 def template_root(campaign: Campaign) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from materials.campaign import Campaign, Faq
 from materials.config import NamedKey
-from materials.printing.layout import Batch, Item, Planner, qr_width, theme_colour
+from materials.printing.planner import Batch, Item, Planner, qr_width, theme_colour
 
 #: The booklet's body type size as a fraction of the page width (pt per mm): 10 pt on A5, 14 pt on A4.
 BODY_PT_PER_MM = 0.0675

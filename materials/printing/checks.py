@@ -17,7 +17,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import Problem
-from materials.printing.layout import Item
+from materials.printing.planner import Item
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ Format (docs/print.md has the full reference):
     ::: en
     # Scan to apply …
 
-Everything is read and checked here, without rendering; `layout.fit` then checks the words fit their box.
+Everything is read and checked here, without rendering; `planner.fit` then checks the words fit their box.
 """
 
 from __future__ import annotations

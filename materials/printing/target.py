@@ -25,8 +25,8 @@ from materials import progress
 from materials.campaign import Campaign
 from materials.errors import CampaignError, Problem
 from materials.printing import booklet, fontcache, sources, wechat
-from materials.printing.layout import Batch, Planner
-from materials.printing.pages import BatchResult, Job, run
+from materials.printing.planner import Batch, Planner
+from materials.printing.worker import BatchResult, Job, run
 from materials.templating import template_root
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ size and edition:
   punctuation marks. Phrases are joined by a zero-width space (a break opportunity that prints nothing,
   where a real space would show as a gap in Chinese), and a phrase (not the first) that starts with an
   opening quote or bracket pulls the mark into its own empty left half, so a line that starts with it is
-  not indented by half an em (the `.halt` class; `pages.fit_ratio` knows that ink stays inside).
+  not indented by half an em (the `.halt` class; `worker.fit_ratio` knows that ink stays inside).
 - Other languages: the last two words are joined by a no-break space, so no line holds one word alone.
 """
 

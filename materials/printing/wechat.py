@@ -10,7 +10,7 @@ import re
 
 from materials.campaign import Campaign
 from materials.printing.booklet import chapters
-from materials.printing.layout import Planner, theme_colour
+from materials.printing.planner import Planner, theme_colour
 
 STYLES = {
     "p": "margin:0 0 12px;font-size:15px;line-height:1.75;color:#1b1b1b;",

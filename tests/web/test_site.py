@@ -197,7 +197,7 @@ def test_validate_reports_low_contrast_brand_colour(campaign_copy):
 def test_validate_reports_missing_interface_text(web_campaign, tmp_path, monkeypatch):
     from materials.web import pages
 
-    strings = pages.load_strings(Path(web.__file__).resolve().parents[2] / "templates" / "web")
+    strings = pages.load_strings(Path(web.__file__).resolve().parents[1] / "templates" / "web")
     del strings["en"]["apply"]
     problems = pages.check_strings(strings, ["zh-CN", "en"])
     assert [str(p) for p in problems] == ["templates/web/strings.toml: en.apply: text is missing"]

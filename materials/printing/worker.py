@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
-from materials.printing.layout import BILINGUAL, Batch, Item
+from materials.printing.planner import BILINGUAL, Batch, Item
 
 log = logging.getLogger(__name__)
 
