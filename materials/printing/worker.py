@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
+from materials.printing import legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ def run(job: Job) -> BatchResult:
     except MaterialsError as error:  # a refused resource or a broken template: a problem of the sources
         origin, _, message = error.message.partition(": ")
         return BatchResult(problems=[Problem(origin, None, None, message or origin)])
+    result.problems += legibility.problems(job.batch.items, pages)  # screens and billboards
     if job.dest is None or result.problems:
         return result
     dest = Path(job.dest)
