@@ -68,7 +68,7 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
     px = legibility.PX_PER_MM
     return LegibleItem(
         path=f"billboards/{material.id}-{lang}.pdf", kind="billboard", material=material.id,
-        size=f"{SIZE} {width:g}x{height:g}", edition=lang, titles=planner.titles(material),
+        size=SIZE, edition=lang, titles=planner.titles(material),
         width_mm=width, height_mm=height, link=link, pages=1, label=material.label, html=html,
         base_pt=head_font * 72 / 25.4, lang=lang, author=campaign.text(campaign.settings.authority, lang),
         qr_mm=qr_size if link else None, qr_min_mm=qr_width(scan) if link else None,

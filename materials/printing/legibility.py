@@ -60,7 +60,11 @@ def phrase_em(headline: str, lang: str) -> float:
     its marked phrases, an English one between words; a bold Latin letter is about 0.6 em)."""
     if lang.startswith(("zh", "ja")):
         return float(max((len(part) for part in headline.split()), default=1))
-    return max((len(word) for word in headline.split()), default=1) * 0.6
+    words = headline.split()
+    runs = [len(word) for word in words]
+    if len(words) > 2 and len(words[-1]) + len(words[-2]) < 24:  # typeset.display keeps these two together
+        runs.append(len(words[-2]) + 1 + len(words[-1]))
+    return max(runs, default=1) * 0.6
 
 
 def text_em(text: str) -> float:
@@ -73,7 +77,7 @@ def smallest(page: Any) -> tuple[float, str] | None:
     from weasyprint.formatting_structure import boxes
 
     found: tuple[float, str] | None = None
-    for box in page._page_box.descendants():
+    for box in _walk(page._page_box):
         if not isinstance(box, boxes.TextBox) or not box.text.strip():
             continue
         if box.style["visibility"] != "visible" or box.style["opacity"] == 0:
@@ -82,6 +86,16 @@ def smallest(page: Any) -> tuple[float, str] | None:
         if height is not None and (found is None or height < found[0]):
             found = (height, box.text.strip())
     return found
+
+
+def _walk(box: Any) -> Any:
+    """Every box under `box`, including those of absolutely positioned boxes (which sit behind a
+    placeholder in WeasyPrint's tree)."""
+    for child in box.descendants():
+        yield child
+        inner = getattr(child, "_box", None)
+        if inner is not None and inner is not child:
+            yield from _walk(inner)
 
 
 def problems(items: list[Item], pages: dict[str, tuple[Any, list[Any]]]) -> list[Problem]:

@@ -23,9 +23,10 @@ class Slide:
     seconds: int
 
 
-def slides(items: list[Item], kind: str, edition: str, seconds: int) -> list[Slide]:
-    """The screen images of one kind and edition, in the order of the posters and tips (posters first)."""
-    chosen = [i for i in items if i.kind == "screen" and i.edition == edition and i.size.split(" ")[0] == kind]
+def slides(items: list[Item], kind: str, edition: str, seconds: int, order: list[str]) -> list[Slide]:
+    """The screen images of one kind and edition, in the order of the materials (`order`: their ids)."""
+    chosen = sorted((i for i in items if i.kind == "screen" and i.edition == edition and i.size.split(" ")[0] == kind),
+                    key=lambda i: order.index(i.material) if i.material in order else len(order))
     return [Slide(Path(i.path).name, " / ".join(i.titles[lang] for lang in _langs(i)), seconds) for i in chosen]
 
 
@@ -75,7 +76,7 @@ def write(planner: Planner, items: list[Item], dest: Path) -> list[str]:
     written = []
     for kind, screen in planner.settings.screens.items():
         for edition in editions(campaign):
-            shows = slides(items, kind, edition, screen.seconds)
+            shows = slides(items, kind, edition, screen.seconds, [m.id for m in planner.materials])
             if not shows:
                 continue
             lang = campaign.primary_language if edition == "bilingual" else edition

@@ -43,7 +43,7 @@ def geometry(screen: ScreenKind, action_safe: float, small_px: float, qr_px: flo
     card_pad = qr_px * 0.07
     landscape = width >= height
     bar_w = (x1 - card_px - gap if landscape else x1) - x0
-    lines = math.ceil(who_em * small_px * 1.05 / max(bar_w - icon * 1.4, 1))
+    lines = math.ceil(who_em * small_px * 1.2 / max(bar_w - icon * 1.4, 1))
     bar = max(icon, lines * small_px * 1.25)
     if landscape:  # words left, the QR card right, full height
         card = (x1 - card_px, y0, card_px, y1 - y0, card_pad)
@@ -64,19 +64,23 @@ def item(planner: Planner, material: Material, edition: str, name: str, screen: 
     letter_px = letter_mm * screen.px_per_mm
     short = min(screen.width_px, screen.height_px)
     # Every size follows from the smallest legible one; the design's own proportions are the floor.
-    small = max(max(legibility.font_for(letter_px, lang) for lang in langs) * 1.04, short * 0.024)
+    # Latin capitals are the smallest letters of a type size, and the host under the code is Latin in
+    # every edition: the smallest text is sized for them, with a little room for rounding.
+    small = max(legibility.font_for(letter_px, "en") * 1.06, short * 0.024)
     body = max(small * 1.2, short * 0.036)
     landscape = screen.width_px >= screen.height_px
-    qr_px = round(short * (0.4 if landscape else 0.42))
+    # A bilingual card holds two captions under the code: a smaller code leaves them room.
+    qr_px = round(short * (0.4 if landscape else 0.42) * (0.85 if len(langs) > 1 else 1.0))
     # The card is wide enough for the host on one line at the smallest legible size, if the screen allows.
-    host_px = legibility.text_em(campaign.service_host) * small * 1.05
+    host_px = legibility.text_em(campaign.service_host) * small * 1.12
     card_px = max(qr_px * 1.14, min(host_px + qr_px * 0.14, screen.width_px * 0.45))
     link = campaign.service_link("screen") if material.qr else None
     who = legibility.text_em(campaign.text(campaign.settings.authority, words[0].lang))
     geo = geometry(screen, settings.action_safe, small, qr_px, card_px, who)
     # The headline as large as its longest unbreakable phrase allows; larger still without a body text.
-    widest = geo["words"][2] * 0.96 / legibility.phrase_em(words[0].headline, words[0].lang)
-    head = max(body * 1.6, min(short * (0.12 if not screen.body else 0.075 if landscape else 0.095), widest))
+    widest = geo["words"][2] * 0.92 / legibility.phrase_em(words[0].headline, words[0].lang)
+    design = short * (0.12 if not screen.body else 0.075 if landscape else 0.095)
+    head = max(small, min(widest, max(body * 1.6, design)))
     colour = theme_colour(campaign, material.theme)
     show_body = screen.body
     bodies = [campaign.markdown(w.body, lang=w.lang, channel="screen") if show_body and i == 0 else ""

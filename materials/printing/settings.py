@@ -36,7 +36,7 @@ DEFAULT_SIZES = {
     "A4": PaperSize(width_mm=210, height_mm=297),
     "A5": PaperSize(width_mm=148, height_mm=210),
     "A6": PaperSize(width_mm=105, height_mm=148),
-    "billboard": PaperSize(width_mm=2400, height_mm=1200, viewing_distance_m=30, scan_distance_m=8),
+    "billboard": PaperSize(width_mm=2400, height_mm=1200, viewing_distance_m=20, scan_distance_m=6),
 }
 
 
@@ -81,7 +81,8 @@ class PrintSettings(BaseModel):
 
     sizes: dict[str, PaperSize] = DEFAULT_SIZES
     """Named trim sizes, added to the built-in A2-A6 and billboard (2400x1200 mm landscape); a table
-    `[print.sizes.NAME]` with `width_mm` and `height_mm` adds or overrides one."""
+    `[print.sizes.NAME]` with `width_mm` and `height_mm` adds or overrides one. The billboard's
+    `viewing_distance_m` (default 20) and `scan_distance_m` (default 6) size its billboard edition."""
     poster_sizes: list[str] = ["A4", "A3", "A2", "billboard"]
     """Sizes every poster is made in, unless its front matter lists its own `sizes`."""
     tip_sizes: list[str] = ["A4", "A5"]
@@ -109,10 +110,11 @@ class PrintSettings(BaseModel):
     min_type_scale: float = Field(default=0.75, gt=0.3, le=1.0)
     """Words may shrink to this fraction of the design's type size to fit their box; below it, an error."""
     screens: dict[str, ScreenKind] = DEFAULT_SCREENS
-    """Kinds of electronic display screens, each a table `[print.screens.NAME]` with `width_px`, `height_px`,
-    `diagonal_in`, `viewing_distance_m` and `seconds`; every poster and tips sign is rendered for each, with
-    a playlist per kind and edition. Default: `hall` (98-inch, 1920x1080, read from 10 m), `lobby` (55-inch,
-    4 m), `kiosk` (55-inch portrait 1080x1920, 2.5 m)."""
+    """Kinds of electronic display screens, each a table `[print.screens.NAME]` with `width_px`,
+    `height_px`, `diagonal_in`, `viewing_distance_m`, `seconds` and `body` (false: headline, call to action
+    and code only); every poster and tips sign is rendered for each, with a playlist per kind and edition.
+    Default: `hall` (98-inch, 1920x1080, read from 10 m), `lobby` (55-inch, 4 m), `kiosk` (55-inch portrait
+    1080x1920, 2.5 m)."""
     action_safe: float = Field(default=0.05, ge=0.0, le=0.2)
     """Share of each screen edge kept free of words and codes: TVs and players overscan (5% action-safe)."""
     legibility_ratio: float = Field(default=250, ge=50, le=1000)

@@ -52,11 +52,14 @@ ALLOWED = {"html", "head", "meta", "title", "body", "section", "h1", "h2", "h3",
            "strong", "em", "br", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "code", "img",
            "span"}
 TAG = re.compile(r"<([a-z0-9]+)(\s[^>]*)?>")
-REF = re.compile(r'<a href="#wechat-ref-([a-z0-9-]+)"[^>]*>(.*?)</a>', re.S)
+REF = re.compile(r'(详见|参见|见|\b[Ss]ee )?<a href="#wechat-ref-([a-z0-9-]+)"[^>]*>(.*?)</a>', re.S)
 LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 TEXTS = {
-    "zh-CN": {"ref": "（见第 {n} 问）", "service": "（扫描文首二维码或点击文末“阅读原文”）"},
-    "en": {"ref": " (see question {n})", "service": " (scan the QR code at the top, or tap “Read more” at the end)"},
+    # "详见[标题](faq:x)" -> "详见第 12 问“标题”"; a link without "见" before it -> "标题（见第 12 问）".
+    "zh-CN": {"seen": "第 {n} 问“{text}”", "ref": "{text}（见第 {n} 问）",
+              "service": "（扫描文首二维码或点击文末“阅读原文”）"},
+    "en": {"seen": "question {n}, “{text}”", "ref": "{text} (see question {n})",
+           "service": " (scan the QR code at the top, or tap “Read more” at the end)"},
 }
 
 
@@ -90,7 +93,12 @@ def unlink(html: str, campaign: Campaign, lang: str) -> str:
     and to "read the original", any other link keeps only its words."""
     words = texts(lang)
     numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
-    html = REF.sub(lambda m: m.group(2) + words["ref"].format(n=numbers.get(m.group(1), "?")), html)
+    def ref(match: re.Match[str]) -> str:
+        see, faq_id, text = match.groups()
+        n = numbers.get(faq_id, "?")
+        return see + words["seen"].format(n=n, text=text) if see else words["ref"].format(n=n, text=text)
+
+    html = REF.sub(ref, html)
     service = campaign.settings.service.url
 
     def plain(match: re.Match[str]) -> str:

@@ -18,12 +18,7 @@ poster_sizes = ["A4", "billboard"]
 tip_sizes = ["A5"]
 booklet_sizes = ["A5"]
 wechat_cover = [900, 383]
-
-[print.screens.small]
-width_px = 640
-height_px = 360
-diagonal_in = 20
-viewing_distance_m = 1.5
+screens = { small = { width_px = 640, height_px = 360, diagonal_in = 20, viewing_distance_m = 1.5 } }
 """
 
 
