@@ -51,10 +51,14 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
         return Problem("campaign.toml", None, "print.sizes.billboard.scan_distance_m",
                        f"a code scanned from {scan:g} m must be {qr_size:.0f} mm wide, more than the "
                        f"{width:g}x{height:g} mm billboard has room for beside its headline; lower it")
-    head_font = max(legibility.font_for(letter_mm, lang) * 1.5, short * 0.14)
+    words_w = width - 2 * pad - (card + gap if material.qr else 0)
+    # The headline as large as its longest phrase allows (shrunk to fit if it runs to too many lines);
+    # the address keeps its legible size in mm, so shrinking the headline never shrinks it.
+    head_font = max(legibility.font_for(letter_mm, lang) * 1.5,
+                    min(words_w * 0.92 / legibility.phrase_em(material.words[lang].headline, lang), short * 0.3))
     link = campaign.service_link("billboard") if material.qr else None
     geo = {
-        "words": (pad, pad, width - 2 * pad - (card + gap if link else 0), top_h),
+        "words": (pad, pad, words_w, top_h),
         "qr": (width - pad - card, pad + (top_h - card) / 2, card_pad),
         "address": (pad, height - pad - addr_h, width - 2 * pad, addr_h),
     }
@@ -63,7 +67,7 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
     html = planner.env.get_template("billboard.html.j2").render(
         m=material, w=material.words[lang], lang=lang, page=page, font=FONT_TOKEN, geo=geo,
         qr=planner.qr_svg(link, settings.poster_qr_error, qr_size) if link else "", address=address(planner),
-        address_em=addr_font / head_font,
+        address_mm=addr_font,
     )
     px = legibility.PX_PER_MM
     return LegibleItem(

@@ -24,15 +24,17 @@ def items(planner: Planner) -> tuple[list[LegibleItem], list[Problem]]:
 
 
 def batches(planner: Planner) -> tuple[list[Batch], list[Problem]]:
-    """Two batches of images (one per worker) and one of billboards, sharing one stylesheet; and the
-    settings these channels cannot honour (found while planning, before any layout)."""
+    """The pages of these channels in batches of one kind and size each (one screen kind, the covers, the
+    billboards), sharing one stylesheet; and the settings these channels cannot honour (found while
+    planning, before any layout). Why by size: WeasyPrint carries words that overflow an absolutely
+    positioned box onto the next page of the document, so words far too large for one screen would
+    otherwise make an unrelated cover in the same batch look overfull too."""
     made, problems = items(planner)
-    images: list[Item] = [i for i in made if i.png is not None]
-    boards: list[Item] = [i for i in made if i.png is None]
-    out = [Batch(name=f"channels-{part}", head="", items=images[part::2], author=planner.author,
-                 created=planner.created) for part in range(2) if images[part::2]]
-    if boards:
-        out.append(Batch(name="billboards", head="", items=boards, author=planner.author, created=planner.created))
+    groups: dict[str, list[Item]] = {}
+    for item in made:
+        groups.setdefault(f"{item.kind} {item.size}", []).append(item)
+    out = [Batch(name=f"channels {name}", head="", items=group, author=planner.author, created=planner.created)
+           for name, group in groups.items()]
     css = planner.env.get_template("channels.css").render()
     head = planner.head(planner.campaign.primary_language, "channels", planner.page_css() + "\n" + css)
     for batch in out:

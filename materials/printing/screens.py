@@ -89,7 +89,7 @@ def item(planner: Planner, material: Material, edition: str, name: str, screen: 
     page = planner.page_class(width_mm, height_mm, colour, False)
     html = planner.env.get_template("screen.html.j2").render(
         m=material, words=words, bodies=bodies, geo=geo, page=page, font=FONT_TOKEN, colour=colour,
-        em={"small": small / body, "head": head / body, "second": max(small / body, head * 0.45 / body)},
+        em={"head": head / body, "second": max(small / body, head * 0.45 / body)}, small_px=small,
         qr=planner.qr_svg(link, settings.qr_error, qr_px * PX_MM) if link else "", qr_px=qr_px,
         host=campaign.service_host, bar=geo["bar"],
     )
