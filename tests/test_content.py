@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from test_campaign import edit
+from test_campaign import load_problems as problems_of
 
 from materials import campaign as campaign_mod
 from materials.build import check
@@ -42,18 +44,6 @@ en = { variants = ["health certificate"] }
 [spelling.en]
 color = "colour"
 '''
-
-
-def problems_of(root: Path) -> list[str]:
-    with pytest.raises(CampaignError) as info:
-        campaign_mod.load(root)
-    return [str(p) for p in info.value.problems]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture
