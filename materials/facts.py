@@ -50,6 +50,9 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
             _, unknown = mdown.fill_facts(text.text, campaign.facts(text.lang or campaign.primary_language),
                                           text.file, text.line)
             problems += unknown
+        if text.part == "question" and mdown.FACT.search(text.text):
+            problems.append(Problem(text.file, text.line, "question", "facts are not filled in a question (lists, "
+                                    "page titles and search show it as written): write it without {{ … }}"))
         if text.markdown and text.lang is not None:
             problems += _typed_out(facts, text)
     used = uses(texts)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from materials.campaign import read_text
 from materials.errors import Problem
 from materials.texts import Text
 
@@ -63,14 +64,17 @@ class Glossary:
 
 def load(path: Path, label: str, languages: list[str]) -> tuple[Glossary | None, list[Problem]]:
     """Read and validate a glossary file; every problem names the file and the entry."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
+    if not path.is_file():
         return None, [Problem("campaign.toml", None, "glossary", f"{label} does not exist; create it or remove the "
                               "setting")]
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        return None, [Problem(label, None, None, f"not a valid UTF-8 TOML file: {e}")]
     problems: list[Problem] = []
+    text = read_text(path, label, problems)  # size limit, UTF-8, no control or bidi characters
+    if text is None:
+        return None, problems
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        return None, [Problem(label, None, None, f"TOML syntax error: {e}")]
     entries: list[Entry] = []
     for key in sorted(set(data) - {"terms", "spelling"}):
         problems.append(Problem(label, None, key, "unknown table; a glossary has [[terms]] and [spelling.LANG]"))

@@ -34,6 +34,7 @@ class Text:
     unit: str  # texts that read as one (a question and its answer) share a unit
     kind: str  # faq | poster | tip | site | strings | template
     markdown: bool = True  # may hold `{{ fact }}` placeholders
+    part: str = ""  # "question" for a FAQ's question (shown as written: no facts filled in)
 
     def lines(self) -> list[tuple[int, str]]:
         return [(self.line + i, t) for i, t in enumerate(self.text.split("\n"))]
@@ -47,7 +48,7 @@ def collect(campaign: Campaign, problems: list[Problem] | None = None) -> list[T
         for faq in campaign.faqs.get(lang, []):
             label = campaign.relative(faq.path)
             unit = f"faq:{faq.id}:{lang}"
-            found.append(Text(label, _question_line(faq.path), lang, faq.question, unit, "faq"))
+            found.append(Text(label, _question_line(faq.path), lang, faq.question, unit, "faq", part="question"))
             found.append(Text(label, faq.body_line, lang, faq.body, unit, "faq"))
     for folder, kind in MATERIAL_DIRS:
         root = campaign.root / folder

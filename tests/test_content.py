@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,44 @@ def test_a_broken_glossary_names_the_file(glossary_campaign: Path) -> None:
     edit(glossary_campaign / "campaign.toml", 'glossary = "glossary.toml"', 'glossary = "missing.toml"')
     assert problems_of(glossary_campaign) == [
         "campaign.toml: glossary: missing.toml does not exist; create it or remove the setting"]
+
+
+def test_a_fact_in_a_question_is_refused(mini_campaign: Path) -> None:
+    edit(mini_campaign / "faq/en/what.md", "What is the health code?", "What is the health code in {{ city }}?")
+    assert problems_of(mini_campaign) == [
+        "faq/en/what.md line 5: question: facts are not filled in a question (lists, page titles and search show it "
+        "as written): write it without {{ … }}"]
+
+
+def test_hostile_glossary_files_are_problems_not_tracebacks(glossary_campaign: Path) -> None:
+    path = glossary_campaign / "glossary.toml"
+    path.write_bytes(GLOSSARY.encode("gb18030"))
+    (problem,) = problems_of(glossary_campaign)
+    assert problem.startswith("glossary.toml line ") and "not valid UTF-8" in problem
+    path.write_text(GLOSSARY.replace("健康二维码", "健康\u202e二维码"), encoding="utf-8")
+    (problem,) = problems_of(glossary_campaign)
+    assert "invisible control character" in problem and problem.startswith("glossary.toml line 5")
+    path.write_text("x" * (300 * 1024), encoding="utf-8")
+    (problem,) = problems_of(glossary_campaign)
+    assert problem.startswith("glossary.toml: file is 307,200 bytes; the limit is 262,144")
+    path.write_text("[[terms]\n", encoding="utf-8")
+    (problem,) = problems_of(glossary_campaign)
+    assert problem.startswith("glossary.toml: TOML syntax error")
+
+
+def test_glossary_checks_interface_strings_and_venue_templates(glossary_campaign: Path) -> None:
+    from materials.templating import BUILTIN
+
+    shutil.copytree(BUILTIN, glossary_campaign / "templates")
+    edit(glossary_campaign / "templates/web/strings.toml", 'search_placeholder = "例如：绿码"',
+         'search_placeholder = "例如：健康证"')
+    edit(glossary_campaign / "templates/venues/macros.html", '"Scan to check in"', '"Inspectors: scan to check in"')
+    strings = (glossary_campaign / "templates/web/strings.toml").read_text(encoding="utf-8").splitlines()
+    macros = (glossary_campaign / "templates/venues/macros.html").read_text(encoding="utf-8").splitlines()
+    macro_line = next(i for i, t in enumerate(macros, 1) if "Inspectors" in t)
+    string_line = next(i for i, t in enumerate(strings, 1) if "健康证" in t)
+    problems = problems_of(glossary_campaign)
+    assert f"templates/venues/macros.html line {macro_line}: “Inspectors”: write “inspection staff”; glossary term " \
+           "“inspection staff”" in problems
+    assert any(p.startswith(f"templates/web/strings.toml line {string_line}: “健康证” is not a term")
+               for p in problems), problems
