@@ -86,8 +86,8 @@ def collect_proof(campaign: Campaign) -> Proof:
     by_kind: dict[str, list[Text]] = {}
     for text in texts:
         by_kind.setdefault(text.kind, []).append(text)
-    posters = _materials(by_kind.get("poster", []), render, counter)
-    signs = _materials(by_kind.get("tip", []), render, counter)
+    posters = _materials(campaign, by_kind.get("poster", []), render, counter)
+    signs = _materials(campaign, by_kind.get("tip", []), render, counter)
     guide = [item for item in signs if _is_guide(campaign, item.where)]
     sections += [("posters", posters), ("tips", [i for i in signs if i not in guide]), ("guide", guide)]
     sections.append(("site", _site(campaign, by_kind, render, counter)))
@@ -126,7 +126,8 @@ def _faqs(campaign: Campaign, render: Callable[[str, str], Markup], counter: Ite
     return items
 
 
-def _materials(texts: list[Text], render: Callable[[str, str], Markup], counter: Iterator[int]) -> list[Item]:
+def _materials(campaign: Campaign, texts: list[Text], render: Callable[[str, str], Markup],
+               counter: Iterator[int]) -> list[Item]:
     items: dict[str, Item] = {}
     for text in texts:
         item = items.get(text.file)
@@ -134,8 +135,8 @@ def _materials(texts: list[Text], render: Callable[[str, str], Markup], counter:
         match = HEADLINE.match(lines[0]) if lines else None
         headline = match.group(1) if match else ""
         if item is None:
-            item = items[text.file] = Item(next(counter), headline.replace("{{", "").replace("}}", ""),
-                                           text.file)
+            title, _ = mdown.fill_facts(headline, campaign.facts(text.lang or campaign.primary_language), text.file)
+            item = items[text.file] = Item(next(counter), title, text.file)
         rest = "\n".join(lines[1:] if match else lines)
         shown = f"### {headline}\n\n{rest}" if match else rest
         assert text.lang is not None
