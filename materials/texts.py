@@ -2,9 +2,9 @@
 
 The fact and glossary checks (`materials/facts.py`, `materials/glossary.py`) and the sign-off proof
 (`materials/proof.py`) walk the same list, so a check and the proof never disagree about what is
-published: FAQ questions and answers, each language section of a poster or tips sign, the site's
-description and home-page intro in campaign.toml, the website's interface strings and the venue
-poster templates.
+published: FAQ questions and answers, each language section of a poster or tips sign, the FAQ category
+names, the site's description and home-page intro in campaign.toml, the website's interface strings and
+the venue poster templates.
 """
 
 from __future__ import annotations
@@ -125,7 +125,22 @@ def _site(campaign: Campaign) -> list[Text]:
             # The description is plain text (search engines, link previews): no facts are filled in.
             found.append(Text("campaign.toml", _toml_line(raw, table, lang), lang, value.strip("\n"),
                               f"{table}:{lang}", "site", markdown=table == "site.intro"))
+    for category in campaign.settings.faq_categories:
+        line = _category_line(raw, category.key)
+        for lang, name in category.names.items():
+            # Headings of the FAQ, the booklet's chapters: shown as written, no facts filled in.
+            found.append(Text("campaign.toml", line, lang, name, f"faq_categories:{category.key}:{lang}", "site",
+                              markdown=False))
     return found
+
+
+def _category_line(raw: list[str], key: str) -> int:
+    """Line of the `names` of the `[[faq_categories]]` entry with this key."""
+    for number, line in enumerate(raw, 1):
+        if re.match(rf'^\s*key\s*=\s*"{re.escape(key)}"', line):
+            following = raw[number: number + 3]
+            return number + 1 + next((i for i, t in enumerate(following) if t.strip().startswith("names")), -1)
+    return 1
 
 
 def _strings(campaign: Campaign) -> list[Text]:

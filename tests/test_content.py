@@ -200,13 +200,15 @@ def test_glossary_checks_posters_tips_and_site_texts(glossary_campaign: Path) ->
     (glossary_campaign / "posters/p.md").write_text(
         "---\nid: p\n---\n::: zh-CN\n# 请出示健康码\n\n请配合检查人员。\n\n::: en\n# Show your health QR code\n\n"
         "Inspectors check it.\n", encoding="utf-8")
+    edit(glossary_campaign / "campaign.toml", 'en = "About the code"', 'en = "About the inspectors"')
     with (glossary_campaign / "campaign.toml").open("a", encoding="utf-8") as f:
         f.write('\n[site.intro]\nzh-CN = "健康二维码。"\nen = "The health QR code."\n')
     lines = (glossary_campaign / "campaign.toml").read_text(encoding="utf-8").splitlines()
     intro = lines.index('zh-CN = "健康二维码。"') + 1
+    category = next(i for i, t in enumerate(lines, 1) if "About the inspectors" in t)
     problems = problems_of(glossary_campaign)
-    assert [p.split(":")[0] for p in problems] == [f"campaign.toml line {intro}", "posters/p.md line 7",
-                                                   "posters/p.md line 12"]
+    assert [p.split(":")[0] for p in problems] == [f"campaign.toml line {category}", f"campaign.toml line {intro}",
+                                                   "posters/p.md line 7", "posters/p.md line 12"]
 
 
 def test_a_broken_glossary_names_the_file(glossary_campaign: Path) -> None:
