@@ -8,6 +8,8 @@ distances in `[print.sizes.billboard]`: letters at least `viewing_distance_m / l
 
 from __future__ import annotations
 
+import math
+
 from materials.errors import Problem
 from materials.printing import legibility
 from materials.printing.legibility import LegibleItem
@@ -54,8 +56,14 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
     words_w = width - 2 * pad - (card + gap if material.qr else 0)
     # The headline as large as its longest phrase allows (shrunk to fit if it runs to too many lines);
     # the address keeps its legible size in mm, so shrinking the headline never shrinks it.
-    head_font = max(legibility.font_for(letter_mm, lang) * 1.5,
-                    min(words_w * 0.92 / legibility.phrase_em(material.words[lang].headline, lang), short * 0.3))
+    headline = material.words[lang].headline
+    floor = legibility.font_for(letter_mm, lang) * 1.5
+    head_font = max(floor, min(words_w * 0.92 / legibility.phrase_em(headline, lang), short * 0.3))
+    while head_font > floor:  # as many lines as the box holds, by a rough measure of the words
+        lines = math.ceil(legibility.text_em(headline) * 1.1 * head_font / words_w)
+        if lines * 1.15 * head_font <= top_h:
+            break
+        head_font = max(floor, head_font * 0.95)
     link = campaign.service_link("billboard") if material.qr else None
     geo = {
         "words": (pad, pad, words_w, top_h),

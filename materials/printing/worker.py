@@ -79,6 +79,8 @@ def fit_ratio(page: Any) -> float:
             lowest = max(lowest, text.position_y + text.margin_height())
             if text.position_x < left - TOLERANCE_PX and not _halted(text):
                 widest = max(widest, right + (left - text.position_x))
+            if text.position_y < top - TOLERANCE_PX:  # centred words overflow upwards too
+                lowest = max(lowest, bottom + (top - text.position_y))
         if widest > right + TOLERANCE_PX:
             ratio = min(ratio, inner.width / max(widest - left, 1e-6))
         if lowest > bottom + TOLERANCE_PX:
