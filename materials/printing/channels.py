@@ -65,12 +65,6 @@ def manifest_entries(campaign: Campaign, batches: list[Batch]) -> list[dict[str,
     return entries
 
 
-def _editions(campaign: Campaign) -> list[str]:
-    from materials.printing.planner import editions
-
-    return editions(campaign)
-
-
 def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem]:
     found = wechat.verify(campaign, dest)
     safe = campaign.settings.print.action_safe

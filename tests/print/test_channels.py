@@ -267,3 +267,14 @@ def test_billboard_scan_distance_too_far_is_named(print_campaign: Path) -> None:
                     "scan_distance_m = 30\n", encoding="utf-8")
     problems = printing.validate(load(print_campaign))
     assert [p.key for p in problems] == ["print.sizes.billboard.scan_distance_m"]
+
+
+def test_playlist_titles_cannot_inject_entries() -> None:
+    """A headline with a line break and an M3U directive stays one title line."""
+    from materials.printing.playlist import Slide, keyframes, m3u
+
+    text = m3u([Slide("a.png", "Scan\n#EXTINF:1,evil\nhttps://evil.example/x.png", 10), Slide("b.png", "B", 5)], "T\nX")
+    lines = text.splitlines()
+    assert [line for line in lines if not line.startswith("#")] == ["a.png", "b.png"]
+    assert sum(1 for line in lines if line.startswith("#EXTINF:")) == 2
+    assert keyframes([Slide("a", "", 10), Slide("b", "", 5)]) == [(0.0, 10 * 100 / 15), (10 * 100 / 15, 100.0)]
