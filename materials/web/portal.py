@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -180,12 +181,39 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     return problems
 
 
+class _Fragment(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.css: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "iframe", "object", "embed"):
+            self.found.append(f"has a <{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"has an event handler {name}= on <{tag}>")
+            if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"has a javascript: link on <{tag}>")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.css.append(data)
+
+
 def fragment_problems(html: str) -> list[str]:
-    """What would make the fragment unsafe to paste into someone else's page."""
-    found = []
-    if re.search(r"<script\b|\son[a-z]+\s*=|javascript:", html, re.I):
-        found.append("has a script or an event handler")
-    for css in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
+    """What would make the fragment unsafe to paste into someone else's page: scripts, event handlers,
+    style rules that are not scoped under the fragment's class."""
+    parser = _Fragment()
+    parser.feed(html)
+    parser.close()
+    found = parser.found
+    for css in parser.css:
         css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
         for selectors in re.findall(r"([^{}]+)\{[^{}]*\}", css):
             for selector in selectors.split(","):
