@@ -94,9 +94,17 @@ def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float,
     return value
 
 
+def _ink_name(name: str) -> str:
+    if name not in BRAND_COLOURS and not COLOUR.match(name):
+        raise ValueError(f"{name!r} is neither a brand colour ({', '.join(BRAND_COLOURS)}) nor a colour written as "
+                         "#rrggbb")
+    return name
+
+
 #: C, M, Y, K in percent.
 Ink = Annotated[tuple[float, float, float, float], AfterValidator(_ink)]
 BRAND_COLOURS = ("primary", "accent", "text", "background")
+InkName = Annotated[str, AfterValidator(_ink_name)]
 #: The shipped brand colours in print, converted once with the output profile (text: black ink alone).
 DEFAULT_CMYK: dict[str, tuple[float, float, float, float]] = {
     "primary": (88, 33, 97, 24), "accent": (21, 97, 100, 12), "text": (0, 0, 0, 100), "background": (0, 0, 0, 0),
@@ -145,7 +153,7 @@ class Brand(Strict):
     """Body text colour."""
     background: Colour = "#ffffff"
     """Page background."""
-    cmyk: dict[str, Ink] = DEFAULT_CMYK
+    cmyk: dict[InkName, Ink] = DEFAULT_CMYK
     """Print colours: C, M, Y, K in percent for a brand colour (`primary`, `accent`, `text`, `background`) or any
     other `#rrggbb` of the print templates; the screen colours above stay sRGB. Colours not listed are
     converted once with the output profile (materials/icc), greys to black ink alone; `text` prints in black
@@ -156,14 +164,6 @@ class Brand(Strict):
     def _merge_cmyk(cls, value: Any) -> Any:
         # A campaign names only the colours it changes; the others keep their print values.
         return {**DEFAULT_CMYK, **value} if isinstance(value, dict) else value
-
-    @model_validator(mode="after")
-    def _cmyk_names(self) -> Brand:
-        for name in self.cmyk:
-            if name not in BRAND_COLOURS and not COLOUR.match(name):
-                raise ValueError(f"[brand.cmyk] {name!r} is neither a brand colour ({', '.join(BRAND_COLOURS)}) "
-                                 "nor a colour written as #rrggbb")
-        return self
 
     def print_colours(self) -> dict[str, tuple[float, float, float, float]]:
         """'#rrggbb' -> CMYK percentages, for materials.pdfx.Inks."""

@@ -218,7 +218,8 @@ def test_preflight_finds_a_bleed_under_3_mm_and_a_missing_trim(tmp_path: Path) -
 def test_rgb_images_become_cmyk_and_greys_black_ink_alone(tmp_path: Path) -> None:
     picture = tmp_path / "p.png"
     Image.new("RGB", (8, 8), (200, 30, 30)).save(picture)
-    html = PAGE.replace("#0b6b3a", "#fff") + f'<img src="{picture.as_uri()}" style="width: 20mm"><p style="color: #333">grey</p>'
+    html = PAGE.replace("#0b6b3a", "#fff") + f'<img src="{picture.as_uri()}" style="width: 20mm">' \
+        '<p style="color: #333">grey</p>'
     from weasyprint import HTML
 
     data = bytes(HTML(string=html, base_url=str(tmp_path)).write_pdf(pdf_variant="pdf/x-4"))
