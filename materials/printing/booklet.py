@@ -78,7 +78,7 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
     name = f"faq-{size_name}-{lang}" if edition == PRINT else f"faq-{size_name}-{lang}-screen"
     item = Item(
         path=f"booklet/{name}.pdf", kind="booklet", material="faq",
-        size=size_name if edition == PRINT else f"{size_name} {SCREEN}",
+        size=size_name if edition == PRINT else f"{size_name} ({SCREEN})",
         edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,
         pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,
         author=campaign.text(campaign.settings.authority, lang), qr_mm=round(qr_size, 1),
