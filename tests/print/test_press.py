@@ -255,3 +255,24 @@ def test_check_output_prints_one_line_per_problem_naming_file_and_page(rendered:
     lines = [line for line in result.output.splitlines() if "apply-A4-en.pdf" in line]
     assert lines == ["  posters/apply/apply-A4-en.pdf: has no GTS_PDFX output intent (the print shop cannot tell "
                      "which printing condition it is for)"], result.output
+
+
+def test_every_way_of_writing_rgb_becomes_cmyk(tmp_path: Path) -> None:
+    """WeasyPrint's plain `r g b rg`, and what other producers write: colour space operators, literal strings
+    that merely look like operators, operators sharing a line."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+    page.obj.Contents = pdf.make_stream(b"0.2 0.2 0.2 rg 0 0 10 10 re f 1 0 0 RG\n/DeviceRGB cs 0 0 1 sc 0 0 5 5 re f\n"
+                                        b"BT /F1 12 Tf 0 0 Td (0 0 0 rg) Tj ET")
+    pdfx.to_cmyk(pdf, pdfx.Inks({"#0000ff": (100, 80, 0, 0)}))
+    ops = [(str(i.operator), [str(o) for o in i.operands]) for i in pikepdf.parse_content_stream(page)]
+    assert ("k", ["0", "0", "0", "0.8"]) in ops  # a grey: black ink alone
+    assert ("cs", ["/DeviceCMYK"]) in ops and ("sc", ["1", "0.8", "0", "0"]) in ops  # the brand's own values
+    assert any(op == "K" for op, _ in ops) and not any(op in ("rg", "RG") for op, _ in ops)
+    assert ("Tj", ["0 0 0 rg"]) in ops  # a string is text, not an operator
+    other = tmp_path / "other.pdf"
+    pdf.save(other)
+    assert not [p for p in pdfx.preflight(other) if "RGB" in p.message]
