@@ -417,8 +417,7 @@ def attach_output_intent(pdf: pikepdf.Pdf, profile: OutputProfile = PROFILE) -> 
     intent = pikepdf.Dictionary(
         Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
         OutputConditionIdentifier=pikepdf.String(profile.identifier),
-        OutputCondition=pikepdf.String(profile.condition), Info=pikepdf.String(profile.info),
-        RegistryName=pikepdf.String(""), DestOutputProfile=icc,
+        OutputCondition=pikepdf.String(profile.condition), Info=pikepdf.String(profile.info), DestOutputProfile=icc,
     )
     pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
 
