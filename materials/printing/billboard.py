@@ -85,7 +85,7 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
         base_pt=head_font * 72 / 25.4, lang=lang, author=campaign.text(campaign.settings.authority, lang),
         qr_mm=qr_size if link else None, qr_min_mm=qr_width(scan) if link else None,
         qr_level=settings.poster_qr_error if link else None,
-        preview=f"previews/billboards-{material.id}-{lang}.png",
+        preview=f"previews/billboards-{material.id}-{lang}.png", press=True,
         min_letter_px=letter_mm * px, distance_m=viewing, where="the billboard", background=colour,
     )
 
