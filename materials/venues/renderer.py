@@ -291,27 +291,22 @@ def crop_marks(width: float, height: float, bleed: float, cuts_x: tuple[float, .
 # ---- a venue's page -----------------------------------------------------------------------------------------
 
 
+_DARK_RUN = re.compile(b"\x01+")
+
+
 def qr_operators(matrix: tuple[bytes, ...], left: float, bottom: float, size: float) -> bytes:
-    """PDF operators that fill the dark modules of `matrix` in the square (left, bottom, size), points, with
-    its 4-module quiet zone; K only. One path of one rectangle per horizontal run, filled once: adjacent
-    modules merge into one area, so no rasteriser shows seams between rows."""
+    """PDF operators that fill the dark modules of `matrix` (rows of 0/1 bytes) in the square (left, bottom,
+    size), points, with its 4-module quiet zone; K only. One path of one rectangle per horizontal run, filled
+    once: adjacent modules merge into one area, so no rasteriser shows seams between rows."""
     module = size / (len(matrix) + 8)
-    parts = [b"q 0 0 0 1 k"]
+    parts = ["q 0 0 0 1 k"]
     for row_index, row in enumerate(matrix):
-        y = bottom + size - (row_index + 5) * module
-        col = 0
-        width = len(row)
-        while col < width:
-            if row[col]:
-                start = col
-                while col < width and row[col]:
-                    col += 1
-                parts.append(f"{left + (start + 4) * module:.3f} {y:.3f} {(col - start) * module:.3f} "
-                             f"{module:.3f} re".encode())
-            else:
-                col += 1
-    parts.append(b"f Q\n")
-    return b"\n".join(parts)
+        y = f" {bottom + size - (row_index + 5) * module:.3f} "
+        for run in _DARK_RUN.finditer(row):
+            start, end = run.span()
+            parts.append(f"{left + (start + 4) * module:.3f}{y}{(end - start) * module:.3f} {module:.3f} re")
+    parts.append("f Q\n")
+    return "\n".join(parts).encode()
 
 
 def _languages(poster: Poster) -> list[str]:
