@@ -63,6 +63,7 @@ class Face:
                 text[self.cid_of[gid]] = chr(code)
         self.text_of_cid = text
         self._widths: dict[int, int] = {}
+        self._shaped: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
 
     def width(self, cid: int) -> int:
         """Advance of a glyph in thousandths of an em (the PDF's W array)."""
@@ -72,7 +73,19 @@ class Face:
         return found
 
     def shape(self, text: str, language: str) -> list[tuple[int, int, int]]:
-        """(cid, advance in thousandths of an em, cluster = index of its first character) for each glyph."""
+        """(cid, advance in thousandths of an em, cluster = index of its first character) for each glyph.
+
+        Kept per process: a name is shaped once however many sizes it is tried at, and the category and
+        district texts and labels once for every poster."""
+        key = (text, language)
+        found = self._shaped.get(key)
+        if found is None:
+            if len(self._shaped) > 4096:
+                self._shaped.clear()
+            found = self._shaped[key] = self._shape(text, language)
+        return found
+
+    def _shape(self, text: str, language: str) -> list[tuple[int, int, int]]:
         import uharfbuzz as hb
 
         buffer = hb.Buffer()
