@@ -403,7 +403,8 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
             top -= h
 
     code = art.slots["code"]
-    label = " ".join(art.strings["code_label"][lang] for lang in langs if lang in art.strings["code_label"])
+    labels = art.strings.get("code_label", {})
+    label = " ".join(labels[lang] for lang in langs if lang in labels)
     code_runs = [(label + " ", glyphs.Style("regular", pt(11), BLACK), primary),
                  (venue.code, glyphs.Style("bold", pt(13), BLACK, tracking=0.06), "en")]
     code_lines, _ = _fit(faces, code_runs, code[2], pt(13), MIN_PT, 1)
@@ -464,6 +465,7 @@ def save_pdf(pdf: Any, title: str, poster: Poster) -> bytes:
     info[pikepdf.Name.Author] = poster.authority[poster.primary]
     info[pikepdf.Name.Creator] = "materials"
     info[pikepdf.Name.CreationDate] = info[pikepdf.Name.ModDate] = _pdf_date(poster.date_iso)
+    pdf.Root.Lang = pikepdf.String(poster.primary)
     buffer = io.BytesIO()
     pdf.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)

@@ -318,12 +318,12 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 arts[rendered.id] = rendered.art
                 waiting[district] -= 1
                 if waiting[district] == 0 and not problems:
-                    district_files[district] = _district_file(plan, out, district, districts[district], arts)
+                    district_files[district] = _district_file(plan, out, district, districts[district], arts, shas)
         if problems:
             raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
         for district, venues in districts.items():
             if district not in district_files:
-                district_files[district] = _district_file(plan, out, district, venues, arts)
+                district_files[district] = _district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
     summary.rendered = len(todo)
@@ -418,21 +418,38 @@ def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
 
 
 def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
-                   arts: dict[str, renderer.PageArt]) -> str:
+                   arts: dict[str, renderer.PageArt], shas: dict[str, str]) -> str:
     """`<district>.pdf`: the district's posters in id order (for A6 the stickers four to an A4 sheet), their
     page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
-    run skipped) under one shared static layer and one font subset per weight."""
+    run skipped) under one shared static layer and one font subset per weight.
+
+    Made from the venues' PDFs alone, so a district whose venue files did not change (the same sha256s in
+    the same order) keeps its file: its cache record says so, and the file's own sha256 is checked."""
     name = f"{district}.pdf"
+    record_path = out / CACHE / "districts" / f"{district}.json"
+    wanted = hashlib.sha256(json.dumps([__version__, plan.size, district, [shas[v.id] for v in venues]])
+                            .encode()).hexdigest()
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    target = out / name
+    if record.get("input") == wanted and target.is_file() and \
+            outputs.sha256(target.read_bytes()) == record.get("sha256"):
+        for venue in venues:
+            arts.pop(venue.id, None)
+        return name
     pages = [arts.pop(v.id) if v.id in arts else renderer.page_art((out / venue_file(v)).read_bytes())
              for v in venues]
     art = renderer.static_art(plan.templates, plan.static_fonts, plan.poster)
     data = renderer.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
     if plan.size == "A6":
-        wanted = sorted(plan.contexts[v.id].link for v in venues)
+        links_here = sorted(plan.contexts[v.id].link for v in venues)
         found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
-        if found != wanted:
+        if found != links_here:
             raise VerificationError([Problem(name, None, None, "a sticker's QR code does not read back on the sheet")])
-    write_atomic(out / name, data)
+    write_atomic(target, data)
+    write_atomic(record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
     return name
 
 
@@ -491,6 +508,9 @@ def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, 
     ids = {v.id for v in plan.venues}
     for record in (cache / "venues").glob("*.json"):
         if record.stem not in ids:
+            record.unlink()
+    for record in (cache / "districts").glob("*.json"):
+        if f"{record.stem}.pdf" not in keep:
             record.unlink()
     for part in out.rglob("*.part"):
         # Left by a run killed mid-write; never a finished file.
