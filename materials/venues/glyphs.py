@@ -330,10 +330,8 @@ def pdf_font(pdf: Any, face: Face, cids: Sequence[int], texts: dict[int, str]) -
 
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr((face.psname, tuple(cids))).encode()).digest()[:6])
     base = Name(f"/{tag}+{face.psname}")
-    entries: list[Any] = []
-    for cid in cids:
-        entries += [cid, Array([face.width(cid)])]
-    widths = Array(entries)
+    # `first last width` for every glyph: plain numbers, no nested array per glyph (each costs an object).
+    widths = Array([value for cid in cids for value in (cid, cid, face.width(cid))])
     descriptor = Dictionary(
         Type=Name.FontDescriptor, FontName=base, Flags=4, FontBBox=Array(list(face.bbox)), ItalicAngle=0,
         Ascent=round(face.ascender * 1000), Descent=round(face.descender * 1000), CapHeight=733,

@@ -36,7 +36,7 @@ import jinja2
 
 from materials import qr
 from materials.venues import glyphs
-from materials.venues.context import BLEED_MM, Poster, VenueText, css_cmyk, scale_of
+from materials.venues.context import BLEED_MM, Poster, VenueText, cmyk, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
 
 log = logging.getLogger(__name__)
@@ -352,18 +352,16 @@ def _fit(faces: dict[str, glyphs.Face], runs: list[tuple[str, glyphs.Style, str]
         size = max(size * 0.96, smallest)
 
 
-def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
-            matrix: tuple[bytes, ...]) -> PageArt:
-    """The venue's page content: the static layer, its own text in the slots, its QR code."""
+def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
+                 venue: VenueText) -> tuple[bytes, list[list[glyphs.Line]]]:
+    """Name, English name, category and district, fitted together into the `venue` slot and centred in it."""
     scale = scale_of(poster.size)
-    brand = _brand(poster)
-    langs = _languages(poster)
+    brand = cmyk(poster.brand.primary)
     primary, others = poster.primary, poster.others
 
     def pt(value: float) -> float:
         return scaled_pt(value, scale)
 
-    content = [b"q /S Do Q\n"]
     left, bottom, width, height = art.slots["venue"]
     name_runs = [(venue.name, glyphs.Style("bold", pt(34), BLACK), primary)]
     en_runs = [(venue.name_en, glyphs.Style("regular", pt(16), grey(0.8)), "en")] if venue.name_en else []
@@ -395,13 +393,28 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
         raise TooLong(f"the name of venue {venue.id} is too long for a {poster.size} poster ({e}); "
                       "shorten it") from None
     top = bottom + height - (height - total) / 2
+    content = []
     for lines, gap in ((name, 0.0), (english, gap_en), (where, gap_where)):
         if lines:
             top -= gap
             h = glyphs.height(lines)
             content.append(glyphs.paragraph_ops(lines, (left, top - h, width, h), faces))
             top -= h
+    return b"".join(content), [name, english, where]
 
+
+def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
+            matrix: tuple[bytes, ...]) -> PageArt:
+    """The venue's page content: the static layer, its own text in the slots, its QR code."""
+    scale = scale_of(poster.size)
+    langs = _languages(poster)
+    primary = poster.primary
+
+    def pt(value: float) -> float:
+        return scaled_pt(value, scale)
+
+    block, block_lines = _venue_block(art, faces, poster, venue)
+    content = [b"q /S Do Q\n", block]
     code = art.slots["code"]
     labels = art.strings.get("code_label", {})
     label = " ".join(labels[lang] for lang in langs if lang in labels)
@@ -416,16 +429,16 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
         address_runs.append((" " + venue.address_en, glyphs.Style("regular", pt(10), grey(0.73)), "en"))
     try:
         address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 2)
+        if glyphs.height(address_lines) > address[3] + 0.01:  # two lines do not fit a small slot: one line
+            address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 1)
     except TooLong as e:
         raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
                       "shorten it") from None
-    if glyphs.height(address_lines) > address[3] + 0.01:
-        address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 1)
     content.append(glyphs.paragraph_ops(address_lines, address, faces))
 
     left, bottom, size, _ = art.slots["qr"]
     content.append(qr_operators(matrix, left, bottom, size))
-    printed = [piece for lines in (name, english, where, code_lines, address_lines) for line in lines
+    printed = [piece for lines in (*block_lines, code_lines, address_lines) for line in lines
                for piece in line.pieces]
     cids = glyphs.used((piece.style.weight, cid) for piece in printed for cid, _, _ in piece.glyphs)
     texts: dict[str, dict[int, str]] = {}
@@ -433,12 +446,6 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
         for cid, text in piece.texts.items():
             texts.setdefault(piece.style.weight, {}).setdefault(cid, text)
     return PageArt(b"".join(content), cids, texts)
-
-
-def _brand(poster: Poster) -> glyphs.Colour:
-    from materials.venues.context import cmyk
-
-    return cmyk(poster.brand.primary)
 
 
 def qr_matrix(venue: VenueText, poster: Poster) -> tuple[bytes, ...]:
@@ -544,7 +551,7 @@ def page_art(data: bytes) -> PageArt:
             font = page.Resources.Font.get(f"/{name}")
             if font is not None:
                 widths = list(font.DescendantFonts[0].W)
-                cids[weight] = tuple(int(widths[i]) for i in range(0, len(widths), 2))
+                cids[weight] = tuple(int(widths[i]) for i in range(0, len(widths), 3))
                 texts[weight] = glyphs.read_to_unicode(font.ToUnicode.read_bytes())
     return PageArt(content, cids, texts)
 
