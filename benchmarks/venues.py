@@ -99,6 +99,12 @@ def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path, 
     return (time.perf_counter() - started) / pages
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its ended children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(campaign, work: Path, count: int, jobs: int, districts: list[tuple[str, str]],  # type: ignore[no-untyped-def]
             key_file: Path, keep: Path | None) -> dict[str, float]:
     from materials.venues.run import Options, run
@@ -107,9 +113,12 @@ def measure(campaign, work: Path, count: int, jobs: int, districts: list[tuple[s
     distinct = write_list(listing, count, districts)
     out = keep or work / f"out-{count}"
     options = Options(jobs=jobs, key_files=[key_file], resume=True)
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     summary = run(campaign, listing, out, options, label="venues.csv")
     total = time.perf_counter() - started
+    # The pool's workers have ended (and been waited for) when run() returns: their time is counted.
+    cpu = cpu_seconds() - cpu_before
     first = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()}
     sizes = [p.stat().st_size for p in out.glob("*/*.pdf")]
     district_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
@@ -117,7 +126,7 @@ def measure(campaign, work: Path, count: int, jobs: int, districts: list[tuple[s
     again = run(campaign, listing, out, options, label="venues.csv")
     rerun = time.perf_counter() - rerun_started
     second = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()}
-    return {"count": count, "distinct": distinct, "districts": summary.districts, "total": total,
+    return {"count": count, "distinct": distinct, "districts": summary.districts, "total": total, "cpu": cpu,
             "per_venue": total / count, "font": summary.font_seconds, "mean_pdf": sum(sizes) / len(sizes),
             "max_pdf": max(sizes), "district_bytes": district_bytes,
             "written": (sum(sizes) + district_bytes) / count, "rerun": rerun, "skipped": again.skipped,
@@ -158,6 +167,7 @@ def main() -> None:
           f"{m['districts']:.0f} districts, --jobs {args.jobs}")
     print(f"total:                 {m['total']:.1f} s  ({args.count / m['total']:.0f} venues/s, {per * 1000:.2f} ms "
           "a venue incl. QR read-back, district files, manifest)")
+    print(f"CPU time:              {m['cpu'] / args.count * 1000:.2f} ms a venue, all processes (user + system)")
     print(f"WeasyPrint batched:    {page * 1000:.2f} ms a page without the QR code, {with_qr * 1000:.2f} ms with "
           f"it as SVG (whole posters, 64-page documents, one process, {min(args.baseline, args.count)} venues)")
     print(f"ratio:                 {per / page:.2f} of WeasyPrint's batched time a page without the QR code "
@@ -173,7 +183,8 @@ def main() -> None:
     if small:
         print(f"growth:                {small['per_venue'] * 1000:.2f} ms a venue at {args.scale_from}: "
               f"{args.count} venues cost {m['total'] / small['total']:.2f}x {args.scale_from} "
-              f"(linear: {args.count / args.scale_from:.1f}x)")
+              f"(linear: {args.count / args.scale_from:.1f}x); CPU time {m['cpu'] / small['cpu']:.2f}x "
+              f"({small['cpu'] / args.scale_from * 1000:.2f} ms a venue at {args.scale_from})")
 
 
 if __name__ == "__main__":
