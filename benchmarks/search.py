@@ -46,8 +46,8 @@ def load_queries(path: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def build(campaign_dir: Path, dest: Path) -> None:
-    from materials.campaign import load
     import materials.web as web
+    from materials.campaign import load
 
     campaign = load(campaign_dir)
     problems = web.validate(campaign)
@@ -154,9 +154,11 @@ def main() -> None:
                               f"({seconds / n * 1000:.0f} ms a query, page load included)")
                 for query, wanted, got, rank in misses:
                     where = "not found" if rank < 0 else f"rank {rank}"
-                    report.append(f"    miss {query!r}: want {', '.join(wanted)}; {where}; top 3: {', '.join(got) or '-'}")
+                    report.append(f"    miss {query!r}: want {', '.join(wanted)}; {where}; "
+                                  f"top 3: {', '.join(got) or '-'}")
             for lang in queries:
-                raw, zipped, count = transfer_size(context.new_page(), f"{base}{lang}/search/?q={quote(next(iter(queries[lang])))}")
+                first = next(iter(queries[lang]))
+                raw, zipped, count = transfer_size(context.new_page(), f"{base}{lang}/search/?q={quote(first)}")
                 report.append(f"search page {lang} with one search: {count} responses, {raw / 1024:.1f} KB "
                               f"served uncompressed, {zipped / 1024:.1f} KB with gzip")
             if errors:
