@@ -152,7 +152,7 @@ def language_index(campaign: Campaign, lang: str, segmenter: Segmenter) -> dict[
         "docs": docs,
         "terms": dict(sorted(postings.items())),
         "synonyms": synonyms,
-        "dictionary": segmenter.vocabulary(seen_words),
+        "dictionary": segmenter.vocabulary(seen_words | set(postings)),
         "total": segmenter.total,
         "stop": sorted(STOP),
     }

@@ -32,11 +32,11 @@ WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9\u00e0-\u0
 #: Shipped in the index, so the browser drops the same words.
 STOP_WORDS = """
 a an the and or but of to in on at by for from with about as into is are was were be been am do does did done
-i me my mine we us our you your it its this that these those there here what whats which who whos whom why how
-when where can cant could should would will wont shall may might must if so than then too very just also get got
+i me my mine we us our you your it its this that these those there here what whats which whom how
+when where can cant could should would will wont shall may might must if so than then too very just also
 have has had having im ive id dont doesnt didnt isnt arent please want need
 的 了 吗 呢 吧 啊 呀 嘛 么 是 我 我们 你 你们 他 她 它 在 和 与 及 或 还 都 也 就 要 想 会 能 可以 可 该 应该
-怎么 怎么办 怎样 怎么样 如何 什么 啥 为什么 为啥 哪 哪里 哪儿 哪些 哪个 谁 吗 么 呗 个 一下 这 那 这个 那个 有 没 吧
+怎么 怎么办 怎样 怎么样 如何 什么 啥 哪 哪里 哪儿 哪些 哪个 吗 么 呗 个 一下 这 那 这个 那个 有 没 吧
 """
 STOP = frozenset(STOP_WORDS.split())
 

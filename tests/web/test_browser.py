@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -95,6 +96,67 @@ def test_search_finds_questions_offline(server, page_at, lang, query, expected):
     assert "?q=" in page.url  # the query is kept in the address so a search can be shared
     first.click()
     page.wait_for_url(f"**{hrefs[0]}")
+
+
+def result_ids(page) -> list[str]:
+    """Question ids of the results, in page order, once the search has finished."""
+    page.locator("#search-status").filter(has_text=re.compile(r"\d|“")).wait_for(timeout=10_000)
+    hrefs = page.eval_on_selector_all("#search-results > li", "els => els.map(li => li.querySelector('a').href)")
+    return [urlsplit(h).path.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+
+
+# A handful of benchmarks/search-queries.toml: words people type that no title contains.
+@pytest.mark.parametrize(("lang", "query", "expected"), [
+    ("zh-CN", "小孩", "children"),
+    ("zh-CN", "返津", "arriving-in-the-city"),
+    ("zh-CN", "隐私", "personal-information"),
+    ("zh-CN", "看病", "medical-institutions"),
+    ("zh-CN", "绿码", "green-code"),
+    ("zh-CN", "复工", "enterprises-and-returning-to-work"),
+    ("en", "grandparents", "elderly-people"),
+    ("en", "kids", "children"),
+    ("en", "privacy", "personal-information"),
+    ("en", "back to work", "enterprises-and-returning-to-work"),
+])
+def test_shipped_site_finds_what_people_type(shipped_server, page_at, lang, query, expected):
+    page = page_at(390)
+    page.goto(f"{shipped_server}{lang}/search/?q={query}")
+    assert expected in result_ids(page)[:3]
+
+
+def test_best_answer_comes_first_with_the_words_marked(server, page_at):
+    page = page_at(390)
+    page.goto(server + "en/search/?q=green+code")
+    assert result_ids(page)[0] == "green"
+    best = page.locator("#search-results > li").first
+    assert best.get_attribute("class") == "best"
+    assert "get around the whole city" in best.locator(".answer").inner_text()
+    marks = [m.lower() for m in best.locator("mark").all_inner_texts()]
+    assert "green" in marks and "code" in marks
+    assert page.locator("#search-help").is_hidden()
+
+
+def test_nothing_found_offers_categories_and_popular_questions(server, page_at):
+    page = page_at(390)
+    page.goto(server + "zh-CN/search/?q=翡翠")
+    assert result_ids(page) == []
+    assert "翡翠" in page.inner_text("#search-status")
+    help_box = page.locator("#search-help")
+    assert help_box.is_visible()
+    links = help_box.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert "../faq/apply/" in links and "../faq/green/" in links  # [search] popular
+    assert "../faq/#cat-colours" in links
+
+
+def test_the_address_is_a_shareable_link_while_typing(server, page_at):
+    page = page_at(390)
+    page.goto(server + "en/search/")
+    page.fill("#q", "red code")
+    page.wait_for_url("**/en/search/?q=red+code")
+    first = result_ids(page)[0]
+    again = page_at(390)
+    again.goto(page.url)
+    assert again.input_value("#q") == "red code" and result_ids(again)[0] == first
 
 
 def test_search_from_home_page_form_without_script(server, page_at):

@@ -8,6 +8,7 @@ const WORD = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9\u00e0-\u024f]+(
 const SYNONYM = 0.9;
 const PREFIX = 0.8;
 const FUZZY = 0.6;
+const PART = 0.5;
 
 export function normalise(text) {
   return text.normalize("NFKC").toLowerCase().replace(/\u2019/g, "'");
@@ -89,8 +90,9 @@ export function engine(index) {
   for (const word of dictionary.keys()) maxLength = Math.max(maxLength, word.length);
   const postings = new Map(Object.entries(index.terms));
   const latin = [...postings.keys()].filter((t) => !HAN.test(t));
+  const han = [...postings.keys()].filter((t) => HAN.test(t) && t.length <= 4);
   const stop = new Set(index.stop);
-  return { index, dictionary, maxLength, logTotal: Math.log(index.total), postings, latin, stop, cache: new Map() };
+  return { index, dictionary, maxLength, logTotal: Math.log(index.total), postings, latin, han, stop, cache: new Map() };
 }
 
 // Score of every document containing `term`: Map(doc -> BM25F score).
@@ -121,11 +123,13 @@ function withinOneEdit(a, b) {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
-// The index terms a query term stands for, with weights: itself; else words it begins (typing "hosp"),
-// else words one typo away ("hosptial").
+// The index terms a query term stands for, with weights: itself; else the indexed Chinese words that
+// contain it (红 finds 红码, 申诉 nothing), the words it begins (typing "hosp"), or words one typo away
+// ("hosptial").
 function expand(e, term) {
   if (e.postings.has(term)) return [[term, 1]];
-  if (HAN.test(term) || term.length < 3) return [];
+  if (HAN.test(term)) return e.han.filter((t) => t.length > term.length && t.includes(term)).map((t) => [t, PART]);
+  if (term.length < 3) return [];
   const prefixed = e.latin.filter((t) => t.startsWith(term)).map((t) => [t, PREFIX]);
   if (prefixed.length || term.length < 5) return prefixed;
   return e.latin.filter((t) => t.length >= 4 && withinOneEdit(term, t)).map((t) => [t, FUZZY]);
@@ -164,22 +168,24 @@ export function search(e, query) {
   if (!querySlots.length) return [];
   const totals = new Map();
   for (const alternatives of querySlots) {
-    const best = new Map(); // doc -> [score, terms]
+    const best = new Map(); // doc -> [best alternative's score, words of every alternative that matched]
     for (const { terms: words, weight } of alternatives) {
       const sums = new Map();
       for (const word of words) {
         for (const [term, w] of expand(e, word)) {
           for (const [doc, s] of termScores(e, term)) {
-            const entry = sums.get(doc) || [0, new Set()];
-            entry[0] += (weight * w * s) / words.length;
-            entry[1].add(term);
+            const entry = sums.get(doc) || [0, []];
+            entry[0] += weight * w * s;
+            entry[1].push(term);
             sums.set(doc, entry);
           }
         }
       }
-      for (const [doc, entry] of sums) {
-        const current = best.get(doc);
-        if (!current || entry[0] > current[0]) best.set(doc, entry);
+      for (const [doc, [score, matched]] of sums) {
+        const current = best.get(doc) || [0, new Set()];
+        matched.forEach((t) => current[1].add(t));
+        current[0] = Math.max(current[0], score);
+        best.set(doc, current);
       }
     }
     for (const [doc, [score, matched]] of best) {
