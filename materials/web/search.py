@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from materials import markdown as mdown
 from materials.errors import Problem
 from materials.output import write_atomic
 from materials.web.pages import href_from_question
@@ -53,10 +54,25 @@ def user_words(campaign: Campaign) -> list[str]:
 
 
 def validate(campaign: Campaign) -> list[Problem]:
-    """`[search] popular` names questions that exist."""
+    """`[search] popular` names questions that exist; keywords name known facts; a synonym is in one group."""
     ids = {f.id for items in campaign.faqs.values() for f in items}
-    return [Problem("campaign.toml", None, f"search.popular[{i}]", f"{faq_id!r} is not the id of a question")
-            for i, faq_id in enumerate(campaign.settings.search.popular) if faq_id not in ids]
+    problems = [Problem("campaign.toml", None, f"search.popular[{i}]", f"{faq_id!r} is not the id of a question")
+                for i, faq_id in enumerate(campaign.settings.search.popular) if faq_id not in ids]
+    for lang, items in campaign.faqs.items():
+        for faq in items:
+            label = f"faq/{lang}/{faq.path.name}"
+            for word in faq.keywords:
+                for problem in mdown.fill_facts(word, campaign.facts(lang), label, 2)[1]:
+                    problems.append(Problem(label, 2, "keywords", problem.message))
+    groups: dict[str, int] = {}
+    for number, group in enumerate(campaign.settings.search.synonyms):
+        for word in group:
+            key = " ".join(word.lower().split())
+            if groups.setdefault(key, number) != number:
+                problems.append(Problem("campaign.toml", None, f"search.synonyms[{number}]",
+                                        f"{word!r} is also in search.synonyms[{groups[key]}]: "
+                                        "keep a word in one group"))
+    return problems
 
 
 class _Blocks(HTMLParser):
@@ -95,17 +111,23 @@ def answer_blocks(html: str) -> list[str]:
     return parser.blocks
 
 
+def keywords(campaign: Campaign, faq: Faq) -> list[str]:
+    """The question's keywords with campaign facts filled in (`{{ app }}` is the app's name)."""
+    facts = campaign.facts(faq.lang)
+    return [mdown.fill_facts(k, facts, "")[0] for k in faq.keywords]
+
+
 def _fields(campaign: Campaign, faq: Faq, blocks: list[str]) -> dict[str, str]:
     lang = faq.lang
     category = next(c.names[lang] for c in campaign.settings.faq_categories if c.key == faq.category)
     others = [campaign.faq(other, faq.id) for other in campaign.languages if other != lang]
     return {
-        "keywords": "\n".join(faq.keywords),
+        "keywords": "\n".join(keywords(campaign, faq)),
         "question": faq.question,
         "tags": "\n".join(faq.tags),
         "category": category,
         "answer": "\n".join(blocks),
-        "other": "\n".join(part for o in others for part in (o.question, *o.keywords, *o.tags)),
+        "other": "\n".join(part for o in others for part in (o.question, *keywords(campaign, o), *o.tags)),
     }
 
 

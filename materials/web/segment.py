@@ -37,6 +37,8 @@ when where can cant could should would will wont shall may might must if so than
 have has had having im ive id dont doesnt didnt isnt arent please want need
 的 了 吗 呢 吧 啊 呀 嘛 么 是 我 我们 你 你们 他 她 它 在 和 与 及 或 还 都 也 就 要 想 会 能 可以 可 该 应该
 怎么 怎么办 怎样 怎么样 如何 什么 啥 哪 哪里 哪儿 哪些 哪个 吗 么 呗 个 一下 这 那 这个 那个 有 没 吧
+他们 她们 它们 被 把 给 对 到底 东西 一些 还是 就是 已经 现在 这样 那样
+所以 因为 但是 如果 然后 得 着 过 呀 哦 嗯 请问 一个
 """
 STOP = frozenset(STOP_WORDS.split())
 

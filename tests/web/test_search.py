@@ -158,8 +158,15 @@ def test_synonyms_and_keywords_find_what_the_answer_does_not_say(site, tmp_path)
     assert ranked[3][0] == "green"  # Chinese on the English page: the other language's question
     assert ranked[4] == ["red"]
     assert ranked[5][0] == "apply"
-    zh = run_core(site, "zh-CN", tmp_path, queries=["隔离", "green code", "绿"])["ranked"]
+    zh = run_core(site, "zh-CN", tmp_path, queries=["隔离", "green code", "绿码"])["ranked"]
     assert zh[0] == ["red"] and zh[1][0] == "green" and zh[2][0] == "green"
+
+
+def test_half_typed_and_misspelt_english_words_still_match(site, tmp_path):
+    ranked = run_core(site, "en", tmp_path, queries=["gree", "comunities", "grene"])["ranked"]
+    assert ranked[0][0] == "green"  # typing: the words it begins
+    assert ranked[1][0] == "green"  # one letter missing
+    assert ranked[2][0] == "green"  # two letters swapped
 
 
 # ---- settings ----
@@ -194,3 +201,28 @@ def test_keywords_must_be_a_list_of_words(campaign_copy):
         load(campaign_copy)
     (problem,) = [str(p) for p in info.value.problems]
     assert "faq/en/green.md" in problem and "keywords" in problem and "list of words" in problem
+
+
+def test_a_word_in_two_synonym_groups_and_an_unknown_fact_in_keywords_are_reported(campaign_copy):
+    import materials.web as web
+
+    _edit(campaign_copy / "campaign.toml", 'synonyms = [', 'synonyms = [["Ring", "bell"], ')
+    _edit(campaign_copy / "faq" / "en" / "red.md", "keywords: [quarantine, stay home]",
+          'keywords: [quarantine, "{{ hotline }}", "{{ nope }}"]')
+    problems = [str(p) for p in web.validate(load(campaign_copy))]
+    assert any("search.synonyms[1]" in p and "'ring'" in p and "search.synonyms[0]" in p for p in problems), problems
+    assert any("faq/en/red.md" in p and "keywords" in p and "{{ nope }}" in p for p in problems), problems
+
+
+def test_keywords_may_name_campaign_facts(campaign_copy, tmp_path):
+    _edit(campaign_copy / "faq" / "en" / "red.md", "keywords: [quarantine, stay home]",
+          'keywords: [quarantine, "{{ hotline }}"]')
+    campaign = load(campaign_copy)
+    site = tmp_path / "web"
+    site.mkdir()
+    search.build_index(campaign, site)
+    index = json.loads((site / "en" / search.INDEX).read_text(encoding="utf-8"))
+    red = next(i for i, d in enumerate(index["docs"]) if d["id"] == "red")
+    keywords = index["fields"].index("keywords")
+    flat = index["terms"]["12345"]
+    assert any(flat[i] == red and flat[i + 1] == keywords for i in range(0, len(flat), 3))

@@ -9,6 +9,7 @@ const SYNONYM = 0.9;
 const PREFIX = 0.8;
 const FUZZY = 0.6;
 const PART = 0.5;
+const SINGLE = 0.4;
 
 export function normalise(text) {
   return text.normalize("NFKC").toLowerCase().replace(/\u2019/g, "'");
@@ -104,13 +105,14 @@ function termScores(e, term) {
   for (let i = 0; i < flat.length; i += 3) {
     const [doc, field, count] = [flat[i], flat[i + 1], flat[i + 2]];
     const average = index.average[field] || 1;
-    const norm = 1 - index.b + index.b * (index.docs[doc].lengths[field] / average);
-    weighted.set(doc, (weighted.get(doc) || 0) + (index.weights[field] * count) / norm);
+    const tf = count / (1 - index.b + index.b * (index.docs[doc].lengths[field] / average));
+    // Each field saturates on its own, then weighs: a keyword match keeps its lead over many answer words.
+    weighted.set(doc, (weighted.get(doc) || 0) + (index.weights[field] * tf * (index.k1 + 1)) / (tf + index.k1));
   }
   const n = index.docs.length;
   const idf = Math.log(1 + (n - weighted.size + 0.5) / (weighted.size + 0.5));
   const scores = new Map();
-  for (const [doc, tf] of weighted) scores.set(doc, (idf * tf * (index.k1 + 1)) / (tf + index.k1));
+  for (const [doc, tf] of weighted) scores.set(doc, idf * tf);
   e.cache.set(term, scores);
   return scores;
 }
@@ -123,15 +125,21 @@ function withinOneEdit(a, b) {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
-// The index terms a query term stands for, with weights: itself; else the indexed Chinese words that
-// contain it (红 finds 红码, 申诉 nothing), the words it begins (typing "hosp"), or words one typo away
-// ("hosptial").
+// The index terms a query term stands for, with weights: itself (a lone Chinese character weighs little:
+// it is often what is left of a word the index lacks, 到 of 到底); a Chinese word the index lacks finds
+// the words that contain it (变绿 nothing, 申领码 nothing, 场所码张贴 nothing, but 复工 the longer
+// 复工复产 if only that were indexed); an English word the words it begins (typing "hosp"), else words
+// one typo away ("hosptial").
 function expand(e, term) {
+  if (HAN.test(term)) {
+    if (e.postings.has(term)) return [[term, term.length === 1 ? SINGLE : 1]];
+    if (term.length === 1) return [];
+    return e.han.filter((t) => t.length > term.length && t.includes(term)).map((t) => [t, PART]);
+  }
   if (e.postings.has(term)) return [[term, 1]];
-  if (HAN.test(term)) return e.han.filter((t) => t.length > term.length && t.includes(term)).map((t) => [t, PART]);
   if (term.length < 3) return [];
   const prefixed = e.latin.filter((t) => t.startsWith(term)).map((t) => [t, PREFIX]);
-  if (prefixed.length || term.length < 5) return prefixed;
+  if (prefixed.length || term.length < 4) return prefixed;
   return e.latin.filter((t) => t.length >= 4 && withinOneEdit(term, t)).map((t) => [t, FUZZY]);
 }
 
@@ -172,14 +180,16 @@ export function search(e, query) {
     for (const { terms: words, weight } of alternatives) {
       const sums = new Map();
       for (const word of words) {
+        const found = new Map(); // doc -> best score of the word's expansions
         for (const [term, w] of expand(e, word)) {
           for (const [doc, s] of termScores(e, term)) {
+            found.set(doc, Math.max(found.get(doc) || 0, weight * w * s));
             const entry = sums.get(doc) || [0, []];
-            entry[0] += weight * w * s;
             entry[1].push(term);
             sums.set(doc, entry);
           }
         }
+        for (const [doc, s] of found) sums.get(doc)[0] += s;
       }
       for (const [doc, [score, matched]] of sums) {
         const current = best.get(doc) || [0, new Set()];
@@ -198,7 +208,7 @@ export function search(e, query) {
   }
   const results = [...totals.values()];
   // Questions that meet more of what was asked come first among close scores (coordination).
-  for (const r of results) r.score *= r.slots / querySlots.length;
+  for (const r of results) r.score *= Math.sqrt(r.slots / querySlots.length);
   return results.sort((a, b) => b.score - a.score || a.doc - b.doc);
 }
 
