@@ -76,8 +76,6 @@ def nginx_snippet(campaign: Campaign) -> str:
     out += [f'add_header {name} "{value}" always;' for name, value in HEADERS]
     out += [
         "",
-        "# Pagefind's WebAssembly must be served with its own type for streaming compilation.",
-        "types { application/wasm wasm; }",
         "error_page 404 /404.html;",
     ]
     return "\n".join(out) + "\n"
