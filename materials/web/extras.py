@@ -76,6 +76,9 @@ def nginx_snippet(campaign: Campaign) -> str:
     out += [f'add_header {name} "{value}" always;' for name, value in HEADERS]
     out += [
         "",
+        "# Compress text (the search page's index is JSON: about a third of its size on the wire).",
+        "gzip on;",
+        "gzip_types text/css text/javascript application/javascript application/json image/svg+xml text/xml;",
         "error_page 404 /404.html;",
     ]
     return "\n".join(out) + "\n"

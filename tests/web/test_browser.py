@@ -242,4 +242,19 @@ def test_home_page_weight_is_under_100_kb(server, page_at):
     page.goto(server + "zh-CN/")
     page.wait_for_load_state("networkidle")
     assert sum(sizes) < 100 * 1024
-    assert not any("pagefind" in u for u in page.evaluate("performance.getEntries().map(e => e.name)"))
+    loaded = page.evaluate("performance.getEntries().map(e => e.name)")
+    assert not any(name in u for u in loaded for name in ("search.js", "search-core.js", "index.json"))
+
+
+def test_search_page_with_its_index_stays_within_100_kb_compressed(shipped_server, page_at):
+    """What a search costs a visitor on a host that compresses text (nginx-headers.conf turns it on)."""
+    import gzip
+
+    page = page_at(390)
+    bodies: list[bytes] = []
+    page.on("response", lambda r: bodies.append(r.body()))
+    page.goto(shipped_server + "zh-CN/search/?q=绿码")
+    result_ids(page)
+    page.wait_for_load_state("networkidle")
+    assert sum(len(gzip.compress(b)) for b in bodies) < 100 * 1024
+
