@@ -45,7 +45,7 @@ def user_words(campaign: Campaign) -> list[str]:
     """Words jieba must keep whole: the campaign's own vocabulary."""
     settings = campaign.settings
     words = list(settings.search.words)
-    words += [text for table in settings.facts.values() for text in table.values()]
+    words += [text for lang in campaign.languages for text in campaign.facts(lang).values()]
     words += [name for names in settings.place_categories.values() for name in names.values()]
     words += [name for d in settings.districts for name in d.names.values()]
     words += [name for c in settings.faq_categories for name in c.names.values()]

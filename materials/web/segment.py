@@ -90,8 +90,9 @@ class Segmenter:
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for word in sorted({normalise(w).strip() for w in user_words}):
-            if HAN.fullmatch(word) and len(word) > 1 and not self._jieba.FREQ.get(word):
+        # Each run of ideographs is a word: a fact written “津心办” or 微信、支付宝 gives 津心办, 微信, 支付宝.
+        for word in sorted({run for w in user_words for run in HAN.findall(normalise(w))}):
+            if len(word) > 1 and not self._jieba.FREQ.get(word):
                 self._jieba.add_word(word)
         self.freq: dict[str, int] = self._jieba.FREQ
         self.total: int = self._jieba.total
