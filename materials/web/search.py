@@ -18,6 +18,7 @@ docs/web.md for the figures of both.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from html.parser import HTMLParser
@@ -180,9 +181,15 @@ def language_index(campaign: Campaign, lang: str, segmenter: Segmenter) -> dict[
     }
 
 
+@functools.lru_cache(maxsize=2)
+def _segmenter(words: tuple[str, ...]) -> Segmenter:
+    """One segmenter per set of campaign words: `materials serve` rebuilds without reloading jieba."""
+    return Segmenter(words)
+
+
 def build_index(campaign: Campaign, site: Path) -> dict[str, int]:
     """Write `L/search/index.json` for every language; returns each file's size in bytes."""
-    segmenter = Segmenter(user_words(campaign))
+    segmenter = _segmenter(tuple(sorted(set(user_words(campaign)))))
     sizes = {}
     for lang in campaign.languages:
         data = language_index(campaign, lang, segmenter)

@@ -44,13 +44,19 @@ def test_no_horizontal_scroll(base_for, page_at, path, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-@pytest.mark.parametrize("path", TEMPLATE_PAGES + BEFORE_PRINT)
+#: The search page with results (best answer, marks) and with none (most-read questions, categories).
+SEARCHES = ["en/search/?q=green+code", "zh-CN/search/?q=翡翠"]
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PAGES + BEFORE_PRINT + SEARCHES)
 def test_axe_core_reports_no_violations(base_for, page_at, path):
     if not AXE.exists():
         pytest.fail("node_modules/axe-core is missing: run `npm ci`")
     server, path = base_for(path)
     page = page_at(390, bypass_csp=True)  # the site's CSP rightly refuses the injected axe script
     page.goto(server + path)
+    if "?q=" in path:
+        result_ids(page)
     # Open every answer so its content is checked too.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     page.add_script_tag(path=str(AXE))
