@@ -46,16 +46,22 @@ function marked(parent, text, matched, e) {
   return parent;
 }
 
+// The part of `block` around its first matched word: [text, cut before, cut after]. English is cut at a space.
 function excerpt(block, matched, e) {
-  if (block.length <= EXCERPT) return block;
-  const first = highlight(block, matched, e).findIndex(([, hit]) => hit);
+  if (block.length <= EXCERPT) return [block, false, false];
+  const pieces = highlight(block, matched, e);
+  const first = pieces.findIndex(([, hit]) => hit);
   let start = 0;
   if (first > 0) {
-    const before = highlight(block, matched, e).slice(0, first).reduce((n, [piece]) => n + piece.length, 0);
+    const before = pieces.slice(0, first).reduce((n, [piece]) => n + piece.length, 0);
     start = Math.max(0, before - Math.floor(EXCERPT / 4));
+    const space = block.indexOf(" ", start);
+    if (start > 0 && space >= 0 && space < before) start = space + 1;
   }
-  const end = Math.min(block.length, start + EXCERPT);
-  return (start > 0 ? "…" : "") + block.slice(start, end) + (end < block.length ? "…" : "");
+  let end = Math.min(block.length, start + EXCERPT);
+  const space = block.lastIndexOf(" ", end);
+  if (end < block.length && space > start + EXCERPT / 2) end = space;
+  return [block.slice(start, end), start > 0, end < block.length];
 }
 
 function questionLink(doc, matched, e) {
@@ -91,8 +97,12 @@ function drawOther(result, e) {
   const category = document.createElement("span");
   category.className = "result-category";
   category.textContent = doc.category;
-  const text = excerpt(bestBlock(doc.answer, result.matched, e), result.matched, e);
-  li.append(questionLink(doc, result.matched, e), " ", category, marked(document.createElement("p"), text, result.matched, e));
+  const [text, cutBefore, cutAfter] = excerpt(bestBlock(doc.answer, result.matched, e), result.matched, e);
+  const p = document.createElement("p");
+  if (cutBefore) p.append("…");
+  marked(p, text, result.matched, e);
+  if (cutAfter) p.append("…");
+  li.append(questionLink(doc, result.matched, e), " ", category, p);
   return li;
 }
 
