@@ -55,13 +55,14 @@ class OutputProfile:
     info: str  # Info: the profile's own name
 
 
-#: Ghostscript's "Artifex CMYK SWOP Profile" (default_cmyk.icc of Debian's libgs-common; AGPL-3+, which allows
-#: redistribution: materials/icc/README.md). SWOP: web offset on coated paper, total ink 300 %.
+#: FOGRA39 (ISO 12647-2 offset, coated paper), the registered characterisation the ICC registry names "FOGRA39":
+#: our own profile, computed from the Zlib-licensed FOGRA39L data by scripts/make-output-profile (28 KB, Zlib;
+#: materials/icc/README.md). Total ink limited to 300 %.
 PROFILE = OutputProfile(
-    path=Path(__file__).parent / "icc" / "artifex-cmyk-swop.icc",
-    identifier="Artifex CMYK SWOP",
-    condition="Offset printing on coated paper, SWOP (Specifications for Web Offset Publications), total ink 300%",
-    info="Artifex CMYK SWOP Profile (Ghostscript default_cmyk.icc)",
+    path=Path(__file__).parent / "icc" / "fogra39-coated.icc",
+    identifier="FOGRA39",
+    condition="Offset printing, ISO 12647-2, coated paper (paper type 1 or 2), FOGRA39, total ink 300%",
+    info="FOGRA39 coated (ISO 12647-2), materials, from FOGRA39L.ti3 with ArgyllCMS",
 )
 
 CMYK = tuple[float, float, float, float]
@@ -418,6 +419,7 @@ def attach_output_intent(pdf: pikepdf.Pdf, profile: OutputProfile = PROFILE) -> 
         Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
         OutputConditionIdentifier=pikepdf.String(profile.identifier),
         OutputCondition=pikepdf.String(profile.condition), Info=pikepdf.String(profile.info), DestOutputProfile=icc,
+        RegistryName=pikepdf.String("http://www.color.org"),
     )
     pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
 
