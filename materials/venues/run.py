@@ -142,7 +142,8 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         host=host.lower(),
         family=settings.fonts.sans[0],
-        brand=Brand(brand.primary, brand.accent, brand.text, brand.background),
+        brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
+                    tuple(sorted(brand.print_colours().items()))),
     )
 
 
