@@ -290,7 +290,8 @@ def _xlsx_text(cell: Any) -> str:
     if isinstance(value, int | float):
         return f"\x00number:{value!r}"
     if isinstance(value, datetime.datetime | datetime.date | datetime.time | datetime.timedelta):
-        shown = value.date().isoformat() if isinstance(value, datetime.datetime) and not value.time() else str(value)
+        midnight = isinstance(value, datetime.datetime) and value.time() == datetime.time()
+        shown = value.date().isoformat() if midnight else str(value)
         return f"\x00date:{shown}"
     return f"\x00a {type(value).__name__} cell:{str(value)[:40]}"
 
