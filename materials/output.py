@@ -180,9 +180,18 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
 
 
 def _legacy_build(out: Path, entries: list[str]) -> bool:
-    """An output folder an older version made: only target folders, each with a file only we write."""
+    """The campaign's `output/` without a marker: an older version's build outputs (each target folder with a
+    file only we write) and folders of marked `materials venues` runs, nothing else."""
+
+    def ours(entry: str) -> bool:
+        path = out / entry
+        if entry in BUILD_EVIDENCE:
+            return (path / BUILD_EVIDENCE[entry]).is_file()
+        runs = list(path.iterdir()) if path.is_dir() else []
+        return bool(runs) and all(read_marker(run) is not None for run in runs)
+
     known = [e for e in entries if not e.startswith(".")]
-    return bool(known) and all(e in BUILD_EVIDENCE and (out / e / BUILD_EVIDENCE[e]).is_file() for e in known)
+    return bool(known) and all(ours(e) for e in known)
 
 
 def claim(out: Path, made_by: str, source: str = "") -> None:
