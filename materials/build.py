@@ -85,6 +85,7 @@ def build(
     try:
         campaign = load(campaign_dir)
         out_dir = Path(out) if out is not None else campaign.root / "output"
+        output.guard_output(out_dir, campaign.root)
         output.refuse_key_in_output(campaign.root / campaign.settings.venues.key_file,
                                     "campaign.toml venues.key_file", out_dir)
         output.check_owner(out_dir, MADE_BY, campaign.root, protected=sources_read(campaign),

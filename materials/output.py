@@ -171,7 +171,7 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
             raise OutputError(f"--out {out} holds the run of {marker['source']}; a run of {source} there would "
                               f"replace those venues. Give this list its own --out, or delete {out} first")
         return
-    entries = sorted(p.name for p in out.iterdir() if p.name != LOCK)
+    entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
     if not entries or (default and _legacy_build(out, entries)):
         return
     shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
@@ -201,6 +201,12 @@ def claim(out: Path, made_by: str, source: str = "") -> None:
         payload["source"] = source
     if read_marker(out) != payload:
         write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def release_if_unused(out: Path) -> None:
+    """Remove the marker again when a run failed before writing anything, so the folder stays free."""
+    if out.is_dir() and {p.name for p in out.iterdir()} <= {MARKER, LOCK, PROBLEMS}:
+        (out / MARKER).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -292,13 +292,18 @@ def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> N
     With `overwrite` (adding a key) the new file is written beside the old one and moved over it, so a
     crash never leaves a half-written key file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     target = path.with_name(f".{path.name}.new") if overwrite else path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MaterialsError(f"cannot write {path}: {e.strerror or e}; choose another --out") from None
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise MaterialsError(f"{target} exists; refusing to replace a signing key (posters signed with it would "
                              "stop verifying). Choose another --out, or add a key with --add") from None
+    except OSError as e:
+        raise MaterialsError(f"cannot write {e.filename or target}: {e.strerror or e}; choose another --out") from None
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             os.fchmod(handle.fileno(), 0o600)

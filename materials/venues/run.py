@@ -534,7 +534,11 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         strict_failure(strict, counter.messages)
         with output.machine_errors(out_dir), output.locked(out_dir, MADE_BY):
             output.claim(out_dir, MADE_BY, list_source(list_path))
-            with output.problems_report(out_dir), template_errors():
-                return run(campaign, list_path, out_dir, options, label=str(list_path))
+            try:
+                with output.problems_report(out_dir), template_errors():
+                    return run(campaign, list_path, out_dir, options, label=str(list_path))
+            except BaseException:
+                output.release_if_unused(out_dir)
+                raise
     finally:
         warnings_log.unwatch(counter)
