@@ -80,7 +80,7 @@ def test_cli_sheet_option(venue_campaign: Path, tmp_path: Path) -> None:
 
 
 def test_cells_that_are_not_text_are_named_by_row_and_header(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    rows = [HEADER + ["name_en"],
+    rows = [[*HEADER, "name_en"],
             [datetime.datetime(2020, 3, 1), "宁夏路社区", "和平区", "社区", "和平区宁夏路12号", "x"],
             ["HP-2", True, "和平区", "社区", "和平区宁夏路12号", "x"],
             ["HP-3", "宁夏路社区", "和平区", "社区", "和平区宁夏路12号", datetime.date(2020, 3, 10)],
