@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -234,9 +233,8 @@ def test_full_disk_and_read_only_output_are_one_clear_error(mini_campaign: Path,
     mount.mkdir()
     script = tmp_path / "machine.py"
     script.write_text(MACHINE, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     done = subprocess.run(["unshare", "-rm", sys.executable, str(script), str(mini_campaign), str(mount), mode],
-                          capture_output=True, text=True, env=env, timeout=300)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["first"] == 0, result["first_err"]

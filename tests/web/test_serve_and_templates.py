@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import logging
 import shutil
 import socket
@@ -105,10 +107,7 @@ def test_odd_paths_get_404_and_the_server_stays_up(campaign_copy: Path, tmp_path
     from materials.web import preview
 
     site = preview.first_build(campaign_copy, tmp_path / "out")
-    httpd = preview.bind(0)
-    import functools
-
-    httpd.RequestHandlerClass = functools.partial(preview.Handler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
