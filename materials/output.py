@@ -241,8 +241,11 @@ def clean_stale(out: Path) -> None:
 
 
 @contextlib.contextmanager
-def machine_errors(out: Path) -> Iterator[None]:
-    """A full disk or a read-only folder is the machine's state, not a bug: one line with path and errno."""
+def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
+    """A full disk or a read-only folder is the machine's state, not a bug: one line with path and errno.
+
+    `kept` says what of the previous output survives (default: all of it, staged outputs replace it whole).
+    """
     try:
         yield
     except OSError as e:
@@ -250,9 +253,9 @@ def machine_errors(out: Path) -> Iterator[None]:
             raise
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
-        raise OutputError(f"cannot write {where}: {e.strerror or e} ({code}); nothing was replaced, the "
-                          f"previous output in {out} is intact. Free space or fix the folder's permissions, "
-                          "then run again") from None
+        kept = kept or f"nothing was replaced, the previous output in {out} is intact"
+        raise OutputError(f"cannot write {where}: {e.strerror or e} ({code}); {kept}. Free space or fix the "
+                          "folder's permissions, then run again") from None
 
 
 @contextlib.contextmanager

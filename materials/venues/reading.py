@@ -291,7 +291,7 @@ def _xlsx_text(cell: Any) -> str:
         return f"\x00number:{value!r}"
     if isinstance(value, datetime.datetime | datetime.date | datetime.time | datetime.timedelta):
         midnight = isinstance(value, datetime.datetime) and value.time() == datetime.time()
-        shown = value.date().isoformat() if midnight else str(value)
+        shown = value.date().isoformat() if isinstance(value, datetime.datetime) and midnight else str(value)
         return f"\x00date:{shown}"
     return f"\x00a {type(value).__name__} cell:{str(value)[:40]}"
 

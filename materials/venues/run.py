@@ -532,7 +532,9 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     try:
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
-        with output.machine_errors(out_dir), output.locked(out_dir, MADE_BY):
+        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
+                "already re-rendered, and the next run resumes")
+        with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
             output.claim(out_dir, MADE_BY, list_source(list_path))
             try:
                 with output.problems_report(out_dir), template_errors():
