@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from materials.errors import SHOWN, CampaignError, OutputError
@@ -138,10 +138,12 @@ def refuse_key_in_output(key: Path, option: str, out: Path | None = None) -> Non
 
 
 def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "",
-                protected: tuple[Path, ...] = (), default: bool = False) -> None:
+                protected: tuple[Path, ...] = (), default: bool = False,
+                legacy: Callable[[Path], bool] | None = None) -> None:
     """Refuse `out` unless it is new, empty, or marked as made by `made_by` (for the same `source`).
 
-    Never a folder that holds or lies inside the campaign's sources, holds a file in `protected` (a
+    `legacy` recognises a folder an older version of the command made (before markers). Never a folder that
+    holds or lies inside the campaign's sources, holds a file in `protected` (a
     venue list, a key), or is another command's output: writing there would destroy what it holds.
     """
     guard_output(out, campaign_root)
@@ -172,7 +174,7 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
                               f"replace those venues. Give this list its own --out, or delete {out} first")
         return
     entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
-    if not entries or (default and _legacy_build(out, entries)):
+    if not entries or (default and _legacy_build(out, entries)) or (legacy is not None and legacy(out)):
         return
     shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
     raise OutputError(f"--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {MARKER} "
@@ -203,10 +205,18 @@ def claim(out: Path, made_by: str, source: str = "") -> None:
         write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def release_if_unused(out: Path) -> None:
-    """Remove the marker again when a run failed before writing anything, so the folder stays free."""
-    if out.is_dir() and {p.name for p in out.iterdir()} <= {MARKER, LOCK, PROBLEMS}:
+def release_if_unused(out: Path, created: bool) -> None:
+    """After a run that failed before writing anything: unmark the folder (so it stays free for any list), and
+    remove it if the run created it. Call after the lock is released."""
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if names <= {MARKER, LOCK, PROBLEMS}:
         (out / MARKER).unlink(missing_ok=True)
+    if created and names <= {MARKER, LOCK}:
+        (out / LOCK).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            out.rmdir()
 
 
 @contextlib.contextmanager
@@ -227,6 +237,7 @@ def locked(out: Path, what: str) -> Iterator[None]:
         os.pwrite(fd, f"{what}, process {os.getpid()}\n".encode(), 0)
         clean_stale(out)
         yield
+        os.ftruncate(fd, 0)  # names the holder only while held
     finally:
         os.close(fd)
 

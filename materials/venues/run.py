@@ -340,7 +340,13 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
 def _check_out(out: Path, campaign: Campaign, list_path: Path) -> None:
     from materials.output import check_owner
 
-    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,))
+    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,),
+                legacy=made_by_run)
+
+
+def made_by_run(out: Path) -> bool:
+    """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
+    return (out / CACHE / "venues").is_dir()
 
 
 def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
@@ -527,20 +533,21 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     for key in keys:
         output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
     output.check_owner(out_dir, MADE_BY, campaign.root, source=list_source(list_path),
-                       protected=(list_path, *keys))
+                       protected=(list_path, *keys), legacy=made_by_run)
     counter = warnings_log.watch_warnings()
     try:
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
         kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
                 "already re-rendered, and the next run resumes")
-        with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
-            output.claim(out_dir, MADE_BY, list_source(list_path))
-            try:
+        created = not out_dir.exists()
+        try:
+            with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
+                output.claim(out_dir, MADE_BY, list_source(list_path))
                 with output.problems_report(out_dir), template_errors():
                     return run(campaign, list_path, out_dir, options, label=str(list_path))
-            except BaseException:
-                output.release_if_unused(out_dir)
-                raise
+        except BaseException:
+            output.release_if_unused(out_dir, created)
+            raise
     finally:
         warnings_log.unwatch(counter)

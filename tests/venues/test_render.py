@@ -29,7 +29,9 @@ def manifest(out: Path) -> list[dict[str, str]]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file's bytes, without the command's ownership marker and lock (the library's `run` writes neither)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in (".materials-output", ".materials-lock")}
 
 
 @pytest.mark.slow
