@@ -235,9 +235,11 @@ def locked(out: Path, what: str) -> Iterator[None]:
                               "choose another --out") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what}, process {os.getpid()}\n".encode(), 0)
-        clean_stale(out)
-        yield
-        os.ftruncate(fd, 0)  # names the holder only while held
+        try:
+            clean_stale(out)
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # names the holder only while held
     finally:
         os.close(fd)
 
