@@ -82,7 +82,7 @@ class Campaign:
 
     def facts(self, lang: str) -> dict[str, str]:
         """Facts available to content as `{{ name }}` in one language."""
-        values = {name: self.text(texts, lang) for name, texts in self.settings.facts.items()}
+        values = {name: self.text(fact.text, lang) for name, fact in self.settings.facts.items()}
         values.setdefault("authority", self.text(self.settings.authority, lang))
         values.setdefault("title", self.text(self.settings.title, lang))
         values.setdefault("service_host", self.service_host)
@@ -354,7 +354,7 @@ def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
                 problems.append(Problem(label, line, None, f"no font covers {what}; replace the character or add "
                                         "a font that has it to campaign.toml fonts.sans"))
     texts = [("title", campaign.settings.title), ("authority", campaign.settings.authority)]
-    texts += [(f"facts.{k}", v) for k, v in campaign.settings.facts.items()]
+    texts += [(f"facts.{k}", v.text) for k, v in campaign.settings.facts.items()]
     for key, mapping in texts:
         for value in mapping.values():
             for char in fonts.uncovered(value, families):
@@ -376,9 +376,27 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
         lang: sorted((_attach(f, campaign) for f in items), key=lambda f: f.order) for lang, items in faqs.items()
     }
     _check_fonts(campaign, problems)
+    if not problems:
+        problems += check_content(campaign)
     if problems:
         raise CampaignError(problems, f"campaign {root} has problems")
     return campaign
+
+
+def check_content(campaign: Campaign) -> list[Problem]:
+    """Facts and glossary across every published text (materials/facts.py, materials/glossary.py)."""
+    from materials import facts, glossary, texts
+
+    problems: list[Problem] = []
+    every = texts.collect(campaign, problems)
+    problems += facts.check(campaign, every)
+    if campaign.settings.glossary:
+        found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
+                                                 campaign.settings.glossary, campaign.languages)
+        problems += glossary_problems
+        if found is not None:
+            problems += glossary.check(found, every)
+    return problems
 
 
 def _attach(faq: Faq, campaign: Campaign) -> Faq:
