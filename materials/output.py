@@ -100,6 +100,8 @@ LOCK = ".materials-lock"
 PROBLEMS = "problems.txt"
 #: What `materials build` makes inside its folder, and what each holds that only this tool writes.
 BUILD_EVIDENCE = {"print": "manifest.json", "venues": "manifest.csv", "web": "sitemap.xml"}
+#: Single files other commands write into the campaign's `output/` (`materials proof`).
+SINGLE_FILES = ("proof.pdf",)
 #: Campaign folders that hold sources: an output folder is never one of them or inside one.
 SOURCE_FOLDERS = ("faq", "posters", "tips", "templates", "venues", ".materials")
 
@@ -183,10 +185,12 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
 
 def _legacy_build(out: Path, entries: list[str]) -> bool:
     """The campaign's `output/` without a marker: an older version's build outputs (each target folder with a
-    file only we write) and folders of marked `materials venues` runs, nothing else."""
+    file only we write), folders of marked `materials venues` runs and the proof, nothing else."""
 
     def ours(entry: str) -> bool:
         path = out / entry
+        if entry in SINGLE_FILES:
+            return path.is_file()
         if entry in BUILD_EVIDENCE:
             return (path / BUILD_EVIDENCE[entry]).is_file()
         runs = list(path.iterdir()) if path.is_dir() else []

@@ -170,6 +170,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("keys  new  --out  {b}/a-file/x.key", 1, "cannot write"),
     ("serve  --campaign  {c}  --port  99999", 2, "--port"),
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
+    ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
+    ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]

@@ -245,3 +245,12 @@ def test_full_disk_and_read_only_output_are_one_clear_error(mini_campaign: Path,
     assert result["intact"], "the previous site must be untouched"
     if mode == "full":
         assert not [n for n in result["left"] if n.endswith((".staging", ".part"))], result["left"]
+
+
+def test_the_proof_in_output_does_not_block_the_build(mini_campaign: Path) -> None:
+    output = mini_campaign / "output"
+    output.mkdir()
+    (output / "proof.pdf").write_bytes(b"%PDF-1.7 as materials proof writes it")
+    code, result = web_build(mini_campaign)
+    assert code == 0, result
+    assert (output / "proof.pdf").is_file()
