@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from materials.errors import CampaignError, Problem
 from materials.printing.settings import PrintSettings
 from materials.venues.settings import VenueSettings
-from materials.web.settings import SiteSettings
+from materials.web.settings import SearchSettings, SiteSettings
 
 #: Languages the templates, fonts and search know how to handle, with their own names.
 SUPPORTED_LANGUAGES = {"zh-CN": "简体中文", "en": "English"}
@@ -270,6 +270,8 @@ class Settings(Strict):
     """Venue check-in codes."""
     site: SiteSettings = SiteSettings()
     """The FAQ website."""
+    search: SearchSettings = SearchSettings()
+    """The website's search: words to keep whole, synonyms, most-read questions."""
 
     @model_validator(mode="after")
     def _every_language_present(self) -> Settings:

@@ -74,13 +74,9 @@ def validate(campaign: Campaign) -> list[Problem]:
         if not (folder / "assets" / name).is_file():
             problems.append(Problem(f"{folder}/assets/{name}", None, None, "missing web asset"))
     if site.search:
-        from materials.errors import MaterialsError
-        from materials.web.search import executable
+        from materials.web import search
 
-        try:
-            executable()
-        except MaterialsError as e:
-            problems.append(Problem("campaign.toml", None, "site.search", e.message))
+        problems += search.validate(campaign)
     if site.is_placeholder:
         log.warning("campaign.toml site.base_url %s is a PLACEHOLDER on a reserved .example host: canonical "
                     "links, sitemap.xml and link previews point nowhere until you set the real address",
