@@ -132,13 +132,23 @@ def test_rerun_skips_unchanged_and_rerenders_changed(venue_campaign: Path, tmp_p
     out = tmp_path / "out"
     first = run(campaign, listing, out, Options())
     assert first.rendered == 4
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+
+    made = stamps()
+    assert len(made) == 2
     again = run(campaign, listing, out, Options())
     assert again.rendered == 0 and again.skipped == 4
+    assert stamps() == made, "district files of unchanged districts are kept, not made again"
     text = listing.read_text(encoding="utf-8").splitlines()
     text[1] = text[1][: -len(",0")] + ",1"  # a reprint of the first venue: a new link, the same characters
     listing.write_text("\n".join(text) + "\n", encoding="utf-8")
     third = run(campaign, listing, out, Options())
     assert third.rendered == 1 and third.skipped == 3
+    changed = {name for name, stamp in stamps().items() if stamp != made[name]}
+    reprinted = text[1].split(",")[0]
+    assert changed == {f"{r['district']}.pdf" for r in manifest(out) if r["id"] == reprinted}, changed
     listing.write_text("\n".join(text[:3] + text[4:]) + "\n", encoding="utf-8")  # one venue leaves the list
     run(campaign, listing, out, Options())
     assert len(manifest(out)) == 3 and len(list(out.glob("*/*.pdf"))) == 3, "the removed venue's poster is gone"
