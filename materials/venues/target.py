@@ -13,7 +13,7 @@ from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs
 from materials.venues.reading import read_list
-from materials.venues.run import CACHE, TEMPLATE_FILES, Options, run
+from materials.venues.run import CACHE, TEMPLATE_FILES, Options, link_base, run
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
         if ring is not None:
             try:
-                venue = links.verify_link(row["link"], ring)
+                venue = links.verify_link(row["link"], ring, base=link_base(campaign))
                 if venue.venue_id != _unsafe(row["id"]):
                     problems.append(Problem(where, None, "link", "the link is signed for another venue"))
             except links.LinkError as e:
