@@ -8,6 +8,7 @@ record as `g` and a venue's as `v` (attribute access: `g.title[g.primary]`, `v.n
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,23 +28,31 @@ def scale_of(size: str) -> float:
     return PAGE_MM[size][0] / PAGE_MM["A4"][0]
 
 
-def cmyk(colour: str) -> tuple[float, float, float, float]:
-    """An sRGB `#rrggbb` (or `#rgb`) as device CMYK, by the plain formula (no ICC profile): the brand colour
-    of a print page. Greys and black come out as K alone, which is what a print shop wants for text."""
+#: A campaign's chosen print colours: ('#rrggbb', (C, M, Y, K) in percent), as `[brand.cmyk]` gives them.
+PrintColours = tuple[tuple[str, tuple[float, float, float, float]], ...]
+
+
+@functools.lru_cache(maxsize=8)
+def _inks(exact: PrintColours) -> Any:
+    from materials.pdfx import Inks
+
+    return Inks(dict(exact))
+
+
+def cmyk(colour: str, exact: PrintColours = ()) -> tuple[float, float, float, float]:
+    """An sRGB `#rrggbb` (or `#rgb`) as device CMYK, the way every press file converts it
+    (`materials.pdfx.Inks`): the campaign's own print value of a brand colour, greys in black ink alone
+    (what a print shop wants for text), any other colour through the output profile."""
     value = colour.lstrip("#")
     if len(value) == 3:
         value = "".join(c * 2 for c in value)
     r, g, b = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    k = 1 - max(r, g, b)
-    if k >= 1:
-        return (0.0, 0.0, 0.0, 1.0)
-    c, m, y = ((1 - x - k) / (1 - k) for x in (r, g, b))
-    return tuple(round(v, 4) for v in (c, m, y, k))  # type: ignore[return-value]
+    return _inks(exact).cmyk(r, g, b)
 
 
-def css_cmyk(colour: str) -> str:
-    """The `cmyk` template filter: `#0b6b3a` -> `device-cmyk(0.8972 0 0.4579 0.5804)`."""
-    return "device-cmyk({})".format(" ".join(f"{v:g}" for v in cmyk(colour)))
+def css_cmyk(colour: str, exact: PrintColours = ()) -> str:
+    """The `cmyk` template filter: `#0b6b3a` -> `device-cmyk(0.85 0.15 0.85 0.35)`."""
+    return "device-cmyk({})".format(" ".join(f"{v:g}" for v in cmyk(colour, exact)))
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Brand:
     accent: str
     text: str
     background: str
+    #: `[brand.cmyk]`: the print values the campaign chose (materials.pdfx.Inks converts the rest).
+    inks: PrintColours = ()
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def mm_filter(scale: float) -> Any:
     return lambda v: f"{float(v) * scale:.3f}mm"
 
 
-def environment(templates: tuple[tuple[str, str], ...], scale: float) -> jinja2.Environment:
+def environment(templates: tuple[tuple[str, str], ...], scale: float, poster: Poster) -> jinja2.Environment:
     # The same safety as materials.templating: autoescape and StrictUndefined, so a template typo fails the
     # run instead of printing a blank on every poster. Sources come with the job (remote workers).
     env = jinja2.Environment(
@@ -121,7 +121,7 @@ def environment(templates: tuple[tuple[str, str], ...], scale: float) -> jinja2.
     )
     env.filters["pt"] = pt_filter(scale)
     env.filters["mm"] = mm_filter(scale)
-    env.filters["cmyk"] = css_cmyk
+    env.filters["cmyk"] = functools.partial(css_cmyk, exact=poster.brand.inks)
     return env
 
 
@@ -193,7 +193,7 @@ def static_art(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster: 
 def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster: Poster) -> StaticArt:
     import pikepdf
 
-    env = environment(templates, scale_of(poster.size))
+    env = environment(templates, scale_of(poster.size), poster)
     font_css, folder = _font_css(fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     html = env.get_template("posters.html").render(g=poster, css=css, venues=[None], layer="static")
@@ -356,7 +356,7 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
                  venue: VenueText) -> tuple[bytes, list[list[glyphs.Line]]]:
     """Name, English name, category and district, fitted together into the `venue` slot and centred in it."""
     scale = scale_of(poster.size)
-    brand = cmyk(poster.brand.primary)
+    brand = cmyk(poster.brand.primary, poster.brand.inks)
     primary, others = poster.primary, poster.others
 
     def pt(value: float) -> float:
@@ -464,8 +464,11 @@ def _pdf_date(iso: str) -> str:
 
 def save_pdf(pdf: Any, title: str, poster: Poster) -> bytes:
     """Every venue PDF (posters, district files, sheets) is written here: its metadata and reproducible bytes
-    (a deterministic /ID, no time stamp but the campaign's date). The place for a PDF/X OutputIntent."""
+    (a deterministic /ID, no time stamp but the campaign's date), and PDF/X-4 for the press: the output
+    intent with the CMYK profile every press file carries (materials.pdfx) and the claim in the XMP."""
     import pikepdf
+
+    from materials import pdfx
 
     info = pdf.docinfo
     info[pikepdf.Name.Title] = title
@@ -473,6 +476,8 @@ def save_pdf(pdf: Any, title: str, poster: Poster) -> bytes:
     info[pikepdf.Name.Creator] = "materials"
     info[pikepdf.Name.CreationDate] = info[pikepdf.Name.ModDate] = _pdf_date(poster.date_iso)
     pdf.Root.Lang = pikepdf.String(poster.primary)
+    pdfx.attach_output_intent(pdf)
+    pdfx.claim_pdfx(pdf, f"{title}|{poster.date_iso}".encode())
     buffer = io.BytesIO()
     pdf.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -610,7 +615,7 @@ def render_job(job: Job) -> list[Rendered]:
 def _render_screens(job: Job) -> list[Rendered]:
     """1920x1080 PNGs for display screens: WeasyPrint lays out a chunk, each page is rasterised."""
     poster = job.poster.replace(page_w=508.0, page_h=285.75, bleed=0)
-    env = environment(job.templates, 1.0)
+    env = environment(job.templates, 1.0, poster)
     font_css, folder = _font_css(job.fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     venues = []

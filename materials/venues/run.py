@@ -36,6 +36,10 @@ from materials.venues.reading import VenueList, VenueRow, read_list
 log = logging.getLogger(__name__)
 
 CACHE = ".cache"
+#: Names the command in the ownership marker of its output folder (materials/output.py).
+MADE_BY = "materials venues"
+#: `materials venues LIST` writes to OUTPUT/venue-lists/<LIST name>: never where `materials build` writes.
+RUNS = "venue-lists"
 #: Font packs are cached beside the demo key, in the campaign's ignored `.materials/` folder.
 FONT_CACHE = ".materials/cache/fonts"
 TEMPLATE_FILES = ("macros.html", "posters.html", "screen.html", "poster.css")
@@ -55,6 +59,7 @@ class Options:
     key_files: list[Path] = field(default_factory=list)
     resume: bool = True
     executor: concurrent.futures.Executor | None = None
+    sheet: str | None = None
 
 
 @dataclass
@@ -98,7 +103,7 @@ def link_base(campaign: Campaign) -> str:
 
 
 def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
-    from materials.templating import template_root
+    from materials.templating import check_syntax, template_root
 
     folder = template_root(campaign) / "venues"
     if not folder.is_dir():
@@ -112,6 +117,7 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
             sources.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise MaterialsError(f"template {campaign.relative(path)} is missing") from None
+        check_syntax(name, sources[-1][1], campaign.relative(path))
     return tuple(sources)
 
 
@@ -142,7 +148,8 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         host=host.lower(),
         family=settings.fonts.sans[0],
-        brand=Brand(brand.primary, brand.accent, brand.text, brand.background),
+        brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
+                    tuple(sorted(brand.print_colours().items()))),
     )
 
 
@@ -177,8 +184,9 @@ class Plan:
     date: datetime
 
 
-def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None) -> VenueList:
-    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path))
+def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
+                   sheet: str | None = None) -> VenueList:
+    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
     if listing.problems and not skip_invalid:
         raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
                             "(fix them, or pass --skip-invalid to render the valid rows)")
@@ -278,8 +286,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     import time
 
     started = time.perf_counter()
-    listing = read_and_check(campaign, list_path, options.skip_invalid, label)
-    _check_out(out, campaign)
+    _check_out(out, campaign, list_path)
+    listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -334,14 +342,16 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     return summary
 
 
-def _check_out(out: Path, campaign: Campaign) -> None:
-    from materials.output import guard_output
+def _check_out(out: Path, campaign: Campaign, list_path: Path) -> None:
+    from materials.output import check_owner
 
-    guard_output(out, campaign.root)
-    ours = (out / CACHE / "venues").is_dir() or (out / "manifest.csv").is_file()
-    if out.exists() and any(out.iterdir()) and not ours:
-        raise MaterialsError(f"--out {out} is not empty and was not made by `materials venues`; choose an empty "
-                             "or new folder (stale files in it would be removed)")
+    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,),
+                legacy=made_by_run)
+
+
+def made_by_run(out: Path) -> bool:
+    """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
+    return (out / CACHE / "venues").is_dir()
 
 
 def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
@@ -516,3 +526,48 @@ def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, 
         # Left by a run killed mid-write; never a finished file.
         with contextlib.suppress(OSError):
             os.unlink(part)
+
+
+# ---- where a run writes -----------------------------------------------------------------------------------
+
+
+def list_source(list_path: Path) -> str:
+    return str(list_path.resolve())
+
+
+def default_out(campaign: Campaign, list_path: Path) -> Path:
+    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other."""
+    return campaign.root / "output" / RUNS / (list_path.stem or "list")
+
+
+def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
+             strict: bool = False) -> Summary:
+    """`materials venues`: check the output folder and keys, take its lock, then `run`."""
+    from materials import log as warnings_log
+    from materials import output
+    from materials.build import strict_failure, warn_placeholders
+    from materials.templating import template_errors
+
+    out_dir = out if out is not None else default_out(campaign, list_path)
+    keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
+    for key in keys:
+        output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
+    output.check_owner(out_dir, MADE_BY, campaign.root, source=list_source(list_path),
+                       protected=(list_path, *keys), legacy=made_by_run)
+    counter = warnings_log.watch_warnings()
+    try:
+        warn_placeholders(campaign)
+        strict_failure(strict, counter.messages)
+        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
+                "already re-rendered, and the next run resumes")
+        created = not out_dir.exists()
+        try:
+            with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
+                output.claim(out_dir, MADE_BY, list_source(list_path))
+                with output.problems_report(out_dir), template_errors():
+                    return run(campaign, list_path, out_dir, options, label=str(list_path))
+        except BaseException:
+            output.release_if_unused(out_dir, created)
+            raise
+    finally:
+        warnings_log.unwatch(counter)
