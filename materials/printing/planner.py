@@ -36,7 +36,7 @@ class Item:
     """One output file."""
 
     path: str  # relative to the print folder
-    kind: str  # poster | tip | card | guide | booklet | screen | wechat-cover
+    kind: str  # poster | tip | card | guide | booklet | screen | wechat-cover | wechat-square | billboard
     material: str
     size: str
     edition: str  # a language or "bilingual"
@@ -266,7 +266,6 @@ class Planner:
     def plan(self) -> list[Batch]:
         campaign, settings = self.campaign, self.settings
         sheets: list[Item] = []
-        screens: list[Item] = []
         for material in self.materials:
             folder = "posters" if material.kind == "poster" else "tips"
             for edition in editions(campaign):
@@ -278,25 +277,12 @@ class Planner:
                     sheets.append(item)
                 if material.cards:
                     sheets.append(self.card_sheet_item(material, edition))
-                if material.layout != "sign":
-                    continue
-                for w, h in settings.screen_sizes:
-                    paper = PaperSize(width_mm=w * PX_MM, height_mm=h * PX_MM)
-                    screens.append(self.sign_item(
-                        material, f"{w}x{h}", paper, edition, kind="screen", channel="screen", print_marks=False,
-                        png=(w, h), path=f"screens/{material.id}-{w}x{h}-{edition}.png"))
-                if material.kind == "poster" and edition != BILINGUAL:
-                    w, h = settings.wechat_cover
-                    paper = PaperSize(width_mm=w * PX_MM, height_mm=h * PX_MM)
-                    screens.append(self.sign_item(
-                        material, f"{w}x{h}", paper, edition, kind="wechat-cover", channel="wechat",
-                        print_marks=False, png=(w, h), path=f"wechat/{material.id}-cover-{edition}.png",
-                        with_qr=False, with_body=False))
         for item in sheets:
             item.preview = "previews/" + item.path.removesuffix(".pdf").replace("/", "-") + ".png"
         batches = []
-        # Two sign batches per kind of output, so both workers get a share of the biggest group.
-        for name, items in (("signs", sheets), ("screens", screens)):
+        # Two sign batches, so both workers get a share of the biggest group. Screens, WeChat covers and
+        # billboard editions are planned by channels.py.
+        for name, items in (("signs", sheets),):
             for part in range(2):
                 chunk = items[part::2]
                 if chunk:

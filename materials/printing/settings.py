@@ -18,6 +18,12 @@ class PaperSize(BaseModel):
     """Trim width in millimetres (PDF pages cannot exceed 5080 mm)."""
     height_mm: float = Field(gt=20, le=5000)
     """Trim height in millimetres."""
+    viewing_distance_m: float | None = Field(default=None, gt=0, le=500)
+    """Distance the words are read from, in metres (billboards: tens of metres from the road); sets the
+    smallest letter height of the billboard edition (`[print] legibility_ratio`)."""
+    scan_distance_m: float | None = Field(default=None, gt=0, le=100)
+    """Distance phones scan the code from, in metres; the billboard edition's code is at least a tenth of it
+    wide. Default: `[print] reading_distance_m` of the size."""
 
     @property
     def landscape(self) -> bool:
@@ -30,7 +36,41 @@ DEFAULT_SIZES = {
     "A4": PaperSize(width_mm=210, height_mm=297),
     "A5": PaperSize(width_mm=148, height_mm=210),
     "A6": PaperSize(width_mm=105, height_mm=148),
-    "billboard": PaperSize(width_mm=2400, height_mm=1200),
+    "billboard": PaperSize(width_mm=2400, height_mm=1200, viewing_distance_m=20, scan_distance_m=6),
+}
+
+
+class ScreenKind(BaseModel):
+    """An electronic display screen: its pixels, its physical size and how far away people read it."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    width_px: int = Field(ge=160, le=8000)
+    """Width of the picture in pixels."""
+    height_px: int = Field(ge=160, le=8000)
+    """Height of the picture in pixels."""
+    diagonal_in: float = Field(gt=5, le=1000)
+    """Visible diagonal in inches (a 55-inch TV, a 98-inch hall screen)."""
+    viewing_distance_m: float = Field(gt=0, le=200)
+    """Distance most people read the screen from, in metres; sets the smallest text (`legibility_ratio`)."""
+    seconds: int = Field(default=10, ge=2, le=600)
+    """How long each image stays on screen in the playlists."""
+    body: bool = True
+    """Show a poster's body text; false keeps the headline, the call to action and the code (for screens
+    read from so far away that a paragraph cannot be large enough)."""
+
+    @property
+    def px_per_mm(self) -> float:
+        """Pixels per millimetre of the visible picture (square pixels)."""
+        diagonal_px = (self.width_px ** 2 + self.height_px ** 2) ** 0.5
+        return diagonal_px / (self.diagonal_in * 25.4)
+
+
+DEFAULT_SCREENS = {
+    "hall": ScreenKind(width_px=1920, height_px=1080, diagonal_in=98, viewing_distance_m=10, seconds=10,
+                       body=False),
+    "lobby": ScreenKind(width_px=1920, height_px=1080, diagonal_in=55, viewing_distance_m=4, seconds=10),
+    "kiosk": ScreenKind(width_px=1080, height_px=1920, diagonal_in=55, viewing_distance_m=2.5, seconds=12),
 }
 
 
@@ -41,7 +81,8 @@ class PrintSettings(BaseModel):
 
     sizes: dict[str, PaperSize] = DEFAULT_SIZES
     """Named trim sizes, added to the built-in A2-A6 and billboard (2400x1200 mm landscape); a table
-    `[print.sizes.NAME]` with `width_mm` and `height_mm` adds or overrides one."""
+    `[print.sizes.NAME]` with `width_mm` and `height_mm` adds or overrides one. The billboard's
+    `viewing_distance_m` (default 20) and `scan_distance_m` (default 6) size its billboard edition."""
     poster_sizes: list[str] = ["A4", "A3", "A2", "billboard"]
     """Sizes every poster is made in, unless its front matter lists its own `sizes`."""
     tip_sizes: list[str] = ["A4", "A5"]
@@ -69,10 +110,21 @@ class PrintSettings(BaseModel):
     """Distance the booklet's cover code is read from, in metres (a booklet is held in the hand)."""
     min_type_scale: float = Field(default=0.75, gt=0.3, le=1.0)
     """Words may shrink to this fraction of the design's type size to fit their box; below it, an error."""
-    screen_sizes: list[tuple[int, int]] = [(1920, 1080), (1080, 1920)]
-    """Pixel sizes of the PNG renders for electronic display screens."""
+    screens: dict[str, ScreenKind] = DEFAULT_SCREENS
+    """Kinds of electronic display screens, each a table `[print.screens.NAME]` with `width_px`,
+    `height_px`, `diagonal_in`, `viewing_distance_m`, `seconds` and `body` (false: headline, call to action
+    and code only); every poster and tips sign is rendered for each, with a playlist per kind and edition.
+    Default: `hall` (98-inch, 1920x1080, read from 10 m), `lobby` (55-inch, 4 m), `kiosk` (55-inch portrait
+    1080x1920, 2.5 m)."""
+    action_safe: float = Field(default=0.05, ge=0.0, le=0.2)
+    """Share of each screen edge kept free of words and codes: TVs and players overscan (5% action-safe)."""
+    legibility_ratio: float = Field(default=250, ge=50, le=1000)
+    """A word read from D metres needs letters at least D / ratio tall (capitals of Latin script, the whole
+    character in Chinese): 250 gives 4 mm a metre, the sign makers' rule for words read at a glance."""
     wechat_cover: tuple[int, int] = (900, 383)
-    """Pixel size of WeChat article cover images."""
+    """Pixel size of WeChat article cover images (the share card shows their centre square)."""
+    wechat_square: tuple[int, int] = (500, 500)
+    """Pixel size of the square covers WeChat asks for secondary articles of a message."""
     preview_width_px: int = Field(default=480, ge=100, le=2000)
     """Width of the PNG preview written beside each PDF (for the website's download list)."""
     max_image_bytes: int = Field(default=8_000_000, gt=0)

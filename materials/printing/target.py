@@ -24,7 +24,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import CampaignError, Problem
-from materials.printing import booklet, fontcache, sources, wechat
+from materials.printing import booklet, channels, fontcache, sources
 from materials.printing.planner import Batch, Planner
 from materials.printing.worker import BatchResult, Job, run
 from materials.templating import template_root
@@ -59,7 +59,8 @@ def plan(campaign: Campaign, font_css: str = "") -> tuple[Planner, list[Batch], 
     if problems:
         return planner, [], problems
     batches = planner.plan() + booklet.batches(planner)
-    return planner, batches, problems
+    more, problems = channels.batches(planner)
+    return planner, batches + more, problems
 
 
 def _roots(campaign: Campaign, fonts: Path) -> list[str]:
@@ -155,10 +156,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
 
 def _finish(campaign: Campaign, planner: Planner, batches: list[Batch], results: list[BatchResult],
             dest: Path) -> None:
-    for lang in campaign.languages:
-        article = dest / "wechat" / f"faq-article-{lang}.html"
-        article.parent.mkdir(parents=True, exist_ok=True)
-        article.write_text(wechat.article(planner, lang), encoding="utf-8")
+    channels.finish(planner, batches, dest)
     scaled = {path: scale for result in results for path, scale in result.scales.items()}
     for path, scale in sorted(scaled.items()):
         log.debug("%s: words set at %d%% of the design's type size to fit", path, round(scale * 100))
@@ -188,6 +186,7 @@ def manifest(campaign: Campaign, batches: list[Batch]) -> dict[str, Any]:
             "pdf": None, "png": None, "html": f"wechat/faq-article-{lang}.html",
             "link": campaign.service_link("wechat"),
         })
+    entries += channels.manifest_entries(campaign, batches)
     entries.sort(key=lambda e: (e["kind"], e["id"], e["language"], e["size"]))
     return {"version": 1, "materials": entries}
 
@@ -195,4 +194,7 @@ def manifest(campaign: Campaign, batches: list[Batch]) -> dict[str, Any]:
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     from materials.printing import checks
 
-    return checks.verify(campaign, dest)
+    _, batches, problems = plan(campaign)
+    if problems:
+        return problems
+    return checks.verify(campaign, dest) + channels.verify(campaign, batches, dest)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
+from materials.printing import legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def fit_ratio(page: Any) -> float:
             lowest = max(lowest, text.position_y + text.margin_height())
             if text.position_x < left - TOLERANCE_PX and not _halted(text):
                 widest = max(widest, right + (left - text.position_x))
+            if text.position_y < top - TOLERANCE_PX:  # centred words overflow upwards too
+                lowest = max(lowest, bottom + (top - text.position_y))
         if widest > right + TOLERANCE_PX:
             ratio = min(ratio, inner.width / max(widest - left, 1e-6))
         if lowest > bottom + TOLERANCE_PX:
@@ -190,6 +193,7 @@ def run(job: Job) -> BatchResult:
     except MaterialsError as error:  # a refused resource or a broken template: a problem of the sources
         origin, _, message = error.message.partition(": ")
         return BatchResult(problems=[Problem(origin, None, None, message or origin)])
+    result.problems += legibility.problems(job.batch.items, pages)  # screens and billboards
     if job.dest is None or result.problems:
         return result
     dest = Path(job.dest)

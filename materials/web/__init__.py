@@ -93,7 +93,9 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    """Internal links and anchors resolve; no inline script or style; every page has a lang."""
+    """Internal links and anchors resolve; no inline script or style; every page has a lang; the portal
+    feeds, exports and fragments are complete."""
+    from materials.web import portal
     from materials.web.linkcheck import check
 
-    return check(dest, campaign.settings.site.base_url)
+    return check(dest, campaign.settings.site.base_url) + portal.verify(campaign, dest)

@@ -80,9 +80,10 @@ def _titles(value: Any) -> dict[str, str]:
 
 
 def _size_text(size: str, entry: dict[str, Any]) -> str:
-    """"1920x1080" -> "1920 × 1080 px"; a named size without a paper name gets its measure in mm."""
-    if re.fullmatch(r"\d+x\d+", size):
-        return size.replace("x", " × ") + " px"
+    """"1920x1080" -> "1920 × 1080 px", "hall 1920x1080" (a screen kind) -> "hall 1920 × 1080 px"; a named
+    size without a paper name gets its measure in mm."""
+    if re.fullmatch(r"(?:[a-z][\w-]* )?\d+x\d+", size):
+        return re.sub(r"(\d+)x(\d+)$", r"\1 × \2", size) + " px"
     width, height = entry.get("width_mm"), entry.get("height_mm")
     if not PAPER_SIZE.match(size) and "(" not in size and isinstance(width, int | float) \
             and isinstance(height, int | float) and width > 0 and height > 0:

@@ -30,7 +30,7 @@ from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.output import write_atomic
 from materials.templating import environment, template_root
-from materials.web import downloads, extras, search
+from materials.web import downloads, extras, portal, search
 from materials.web.pages import (
     Page,
     alternates,
@@ -100,6 +100,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     extras.write_share_image(campaign, assets / "share.png")
     lap("assets")
     extras.write_server_files(campaign, pages, dest)
+    portal.write(campaign, dest, strings)
     lap("sitemap")
     if site.search:
         search.build_index(campaign, dest)

@@ -17,8 +17,8 @@ PRINT_TABLE = """
 poster_sizes = ["A4", "billboard"]
 tip_sizes = ["A5"]
 booklet_sizes = ["A5"]
-screen_sizes = [[640, 360]]
 wechat_cover = [900, 383]
+screens = { small = { width_px = 640, height_px = 360, diagonal_in = 20, viewing_distance_m = 1.5 } }
 """
 
 

@@ -39,7 +39,8 @@ def test_every_kind_is_written(rendered: tuple[Any, Path]) -> None:
         assert any((dest / folder).rglob("*")), folder
     manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
     kinds = {entry["kind"] for entry in manifest["materials"]}
-    assert kinds == {"poster", "tip", "card", "guide", "booklet", "screen", "wechat-cover", "wechat-article"}
+    assert kinds == {"poster", "tip", "card", "guide", "booklet", "screen", "wechat-cover", "wechat-square",
+                     "wechat-article", "billboard", "playlist"}
     for entry in manifest["materials"]:
         for key in ("pdf", "png", "html"):
             if entry.get(key):
@@ -103,7 +104,7 @@ def test_png_sizes_and_screen_codes(rendered: tuple[Any, Path]) -> None:
     from PIL import Image
 
     campaign, dest = rendered
-    with Image.open(dest / "screens/apply-640x360-zh-CN.png") as image:
+    with Image.open(dest / "screens/small/apply-zh-CN.png") as image:
         assert image.size == (640, 360)
         assert qr.decode_image(image.convert("L")) == [campaign.service_link("screen")]
     with Image.open(dest / "wechat/apply-cover-en.png") as image:
@@ -137,7 +138,9 @@ def test_wechat_article_inline_styles_no_scripts(rendered: tuple[Any, Path]) -> 
     html = (dest / "wechat/faq-article-zh-CN.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<style" not in html and "class=" not in html
     assert html.count("<p ") == html.count("<p>") + html.count("<p ") and "<p>" not in html
-    assert campaign.service_link("wechat").replace("&", "&amp;") in html
+    # No link in the body (the editor drops them): the address as text, the tagged link in the editor's note.
+    assert campaign.settings.service.url in html and "<a " not in html
+    assert campaign.service_link("wechat") in (dest / "wechat/faq-article-zh-CN-note.txt").read_text("utf-8")
 
 
 def test_verify_passes_then_catches_tampering(rendered: tuple[Any, Path], tmp_path: Path) -> None:
@@ -147,11 +150,11 @@ def test_verify_passes_then_catches_tampering(rendered: tuple[Any, Path], tmp_pa
     shutil.copytree(dest, copy)
     # A tips sign swapped in for a poster: its QR code carries the wrong channel and its size is wrong.
     shutil.copy(copy / "tips/show-code/show-code-A5-en.pdf", copy / "posters/apply/apply-A4-en.pdf")
-    (copy / "screens/apply-640x360-en.png").unlink()
+    (copy / "screens/small/apply-en.png").unlink()
     found = [str(p) for p in printing.verify(campaign, copy)]
     assert any("apply-A4-en.pdf" in p and "TrimBox" in p for p in found), found
     assert any("apply-A4-en.pdf" in p and "QR code" in p and "ch=tip" in p for p in found), found
-    assert any("apply-640x360-en.png" in p and "missing" in p for p in found), found
+    assert any("small/apply-en.png" in p and "missing" in p for p in found), found
 
 
 def test_reproducible(rendered: tuple[Any, Path], tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,32 @@ def test_shipped_print_build(shipped_root: Path, tmp_path: Path) -> None:
     assert by_kind["screen"] >= (len(posters) + 4) * 2 * 3
     billboard = [e for e in manifest if e["size"] == "billboard"]
     assert billboard and all(e["link"].endswith("ch=billboard") for e in billboard)
+    check_channels(folder, manifest, len(posters))
+
+
+def check_channels(folder: Path, manifest: list[dict[str, object]], posters: int) -> None:
+    """Issue 13's "done when" on the shipped campaign, measured on the rendered files."""
+    from PIL import Image
+    from test_channels import ink, inked
+
+    covers = sorted((folder / "wechat").glob("*-cover-*.png"))
+    assert len(covers) == posters * 2
+    for path in covers:
+        with Image.open(path) as image:
+            mask = ink(image)
+        left = (image.width - image.height) // 2
+        assert inked(mask, (left, 0, left + image.height, image.height)) / inked(mask) >= 0.7, path
+        assert path.with_name(path.name.replace("-cover-", "-square-")).is_file()
+    screens = sorted((folder / "screens").rglob("*.png"))
+    assert len(screens) == sum(1 for e in manifest if e["kind"] == "screen")
+    for path in screens:
+        with Image.open(path) as image:
+            mask = ink(image)
+            mx, my = round(image.width * 0.05), round(image.height * 0.05)
+            assert inked(mask) == inked(mask, (mx, my, image.width - mx, image.height - my)), path
+    for lang in ("zh-CN", "en"):
+        html = (folder / "wechat" / f"faq-article-{lang}.html").read_text("utf-8")
+        assert not re.search(r"<(?:a|script|style)\b|\s(?:class|id|href)=", html)
+        assert len(re.findall(r"<h3 [^>]*>\d+\. ", html)) == 40  # every question, numbered
+        assert (folder / "screens" / "hall" / f"playlist-{lang}.m3u8").is_file()
+    assert len(list((folder / "billboards").glob("*.pdf"))) == posters * 2
