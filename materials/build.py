@@ -8,24 +8,22 @@ any is moved into `out/`, so a failed build leaves the previous output untouched
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from materials import log as warnings_log
+from materials import targets
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import guard_output, make_stage, swap_in
+from materials.schema import placeholder_keys
+from materials.targets import Plan
 
 log = logging.getLogger(__name__)
-
-#: Output kinds, in the order they render (web offers the print files for download).
-TARGETS = {"print": "materials.printing", "venues": "materials.venues", "web": "materials.web"}
 
 
 @dataclass
@@ -35,23 +33,23 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def target_module(name: str) -> ModuleType | None:
-    """The module of an output kind, or None while that kind is not implemented."""
-    module = importlib.import_module(TARGETS[name])
-    return module if all(hasattr(module, f) for f in ("validate", "render", "verify")) else None
-
-
 def parse_only(only: str | Iterable[str] | None) -> list[str]:
+    """The output kinds to build, in render order (dependencies first)."""
+    known = list(targets.registry())
     if only is None:
-        return list(TARGETS)
+        return known
     names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
-    unknown = [n for n in names if n not in TARGETS]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(TARGETS)}")
-    return [n for n in TARGETS if n in names]
+        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(known)}")
+    return [n for n in known if n in names]
 
 
 def warn_placeholders(campaign: Campaign) -> None:
+    keys = placeholder_keys(campaign.settings.model_dump(mode="json"))
+    if keys:
+        log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
+                    "them (--strict fails): %s", len(keys), ", ".join(keys))
     if campaign.settings.service_is_placeholder:
         log.warning(
             "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
@@ -60,14 +58,18 @@ def warn_placeholders(campaign: Campaign) -> None:
         )
 
 
-def validate(campaign: Campaign, names: list[str]) -> None:
+def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:
+    """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
+    the plans when the build is over, rendered or not."""
+    plans: dict[str, Plan] = {}
     problems: list[Problem] = []
     for name in names:
-        module = target_module(name)
-        if module is not None:
-            problems += module.validate(campaign)
+        plan = plans[name] = targets.get(name).validate(campaign)
+        cleanup.callback(plan.close)
+        problems += plan.problems
     if problems:
         raise CampaignError(problems, f"campaign {campaign.root} has problems")
+    return plans
 
 
 def build(
@@ -84,23 +86,20 @@ def build(
         out_dir = Path(out) if out is not None else campaign.root / "output"
         guard_output(out_dir, campaign.root)
         warn_placeholders(campaign)
-        validate(campaign, names)
-        _strict(strict, counter.messages)
         result = BuildResult()
-        out_dir.mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as cleanup:
-            built: dict[str, Path] = {n: out_dir / n for n in TARGETS if (out_dir / n).is_dir()}
+            plans = validate(campaign, names, cleanup)
+            _strict(strict, counter.messages)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            built: dict[str, Path] = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
             staged: dict[str, Path] = {}
             for name in names:
-                module = target_module(name)
-                if module is None:
-                    log.info("%s: not implemented yet, skipped", name)
-                    continue
+                target = targets.get(name)
                 stage = make_stage(out_dir, name)
                 cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
                 started = time.perf_counter()
-                module.render(campaign, stage, built)
-                problems = module.verify(campaign, stage)
+                target.render(plans[name], stage, built)
+                problems = target.verify(campaign, stage)
                 if problems:
                     raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
                 result.seconds[name] = time.perf_counter() - started
@@ -127,19 +126,19 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
     try:
         campaign = load(campaign_dir)
         warn_placeholders(campaign)
-        validate(campaign, list(TARGETS))
+        kinds = targets.registry()
+        with contextlib.ExitStack() as cleanup:
+            validate(campaign, list(kinds), cleanup)
         if output is not None:
             out_dir = Path(output)
             if not out_dir.is_dir():
                 raise MaterialsError(f"--output {out_dir} is not a folder")
             problems: list[Problem] = []
-            found = [n for n in TARGETS if (out_dir / n).is_dir()]
+            found = [n for n in kinds if (out_dir / n).is_dir()]
             if not found:
-                raise MaterialsError(f"--output {out_dir} holds no {', '.join(TARGETS)} folder to verify")
+                raise MaterialsError(f"--output {out_dir} holds no {', '.join(kinds)} folder to verify")
             for name in found:
-                module = target_module(name)
-                if module is not None:
-                    problems += module.verify(campaign, out_dir / name)
+                problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, f"{out_dir} failed verification")
         _strict(strict, counter.messages)

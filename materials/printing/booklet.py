@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from materials import templating
 from materials.campaign import Campaign, Faq
-from materials.config import NamedKey
 from materials.printing.planner import Batch, Item, Planner, qr_width, theme_colour
+from materials.schema import NamedKey
 
 #: The booklet's body type size as a fraction of the page width (pt per mm): 10 pt on A5, 14 pt on A4.
 BODY_PT_PER_MM = 0.0675
-
-
-#: What the booklet is called after the campaign title, per language.
-BOOKLET_WORD = {"zh-CN": "常见问题", "en": "FAQ"}
 
 
 def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
@@ -29,6 +26,7 @@ def batches(planner: Planner) -> list[Batch]:
     settings = campaign.settings.print
     link = campaign.service_link("booklet")
     template = planner.env.get_template("booklet.html.j2")
+    strings = templating.strings(campaign, "print")  # what the booklet is called, per language
     result = []
     for lang in campaign.languages:
         content = chapters(campaign, lang)
@@ -44,7 +42,7 @@ def batches(planner: Planner) -> list[Batch]:
                 host=campaign.service_host, colour=theme_colour(campaign, "green"), font_css=planner.font_css,
                 bleed=settings.bleed_mm, base_pt=base_pt,
             )
-            titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {BOOKLET_WORD.get(lang, 'FAQ')}"}
+            titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {strings[lang]['booklet']}"}
             item = Item(
                 path=f"booklet/faq-{size_name}-{lang}.pdf", kind="booklet", material="faq", size=size_name,
                 edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,

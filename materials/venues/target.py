@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from materials import qr
@@ -50,16 +51,16 @@ def validate(campaign: Campaign) -> list[Problem]:
         if category not in campaign.settings.place_categories:
             problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
                                     "not a place category of campaign.toml"))
-    from materials.templating import template_root
+    from materials.templating import template_file
 
-    folder = template_root(campaign) / "venues"
     for name in TEMPLATE_FILES:
-        if folder.is_dir() and not (folder / name).is_file():
-            problems.append(Problem(campaign.relative(folder / name), None, None, "template is missing"))
+        path = template_file(campaign, f"venues/{name}")
+        if not path.is_file():
+            problems.append(Problem(campaign.relative(path), None, None, "template is missing"))
     return problems
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
+def render(campaign: Campaign, dest: Path, built: Mapping[str, Path]) -> None:
     """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
     del built  # venues depend on no other target
     if not campaign.settings.venues.list:
