@@ -97,16 +97,11 @@ def link_base(campaign: Campaign) -> str:
 
 
 def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
-    from materials.templating import template_root
+    from materials.templating import template_file
 
-    folder = template_root(campaign) / "venues"
-    if not folder.is_dir():
-        from materials.templating import BUILTIN
-
-        folder = BUILTIN / "venues"
     sources = []
     for name in TEMPLATE_FILES:
-        path = folder / name
+        path = template_file(campaign, f"venues/{name}")  # the campaign's own file, else the built-in one
         try:
             sources.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError:
