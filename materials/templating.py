@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.resources
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,6 +124,14 @@ def check_strings(table: Mapping[str, Mapping[str, str]], languages: list[str], 
             if not texts.get(key, "").strip():
                 problems.append(Problem(label, None, f"{lang}.{key}", "text is missing"))
     return problems
+
+
+def format_date(day: date, texts: Mapping[str, str]) -> str:
+    """A date as one language writes it: its strings' `date` pattern (`{day} {month} {year}`), where
+    `{month}` is the name from its `months` list (twelve names separated by spaces)."""
+    months = texts["months"].split()
+    month = months[day.month - 1] if len(months) == 12 else str(day.month)
+    return texts["date"].format(year=day.year, month=month, month_number=day.month, day=day.day)
 
 
 def language_name(campaign: Campaign, lang: str) -> str:

@@ -40,8 +40,6 @@ FONT_CACHE = ".materials/cache/fonts"
 TEMPLATE_FILES = ("macros.html", "posters.html", "sheets.html", "screen.html", "poster.css")
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
 
 
 @dataclass
@@ -109,9 +107,23 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
     return tuple(sources)
 
 
-def issued_texts(date: datetime) -> dict[str, str]:
-    return {"zh-CN": f"{date.year}年{date.month}月{date.day}日",
-            "en": f"{date.day} {MONTHS[date.month - 1]} {date.year}"}
+def labels(campaign: Campaign) -> dict[str, dict[str, Any]]:
+    """venues/strings.toml turned around for the templates: label -> language -> text (`steps` a list)."""
+    from materials.templating import strings
+
+    texts = strings(campaign, "venues")
+    out: dict[str, dict[str, Any]] = {}
+    for lang in campaign.languages:
+        for key, text in texts.get(lang, {}).items():
+            out.setdefault(key, {})[lang] = text.strip().splitlines() if key == "steps" else text
+    return out
+
+
+def issued_texts(campaign: Campaign, date: datetime) -> dict[str, str]:
+    from materials.templating import format_date, strings
+
+    texts = strings(campaign, "venues")
+    return {lang: format_date(date.date(), texts[lang]) for lang in campaign.languages}
 
 
 def global_context(campaign: Campaign, size: str) -> dict[str, Any]:
@@ -131,7 +143,8 @@ def global_context(campaign: Campaign, size: str) -> dict[str, Any]:
         "others": [lang for lang in campaign.languages if lang != campaign.primary_language],
         "title": dict(settings.title),
         "authority": dict(settings.authority),
-        "issued": issued_texts(date),
+        "issued": issued_texts(campaign, date),
+        "strings": labels(campaign),
         "date_iso": date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         "host": host.lower(),
         "family": settings.fonts.sans[0],

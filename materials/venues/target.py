@@ -51,8 +51,13 @@ def validate(campaign: Campaign) -> list[Problem]:
         if category not in campaign.settings.place_categories:
             problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
                                     "not a place category of campaign.toml"))
+    from materials import templating
     from materials.templating import template_file
 
+    try:
+        problems += templating.check_strings(templating.strings(campaign, "venues"), campaign.languages, "venues")
+    except MaterialsError as e:
+        problems.append(Problem("templates/venues/strings.toml", None, None, e.message))
     for name in TEMPLATE_FILES:
         path = template_file(campaign, f"venues/{name}")
         if not path.is_file():

@@ -11,7 +11,6 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
@@ -51,14 +50,6 @@ def relative(from_url: str, to_url: str) -> str:
     if target.endswith("/") or target == "":
         rel = rel.rstrip("/") + "/" if rel != "." else "./"
     return rel + (f"#{anchor}" if anchor else "")
-
-
-def format_date(day: date, texts: Mapping[str, str]) -> str:
-    """A date as one language writes it: its strings' `date` pattern (`{day} {month} {year}`), where
-    `{month}` is the name from its `months` list (twelve names separated by spaces)."""
-    months = texts["months"].split()
-    month = months[day.month - 1] if len(months) == 12 else str(day.month)
-    return texts["date"].format(year=day.year, month=month, month_number=day.month, day=day.day)
 
 
 def faq_anchor(faq_id: str) -> str:

@@ -30,14 +30,13 @@ from materials import templating
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.output import write_atomic
-from materials.templating import environment, template_file
+from materials.templating import environment, format_date, template_file
 from materials.web import downloads, extras, search
 from materials.web.pages import (
     Page,
     alternates,
     collect,
     faq_anchor,
-    format_date,
     href_from_question,
     href_in_list,
     relative,
