@@ -8,6 +8,7 @@ venv was made from), so the test costs one wheel build, one install and one full
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,8 +28,16 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
 
 @pytest.mark.slow
 def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -> None:
+    # A copy of what the wheel is built from, so the build writes nothing into the checkout.
+    source = tmp_path / "source"
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, source / name)
+    for name in ("materials", "faq", "posters", "tips"):  # materials/starter links to the content folders
+        shutil.copytree(ROOT / name, source / name, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     dist = tmp_path / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, ROOT, cwd=tmp_path)
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, source, cwd=tmp_path)
     (wheel,) = dist.glob("materials-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "materials/templates/web/base.html" in names and "materials/templates/print/print.css" in names
