@@ -114,7 +114,8 @@ def test_three_languages_build_every_output(tmp_path: Path) -> None:
     if os.environ.get("MATERIALS_REGENERATE_GOLDEN"):
         text = json.dumps(actual, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         EXPECTED.write_text(text, encoding="utf-8")
-        raise AssertionError(f"{EXPECTED.name} rewritten; review the diff and rerun without MATERIALS_REGENERATE_GOLDEN")
+        raise AssertionError(f"{EXPECTED.name} rewritten; review the diff, then rerun without "
+                             "MATERIALS_REGENERATE_GOLDEN")
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     for kind in ("print", "venues", "web"):
         assert actual[kind] == expected[kind], f"{kind} differs from {EXPECTED.name} (regenerate if intended)"
