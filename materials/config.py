@@ -31,7 +31,7 @@ from materials.schema import (
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
 
-#: Place categories of the notice (design.md vocabulary).
+#: Place categories the notice names (communities, enterprises, airport, docks, stations, parks, buildings).
 DEFAULT_PLACE_CATEGORIES = {
     "community": {"zh-CN": "社区", "en": "Community"},
     "enterprise": {"zh-CN": "企业", "en": "Enterprise"},

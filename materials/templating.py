@@ -61,11 +61,6 @@ def template_file(campaign: Campaign, relative: str) -> Path:
     return BUILTIN / relative
 
 
-def template_dirs(campaign: Campaign, kind: str) -> list[Path]:
-    """The folders of one output kind's templates, in lookup order (for watchers and WeasyPrint roots)."""
-    return [root / kind for root in template_roots(campaign) if (root / kind).is_dir()]
-
-
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
     search = [str(root / sub) for sub in subdirs for root in template_roots(campaign)] if subdirs else \
         [str(root) for root in template_roots(campaign)]

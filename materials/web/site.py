@@ -200,7 +200,3 @@ def faq_jsonld(faqs: list[Any], answers: dict[str, str]) -> Markup:
     # "</" would end the <script> element early; \u003c is the same character to a JSON parser.
     return Markup(text.replace("<", "\\u003c"))  # noqa: S704 - JSON with every "<" escaped
 
-
-def check_dest_empty(dest: Path) -> None:
-    if dest.exists() and any(dest.iterdir()):
-        raise MaterialsError(f"{dest} is not empty; the web target renders into an empty folder")
