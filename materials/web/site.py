@@ -28,7 +28,6 @@ from markupsafe import Markup
 
 from materials import templating
 from materials.campaign import Campaign
-from materials.errors import MaterialsError
 from materials.output import write_atomic
 from materials.templating import environment, format_date, template_file
 from materials.web import downloads, extras, search
