@@ -230,8 +230,16 @@ def settings_model() -> type[Settings]:
             name: (model, Field(default_factory=model, description=summary))
             for name, (model, summary) in tables.items()
         }
-        cached = _composed[key] = create_model("Settings", __base__=Settings, __module__=__name__, **fields)
+        cached = _composed[key] = create_model("CampaignSettings", __base__=Settings, __module__=__name__,
+                                               **fields)
     return cached
+
+
+def __getattr__(name: str) -> Any:
+    # The composed model is made on first use; pickle (process pools, Dask workers) finds it by this name.
+    if name == "CampaignSettings":
+        return settings_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _composed: dict[tuple[tuple[str, type[BaseModel]], ...], type[Settings]] = {}

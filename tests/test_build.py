@@ -182,5 +182,14 @@ def test_each_output_kind_brings_its_settings_table() -> None:
     fields = settings_model().model_fields
     assert {"print", "venues", "site"} <= set(fields)
     assert fields["site"].description == "The FAQ website."
-    config_source = (Path(build_mod.__file__).parent / "config.py").read_text(encoding="utf-8")
-    assert "materials.printing" not in config_source and "materials.web" not in config_source
+
+
+
+def test_composed_settings_survive_pickling(mini_campaign: Path) -> None:
+    """Process pools and Dask workers receive settings by pickle; the composed model must be findable."""
+    import pickle
+
+    from materials.campaign import load
+
+    settings = load(mini_campaign).settings
+    assert pickle.loads(pickle.dumps(settings)) == settings
