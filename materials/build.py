@@ -46,7 +46,8 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
 
 
 def warn_placeholders(campaign: Campaign) -> None:
-    keys = placeholder_keys(campaign.settings.model_dump(mode="json"))
+    # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
+    keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
     if keys:
         log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
                     "them (--strict fails): %s", len(keys), ", ".join(keys))

@@ -102,6 +102,18 @@ def new(folder: Path, faq: str | None) -> None:
                f"PLACEHOLDER), then run: materials build --campaign {folder}")
 
 
+@cli.command()
+@CAMPAIGN
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="PDF to write [default: CAMPAIGN/output/proof.pdf].")
+def proof(campaign_dir: Path, out: Path | None) -> None:
+    """Write the sign-off proof: every text numbered, facts highlighted with their source, approval lines."""
+    from materials.proof import write_proof
+
+    path, result = write_proof(campaign_dir, out)
+    click.echo(f"proof: {path} ({len(result.unconfirmed)} unconfirmed fact(s) listed on the cover)")
+
+
 @cli.command("settings")
 def settings_reference() -> None:
     """Print the settings reference of campaign.toml (Markdown)."""

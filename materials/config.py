@@ -46,6 +46,9 @@ DEFAULT_PLACE_CATEGORIES = {
 #: Publicity channels; links carry one so the declaration service can count where people came from.
 DEFAULT_CHANNELS = ["portal", "billboard", "screen", "wechat", "poster", "tip", "booklet", "venue"]
 
+#: `date` under another name: FactSource has a field called `date`.
+Date = date
+
 FACT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -88,6 +91,57 @@ class Fonts(Strict):
     """Body and heading families, first preferred. Use the SC face for Simplified Chinese glyph forms."""
 
 
+class FactSource(Strict):
+    """Where a fact comes from: the document that states it, its date and where to read it."""
+
+    document: str = Field(min_length=1)
+    """The document that states the fact (title and issuer), or what would confirm it."""
+    date: Date | None = None
+    """Date of that document."""
+    link: str = ""
+    """Where to read it (https), empty when the document is not online."""
+    note: str = ""
+    """Anything the approver should know (what is still to be checked, where the words come from)."""
+
+    @model_validator(mode="after")
+    def _link_is_https(self) -> FactSource:
+        if self.link and not self.link.startswith("https://"):
+            raise ValueError(f"source.link {self.link!r} must start with https://")
+        return self
+
+
+#: Keys of a fact table that are not language texts.
+FACT_KEYS = ("source", "confirmed")
+
+
+class Fact(Strict):
+    """A local fact: its text per language, its source and whether the authority confirmed it.
+
+    Written in campaign.toml as `[facts.NAME]` with one key per language plus `source` and `confirmed`."""
+
+    text: PerLanguage
+    """The fact's words per language, as they appear in the content."""
+    source: FactSource | None = None
+    """The document that states it."""
+    confirmed: bool = False
+    """True only when the source itself states the fact; unconfirmed facts are build warnings."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages_at_top(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "text" not in data:
+            data = {**{k: data[k] for k in FACT_KEYS if k in data},
+                    "text": {k: v for k, v in data.items() if k not in FACT_KEYS}}
+        return data
+
+    @model_validator(mode="after")
+    def _confirmed_needs_source(self) -> Fact:
+        if self.confirmed and (self.source is None or self.source.date is None):
+            raise ValueError("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "
+                             "link = \"https://…\" }")
+        return self
+
+
 class Settings(Strict):
     """Everything in campaign.toml that is not an output kind's own table."""
 
@@ -101,8 +155,13 @@ class Settings(Strict):
     """Issuing authority per language, printed on every material."""
     service: ServiceSettings
     """The declaration service every code and link leads to."""
-    facts: dict[FactName, PerLanguage] = {}
-    """Facts that differ from city to city (hotline, app name…), used in content as `{{ name }}`."""
+    facts: dict[FactName, Fact] = {}
+    """Local facts (hotline, app name, colour rules…), used in content as `{{ name }}`: a table
+    `[facts.NAME]` with the text per language, `source = { document, date, link }` and `confirmed`.
+    Builds warn on every unconfirmed fact and `--strict` fails."""
+    glossary: str = ""
+    """Glossary file (TOML, relative to the campaign): preferred terms and the variants `materials check`
+    flags, per language. Empty: no glossary check."""
     faq_categories: list[NamedKey] = Field(min_length=1)
     """FAQ categories in display order; each FAQ's front matter names one by key."""
     place_categories: dict[Slug, PerLanguage] = DEFAULT_PLACE_CATEGORIES
@@ -140,8 +199,8 @@ class Settings(Strict):
 
         need("title", self.title)
         need("authority", self.authority)
-        for name, texts in self.facts.items():
-            need(f"facts.{name}", texts)
+        for name, fact in self.facts.items():
+            need(f"facts.{name}", fact.text)
         for i, cat in enumerate(self.faq_categories):
             need(f"faq_categories[{i}].names", cat.names)
         for i, district in enumerate(self.districts):

@@ -21,6 +21,7 @@ import io
 import re
 import shutil
 import textwrap
+import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,80 +43,41 @@ secrets/
 LINK = re.compile(r"\]\(faq:([a-z0-9-]+)")
 
 #: Values a city must decide: written out uncommented (TOML), each with PLACEHOLDER in it.
-CORE = f"""\
+CORE = """\
 # A campaign of `materials`: every key is documented in the settings reference (`materials settings`).
-# Values marked {PLACEHOLDER_MARK} are a starting point: every build warns about each one and
+# Values marked {mark} are a starting point: every build warns about each one and
 # `materials build --strict` fails until you replace them. Commented lines show the other settings
 # with their defaults; uncomment one to change it.
 
 languages = ["zh-CN", "en"]   # the first is primary
-issued = {{issued}}             # date of the notice the campaign serves
+issued = {issued}             # date of the notice the campaign serves
+glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), checked by `materials check`
 
 [title]
 zh-CN = "健康码 · 扫码申报 绿码通行"
 en = "Health QR Code: declare online, green code gets you through"
 
 [authority]
-zh-CN = "示例市疫情防控指挥部（{PLACEHOLDER_MARK}）"
-en = "Example City Headquarters of Epidemic Prevention and Control ({PLACEHOLDER_MARK})"
+zh-CN = "示例市疫情防控指挥部（{mark}）"
+en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
 
 [service]
-# {PLACEHOLDER_MARK}: a reserved .example host. Set the real declaration service before printing anything.
+# {mark}: a reserved .example host. Set the real declaration service before printing anything.
 url = "https://declare.health-code.example/apply"
-{{service}}
-# Facts that differ from city to city; the FAQ, posters and tips use them as {{{{ name }}}}.
-[facts.city]
-zh-CN = "{PLACEHOLDER_MARK}"
-en = "{PLACEHOLDER_MARK}"
-
-[facts.app]
-zh-CN = "示例办（{PLACEHOLDER_MARK}）"
-en = "Example app ({PLACEHOLDER_MARK})"
-
-[facts.app_platforms]
-zh-CN = "微信、支付宝"
-en = "WeChat and Alipay"
-
-[facts.hotline]
-zh-CN = "12345（{PLACEHOLDER_MARK}）"
-en = "12345 ({PLACEHOLDER_MARK})"
-
-[[faq_categories]]
-key = "about"
-names = {{{{ zh-CN = "了解健康码", en = "About the health code" }}}}
-
-[[faq_categories]]
-key = "apply"
-names = {{{{ zh-CN = "申领与使用", en = "Applying and using the code" }}}}
-
-[[faq_categories]]
-key = "colours"
-names = {{{{ zh-CN = "颜色与通行", en = "What the colours mean" }}}}
-
-[[faq_categories]]
-key = "places"
-names = {{{{ zh-CN = "重点场所", en = "At key places" }}}}
-
-[[faq_categories]]
-key = "travel"
-names = {{{{ zh-CN = "出行", en = "Travel" }}}}
-
-[[faq_categories]]
-key = "special"
-names = {{{{ zh-CN = "特殊情况", en = "Special circumstances" }}}}
-
-[[faq_categories]]
-key = "info"
-names = {{{{ zh-CN = "信息与责任", en = "Information, responsibility and help" }}}}
-
-# {PLACEHOLDER_MARK} districts: list the city's districts in official order (venue lists name them).
+{service}
+# Local facts: everything the content says beyond the notice, written {{{{ name }}}} in the FAQ, posters and
+# tips. None is confirmed for this city yet: every build warns about each one until you set its words,
+# `source = {{ document, date, link }}` and `confirmed = true` (see `materials proof`).
+{facts}
+{categories}
+# {mark} districts: list the city's districts in official order (venue lists name them).
 [[districts]]
 key = "north"
-names = {{{{ zh-CN = "北区（{PLACEHOLDER_MARK}）", en = "North District ({PLACEHOLDER_MARK})" }}}}
+names = {{ zh-CN = "北区（{mark}）", en = "North District ({mark})" }}
 
 [[districts]]
 key = "south"
-names = {{{{ zh-CN = "南区（{PLACEHOLDER_MARK}）", en = "South District ({PLACEHOLDER_MARK})" }}}}
+names = {{ zh-CN = "南区（{mark}）", en = "South District ({mark})" }}
 """
 
 #: The sample venue list: one venue of every place category, in the placeholder districts.
@@ -129,6 +91,23 @@ SAMPLE_VENUES = [
     ("S-I-001", "示例产业园", "south", "industrial-park", "南区园区路1号", "Example Industrial Park", ""),
     ("N-B-001", "示例商务楼", "north", "commercial-building", "北区商务路1号", "Example Tower", ""),
 ]
+
+#: Facts that name the shipped city's own things: a new campaign gets neutral example words for them, short
+#: enough to fit the posters (like every fact of a new campaign they are unconfirmed, so every build warns).
+LOCAL = {
+    "city": {"zh-CN": "某市", "en": "Anytown"},
+    "app": {"zh-CN": "示例办", "en": "the city's app"},
+    "hotline": {"zh-CN": "12345热线", "en": "the 12345 hotline"},
+    "portal_site": {"zh-CN": "本市政府网站", "en": "the city government website"},
+    "wechat_account": {"zh-CN": "本市政务微信公众号", "en": "the city's official WeChat account"},
+    "notice_date": {"zh-CN": "日期待核实", "en": "date to be confirmed"},
+    "notice_publisher": {"zh-CN": "本市卫生健康委员会官方网站", "en": "the city health commission's website"},
+    "notice_title": {"zh-CN": "《关于进一步推广应用“健康码”的通知》",
+                     "en": "Notice on Further Promoting the Application of the “Health QR Code”"},
+    "notice_number": {"zh-CN": "文号待核实", "en": "document number to be confirmed"},
+}
+#: FAQ category names that name the shipped city, in words for any city.
+GENERIC_CATEGORIES = {"travel": {"zh-CN": "出行", "en": "Travel"}}
 
 #: Settings `materials new` writes out for the new campaign (the rest is commented with its default).
 SET = {
@@ -159,7 +138,8 @@ def create(folder: Path, faq: list[str] | None = None) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        written = [_write(folder / "campaign.toml", campaign_toml()), _write(folder / ".gitignore", GITIGNORE)]
+        written = [_write(folder / "campaign.toml", campaign_toml()), _write(folder / ".gitignore", GITIGNORE),
+                   _copy(source / "glossary.toml", folder / "glossary.toml")]
         for lang in LANGUAGES:
             for path in sorted((source / "faq" / lang).glob("*.md")):
                 if _faq_id(path) in chosen:
@@ -231,8 +211,10 @@ def campaign_toml(issued: date | None = None) -> str:
     from materials.config import settings_model
 
     model = settings_model()
-    text = CORE.format(issued=(issued or date.today()).isoformat(),
-                       service=_commented(model.model_fields["service"].annotation, "service", set_keys={"url"}))
+    shipped = tomllib.loads((starter() / "campaign.toml").read_text(encoding="utf-8"))
+    text = CORE.format(mark=PLACEHOLDER_MARK, issued=(issued or date.today()).isoformat(),
+                       service=_commented(model.model_fields["service"].annotation, "service", set_keys={"url"}),
+                       facts=_facts(shipped.get("facts", {})), categories=_categories(shipped["faq_categories"]))
     skip = {"languages", "issued", "title", "authority", "service", "facts", "faq_categories", "districts"}
     top, tables = [], []
     for name, field in model.model_fields.items():
@@ -249,6 +231,28 @@ def campaign_toml(issued: date | None = None) -> str:
         else:
             top.append(_setting(name, field.description, field.get_default(call_default_factory=True)))
     return text + "\n# Other settings of the campaign, with their defaults.\n" + "".join(top) + "".join(tables)
+
+
+def _facts(shipped: dict[str, dict[str, Any]]) -> str:
+    """The shipped campaign's facts, none confirmed: the city's own ones (LOCAL) in neutral words, the others
+    with the shipped words as a starting point for the authority to confirm or change."""
+    out = []
+    for name, table in shipped.items():
+        texts = {lang: LOCAL.get(name, table)[lang] for lang in LANGUAGES if lang in table}
+        shipped_source = (table.get("source") or {}).get("document", "")
+        document = _toml(f"To be confirmed for this city (the shipped campaign's source: {shipped_source})")
+        lines = [f"[facts.{name}]", *(f"{_key(lang)} = {_toml(text)}" for lang, text in texts.items()),
+                 "confirmed = false", f"source = {{ document = {document} }}"]
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
+
+
+def _categories(shipped: list[dict[str, Any]]) -> str:
+    out = []
+    for category in shipped:
+        names = GENERIC_CATEGORIES.get(category["key"], category["names"])
+        out.append(f'[[faq_categories]]\nkey = "{category["key"]}"\nnames = {_toml(names)}\n')
+    return "\n".join(out)
 
 
 def _commented(model: Any, table: str, set_keys: set[str]) -> str:

@@ -20,7 +20,10 @@ def test_new_campaign_loads_and_marks_what_a_city_must_set(tmp_path: Path) -> No
     campaign = load(folder)
     assert [len(campaign.faqs[lang]) for lang in ("zh-CN", "en")] == [40, 40]
     keys = placeholder_keys(campaign.settings.model_dump(mode="json"))
-    assert {"authority.en", "facts.city.zh-CN", "districts[0].names.en"} <= set(keys)
+    assert {"authority.en", "districts[0].names.en"} <= set(keys)
+    facts = campaign.settings.facts
+    assert facts and not any(fact.confirmed for fact in facts.values()), "every fact warns until confirmed"
+    assert facts["city"].text["en"] == "Anytown" and "天津" not in str(facts["city"].text)
     assert campaign.settings.service_is_placeholder and campaign.settings.site.is_placeholder
     assert sorted(p.name for p in (folder / "posters").iterdir()) and (folder / "tips" / "staff-guide.md").is_file()
     key = folder / ".materials" / "venue-signing.key"

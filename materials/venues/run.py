@@ -108,14 +108,18 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
 
 
 def labels(campaign: Campaign) -> dict[str, dict[str, Any]]:
-    """venues/strings.toml turned around for the templates: label -> language -> text (`steps` a list)."""
+    """venues/strings.toml turned around for the templates: label -> language -> text, and `steps` ->
+    language -> the `step_N` texts in order."""
     from materials.templating import strings
 
     texts = strings(campaign, "venues")
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, Any]] = {"steps": {}}
     for lang in campaign.languages:
-        for key, text in texts.get(lang, {}).items():
-            out.setdefault(key, {})[lang] = text.strip().splitlines() if key == "steps" else text
+        for key, text in sorted(texts.get(lang, {}).items()):
+            if key.startswith("step_"):
+                out["steps"].setdefault(lang, []).append(text)
+            else:
+                out.setdefault(key, {})[lang] = text
     return out
 
 

@@ -1,0 +1,92 @@
+"""`materials proof`: the PDF the authority signs. Its text is read back from the rendered pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from click.testing import CliRunner
+
+from materials import campaign as campaign_mod
+from materials.cli import cli
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def pages(path: Path) -> list[str]:
+    document = pdfium.PdfDocument(path)
+    try:
+        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def squeeze(text: str) -> str:
+    """Extracted text without the line breaks and spaces a layout adds."""
+    return re.sub(r"\s+", "", text)
+
+
+def test_proof_of_the_mini_campaign(mini_campaign: Path, tmp_path: Path) -> None:
+    toml = mini_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'confirmed = true\nsource = { document = "Test hotline list"', 'confirmed = false\nsource = { document = '
+        '"Ask the city hotline office"'), encoding="utf-8")
+    out = tmp_path / "proof.pdf"
+    code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(out))
+    assert code == 0, output
+    assert f"proof: {out} (1 unconfirmed fact(s) listed on the cover)" in output
+    text = pages(out)
+    cover = squeeze(text[0])
+    # The cover: the unconfirmed fact with its number, words and source; the confirmed one apart.
+    assert "未经确认的事实Unconfirmedfacts(1)" in cover
+    assert "F2hotline未确认unconfirmed1234512345Askthecityhotlineoffice" in cover
+    assert "F1city已确认confirmed测试市TestCityTestnotice,2020-03-10,https://notice.example/1" in cover
+    body = squeeze("".join(text[1:]))
+    campaign = campaign_mod.load(mini_campaign)
+    for number, (zh, en) in enumerate(zip(campaign.faqs["zh-CN"], campaign.faqs["en"], strict=True), 1):
+        assert f"{number}.{squeeze(zh.question)}" in body  # numbered, both languages side by side
+        assert squeeze(zh.question) in body and squeeze(en.question) in body
+    # A fact in a text is its words plus its number on the cover.
+    assert "12345F2" in body and "TestCityF1" in body
+    assert "审核人（签字）Approvedby(signature)" in body and "同意付印" in body
+    assert re.search(r"第1页/共\d+页", squeeze(text[0]))
+
+
+def test_proof_is_reproducible_and_embeds_the_chinese_font(mini_campaign: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    for out in (first, second):
+        assert run("proof", "--campaign", str(mini_campaign), "--out", str(out))[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+    fonts = subprocess.run(["pdffonts", str(first)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Sans-CJK-SC" in fonts  # the Simplified Chinese face, not the Japanese one
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
+
+
+def test_proof_refuses_a_file_that_is_not_a_pdf(mini_campaign: Path, tmp_path: Path) -> None:
+    code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(tmp_path / "proof.txt"))
+    assert code == 1 and "the proof is a PDF; give a file name ending in .pdf" in output
+    assert not (tmp_path / "proof.txt").exists()
+
+
+def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "proof.pdf"
+    assert run("proof", "--campaign", str(shipped_root), "--out", str(out))[0] == 0
+    text = pages(out)
+    campaign = campaign_mod.load(shipped_root)
+    unconfirmed = [name for name, fact in campaign.settings.facts.items() if not fact.confirmed]
+    everything = squeeze("".join(text))
+    cover = everything[: everything.index("常见问题Frequentlyaskedquestions")]
+    assert f"Unconfirmedfacts({len(unconfirmed)})" in cover
+    for name in unconfirmed:
+        assert name in cover, name
+    body = everything
+    for faq in campaign.faqs["zh-CN"]:
+        assert f"{faq.order}.{squeeze(faq.question)}" in body
+    for heading in ("海报Posters", "提示牌Tipssigns", "入口查验人员工作指引Guideforinspectionstaff",
+                    "网站首页文字Websitehometexts"):
+        assert heading in body
