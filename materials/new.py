@@ -2,12 +2,13 @@
 
 Like `mkdocs new`, it writes a working starting point rather than an empty skeleton:
 
-- `campaign.toml` with the settings a city must decide written out as PLACEHOLDERs (every build warns about
-  each one, `--strict` fails) and every other setting of the schema commented with its docstring and
-  default, generated from the settings models so it never falls behind them;
+- `campaign.toml` with the settings a city must decide written out as PLACEHOLDERs and every local fact of
+  the shipped campaign unconfirmed (every build warns about each one, `--strict` fails), and every other
+  setting of the schema commented with its docstring and default, generated from the settings models so it
+  never falls behind them;
 - the FAQ files of the starter content (the shipped campaign's 40 questions, city-neutral: local facts are
   `{{ city }}`, `{{ hotline }}`…), or a chosen subset plus the questions they link to;
-- the posters and tips signs, a sample venue list in the placeholder districts, a venue signing key made
+- the glossary, the posters and tips signs, a sample venue list in the placeholder districts, a venue signing key made
   for this campaign (mode 0600, outside git) and a `.gitignore` for outputs and keys.
 
 The starter content ships inside the package (`materials/starter/`), so a wheel installed anywhere has it.
