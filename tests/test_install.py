@@ -30,10 +30,10 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
 def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -> None:
     # A copy of what the wheel is built from, so the build writes nothing into the checkout.
     source = tmp_path / "source"
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "campaign.toml", "glossary.toml"):
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, source / name)
-    for name in ("materials", "faq", "posters", "tips"):  # materials/starter links to the content folders
+    for name in ("materials", "faq", "posters", "tips"):  # materials/starter links to the shipped content
         shutil.copytree(ROOT / name, source / name, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     dist = tmp_path / "dist"
@@ -42,6 +42,7 @@ def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -
     names = zipfile.ZipFile(wheel).namelist()
     assert "materials/templates/web/base.html" in names and "materials/templates/print/print.css" in names
     assert sum(n.startswith("materials/starter/faq/en/") for n in names) == 40
+    assert {"materials/starter/campaign.toml", "materials/starter/glossary.toml"} <= set(names)
     assert not any(n.startswith(("tests/", "faq/")) for n in names), "only the package goes into the wheel"
 
     venv = tmp_path / "venv"
