@@ -13,10 +13,19 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from materials.errors import CampaignError, Problem
 from materials.schema import (
+    COLOUR,
     SLUG,
     Colour,
     HttpsUrl,
@@ -58,6 +67,29 @@ def _fact_name(value: str) -> str:
     return value
 
 
+def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    if any(not 0 <= v <= 100 for v in value):
+        raise ValueError(f"{list(value)} is not C, M, Y, K in percent (each 0 to 100)")
+    if sum(value) > 300:
+        raise ValueError(f"{list(value)} is {sum(value):g}% ink in all; print shops accept at most 300%")
+    return value
+
+
+def _ink_name(name: str) -> str:
+    if name not in BRAND_COLOURS and not COLOUR.match(name):
+        raise ValueError(f"{name!r} is neither a brand colour ({', '.join(BRAND_COLOURS)}) nor a colour written as "
+                         "#rrggbb")
+    return name
+
+
+#: C, M, Y, K in percent.
+Ink = Annotated[tuple[float, float, float, float], AfterValidator(_ink)]
+BRAND_COLOURS = ("primary", "accent", "text", "background")
+InkName = Annotated[str, AfterValidator(_ink_name)]
+#: The shipped brand colours in print, converted once with the output profile (text: black ink alone).
+DEFAULT_CMYK: dict[str, tuple[float, float, float, float]] = {
+    "primary": (88, 33, 97, 24), "accent": (21, 97, 100, 12), "text": (0, 0, 0, 100), "background": (0, 0, 0, 0),
+}
 FactName = Annotated[str, AfterValidator(_fact_name)]
 
 
@@ -82,6 +114,22 @@ class Brand(Strict):
     """Body text colour."""
     background: Colour = "#ffffff"
     """Page background."""
+    cmyk: dict[InkName, Ink] = DEFAULT_CMYK
+    """Print colours: C, M, Y, K in percent for a brand colour (`primary`, `accent`, `text`, `background`) or any
+    other `#rrggbb` of the print templates; the screen colours above stay sRGB. Colours not listed are
+    converted once with the output profile (materials/icc), greys to black ink alone; `text` prints in black
+    ink alone (K 100), never rich black."""
+
+    @field_validator("cmyk", mode="before")
+    @classmethod
+    def _merge_cmyk(cls, value: Any) -> Any:
+        # A campaign names only the colours it changes; the others keep their print values.
+        return {**DEFAULT_CMYK, **value} if isinstance(value, dict) else value
+
+    def print_colours(self) -> dict[str, tuple[float, float, float, float]]:
+        """'#rrggbb' -> CMYK percentages, for materials.pdfx.Inks."""
+        return {(getattr(self, name) if name in BRAND_COLOURS else name.lower()): ink
+                for name, ink in self.cmyk.items()}
 
 
 class Fonts(Strict):

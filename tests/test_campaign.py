@@ -167,3 +167,19 @@ def test_huge_file_is_refused_before_reading(mini_campaign: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "x" * 300_000, encoding="utf-8")
     problems = load_problems(mini_campaign)
     assert len(problems) == 1 and "the limit is 262,144" in problems[0]
+
+
+def test_brand_print_colours_are_checked_and_merged(mini_campaign: Path) -> None:
+    toml = mini_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[brand]\nprimary = "#123456"\n[brand.cmyk]\n'
+                    'primary = [100, 0, 50, 10]\n"#0d4a85" = [99, 79, 21, 6]\n', encoding="utf-8")
+    colours = campaign_mod.load(mini_campaign).settings.brand.print_colours()
+    assert colours["#123456"] == (100, 0, 50, 10) and colours["#0d4a85"] == (99, 79, 21, 6)
+    assert colours["#1b1b1b"] == (0, 0, 0, 100)  # the text colour keeps its default: black ink alone
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[100, 0, 50, 10]", "[100, 100, 100, 10]")
+                    .replace('"#0d4a85"', "blue").replace("[99, 79, 21, 6]", "[99, 79, 21, 6]\ntext = [0, 0, 120, 0]"),
+                    encoding="utf-8")
+    problems = "\n".join(load_problems(mini_campaign))
+    assert "brand.cmyk.primary" in problems and "310% ink in all; print shops accept at most 300%" in problems
+    assert "'blue' is neither a brand colour" in problems
+    assert "brand.cmyk.text" in problems and "each 0 to 100" in problems

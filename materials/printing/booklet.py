@@ -1,9 +1,12 @@
-"""The FAQ booklet: every question of one language, as a tagged (PDF/UA-1) booklet per size."""
+"""The FAQ booklet: every question of one language, per size for the print shop and once for screens."""
 
 from __future__ import annotations
 
+import base64
+
 from materials import templating
 from materials.campaign import Campaign, Faq
+from materials.pdfx import hex_rgb
 from materials.printing.planner import Batch, Item, Planner, qr_width, theme_colour
 from materials.schema import NamedKey
 
@@ -21,37 +24,65 @@ def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[F
     return result
 
 
+#: The booklet's two editions: one for the print shop (PDF/X-4, CMYK, bleed and crop marks, every size) and
+#: one for screens (tagged PDF/UA-1, sRGB, no bleed, the first booklet size). A PDF cannot be both.
+PRINT, SCREEN = "print", "screen"
+
+
 def batches(planner: Planner) -> list[Batch]:
+    campaign = planner.campaign
+    settings = campaign.settings.print
+    result = []
+    for lang in campaign.languages:
+        content = chapters(campaign, lang)
+        for size_name in settings.booklet_sizes:
+            result.append(_batch(planner, lang, content, size_name, PRINT))
+        result.append(_batch(planner, lang, content, settings.booklet_sizes[0], SCREEN))
+    return result
+
+
+def _mix(top: str, under: str, alpha: float) -> str:
+    """`top` at `alpha` over `under`, as one opaque #rrggbb."""
+    a, b = hex_rgb(top), hex_rgb(under)
+    return "#" + "".join(f"{round(x * alpha + y * (1 - alpha)):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _data_uri(svg: str) -> str:
+    # An <img> with alt text, not inline SVG: WeasyPrint tags an image as a Figure with its alt text, while an
+    # inline SVG is painted outside any marked content (PDF/UA UA-01-003).
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple[Faq, str]]]], size_name: str,
+           edition: str) -> Batch:
     campaign = planner.campaign
     settings = campaign.settings.print
     link = campaign.service_link("booklet")
     template = planner.env.get_template("booklet.html.j2")
-    strings = templating.strings(campaign, "print")  # what the booklet is called, per language
-    result = []
-    for lang in campaign.languages:
-        content = chapters(campaign, lang)
-        count = sum(len(items) for _, items in content)
-        for size_name in settings.booklet_sizes:
-            size = settings.sizes[size_name]
-            distance = settings.booklet_reading_distance_m
-            qr_size = max(qr_width(distance), size.width_mm * 0.2)
-            base_pt = size.width_mm * BODY_PT_PER_MM
-            html = template.render(
-                lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
-                qr=planner.qr_svg(link, settings.qr_error, round(qr_size, 1)), qr_size=qr_size,
-                host=campaign.service_host, colour=theme_colour(campaign, "green"), font_css=planner.font_css,
-                bleed=settings.bleed_mm, base_pt=base_pt,
-            )
-            titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {strings[lang]['booklet']}"}
-            item = Item(
-                path=f"booklet/faq-{size_name}-{lang}.pdf", kind="booklet", material="faq", size=size_name,
-                edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,
-                pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,
-                author=campaign.text(campaign.settings.authority, lang), qr_mm=round(qr_size, 1),
-                qr_min_mm=qr_width(distance), qr_level=settings.qr_error,
-            )
-            item.preview = f"previews/booklet-faq-{size_name}-{lang}.png"
-            batch = Batch(name=f"booklet-{lang}-{size_name}", head=html, items=[item], pdf_variant="pdf/ua-1",
-                          tail="", author=campaign.text(campaign.settings.authority, lang), created=planner.created)
-            result.append(batch)
-    return result
+    count = sum(len(items) for _, items in content)
+    size = settings.sizes[size_name]
+    distance = settings.booklet_reading_distance_m
+    qr_size = max(qr_width(distance), size.width_mm * 0.2)
+    base_pt = size.width_mm * BODY_PT_PER_MM
+    colour = theme_colour(campaign, "green")
+    html = template.render(
+        lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
+        qr_src=_data_uri(planner.qr_svg(link, settings.qr_error, round(qr_size, 1))), qr_size=qr_size,
+        host=campaign.service_host, colour=colour, soft=_mix("#ffffff", colour, 0.9), font_css=planner.font_css,
+        bleed=settings.bleed_mm if edition == PRINT else 0, base_pt=base_pt, link=link, edition=edition,
+    )
+    booklet = templating.strings(campaign, "print")[lang]["booklet"]  # what the booklet is called
+    titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {booklet}"}
+    name = f"faq-{size_name}-{lang}" if edition == PRINT else f"faq-{size_name}-{lang}-screen"
+    item = Item(
+        path=f"booklet/{name}.pdf", kind="booklet", material="faq",
+        size=size_name if edition == PRINT else f"{size_name} ({SCREEN})",
+        edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,
+        pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,
+        author=campaign.text(campaign.settings.authority, lang), qr_mm=round(qr_size, 1),
+        qr_min_mm=qr_width(distance), qr_level=settings.qr_error, press=edition == PRINT,
+    )
+    item.preview = f"previews/booklet-{name}.png"
+    return Batch(name=f"booklet-{lang}-{size_name}-{edition}", head=html, items=[item],
+                 pdf_variant="pdf/x-4" if edition == PRINT else "pdf/ua-1", tail="",
+                 author=campaign.text(campaign.settings.authority, lang), created=planner.created)

@@ -45,6 +45,7 @@ class Check:
     qr_mm: float | None = None
     qr_min_mm: float | None = None
     qr_level: str | None = None
+    press: bool = False  # a print-shop file: PDF/X-4 preflight (materials.pdfx)
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
@@ -87,7 +88,7 @@ def _check(item: Item, dest: Path, safe: float, bleed: float, campaign: Campaign
     return Check(path=item.path, file=str(dest / item.path), kind=item.kind, width_mm=item.width_mm,
                  height_mm=item.height_mm, link=item.link, pages=item.pages, png=item.png, safe_mm=safe,
                  bleed_mm=bleed, cells=cells, qr_mm=item.qr_mm, qr_min_mm=item.qr_min_mm,
-                 qr_level=item.qr_level)
+                 qr_level=item.qr_level, press=item.press)
 
 
 def check_file(check: Check) -> list[Problem]:
@@ -140,14 +141,20 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
         for index in range(count):
             page = document[index]
             where = f"page {index + 1}"
-            problems += _boxes(check, page, where)
-            problems += _fonts(check, page, where)
+            if not check.press:  # the preflight below checks a press file's boxes and fonts
+                problems += _boxes(check, page, where)
+                problems += _fonts(check, page, where)
             problems += _safe_area(check, page, where)
             if check.link and index == 0:
                 problems += _qr(check, page, where)
             page.close()
     finally:
         document.close()
+    if check.press:
+        from materials import pdfx
+
+        # What a print shop's preflight reads: the PDF/X-4 claim and output intent, colour, ink, boxes, fonts.
+        problems += pdfx.preflight(path, name=check.path, trim_mm=(check.width_mm, check.height_mm))
     return problems
 
 
@@ -160,9 +167,7 @@ def _boxes(check: Check, page: Any, where: str) -> list[Problem]:
     if abs(width - check.width_mm) * MM > BOX_TOLERANCE_PT or abs(height - check.height_mm) * MM > BOX_TOLERANCE_PT:
         problems.append(Problem(check.path, None, None, f"{where}: TrimBox is {width:.1f}x{height:.1f} mm, expected "
                                 f"{check.width_mm:.1f}x{check.height_mm:.1f} mm"))
-    margins = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
-    if min(margins) < 3 * MM - 0.01:
-        problems.append(Problem(check.path, None, None, f"{where}: bleed is {min(margins) / MM:.1f} mm; at least 3 mm"))
+    # A screen PDF has no bleed; a press file's bleed is the preflight's (materials.pdfx).
     if (media[0] > bleed[0] + 0.01 or media[1] > bleed[1] + 0.01
             or media[2] < bleed[2] - 0.01 or media[3] < bleed[3] - 0.01):
         problems.append(Problem(check.path, None, None, f"{where}: BleedBox is outside the MediaBox"))

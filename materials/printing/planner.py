@@ -56,6 +56,7 @@ class Item:
     qr_mm: float | None = None  # width of its QR code, quiet zone included
     qr_min_mm: float | None = None  # the smallest width its reading distance allows (quiet zone included)
     qr_level: str | None = None  # error-correction level its code must have
+    press: bool = False  # goes to a print shop: PDF/X-4 in CMYK with bleed and crop marks (materials.pdfx)
 
     @property
     def origin(self) -> str:
@@ -192,7 +193,8 @@ class Planner:
         bleed = self.settings.bleed_mm
         rules = []
         for (width, height, background, marks), name in sorted(self._pages.items(), key=lambda kv: kv[1]):
-            extra = f"bleed:{bleed}mm;marks:crop;" if marks else ""
+            # No `marks: crop`: materials.pdfx draws the crop marks in black ink outside the bleed.
+            extra = f"bleed:{bleed}mm;" if marks else ""
             rules.append(f"@page {name}{{size:{width}mm {height}mm;margin:0;{extra}background:{background}}}"
                          f".{name}{{page:{name}}}")
         return "\n".join(rules)
@@ -236,7 +238,7 @@ class Planner:
         return Item(
             path=path, kind=kind, material=material.id, size=size, edition=edition, titles=self.titles(material),
             width_mm=width, height_mm=height, link=link, pages=1, label=material.label, html=html,
-            base_pt=short * BODY_PT_PER_MM, png=png, lang=langs[0],
+            base_pt=short * BODY_PT_PER_MM, png=png, lang=langs[0], press=png is None,
             qr_min_mm=qr_width(reading_distance(campaign, material, size, short)) if qr_size else None,
             qr_level=level if qr_size else None,
             author=" / ".join(campaign.text(campaign.settings.authority, lang) for lang in langs), qr_mm=qr_size,

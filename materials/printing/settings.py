@@ -52,8 +52,9 @@ class PrintSettings(BaseModel):
     """Sheet the tips cards are imposed on, as many up as fit (4 A6 on A4)."""
     booklet_sizes: list[str] = ["A5", "A4"]
     """Sizes of the FAQ booklet."""
-    bleed_mm: float = Field(default=6.0, ge=3.0, le=20.0)
-    """Bleed around every trim in mm; WeasyPrint draws its crop marks in it, so at least 6 mm gives full marks."""
+    bleed_mm: float = Field(default=3.0, ge=3.0, le=20.0)
+    """Bleed around every trim in mm (the BleedBox; backgrounds run into it); crop marks are drawn outside it.
+    3 mm is what most print shops ask for; some want more for large formats."""
     safe_margin_mm: float = Field(default=5.0, ge=5.0)
     """No text or QR code closer than this to the trim."""
     poster_qr_error: QrLevel = "Q"

@@ -71,7 +71,8 @@ def _lay_out(campaign: Campaign, dest: Path) -> tuple[Planner, list[Batch], list
             batches.sort(key=lambda b: -sum(len(i.html) for i in b.items) - len(b.head))
             jobs = [Job(batch=b, dest=str(dest), roots=_roots(campaign, fonts),
                         min_scale=settings.min_type_scale, preview_width=settings.preview_width_px,
-                        bleed_mm=settings.bleed_mm) for b in batches]
+                        bleed_mm=settings.bleed_mm, colours=campaign.settings.brand.print_colours())
+                    for b in batches]
             results = list(progress.track(pool.map(run, jobs), "print: laying out", length=len(jobs),
                                           unit="batches"))
     finally:

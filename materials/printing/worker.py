@@ -43,6 +43,8 @@ class Job:
     min_scale: float
     preview_width: int
     bleed_mm: float
+    #: '#rrggbb' -> CMYK percentages of the brand's print colours (materials.pdfx.Inks).
+    colours: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
 def _texts(box: Any) -> Any:
@@ -193,14 +195,14 @@ def run(job: Job) -> BatchResult:
     dest = Path(job.dest)
     for item in job.batch.items:
         document, item_pages = pages[item.path]
-        data = _pdf(job.batch, item, document, item_pages)
+        data, press = _pdf(job, item, document, item_pages)
         target = dest / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         if item.png is not None:
             target.write_bytes(_png(data, item.png))
         else:
-            target.write_bytes(data)
-            if item.preview:
+            target.write_bytes(press or data)
+            if item.preview:  # a screen image: from the sRGB page, not the press file's CMYK
                 preview = dest / item.preview
                 preview.parent.mkdir(parents=True, exist_ok=True)
                 preview.write_bytes(_preview(data, job.preview_width))
@@ -208,9 +210,11 @@ def run(job: Job) -> BatchResult:
     return result
 
 
-def _pdf(batch: Batch, item: Item, document: Any, pages: list[Any]) -> bytes:
+def _pdf(job: Job, item: Item, document: Any, pages: list[Any]) -> tuple[bytes, bytes | None]:
+    """The PDF as WeasyPrint wrote it (sRGB), and for a press item its PDF/X-4 file (else None)."""
     from weasyprint.pdf.metadata import DocumentMetadata
 
+    batch = job.batch
     single = document.copy(pages)
     title = " / ".join(item.titles[lang] for lang in item.titles) if item.edition == BILINGUAL \
         else item.titles.get(item.edition, next(iter(item.titles.values())))
@@ -223,9 +227,28 @@ def _pdf(batch: Batch, item: Item, document: Any, pages: list[Any]) -> bytes:
         # A stable file identifier: same inputs, same bytes.
         "pdf_identifier": hashlib.sha256(item.path.encode()).hexdigest()[:32].encode(),
     }
-    if batch.pdf_variant:
-        options["pdf_variant"] = batch.pdf_variant
-    return bytes(single.write_pdf(**options))
+    variant = "pdf/x-4" if item.press else batch.pdf_variant
+    if variant:
+        options["pdf_variant"] = variant
+    data = bytes(single.write_pdf(**options))
+    if not item.press:
+        return data, None
+    from materials import pdfx
+
+    return data, pdfx.press_ready(data, bleed_mm=job.bleed_mm, inks=_inks(job.colours))
+
+
+_INKS: dict[str, Any] = {}
+
+
+def _inks(colours: dict[str, tuple[float, float, float, float]]) -> Any:
+    """One `Inks` per worker and brand: it keeps the profile's transform and the colours it converted."""
+    from materials import pdfx
+
+    key = repr(sorted(colours.items()))
+    if key not in _INKS:
+        _INKS[key] = pdfx.Inks(colours)
+    return _INKS[key]
 
 
 def _render_page(data: bytes, width_px: int | None = None, scale: float | None = None,

@@ -120,10 +120,13 @@ def test_metadata(rendered: tuple[Any, Path]) -> None:
     assert info["Title"] == "Scan to get your health QR code"
     assert info["Author"] == "Test City Headquarters of Epidemic Prevention and Control"
     assert "2020" in out.split("CreationDate:")[1].splitlines()[0]
-    booklet = subprocess.run(["pdfinfo", str(dest / "booklet/faq-A5-en.pdf")],
-                             capture_output=True, text=True, check=True).stdout
-    assert "Tagged:          yes" in booklet  # PDF/UA-1: screen readers follow the structure tree
-    document = pdfium.PdfDocument(str(dest / "booklet/faq-A5-en.pdf"))
+    screen = subprocess.run(["pdfinfo", str(dest / "booklet/faq-A5-en-screen.pdf")],
+                            capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in screen  # PDF/UA-1: screen readers follow the structure tree
+    press = subprocess.run(["pdfinfo", "-meta", str(dest / "booklet/faq-A5-en.pdf")],
+                           capture_output=True, text=True, check=True).stdout
+    assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in press  # the print shop's edition
+    document = pdfium.PdfDocument(str(dest / "booklet/faq-A5-en-screen.pdf"))
     titles = [bookmark.get_title() for bookmark in document.get_toc()]
     assert titles[:2] == ["Contents", "About the code"] and "What is the health code?" in " ".join(titles)
     document.close()

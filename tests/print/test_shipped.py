@@ -22,7 +22,7 @@ def test_shipped_print_build(shipped_root: Path, tmp_path: Path) -> None:
     posters = {p.stem for p in (shipped_root / "posters").glob("*.md")}
     assert len(posters) >= 4
     assert by_kind["poster"] == len(posters) * 4 * 3  # A4, A3, A2, billboard x zh-CN, en, bilingual
-    assert by_kind["booklet"] == 4  # A5 and A4 per language
+    assert by_kind["booklet"] == 6  # A5 and A4 per language for the press, and a screen edition per language
     assert by_kind["guide"] == 3
     assert by_kind["card"] >= 4 * 3
     assert by_kind["wechat-article"] == 2

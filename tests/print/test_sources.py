@@ -122,6 +122,7 @@ def test_campaign_without_posters_or_tips_prints_the_booklet_only(print_campaign
     assert printing.validate(campaign) == []
     dest = tmp_path / "print"
     printing.render(campaign, dest, {})
-    assert sorted(p.name for p in (dest / "booklet").iterdir()) == ["faq-A5-en.pdf", "faq-A5-zh-CN.pdf"]
+    assert sorted(p.name for p in (dest / "booklet").iterdir()) == ["faq-A5-en-screen.pdf", "faq-A5-en.pdf",
+                                                                   "faq-A5-zh-CN-screen.pdf", "faq-A5-zh-CN.pdf"]
     assert not (dest / "posters").exists()
     assert printing.verify(campaign, dest) == []
