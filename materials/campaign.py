@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from materials import fonts
@@ -24,7 +25,7 @@ from materials.errors import CampaignError, MaterialsError, Problem
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
-FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags"}
+FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords"}
 REQUIRED_KEYS = ("id", "order", "category", "question")
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -43,6 +44,8 @@ class Faq:
     body_line: int
     updated: date | None = None
     tags: tuple[str, ...] = ()
+    #: Words people type when they mean this question (search weighs them above the answer).
+    keywords: tuple[str, ...] = ()
     campaign: Campaign | None = field(default=None, repr=False, compare=False)
 
     def html(self, channel: str, faq_href: Callable[[str], str] | None = None) -> str:
@@ -174,10 +177,8 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, date):
         problems.append(Problem(label, 2, "updated", f"{updated!r} must be a date written YYYY-MM-DD"))
-    tags = meta.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        problems.append(Problem(label, 2, "tags", "must be a list of words, like [green code, travel]"))
-        tags = []
+    tags = _word_list(meta, "tags", "[green code, travel]", label, problems)
+    keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems)
     if not body.strip():
         problems.append(Problem(label, body_line, None, "the answer is empty"))
     problems += mdown.source_problems(body, label, body_line)
@@ -187,8 +188,16 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     assert isinstance(question, str)
     return Faq(
         id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
-        path=path, body_line=body_line, updated=updated, tags=tuple(t.strip() for t in tags),
+        path=path, body_line=body_line, updated=updated, tags=tags, keywords=keywords,
     )
+
+
+def _word_list(meta: dict[str, Any], key: str, example: str, label: str, problems: list[Problem]) -> tuple[str, ...]:
+    value = meta.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, str | int) and str(t).strip() for t in value):
+        problems.append(Problem(label, 2, key, f"must be a list of words, like {example}"))
+        return ()
+    return tuple(str(t).strip() for t in value)
 
 
 def _load_faqs(

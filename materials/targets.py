@@ -6,6 +6,7 @@ pipeline calls that shape, never a module attribute it may or may not find:
 - `name` (`print`), `table` (its settings table in campaign.toml, `[print]`), `settings` (the pydantic
   model of that table, every field with a default and a docstring), `summary` (one line for the settings
   reference), `depends_on` (output kinds whose files it reads when they exist: web offers print's PDFs);
+  optionally `extra_tables` (more tables it owns, name -> (model, summary): web's `[search]`);
 - `validate(campaign) -> Plan`: read and check its own sources, write nothing that outlives the plan;
 - `render(plan, dest, built)`: write into the empty folder `dest`; `built` maps output kinds already
   rendered in this run (or present in the output folder) to their folders;
@@ -125,7 +126,11 @@ def get(name: str) -> Target:
 
 def settings_tables() -> dict[str, tuple[type[BaseModel], str]]:
     """campaign.toml tables of the output kinds: table -> (settings model, one-line summary)."""
-    return {t.table: (t.settings, t.summary) for t in registry().values()}
+    tables: dict[str, tuple[type[BaseModel], str]] = {}
+    for target in registry().values():
+        tables[target.table] = (target.settings, target.summary)
+        tables.update(getattr(target, "extra_tables", {}))
+    return tables
 
 
 def problems(name: str, campaign: Campaign) -> list[Problem]:

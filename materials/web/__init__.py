@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel
 
 from materials import targets
 from materials.errors import MaterialsError, Problem
-from materials.web.settings import SiteSettings
+from materials.web.settings import SearchSettings, SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -74,12 +76,9 @@ def _problems(campaign: Campaign) -> list[Problem]:
         if not templating.template_file(campaign, f"web/assets/{name}").is_file():
             problems.append(Problem(f"templates/web/assets/{name}", None, None, "missing web asset"))
     if site.search:
-        from materials.web.search import executable
+        from materials.web import search
 
-        try:
-            executable()
-        except MaterialsError as e:
-            problems.append(Problem("campaign.toml", None, "site.search", e.message))
+        problems += search.validate(campaign)
     if site.is_placeholder:
         log.warning("campaign.toml site.base_url %s is a PLACEHOLDER on a reserved .example host: canonical "
                     "links, sitemap.xml and link previews point nowhere until you set the real address",
@@ -92,6 +91,10 @@ class WebTarget:
     table = "site"
     settings = SiteSettings
     summary = "The FAQ website."
+    #: The site's second table: `[search]`.
+    extra_tables: ClassVar[dict[str, tuple[type[BaseModel], str]]] = {
+        "search": (SearchSettings, "The website's search: words to keep whole, synonyms, most-read questions."),
+    }
     depends_on: tuple[str, ...] = ("print",)
 
     def validate(self, campaign: Campaign) -> targets.Plan:

@@ -89,8 +89,7 @@ def _target_file(site: Path, site_path: str) -> Path | None:
 def check(site: Path, base_url: str, label: str = "web") -> list[Problem]:
     """Every problem in the rendered folder `site`; `label` prefixes file names in messages."""
     problems: list[Problem] = []
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                   if "pagefind" not in p.relative_to(site).parts)
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     parsed = {rel: parse((site / rel).read_text(encoding="utf-8")) for rel in pages}
     base_path = urlsplit(base_url).path
     for rel, page in parsed.items():

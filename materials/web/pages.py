@@ -108,12 +108,27 @@ def collect(campaign: Campaign, strings: Mapping[str, Mapping[str, str]], materi
                           f"{strings[lang]['tips']} | {title}", description, {"materials": materials}))
         if search:
             pages.append(Page("search", lang, f"{base}search/", "search.html",
-                              f"{strings[lang]['search']} | {title}", description, in_sitemap=False))
+                              f"{strings[lang]['search']} | {title}", description,
+                              {"groups": groups, "popular": popular_questions(campaign, lang)}, in_sitemap=False))
     primary = campaign.languages[0]
     pages.insert(0, Page("root", None, "", "root.html", titles[primary],
                          site.description.get(primary) or titles[primary]))
     pages.append(Page("404", None, "404.html", "404.html", titles[primary], "", in_sitemap=False))
     return pages
+
+
+#: Questions offered when a search finds nothing, unless `[search] popular` names them.
+POPULAR_DEFAULT = 5
+
+
+def popular_questions(campaign: Campaign, lang: str) -> list[Faq]:
+    """The most-read questions of `[search] popular` (ids missing in `lang` are skipped), else the first five."""
+    ids = campaign.settings.search.popular
+    faqs = campaign.faqs[lang]
+    if not ids:
+        return faqs[:POPULAR_DEFAULT]
+    by_id = {f.id: f for f in faqs}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _summary(faq: Faq, lang: str, limit: int = 110) -> str:

@@ -61,12 +61,11 @@ def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[ob
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site like a static host: wasm with its type, 404.html for missing files."""
+    """Serves the built site like a static host: scripts and JSON with their types, 404.html for missing files."""
 
     extensions_map = {  # noqa: RUF012 - same shape as the stdlib's attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".js": "text/javascript",
-                      ".pagefind": "application/octet-stream", ".pf_meta": "application/octet-stream"}
+                      ".js": "text/javascript", ".json": "application/json"}
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(str(self.directory)) / "404.html"

@@ -26,7 +26,8 @@ class SiteSettings(BaseModel):
     """Per-language Markdown shown on the home page: what the health code is and why to apply."""
 
     search: bool = True
-    """Build the offline Pagefind search index (Chinese segmentation included) and the search page."""
+    """Build the offline search index (Chinese cut into words, English stemmed) and the search page;
+    `[search]` tunes what it finds."""
 
     copy_print_downloads: bool = True
     """Copy the print target's PDFs and PNG previews into the site so the tips page offers downloads."""
@@ -44,3 +45,36 @@ class SiteSettings(BaseModel):
     def is_placeholder(self) -> bool:
         """True while base_url still points at a reserved or example host (the rule of materials.schema)."""
         return is_placeholder_host(self.base_url)
+
+
+class SearchSettings(BaseModel):
+    """How the website's search understands what people type (the `[search]` table)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    words: list[str] = Field(default_factory=list)
+    """Chinese words the segmenter must keep whole (健康码, 场所码, 津心办 ...), beside the facts, place
+    categories, districts and synonyms, which are added anyway."""
+
+    synonyms: list[list[str]] = Field(default_factory=list)
+    """Groups of words or phrases that mean the same thing everywhere, in any language: a query with one
+    also finds the others, as in `["老人", "老年人", "elderly", "senior"]`."""
+
+    popular: list[str] = Field(default_factory=list)
+    """Ids of the most-read questions, offered with the categories when a search finds nothing (default:
+    the first five questions)."""
+
+    @field_validator("words")
+    @classmethod
+    def _no_blank_words(cls, value: list[str]) -> list[str]:
+        if any(not w.strip() or len(w) > 20 for w in value):
+            raise ValueError("every word must be 1 to 20 characters, not blank")
+        return [w.strip() for w in value]
+
+    @field_validator("synonyms")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for i, group in enumerate(value):
+            if len(group) < 2 or any(not w.strip() for w in group):
+                raise ValueError(f"group {i + 1} {group!r}: a group needs at least two words, none blank")
+        return [[w.strip() for w in group] for group in value]

@@ -46,11 +46,13 @@ log = logging.getLogger(__name__)
 #: Sent in a <meta> tag on every page. frame-ancestors and the other header-only directives are in
 #: `extras.HEADERS` (the _headers file and the nginx snippet).
 CSP = (
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'"
 )
 
-ASSET_NAMES = ("site.css", "search.js", "favicon.svg")
+ASSET_NAMES = ("site.css", "search.js", "search-core.js", "favicon.svg")
+#: Assets only the search page loads.
+SEARCH_ASSETS = ("search.js", "search-core.js")
 #: Assets rendered through Jinja for the brand colours; the others are copied as they are.
 TEMPLATED_ASSETS = ("site.css", "favicon.svg")
 
@@ -81,7 +83,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     assets = dest / "assets"
     assets.mkdir(exist_ok=True)
     for name in ASSET_NAMES:
-        if name == "search.js" and not site.search:
+        if name in SEARCH_ASSETS and not site.search:
             continue
         if name in TEMPLATED_ASSETS:
             css = env.get_template(f"assets/{name}").render(brand=campaign.settings.brand)
@@ -93,7 +95,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     extras.write_server_files(campaign, pages, dest)
     lap("sitemap")
     if site.search:
-        search.build_index(dest)
+        search.build_index(campaign, dest)
     lap("search")
     return timings
 

@@ -21,6 +21,8 @@ from materials.printing.manifest import ManifestEntry, PrintManifest
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE / "campaign"
+#: The shipped campaign at the repository's root (the search tests use its real questions).
+SHIPPED = HERE.parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
@@ -125,6 +127,22 @@ def site_before_print(web_campaign: Campaign, tmp_path_factory: pytest.TempPathF
     return _render_reproducibly(web_campaign, tmp_path_factory.mktemp("site") / "web", {})
 
 
+@pytest.fixture(scope="session")
+def shipped_campaign() -> Campaign:
+    return load(SHIPPED)
+
+
+@pytest.fixture(scope="session")
+def shipped_site(shipped_campaign: Campaign, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped campaign's website (without print downloads), rendered once per session."""
+    return _render_reproducibly(shipped_campaign, tmp_path_factory.mktemp("shipped") / "web", {})
+
+
+@pytest.fixture(scope="session")
+def shipped_server(shipped_site: Path) -> Iterator[str]:
+    yield from _serve(shipped_site)
+
+
 @pytest.fixture
 def campaign_copy(tmp_path: Path) -> Path:
     """A writable copy of the fixture campaign, for tests that break it."""
@@ -135,8 +153,8 @@ def campaign_copy(tmp_path: Path) -> Path:
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {  # noqa: RUF012 - same shape as the stdlib's attribute
-        **http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
-                      ".js": "text/javascript", ".pagefind": "application/octet-stream"}
+        **http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+        ".json": "application/json"}
 
     def log_message(self, format: str, *args: object) -> None:
         pass

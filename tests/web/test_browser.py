@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,13 +44,19 @@ def test_no_horizontal_scroll(base_for, page_at, path, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-@pytest.mark.parametrize("path", TEMPLATE_PAGES + BEFORE_PRINT)
+#: The search page with results (best answer, marks) and with none (most-read questions, categories).
+SEARCHES = ["en/search/?q=green+code", "zh-CN/search/?q=翡翠"]
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PAGES + BEFORE_PRINT + SEARCHES)
 def test_axe_core_reports_no_violations(base_for, page_at, path):
     if not AXE.exists():
         pytest.fail("node_modules/axe-core is missing: run `npm ci`")
     server, path = base_for(path)
     page = page_at(390, bypass_csp=True)  # the site's CSP rightly refuses the injected axe script
     page.goto(server + path)
+    if "?q=" in path:
+        result_ids(page)
     # Open every answer so its content is checked too.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     page.add_script_tag(path=str(AXE))
@@ -95,6 +102,67 @@ def test_search_finds_questions_offline(server, page_at, lang, query, expected):
     assert "?q=" in page.url  # the query is kept in the address so a search can be shared
     first.click()
     page.wait_for_url(f"**{hrefs[0]}")
+
+
+def result_ids(page) -> list[str]:
+    """Question ids of the results, in page order, once the search has finished."""
+    page.locator("#search-status").filter(has_text=re.compile(r"\d|“")).wait_for(timeout=10_000)
+    hrefs = page.eval_on_selector_all("#search-results > li", "els => els.map(li => li.querySelector('a').href)")
+    return [urlsplit(h).path.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+
+
+# A handful of benchmarks/search-queries.toml: words people type that no title contains.
+@pytest.mark.parametrize(("lang", "query", "expected"), [
+    ("zh-CN", "小孩", "children"),
+    ("zh-CN", "返津", "arriving-in-the-city"),
+    ("zh-CN", "隐私", "personal-information"),
+    ("zh-CN", "看病", "medical-institutions"),
+    ("zh-CN", "绿码", "green-code"),
+    ("zh-CN", "复工", "enterprises-and-returning-to-work"),
+    ("en", "grandparents", "elderly-people"),
+    ("en", "kids", "children"),
+    ("en", "privacy", "personal-information"),
+    ("en", "back to work", "enterprises-and-returning-to-work"),
+])
+def test_shipped_site_finds_what_people_type(shipped_server, page_at, lang, query, expected):
+    page = page_at(390)
+    page.goto(f"{shipped_server}{lang}/search/?q={query}")
+    assert expected in result_ids(page)[:3]
+
+
+def test_best_answer_comes_first_with_the_words_marked(server, page_at):
+    page = page_at(390)
+    page.goto(server + "en/search/?q=green+code")
+    assert result_ids(page)[0] == "green"
+    best = page.locator("#search-results > li").first
+    assert best.get_attribute("class") == "best"
+    assert "get around the whole city" in best.locator(".answer").inner_text()
+    marks = [m.lower() for m in best.locator("mark").all_inner_texts()]
+    assert "green" in marks and "code" in marks
+    assert page.locator("#search-help").is_hidden()
+
+
+def test_nothing_found_offers_categories_and_popular_questions(server, page_at):
+    page = page_at(390)
+    page.goto(server + "zh-CN/search/?q=翡翠")
+    assert result_ids(page) == []
+    assert "翡翠" in page.inner_text("#search-status")
+    help_box = page.locator("#search-help")
+    assert help_box.is_visible()
+    links = help_box.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert "../faq/apply/" in links and "../faq/green/" in links  # [search] popular
+    assert "../faq/#cat-colours" in links
+
+
+def test_the_address_is_a_shareable_link_while_typing(server, page_at):
+    page = page_at(390)
+    page.goto(server + "en/search/")
+    page.fill("#q", "red code")
+    page.wait_for_url("**/en/search/?q=red+code")
+    first = result_ids(page)[0]
+    again = page_at(390)
+    again.goto(page.url)
+    assert again.input_value("#q") == "red code" and result_ids(again)[0] == first
 
 
 def test_search_from_home_page_form_without_script(server, page_at):
@@ -180,4 +248,19 @@ def test_home_page_weight_is_under_100_kb(server, page_at):
     page.goto(server + "zh-CN/")
     page.wait_for_load_state("networkidle")
     assert sum(sizes) < 100 * 1024
-    assert not any("pagefind" in u for u in page.evaluate("performance.getEntries().map(e => e.name)"))
+    loaded = page.evaluate("performance.getEntries().map(e => e.name)")
+    assert not any(name in u for u in loaded for name in ("search.js", "search-core.js", "index.json"))
+
+
+def test_search_page_with_its_index_stays_within_100_kb_compressed(shipped_server, page_at):
+    """What a search costs a visitor on a host that compresses text (nginx-headers.conf turns it on)."""
+    import gzip
+
+    page = page_at(390)
+    bodies: list[bytes] = []
+    page.on("response", lambda r: bodies.append(r.body()))
+    page.goto(shipped_server + "zh-CN/search/?q=绿码")
+    result_ids(page)
+    page.wait_for_load_state("networkidle")
+    assert sum(len(gzip.compress(b)) for b in bodies) < 100 * 1024
+

@@ -23,9 +23,7 @@ def text_files(folder: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     for pattern in PATTERNS:
         for path in folder.glob(pattern):
-            rel = path.relative_to(folder).as_posix()
-            if not rel.startswith("pagefind/"):
-                files[rel] = path.read_text(encoding="utf-8")
+            files[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
     return dict(sorted(files.items()))
 
 

@@ -300,7 +300,7 @@ def test_without_search_the_site_has_no_search_form_and_verifies(campaign_copy, 
     campaign = load(campaign_copy)
     site = render_site(campaign, tmp_path / "web")
     assert web.verify(campaign, site) == []
-    assert not (site / "pagefind").exists() and not (site / "en" / "search").exists()
+    assert not (site / "en" / "search").exists() and not (site / "assets" / "search-core.js").exists()
     assert "search/" not in read(site, "en/index.html")
 
 
