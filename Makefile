@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test setup system lint typecheck unit golden readme clean
+.PHONY: build test setup system lint typecheck unit golden readme newest clean
 
 build: setup
 	$(BIN)/materials build
@@ -35,6 +35,20 @@ typecheck:
 
 unit:
 	$(BIN)/pytest -q
+
+# Try the newest releases of the rendering stack, beyond the upper bounds of pyproject.toml, in a venv of their
+# own (inside .venv, so it stays out of the way) and run the tests: what a new WeasyPrint, pydyf, pikepdf or
+# uharfbuzz breaks shows here before a pin is raised. pip warns that the pins are not met: that is the point.
+NEWEST := $(VENV)/newest
+newest: setup
+	$(PYTHON) -m venv $(NEWEST)
+	$(NEWEST)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(NEWEST)/bin/python -m pip install --quiet -e . --group test
+	-$(NEWEST)/bin/python -m pip install --quiet --upgrade weasyprint pydyf pikepdf uharfbuzz
+	$(NEWEST)/bin/python -m pip list 2>/dev/null | grep -i -E '^(weasyprint|pydyf|pikepdf|uharfbuzz) '
+	$(NEWEST)/bin/pytest -q -p no:cacheprovider
+
+# Regenerate the golden files of the web tests after an intended change; review the diff before committing.
 
 # Regenerate the golden files (web pages, the trilingual functional build) after an intended change; review
 # the diff before committing. The regenerating run always fails (so it cannot pass by itself); the second

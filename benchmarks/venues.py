@@ -1,16 +1,20 @@
-"""Venue posters at city scale: `python benchmarks/venues.py N [--jobs J] [--naive K]`.
+"""Venue posters at city scale: `python benchmarks/venues.py N [--jobs J] [--baseline K] [--scale-from M]`.
 
 Generates N realistic venues over the shipped campaign's 16 districts (names and addresses drawn from the
 3,755 common hanzi, so a big list uses thousands of distinct characters, as real city lists do), runs the
 same code as `materials venues` (per-venue PDFs, every QR code read back from its rendered page, district
-files, manifest), then prints venues per second, peak memory, bytes per venue, the time of an unchanged
-rerun, and the naive way (one WeasyPrint call per venue on K sample venues) as a ratio.
+files, manifest), then prints the wall time a venue, peak memory, bytes written a venue, the time of an
+unchanged rerun (and that it rewrites the same bytes), and, measured in the same run on the same machine,
+WeasyPrint's own time a page when the whole poster is laid out in batched documents of 64 pages (the
+`full` layer of macros.html) and the ratio of the two. `--scale-from M` first runs M venues and prints how
+the time a venue grows from M to N.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import logging
 import os
 import random
@@ -63,37 +67,78 @@ def write_list(path: Path, count: int, districts: list[tuple[str, str]], seed: i
     return len(used)
 
 
-def naive(campaign, venues_dir: Path, sample: int, key_file: Path) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """One WeasyPrint HTML -> PDF call per venue with the system font, as a simple script would do it."""
+def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path,  # type: ignore[no-untyped-def]
+                       with_qr: bool) -> float:
+    """Seconds a page for WeasyPrint alone: whole posters (the template's `full` layer, the run's font pack,
+    with the QR code as inline SVG or without it) laid out and written in documents of 64 pages, one
+    process."""
     from weasyprint import HTML
 
     from materials import qr
-    from materials.venues import layout
-    from materials.venues.run import Options, global_context, make_plan, read_and_check
+    from materials.venues import renderer
+    from materials.venues.context import scale_of
+    from materials.venues.run import Options, make_plan, read_and_check
 
-    listing = read_and_check(campaign, venues_dir, False)
+    listing = read_and_check(campaign, venues_csv, False)
     listing.venues = listing.venues[:sample]
     plan = make_plan(campaign, listing, Options(key_files=[key_file]), None)
-    env = layout.environment(plan.templates, 1.0)
-    g = dict(global_context(campaign, "A4"))
-    css = env.get_template("poster.css").render(g=g)
+    env = renderer.environment(plan.templates, scale_of(plan.size))
+    font_css, folder = renderer._font_css(plan.fonts)
+    css = font_css + env.get_template("poster.css").render(g=plan.poster)
+    pages = 0
     started = time.perf_counter()
-    sizes = []
-    for venue in listing.venues:
-        context = layout.with_qr(plan.contexts[venue.id], g, "posters")
-        html = env.get_template("posters.html").render(g=g, css=css, venues=[context])
-        # The simple way draws the code as inline SVG (the run draws its modules into the PDF itself).
-        code = qr.svg(qr.make(context["link"], g["qr_error"]), g["qr_mm"])
-        html = html.replace(f'<div class="qr" data-qr="{venue.id}"></div>', f'<div class="qr">{code}</div>')
-        sizes.append(len(HTML(string=html).write_pdf()))
-    return (time.perf_counter() - started) / len(listing.venues), sum(sizes) / len(sizes)
+    for start in range(0, len(listing.venues), 64):
+        part = [plan.contexts[v.id] for v in listing.venues[start:start + 64]]
+        html = env.get_template("posters.html").render(g=plan.poster, css=css, venues=part, layer="full")
+        for venue in part if with_qr else ():
+            code = qr.svg(qr.make(venue.link, plan.poster.qr_error), plan.poster.qr_mm)
+            html = html.replace(f'<div class="qr" data-qr="{venue.id}"></div>', f'<div class="qr">{code}</div>')
+        document = HTML(string=html, base_url=folder.as_uri() + "/").render()
+        document.write_pdf()
+        pages += len(document.pages)
+    return (time.perf_counter() - started) / pages
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its ended children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(campaign, work: Path, count: int, jobs: int, districts: list[tuple[str, str]],  # type: ignore[no-untyped-def]
+            key_file: Path, keep: Path | None) -> dict[str, float]:
+    from materials.venues.run import Options, run
+
+    listing = work / f"venues-{count}.csv"
+    distinct = write_list(listing, count, districts)
+    out = keep or work / f"out-{count}"
+    options = Options(jobs=jobs, key_files=[key_file], resume=True)
+    cpu_before = cpu_seconds()
+    started = time.perf_counter()
+    summary = run(campaign, listing, out, options, label="venues.csv")
+    total = time.perf_counter() - started
+    # The pool's workers have ended (and been waited for) when run() returns: their time is counted.
+    cpu = cpu_seconds() - cpu_before
+    first = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()}
+    sizes = [p.stat().st_size for p in out.glob("*/*.pdf")]
+    district_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
+    rerun_started = time.perf_counter()
+    again = run(campaign, listing, out, options, label="venues.csv")
+    rerun = time.perf_counter() - rerun_started
+    second = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()}
+    return {"count": count, "distinct": distinct, "districts": summary.districts, "total": total, "cpu": cpu,
+            "per_venue": total / count, "font": summary.font_seconds, "mean_pdf": sum(sizes) / len(sizes),
+            "max_pdf": max(sizes), "district_bytes": district_bytes,
+            "written": (sum(sizes) + district_bytes) / count, "rerun": rerun, "skipped": again.skipped,
+            "identical": float(first == second), "listing": listing}  # type: ignore[dict-item]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int, nargs="?", default=1000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--naive", type=int, default=20, help="venues rendered the naive way for the ratio")
+    parser.add_argument("--baseline", type=int, default=128, help="venues WeasyPrint lays out alone, batched")
+    parser.add_argument("--scale-from", type=int, default=0, help="first run this many venues: the growth")
     parser.add_argument("--keep", type=Path, default=None, help="write the output here and keep it")
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1583798400")
@@ -101,47 +146,45 @@ def main() -> None:
 
     from materials.campaign import load
     from materials.venues import links
-    from materials.venues.run import Options, run
 
     campaign = load(ROOT)
     with tempfile.TemporaryDirectory(prefix="venues-bench-") as tmp:
         work = Path(tmp)
         key_file = work / "bench.key"
         links.write_key_file(key_file, [links.new_key(1)])
-        listing = work / "venues.csv"
         districts = [(d.key, d.names["zh-CN"]) for d in campaign.settings.districts]
-        distinct = write_list(listing, args.count, districts)
-        out = args.keep or work / "out"
-        options = Options(jobs=args.jobs, key_files=[key_file], resume=True)
-
-        started = time.perf_counter()
-        summary = run(campaign, listing, out, options, label="venues.csv")
-        total = time.perf_counter() - started
-
-        pdfs = list(out.glob("*/*.pdf"))
-        sizes = [p.stat().st_size for p in pdfs]
-        district_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
-        rerun_started = time.perf_counter()
-        again = run(campaign, listing, out, options, label="venues.csv")
-        rerun = time.perf_counter() - rerun_started
-
+        small = measure(campaign, work, args.scale_from, args.jobs, districts, key_file, None) \
+            if args.scale_from else None
+        m = measure(campaign, work, args.count, args.jobs, districts, key_file, args.keep)
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        per_venue = total / args.count
-        naive_seconds, naive_size = naive(campaign, listing, min(args.naive, args.count), key_file)
+        sample = min(args.baseline, args.count)
+        with_qr = weasyprint_batched(campaign, m["listing"], sample, key_file, True)  # type: ignore[arg-type]
+        page = weasyprint_batched(campaign, m["listing"], sample, key_file, False)  # type: ignore[arg-type]
 
-    print(f"venues:                {args.count} ({distinct} distinct characters in names and addresses), "
-          f"{summary.districts} districts, --jobs {args.jobs}")
-    print(f"total:                 {total:.1f} s  ({args.count / total:.0f} venues/s, {per_venue * 1000:.1f} ms "
+    per = m["per_venue"]
+    print(f"venues:                {args.count} ({m['distinct']:.0f} distinct characters in names and addresses), "
+          f"{m['districts']:.0f} districts, --jobs {args.jobs}")
+    print(f"total:                 {m['total']:.1f} s  ({args.count / m['total']:.0f} venues/s, {per * 1000:.2f} ms "
           "a venue incl. QR read-back, district files, manifest)")
-    print(f"  font pack:           {summary.font_seconds:.1f} s (cached for reruns)")
+    print(f"CPU time:              {m['cpu'] / args.count * 1000:.2f} ms a venue, all processes (user + system)")
+    print(f"WeasyPrint batched:    {page * 1000:.2f} ms a page without the QR code, {with_qr * 1000:.2f} ms with "
+          f"it as SVG (whole posters, 64-page documents, one process, {min(args.baseline, args.count)} venues)")
+    print(f"ratio:                 {per / page:.2f} of WeasyPrint's batched time a page without the QR code "
+          f"({per / with_qr:.2f} of it with the code; goal <= 0.5)")
+    print(f"  font packs:          {m['font']:.1f} s (cached for reruns)")
     print(f"peak memory:           parent {own:.0f} MB, largest worker {child:.0f} MB, "
           f"all processes <= {own + args.jobs * child:.0f} MB")
-    print(f"per-venue PDF:         mean {sum(sizes) / len(sizes) / 1024:.1f} KB, max {max(sizes) / 1024:.1f} KB")
-    print(f"district files:        {district_bytes / 1e6:.1f} MB in all")
-    print(f"unchanged rerun:       {rerun:.1f} s ({again.skipped} skipped, {again.rendered} rendered)")
-    print(f"naive (1 call/venue):  {naive_seconds * 1000:.0f} ms a venue without QR read-back, "
-          f"{naive_size / 1024:.0f} KB a PDF; this run is {naive_seconds / per_venue:.1f}x faster")
+    print(f"per-venue PDF:         mean {m['mean_pdf'] / 1024:.1f} KB, max {m['max_pdf'] / 1024:.1f} KB")
+    print(f"district files:        {m['district_bytes'] / 1e6:.1f} MB in all")
+    print(f"written a venue:       {m['written'] / 1024:.1f} KB (venue PDFs and district files; goal <= 100 KB)")
+    print(f"unchanged rerun:       {m['rerun']:.1f} s ({m['skipped']:.0f} skipped); same bytes: "
+          f"{'yes' if m['identical'] else 'NO'}")
+    if small:
+        print(f"growth:                {small['per_venue'] * 1000:.2f} ms a venue at {args.scale_from}: "
+              f"{args.count} venues cost {m['total'] / small['total']:.2f}x {args.scale_from} "
+              f"(linear: {args.count / args.scale_from:.1f}x); CPU time {m['cpu'] / small['cpu']:.2f}x "
+              f"({small['cpu'] / args.scale_from * 1000:.2f} ms a venue at {args.scale_from})")
 
 
 if __name__ == "__main__":

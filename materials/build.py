@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from materials import log as warnings_log
-from materials import targets
+from materials import output, targets
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
-from materials.output import guard_output, make_stage, swap_in
 from materials.schema import placeholder_keys
 from materials.targets import Plan
+from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
+
+#: Names the command in the ownership marker of its output folder (materials/output.py).
+MADE_BY = "materials build"
 
 
 @dataclass
@@ -85,38 +88,58 @@ def build(
     try:
         campaign = load(campaign_dir)
         out_dir = Path(out) if out is not None else campaign.root / "output"
-        guard_output(out_dir, campaign.root)
-        warn_placeholders(campaign)
-        result = BuildResult()
-        with contextlib.ExitStack() as cleanup:
-            plans = validate(campaign, names, cleanup)
-            _strict(strict, counter.messages)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            built: dict[str, Path] = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
-            staged: dict[str, Path] = {}
-            for name in names:
-                target = targets.get(name)
-                stage = make_stage(out_dir, name)
-                cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
-                started = time.perf_counter()
-                target.render(plans[name], stage, built)
-                problems = target.verify(campaign, stage)
-                if problems:
-                    raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
-                result.seconds[name] = time.perf_counter() - started
-                log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
-                staged[name] = built[name] = stage
-            _strict(strict, counter.messages)
-            for name, stage in staged.items():
-                swap_in(stage, out_dir / name)
-                result.outputs[name] = out_dir / name
-        result.warnings = list(counter.messages)
-        return result
+        output.guard_output(out_dir, campaign.root)
+        output.refuse_key_in_output(campaign.root / campaign.settings.venues.key_file,
+                                    "campaign.toml venues.key_file", out_dir)
+        output.check_owner(out_dir, MADE_BY, campaign.root, protected=sources_read(campaign),
+                           default=out is None)
+        with output.machine_errors(out_dir), contextlib.ExitStack() as plans_open:
+            with output.problems_report(out_dir):
+                warn_placeholders(campaign)
+                plans = validate(campaign, names, plans_open)
+                strict_failure(strict, counter.messages)
+            with output.locked(out_dir, MADE_BY), output.problems_report(out_dir):
+                output.claim(out_dir, MADE_BY)
+                return _build(campaign, plans, out_dir, names, strict, counter.messages)
     finally:
         warnings_log.unwatch(counter)
 
 
-def _strict(strict: bool, messages: list[str]) -> None:
+def sources_read(campaign: Campaign) -> tuple[Path, ...]:
+    """Files a build reads that no output folder may hold (the next build would delete them)."""
+    venues = campaign.settings.venues
+    return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
+
+
+def _build(campaign: Campaign, plans: dict[str, Plan], out_dir: Path, names: list[str], strict: bool,
+           messages: list[str]) -> BuildResult:
+    """Render and verify each target into a staged folder, then swap them all in (the lock is held)."""
+    result = BuildResult()
+    with contextlib.ExitStack() as cleanup:
+        built: dict[str, Path] = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
+        staged: dict[str, Path] = {}
+        for name in names:
+            target = targets.get(name)
+            stage = output.make_stage(out_dir, name)
+            cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
+            started = time.perf_counter()
+            with template_errors():
+                target.render(plans[name], stage, built)
+            problems = target.verify(campaign, stage)
+            if problems:
+                raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
+            result.seconds[name] = time.perf_counter() - started
+            log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
+            staged[name] = built[name] = stage
+        strict_failure(strict, messages)
+        for name, stage in staged.items():
+            output.swap_in(stage, out_dir / name)
+            result.outputs[name] = out_dir / name
+    result.warnings = list(messages)
+    return result
+
+
+def strict_failure(strict: bool, messages: list[str]) -> None:
     if strict and messages:
         raise MaterialsError(f"--strict: {len(messages)} warning(s) turned into failure; nothing was written")
 
@@ -142,7 +165,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
                 problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, f"{out_dir} failed verification")
-        _strict(strict, counter.messages)
+        strict_failure(strict, counter.messages)
         return campaign
     finally:
         warnings_log.unwatch(counter)

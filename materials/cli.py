@@ -45,6 +45,18 @@ def configure_logging(verbosity: int) -> None:
     progress.enable_bars(verbosity >= 0)
 
 
+def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A wrong output name is a usage error (exit 2), like any other bad option value."""
+    from materials.build import parse_only
+    from materials.errors import MaterialsError
+
+    try:
+        parse_only(value)
+    except MaterialsError as e:
+        raise click.BadParameter(e.message.split(": ", 1)[-1] + f" (got {value!r})", ctx, param) from None
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="materials")
 @click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
@@ -62,7 +74,8 @@ def cli(verbose: int, quiet: bool) -> None:
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder [default: CAMPAIGN/output].")
-@click.option("--only", default=None, metavar="web,print,venues", help="Build only these outputs.")
+@click.option("--only", default=None, metavar="web,print,venues", callback=_only,
+              help="Build only these outputs.")
 @STRICT
 def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) -> None:
     """Build every output of a campaign: output/print, output/venues, output/web."""

@@ -6,8 +6,10 @@ status 1 without a traceback; library callers catch `MaterialsError`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -36,15 +38,46 @@ class MaterialsError(click.ClickException):
     exit_code = 1
 
 
+#: Problems shown on screen; a longer list is written whole to a file beside the output.
+SHOWN = 50
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """`row 9` sorts before `row 10`: digit runs compare as numbers."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text)))
+
+
 class CampaignError(MaterialsError):
     """The campaign folder has problems: all of them are listed, then one abort."""
 
     def __init__(self, problems: Iterable[Problem], summary: str = "the campaign has problems") -> None:
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.key or "", p.message))
+        self.problems = sorted(set(problems), key=lambda p: (_natural(p.file), p.line or 0, _natural(p.key or ""),
+                                                             p.message))
+        self.summary = summary
+        self.saved: Path | None = None
+        super().__init__(self._text(SHOWN))
+
+    def _text(self, limit: int | None) -> str:
         count = len(self.problems)
-        lines = [f"{summary} ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
+        lines = [f"{self.summary} ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  {p}" for p in self.problems[:limit]]
+        if limit is not None and count > limit:
+            where = f"; the whole list is in {self.saved}" if self.saved else ""
+            lines.append(f"  ... and {count - limit} more{where}")
+        return "\n".join(lines)
+
+    def full_text(self) -> str:
+        return self._text(None) + "\n"
+
+    def report(self, path: Path) -> None:
+        """Say on screen where the whole list was written."""
+        self.saved = path
+
+    def format_message(self) -> str:
+        return self._text(SHOWN)
+
+    def __str__(self) -> str:
+        return self._text(SHOWN)
 
 
 class OutputError(MaterialsError):
@@ -53,3 +86,7 @@ class OutputError(MaterialsError):
 
 class VerificationError(CampaignError):
     """Rendered output failed verification (a QR code, a font, a page count)."""
+
+
+class TemplateProblem(MaterialsError):
+    """A template has a mistake (syntax, a missing file, an undefined name): the message names file and line."""

@@ -7,13 +7,15 @@ a temporary sibling and swapped in only when every file is there and verified.
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from materials.errors import OutputError
+from materials.errors import SHOWN, CampaignError, OutputError
 
 
 def _umask() -> int:
@@ -86,3 +88,201 @@ def guard_output(out: Path, campaign_root: Path) -> None:
     for marker in ("campaign.toml", "faq"):
         if (out_r / marker).exists():
             raise OutputError(f"--out {out} looks like a campaign folder (it has {marker}); choose another folder")
+
+
+# ---- ownership, locking and the machine's state ------------------------------------------------------------
+
+#: Marker file naming the command that owns an output folder; only that command writes there again.
+MARKER = ".materials-output"
+#: Lock file of a folder being written; `flock` is released by the kernel when the run ends or is killed.
+LOCK = ".materials-lock"
+#: Report of a long problem list (the screen shows the first 50).
+PROBLEMS = "problems.txt"
+#: What `materials build` makes inside its folder, and what each holds that only this tool writes.
+BUILD_EVIDENCE = {"print": "manifest.json", "venues": "manifest.csv", "web": "sitemap.xml"}
+#: Single files other commands write into the campaign's `output/` (`materials proof`).
+SINGLE_FILES = ("proof.pdf",)
+#: Campaign folders that hold sources: an output folder is never one of them or inside one.
+SOURCE_FOLDERS = ("faq", "posters", "tips", "templates", "venues", ".materials")
+
+
+def read_marker(folder: Path) -> dict[str, str] | None:
+    """The marker of `folder`, or None when it has none (a marker that is not ours counts as none)."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("made_by"), str):
+        return None
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def owned_folder(path: Path) -> Path | None:
+    """The output folder (or campaign `output/`, or staging folder) that `path` lies in, if any."""
+    here = path.resolve()
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_file() or folder.name.endswith(".staging"):
+            return folder
+        if folder.name == "output" and (folder.parent / "campaign.toml").is_file():
+            return folder
+    return None
+
+
+def refuse_key_in_output(key: Path, option: str, out: Path | None = None) -> None:
+    """A signing key inside a published or rebuilt folder would be deleted or published: refuse."""
+    resolved = key.resolve()
+    folder = out.resolve() if out is not None and resolved.is_relative_to(out.resolve()) else owned_folder(key)
+    if folder is not None:
+        raise OutputError(
+            f"{option} {key} is inside the output folder {folder}; a key there is deleted by the next run (every "
+            "poster signed with it could no longer be verified) or published with the output. Keep keys outside "
+            "every output folder, e.g. secrets/venue.key")
+
+
+def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "",
+                protected: tuple[Path, ...] = (), default: bool = False,
+                legacy: Callable[[Path], bool] | None = None) -> None:
+    """Refuse `out` unless it is new, empty, or marked as made by `made_by` (for the same `source`).
+
+    `legacy` recognises a folder an older version of the command made (before markers). Never a folder that
+    holds or lies inside the campaign's sources, holds a file in `protected` (a
+    venue list, a key), or is another command's output: writing there would destroy what it holds.
+    """
+    guard_output(out, campaign_root)
+    out_r, root_r = out.resolve(), campaign_root.resolve()
+    for name in SOURCE_FOLDERS:
+        folder = root_r / name
+        if out_r.is_relative_to(folder):
+            raise OutputError(f"--out {out} is inside the campaign's sources ({folder}); choose a folder of its "
+                              "own, such as output/")
+    for path in protected:
+        if path.resolve().is_relative_to(out_r):
+            raise OutputError(f"--out {out} holds {path}, which this run reads; choose another folder")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder")
+    parent = read_marker(out_r.parent)
+    if parent is not None and parent["made_by"] != made_by and out_r.name in BUILD_EVIDENCE:
+        raise OutputError(f"--out {out} is part of the output of `{parent['made_by']}`, which replaces it on "
+                          f"its next run; `{made_by}` writes elsewhere (see README, where each command writes)")
+    if not out.is_dir():
+        return
+    marker = read_marker(out)
+    if marker is not None:
+        if marker["made_by"] != made_by:
+            raise OutputError(f"--out {out} holds the output of `{marker['made_by']}`; `{made_by}` would replace "
+                              "it. Choose another folder (each command has its own, see README)")
+        if source and marker.get("source", source) != source:
+            raise OutputError(f"--out {out} holds the run of {marker['source']}; a run of {source} there would "
+                              f"replace those venues. Give this list its own --out, or delete {out} first")
+        return
+    entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
+    if not entries or (default and _legacy_build(out, entries)) or (legacy is not None and legacy(out)):
+        return
+    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+    raise OutputError(f"--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {MARKER} "
+                      "marker); its files would be replaced or deleted. Choose a new or empty folder")
+
+
+def _legacy_build(out: Path, entries: list[str]) -> bool:
+    """The campaign's `output/` without a marker: an older version's build outputs (each target folder with a
+    file only we write), folders of marked `materials venues` runs and the proof, nothing else."""
+
+    def ours(entry: str) -> bool:
+        path = out / entry
+        if entry in SINGLE_FILES:
+            return path.is_file()
+        if entry in BUILD_EVIDENCE:
+            return (path / BUILD_EVIDENCE[entry]).is_file()
+        runs = list(path.iterdir()) if path.is_dir() else []
+        return bool(runs) and all(read_marker(run) is not None for run in runs)
+
+    known = [e for e in entries if not e.startswith(".")]
+    return bool(known) and all(ours(e) for e in known)
+
+
+def claim(out: Path, made_by: str, source: str = "") -> None:
+    """Mark `out` as made by `made_by` (call with its lock held)."""
+    payload = {"made_by": made_by, "note": "made by materials; only that command writes here"}
+    if source:
+        payload["source"] = source
+    if read_marker(out) != payload:
+        write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def release_if_unused(out: Path, created: bool) -> None:
+    """After a run that failed before writing anything: unmark the folder (so it stays free for any list), and
+    remove it if the run created it. Call after the lock is released."""
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if names <= {MARKER, LOCK, PROBLEMS}:
+        (out / MARKER).unlink(missing_ok=True)
+    if created and names <= {MARKER, LOCK}:
+        (out / LOCK).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            out.rmdir()
+
+
+@contextlib.contextmanager
+def locked(out: Path, what: str) -> Iterator[None]:
+    """Hold the lock of `out` for one run; a second run gets a clear refusal instead of mixed files."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
+            raise OutputError(f"another run is writing to {out} ({holder}); wait for it to finish, or "
+                              "choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{what}, process {os.getpid()}\n".encode(), 0)
+        try:
+            clean_stale(out)
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # names the holder only while held
+    finally:
+        os.close(fd)
+
+
+def clean_stale(out: Path) -> None:
+    """Staging folders and partial files of a run that was killed (we hold the lock: nobody else writes)."""
+    for path in out.iterdir():
+        if path.name.startswith(".") and path.name.endswith((".staging", ".old")) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".") and path.name.endswith(".part") and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
+    """A full disk or a read-only folder is the machine's state, not a bug: one line with path and errno.
+
+    `kept` says what of the previous output survives (default: all of it, staged outputs replace it whole).
+    """
+    try:
+        yield
+    except OSError as e:
+        if isinstance(e, (BlockingIOError, ChildProcessError)) or e.errno is None:
+            raise
+        where = e.filename or out
+        code = errno.errorcode.get(e.errno, str(e.errno))
+        kept = kept or f"nothing was replaced, the previous output in {out} is intact"
+        raise OutputError(f"cannot write {where}: {e.strerror or e} ({code}); {kept}. Free space or fix the "
+                          "folder's permissions, then run again") from None
+
+
+@contextlib.contextmanager
+def problems_report(out: Path) -> Iterator[None]:
+    """A problem list too long for the screen is written whole to `out/problems.txt` (an old one goes)."""
+    (out / PROBLEMS).unlink(missing_ok=True)
+    try:
+        yield
+    except CampaignError as e:
+        if len(e.problems) > SHOWN:
+            write_atomic(out / PROBLEMS, e.full_text())
+            e.report(out / PROBLEMS)
+        raise

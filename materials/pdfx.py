@@ -430,7 +430,7 @@ def _compressed(path: Path) -> bytes:
     return zlib.compress(path.read_bytes(), 9)
 
 
-def _claim_pdfx(pdf: pikepdf.Pdf, identifier: bytes) -> None:
+def claim_pdfx(pdf: pikepdf.Pdf, identifier: bytes) -> None:
     """PDF/X-4 in the XMP and Info, with WeasyPrint's clock time and random id made reproducible."""
     import pikepdf
 
@@ -468,7 +468,7 @@ def press_ready(data: bytes, *, bleed_mm: float, inks: Inks | None = None, marks
         trim_and_mark(pdf, bleed_mm, marks)
         attach_output_intent(pdf, profile)
         identifier = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.sha256(data).digest()
-        _claim_pdfx(pdf, identifier)
+        claim_pdfx(pdf, identifier)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -701,7 +701,7 @@ def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float
             for font, embedded in sorted(found.fonts.items()):
                 if not embedded:
                     messages.append(f"font {font} is not embedded")
-                elif "CJK" in font and "CJKSC" not in font.replace("-", "").replace(" ", ""):
+                elif "CJK" in font and "CJKSC" not in font.replace("-", "").replace(" ", "").upper():
                     messages.append(f"font {font} is not the Simplified Chinese face (SC glyph forms)")
             problems += [Problem(label, None, None, f"{here}: {message}") for message in messages]
     return problems

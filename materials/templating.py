@@ -18,16 +18,18 @@ Context every template gets (documented here, built in one place):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import tomllib
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from materials.errors import MaterialsError, Problem
+from materials.errors import MaterialsError, Problem, TemplateProblem
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -139,3 +141,34 @@ def language_name(campaign: Campaign, lang: str) -> str:
 
 def _label(campaign: Campaign, path: Path) -> str:
     return campaign.relative(path) if path.is_relative_to(campaign.root) else f"built-in {path.relative_to(BUILTIN)}"
+
+
+def describe_template_error(error: jinja2.TemplateError) -> str:
+    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = error.filename or error.name or "a template"
+        return f"template {where} line {error.lineno}: {error.message}; fix the template"
+    if isinstance(error, jinja2.TemplateNotFound):
+        names = getattr(error, "templates", None) or [error.name]
+        return f"template {', '.join(str(n) for n in names)} not found; add it or fix the name that includes it"
+    # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    where = f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+    return f"{where}: {error.message or type(error).__name__}; fix the template"
+
+
+@contextlib.contextmanager
+def template_errors() -> Iterator[None]:
+    """A mistake in a template is the user's, not a crash: exit 1 naming the file and line."""
+    try:
+        yield
+    except jinja2.TemplateError as e:
+        raise TemplateProblem(describe_template_error(e)) from None
+
+
+def check_syntax(name: str, source: str, filename: str) -> None:
+    """Parse a template now, so a syntax error names its file and line before any work starts."""
+    try:
+        jinja2.Environment(autoescape=True).parse(source, name, filename)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateProblem(describe_template_error(e)) from None

@@ -16,6 +16,7 @@ from materials import build as build_mod
 from materials import targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
+from materials.output import LOCK, MARKER
 from materials.targets import Plan
 
 
@@ -73,7 +74,7 @@ def test_build_writes_every_target(mini_campaign: Path, kinds: dict[str, TextTar
     result = build_mod.build(mini_campaign, out)
     assert sorted(result.outputs) == ["print", "web"]
     assert (out / "web" / "what.html").read_text(encoding="utf-8").count("?ch=portal") == 1
-    assert sorted(p.name for p in out.iterdir()) == ["print", "web"], "no staging folder may remain"
+    assert sorted(p.name for p in out.iterdir()) == [LOCK, MARKER, "print", "web"], "no staging folder may remain"
     assert any("PLACEHOLDER" in w for w in result.warnings)
 
 
@@ -92,7 +93,7 @@ def test_failed_verification_keeps_previous_output(
         build_mod.build(mini_campaign, out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, "print must not be swapped in when web fails"
-    assert sorted(p.name for p in out.iterdir()) == ["print", "web"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK, MARKER, "print", "web"]
 
 
 def test_crash_half_way_leaves_nothing(mini_campaign: Path, kinds: dict[str, TextTarget], tmp_path: Path,
@@ -101,7 +102,7 @@ def test_crash_half_way_leaves_nothing(mini_campaign: Path, kinds: dict[str, Tex
     out = tmp_path / "out"
     with pytest.raises(MaterialsError, match="failed half-way"):
         build_mod.build(mini_campaign, out)
-    assert list(out.iterdir()) == []
+    assert sorted(p.name for p in out.iterdir()) == [LOCK, MARKER], "only the ownership marker and the lock"
 
 
 def test_strict_writes_nothing(mini_campaign: Path, kinds: dict[str, TextTarget], tmp_path: Path) -> None:

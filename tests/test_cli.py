@@ -74,7 +74,7 @@ def test_usage_error_exits_2() -> None:
 
 def test_unknown_only_target(mini_campaign: Path) -> None:
     code, output = run("build", "--campaign", str(mini_campaign), "--only", "web,radio")
-    assert code == 1 and "choose from print, venues, web" in output
+    assert code == 2 and "choose from print, venues, web" in output, "a wrong --only value is a usage error"
 
 
 def test_out_pointing_at_campaign_is_refused(mini_campaign: Path) -> None:

@@ -37,6 +37,13 @@ CODE_DOMAIN = b"materials venue code v1\x00"
 KEY_MAGIC = "materials-venue-key"
 VENUE_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 BASE32 = re.compile(r"^[A-Z2-7]+$")
+#: A typed code's check: 5 bytes of HMAC, 8 base32 characters.
+CODE_CHECK_BYTES = 5
+CODE_CHECK_CHARS = 8
+TYPED_CODE = re.compile(r"^[A-Z0-9]+[A-Z2-7]{8}$")
+#: `R2` before the check marks a reprint (printed only for reprint > 0, without leading zeros).
+REPRINT_MARK = re.compile(r"^([A-Z0-9]+)R([1-9][0-9]{0,2})$")
+BASE_URL = re.compile(r"^HTTPS://([A-Z0-9.-]+(?::[0-9]+)?)/((?:[A-Z0-9]+/)*[A-Z0-9]+)/?$")
 
 
 class LinkError(MaterialsError):
@@ -116,15 +123,82 @@ def sign_link(key: Key, base: str, venue_id: str, reprint: int = 0) -> str:
     return base + token(key, venue_id, reprint)
 
 
+def typed_id(venue_id: str) -> str:
+    """A venue id as a typed code carries it: upper case, hyphens dropped (people type or drop them)."""
+    return venue_id.upper().replace("-", "")
+
+
+def _code_check(key: Key, typed: str, reprint: int) -> str:
+    raw = typed.encode("ascii")
+    payload = bytes([VERSION, key.key_id, reprint, len(raw)]) + raw
+    return _b32(hmac.new(key.secret, CODE_DOMAIN + payload, hashlib.sha256).digest()[:CODE_CHECK_BYTES])
+
+
 def venue_code(key: Key, venue_id: str, reprint: int = 0) -> str:
     """What a person types when scanning fails: `ID-CHECK` (reprint > 0: `ID-R2-CHECK`).
 
     CHECK is 8 base32 characters (40 bits) of an HMAC in its own domain: enough that guessing a code for a
-    venue at a service that rate-limits attempts is hopeless, short enough to type.
+    venue at a service that rate-limits attempts is hopeless, short enough to type. It signs the id as typed
+    (`typed_id`), so a code read aloud or typed without its hyphens and in any case still checks.
     """
-    payload = _payload(key.key_id, venue_id, reprint)
-    check = _b32(hmac.new(key.secret, CODE_DOMAIN + payload, hashlib.sha256).digest()[:5])
+    _payload(key.key_id, venue_id, reprint)  # the same rules on id and reprint as links
+    check = _code_check(key, typed_id(venue_id), reprint)
     return f"{venue_id}-R{reprint}-{check}" if reprint else f"{venue_id}-{check}"
+
+
+def verify_code(
+    code: str,
+    keys: KeyRing | Mapping[int, bytes],
+    *,
+    reprints: Mapping[str, int] | None = None,
+) -> Venue:
+    """Check a typed venue code; return the venue or raise `LinkError` saying why it is refused.
+
+    Letter case, spaces and hyphens are ignored; any other change is refused. Every key of the ring is
+    tried (rotation); `reprints` (venue id -> current reprint) refuses the code of a replaced poster. Without
+    `reprints` the venue id comes back as typed: upper case without hyphens.
+    """
+    ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
+    typed = "".join(str(code).split()).replace("-", "").upper() if isinstance(code, str) else ""
+    if not TYPED_CODE.match(typed):
+        raise LinkError("not a venue code (letters and digits such as BD-000001-P5GMCLXY) and not a link")
+    body, check = typed[:-CODE_CHECK_CHARS], typed[-CODE_CHECK_CHARS:]
+    readings = [(body, 0)]
+    marked = REPRINT_MARK.match(body)
+    if marked:
+        readings.append((marked.group(1), int(marked.group(2))))
+    found: Venue | None = None
+    for venue_id, reprint in readings:
+        if reprint > 255 or len(venue_id) > MAX_ID_LENGTH:
+            continue
+        for key in ring.keys.values():
+            if hmac.compare_digest(_code_check(key, venue_id, reprint), check):
+                found = Venue(venue_id, key.key_id, reprint)
+    if found is None:
+        raise LinkError("the code does not match: mistyped, forged or made with a key this service does not hold; "
+                        "compare it character by character with the poster")
+    if reprints is not None:
+        spelled = {typed_id(venue_id): venue_id for venue_id in reprints}
+        if found.venue_id not in spelled:
+            raise LinkError(f"venue {found.venue_id} is not in the current venue list")
+        venue_id = spelled[found.venue_id]
+        current = reprints[venue_id]
+        if found.reprint < current:
+            raise LinkError(f"venue {venue_id}: this poster (reprint {found.reprint}) was replaced by reprint "
+                            f"{current}")
+        found = Venue(venue_id, found.key_id, found.reprint)
+    return found
+
+
+def canonical_base(base: str) -> tuple[str, str, str]:
+    """`HTTPS://HOST/PATH/` as (base, host, path), upper case; a base that is not of that shape is refused."""
+    text = base.strip()
+    match = BASE_URL.match(text.upper())
+    if not match:
+        raise MaterialsError(f"--base {base!r}: give the start of genuine links, HTTPS://HOST/PATH/ "
+                             "(such as HTTPS://HC.TJ.GOV.CN/V/)")
+    host, path = match.group(1), match.group(2).strip("/")
+    return f"HTTPS://{host}/{path}/", host, path
 
 
 def _decode_token(text: str) -> bytes:
@@ -145,22 +219,30 @@ def verify_link(
     link: str,
     keys: KeyRing | Mapping[int, bytes],
     *,
-    base: str | None = None,
+    base: str,
     reprints: Mapping[str, int] | None = None,
 ) -> Venue:
     """Check a scanned link; return the venue or raise `LinkError` saying why it is refused.
 
-    `base` (such as `HTTPS://HC.TJ.GOV.CN/V/`) also checks host and path; `reprints` maps venue ids to their
-    current reprint counter, so a poster from before a reprint is refused.
+    `base` (such as `HTTPS://HC.TJ.GOV.CN/V/`, from the campaign's service URL) is required: a genuine token
+    behind any other scheme, host or path is a sticker over a poster. Only `base` + token is canonical.
+    `reprints` maps venue ids to their current reprint counter, so a poster from before a reprint is refused.
     """
     ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
+    base, host, path = canonical_base(base)
     if not isinstance(link, str) or not link.startswith("HTTPS://"):
         raise LinkError("not a venue link (it must start with HTTPS:// in upper case)")
-    if base is not None and not link.startswith(base):
-        raise LinkError(f"the link does not start with {base}")
-    head, _, text = link.rpartition("/")
-    if head == "HTTPS:/" or "?" in link or "#" in link:
-        raise LinkError("not a venue link (expected HTTPS://HOST/PATH/TOKEN)")
+    if "?" in link or "#" in link:
+        raise LinkError("not a venue link (expected HTTPS://HOST/PATH/TOKEN, without ? or #)")
+    found_host, _, rest = link.removeprefix("HTTPS://").partition("/")
+    if found_host != host:
+        raise LinkError(f"the link leads to {found_host or 'no host'}, not to the campaign's {host}: a sticker "
+                        "over a genuine poster looks like this")
+    if not link.startswith(base):
+        raise LinkError(f"the link's path /{rest.rpartition('/')[0]}/ is not the campaign's /{path}/")
+    text = link[len(base):]
+    if "/" in text:
+        raise LinkError(f"extra path segments after {base}: not a canonical venue link")
     raw = _decode_token(text)
     if len(raw) < 4 + 1 + TAG_BYTES:
         raise LinkError("the token is too short")
@@ -210,13 +292,18 @@ def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> N
     With `overwrite` (adding a key) the new file is written beside the old one and moved over it, so a
     crash never leaves a half-written key file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     target = path.with_name(f".{path.name}.new") if overwrite else path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MaterialsError(f"cannot write {path}: {e.strerror or e}; choose another --out") from None
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise MaterialsError(f"{target} exists; refusing to replace a signing key (posters signed with it would "
                              "stop verifying). Choose another --out, or add a key with --add") from None
+    except OSError as e:
+        raise MaterialsError(f"cannot write {e.filename or target}: {e.strerror or e}; choose another --out") from None
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             os.fchmod(handle.fileno(), 0o600)

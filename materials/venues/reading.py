@@ -7,6 +7,7 @@ spreadsheet shows (the header is row 1) and the column, so staff can find and fi
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import logging
 import re
@@ -19,7 +20,7 @@ from typing import Any
 
 from materials import fonts
 from materials.errors import MaterialsError, Problem
-from materials.venues.links import MAX_ID_LENGTH, VENUE_ID
+from materials.venues.links import MAX_ID_LENGTH, VENUE_ID, typed_id
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ MAX_ROWS = 200_000
 MAX_CELL = 2000
 #: Excel shows a long number such as an 18-digit id as 4.40104E+17 and saves that text into the CSV.
 EXCEL_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+MONTH = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+#: Excel turns an id such as 1-3 or 3-2020 into a date and shows it as 1-Mar, Mar-20, 2020/3/1 or 3月1日.
+EXCEL_DATE = re.compile(rf"^(?:\d{{1,2}}-{MONTH}(?:-\d{{2,4}})?|{MONTH}-\d{{1,4}}|\d{{1,4}}/\d{{1,2}}/\d{{1,4}}|"
+                        r"(?:\d{4}年)?\d{1,2}月\d{1,2}日)$", re.IGNORECASE)
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff")
 
@@ -165,7 +170,9 @@ def check_xlsx_archive(path: Path, label: str) -> None:
         raise MaterialsError(f"{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)") from None
 
 
-def xlsx_records(path: Path, label: str, problems: list[Problem]) -> Iterator[list[str]]:
+def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None) -> Iterator[list[str]]:
+    """Rows of the one sheet that holds the list, as text; other kinds of cell become `\x00kind:detail` markers
+    that `_check_row` reports with the row and the column's header."""
     check_xlsx_archive(path, label)
     import openpyxl
 
@@ -176,41 +183,122 @@ def xlsx_records(path: Path, label: str, problems: list[Problem]) -> Iterator[li
         raise MaterialsError(f"{label}: cannot read the workbook ({type(e).__name__}); "
                              "save it again as .xlsx") from None
     try:
-        sheet = book.worksheets[0]
-        empty = True
+        sheet = choose_sheet(book, label, sheet_name)
+        merged = merged_ranges(path, sheet.title, label)
         for number, cells in enumerate(sheet.iter_rows(), 1):
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
-                value = cell.value
-                if cell.data_type == "f":
-                    problems.append(Problem(label, None, f"row {number}, column {col}",
-                                            f"is a formula ({str(value)[:40]}); type the value itself"))
-                    values.append("")
-                else:
-                    values.append(_xlsx_text(value, number, col, label, problems))
-            if any(values):
-                empty = False
+                ref = next((r[4] for r in merged if r[0] <= number <= r[2] and r[1] <= col <= r[3]), None)
+                values.append(f"\x00merged:{ref}" if ref else _xlsx_text(cell))
             yield values
-        if empty:
-            raise MaterialsError(f"{label}: the first sheet ({sheet.title}) is empty; put the venue list on "
-                                 "the first sheet with a header row")
     finally:
         book.close()
 
 
-def _xlsx_text(value: Any, row: int, col: int, label: str, problems: list[Problem]) -> str:
+def _has_data(sheet: Any) -> bool:
+    return any(v is not None and v != "" for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
+    """The sheet to read: `--sheet NAME`, else the one sheet holding data. A hidden sheet is never read unasked,
+    and rows on other sheets are never dropped unseen: several sheets with data are refused by name."""
+    names = [s.title for s in book.worksheets]
+    if wanted is not None:
+        for sheet in book.worksheets:
+            if sheet.title == wanted:
+                return sheet
+        raise MaterialsError(f"{label}: no sheet named {wanted!r}; its sheets are {', '.join(map(repr, names))}")
+    full = [s for s in book.worksheets if _has_data(s)]
+    if not full:
+        raise MaterialsError(f"{label}: every sheet is empty; put the venue list on one sheet with a header row")
+
+    def shown(sheet: Any) -> str:
+        return repr(sheet.title) + ("" if sheet.sheet_state == "visible" else f" ({sheet.sheet_state})")
+
+    if len(full) > 1:
+        raise MaterialsError(f"{label}: {len(full)} sheets hold data: {', '.join(shown(s) for s in full)}; choose "
+                             "the venue list with --sheet NAME (rows on the other sheets are not read)")
+    if full[0].sheet_state != "visible":
+        raise MaterialsError(f"{label}: the only sheet with data, {shown(full[0])}, is hidden; unhide it in Excel, "
+                             f"or pass --sheet {full[0].title!r} to read it")
+    return full[0]
+
+
+MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})\"")
+MAX_MERGED = 1000
+SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
+REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _attribute(attributes: str, name: str) -> str:
+    """An XML attribute's value (any namespace prefix): the workbook's few small index files need no parser."""
+    match = re.search(rf"(?:^|\s)(?:\w+:)?{name}=\"([^\"]*)\"", attributes)
+    return match.group(1) if match else ""
+
+
+def merged_ranges(path: Path, title: str, label: str) -> list[tuple[int, int, int, int, str]]:
+    """Merged cell ranges of a sheet as (first row, first column, last row, last column, `A3:A5`).
+
+    openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`.
+    """
+    import html
+    import posixpath
+
+    with zipfile.ZipFile(path) as archive:
+        try:
+            workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return []
+        rid = next((_attribute(tag, "id") for tag in SHEET_TAG.findall(workbook)
+                    if html.unescape(_attribute(tag, "name")) == title), "")
+        target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels) if _attribute(tag, "Id") == rid), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        found: list[tuple[int, int, int, int, str]] = []
+        try:
+            handle = archive.open(part)
+        except KeyError:
+            return []
+        with handle:
+            buffer = b""
+            while chunk := handle.read(1 << 20):
+                buffer += chunk
+                last = 0
+                for m in MERGE.finditer(buffer):
+                    c1, r1, c2, r2 = (x.decode() for x in m.groups())
+                    found.append((int(r1), _column(c1), int(r2), _column(c2), f"{c1}{r1}:{c2}{r2}"))
+                    last = m.end()
+                buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
+    if len(found) > MAX_MERGED:
+        raise MaterialsError(f"{label}: sheet {title!r} has {len(found)} merged cell ranges; unmerge them and fill "
+                             "every row (Home > Merge & Center > Unmerge, then fill down)")
+    return found
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _xlsx_text(cell: Any) -> str:
+    value = cell.value
+    if cell.data_type == "f":
+        return f"\x00formula:{str(value)[:40]}"
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"\x00number:{value}"
-    if isinstance(value, float):
+        return f"\x00a TRUE/FALSE cell:{'TRUE' if value else 'FALSE'}"
+    if isinstance(value, int | float):
         return f"\x00number:{value!r}"
-    problems.append(Problem(label, None, f"row {row}, column {col}", f"is a {type(value).__name__}, not text"))
-    return ""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time | datetime.timedelta):
+        midnight = isinstance(value, datetime.datetime) and value.time() == datetime.time()
+        shown = value.date().isoformat() if isinstance(value, datetime.datetime) and midnight else str(value)
+        return f"\x00date:{shown}"
+    return f"\x00a {type(value).__name__} cell:{str(value)[:40]}"
 
 
 # ---- validation -------------------------------------------------------------------------------------------
@@ -256,8 +344,12 @@ def lookup_tables(settings: Any) -> tuple[dict[str, str], dict[str, str]]:
     return districts, categories
 
 
-def read_list(path: Path, settings: Any, label: str | None = None, families: Iterable[str] | None = None) -> VenueList:
-    """Read and validate a whole venue list; never raises for bad rows (they become problems)."""
+def read_list(path: Path, settings: Any, label: str | None = None, families: Iterable[str] | None = None, *,
+              sheet: str | None = None) -> VenueList:
+    """Read and validate a whole venue list; never raises for bad rows (they become problems).
+
+    `sheet` names the sheet of a workbook with several; blank rows are skipped before the row limit counts.
+    """
     label = label or path.name
     problems: list[Problem] = []
     if not path.is_file():
@@ -267,7 +359,7 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                              "address) and one row per venue")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        records: Iterable[list[str]] = xlsx_records(path, label, problems)
+        records: Iterable[list[str]] = xlsx_records(path, label, problems, sheet)
     elif suffix in (".csv", ".txt", ".tsv"):
         records = csv_records(path, label)
     else:
@@ -278,13 +370,13 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     candidates: list[VenueRow] = []
     rejected: list[tuple[int, str, str]] = []
     header: dict[str, int] | None = None
+    rows = 0
     for number, record in enumerate(records, 1):
-        if number > MAX_ROWS:
-            raise MaterialsError(f"{label}: more than {MAX_ROWS} rows; split the list by district")
         if header is None:
             if not any(c.strip() for c in record):
                 raise MaterialsError(f"{label}: row {number} is blank; the header must be row 1")
-            header, header_problems = header_map(record, label)
+            header, header_problems = header_map([c.partition(":")[2] if c.startswith("\x00") else c
+                                                  for c in record], label)
             languages = {lang.lower() for lang in settings.languages}
             header_problems += [Problem(label, None, "row 1", f"column {column!r}: {m.group(2)} is not a language "
                                         f"of campaign.toml ({', '.join(settings.languages)})")
@@ -294,6 +386,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             continue
         if not any(c.strip() for c in record):
             continue  # blank lines between blocks of venues are common and harmless
+        rows += 1
+        if rows > MAX_ROWS:
+            raise MaterialsError(f"{label}: more than {MAX_ROWS} venues; split the list by district")
         row_problems = _check_row(number, record, header, districts, categories, families, settings, label)
         if row_problems:
             problems += row_problems
@@ -309,13 +404,14 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     # the district office to say.
     rows_of: dict[str, list[int]] = {}
     for venue in candidates:
-        rows_of.setdefault(venue.id.lower(), []).append(venue.row)
+        rows_of.setdefault(typed_id(venue.id), []).append(venue.row)
     venues: list[VenueRow] = []
     for venue in candidates:
-        rows = rows_of[venue.id.lower()]
-        if len(rows) > 1:
-            others = ", ".join(str(r) for r in rows if r != venue.row)
-            message = f"{venue.id} is also the id on row {others}; ids must be unique (letter case ignored)"
+        same = rows_of[typed_id(venue.id)]
+        if len(same) > 1:
+            others = ", ".join(str(r) for r in same if r != venue.row)
+            message = (f"{venue.id} is also the id on row {others}; ids must be unique (letter case and hyphens "
+                       "ignored, as in the typed codes)")
             problems.append(Problem(label, None, f"row {venue.row}, id", message))
             rejected.append((venue.row, venue.id, f"id: {message}"))
         else:
@@ -358,6 +454,9 @@ def _check_row(
                         "such as 4.40104E+17: format the column as Text and re-type the ids")
                 continue
             raw = number_text.removesuffix(".0")
+        elif raw.startswith("\x00"):
+            problem(column, _cell_kind(column, raw))
+            continue
         if len(raw) > MAX_CELL:
             problem(column, f"is {len(raw)} characters long; at most {MAX_CELL}")
             continue
@@ -370,7 +469,10 @@ def _check_row(
             problem(column, why)
             continue
         if column == "id":
-            if EXCEL_NUMBER.match(value):
+            if EXCEL_DATE.match(value):
+                problem(column, f"{value} looks like a date Excel made of an id (1-3 becomes 1-Mar); format the "
+                        "column as Text and re-type the ids")
+            elif EXCEL_NUMBER.match(value):
                 problem(column, f"{value} looks like a number Excel rewrote (an 18-digit id shown as 4.40104E+17); "
                         "format the column as Text and re-type the ids")
             elif not VENUE_ID.match(value) or len(value) > MAX_ID_LENGTH:
@@ -398,6 +500,21 @@ def _limit(limits: dict[str, int], column: str) -> int | None:
     """Longest printable text of a column; a name or address in any other language gets the `_en` limit."""
     translated = TRANSLATED.match(column)
     return limits.get(column) or (limits[f"{translated.group(1)}_en"] if translated else None)
+
+
+def _cell_kind(column: str, marker: str) -> str:
+    """What is wrong with a workbook cell that is not text (see `_xlsx_text`)."""
+    kind, _, detail = marker[1:].partition(":")
+    if kind == "merged":
+        return f"merged cells ({detail}); unmerge and fill every row"
+    if kind == "formula":
+        return f"is a formula ({detail}); type the value itself"
+    if kind == "date" and column == "id":
+        return (f"is a date in the workbook ({detail}): Excel turns ids such as 1-3 into dates (1-Mar); format the "
+                "column as Text and re-type the ids")
+    if kind == "date":
+        return f"is a date ({detail}), not text; format the column as Text and type the {column}"
+    return f"is {kind} ({detail}), not text; format the column as Text and type the {column}"
 
 
 def _venue(number: int, record: list[str], header: dict[str, int], districts: dict[str, str],

@@ -24,20 +24,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from materials import __version__, progress
+from materials import __version__, progress, qr
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
-from materials.venues import layout, links, outputs
+from materials.venues import glyphs, links, outputs, renderer
+from materials.venues.context import BLEED_MM, PAGE_MM, QR_MM, QR_MODULES, Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
 from materials.venues.reading import VenueList, VenueRow, read_list
 
 log = logging.getLogger(__name__)
 
 CACHE = ".cache"
+#: Names the command in the ownership marker of its output folder (materials/output.py).
+MADE_BY = "materials venues"
+#: `materials venues LIST` writes to OUTPUT/venue-lists/<LIST name>: never where `materials build` writes.
+RUNS = "venue-lists"
 #: Font packs are cached beside the demo key, in the campaign's ignored `.materials/` folder.
 FONT_CACHE = ".materials/cache/fonts"
-TEMPLATE_FILES = ("macros.html", "posters.html", "sheets.html", "screen.html", "poster.css")
+TEMPLATE_FILES = ("macros.html", "posters.html", "screen.html", "poster.css")
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
 
@@ -52,6 +57,7 @@ class Options:
     key_files: list[Path] = field(default_factory=list)
     resume: bool = True
     executor: concurrent.futures.Executor | None = None
+    sheet: str | None = None
 
 
 @dataclass
@@ -95,7 +101,7 @@ def link_base(campaign: Campaign) -> str:
 
 
 def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
-    from materials.templating import template_file
+    from materials.templating import check_syntax, template_file
 
     sources = []
     for name in TEMPLATE_FILES:
@@ -104,6 +110,7 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
             sources.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise MaterialsError(f"template {campaign.relative(path)} is missing") from None
+        check_syntax(name, sources[-1][1], campaign.relative(path))
     return tuple(sources)
 
 
@@ -130,51 +137,40 @@ def issued_texts(campaign: Campaign, date: datetime) -> dict[str, str]:
     return {lang: format_date(date.date(), texts[lang]) for lang in campaign.languages}
 
 
-def global_context(campaign: Campaign, size: str) -> dict[str, Any]:
+def poster_context(campaign: Campaign, size: str) -> Poster:
     settings = campaign.settings
     date = campaign.source_date()
     host = settings.venues.link_host or campaign.service_host
-    width, height = layout.PAGE_MM[size]
-    return {
-        "size": size,
-        "page_w": width,
-        "page_h": height,
+    width, height = PAGE_MM[size]
+    brand = settings.brand
+    return Poster(
+        size=size,
+        page_w=width,
+        page_h=height,
         # A6 stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
-        "bleed": 0 if size == "A6" else layout.BLEED_MM,
-        "qr_mm": layout.QR_MM[size],
-        "qr_error": settings.venues.qr_error,
-        "primary": campaign.primary_language,
-        "others": [lang for lang in campaign.languages if lang != campaign.primary_language],
-        "title": dict(settings.title),
-        "authority": dict(settings.authority),
-        "issued": issued_texts(campaign, date),
-        "strings": labels(campaign),
-        "date_iso": date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-        "host": host.lower(),
-        "family": settings.fonts.sans[0],
-        "brand": settings.brand.model_dump(),
-    }
+        bleed=0 if size == "A6" else BLEED_MM,
+        qr_mm=QR_MM[size],
+        qr_error=settings.venues.qr_error,
+        primary=campaign.primary_language,
+        others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
+        title=dict(settings.title),
+        authority=dict(settings.authority),
+        issued=issued_texts(campaign, date),
+        strings=labels(campaign),
+        date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        host=host.lower(),
+        family=settings.fonts.sans[0],
+        brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
+                    tuple(sorted(brand.print_colours().items()))),
+    )
 
 
-def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str, size: str) -> dict[str, Any]:
-    scale = layout.scale_of(size)
-    box = (210 - 28) * scale if size != "A6" else 105 - 14
+def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str) -> VenueText:
     categories = campaign.settings.place_categories[venue.category]
     district = next(d for d in campaign.settings.districts if d.key == venue.district)
-    return {
-        "id": venue.id,
-        "name": venue.name,
-        "name_en": venue.name_en,
-        "address": venue.address,
-        "address_en": venue.address_en,
-        "category": dict(categories),
-        "district": dict(district.names),
-        "district_key": venue.district,
-        "link": link,
-        "code": code,
-        "name_pt": layout.fit_pt(venue.name, box, 34 * scale, max(17 * scale, 9)),
-        "name_en_pt": layout.fit_pt(venue.name_en, box, 16 * scale, max(10 * scale, 7)),
-    }
+    return VenueText(id=venue.id, name=venue.name, name_en=venue.name_en, address=venue.address,
+                     address_en=venue.address_en, category=dict(categories), district=dict(district.names),
+                     district_key=venue.district, link=link, code=code)
 
 
 # ---- the run ----------------------------------------------------------------------------------------------
@@ -183,10 +179,12 @@ def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str, siz
 @dataclass
 class Plan:
     venues: list[VenueRow]
-    contexts: dict[str, dict[str, Any]]
-    g: dict[str, Any]
+    contexts: dict[str, VenueText]
+    poster: Poster
     templates: tuple[tuple[str, str], ...]
+    #: The run's font pack (every character it prints) and the static layer's (templates and settings).
     fonts: FontPack
+    static_fonts: FontPack
     size: str
     screens: bool
     verify_dpi: int
@@ -198,8 +196,9 @@ class Plan:
     date: datetime
 
 
-def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None) -> VenueList:
-    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path))
+def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
+                   sheet: str | None = None) -> VenueList:
+    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
     if listing.problems and not skip_invalid:
         raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
                             "(fix them, or pass --skip-invalid to render the valid rows)")
@@ -218,17 +217,26 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     for venue in listing.venues:
         link = links.sign_link(key, base, venue.id, venue.reprint)
         code = links.venue_code(key, venue.id, venue.reprint)
-        contexts[venue.id] = venue_context(campaign, venue, link, code, size)
+        contexts[venue.id] = venue_context(campaign, venue, link, code)
     templates = template_sources(campaign)
-    g = global_context(campaign, size)
+    poster = poster_context(campaign, size)
     # Every character the posters print goes into the font pack: the list, the vocabularies and templates.
-    text = [json.dumps(g, ensure_ascii=False)] + [source for _, source in templates]
-    text += [json.dumps(c, ensure_ascii=False) for c in contexts.values()]
-    fonts = make_pack(g["family"], "".join(text), font_cache)
+    # The static layer gets a pack of its own characters: WeasyPrint keeps glyph ids when it subsets, so
+    # its fonts stay small only when the pack's glyph ids are.
+    static_text = json.dumps(poster.as_data(), ensure_ascii=False) + "".join(source for _, source in templates)
+    text = static_text + "".join(json.dumps(c.as_data(), ensure_ascii=False) for c in contexts.values())
+    fonts = make_pack(poster.family, text, font_cache)
+    static_fonts = make_pack(poster.family, static_text, font_cache)
+    try:
+        # Rendered here once: a template without its slots fails before anything is written, and a forked
+        # process pool inherits the static layer instead of rendering it again.
+        renderer.static_art(templates, static_fonts, poster)
+    except ValueError as e:
+        raise MaterialsError(str(e)) from None
     screens = settings.screens if options.screens is None else options.screens
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
-    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * layout.QR_MODULES / layout.QR_MM[size]))
-    return Plan(listing.venues, contexts, g, templates, fonts, size, screens, verify_dpi,
+    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * QR_MODULES / QR_MM[size]))
+    return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
                 settings.chunk_size, {v.id: key.key_id for v in listing.venues}, listing, settings.allotment,
                 [d.key for d in campaign.settings.districts], campaign.source_date())
 
@@ -236,8 +244,9 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
 def input_hash(plan: Plan, venue_id: str) -> str:
     """Everything a venue's files depend on; equal hashes mean equal bytes."""
     h = hashlib.sha256()
-    h.update(json.dumps([__version__, plan.size, plan.screens, plan.verify_dpi, plan.g, plan.contexts[venue_id],
-                         plan.fonts.digest], sort_keys=True, ensure_ascii=False).encode())
+    h.update(json.dumps([__version__, plan.size, plan.screens, plan.verify_dpi, plan.poster.as_data(),
+                         plan.contexts[venue_id].as_data(), plan.fonts.digest, plan.static_fonts.digest],
+                        sort_keys=True, ensure_ascii=False).encode())
     for name, source in plan.templates:
         h.update(name.encode() + b"\0" + source.encode())
     return h.hexdigest()
@@ -271,10 +280,11 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
     return pool, lambda: pool.shutdown(cancel_futures=True)
 
 
-def _map(executor: concurrent.futures.Executor | None, jobs: list[layout.Job]) -> Iterator[list[layout.Rendered]]:
+def _map(executor: concurrent.futures.Executor | None,
+         jobs: list[renderer.Job]) -> Iterator[list[renderer.Rendered]]:
     if executor is None:
-        return map(layout.render_job, jobs)
-    return executor.map(layout.render_job, jobs)
+        return map(renderer.render_job, jobs)
+    return executor.map(renderer.render_job, jobs)
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -288,8 +298,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     import time
 
     started = time.perf_counter()
-    listing = read_and_check(campaign, list_path, options.skip_invalid, label)
-    _check_out(out, campaign)
+    _check_out(out, campaign, list_path)
+    listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -316,6 +326,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         for venue in todo:
             waiting[venue.district] += 1
         district_files: dict[str, str] = {}
+        arts: dict[str, renderer.PageArt] = {}
         for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
                                        unit="files"):
             found = _accept(rendered, plan, by_id, out, cache, shas)
@@ -323,15 +334,16 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             district = by_id[rendered.id].district
             if found:
                 waiting[district] = -1  # never merged: the run fails
-            elif waiting[district] > 0 and not rendered.data.startswith(b"\x89PNG"):
+            elif waiting[district] > 0 and rendered.art is not None:
+                arts[rendered.id] = rendered.art
                 waiting[district] -= 1
-                if waiting[district] == 0 and plan.size != "A6" and not problems:
-                    district_files[district] = _district_file(plan, out, district, districts[district], executor)
+                if waiting[district] == 0 and not problems:
+                    district_files[district] = _district_file(plan, out, district, districts[district], arts, shas)
         if problems:
             raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
         for district, venues in districts.items():
             if district not in district_files:
-                district_files[district] = _district_file(plan, out, district, venues, executor)
+                district_files[district] = _district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
     summary.rendered = len(todo)
@@ -342,14 +354,16 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     return summary
 
 
-def _check_out(out: Path, campaign: Campaign) -> None:
-    from materials.output import guard_output
+def _check_out(out: Path, campaign: Campaign, list_path: Path) -> None:
+    from materials.output import check_owner
 
-    guard_output(out, campaign.root)
-    ours = (out / CACHE / "venues").is_dir() or (out / "manifest.csv").is_file()
-    if out.exists() and any(out.iterdir()) and not ours:
-        raise MaterialsError(f"--out {out} is not empty and was not made by `materials venues`; choose an empty "
-                             "or new folder (stale files in it would be removed)")
+    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,),
+                legacy=made_by_run)
+
+
+def made_by_run(out: Path) -> bool:
+    """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
+    return (out / CACHE / "venues").is_dir()
 
 
 def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
@@ -375,20 +389,18 @@ def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[V
     return todo, shas
 
 
-def _jobs(plan: Plan, todo: list[VenueRow]) -> list[layout.Job]:
+def _jobs(plan: Plan, todo: list[VenueRow]) -> list[renderer.Job]:
     jobs = []
     ordered = sorted(todo, key=lambda v: (v.district, v.id))
     for part in chunks(ordered, plan.chunk_size):
         contexts = tuple(plan.contexts[v.id] for v in part)
-        jobs.append(layout.Job("posters", plan.templates, plan.fonts, plan.g, contexts, plan.verify_dpi,
-                               f"posters {part[0].id}..{part[-1].id}"))
-        if plan.screens:
-            jobs.append(layout.Job("screens", plan.templates, plan.fonts, plan.g, contexts, plan.verify_dpi,
-                                   f"screens {part[0].id}..{part[-1].id}"))
+        for kind in ("posters", "screens") if plan.screens else ("posters",):
+            jobs.append(renderer.Job(kind, plan.templates, plan.fonts, plan.static_fonts, plan.poster, contexts,
+                                     plan.verify_dpi, f"{kind} {part[0].id}..{part[-1].id}"))
     return jobs
 
 
-def _accept(rendered: layout.Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
+def _accept(rendered: renderer.Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
             shas: dict[str, str]) -> list[Problem]:
     """Check one rendered file and write it, with its cache record, if it is right."""
     venue = by_id[rendered.id]
@@ -396,7 +408,7 @@ def _accept(rendered: layout.Rendered, plan: Plan, by_id: dict[str, VenueRow], o
     where = f"row {venue.row}, id {venue.id}"
     if rendered.problems:
         return [Problem(label, None, where, p) for p in rendered.problems]
-    link = plan.contexts[venue.id]["link"]
+    link = plan.contexts[venue.id].link
     if rendered.decoded != [link]:
         found = ", ".join(rendered.decoded) or "nothing"
         return [Problem(label, None, where, f"the QR code read back from the rendered page gives {found}, "
@@ -428,32 +440,46 @@ def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
 
 
 def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
-                   executor: concurrent.futures.Executor | None) -> str:
-    """`<district>.pdf`: posters in id order, or for A6 the stickers imposed four to an A4 sheet."""
+                   arts: dict[str, renderer.PageArt], shas: dict[str, str]) -> str:
+    """`<district>.pdf`: the district's posters in id order (for A6 the stickers four to an A4 sheet), their
+    page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
+    run skipped) under one shared static layer and one font subset per weight.
+
+    Made from the venues' PDFs alone, so a district whose venue files did not change (the same sha256s in
+    the same order) keeps its file: its cache record says so, and the file's own sha256 is checked."""
     name = f"{district}.pdf"
+    record_path = out / CACHE / "districts" / f"{district}.json"
+    wanted = hashlib.sha256(json.dumps([__version__, plan.size, district, [shas[v.id] for v in venues]])
+                            .encode()).hexdigest()
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    target = out / name
+    if record.get("input") == wanted and target.is_file() and \
+            outputs.sha256(target.read_bytes()) == record.get("sha256"):
+        for venue in venues:
+            arts.pop(venue.id, None)
+        return name
+    pages = [arts.pop(v.id) if v.id in arts else renderer.page_art((out / venue_file(v)).read_bytes())
+             for v in venues]
+    art = renderer.static_art(plan.templates, plan.static_fonts, plan.poster)
+    data = renderer.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
     if plan.size == "A6":
-        jobs = [layout.Job("sheets", plan.templates, plan.fonts, plan.g,
-                           tuple(plan.contexts[v.id] for v in part), plan.verify_dpi,
-                           f"{name} sheets {part[0].id}..{part[-1].id}")
-                for part in chunks(venues, 64)]
-        parts: list[bytes | Path] = []
-        for (result,), part in zip(_map(executor, jobs), chunks(venues, 64), strict=True):
-            wanted = sorted(plan.contexts[v.id]["link"] for v in part)
-            if result.problems or sorted(result.decoded) != wanted:
-                raise VerificationError([Problem(name, None, None, "; ".join(result.problems) or
-                                                 "a sticker's QR code does not read back on the sheet")])
-            parts.append(result.data)
-    else:
-        parts = [out / venue_file(v) for v in venues]
-    write_atomic(out / name, outputs.merge_pdfs(parts, f"{district}\0{plan.size}", plan.date))
+        links_here = sorted(plan.contexts[v.id].link for v in venues)
+        found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
+        if found != links_here:
+            raise VerificationError([Problem(name, None, None, "a sticker's QR code does not read back on the sheet")])
+    write_atomic(target, data)
+    write_atomic(record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
     return name
 
 
 def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
     rows = []
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
-        c = plan.contexts[venue.id]
-        rows.append([venue.id, venue.name, venue.district, venue.category, venue_file(venue), c["link"],
+        rows.append([venue.id, venue.name, venue.district, venue.category, venue_file(venue),
+                     plan.contexts[venue.id].link,
                      plan.key_ids[venue.id], shas[venue.id]])
     if plan.listing.rejected_rows:
         write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
@@ -505,7 +531,55 @@ def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, 
     for record in (cache / "venues").glob("*.json"):
         if record.stem not in ids:
             record.unlink()
+    for record in (cache / "districts").glob("*.json"):
+        if f"{record.stem}.pdf" not in keep:
+            record.unlink()
     for part in out.rglob("*.part"):
         # Left by a run killed mid-write; never a finished file.
         with contextlib.suppress(OSError):
             os.unlink(part)
+
+
+# ---- where a run writes -----------------------------------------------------------------------------------
+
+
+def list_source(list_path: Path) -> str:
+    return str(list_path.resolve())
+
+
+def default_out(campaign: Campaign, list_path: Path) -> Path:
+    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other."""
+    return campaign.root / "output" / RUNS / (list_path.stem or "list")
+
+
+def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
+             strict: bool = False) -> Summary:
+    """`materials venues`: check the output folder and keys, take its lock, then `run`."""
+    from materials import log as warnings_log
+    from materials import output
+    from materials.build import strict_failure, warn_placeholders
+    from materials.templating import template_errors
+
+    out_dir = out if out is not None else default_out(campaign, list_path)
+    keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
+    for key in keys:
+        output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
+    output.check_owner(out_dir, MADE_BY, campaign.root, source=list_source(list_path),
+                       protected=(list_path, *keys), legacy=made_by_run)
+    counter = warnings_log.watch_warnings()
+    try:
+        warn_placeholders(campaign)
+        strict_failure(strict, counter.messages)
+        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
+                "already re-rendered, and the next run resumes")
+        created = not out_dir.exists()
+        try:
+            with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
+                output.claim(out_dir, MADE_BY, list_source(list_path))
+                with output.problems_report(out_dir), template_errors():
+                    return run(campaign, list_path, out_dir, options, label=str(list_path))
+        except BaseException:
+            output.release_if_unused(out_dir, created)
+            raise
+    finally:
+        warnings_log.unwatch(counter)

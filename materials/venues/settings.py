@@ -45,7 +45,8 @@ class VenueSettings(BaseModel):
     screens: bool = False
     """Also write a 1920x1080 PNG per venue for display screens at stations and the airport."""
     chunk_size: int = Field(default=64, ge=1, le=1000)
-    """Venues laid out per WeasyPrint document (a unit of work for the process pool or Dask)."""
+    """Venues per unit of work for the process pool or Dask (each worker renders the poster's static layer
+    once and composes every venue of its chunks onto it)."""
     verify_px_per_module: float = Field(default=4.0, ge=2.0, le=20.0)
     """Every rendered page is rasterised at this many pixels per QR module to read its code back (a few
     pixels a module is what a phone at reading distance gets; more costs time)."""

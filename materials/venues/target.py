@@ -9,12 +9,12 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from materials import qr
+from materials import pdfx, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs
 from materials.venues.reading import read_list
-from materials.venues.run import CACHE, TEMPLATE_FILES, Options, run
+from materials.venues.run import CACHE, TEMPLATE_FILES, Options, link_base, run
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,14 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         data = path.read_bytes()
         if outputs.sha256(data) != row["sha256"]:
             problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
+        # The print shop's preflight (PDF/X-4, CMYK only, black in K, ink, boxes, fonts): site managers print these.
+        problems += pdfx.preflight(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
         if ring is not None:
             try:
-                venue = links.verify_link(row["link"], ring)
+                venue = links.verify_link(row["link"], ring, base=link_base(campaign))
                 if venue.venue_id != _unsafe(row["id"]):
                     problems.append(Problem(where, None, "link", "the link is signed for another venue"))
             except links.LinkError as e:
@@ -127,6 +129,8 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(f"venues/{district}.pdf", None, None, "missing"))
         elif outputs.page_count(path) != expected:
             problems.append(Problem(f"venues/{district}.pdf", None, None, f"expected {expected} pages"))
+        else:
+            problems += pdfx.preflight(path, name=f"venues/{district}.pdf")
     for name in ("manifest.csv", "print-order.csv", "rejects.csv"):
         path = dest / name
         if path.is_file():

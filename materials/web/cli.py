@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import http.server
 import logging
 import threading
 from pathlib import Path
@@ -29,9 +28,13 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     Watches campaign.toml, faq/, posters/, tips/ and the campaign's templates/. A failed rebuild is reported and the
     last good site stays up, so an edit in progress never takes the preview down.
     """
-    site = preview.first_build(campaign_dir, out)
-    handler = functools.partial(preview.Handler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd = preview.bind(port)  # before the build: a busy port is known at once
+    try:
+        site = preview.first_build(campaign_dir, out)
+    except BaseException:
+        httpd.server_close()
+        raise
+    httpd.RequestHandlerClass = functools.partial(preview.Handler, directory=str(site))
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     click.echo(f"serving {site} at {url} (Ctrl+C to stop)")
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

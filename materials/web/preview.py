@@ -3,6 +3,7 @@ watch loop. Kept out of cli.py so the command stays a thin wrapper and the parts
 
 from __future__ import annotations
 
+import errno
 import http.server
 import logging
 from collections.abc import Iterable
@@ -42,6 +43,9 @@ def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     except MaterialsError as e:
         log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
         return False
+    except (OSError, ValueError, LookupError) as e:  # an edit in progress (a file half saved, a bad byte)
+        log.error("rebuild failed, still serving the last good site: %s: %s", type(e).__name__, e)
+        return False
     log.info("rebuilt the site")
     return True
 
@@ -60,12 +64,44 @@ def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[ob
     return count
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """The preview server: a request that fails (a client that hung up) is one log line, never a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        import sys
+
+        log.debug("request from %s failed: %s", client_address[0], sys.exc_info()[1])
+
+
+def bind(port: int) -> Server:
+    """The server on 127.0.0.1:`port`; a port in use is a one-line error naming it and what to do."""
+    try:
+        return Server(("127.0.0.1", port), Handler)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise MaterialsError(f"port {port} on 127.0.0.1 is already in use (another `materials serve`?); "
+                                 "stop it or choose another with --port (0 picks a free one)") from None
+        raise MaterialsError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from None
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site like a static host: scripts and JSON with their types, 404.html for missing files."""
 
     extensions_map = {  # noqa: RUF012 - same shape as the stdlib's attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".json": "application/json"}
+
+    def translate_path(self, path: str) -> str:
+        translated = super().translate_path(path)
+        # A NUL or an undecodable byte in the path makes os.stat raise instead of answering 404: map it to a name
+        # that cannot exist, so an odd path gets the site's 404 page.
+        try:
+            translated.encode("utf-8")
+        except UnicodeEncodeError:
+            return str(Path(str(self.directory)) / ".missing")
+        return str(Path(str(self.directory)) / ".missing") if "\x00" in translated else translated
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(str(self.directory)) / "404.html"

@@ -67,7 +67,7 @@ def test_non_canonical_base32_is_refused() -> None:
     twin = token[:-1] + twins[0]
     assert base64.b32decode(twin + "=" * (-len(twin) % 8)) == raw
     with pytest.raises(LinkError, match="canonical"):
-        verify_link(link[: -len(token)] + twin, RING)
+        verify_link(link[: -len(token)] + twin, RING, base=BASE)
     for variant in (link[: -len(token)] + token.lower(), link + "=" * (-len(token) % 8) or link + "=",
                     link.replace("HTTPS://", "https://"), link + "/", link + "?ch=venue"):
         with pytest.raises(LinkError):
@@ -77,25 +77,25 @@ def test_non_canonical_base32_is_refused() -> None:
 def test_wrong_key_unknown_key_and_rotation() -> None:
     link = links.sign_link(KEY, BASE, "HP-1")
     with pytest.raises(LinkError, match="signature"):
-        verify_link(link, links.KeyRing([OTHER]))
+        verify_link(link, links.KeyRing([OTHER]), base=BASE)
     with pytest.raises(LinkError, match="unknown key id 1"):
-        verify_link(link, links.KeyRing([links.Key(2, bytes(32))]))
+        verify_link(link, links.KeyRing([links.Key(2, bytes(32))]), base=BASE)
     new = links.Key(2, bytes(range(100, 132)))
     ring = links.KeyRing([KEY, new])
     assert ring.signing_key().key_id == 2, "the newest key signs after a rotation"
-    assert verify_link(link, ring).key_id == 1, "old posters still verify during a rotation"
-    assert verify_link(links.sign_link(new, BASE, "HP-1"), ring).key_id == 2
+    assert verify_link(link, ring, base=BASE).key_id == 1, "old posters still verify during a rotation"
+    assert verify_link(links.sign_link(new, BASE, "HP-1"), ring, base=BASE).key_id == 2
 
 
 def test_higher_reprint_retires_the_old_poster() -> None:
     old = links.sign_link(KEY, BASE, "HP-1", 0)
     new = links.sign_link(KEY, BASE, "HP-1", 1)
     assert old != new
-    assert verify_link(new, RING, reprints={"HP-1": 1}).reprint == 1
+    assert verify_link(new, RING, base=BASE, reprints={"HP-1": 1}).reprint == 1
     with pytest.raises(LinkError, match="replaced by reprint 1"):
-        verify_link(old, RING, reprints={"HP-1": 1})
+        verify_link(old, RING, base=BASE, reprints={"HP-1": 1})
     with pytest.raises(LinkError, match="not in the current venue list"):
-        verify_link(old, RING, reprints={})
+        verify_link(old, RING, base=BASE, reprints={})
 
 
 def test_venue_code_is_short_and_keyed() -> None:
@@ -141,9 +141,9 @@ def test_cli_keys_new_and_verify(tmp_path: Path) -> None:
 
     ring = links.read_key_file(key)
     link = links.sign_link(ring.keys[1], BASE, "BH-7", 0)
-    result = runner.invoke(cli, ["verify", link, "--key-file", str(key)])
+    result = runner.invoke(cli, ["verify", link, "--key-file", str(key), "--base", BASE])
     assert result.exit_code == 0 and "BH-7" in result.output
     forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
-    result = runner.invoke(cli, ["verify", forged, "--key-file", str(key)])
+    result = runner.invoke(cli, ["verify", forged, "--key-file", str(key), "--base", BASE])
     assert result.exit_code == 1 and "refused" in result.output
     assert secret not in result.output

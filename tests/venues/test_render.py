@@ -29,7 +29,9 @@ def manifest(out: Path) -> list[dict[str, str]]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file's bytes, without the command's ownership marker and lock (the library's `run` writes neither)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in (".materials-output", ".materials-lock")}
 
 
 @pytest.mark.slow
@@ -49,7 +51,8 @@ def test_200_venues_every_code_reads_back_to_its_manifest_link(
         pdf = out / row["file"]
         # Decoded here independently of the run's own check, at another resolution.
         assert qr.decode_pdf(pdf, 100) == [[row["link"]]], row["id"]
-        assert links.verify_link(row["link"], ring).venue_id == row["id"]
+        base = row["link"].rsplit("/", 1)[0] + "/"
+        assert links.verify_link(row["link"], ring, base=base).venue_id == row["id"]
         assert pdf.stat().st_size < 100_000, f"{row['file']} is {pdf.stat().st_size} bytes"
         per_district[row["district"]] = per_district.get(row["district"], 0) + 1
     for district, count in per_district.items():
@@ -129,13 +132,23 @@ def test_rerun_skips_unchanged_and_rerenders_changed(venue_campaign: Path, tmp_p
     out = tmp_path / "out"
     first = run(campaign, listing, out, Options())
     assert first.rendered == 4
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+
+    made = stamps()
+    assert len(made) == 2
     again = run(campaign, listing, out, Options())
     assert again.rendered == 0 and again.skipped == 4
+    assert stamps() == made, "district files of unchanged districts are kept, not made again"
     text = listing.read_text(encoding="utf-8").splitlines()
     text[1] = text[1][: -len(",0")] + ",1"  # a reprint of the first venue: a new link, the same characters
     listing.write_text("\n".join(text) + "\n", encoding="utf-8")
     third = run(campaign, listing, out, Options())
     assert third.rendered == 1 and third.skipped == 3
+    changed = {name for name, stamp in stamps().items() if stamp != made[name]}
+    reprinted = text[1].split(",")[0]
+    assert changed == {f"{r['district']}.pdf" for r in manifest(out) if r["id"] == reprinted}, changed
     listing.write_text("\n".join(text[:3] + text[4:]) + "\n", encoding="utf-8")  # one venue leaves the list
     run(campaign, listing, out, Options())
     assert len(manifest(out)) == 3 and len(list(out.glob("*/*.pdf"))) == 3, "the removed venue's poster is gone"

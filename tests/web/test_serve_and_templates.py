@@ -1,0 +1,130 @@
+"""Template mistakes and the preview server: exit 1 naming file and line, one-line errors, 404 for odd paths."""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import http.server
+import logging
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from materials.cli import cli
+from materials.templating import BUILTIN
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def own_templates(campaign_copy: Path) -> Path:
+    """The campaign with its own copy of the built-in templates, to break."""
+    shutil.copytree(BUILTIN, campaign_copy / "templates")
+    return campaign_copy / "templates"
+
+
+def break_line(path: Path, line: int, text: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(line - 1, text + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("broken", "expected"), [
+    ("{% if %}", "line 3: Expected an expression"),
+    ("{{ page.title ", "home.html line 4: expected token ':'"),
+    ("{% include 'nowhere.html' %}", "template nowhere.html not found"),
+    ("{{ no_such_name.title }}", "line 3: 'no_such_name' is undefined"),
+])
+def test_a_web_template_mistake_is_exit_1_naming_file_and_line(campaign_copy: Path, own_templates: Path,
+                                                               tmp_path: Path, broken: str, expected: str) -> None:
+    page = own_templates / "web" / "home.html"
+    break_line(page, 3, broken)
+    code, output = run("build", "--campaign", str(campaign_copy), "--only", "web", "--out", str(tmp_path / "out"))
+    assert code == 1, output
+    assert expected in output and "Traceback" not in output, output
+    if "not found" not in expected:
+        assert "home.html" in output
+
+
+def test_a_missing_page_template_is_named(campaign_copy: Path, own_templates: Path, tmp_path: Path) -> None:
+    (own_templates / "web" / "faq_page.html").unlink()
+    code, output = run("build", "--campaign", str(campaign_copy), "--only", "web", "--out", str(tmp_path / "out"))
+    assert code == 1 and "faq_page.html" in output and "Traceback" not in output, output
+
+
+def test_a_venue_template_syntax_error_names_file_and_line(own_templates: Path, campaign_copy: Path,
+                                                          tmp_path: Path) -> None:
+    break_line(own_templates / "venues" / "posters.html", 2, "{% for %}")
+    venues = tmp_path / "v.csv"
+    venues.write_text("id,name,district,category,address\nHP-1,宁夏路社区,和平区,社区,和平区宁夏路12号\n",
+                      encoding="utf-8")
+    with (campaign_copy / "campaign.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[venues]\ndemo_key = true\n')
+    code, output = run("venues", str(venues), "--campaign", str(campaign_copy), "--out", str(tmp_path / "o"))
+    assert code == 1 and "templates/venues/posters.html line 2" in output and "Traceback" not in output, output
+
+
+def test_serve_on_a_port_in_use_is_one_line(campaign_copy: Path, tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, output = run("serve", "--campaign", str(campaign_copy), "--out", str(tmp_path / "o"),
+                           "--port", str(port), "--no-watch")
+    assert code == 1
+    assert output.strip().splitlines()[-1] == (f"Error: port {port} on 127.0.0.1 is already in use (another "
+                                               "`materials serve`?); stop it or choose another with --port "
+                                               "(0 picks a free one)")
+    assert not (tmp_path / "o" / "web").exists(), "the busy port is found before any build"
+
+
+def test_a_template_error_while_watching_keeps_the_last_good_site(campaign_copy: Path, own_templates: Path,
+                                                                  tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from materials.web import preview
+
+    out = tmp_path / "out"
+    site = preview.first_build(campaign_copy, out)
+    before = (site / "en" / "index.html").read_bytes()
+    break_line(own_templates / "web" / "home.html", 3, "{% if %}")
+    with caplog.at_level(logging.ERROR, logger="materials"):
+        assert preview.rebuild(campaign_copy, out) is False
+    assert "still serving the last good site" in caplog.text and "home.html line 3" in caplog.text
+    assert (site / "en" / "index.html").read_bytes() == before
+
+
+@pytest.mark.parametrize("path", ["/%00", "/en/%00/x", "/%ff%fe", "/..%2f..%2fetc%2fpasswd", "/en/faq/%c0%ae%c0%ae/",
+                                  "/" + "a" * 5000, "/en/faq/../../../../etc/passwd", "//etc/passwd", "/en/\\..\\x"])
+def test_odd_paths_get_404_and_the_server_stays_up(campaign_copy: Path, tmp_path: Path, path: str,
+                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    from materials.web import preview
+
+    site = preview.first_build(campaign_copy, tmp_path / "out")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = httpd.server_address[1]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        assert response.status == 404, (response.status, body[:200])
+        assert b"root:" not in body
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/en/")
+        assert connection.getresponse().status == 200, "the server still answers"
+        connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "Traceback" not in capfd.readouterr().err
