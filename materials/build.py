@@ -89,8 +89,9 @@ def build(
         campaign = load(campaign_dir)
         out_dir = Path(out) if out is not None else campaign.root / "output"
         output.guard_output(out_dir, campaign.root)
-        output.refuse_key_in_output(campaign.root / campaign.settings.venues.key_file,
-                                    "campaign.toml venues.key_file", out_dir)
+        venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
+        if venues is not None:
+            output.refuse_key_in_output(campaign.root / venues.key_file, "campaign.toml venues.key_file", out_dir)
         output.check_owner(out_dir, MADE_BY, campaign.root, protected=sources_read(campaign),
                            default=out is None)
         with output.machine_errors(out_dir), contextlib.ExitStack() as plans_open:
@@ -107,7 +108,9 @@ def build(
 
 def sources_read(campaign: Campaign) -> tuple[Path, ...]:
     """Files a build reads that no output folder may hold (the next build would delete them)."""
-    venues = campaign.settings.venues
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is None:
+        return ()
     return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
 
 
