@@ -26,8 +26,10 @@ import pytest
 
 from materials import qr
 from materials.build import build
+from materials.campaign import load
 from materials.printing.manifest import PrintManifest
 from materials.venues import links
+from materials.venues.run import link_base
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPECTED = FIXTURES / "trilingual.expected.json"
@@ -56,11 +58,11 @@ def print_summary(folder: Path) -> dict[str, Any]:
     return out
 
 
-def venues_summary(folder: Path, ring: links.KeyRing) -> list[dict[str, str]]:
+def venues_summary(folder: Path, ring: links.KeyRing, base: str) -> list[dict[str, str]]:
     rows = list(csv.DictReader(io.StringIO((folder / "manifest.csv").read_text(encoding="utf-8-sig"))))
     out = []
     for row in rows:
-        venue = links.verify_link(row["link"], ring)  # raises for a link that does not verify
+        venue = links.verify_link(row["link"], ring, base=base)  # raises for a link that does not verify
         assert venue.venue_id == row["id"]
         assert qr.decode_pdf(folder / row["file"], 150) == [[row["link"]]], row["file"]
         out.append({k: row[k] for k in ("id", "name", "district", "category", "file")})
@@ -103,7 +105,7 @@ def test_three_languages_build_every_output(tmp_path: Path) -> None:
     ring = links.read_key_file(root / ".materials" / "venue-signing.key")
     actual = {
         "print": print_summary(result.outputs["print"]),
-        "venues": venues_summary(result.outputs["venues"], ring),
+        "venues": venues_summary(result.outputs["venues"], ring, link_base(load(root))),
         "web": web_summary(result.outputs["web"]),
     }
     # The French edition is there in every output kind, in French.
