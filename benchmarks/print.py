@@ -34,13 +34,14 @@ def _baseline_one(html: str) -> int:
 
 def baseline(campaign_dir: Path, workers: int) -> tuple[float, int]:
     from materials.campaign import load
-    from materials.printing import fontcache, target
+    from materials.printing import fontcache
+    from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 
     campaign = load(campaign_dir)
-    _, batches, problems = target.plan(campaign, target.FONT_CSS_TOKEN)
+    _, batches, problems = plan_batches(campaign, FONT_CSS_TOKEN)
     assert not problems, problems
     plain = fontcache.css_system(campaign.settings.fonts.sans)
-    htmls = [b.html().replace(target.FONT_CSS_TOKEN, plain) for b in batches]
+    htmls = [b.html().replace(FONT_CSS_TOKEN, plain) for b in batches]
     started = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         pages = sum(pool.map(_baseline_one, htmls))

@@ -8,25 +8,23 @@ any is moved into `out/`, so a failed build leaves the previous output untouched
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from materials import log as warnings_log
-from materials import output
+from materials import output, targets
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
+from materials.schema import placeholder_keys
+from materials.targets import Plan
 from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
 
-#: Output kinds, in the order they render (web offers the print files for download).
-TARGETS = {"print": "materials.printing", "venues": "materials.venues", "web": "materials.web"}
 #: Names the command in the ownership marker of its output folder (materials/output.py).
 MADE_BY = "materials build"
 
@@ -38,23 +36,24 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def target_module(name: str) -> ModuleType | None:
-    """The module of an output kind, or None while that kind is not implemented."""
-    module = importlib.import_module(TARGETS[name])
-    return module if all(hasattr(module, f) for f in ("validate", "render", "verify")) else None
-
-
 def parse_only(only: str | Iterable[str] | None) -> list[str]:
+    """The output kinds to build, in render order (dependencies first)."""
+    known = list(targets.registry())
     if only is None:
-        return list(TARGETS)
+        return known
     names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
-    unknown = [n for n in names if n not in TARGETS]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(TARGETS)}")
-    return [n for n in TARGETS if n in names]
+        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(known)}")
+    return [n for n in known if n in names]
 
 
 def warn_placeholders(campaign: Campaign) -> None:
+    # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
+    keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
+    if keys:
+        log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
+                    "them (--strict fails): %s", len(keys), ", ".join(keys))
     if campaign.settings.service_is_placeholder:
         log.warning(
             "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
@@ -63,14 +62,18 @@ def warn_placeholders(campaign: Campaign) -> None:
         )
 
 
-def validate(campaign: Campaign, names: list[str]) -> None:
+def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:
+    """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
+    the plans when the build is over, rendered or not."""
+    plans: dict[str, Plan] = {}
     problems: list[Problem] = []
     for name in names:
-        module = target_module(name)
-        if module is not None:
-            problems += module.validate(campaign)
+        plan = plans[name] = targets.get(name).validate(campaign)
+        cleanup.callback(plan.close)
+        problems += plan.problems
     if problems:
         raise CampaignError(problems, f"campaign {campaign.root} has problems")
+    return plans
 
 
 def build(
@@ -86,45 +89,46 @@ def build(
         campaign = load(campaign_dir)
         out_dir = Path(out) if out is not None else campaign.root / "output"
         output.guard_output(out_dir, campaign.root)
-        output.refuse_key_in_output(campaign.root / campaign.settings.venues.key_file,
-                                    "campaign.toml venues.key_file", out_dir)
+        venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
+        if venues is not None:
+            output.refuse_key_in_output(campaign.root / venues.key_file, "campaign.toml venues.key_file", out_dir)
         output.check_owner(out_dir, MADE_BY, campaign.root, protected=sources_read(campaign),
                            default=out is None)
-        with output.machine_errors(out_dir):
+        with output.machine_errors(out_dir), contextlib.ExitStack() as plans_open:
             with output.problems_report(out_dir):
                 warn_placeholders(campaign)
-                validate(campaign, names)
+                plans = validate(campaign, names, plans_open)
                 strict_failure(strict, counter.messages)
             with output.locked(out_dir, MADE_BY), output.problems_report(out_dir):
                 output.claim(out_dir, MADE_BY)
-                return _build(campaign, out_dir, names, strict, counter.messages)
+                return _build(campaign, plans, out_dir, names, strict, counter.messages)
     finally:
         warnings_log.unwatch(counter)
 
 
 def sources_read(campaign: Campaign) -> tuple[Path, ...]:
     """Files a build reads that no output folder may hold (the next build would delete them)."""
-    venues = campaign.settings.venues
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is None:
+        return ()
     return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
 
 
-def _build(campaign: Campaign, out_dir: Path, names: list[str], strict: bool, messages: list[str]) -> BuildResult:
+def _build(campaign: Campaign, plans: dict[str, Plan], out_dir: Path, names: list[str], strict: bool,
+           messages: list[str]) -> BuildResult:
     """Render and verify each target into a staged folder, then swap them all in (the lock is held)."""
     result = BuildResult()
     with contextlib.ExitStack() as cleanup:
-        built: dict[str, Path] = {n: out_dir / n for n in TARGETS if (out_dir / n).is_dir()}
+        built: dict[str, Path] = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
         staged: dict[str, Path] = {}
         for name in names:
-            module = target_module(name)
-            if module is None:
-                log.info("%s: not implemented yet, skipped", name)
-                continue
+            target = targets.get(name)
             stage = output.make_stage(out_dir, name)
             cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
             started = time.perf_counter()
             with template_errors():
-                module.render(campaign, stage, built)
-            problems = module.verify(campaign, stage)
+                target.render(plans[name], stage, built)
+            problems = target.verify(campaign, stage)
             if problems:
                 raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
             result.seconds[name] = time.perf_counter() - started
@@ -149,19 +153,19 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
     try:
         campaign = load(campaign_dir)
         warn_placeholders(campaign)
-        validate(campaign, list(TARGETS))
+        kinds = targets.registry()
+        with contextlib.ExitStack() as cleanup:
+            validate(campaign, list(kinds), cleanup)
         if output is not None:
             out_dir = Path(output)
             if not out_dir.is_dir():
                 raise MaterialsError(f"--output {out_dir} is not a folder")
             problems: list[Problem] = []
-            found = [n for n in TARGETS if (out_dir / n).is_dir()]
+            found = [n for n in kinds if (out_dir / n).is_dir()]
             if not found:
-                raise MaterialsError(f"--output {out_dir} holds no {', '.join(TARGETS)} folder to verify")
+                raise MaterialsError(f"--output {out_dir} holds no {', '.join(kinds)} folder to verify")
             for name in found:
-                module = target_module(name)
-                if module is not None:
-                    problems += module.verify(campaign, out_dir / name)
+                problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, f"{out_dir} failed verification")
         strict_failure(strict, counter.messages)

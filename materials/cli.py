@@ -103,6 +103,19 @@ def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--faq", "faq", default=None, metavar="ID,ID", help="Only these questions (and the ones they link "
+              "to) instead of all 40.")
+def new(folder: Path, faq: str | None) -> None:
+    """Write a new campaign folder that builds at once (then edit its PLACEHOLDERs)."""
+    from materials.new import create
+
+    written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None)
+    click.echo(f"{folder}: new campaign, {len(written)} files. Edit {folder / 'campaign.toml'} (every "
+               f"PLACEHOLDER), then run: materials build --campaign {folder}")
+
+
+@cli.command()
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="PDF to write [default: CAMPAIGN/output/proof.pdf].")

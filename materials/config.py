@@ -1,7 +1,7 @@
 """The campaign's settings: a typed schema for `campaign.toml`, a docstring per field.
 
 `load_settings` reports every bad value with its key, all at once (`CampaignError`), the way MkDocs'
-`load_config` does. The docstrings are the settings reference: `materials settings-reference` prints them
+`load_config` does. The docstrings are the settings reference: `materials settings` prints them
 and the README carries its output.
 """
 
@@ -11,20 +11,36 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from materials.errors import CampaignError, Problem
-from materials.printing.settings import PrintSettings
-from materials.venues.settings import VenueSettings
-from materials.web.settings import SearchSettings, SiteSettings
+from materials.schema import (
+    COLOUR,
+    SLUG,
+    Colour,
+    HttpsUrl,
+    Language,
+    NamedKey,
+    PerLanguage,
+    Slug,
+    Strict,
+    is_placeholder_host,
+)
 
-#: Languages the templates, fonts and search know how to handle, with their own names.
-SUPPORTED_LANGUAGES = {"zh-CN": "简体中文", "en": "English"}
+__all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
+           "load_settings", "reference_markdown", "settings_model"]
 
-#: Place categories of the notice (design.md vocabulary).
+#: Place categories the notice names (communities, enterprises, airport, docks, stations, parks, buildings).
 DEFAULT_PLACE_CATEGORIES = {
     "community": {"zh-CN": "社区", "en": "Community"},
     "enterprise": {"zh-CN": "企业", "en": "Enterprise"},
@@ -42,51 +58,13 @@ DEFAULT_CHANNELS = ["portal", "billboard", "screen", "wechat", "poster", "tip", 
 #: `date` under another name: FactSource has a field called `date`.
 Date = date
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FACT = re.compile(r"^[a-z][a-z0-9_]*$")
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-#: Reserved top-level domains (RFC 2606/6761): a service URL there cannot be real.
-PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost")
-
-
-def _slug(value: str) -> str:
-    if not SLUG.match(value):
-        raise ValueError(f"{value!r} is not a key of lower-case letters, digits and single hyphens")
-    return value
 
 
 def _fact_name(value: str) -> str:
     if not FACT.match(value):
         raise ValueError(f"{value!r} is not a fact name (lower-case letters, digits and _, as in {{{{ hotline }}}})")
     return value
-
-
-def _colour(value: str) -> str:
-    if not COLOUR.match(value):
-        raise ValueError(f"{value!r} is not a colour written as #rrggbb")
-    return value.lower()
-
-
-def _language(value: str) -> str:
-    if value not in SUPPORTED_LANGUAGES:
-        known = ", ".join(SUPPORTED_LANGUAGES)
-        raise ValueError(f"unknown language {value!r}; supported: {known}")
-    return value
-
-
-def _https_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https":
-        raise ValueError(f"{value!r} must start with https:// (people type their health information there)")
-    if not parts.hostname or "." not in parts.hostname:
-        raise ValueError(f"{value!r} has no host name")
-    if parts.fragment:
-        raise ValueError(f"{value!r} must not have a #fragment: the build adds the channel tag")
-    return value
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
-Colour = Annotated[str, AfterValidator(_colour)]
 
 
 def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -113,19 +91,6 @@ DEFAULT_CMYK: dict[str, tuple[float, float, float, float]] = {
     "primary": (88, 33, 97, 24), "accent": (21, 97, 100, 12), "text": (0, 0, 0, 100), "background": (0, 0, 0, 0),
 }
 FactName = Annotated[str, AfterValidator(_fact_name)]
-Language = Annotated[str, AfterValidator(_language)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-#: A text per language, `{ zh-CN = "…", en = "…" }`; every campaign language must be present.
-PerLanguage = dict[Language, Annotated[str, Field(min_length=1)]]
-
-
-def is_placeholder_host(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.endswith(PLACEHOLDER_TLDS) or host in {"example.com", "example.org", "example.net"}
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
 class ServiceSettings(Strict):
@@ -136,13 +101,6 @@ class ServiceSettings(Strict):
     placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
     """Query parameter that tags each link with its publicity channel (`?ch=poster`)."""
-
-
-class NamedKey(Strict):
-    key: Slug
-    """Stable key used in files, links and front matter."""
-    names: PerLanguage
-    """Display name per language."""
 
 
 class Brand(Strict):
@@ -233,7 +191,7 @@ class Fact(Strict):
 
 
 class Settings(Strict):
-    """Everything in campaign.toml."""
+    """Everything in campaign.toml that is not an output kind's own table."""
 
     languages: list[Language] = Field(min_length=1)
     """Languages of the campaign; the first is primary (shown first in bilingual editions)."""
@@ -264,14 +222,13 @@ class Settings(Strict):
     """Colours."""
     fonts: Fonts = Fonts()
     """Fonts."""
-    print: PrintSettings = PrintSettings()
-    """Print target: posters, tips signs, booklet, screen and WeChat images."""
-    venues: VenueSettings = VenueSettings()
-    """Venue check-in codes."""
-    site: SiteSettings = SiteSettings()
-    """The FAQ website."""
-    search: SearchSettings = SearchSettings()
-    """The website's search: words to keep whole, synonyms, most-read questions."""
+    language_names: dict[Language, str] = {}
+    """A language's own name where the interface strings do not give one (`{ fr = "Français" }`)."""
+
+    if TYPE_CHECKING:
+        # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
+        # materials/targets.py; `settings_model()` composes them, so this module imports no output kind.
+        def __getattr__(self, name: str) -> Any: ...
 
     @model_validator(mode="after")
     def _every_language_present(self) -> Settings:
@@ -368,11 +325,38 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
         raise CampaignError([Problem(label, line, None, f"TOML syntax error: {message}{shown}")]) from None
 
 
+def settings_model() -> type[Settings]:
+    """`Settings` plus every output kind's table, each with its summary as the docstring."""
+    from materials import targets  # the registry, which imports each output kind's light settings module
+
+    tables = targets.settings_tables()
+    key = tuple((name, model) for name, (model, _) in tables.items())
+    cached = _composed.get(key)
+    if cached is None:
+        fields: dict[str, Any] = {
+            name: (model, Field(default_factory=model, description=summary))
+            for name, (model, summary) in tables.items()
+        }
+        cached = _composed[key] = create_model("CampaignSettings", __base__=Settings, __module__=__name__,
+                                               **fields)
+    return cached
+
+
+def __getattr__(name: str) -> Any:
+    # The composed model is made on first use; pickle (process pools, Dask workers) finds it by this name.
+    if name == "CampaignSettings":
+        return settings_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_composed: dict[tuple[tuple[str, type[BaseModel]], ...], type[Settings]] = {}
+
+
 def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
     """Load and validate `campaign.toml`; raise `CampaignError` listing every problem."""
     data = parse_toml(path, label)
     try:
-        return Settings.model_validate(data)
+        return settings_model().model_validate(data)
     except ValidationError as e:
         raise CampaignError(problems_from_validation(e, label), f"{label} has problems") from None
 
@@ -380,6 +364,8 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
 def _type_name(annotation: Any) -> str:
     import typing
 
+    if annotation == Language:
+        return "language"
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
@@ -392,17 +378,15 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if origin is typing.Literal:
         return " / ".join(repr(a) for a in args)
-    if annotation is Language or (typing.get_origin(annotation) is typing.Annotated and args and
-                                   any(getattr(m, "func", None) is _language for m in args[1:])):
-        return "language"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table" if annotation is not NamedKey else "{key, names}"
     names = {str: "text", int: "integer", float: "number", bool: "true/false", date: "date"}
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
-def reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
+def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tuple[str, str, str]]:
     """(key, type, docstring) for every setting, recursively: the README's settings reference."""
+    model = model or settings_model()
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from materials import markdown as mdown
-from materials.campaign import Campaign
 from materials.config import Fact
 from materials.errors import Problem
 from materials.texts import Text
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
 
 log = logging.getLogger(__name__)
 

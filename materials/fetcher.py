@@ -24,7 +24,7 @@ MAX_RESOURCE_BYTES = 25 * 1024 * 1024
 
 
 class RefusedResource(FatalURLFetchingError):
-    """Raised inside WeasyPrint; `Renderer` callers turn it into `MaterialsError` via `as_error`."""
+    """Raised inside WeasyPrint; the code that called WeasyPrint turns it into `MaterialsError` via `as_error`."""
 
     def __init__(self, origin: str, url: str, reason: str) -> None:
         super().__init__(f"{origin}: refused to load {url!r}: {reason}")

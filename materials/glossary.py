@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from materials.campaign import read_text
 from materials.errors import Problem
+from materials.textfiles import read_text
 from materials.texts import Text
 
 ENDINGS = "(?:s|es|d|ed|ing)?"

@@ -221,10 +221,11 @@ def render_pdf(campaign: Campaign, document: str) -> bytes:
     from weasyprint.pdf.metadata import DocumentMetadata
 
     from materials.fetcher import url_fetcher
-    from materials.templating import template_root
+    from materials.templating import template_file, template_roots
 
-    root = template_root(campaign) / "proof"
-    fetcher = url_fetcher([root, campaign.root], "proof template (templates/proof/)")
+    root = template_file(campaign, "proof/proof.html.j2").parent
+    fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
+                          "proof template (templates/proof/)")
     rendered = HTML(string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())

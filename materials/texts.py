@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
+from materials.textfiles import read_text, split_front_matter
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
 
 SECTION = re.compile(r"^:::\s*(\S+)\s*$")
 #: Folders of the print sources (the print target reads them the same way: materials/printing/sources.py).
@@ -118,7 +122,9 @@ def _toml_line(raw: list[str], table: str, key: str) -> int:
 def _site(campaign: Campaign) -> list[Text]:
     path = campaign.root / "campaign.toml"
     raw = path.read_text(encoding="utf-8-sig").split("\n") if path.is_file() else []
-    site = campaign.settings.site
+    site = getattr(campaign.settings, "site", None)  # the web output kind's table, when it is registered
+    if site is None:
+        return []
     found = []
     for table, mapping in (("site.description", site.description), ("site.intro", site.intro)):
         for lang, value in mapping.items():
@@ -144,36 +150,42 @@ def _category_line(raw: list[str], key: str) -> int:
 
 
 def _strings(campaign: Campaign) -> list[Text]:
-    """The website's interface strings, one text per key (each is read on its own)."""
-    from materials.templating import template_root
+    """The interface strings of the website, print labels and venue posters, one text per key (each is read
+    on its own). A key the campaign's own strings.toml sets hides the built-in one (templating.strings)."""
+    from materials.templating import STRINGS, template_roots
 
-    path = template_root(campaign) / "web" / "strings.toml"
-    if not path.is_file():
-        return []
-    label = _template_label(campaign, path)
     found: list[Text] = []
-    lang: str | None = None
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-        table = TABLE_LINE.match(line)
-        if table:
-            lang = table.group(1)
-            continue
-        match = STRING_LINE.match(line)
-        if match and lang in campaign.languages:
-            found.append(Text(label, number, lang, match.group(2), f"strings:{lang}:{match.group(1)}", "strings",
-                              markdown=False))
+    for kind in ("web", "print", "venues"):
+        seen: set[tuple[str, str]] = set()
+        for root in template_roots(campaign):  # the campaign's own files first
+            path = root / kind / STRINGS
+            if not path.is_file():
+                continue
+            label = _template_label(campaign, path)
+            lang: str | None = None
+            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+                table = TABLE_LINE.match(line)
+                if table:
+                    lang = table.group(1)
+                    continue
+                match = STRING_LINE.match(line)
+                if match and lang in campaign.languages and (lang, match.group(1)) not in seen:
+                    seen.add((lang, match.group(1)))
+                    found.append(Text(label, number, lang, match.group(2), f"strings:{kind}:{lang}:{match.group(1)}",
+                                      "strings", markdown=False))
     return found
 
 
 def _templates(campaign: Campaign) -> list[Text]:
-    """Venue poster templates: the words printed on every check-in code, all languages in one file."""
-    from materials.templating import template_root
+    """Venue poster templates (the campaign's own file where it has one): words printed on every code."""
+    from materials.templating import template_file, template_roots
 
-    folder = template_root(campaign) / "venues"
+    names = sorted({path.name for root in template_roots(campaign) for path in (root / "venues").glob("*.html")})
     found = []
-    for path in sorted(folder.glob("*.html")) if folder.is_dir() else []:
+    for name in names:
+        path = template_file(campaign, f"venues/{name}")
         found.append(Text(_template_label(campaign, path), 1, None, path.read_text(encoding="utf-8"),
-                          f"template:{path.name}", "template", markdown=False))
+                          f"template:{name}", "template", markdown=False))
     return found
 
 

@@ -58,13 +58,21 @@ def test_http_service_url_is_refused(mini_campaign: Path) -> None:
     assert "service.url" in problem and "must start with https://" in problem
 
 
-def test_unknown_language_and_all_problems_at_once(mini_campaign: Path) -> None:
-    edit(mini_campaign / "campaign.toml", '["zh-CN", "en"]', '["zh-CN", "fr"]')
+def test_bad_language_tag_and_all_problems_at_once(mini_campaign: Path) -> None:
+    edit(mini_campaign / "campaign.toml", '["zh-CN", "en"]', '["zh-CN", "French"]')
     text = (mini_campaign / "campaign.toml").read_text(encoding="utf-8") + '\n[brand]\nprimary = "green"\n'
     (mini_campaign / "campaign.toml").write_text(text, encoding="utf-8")
     problems = load_problems(mini_campaign)
-    assert any("languages[1]" in p and "unknown language 'fr'" in p for p in problems)
+    assert any("languages[1]" in p and "'French' is not a language tag" in p for p in problems)
     assert any("brand.primary" in p and "#rrggbb" in p for p in problems)
+
+
+def test_a_new_language_needs_its_texts_not_code(mini_campaign: Path) -> None:
+    # Any language tag is accepted; what a third language needs is data: its texts, FAQ folder and strings.
+    edit(mini_campaign / "campaign.toml", '["zh-CN", "en"]', '["zh-CN", "en", "fr"]')
+    problems = load_problems(mini_campaign)
+    assert any(p.endswith("title: no text for fr") for p in problems), problems
+    assert not any("unknown language" in p for p in problems)
 
 
 def test_missing_front_matter_field(mini_campaign: Path) -> None:

@@ -249,13 +249,14 @@ def test_glossary_checks_interface_strings_and_venue_templates(glossary_campaign
     shutil.copytree(BUILTIN, glossary_campaign / "templates")
     edit(glossary_campaign / "templates/web/strings.toml", 'search_placeholder = "例如：绿码"',
          'search_placeholder = "例如：健康证"')
-    edit(glossary_campaign / "templates/venues/macros.html", '"Scan to check in"', '"Inspectors: scan to check in"')
+    # The venue posters' words are their strings file (templates/venues/strings.toml), read like the site's.
+    edit(glossary_campaign / "templates/venues/strings.toml", '"Scan to check in"', '"Inspectors: scan to check in"')
     strings = (glossary_campaign / "templates/web/strings.toml").read_text(encoding="utf-8").splitlines()
-    macros = (glossary_campaign / "templates/venues/macros.html").read_text(encoding="utf-8").splitlines()
-    macro_line = next(i for i, t in enumerate(macros, 1) if "Inspectors" in t)
+    labels = (glossary_campaign / "templates/venues/strings.toml").read_text(encoding="utf-8").splitlines()
+    label_line = next(i for i, t in enumerate(labels, 1) if "Inspectors" in t)
     string_line = next(i for i, t in enumerate(strings, 1) if "健康证" in t)
     problems = problems_of(glossary_campaign)
-    assert f"templates/venues/macros.html line {macro_line}: “Inspectors”: write “inspection staff”; glossary term " \
+    assert f"templates/venues/strings.toml line {label_line}: “Inspectors”: write “inspection staff”; glossary term " \
            "“inspection staff”" in problems
     assert any(p.startswith(f"templates/web/strings.toml line {string_line}: “健康证” is not a term")
                for p in problems), problems

@@ -1,36 +1,53 @@
 """Print target: posters, tips signs, the FAQ booklet, screen and WeChat images.
 
-`validate`, `render` and `verify` are the target interface of docs/INTERFACES.md (implemented in
-target.py). They import lazily: `materials.config` imports this package's settings while the campaign
-module is still loading, and the CLI must start without loading the renderer.
+Registers the output kind `print` (the shape of materials/targets.py). Its methods import the renderer
+lazily, so the CLI and the settings schema load without WeasyPrint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from materials import targets
+from materials.printing.settings import PrintSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
     from materials.errors import Problem
+    from materials.printing.target import PrintPlan
 
 
-def validate(campaign: Campaign) -> list[Problem]:
-    """Problems of the poster and tip sources, including words that do not fit their box."""
-    from materials.printing import target
+class PrintTarget:
+    name = "print"
+    table = "print"
+    settings = PrintSettings
+    summary = "Print target: posters, tips signs, booklet, screen and WeChat images."
+    depends_on: tuple[str, ...] = ()
 
-    return target.validate(campaign)
+    def validate(self, campaign: Campaign) -> PrintPlan:
+        """Read posters/ and tips/ and lay out every page once, proving the words fit their boxes."""
+        from materials.printing import target
+
+        return target.validate(campaign)
+
+    def render(self, plan: PrintPlan, dest: Path, built: Mapping[str, Path]) -> None:
+        """Write every print material into `dest`."""
+        from materials.printing import target
+
+        target.render(plan, dest, built)
+
+    def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
+        """Check a rendered print folder: QR codes read back, page counts, boxes, fonts, safe area."""
+        from materials.printing import target
+
+        return target.verify(campaign, dest)
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
-    """Write every print material into `dest`."""
-    from materials.printing import target
-
-    target.render(campaign, dest, built)
+TARGET = targets.register(PrintTarget())
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    """Check a rendered print folder: QR codes read back, page counts, boxes, fonts, safe area."""
-    from materials.printing import target
-
-    return target.verify(campaign, dest)
+#: validate(campaign) -> problems, render(campaign, dest, built=None), verify(campaign, dest): for tests and
+#: benchmarks; `materials build` calls the target itself and passes the plan from validate to render.
+validate, render, verify = targets.shortcuts("print")

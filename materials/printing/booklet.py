@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import base64
 
+from materials import templating
 from materials.campaign import Campaign, Faq
-from materials.config import NamedKey
 from materials.pdfx import hex_rgb
 from materials.printing.planner import Batch, Item, Planner, qr_width, theme_colour
+from materials.schema import NamedKey
 
 #: The booklet's body type size as a fraction of the page width (pt per mm): 10 pt on A5, 14 pt on A4.
 BODY_PT_PER_MM = 0.0675
-
-
-#: What the booklet is called after the campaign title, per language.
-BOOKLET_WORD = {"zh-CN": "常见问题", "en": "FAQ"}
 
 
 def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
@@ -74,7 +71,8 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
         host=campaign.service_host, colour=colour, soft=_mix("#ffffff", colour, 0.9), font_css=planner.font_css,
         bleed=settings.bleed_mm if edition == PRINT else 0, base_pt=base_pt, link=link, edition=edition,
     )
-    titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {BOOKLET_WORD.get(lang, 'FAQ')}"}
+    booklet = templating.strings(campaign, "print")[lang]["booklet"]  # what the booklet is called
+    titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {booklet}"}
     name = f"faq-{size_name}-{lang}" if edition == PRINT else f"faq-{size_name}-{lang}-screen"
     item = Item(
         path=f"booklet/{name}.pdf", kind="booklet", material="faq",

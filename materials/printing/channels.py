@@ -9,12 +9,12 @@ centre square of every WeChat cover, an article the official-account editor keep
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.printing import billboard, playlist, screens, wechat
 from materials.printing.legibility import LegibleItem
+from materials.printing.manifest import ManifestEntry
 from materials.printing.planner import Batch, Item, Planner
 
 
@@ -54,14 +54,14 @@ def shown(batches: list[Batch]) -> list[tuple[str, str]]:
     return sorted({(i.size.split(" ")[0], i.edition) for b in batches for i in b.items if i.kind == "screen"})
 
 
-def manifest_entries(campaign: Campaign, batches: list[Batch]) -> list[dict[str, Any]]:
+def manifest_entries(campaign: Campaign, batches: list[Batch]) -> list[ManifestEntry]:
     """The playlists `finish` writes, for manifest.json (the web target skips entries with `html`)."""
-    entries: list[dict[str, Any]] = []
+    entries: list[ManifestEntry] = []
     for kind, edition in shown(batches):
         base = f"{screens.folder(kind)}/playlist-{edition}"
-        entries.append({"id": f"playlist-{kind}", "kind": "playlist", "title": dict(campaign.settings.title),
-                        "size": kind, "language": edition, "pdf": None, "png": None, "html": f"{base}.html",
-                        "list": f"{base}.m3u8", "link": campaign.service_link("screen")})
+        entries.append(ManifestEntry(id=f"playlist-{kind}", kind="playlist", title=dict(campaign.settings.title),
+                                     size=kind, language=edition, html=f"{base}.html", list=f"{base}.m3u8",
+                                     link=campaign.service_link("screen")))
     return entries
 
 

@@ -7,7 +7,6 @@ area, and each QR code decoded from a raster of the page (pypdfium2 + zxing-cpp)
 
 from __future__ import annotations
 
-import json
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ from typing import Any
 
 from materials import progress
 from materials.campaign import Campaign
-from materials.errors import Problem
+from materials.errors import MaterialsError, Problem
+from materials.printing.batches import plan_batches
+from materials.printing.manifest import PrintManifest
 from materials.printing.planner import Item
 
 log = logging.getLogger(__name__)
@@ -48,22 +49,19 @@ class Check:
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    from materials.printing.target import plan
-
-    _, batches, problems = plan(campaign)
+    _, batches, problems = plan_batches(campaign)
     if problems:
         return problems
     settings = campaign.settings.print
     checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
               for batch in batches for item in batch.items]
     problems = []
-    manifest = dest / "manifest.json"
     try:
-        listed = {e.get("pdf") or e.get("png") for e in json.loads(manifest.read_text("utf-8"))["materials"]}
+        listed = {e.pdf or e.png for e in PrintManifest.read(dest).materials}
         for check in checks:
             if check.path not in listed:
                 problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"{check.path} is not listed"))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except MaterialsError as error:
         problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"missing or unreadable ({error})"))
     for lang in campaign.languages:
         article = dest / "wechat" / f"faq-article-{lang}.html"

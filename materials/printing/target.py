@@ -1,37 +1,35 @@
-"""The print target's three functions (docs/INTERFACES.md): validate, render, verify.
+"""The print target (the shape of materials/targets.py): validate, render, verify.
 
-validate: read posters/ and tips/, then lay out every page once to prove the words fit.
-render:   subset fonts once, lay out batches in a process pool, write PDFs, PNGs, previews, the WeChat
-          article and manifest.json.
-verify:   re-plan from the campaign and check the written files against that intent (verify.py).
+validate: read posters/ and tips/, then lay out every page once to prove the words fit: subset fonts once,
+          lay out batches in a process pool, write PDFs, PNGs, previews, the WeChat article and
+          manifest.json into a private folder the plan holds.
+render:   move the plan's files into the staging folder (the build pays for layout once, not twice).
+verify:   re-plan from the campaign and check the written files against that intent (checks.py).
 """
 
 from __future__ import annotations
 
-import atexit
-import hashlib
-import json
 import logging
-import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from materials import progress
+from materials import progress, templating
 from materials.campaign import Campaign
-from materials.errors import CampaignError, Problem
-from materials.printing import booklet, channels, fontcache, sources
+from materials.errors import CampaignError, MaterialsError, Problem
+from materials.printing import channels, checks, fontcache
+from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
+from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
 from materials.printing.worker import BatchResult, Job, run
-from materials.templating import template_root
+from materials.targets import Plan
+from materials.templating import template_roots
 
 log = logging.getLogger(__name__)
-#: Stands for the @font-face rules until the fonts are subset (they depend on every page's characters).
-FONT_CSS_TOKEN = "/*@@FONT-CSS@@*/"  # noqa: S105 - a placeholder, not a secret
 
 
 def _chars(batches: list[Batch]) -> set[str]:
@@ -52,24 +50,13 @@ def _pool(workers: int) -> Iterator[Executor]:
         yield pool
 
 
-def plan(campaign: Campaign, font_css: str = "") -> tuple[Planner, list[Batch], list[Problem]]:
-    """Every batch of the print run; problems if the sources are bad (nothing is laid out here)."""
-    materials, problems = sources.load(campaign)
-    planner = Planner(campaign, materials, font_css)
-    if problems:
-        return planner, [], problems
-    batches = planner.plan() + booklet.batches(planner)
-    more, problems = channels.batches(planner)
-    return planner, batches + more, problems
-
-
 def _roots(campaign: Campaign, fonts: Path) -> list[str]:
-    return [str(campaign.root), str(template_root(campaign)), str(fonts)]
+    return [str(campaign.root), *(str(root) for root in template_roots(campaign)), str(fonts)]
 
 
 def _lay_out(campaign: Campaign, dest: Path) -> tuple[Planner, list[Batch], list[BatchResult], list[Problem]]:
     settings = campaign.settings.print
-    planner, batches, problems = plan(campaign, FONT_CSS_TOKEN)
+    planner, batches, problems = plan_batches(campaign, FONT_CSS_TOKEN)
     if problems:
         return planner, batches, [], problems
     fonts = Path(tempfile.mkdtemp(prefix="materials-print-fonts-"))
@@ -99,59 +86,51 @@ def _subset(args: tuple[str, int, str, str]) -> str:
     return fontcache.subset_one(*args)
 
 
-#: Validation lays out every page to prove the words fit, which is most of the cost of rendering. So it
-#: renders for real into a private folder, and `render` moves that folder's files into place when nothing
-#: has changed since (same pages, same settings): the build pays for layout once, not twice.
-_validated: dict[str, Path] = {}
+@dataclass
+class PrintPlan(Plan):
+    """Validation lays out every page to prove the words fit, which is most of the cost of rendering, so
+    it renders for real into `folder` and `render` moves those files into place."""
+
+    folder: Path | None = None
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
-def _key(campaign: Campaign, batches: list[Batch]) -> str:
-    digest = hashlib.sha256(campaign.settings.model_dump_json().encode())
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    for batch in batches:
-        digest.update(batch.head.encode())
-        for item in batch.items:
-            digest.update(item.path.encode() + b"\0" + item.html.encode())
-    return digest.hexdigest()
-
-
-def _discard(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def validate(campaign: Campaign) -> list[Problem]:
+def validate(campaign: Campaign) -> PrintPlan:
     """Problems of the poster and tip sources, including words that do not fit their box."""
+    try:
+        labels = templating.check_strings(templating.strings(campaign, "print"), campaign.languages, "print")
+    except MaterialsError as e:
+        labels = [Problem("templates/print/strings.toml", None, None, e.message)]
+    if labels:
+        return PrintPlan(campaign, labels)
     folder = Path(tempfile.mkdtemp(prefix="materials-print-"))
-    atexit.register(_discard, folder)
-    planner, batches, results, problems = _lay_out(campaign, folder)
+    result = PrintPlan(campaign, folder=folder)
+    try:
+        planner, batches, results, problems = _lay_out(campaign, folder)
+        if not problems:
+            _finish(campaign, planner, batches, results, folder)
+    except BaseException:
+        result.close()
+        raise
     if problems:
-        _discard(folder)
-        return problems
-    _finish(campaign, planner, batches, results, folder)
-    for stale in _validated.values():  # a long-running process (watch mode) keeps only the latest
-        _discard(stale)
-    _validated.clear()
-    _validated[_key(campaign, plan(campaign, FONT_CSS_TOKEN)[1])] = folder
-    return []
+        result.close()
+    result.problems = problems
+    return result
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
-    """Write every print material into `dest` (an empty staging folder)."""
+def render(plan: PrintPlan, dest: Path, built: Mapping[str, Path]) -> None:
+    """Move the pages laid out during validation into `dest` (an empty staging folder)."""
+    del built  # print depends on no other output kind
+    if plan.problems or plan.folder is None:
+        raise CampaignError(plan.problems, "print materials cannot be rendered")
     dest.mkdir(parents=True, exist_ok=True)
-    _, batches, problems = plan(campaign, FONT_CSS_TOKEN)
-    if problems:
-        raise CampaignError(problems, "print materials cannot be rendered")
-    ready = _validated.pop(_key(campaign, batches), None)
-    if ready is not None and ready.is_dir():
-        log.info("print: using the pages laid out during validation")
-        for entry in sorted(ready.iterdir()):
-            shutil.move(str(entry), str(dest / entry.name))
-        _discard(ready)
-        return
-    planner, batches, results, problems = _lay_out(campaign, dest)
-    if problems:
-        raise CampaignError(problems, "print materials cannot be rendered")
-    _finish(campaign, planner, batches, results, dest)
+    for entry in sorted(plan.folder.iterdir()):
+        shutil.move(str(entry), str(dest / entry.name))
+    plan.close()
 
 
 def _finish(campaign: Campaign, planner: Planner, batches: list[Batch], results: list[BatchResult],
@@ -163,38 +142,33 @@ def _finish(campaign: Campaign, planner: Planner, batches: list[Batch], results:
     if scaled:
         log.info("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes",
                  len(scaled), sum(len(b.items) for b in batches), round(min(scaled.values()) * 100))
-    (dest / "manifest.json").write_text(json.dumps(manifest(campaign, batches), ensure_ascii=False, indent=1,
-                                                   sort_keys=True) + "\n", encoding="utf-8")
+    manifest(campaign, batches).write(dest)
 
 
-def manifest(campaign: Campaign, batches: list[Batch]) -> dict[str, Any]:
+def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
     """What the print folder holds, for the website's download list."""
-    entries = []
-    for batch in batches:
-        for item in batch.items:
-            entries.append({
-                "id": item.material, "kind": item.kind, "title": item.titles, "size": item.size,
-                "language": item.edition, "width_mm": round(item.width_mm, 2), "height_mm": round(item.height_mm, 2),
-                "pdf": None if item.png else item.path,
-                "png": item.path if item.png else item.preview,
-                "link": item.link,
-            })
-    for lang in campaign.languages:
-        entries.append({
-            "id": "faq", "kind": "wechat-article",
-            "title": {lang: campaign.text(campaign.settings.title, lang)}, "size": "html", "language": lang,
-            "pdf": None, "png": None, "html": f"wechat/faq-article-{lang}.html",
-            "link": campaign.service_link("wechat"),
-        })
+    entries = [
+        ManifestEntry(id=item.material, kind=item.kind, title=item.titles, size=item.size, language=item.edition,
+                      width_mm=round(item.width_mm, 2), height_mm=round(item.height_mm, 2),
+                      pdf=None if item.png else item.path, png=item.path if item.png else item.preview,
+                      link=item.link)
+        for batch in batches for item in batch.items
+    ]
+    entries += [
+        ManifestEntry(id="faq", kind="wechat-article", title={lang: campaign.text(campaign.settings.title, lang)},
+                      size="html", language=lang, html=f"wechat/faq-article-{lang}.html",
+                      link=campaign.service_link("wechat"))
+        for lang in campaign.languages
+    ]
     entries += channels.manifest_entries(campaign, batches)
-    entries.sort(key=lambda e: (e["kind"], e["id"], e["language"], e["size"]))
-    return {"version": 1, "materials": entries}
+    entries.sort(key=lambda e: (e.kind, e.id, e.language, e.size))
+    return PrintManifest(materials=entries)
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    from materials.printing import checks
-
-    _, batches, problems = plan(campaign)
+    """Check a rendered print folder: QR codes read back, page counts, boxes, fonts, safe area, and each
+    channel's own rules (screen safe margins, WeChat centre squares, playlists)."""
+    _, batches, problems = plan_batches(campaign)
     if problems:
         return problems
     return checks.verify(campaign, dest) + channels.verify(campaign, batches, dest)

@@ -1,16 +1,19 @@
 """Venues target: signed check-in code posters per venue and district print files.
 
-`validate`, `render` and `verify` are the build's seam (docs/INTERFACES.md); `verify_link` is for the
+Registers the output kind `venues` (the shape of materials/targets.py); `verify_link` is for the
 declaration service. `materials venues LIST` runs the same code over any list (materials/venues/run.py).
-The target functions import lazily: materials.config imports this package for its settings.
+The target's methods import the renderer lazily, so the settings schema loads without WeasyPrint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from materials import targets
 from materials.venues.links import KeyRing, LinkError, Venue, read_key_file, read_key_files, verify_link
+from materials.venues.settings import VenueSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -20,19 +23,35 @@ __all__ = ["KeyRing", "LinkError", "Venue", "read_key_file", "read_key_files", "
            "verify_link"]
 
 
-def validate(campaign: Campaign) -> list[Problem]:
-    from materials.venues import target
+class VenuesTarget:
+    name = "venues"
+    table = "venues"
+    settings = VenueSettings
+    summary = "Venue check-in codes."
+    depends_on: tuple[str, ...] = ()
 
-    return target.validate(campaign)
+    def validate(self, campaign: Campaign) -> targets.Plan:
+        """Check the sample list, the key and the settings; write nothing."""
+        from materials.venues import target
+
+        return targets.Plan(campaign, target.validate(campaign))
+
+    def render(self, plan: targets.Plan, dest: Path, built: Mapping[str, Path]) -> None:
+        """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
+        from materials.venues import target
+
+        target.render(plan.campaign, dest, built)
+
+    def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
+        """Every poster decodes to its manifest link, the link verifies, files match their hashes."""
+        from materials.venues import target
+
+        return target.verify(campaign, dest)
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
-    from materials.venues import target
-
-    target.render(campaign, dest, built)
+TARGET = targets.register(VenuesTarget())
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    from materials.venues import target
-
-    return target.verify(campaign, dest)
+#: validate(campaign) -> problems, render(campaign, dest, built=None), verify(campaign, dest): for tests and
+#: benchmarks; `materials build` calls the target itself and passes the plan from validate to render.
+validate, render, verify = targets.shortcuts("venues")

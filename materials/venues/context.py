@@ -85,6 +85,8 @@ class Poster:
     host: str
     family: str
     brand: Brand
+    #: Labels per language from venues/strings.toml: label -> language -> text (`steps`: a list).
+    strings: dict[str, dict[str, Any]]
 
     def replace(self, **changes: Any) -> Poster:
         return dataclasses.replace(self, **changes)

@@ -36,6 +36,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "reprint": ("reprint", "重印次数", "重印"),
 }
 REQUIRED = ("id", "name", "district", "category", "address")
+#: A venue's name or address in another campaign language: `name_fr`, `address_pt-BR` (`name_en` as above).
+TRANSLATED = re.compile(r"^(name|address)_([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 
 #: An XLSX is a zip archive: refuse absurd archives before openpyxl inflates them into memory.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -65,6 +67,9 @@ class VenueRow:
     name_en: str = ""
     address_en: str = ""
     reprint: int = 0
+    #: (language, text) for every `name_<lang>` / `address_<lang>` column with a value, `en` included.
+    names: tuple[tuple[str, str], ...] = ()
+    addresses: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -307,10 +312,10 @@ def header_map(header: list[str], label: str) -> tuple[dict[str, int], list[Prob
         name = clean(cell.lstrip("\ufeff")).lower()
         if not name:
             continue
-        key = lookup.get(name)
+        key = lookup.get(name) or (name if TRANSLATED.match(name) else None)
         if key is None:
             problems.append(Problem(label, None, "row 1", f"unknown column {cell!r}; columns are "
-                                    "id,name,district,category,address[,name_en,address_en,reprint] or "
+                                    "id,name,district,category,address[,name_LANG,address_LANG,reprint] or "
                                     "场所编号,场所名称,所属区,场所类型,地址"))
         elif key in found:
             problems.append(Problem(label, None, "row 1", f"column {cell!r} appears twice"))
@@ -372,6 +377,10 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                 raise MaterialsError(f"{label}: row {number} is blank; the header must be row 1")
             header, header_problems = header_map([c.partition(":")[2] if c.startswith("\x00") else c
                                                   for c in record], label)
+            languages = {lang.lower() for lang in settings.languages}
+            header_problems += [Problem(label, None, "row 1", f"column {column!r}: {m.group(2)} is not a language "
+                                        f"of campaign.toml ({', '.join(settings.languages)})")
+                                for column in header if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
             if header_problems:
                 return VenueList(label, [], problems + header_problems, [])
             continue
@@ -436,7 +445,7 @@ def _check_row(
     limits = {"name": settings.venues.max_name_width, "address": settings.venues.max_address_width,
               "name_en": settings.venues.max_name_width * 3 // 2,
               "address_en": settings.venues.max_address_width * 3 // 2}
-    for column in COLUMNS:
+    for column in [*COLUMNS, *(c for c in header if c not in COLUMNS)]:
         raw = _cell(record, header, column)
         if raw.startswith("\x00number:"):
             number_text = raw.split(":", 1)[1]
@@ -477,14 +486,20 @@ def _check_row(
             problem(column, f"unknown place category {value!r}; use one of {known} (or its Chinese name)")
         elif column == "reprint" and value and (not value.isdigit() or int(value) > 255):
             problem(column, f"{value!r} is not a whole number from 0 to 255")
-        elif column in limits and width(value) > limits[column]:
+        elif (most := _limit(limits, column)) and width(value) > most:
             problem(column, f"is too long to print legibly ({width(value)} half-width units, at most "
-                    f"{limits[column]}; a Chinese character counts 2): shorten it")
-        if column in ("name", "address", "name_en", "address_en") and value:
+                    f"{most}; a Chinese character counts 2): shorten it")
+        if (column in ("name", "address") or TRANSLATED.match(column)) and value:
             missing = fonts.uncovered(value, families)
             if missing:
                 problem(column, f"no font covers {fonts.describe(missing[0])}; replace the character")
     return problems
+
+
+def _limit(limits: dict[str, int], column: str) -> int | None:
+    """Longest printable text of a column; a name or address in any other language gets the `_en` limit."""
+    translated = TRANSLATED.match(column)
+    return limits.get(column) or (limits[f"{translated.group(1)}_en"] if translated else None)
 
 
 def _cell_kind(column: str, marker: str) -> str:
@@ -521,4 +536,12 @@ def _venue(number: int, record: list[str], header: dict[str, int], districts: di
         name_en=get("name_en"),
         address_en=get("address_en"),
         reprint=int(reprint) if reprint else 0,
+        names=_translations(header, "name", get),
+        addresses=_translations(header, "address", get),
     )
+
+
+def _translations(header: dict[str, int], kind: str, get: Any) -> tuple[tuple[str, str], ...]:
+    found = ((match.group(2), get(column)) for column in sorted(header) if (match := TRANSLATED.match(column))
+             and match.group(1) == kind)
+    return tuple((lang, text) for lang, text in found if text)

@@ -230,7 +230,7 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
         BBox=pikepdf.Array(offset), Resources=source.obj.Resources,
         Matrix=pikepdf.Array([1, 0, 0, 1, -bleed - offset[0], -bleed - offset[1]]))
     _cmyk_only(xobject)
-    strings = env.get_template("macros.html").module.STRINGS  # type: ignore[attr-defined]
+    strings = poster.strings  # venues/strings.toml, per label and language
     return StaticArt(pdf, xobject, boxes, slots, strings)
 
 

@@ -45,8 +45,6 @@ FONT_CACHE = ".materials/cache/fonts"
 TEMPLATE_FILES = ("macros.html", "posters.html", "screen.html", "poster.css")
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
 
 
 @dataclass
@@ -103,16 +101,11 @@ def link_base(campaign: Campaign) -> str:
 
 
 def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
-    from materials.templating import check_syntax, template_root
+    from materials.templating import check_syntax, template_file
 
-    folder = template_root(campaign) / "venues"
-    if not folder.is_dir():
-        from materials.templating import BUILTIN
-
-        folder = BUILTIN / "venues"
     sources = []
     for name in TEMPLATE_FILES:
-        path = folder / name
+        path = template_file(campaign, f"venues/{name}")  # the campaign's own file, else the built-in one
         try:
             sources.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -121,9 +114,27 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
     return tuple(sources)
 
 
-def issued_texts(date: datetime) -> dict[str, str]:
-    return {"zh-CN": f"{date.year}年{date.month}月{date.day}日",
-            "en": f"{date.day} {MONTHS[date.month - 1]} {date.year}"}
+def labels(campaign: Campaign) -> dict[str, dict[str, Any]]:
+    """venues/strings.toml turned around for the templates: label -> language -> text, and `steps` ->
+    language -> the `step_N` texts in order."""
+    from materials.templating import strings
+
+    texts = strings(campaign, "venues")
+    out: dict[str, dict[str, Any]] = {"steps": {}}
+    for lang in campaign.languages:
+        for key, text in sorted(texts.get(lang, {}).items()):
+            if key.startswith("step_"):
+                out["steps"].setdefault(lang, []).append(text)
+            else:
+                out.setdefault(key, {})[lang] = text
+    return out
+
+
+def issued_texts(campaign: Campaign, date: datetime) -> dict[str, str]:
+    from materials.templating import format_date, strings
+
+    texts = strings(campaign, "venues")
+    return {lang: format_date(date.date(), texts[lang]) for lang in campaign.languages}
 
 
 def poster_context(campaign: Campaign, size: str) -> Poster:
@@ -144,7 +155,8 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
         title=dict(settings.title),
         authority=dict(settings.authority),
-        issued=issued_texts(date),
+        issued=issued_texts(campaign, date),
+        strings=labels(campaign),
         date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         host=host.lower(),
         family=settings.fonts.sans[0],

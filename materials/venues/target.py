@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from materials import pdfx, qr
@@ -50,16 +51,21 @@ def validate(campaign: Campaign) -> list[Problem]:
         if category not in campaign.settings.place_categories:
             problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
                                     "not a place category of campaign.toml"))
-    from materials.templating import template_root
+    from materials import templating
+    from materials.templating import template_file
 
-    folder = template_root(campaign) / "venues"
+    try:
+        problems += templating.check_strings(templating.strings(campaign, "venues"), campaign.languages, "venues")
+    except MaterialsError as e:
+        problems.append(Problem("templates/venues/strings.toml", None, None, e.message))
     for name in TEMPLATE_FILES:
-        if folder.is_dir() and not (folder / name).is_file():
-            problems.append(Problem(campaign.relative(folder / name), None, None, "template is missing"))
+        path = template_file(campaign, f"venues/{name}")
+        if not path.is_file():
+            problems.append(Problem(campaign.relative(path), None, None, "template is missing"))
     return problems
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
+def render(campaign: Campaign, dest: Path, built: Mapping[str, Path]) -> None:
     """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
     del built  # venues depend on no other target
     if not campaign.settings.venues.list:
@@ -102,8 +108,10 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         data = path.read_bytes()
         if outputs.sha256(data) != row["sha256"]:
             problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
-        # The print shop's preflight (PDF/X-4, CMYK only, black in K, ink, boxes, fonts): site managers print these.
-        problems += pdfx.preflight(path, name=f"venues/{row['file']}")
+        # The print shop's preflight (PDF/X-4, CMYK only, black in K, ink, boxes, fonts): site managers print
+        # these. An A6 sticker has no bleed of its own: its press file is the district's sheet, checked below.
+        if campaign.settings.venues.size != "A6":
+            problems += pdfx.preflight(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))

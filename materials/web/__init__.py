@@ -1,16 +1,22 @@
 """Web target: the static, bilingual, searchable FAQ website (`materials build --only web`).
 
-`validate` checks the web target's own sources, `render` writes the site into an empty folder, `verify`
-checks a rendered folder (links, anchors, CSP promises). See docs/web.md.
+Registers the output kind `web` (the shape of materials/targets.py): `validate` checks the web target's
+own sources, `render` writes the site into an empty folder (offering print's files when they exist),
+`verify` checks a rendered folder (links, anchors, CSP promises). See docs/web.md.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from materials.errors import Problem
+from pydantic import BaseModel
+
+from materials import targets
+from materials.errors import MaterialsError, Problem
+from materials.web.settings import SearchSettings, SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -35,11 +41,10 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def validate(campaign: Campaign) -> list[Problem]:
+def _problems(campaign: Campaign) -> list[Problem]:
     """Problems in the web target's sources: [site] texts, interface strings, colours, templates."""
-    from materials import markdown
-    from materials.web.pages import check_strings, load_strings
-    from materials.web.site import ASSET_NAMES, templates_dir
+    from materials import markdown, templating
+    from materials.web.site import ASSET_NAMES
 
     problems: list[Problem] = []
     settings = campaign.settings
@@ -63,16 +68,13 @@ def validate(campaign: Campaign) -> list[Problem]:
         if ratio < 4.5:
             problems.append(Problem("campaign.toml", None, name, f"contrast {ratio:.2f}:1 is below the 4.5:1 "
                                     "WCAG AA minimum for text on the website; choose a darker colour"))
-    folder = templates_dir(campaign)
     try:
-        problems += check_strings(load_strings(folder), languages)
-    except FileNotFoundError:
-        problems.append(Problem(f"{folder}/strings.toml", None, None, "missing: the website's interface texts"))
-    except ValueError as e:  # tomllib.TOMLDecodeError
-        problems.append(Problem(f"{folder}/strings.toml", None, None, f"TOML syntax error: {e}"))
+        problems += templating.check_strings(templating.strings(campaign, "web"), languages, "web")
+    except MaterialsError as e:
+        problems.append(Problem("templates/web/strings.toml", None, None, e.message))
     for name in ASSET_NAMES:
-        if not (folder / "assets" / name).is_file():
-            problems.append(Problem(f"{folder}/assets/{name}", None, None, "missing web asset"))
+        if not templating.template_file(campaign, f"web/assets/{name}").is_file():
+            problems.append(Problem(f"templates/web/assets/{name}", None, None, "missing web asset"))
     if site.search:
         from materials.web import search
 
@@ -84,18 +86,40 @@ def validate(campaign: Campaign) -> list[Problem]:
     return problems
 
 
-def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> None:
-    """Write the site into the empty folder `dest`; `built["print"]`, if present, supplies downloads."""
-    from materials.web.site import render as render_site
+class WebTarget:
+    name = "web"
+    table = "site"
+    settings = SiteSettings
+    summary = "The FAQ website."
+    #: The site's second table: `[search]`.
+    extra_tables: ClassVar[dict[str, tuple[type[BaseModel], str]]] = {
+        "search": (SearchSettings, "The website's search: words to keep whole, synonyms, most-read questions."),
+    }
+    depends_on: tuple[str, ...] = ("print",)
 
-    timings = render_site(campaign, dest, built)
-    log.info("web: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    def validate(self, campaign: Campaign) -> targets.Plan:
+        """Problems in the web target's sources: [site] texts, interface strings, colours, templates."""
+        return targets.Plan(campaign, _problems(campaign))
+
+    def render(self, plan: targets.Plan, dest: Path, built: Mapping[str, Path]) -> None:
+        """Write the site into the empty folder `dest`; `built["print"]`, if present, supplies downloads."""
+        from materials.web.site import render as render_site
+
+        timings = render_site(plan.campaign, dest, dict(built))
+        log.info("web: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+
+    def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
+        """Internal links and anchors resolve; no inline script or style; every page has a lang; the portal
+        feeds, exports and fragments are complete."""
+        from materials.web import portal
+        from materials.web.linkcheck import check
+
+        return check(dest, campaign.settings.site.base_url) + portal.verify(campaign, dest)
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    """Internal links and anchors resolve; no inline script or style; every page has a lang; the portal
-    feeds, exports and fragments are complete."""
-    from materials.web import portal
-    from materials.web.linkcheck import check
+TARGET = targets.register(WebTarget())
 
-    return check(dest, campaign.settings.site.base_url) + portal.verify(campaign, dest)
+
+#: validate(campaign) -> problems, render(campaign, dest, built=None), verify(campaign, dest): for tests and
+#: benchmarks; `materials build` calls the target itself and passes the plan from validate to render.
+validate, render, verify = targets.shortcuts("web")

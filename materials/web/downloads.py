@@ -14,7 +14,6 @@ preview of the page language's edition, so the page stays light on a phone.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -23,13 +22,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import MaterialsError
+from materials.printing.manifest import NAME as MANIFEST
+from materials.printing.manifest import ManifestEntry, PrintManifest
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 BILINGUAL = "bilingual"
 #: Kinds that are a material's own print files (the first row group of its table), in row order.
 MAIN_KINDS = ("poster", "tip", "guide", "booklet")
@@ -48,45 +48,23 @@ def human_size(n: int) -> str:
     return f"{max(1, round(n / 1024))} KB"
 
 
-def _entries(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        for key in ("materials", "items", "files"):
-            if isinstance(data.get(key), list):
-                return list(data[key])
-    raise ValueError("expected a list of materials (or an object with a `materials` list)")
-
-
-def _inside(print_dir: Path, rel: Any, label: str, index: int, key: str) -> Path | None:
-    if rel in (None, ""):
+def _inside(print_dir: Path, rel: str | None, label: str, index: int, key: str) -> Path | None:
+    if rel is None:
         return None
-    if not isinstance(rel, str):
-        raise MaterialsError(f"{label} item {index}: {key} must be a path string")
-    pure = PurePosixPath(rel)
-    if pure.is_absolute() or ".." in pure.parts:
-        raise MaterialsError(f"{label} item {index}: {key} {rel!r} must be a path inside the print folder")
-    path = print_dir / pure
+    path = print_dir / PurePosixPath(rel)  # PrintManifest has refused absolute paths and `..`
     if not path.is_file():
         raise MaterialsError(f"{label} item {index}: {key} {rel!r} does not exist; rebuild with "
                              "`materials build --only print` before the web target")
     return path
 
 
-def _titles(value: Any) -> dict[str, str]:
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items() if v}
-    return {} if value in (None, "") else {"": str(value)}
-
-
-def _size_text(size: str, entry: dict[str, Any]) -> str:
+def _size_text(size: str, entry: ManifestEntry) -> str:
     """"1920x1080" -> "1920 × 1080 px", "hall 1920x1080" (a screen kind) -> "hall 1920 × 1080 px"; a named
     size without a paper name gets its measure in mm."""
     if re.fullmatch(r"(?:[a-z][\w-]* )?\d+x\d+", size):
         return re.sub(r"(\d+)x(\d+)$", r"\1 × \2", size) + " px"
-    width, height = entry.get("width_mm"), entry.get("height_mm")
-    if not PAPER_SIZE.match(size) and "(" not in size and isinstance(width, int | float) \
-            and isinstance(height, int | float) and width > 0 and height > 0:
+    width, height = entry.width_mm, entry.height_mm
+    if not PAPER_SIZE.match(size) and "(" not in size and width and height and width > 0 and height > 0:
         return f"{width:g} × {height:g} mm"
     return size
 
@@ -97,31 +75,26 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
         log.info("no print output found; the tips page shows its texts without downloads")
         return []
     label = f"{print_dir.name}/{MANIFEST}"
-    try:
-        entries = _entries(json.loads((print_dir / MANIFEST).read_text(encoding="utf-8")))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise MaterialsError(f"{label}: cannot read the print manifest ({e}); rebuild the print target") from None
+    manifest = PrintManifest.read(print_dir, label)
     languages = campaign.languages
     items: list[dict[str, Any]] = []
-    for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
-            raise MaterialsError(f"{label} item {index}: expected an object with id, kind, pdf or png")
-        pdf = _inside(print_dir, entry.get("pdf"), label, index, "pdf")
-        png = _inside(print_dir, entry.get("png") or entry.get("preview"), label, index, "png")
+    for index, entry in enumerate(manifest.materials, start=1):
+        pdf = _inside(print_dir, entry.pdf, label, index, "pdf")
+        png = _inside(print_dir, entry.png, label, index, "png")
         if pdf is None and png is None:
-            if entry.get("html"):
+            if entry.html:
                 continue  # the WeChat article: published through WeChat, not offered as a download
             raise MaterialsError(f"{label} item {index}: neither a pdf nor a png path")
-        kind = str(entry.get("kind") or "other")
-        size = str(entry.get("size") or "")
-        edition = entry.get("language")
+        kind = entry.kind or "other"
+        size = entry.size
+        edition = entry.language
         item: dict[str, Any] = {
-            "id": str(entry.get("id") or kind),
+            "id": entry.id or kind,
             "kind": kind,
             "size": size,
             "size_text": _size_text(size, entry),
             "edition": edition if edition in languages else BILINGUAL,
-            "titles": _titles(entry.get("title")),
+            "titles": {k: v for k, v in entry.title.items() if v},
             "href": None,
             "format": "PDF" if pdf is not None else "PNG",
             # With a PDF, the PNG is its preview: shown as a thumbnail, not offered as a file.

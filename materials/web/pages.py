@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from html import unescape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from materials.errors import Problem
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign, Faq
@@ -55,35 +50,6 @@ def relative(from_url: str, to_url: str) -> str:
     if target.endswith("/") or target == "":
         rel = rel.rstrip("/") + "/" if rel != "." else "./"
     return rel + (f"#{anchor}" if anchor else "")
-
-
-def load_strings(templates: Path) -> dict[str, dict[str, str]]:
-    """Interface texts per language from `strings.toml` in the web templates folder."""
-    with (templates / "strings.toml").open("rb") as f:
-        data = tomllib.load(f)
-    return {lang: {k: str(v) for k, v in table.items()} for lang, table in data.items()}
-
-
-def check_strings(strings: Mapping[str, Mapping[str, str]], languages: list[str]) -> list[Problem]:
-    label = "templates/web/strings.toml"
-    problems: list[Problem] = []
-    every_key = sorted({k for table in strings.values() for k in table})
-    for lang in languages:
-        table = strings.get(lang)
-        if table is None:
-            problems.append(Problem(label, None, f"[{lang}]", "no interface texts for this campaign language; "
-                                    "copy the [en] table and translate it"))
-            continue
-        for key in every_key:
-            if not table.get(key, "").strip():
-                problems.append(Problem(label, None, f"{lang}.{key}", "text is missing"))
-    return problems
-
-
-def format_date(day: date, lang: str) -> str:
-    if lang.startswith("zh"):
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 def faq_anchor(faq_id: str) -> str:

@@ -27,10 +27,10 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
     from materials.templating import BUILTIN
 
     root = Path(campaign_dir).resolve()
-    own_templates = root / "templates"
-    # posters/ and tips/ give the tips page its words.
-    paths = [root / "campaign.toml", root / "faq", root / "posters", root / "tips",
-             own_templates if own_templates.is_dir() else BUILTIN / "web"]
+    # posters/ and tips/ give the tips page its words. The campaign's templates/ overrides the built-in
+    # ones file by file, so both are watched: a file added there takes over at once.
+    paths = [root / "campaign.toml", root / "faq", root / "posters", root / "tips", root / "templates",
+             BUILTIN / "web"]
     return [p for p in paths if p.exists()]
 
 

@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.schema import is_placeholder_host
+
 # The shipped default is deliberately on a reserved `.example` host (RFC 2606): canonical links,
 # the sitemap and Open Graph URLs are absolute, and a real deployment must say where it lives.
 PLACEHOLDER_BASE_URL = "https://health-code.tianjin.example/"
@@ -41,9 +43,8 @@ class SiteSettings(BaseModel):
 
     @property
     def is_placeholder(self) -> bool:
-        """True while base_url still points at a reserved `.example` host."""
-        host = self.base_url.split("/")[2].split(":")[0]
-        return host == "example" or host.endswith(".example")
+        """True while base_url still points at a reserved or example host (the rule of materials.schema)."""
+        return is_placeholder_host(self.base_url)
 
 
 class SearchSettings(BaseModel):

@@ -26,20 +26,18 @@ from typing import Any
 
 from markupsafe import Markup
 
+from materials import templating
 from materials.campaign import Campaign
-from materials.errors import MaterialsError
 from materials.output import write_atomic
-from materials.templating import environment, template_root
+from materials.templating import environment, format_date, template_file
 from materials.web import downloads, extras, portal, search
 from materials.web.pages import (
     Page,
     alternates,
     collect,
     faq_anchor,
-    format_date,
     href_from_question,
     href_in_list,
-    load_strings,
     relative,
 )
 
@@ -59,10 +57,6 @@ SEARCH_ASSETS = ("search.js", "search-core.js")
 TEMPLATED_ASSETS = ("site.css", "favicon.svg")
 
 
-def templates_dir(campaign: Campaign) -> Path:
-    return template_root(campaign) / "web"
-
-
 def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, float]:
     """Write the whole site into `dest` (empty). Returns seconds per phase for the benchmark."""
     timings: dict[str, float] = {}
@@ -75,7 +69,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
         clock = now
 
     site = campaign.settings.site
-    strings = load_strings(templates_dir(campaign))
+    strings = templating.strings(campaign, "web")
     items = downloads.collect(campaign, built.get("print"), dest) if site.copy_print_downloads else []
     materials = downloads.materials_texts(campaign, items, dest)
     lap("downloads")
@@ -88,7 +82,6 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     lap("pages")
     assets = dest / "assets"
     assets.mkdir(exist_ok=True)
-    source = templates_dir(campaign) / "assets"
     for name in ASSET_NAMES:
         if name in SEARCH_ASSETS and not site.search:
             continue
@@ -96,7 +89,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
             css = env.get_template(f"assets/{name}").render(brand=campaign.settings.brand)
             write_atomic(assets / name, css)
         else:
-            shutil.copyfile(source / name, assets / name)
+            shutil.copyfile(template_file(campaign, f"web/assets/{name}"), assets / name)
     extras.write_share_image(campaign, assets / "share.png")
     lap("assets")
     extras.write_server_files(campaign, pages, dest)
@@ -152,11 +145,11 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         "site_title": settings.title[lang],
         "authority": settings.authority[lang],
         "issued": settings.issued,
-        "issued_text": format_date(settings.issued, lang),
+        "issued_text": format_date(settings.issued, strings[lang]),
         "brand": settings.brand,
         "csp": CSP,
         "apply_href": campaign.service_link("portal"),
-        "format_date": format_date,
+        "format_date": lambda day, lang: format_date(day, strings[lang]),
         "search_enabled": settings.site.search,
         "faq_anchor": faq_anchor,
         "phrases": phrases,
@@ -209,7 +202,3 @@ def faq_jsonld(faqs: list[Any], answers: dict[str, str]) -> Markup:
     # "</" would end the <script> element early; \u003c is the same character to a JSON parser.
     return Markup(text.replace("<", "\\u003c"))  # noqa: S704 - JSON with every "<" escaped
 
-
-def check_dest_empty(dest: Path) -> None:
-    if dest.exists() and any(dest.iterdir()):
-        raise MaterialsError(f"{dest} is not empty; the web target renders into an empty folder")

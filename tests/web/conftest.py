@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from materials.campaign import Campaign, load
+from materials.printing.manifest import ManifestEntry, PrintManifest
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE / "campaign"
@@ -35,58 +37,55 @@ def render_site(campaign: Campaign, dest: Path, built: dict[str, Path] | None = 
     return dest
 
 
-def _entry(material: str, kind: str, size: str, edition: str, *, pdf: bool = True, png: bool = True,
-           titles: dict[str, str] | None = None) -> dict[str, object]:
-    """One row of the print target's manifest.json, in the shape `materials.printing.target.manifest` writes."""
+def manifest_entry(material: str, kind: str, size: str, edition: str, *, pdf: bool = True, png: bool = True,
+                   titles: dict[str, str] | None = None) -> ManifestEntry:
+    """One row of the print target's manifest.json, as the print target writes it."""
     stem = f"{material}-{size.split()[0]}-{edition}"
-    return {"id": material, "kind": kind, "size": size, "language": edition,
-            "title": titles or {"zh-CN": "标题", "en": "Title"}, "width_mm": 210.0, "height_mm": 297.0,
-            "pdf": f"{kind}/{stem}.pdf" if pdf else None,
-            "png": (f"previews/{kind}-{stem}.png" if pdf else f"{kind}/{stem}.png") if png else None,
-            "link": "https://declare.health-code.example/apply?ch=poster"}
+    billboard = size == "billboard"
+    return ManifestEntry(id=material, kind=kind, size=size, language=edition,
+                         title=titles or {"zh-CN": "标题", "en": "Title"},
+                         width_mm=2400.0 if billboard else 210.0, height_mm=1200.0 if billboard else 297.0,
+                         pdf=f"{kind}/{stem}.pdf" if pdf else None,
+                         png=(f"previews/{kind}-{stem}.png" if pdf else f"{kind}/{stem}.png") if png else None,
+                         link="https://declare.health-code.example/apply?ch=poster")
 
 
-def print_manifest() -> list[dict[str, object]]:
+def print_manifest() -> list[ManifestEntry]:
     """Every kind docs/print.md lists, for the fixture's poster `apply`, tip `show-code`, guide `staff-guide`."""
     entries = []
     for edition in ("bilingual", "en", "zh-CN"):
-        entries += [_entry("apply", "poster", size, edition) for size in ("A4", "A2", "billboard")]
-        entries += [_entry("apply", "screen", "1920x1080", edition, pdf=False),
-                    _entry("show-code", "tip", "A5", edition), _entry("show-code", "card", "A4 (4× A6)", edition),
-                    _entry("staff-guide", "guide", "A4", edition)]
+        entries += [manifest_entry("apply", "poster", size, edition) for size in ("A4", "A2", "billboard")]
+        entries += [manifest_entry("apply", "screen", "1920x1080", edition, pdf=False),
+                    manifest_entry("show-code", "tip", "A5", edition),
+                    manifest_entry("show-code", "card", "A4 (4× A6)", edition),
+                    manifest_entry("staff-guide", "guide", "A4", edition)]
     for lang, title in (("zh-CN", "健康码测试站 · 常见问题"), ("en", "Health code test site · FAQ")):
-        entries += [_entry("faq", "booklet", "A5", lang, titles={lang: title}),
-                    _entry("apply", "wechat-cover", "900x383", lang, pdf=False),
-                    {"id": "faq", "kind": "wechat-article", "title": {lang: title}, "size": "html", "language": lang,
-                     "pdf": None, "png": None, "html": f"wechat/faq-article-{lang}.html"}]
-    for entry in entries:
-        if entry["size"] == "billboard":
-            entry["width_mm"], entry["height_mm"] = 2400.0, 1200.0
+        entries += [manifest_entry("faq", "booklet", "A5", lang, titles={lang: title}),
+                    manifest_entry("apply", "wechat-cover", "900x383", lang, pdf=False),
+                    ManifestEntry(id="faq", kind="wechat-article", title={lang: title}, size="html", language=lang,
+                                  html=f"wechat/faq-article-{lang}.html")]
     return entries
 
 
-def fake_print(folder: Path, entries: list[dict[str, object]] | None = None) -> Path:
+def fake_print(folder: Path, entries: list[ManifestEntry] | None = None) -> Path:
     """A print output folder with real (small) PNGs and PDF-headed files for every manifest entry."""
-    import json
-
     from PIL import Image, ImageDraw
 
     entries = print_manifest() if entries is None else entries
     folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
-        if entry.get("pdf"):
-            path = folder / str(entry["pdf"])
+        if entry.pdf:
+            path = folder / entry.pdf
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"%PDF-1.7\n% fixture " + str(entry["pdf"]).encode() + b"\n")
-        if entry.get("png"):
-            path = folder / str(entry["png"])
+            path.write_bytes(b"%PDF-1.7\n% fixture " + entry.pdf.encode() + b"\n")
+        if entry.png:
+            path = folder / entry.png
             path.parent.mkdir(parents=True, exist_ok=True)
-            size = (900, 383) if entry["kind"] == "wechat-cover" else (480, 679)
+            size = (900, 383) if entry.kind == "wechat-cover" else (480, 679)
             image = Image.new("RGB", size, "#0b6b3a")
             ImageDraw.Draw(image).rectangle((40, 380, 300, 640), fill="#ffffff")
             image.save(path)
-    (folder / "manifest.json").write_text(json.dumps({"version": 1, "materials": entries}, ensure_ascii=False),
-                                          encoding="utf-8")
+    PrintManifest(materials=entries).write(folder)
     return folder
 
 
@@ -97,7 +96,7 @@ def make_print() -> object:
 
 
 @pytest.fixture
-def manifest_entries() -> list[dict[str, object]]:
+def manifest_entries() -> list[ManifestEntry]:
     return print_manifest()
 
 
@@ -187,7 +186,10 @@ def _serve(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {message}; browser tests must run in CI, not skip")
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -1,8 +1,10 @@
 """Golden HTML of the fixture campaign (tests/web/campaign): the text of every page is reviewed in diffs.
 
-Regenerate after an intended change, then review `git diff tests/web/golden`:
+Regenerate after an intended change (`make golden`), then review `git diff tests/web/golden`:
 
     MATERIALS_REGENERATE_GOLDEN=1 .venv/bin/pytest tests/web/test_golden.py
+
+The regenerating run fails on purpose after writing, so it can never pass by itself; run again to check.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ def test_site_matches_golden(site):
         for rel, text in actual.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / rel).write_text(text, encoding="utf-8")
+        # A regeneration run must never count as a pass: review `git diff tests/web/golden`, then run again.
+        raise AssertionError(f"golden files rewritten in {GOLDEN}; review the diff and rerun without "
+                             "MATERIALS_REGENERATE_GOLDEN")
     expected = text_files(GOLDEN)
     assert sorted(actual) == sorted(expected), "pages added or removed: regenerate (see module docstring)"
     for rel, text in actual.items():

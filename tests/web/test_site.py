@@ -14,6 +14,7 @@ from PIL import Image
 import materials.web as web
 from materials.campaign import load
 from materials.errors import MaterialsError
+from materials.printing.manifest import ManifestEntry
 from materials.web import linkcheck
 
 
@@ -195,11 +196,11 @@ def test_validate_reports_low_contrast_brand_colour(campaign_copy):
 
 
 def test_validate_reports_missing_interface_text(web_campaign, tmp_path, monkeypatch):
-    from materials.web import pages
+    from materials import templating
 
-    strings = pages.load_strings(Path(web.__file__).resolve().parents[1] / "templates" / "web")
+    strings = templating.strings(web_campaign, "web")
     del strings["en"]["apply"]
-    problems = pages.check_strings(strings, ["zh-CN", "en"])
+    problems = templating.check_strings(strings, ["zh-CN", "en"], "web")
     assert [str(p) for p in problems] == ["templates/web/strings.toml: en.apply: text is missing"]
 
 
@@ -221,7 +222,7 @@ def test_tips_page_presents_every_print_kind(site, web_campaign, manifest_entrie
                   "1920 × 1080 px", "900 × 383 px", "A4 (4× A6)", "A5"):
         assert label in html, label
     assert '<th scope="col">Chinese</th><th scope="col">English</th><th scope="col">Bilingual</th>' in html
-    offered = [e["pdf"] or e["png"] for e in manifest_entries if e["pdf"] or e["png"]]
+    offered = [e.pdf or e.png for e in manifest_entries if e.pdf or e.png]
     for rel in offered:  # every file the print target made is offered, and only once
         assert html.count(f'href="../../downloads/{rel}" download') == 1, rel
         assert (site / "downloads" / rel).is_file()
@@ -264,12 +265,15 @@ def test_tips_page_before_the_print_target_ran(site_before_print, web_campaign):
 @pytest.mark.parametrize(("entry", "message"), [
     ({"pdf": "../../etc/passwd"}, "inside the print folder"),
     ({"pdf": "posters/missing.pdf"}, "does not exist"),
-    ({"kind": "poster"}, "neither a pdf nor a png"),
-    ({"pdf": 3}, "must be a path string"),
+    ({"pdf": 3}, "pdf: Input should be a valid string"),
+    ({"pdf": None, "png": None}, "neither a pdf nor a png"),
+    ({"colour": "red"}, "colour: Extra inputs are not permitted"),
 ])
 def test_bad_print_manifest_is_a_clear_error(web_campaign, tmp_path, make_print, entry, message):
     printed = make_print(tmp_path / "print", [])
-    (printed / "manifest.json").write_text(json.dumps({"materials": [entry]}), encoding="utf-8")
+    good = ManifestEntry(id="apply", kind="poster", title={"en": "Apply"}, size="A4", language="en",
+                         pdf="poster/apply-A4-en.pdf").model_dump()
+    (printed / "manifest.json").write_text(json.dumps({"materials": [{**good, **entry}]}), encoding="utf-8")
     with pytest.raises(MaterialsError) as info:
         render_site(web_campaign, tmp_path / "web", {"print": printed})
     assert "print/manifest.json item 1" in info.value.format_message() and message in info.value.format_message()

@@ -1,0 +1,105 @@
+"""`manifest.json`: what a print folder holds. The print target writes it, the web target reads it to offer
+downloads, `materials check --output` reads it to check the folder, and the web tests build fixtures with it.
+
+One typed model is the contract between them, so a field renamed on one side fails at once on the other.
+Paths are POSIX paths relative to the print folder; reading refuses any that would leave it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from materials.errors import MaterialsError
+
+NAME = "manifest.json"
+VERSION = 1
+
+
+def _relative(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in value:
+        raise ValueError(f"{value!r} must be a path inside the print folder")
+    return value
+
+
+class ManifestEntry(BaseModel):
+    """One file of the print run (a PDF with its PNG preview, a PNG, or the WeChat article)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Material id (`apply`), or `faq` for the booklet and the WeChat article."""
+    kind: str
+    """poster, tip, card, guide, booklet, screen, wechat-cover, wechat-square, billboard, playlist or wechat-article."""
+    title: dict[str, str]
+    """Title per language (a single-language edition has its language only)."""
+    size: str
+    """Size name (`A4`, `billboard`, `1920x1080`, `A4 (4× A6)`, `html`)."""
+    language: str
+    """A campaign language, or `bilingual`."""
+    width_mm: float | None = None
+    height_mm: float | None = None
+    pdf: str | None = None
+    """The PDF, relative to the print folder."""
+    png: str | None = None
+    """The PNG: the image itself, or the PDF's preview."""
+    html: str | None = None
+    """The WeChat article's HTML, or a screen playlist's slideshow."""
+    list: str | None = None
+    """A screen playlist's plain list (`.m3u8`) for signage players."""
+    link: str | None = None
+    """The tagged declaration-service link its QR code carries."""
+
+    _paths = field_validator("pdf", "png", "html", "list")(_relative)
+
+    @property
+    def file(self) -> str | None:
+        """The file a person downloads: the PDF, else the PNG, else the HTML."""
+        return self.pdf or self.png or self.html
+
+
+class PrintManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(default=VERSION, ge=VERSION, le=VERSION)
+    materials: list[ManifestEntry] = []
+
+    def dumps(self) -> str:
+        """Stable JSON (sorted keys, one space indent): the same run writes the same bytes."""
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    def write(self, folder: Path) -> Path:
+        path = folder / NAME
+        path.write_text(self.dumps(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, folder: Path, label: str | None = None) -> PrintManifest:
+        """Read `folder/manifest.json`; a missing, unreadable or malformed file is a `MaterialsError` that
+        names the item and field."""
+        label = label or f"{folder.name}/{NAME}"
+        try:
+            data = json.loads((folder / NAME).read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            raise MaterialsError(f"{label}: missing; rebuild with `materials build --only print`") from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise MaterialsError(f"{label}: cannot read the print manifest ({e}); rebuild the print target") from None
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise MaterialsError("; ".join(_where(label, error["loc"]) + error["msg"].removeprefix("Value error, ")
+                                           for error in e.errors()[:5])
+                                 + "; rebuild with `materials build --only print`") from None
+
+
+def _where(label: str, loc: tuple[int | str, ...]) -> str:
+    if len(loc) >= 2 and loc[0] == "materials" and isinstance(loc[1], int):
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"{label} item {loc[1] + 1}: " + (f"{rest}: " if rest else "")
+    return f"{label}: " + (".".join(str(part) for part in loc) + ": " if loc else "")

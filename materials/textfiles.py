@@ -1,0 +1,88 @@
+"""Reading the campaign's text files: UTF-8 only, a size limit, no invisible control or bidi characters,
+YAML front matter. Every problem is a `Problem` with file and line, never a traceback.
+
+Used by the FAQ loader (`campaign.py`), the print sources, the content checks (`texts.py`, `glossary.py`)
+and the proof, which is why it is a module of its own: they all read files before a `Campaign` exists
+or while it is being checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from materials import fonts
+from materials.errors import Problem
+
+#: Largest Markdown file we read: an FAQ answer is a few hundred words.
+MAX_SOURCE_BYTES = 256 * 1024
+
+
+def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
+    """Read a UTF-8 text file; wrong encodings and huge files are problems, not tracebacks."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            problems.append(Problem(label, None, None, f"file is {size:,} bytes; the limit is "
+                                    f"{MAX_SOURCE_BYTES:,} (is this really a content file?)"))
+            return None
+        raw = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(label, None, None, f"cannot read: {e.strerror}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.append(Problem(label, line, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
+                                "save the file as UTF-8"))
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    for number, line_text in enumerate(text.split("\n"), 1):
+        for char in line_text:
+            if _forbidden_char(char):
+                problems.append(Problem(label, number, None, f"invisible control character {fonts.describe(char)}; "
+                                        "delete it (often pasted from another document)"))
+                break
+    return text
+
+
+def _forbidden_char(char: str) -> bool:
+    code = ord(char)
+    if char == "\t":
+        return False
+    return code < 0x20 or 0x7F <= code < 0xA0 or code in BIDI_AND_ZERO_WIDTH
+
+
+#: Bidi overrides and isolates and zero-width characters: they reorder or hide text (Trojan Source).
+BIDI_AND_ZERO_WIDTH = {
+    0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+    0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF,
+}
+
+
+def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[dict[str, Any], str, int] | None:
+    """(front matter, body, line where the body starts) of a Markdown file with YAML front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(label, 1, None, "must start with YAML front matter between two '---' lines"))
+        return None
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            break
+    else:
+        problems.append(Problem(label, 1, None, "front matter has no closing '---' line"))
+        return None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problems.append(Problem(label, line, None, f"front matter is not valid YAML: {getattr(e, 'problem', e)}"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(label, 2, None, "front matter must be key: value lines"))
+        return None
+    return meta, "\n".join(lines[end + 1:]).strip("\n"), end + 2

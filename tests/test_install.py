@@ -1,0 +1,71 @@
+"""The tool as a city installs it: a wheel built from this checkout, installed into a fresh venv, makes
+and builds a new campaign outside the repository.
+
+pip resolves the dependencies through its usual configuration and cache (the wheels the project's own
+venv was made from), so the test costs one wheel build, one install and one full build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
+                            check=False, timeout=1500)
+    assert result.returncode == 0, f"{args}: exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -> None:
+    # A copy of what the wheel is built from, so the build writes nothing into the checkout.
+    source = tmp_path / "source"
+    for name in ("pyproject.toml", "README.md", "LICENSE", "campaign.toml", "glossary.toml"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, source / name)
+    for name in ("materials", "faq", "posters", "tips"):  # materials/starter links to the shipped content
+        shutil.copytree(ROOT / name, source / name, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    dist = tmp_path / "dist"
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, source, cwd=tmp_path)
+    (wheel,) = dist.glob("materials-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "materials/templates/web/base.html" in names and "materials/templates/print/print.css" in names
+    assert sum(n.startswith("materials/starter/faq/en/") for n in names) == 40
+    assert {"materials/starter/campaign.toml", "materials/starter/glossary.toml"} <= set(names)
+    assert not any(n.startswith(("tests/", "faq/")) for n in names), "only the package goes into the wheel"
+
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
+    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel, cwd=tmp_path)
+
+    work = tmp_path / "elsewhere"  # outside the repository: nothing of the checkout is reachable from here
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    materials = venv / "bin" / "materials"
+    made = run(materials, "new", "mycity", cwd=work, env=env)
+    assert "PLACEHOLDER" in made.stdout
+    assert (work / "mycity" / ".gitignore").read_text(encoding="utf-8").count("output") == 1
+    built = run(materials, "build", "--campaign", "mycity", cwd=work, env=env)
+    assert "PLACEHOLDER" in built.stderr, "a new campaign warns about every value it must still set"
+    out = work / "mycity" / "output"
+    assert (out / "print" / "manifest.json").is_file()
+    assert (out / "venues" / "manifest.csv").read_text(encoding="utf-8-sig").count("\n") == 9  # header + 8
+    assert (out / "web" / "en" / "faq" / "index.html").is_file()
+    key = (work / "mycity" / ".materials" / "venue-signing.key").read_text(encoding="utf-8")
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".csv", ".json", ".html"):
+            assert key.strip().splitlines()[-1] not in path.read_text(encoding="utf-8", errors="replace")
+    strict = subprocess.run([str(materials), "check", "--campaign", "mycity", "--strict"], cwd=work, env=env,
+                            capture_output=True, text=True, check=False)
+    assert strict.returncode == 1 and "--strict" in strict.stderr

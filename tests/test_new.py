@@ -1,0 +1,62 @@
+"""`materials new`: what it writes, without building (tests/test_install.py builds one from a wheel)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from materials.campaign import load
+from materials.config import reference
+from materials.errors import MaterialsError
+from materials.new import create
+from materials.schema import placeholder_keys
+
+
+def test_new_campaign_loads_and_marks_what_a_city_must_set(tmp_path: Path) -> None:
+    folder = tmp_path / "mycity"
+    create(folder)
+    campaign = load(folder)
+    assert [len(campaign.faqs[lang]) for lang in ("zh-CN", "en")] == [40, 40]
+    keys = placeholder_keys(campaign.settings.model_dump(mode="json"))
+    assert {"authority.en", "districts[0].names.en"} <= set(keys)
+    facts = campaign.settings.facts
+    assert facts and not any(fact.confirmed for fact in facts.values()), "every fact warns until confirmed"
+    assert facts["city"].text["en"] == "Anytown" and "天津" not in str(facts["city"].text)
+    assert campaign.settings.service_is_placeholder and campaign.settings.site.is_placeholder
+    assert sorted(p.name for p in (folder / "posters").iterdir()) and (folder / "tips" / "staff-guide.md").is_file()
+    key = folder / ".materials" / "venue-signing.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    ignored = (folder / ".gitignore").read_text(encoding="utf-8").split()
+    assert {"/output/", "/.materials/", "*.key"} <= set(ignored)
+
+
+def test_every_setting_is_in_the_new_campaign_toml(tmp_path: Path) -> None:
+    create(tmp_path / "c")
+    text = (tmp_path / "c" / "campaign.toml").read_text(encoding="utf-8")
+    for key, _, doc in reference():
+        full = key.strip("[]")
+        name = full.split(".")[-1]
+        assert f"{name} =" in text or f"[{full}" in text or f"[[{full}]]" in text, f"{key} is missing"
+        if key in ("service.channel_parameter", "print.bleed_mm", "venues.demo_key", "site.search"):
+            assert doc.split(" (")[0][:30] in " ".join(text.replace("# ", "").split()), key  # with its docstring
+
+
+def test_a_subset_of_questions_brings_the_ones_they_link_to(tmp_path: Path) -> None:
+    create(tmp_path / "c", faq=["what-is-the-health-code", "do-i-still-need-a-paper-pass"])
+    campaign = load(tmp_path / "c")  # every faq: link resolves, or loading would fail
+    ids = {faq.id for faq in campaign.faqs["en"]}
+    assert {"what-is-the-health-code", "do-i-still-need-a-paper-pass", "people-without-a-code"} <= ids
+    assert len(ids) < 40 and ids == {faq.id for faq in campaign.faqs["zh-CN"]}
+
+
+def test_new_refuses_a_folder_with_files_and_unknown_questions(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(MaterialsError, match="not empty"):
+        create(tmp_path / "taken")
+    assert (tmp_path / "taken" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    with pytest.raises(MaterialsError, match="no-such-question"):
+        create(tmp_path / "fresh", faq=["no-such-question"])
+    assert not (tmp_path / "fresh").exists()
