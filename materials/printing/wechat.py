@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from materials import qr
+from materials import qr, templating
 from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.printing import legibility
@@ -54,17 +54,14 @@ ALLOWED = {"html", "head", "meta", "title", "body", "section", "h1", "h2", "h3",
 TAG = re.compile(r"<([a-z0-9]+)(\s[^>]*)?>")
 REF = re.compile(r'(详见|参见|见|\b[Ss]ee )?<a href="#wechat-ref-([a-z0-9-]+)"[^>]*>(.*?)</a>', re.S)
 LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
-TEXTS = {
-    # "详见[标题](faq:x)" -> "详见第 12 问“标题”"; a link without "见" before it -> "标题（见第 12 问）".
-    "zh-CN": {"seen": "第 {n} 问“{text}”", "ref": "{text}（见第 {n} 问）",
-              "service": "（扫描文首二维码或点击文末“阅读原文”）"},
-    "en": {"seen": "question {n}, “{text}”", "ref": "{text} (see question {n})",
-           "service": " (scan the QR code at the top, or tap “Read more” at the end)"},
-}
 
 
-def texts(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang) or TEXTS["zh-CN" if lang.startswith("zh") else "en"]
+def texts(campaign: Campaign, lang: str) -> dict[str, str]:
+    """How the article words a cross-reference and a service link, from print/strings.toml:
+    "详见[标题](faq:x)" -> "详见第 12 问“标题”" (`wechat_seen`); a link without "见" before it ->
+    "标题（见第 12 问）" (`wechat_ref`); a service link's words + `wechat_service`."""
+    table = templating.strings(campaign, "print")[lang]
+    return {"seen": table["wechat_seen"], "ref": table["wechat_ref"], "service": table["wechat_service"]}
 
 
 def qr_file(lang: str) -> str:
@@ -91,7 +88,7 @@ def inline(html: str, colour: str) -> str:
 def unlink(html: str, campaign: Campaign, lang: str) -> str:
     """No `<a>` survives: cross-references name the question's number, service links point to the QR code
     and to "read the original", any other link keeps only its words."""
-    words = texts(lang)
+    words = texts(campaign, lang)
     numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
     def ref(match: re.Match[str]) -> str:
         see, faq_id, text = match.groups()
