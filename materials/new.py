@@ -58,8 +58,10 @@ glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), chec
 zh-CN = "健康码 · 扫码申报 绿码通行"
 en = "Health QR Code: declare online, green code gets you through"
 
+# {mark}: the authority's name in every language (the English one carries the mark, so builds warn; the
+# Chinese one is left plain because display screens print it in large type, where a mark would crowd it).
 [authority]
-zh-CN = "示例市疫情防控指挥部（{mark}）"
+zh-CN = "示例市疫情防控指挥部"
 en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
 
 [service]
@@ -276,9 +278,10 @@ def _setting(name: str, doc: str | None, default: Any) -> str:
 
 
 def _toml(value: Any) -> str:
-    """A default as a TOML value (inline tables for mappings)."""
+    """A default as a TOML value (inline tables for mappings; TOML has no null, so an unset field is left out,
+    as a user would leave it out)."""
     if isinstance(value, BaseModel):
-        value = value.model_dump()
+        value = value.model_dump(exclude_none=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -288,6 +291,7 @@ def _toml(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
         if not value:
             return "{}"
         return "{ " + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
