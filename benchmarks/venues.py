@@ -82,7 +82,7 @@ def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path, 
     listing = read_and_check(campaign, venues_csv, False)
     listing.venues = listing.venues[:sample]
     plan = make_plan(campaign, listing, Options(key_files=[key_file]), None)
-    env = renderer.environment(plan.templates, scale_of(plan.size))
+    env = renderer.environment(plan.templates, scale_of(plan.size), plan.poster)
     font_css, folder = renderer._font_css(plan.fonts)
     css = font_css + env.get_template("poster.css").render(g=plan.poster)
     pages = 0
