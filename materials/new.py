@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from materials.errors import MaterialsError
+from materials.output import machine_errors
 from materials.schema import PLACEHOLDER_MARK
 
 #: Languages the starter content is written in.
@@ -137,6 +138,11 @@ def create(folder: Path, faq: list[str] | None = None) -> list[Path]:
         raise MaterialsError(f"{folder} already exists and is not empty; choose a new folder")
     source = starter()
     chosen = _choose_faqs(source / "faq", faq)
+    with machine_errors(folder, kept=f"nothing was left in {folder}"):
+        return _create(folder, source, chosen)
+
+
+def _create(folder: Path, source: Path, chosen: set[str]) -> list[Path]:
     from materials.venues import links
 
     folder.mkdir(parents=True, exist_ok=True)

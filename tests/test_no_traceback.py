@@ -172,6 +172,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
+    ("new  /proc/materials-campaign", 1, "cannot write /proc"),
+    ("new  {c}", 1, "is not empty"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
