@@ -51,7 +51,8 @@ def cmyk(colour: str, exact: PrintColours = ()) -> tuple[float, float, float, fl
 
 
 def css_cmyk(colour: str, exact: PrintColours = ()) -> str:
-    """The `cmyk` template filter: `#0b6b3a` -> `device-cmyk(0.85 0.15 0.85 0.35)`."""
+    """The `cmyk` template filter: `#0b6b3a` -> `device-cmyk(0.7804 0.0039 0.7725 0.4824)` through the output
+    profile, or the campaign's own value when `exact` (`[brand.cmyk]`) has one."""
     return "device-cmyk({})".format(" ".join(f"{v:g}" for v in cmyk(colour, exact)))
 
 
