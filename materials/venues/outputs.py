@@ -18,7 +18,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TRAILER_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 CREATION = re.compile(rb"/CreationDate\(D:(\d{14})")
 
-MANIFEST_HEADER = ["id", "name", "district", "category", "file", "link", "key_id", "sha256"]
+#: `code` is what a person types when scanning fails: the office records it in its ledger.
+MANIFEST_HEADER = ["id", "name", "district", "category", "code", "reprint", "file", "link", "key_id", "sha256"]
 ORDER_HEADER = ["district", "item", "file", "quantity"]
 
 

@@ -31,7 +31,7 @@ from materials.output import write_atomic
 from materials.venues import glyphs, links, outputs, renderer
 from materials.venues.context import BLEED_MM, PAGE_MM, QR_MM, QR_MODULES, Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
-from materials.venues.reading import VenueList, VenueRow, read_list
+from materials.venues.reading import VenueList, VenueRow, read_list, row_span
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,43 @@ def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
         log.warning("created a DEMO signing key at %s for the sample campaign; real campaigns bring their own "
                     "key (`materials keys new --out FILE`) and keep it secret", campaign.relative(path))
     return links.read_key_file(path)
+
+
+def signing_keys(ring: links.KeyRing, key_id: int | None, listing: VenueList) -> dict[str, links.Key]:
+    """District -> the key that signs its venues; a district the key file cannot sign is refused, naming rows."""
+    signers: dict[str, links.Key] = {}
+    refused: list[Problem] = []
+    for district in dict.fromkeys(v.district for v in listing.venues):
+        try:
+            signers[district] = ring.signing_key(key_id, district)
+        except MaterialsError as e:
+            rows = [v.row for v in listing.venues if v.district == district]
+            refused.append(Problem(listing.label, None, f"rows {row_span(rows)}", e.message))
+    if refused:
+        raise CampaignError(refused, "the signing key cannot sign every venue of the list; nothing was written")
+    return signers
+
+
+def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) -> None:
+    """`--key-file` signs only what the campaign's own key file verifies: otherwise `materials verify --campaign`
+    would call genuine posters forged. Without a campaign key file at all, say so once."""
+    if not key_files:
+        return
+    own = campaign.root / campaign.settings.venues.key_file
+    if not own.exists():
+        log.warning("the campaign has no key file at %s, so `materials verify --campaign %s` cannot check these "
+                    "posters; keep the key with the campaign there (README: Keys for district offices)",
+                    campaign.relative(own), campaign.root)
+        return
+    ring = links.read_key_file(own)
+    for key in signers:
+        if not ring.holds(key):
+            whose = f"district {key.district}'s key" if key.district else "a city-wide key"
+            raise MaterialsError(
+                f"refused: key {key.key_id} of {', '.join(map(str, key_files))} ({whose}) is not in the campaign's "
+                f"key file {campaign.relative(own)}, so `materials verify --campaign` would call these posters "
+                "forged. Sign with the campaign's key (leave out --key-file), or use the district key the city "
+                "made with `materials keys new --district` (README: Keys for district offices)")
 
 
 def link_base(campaign: Campaign) -> str:
@@ -199,6 +236,7 @@ class Plan:
 def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
                    sheet: str | None = None) -> VenueList:
     listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
+    listing.log()
     if listing.problems and not skip_invalid:
         raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
                             "(fix them, or pass --skip-invalid to render the valid rows)")
@@ -211,12 +249,14 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     settings = campaign.settings.venues
     size = options.size or settings.size
     ring = key_ring(campaign, options.key_files)
-    key = ring.signing_key(settings.key_id)
+    signers = signing_keys(ring, settings.key_id, listing)
+    check_verifiable(campaign, options.key_files, signers.values())
     base = link_base(campaign)
     contexts = {}
     for venue in listing.venues:
-        link = links.sign_link(key, base, venue.id, venue.reprint)
-        code = links.venue_code(key, venue.id, venue.reprint)
+        key = signers[venue.district]
+        link = links.sign_link(key, base, venue.district, venue.id, venue.reprint)
+        code = links.venue_code(key, venue.district, venue.id, venue.reprint)
         contexts[venue.id] = venue_context(campaign, venue, link, code)
     templates = template_sources(campaign)
     poster = poster_context(campaign, size)
@@ -237,7 +277,8 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
     verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * QR_MODULES / QR_MM[size]))
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
-                settings.chunk_size, {v.id: key.key_id for v in listing.venues}, listing, settings.allotment,
+                settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
+                settings.allotment,
                 [d.key for d in campaign.settings.districts], campaign.source_date())
 
 
@@ -478,8 +519,8 @@ def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
 def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
     rows = []
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
-        rows.append([venue.id, venue.name, venue.district, venue.category, venue_file(venue),
-                     plan.contexts[venue.id].link,
+        rows.append([venue.id, venue.name, venue.district, venue.category, plan.contexts[venue.id].code,
+                     venue.reprint, venue_file(venue), plan.contexts[venue.id].link,
                      plan.key_ids[venue.id], shas[venue.id]])
     if plan.listing.rejected_rows:
         write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
