@@ -8,6 +8,7 @@ Exit status: 0 done, 1 input problems (`MaterialsError`), 2 usage.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -25,14 +26,22 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings (e.g. a pla
 class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return f"error: {message}"
         if record.levelno >= logging.WARNING:
+            # NO_COLOR (no-color.org): any non-empty value turns colour off; so does a pipe or a file.
+            if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+                return f"warning: {message}"
             return click.style(f"warning: {message}", fg="yellow", bold=True)
         return message
 
 
 def configure_logging(verbosity: int) -> None:
+    """-q (-1): errors only; default (0): progress and warnings; -v: debug. Under -q warnings are still made
+    and counted (`--strict` fails on them), only not printed."""
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR if verbosity < 0 else logging.DEBUG)
     handler.setFormatter(Formatter())
     for name in ("materials", "weasyprint"):
         logger = logging.getLogger(name)
@@ -60,7 +69,7 @@ def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="materials")
 @click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors (warnings still count for --strict).")
 def cli(verbose: int, quiet: bool) -> None:
     """Publicity materials for a city's health QR code.
 
@@ -84,8 +93,9 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
     result = run(campaign_dir, out, only, strict)
     for name, path in result.outputs.items():
         click.echo(f"{name}: {path}")
-    if result.warnings:
-        click.secho(f"done with {len(result.warnings)} warning(s)", fg="yellow", err=True)
+    if result.warnings and not click.get_current_context().find_root().params.get("quiet"):
+        click.secho(f"done with {len(result.warnings)} warning(s)", fg=None if os.environ.get("NO_COLOR") else "yellow",
+                    err=True)
 
 
 @cli.command()
