@@ -334,13 +334,15 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
-        font_cache: Path | None = None) -> Summary:
-    """Render a venue list into `out` (created if needed; only venue files in it are touched)."""
+        font_cache: Path | None = None, listing: VenueList | None = None) -> Summary:
+    """Render a venue list into `out` (created if needed; only venue files in it are touched). `listing`: the
+    list already read (by `run_into`)."""
     import time
 
     started = time.perf_counter()
-    _check_out(out, campaign, list_path)
-    listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
+    if listing is None:
+        listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
+    _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -395,12 +397,29 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     return summary
 
 
-def _check_out(out: Path, campaign: Campaign, list_path: Path) -> None:
+def _check_out(out: Path, campaign: Campaign, list_path: Path, listing: VenueList, size: str) -> None:
     from materials.output import check_owner
 
-    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,),
+    check_owner(out, MADE_BY, campaign.root, source=list_identity(listing, size), protected=(list_path,),
                 legacy=made_by_run)
+    check_same_list(out, listing)
 
+
+def check_same_list(out: Path, listing: VenueList) -> None:
+    """A folder whose posters are all of venues this list does not have holds another list's run (a run here
+    would delete them as stale); a new version of the same list shares venues with it and resumes."""
+    import csv
+    import io
+
+    manifest = out / "manifest.csv"
+    try:
+        rows = list(csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return
+    held = {(row.get("district"), row.get("id")) for row in rows}
+    if held and not held & {(v.district, v.id) for v in listing.venues}:
+        raise MaterialsError(f"--out {out} holds the posters of {len(held)} venue(s) of another list, none of them in "
+                             f"{listing.label}; a run there would delete them. Give this list its own --out")
 
 def made_by_run(out: Path) -> bool:
     """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
@@ -584,13 +603,32 @@ def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, 
 # ---- where a run writes -----------------------------------------------------------------------------------
 
 
-def list_source(list_path: Path) -> str:
-    return str(list_path.resolve())
+def list_identity(listing: VenueList, size: str) -> str:
+    """What a run folder holds, as its marker records it: the districts of the list and the poster size. Not
+    the file's name or path: a renamed copy (`-v2`, `-final`) of the same list resumes its run, and a run in
+    another size is refused where it would replace posters."""
+    districts = sorted({v.district for v in listing.venues})
+    return f"venues of {', '.join(districts)} ({size})"
 
 
-def default_out(campaign: Campaign, list_path: Path) -> Path:
-    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other."""
-    return campaign.root / "output" / RUNS / (list_path.stem or "list")
+def run_folder(campaign: Campaign, listing: VenueList, size: str) -> str:
+    """The default folder's name: the list's districts and size, such as `heping-A4` or `all-districts-A6`."""
+    import hashlib
+
+    districts = sorted({v.district for v in listing.venues})
+    if set(districts) == {d.key for d in campaign.settings.districts} and len(districts) > 1:
+        name = "all-districts"
+    elif len(districts) <= 3:
+        name = "+".join(districts)
+    else:
+        name = f"{len(districts)}-districts-" + hashlib.sha256(",".join(districts).encode()).hexdigest()[:8]
+    return f"{name}-{size}"
+
+
+def default_out(campaign: Campaign, listing: VenueList, size: str) -> Path:
+    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other;
+    it is named by the list's districts and size, so a renamed copy of the list finds it again."""
+    return campaign.root / "output" / RUNS / run_folder(campaign, listing, size)
 
 
 def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
@@ -601,12 +639,16 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     from materials.build import strict_failure, warn_placeholders
     from materials.templating import template_errors
 
-    out_dir = out if out is not None else default_out(campaign, list_path)
+    listing = read_and_check(campaign, list_path, options.skip_invalid, str(list_path), options.sheet)
+    size = options.size or campaign.settings.venues.size
+    out_dir = out if out is not None else default_out(campaign, listing, size)
+    identity = list_identity(listing, size)
     keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
     for key in keys:
         output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
-    output.check_owner(out_dir, MADE_BY, campaign.root, source=list_source(list_path),
-                       protected=(list_path, *keys), legacy=made_by_run)
+    output.check_owner(out_dir, MADE_BY, campaign.root, source=identity, protected=(list_path, *keys),
+                       legacy=made_by_run)
+    check_same_list(out_dir, listing)
     counter = warnings_log.watch_warnings()
     try:
         warn_placeholders(campaign)
@@ -616,9 +658,9 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         created = not out_dir.exists()
         try:
             with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
-                output.claim(out_dir, MADE_BY, list_source(list_path))
+                output.claim(out_dir, MADE_BY, identity)
                 with output.problems_report(out_dir), template_errors():
-                    return run(campaign, list_path, out_dir, options, label=str(list_path))
+                    return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
         except BaseException:
             output.release_if_unused(out_dir, created)
             raise
