@@ -83,6 +83,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
             'url = "https://declare.health-code.example/apply"', 'url = "javascript:alert(1)"'),
         "encoding": None,
+        "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -121,6 +122,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
+    ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
@@ -189,6 +191,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
+    ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
+    ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
+    ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
