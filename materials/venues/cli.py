@@ -30,7 +30,8 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
               show_default=True, help="Campaign folder (holds campaign.toml).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder [default: CAMPAIGN/output/venue-lists/LIST-NAME]. A rerun skips unchanged venues.")
+              help="Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A rerun "
+              "(also of a renamed copy of the list) skips unchanged venues.")
 @click.option("--size", type=click.Choice(["A4", "A5", "A6"]), default=None,
               help="Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size].")
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
@@ -154,7 +155,7 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
     """Make a new random signing key. Keep the file secret; posters signed with it verify only with it.
 
     `materials new` already made the campaign's key; the city makes one key per district office with --district
-    and hands each office its own file (README: Keys for district offices).
+    and hands each office its own file (README, Venue check-in codes: keys).
     """
     from materials.output import refuse_key_in_output
     from materials.venues import links

@@ -118,7 +118,7 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
     own = campaign.root / campaign.settings.venues.key_file
     if not own.exists():
         log.warning("the campaign has no key file at %s, so `materials verify --campaign %s` cannot check these "
-                    "posters; keep the key with the campaign there (README: Keys for district offices)",
+                    "posters; keep the key with the campaign there (README, Venue check-in codes: keys)",
                     campaign.relative(own), campaign.root)
         return
     ring = links.read_key_file(own)
@@ -129,7 +129,7 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
                 f"refused: key {key.key_id} of {', '.join(map(str, key_files))} ({whose}) is not in the campaign's "
                 f"key file {campaign.relative(own)}, so `materials verify --campaign` would call these posters "
                 "forged. Sign with the campaign's key (leave out --key-file), or use the district key the city "
-                "made with `materials keys new --district` (README: Keys for district offices)")
+                "made with `materials keys new --district` (README, Venue check-in codes: keys)")
 
 
 def link_base(campaign: Campaign) -> str:
