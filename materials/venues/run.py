@@ -237,6 +237,11 @@ def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, labe
                    sheet: str | None = None) -> VenueList:
     listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
     listing.log()
+    return checked(listing, skip_invalid)
+
+
+def checked(listing: VenueList, skip_invalid: bool) -> VenueList:
+    """The list, or its problems as one `CampaignError` (all rows reported, nothing written)."""
     if listing.problems and not skip_invalid:
         raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
                             "(fix them, or pass --skip-invalid to render the valid rows)")
@@ -417,7 +422,7 @@ def check_same_list(out: Path, listing: VenueList) -> None:
     except (OSError, UnicodeDecodeError, csv.Error):
         return
     held = {(row.get("district"), row.get("id")) for row in rows}
-    if held and not held & {(v.district, v.id) for v in listing.venues}:
+    if held and listing.venues and not held & {(v.district, v.id) for v in listing.venues}:
         raise MaterialsError(f"--out {out} holds the posters of {len(held)} venue(s) of another list, none of them in "
                              f"{listing.label}; a run there would delete them. Give this list its own --out")
 
@@ -625,10 +630,12 @@ def run_folder(campaign: Campaign, listing: VenueList, size: str) -> str:
     return f"{name}-{size}"
 
 
-def default_out(campaign: Campaign, listing: VenueList, size: str) -> Path:
+def default_out(campaign: Campaign, listing: VenueList, size: str, list_path: Path) -> Path:
     """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other;
-    it is named by the list's districts and size, so a renamed copy of the list finds it again."""
-    return campaign.root / "output" / RUNS / run_folder(campaign, listing, size)
+    it is named by the list's districts and size, so a renamed copy of the list finds it again (a list without
+    one valid row, which renders nothing, by its file name)."""
+    name = run_folder(campaign, listing, size) if listing.venues else f"{list_path.stem or 'list'}-{size}"
+    return campaign.root / "output" / RUNS / name
 
 
 def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
@@ -639,18 +646,21 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     from materials.build import strict_failure, warn_placeholders
     from materials.templating import template_errors
 
-    listing = read_and_check(campaign, list_path, options.skip_invalid, str(list_path), options.sheet)
-    size = options.size or campaign.settings.venues.size
-    out_dir = out if out is not None else default_out(campaign, listing, size)
-    identity = list_identity(listing, size)
-    keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
-    for key in keys:
-        output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
-    output.check_owner(out_dir, MADE_BY, campaign.root, source=identity, protected=(list_path, *keys),
-                       legacy=made_by_run)
-    check_same_list(out_dir, listing)
-    counter = warnings_log.watch_warnings()
+    counter = warnings_log.watch_warnings()  # a hidden row's warning fails --strict too
     try:
+        # Rows with problems do not raise here: the folder (named by the list's districts) is checked first, and
+        # a problem list too long for the screen is written whole into it, as before any venue is rendered.
+        listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet)
+        listing.log()
+        size = options.size or campaign.settings.venues.size
+        out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
+        identity = list_identity(listing, size)
+        keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
+        for key in keys:
+            output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
+        output.check_owner(out_dir, MADE_BY, campaign.root, source=identity, protected=(list_path, *keys),
+                           legacy=made_by_run)
+        check_same_list(out_dir, listing)
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
         kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
@@ -660,6 +670,7 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
             with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
                 output.claim(out_dir, MADE_BY, identity)
                 with output.problems_report(out_dir), template_errors():
+                    listing = checked(listing, options.skip_invalid)
                     return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
         except BaseException:
             output.release_if_unused(out_dir, created)

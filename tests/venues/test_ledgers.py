@@ -105,3 +105,18 @@ def test_the_ledger_gives_posters_without_editing(venue_campaign: Path, tmp_path
     rows = list(csv.DictReader(io.StringIO((out / "manifest.csv").read_text(encoding="utf-8-sig"))))
     assert [r["id"] for r in rows] == ["HP-LY-0001", "HP-QY-0001", "HP-SQ-0011", "HP-SQ-0012", "HP-SQ-0014"]
     assert all(r["code"].startswith(r["id"] + "-") and len(r["code"]) == len(r["id"]) + 9 for r in rows), rows
+
+
+def test_a_long_problem_list_of_a_venue_run_is_written_whole_and_hidden_rows_fail_strict(
+        venue_campaign: Path, tmp_path: Path) -> None:
+    rows = "".join(f"HP-{n},某社区,朝阳{n}区,社区,某路{n}号\n" for n in range(2, 80))
+    (tmp_path / "ledger.csv").write_text(HEADER + "HP-1,甲社区,和平区,社区,x\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["venues", str(tmp_path / "ledger.csv"), "--campaign", str(venue_campaign)])
+    folder = venue_campaign / "output" / "venue-lists" / "heping-A4"
+    assert result.exit_code == 1 and f"the whole list is in {folder / 'problems.txt'}" in result.output, result.output
+    assert (folder / "problems.txt").read_text(encoding="utf-8").count("unknown district") == 78
+    assert not (folder / "manifest.csv").exists()
+
+    result = CliRunner().invoke(cli, ["venues", str(FIXTURES / "ledger.xlsx"), "--campaign", str(venue_campaign),
+                                      "--out", str(tmp_path / "strict"), "--strict"])
+    assert result.exit_code == 1 and "rows 9–10 are hidden" in result.output and "--strict" in result.output
