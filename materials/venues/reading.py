@@ -61,6 +61,8 @@ ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff")
 HEADER_SEARCH = 10
 #: Words of a totals row at the end of a ledger.
 TOTALS = {"合计", "总计", "小计", "共计", "总数", "合计数", "total", "totals", "sum", "grand total"}
+#: Dashes that stand for the hyphen of an id (after NFKC, which leaves them): ‐ ‑ ‒ – — ― −.
+DASHES = re.compile("[\u2010-\u2015\u2212]")
 #: Columns whose full-width letters, digits and hyphens (ＸＨ－００１４) are made half-width.
 NARROWED = ("id", "district", "category", "reprint")
 
@@ -479,8 +481,8 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     if narrowed:
         shown = "; ".join(f"{a} → {b}" for a, b in list(dict.fromkeys(
             (o, n) for changes in narrowed.values() for o, n in zip(changes[::2], changes[1::2], strict=True)))[:3])
-        notes.append((False, f"{label}: {rows_named(list(narrowed))}: full-width letters or digits made half-width "
-                      f"({shown})"))
+        notes.append((False, f"{label}: {rows_named(list(narrowed))}: full-width letters, digits or dashes made "
+                      f"half-width ({shown})"))
     if hidden:
         why = "hidden or filtered out by the AutoFilter" if layout.filtered else "hidden"
         notes.append((True, f"{label}: {rows_named(hidden)} {'are' if len(hidden) > 1 else 'is'} {why} in the workbook "
@@ -546,6 +548,8 @@ def _narrow(record: list[str], header: dict[str, int], number: int, changed: dic
         if index is None or index >= len(record) or record[index].startswith("\x00"):
             continue
         narrow = unicodedata.normalize("NFKC", record[index])
+        if column == "id":
+            narrow = DASHES.sub("-", narrow)  # Word and Excel's autocorrect turn hyphens into dashes
         if narrow != record[index]:
             changed.setdefault(number, []).extend([clean(record[index]), clean(narrow)])
             record[index] = narrow

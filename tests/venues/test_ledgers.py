@@ -29,8 +29,8 @@ def test_an_office_ledger_is_read_as_it_is_kept(venue_campaign: Path) -> None:
     assert "ledger.xlsx: rows 1–2 above the header are a title; the header is row 3" in notes
     assert "ledger.xlsx: columns 序号, 联系人, 联系电话 are not printed on posters; ignored" in notes
     assert "ledger.xlsx: row 11: a totals row (合计), not a venue; skipped" in notes
-    assert "ledger.xlsx: row 6: full-width letters or digits made half-width (ＨＰ－ＳＱ－００１４ → HP-SQ-0014)" \
-        in notes
+    assert "ledger.xlsx: row 6: full-width letters, digits or dashes made half-width (ＨＰ－ＳＱ－００１４ → " \
+        "HP-SQ-0014)" in notes
     warnings = [text for warning, text in listing.notes if warning]
     assert len(warnings) == 1 and "rows 9–10 are hidden or filtered out by the AutoFilter" in warnings[0]
 
@@ -89,10 +89,10 @@ def test_districts_by_name_or_key_and_hints_in_official_order(
 
 def test_a_totals_row_in_a_csv_is_skipped_with_a_note(write_list: Callable[[str, str], Path],
                                                       venue_campaign: Path) -> None:
-    path = write_list("t.csv", "序号," + HEADER + "1,HP-1,甲社区,和平区,社区,x\n2,HP-2,乙社区,和平区,社区,x\n"
+    path = write_list("t.csv", "序号," + HEADER + "1,HP-1,甲社区,和平区,社区,x\n2,HP\u20132,乙社区,和平区,社区,x\n"
                       "合计,,2,,,\n")
     listing = read_list(path, load(venue_campaign).settings)
-    assert listing.problems == [] and len(listing.venues) == 2
+    assert listing.problems == [] and [v.id for v in listing.venues] == ["HP-1", "HP-2"], "an en dash is a hyphen"
     assert (False, "t.csv: row 4: a totals row (合计), not a venue; skipped") in listing.notes
 
 
