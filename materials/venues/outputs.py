@@ -14,7 +14,8 @@ from pathlib import Path
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-MANIFEST_HEADER = ["id", "name", "district", "category", "file", "link", "key_id", "sha256"]
+#: `code` is what a person types when scanning fails: the office records it in its ledger.
+MANIFEST_HEADER = ["id", "name", "district", "category", "code", "reprint", "file", "link", "key_id", "sha256"]
 ORDER_HEADER = ["district", "item", "file", "quantity"]
 
 
