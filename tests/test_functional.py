@@ -39,6 +39,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPECTED = FIXTURES / "trilingual.expected.json"
 
 
+def pdf_text(path: Path) -> str:
+    """The first page's text, whitespace collapsed."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return " ".join(document[0].get_textpage().get_text_range().split())
+    finally:
+        document.close()
+
+
 def pdf_summary(path: Path) -> dict[str, Any]:
     import pypdfium2 as pdfium
 
@@ -70,7 +81,10 @@ def venues_summary(folder: Path, ring: links.KeyRing, base: str) -> list[dict[st
         venue = links.verify_link(row["link"], ring, base=base, districts=DISTRICTS)
         assert venue.venue_id == row["id"]
         assert qr.decode_pdf(folder / row["file"], 150) == [[row["link"]]], row["file"]
-        out.append({k: row[k] for k in ("id", "name", "district", "category", "file")})
+        # The words on the poster, as a reader (or a screen reader) gets them from the PDF; the venue code
+        # depends on the (demo) key made for the run.
+        text = pdf_text(folder / row["file"]).replace(row["code"], "{code}")
+        out.append({**{k: row[k] for k in ("id", "name", "district", "category", "file")}, "text": text})
     return out
 
 
@@ -117,6 +131,12 @@ def test_three_languages_build_every_output(tmp_path: Path) -> None:
     assert "Campagne test du code santé" in actual["print"]["booklet/faq-A5-fr.pdf"]["text"]
     assert actual["web"]["fr/index.html"]["title"].startswith("Campagne test du code santé")
     home = (result.outputs["web"] / "fr" / "index.html").read_text("utf-8")
+    # Venue posters print the name and address of every language the list gives, in the campaign's order.
+    poster = next(row["text"] for row in actual["venues"] if row["id"] == "HP-C-001")
+    words = ["宁夏路社区", "Ningxia Road Community", "Quartier de la rue Ningxia", "和平区宁夏路12号",
+             "12 Ningxia Road, Heping", "12 rue Ningxia, Heping"]
+    assert all(word in poster for word in words), poster
+    assert [poster.index(word) for word in words[:3]] == sorted(poster.index(word) for word in words[:3])
     assert re.search(r"Publié le <time[^>]*>10 mars 2020</time>", home)
     if os.environ.get("MATERIALS_REGENERATE_GOLDEN"):
         text = json.dumps(actual, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -111,6 +111,10 @@ class VenueText:
     district_key: str
     link: str
     code: str
+    #: The name and address in the campaign's other languages (`name_<lang>` columns), in its language order:
+    #: only the languages the list fills in.
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
+    addresses: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -16,23 +16,18 @@ import io
 import itertools
 import re
 import struct
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from materials import scripts
 from materials.venues.fontpack import FontPack
 
 #: Resource names of the venue text's fonts in every page (the static layer is the form XObject /S).
 FONT_NAMES = {"regular": "V0", "bold": "V1"}
 LINE_HEIGHT = 1.2
-#: No line starts with these, and none ends with the opening ones (Chinese line-breaking rules, kinsoku).
-NO_START = set("，。、；：！？）」』》】〉…·,.;:!?)]}%")
-NO_END = set("（「『《【〈([{")
-
-
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in "WF"
+#: Where a line may break, by script (materials/scripts.py).
+NO_START, NO_END, _wide = scripts.NO_START, scripts.NO_END, scripts.wide
 
 
 class Face:
@@ -91,7 +86,7 @@ class Face:
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
-        buffer.language = "zh-Hans" if language.startswith("zh") else language
+        buffer.language = scripts.script(language).shaping
         hb.shape(self.hb_font, buffer, {})
         scale = 1000 / self.upem
         return [(self.cid_of[info.codepoint], round(pos.x_advance * scale), info.cluster)

@@ -34,7 +34,7 @@ from typing import Any
 
 import jinja2
 
-from materials import qr
+from materials import qr, scripts
 from materials.venues import glyphs
 from materials.venues.context import BLEED_MM, Poster, VenueText, cmyk, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
@@ -354,7 +354,8 @@ def _fit(faces: dict[str, glyphs.Face], runs: list[tuple[str, glyphs.Style, str]
 
 def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
                  venue: VenueText) -> tuple[bytes, list[list[glyphs.Line]]]:
-    """Name, English name, category and district, fitted together into the `venue` slot and centred in it."""
+    """Name (in every language the list gives), category and district, fitted together into the `venue` slot
+    and centred in it."""
     scale = scale_of(poster.size)
     brand = cmyk(poster.brand.primary, poster.brand.inks)
     primary, others = poster.primary, poster.others
@@ -364,7 +365,12 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
 
     left, bottom, width, height = art.slots["venue"]
     name_runs = [(venue.name, glyphs.Style("bold", pt(34), BLACK), primary)]
-    en_runs = [(venue.name_en, glyphs.Style("regular", pt(16), grey(0.8)), "en")] if venue.name_en else []
+    # The name in every other language of the campaign that the list gives, in the campaign's order, each on
+    # lines of its own and set smaller by its script (materials/scripts.py).
+    translated = []
+    for lang, text in venue.names.items():
+        size = 34 * scripts.script(lang).name_share
+        translated.append((size, [(text, glyphs.Style("regular", pt(size), grey(0.8)), lang)]))
     where_runs = []
     for index, values in enumerate((venue.category, venue.district)):
         if index:
@@ -379,10 +385,10 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
             # Shrinking goes below the usual smallest name size only as far as three quarters of it.
             least = max(shrink, 0.75)
             name, _ = _fit(faces, name_runs, width, pt(34) * shrink, max(17 * scale, 9) * least, 2)
-            english, _ = (_fit(faces, en_runs, width, pt(16) * shrink, max(10 * scale, 7) * least, 2) if en_runs
-                          else ([], 0.0))
+            in_others = [_fit(faces, runs, width, pt(size) * shrink, max(size * 0.625 * scale, 7) * least, 2)[0]
+                      for size, runs in translated]
             where, _ = _fit(faces, where_runs, width, pt(12) * shrink, MIN_PT, 1)
-            total = (glyphs.height(name) + (gap_en + glyphs.height(english) if english else 0) + gap_where +
+            total = (glyphs.height(name) + sum(gap_en + glyphs.height(lines) for lines in in_others) + gap_where +
                      glyphs.height(where))
             if total <= height + 0.01:
                 break
@@ -394,13 +400,13 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
                       "shorten it") from None
     top = bottom + height - (height - total) / 2
     content = []
-    for lines, gap in ((name, 0.0), (english, gap_en), (where, gap_where)):
+    for lines, gap in ((name, 0.0), *((lines, gap_en) for lines in in_others), (where, gap_where)):
         if lines:
             top -= gap
             h = glyphs.height(lines)
             content.append(glyphs.paragraph_ops(lines, (left, top - h, width, h), faces))
             top -= h
-    return b"".join(content), [name, english, where]
+    return b"".join(content), [name, *in_others, where]
 
 
 def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
@@ -425,8 +431,9 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
 
     address = art.slots["address"]
     address_runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), primary)]
-    if venue.address_en and poster.size != "A6":
-        address_runs.append((" " + venue.address_en, glyphs.Style("regular", pt(10), grey(0.73)), "en"))
+    if poster.size != "A6":
+        address_runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang)
+                         for lang, text in venue.addresses.items()]
     try:
         address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 2)
         if glyphs.height(address_lines) > address[3] + 0.01:  # two lines do not fit a small slot: one line

@@ -205,9 +205,13 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
 def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str) -> VenueText:
     categories = campaign.settings.place_categories[venue.category]
     district = next(d for d in campaign.settings.districts if d.key == venue.district)
+    others = [lang for lang in campaign.languages if lang != campaign.primary_language]
+    names, addresses = dict(venue.names), dict(venue.addresses)
     return VenueText(id=venue.id, name=venue.name, name_en=venue.name_en, address=venue.address,
                      address_en=venue.address_en, category=dict(categories), district=dict(district.names),
-                     district_key=venue.district, link=link, code=code)
+                     district_key=venue.district, link=link, code=code,
+                     names={lang: names[lang] for lang in others if names.get(lang)},
+                     addresses={lang: addresses[lang] for lang in others if addresses.get(lang)})
 
 
 # ---- the run ----------------------------------------------------------------------------------------------
