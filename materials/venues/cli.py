@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from materials.errors import MaterialsError
+from materials.venues import sizes
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -32,7 +33,7 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A rerun "
               "(also of a renamed copy of the list) skips unchanged venues.")
-@click.option("--size", type=click.Choice(["A4", "A5", "A6"]), default=None,
+@click.option("--size", type=click.Choice(list(sizes.SIZES)), default=None,
               help="Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size].")
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
               help="Local worker processes.")

@@ -12,20 +12,12 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-#: Page sizes (mm) of the poster sizes; A6 stickers are imposed on A4 sheets.
-PAGE_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
-#: Module width of the QR code is what makes it readable from a distance; these give version-4 codes
-#: (41 modules with the quiet zone) about 2.4 mm (A4), 1.75 mm (A5) and 1.2 mm (A6) modules.
-QR_MM = {"A4": 100.0, "A5": 72.0, "A6": 50.0}
-#: Modules across a version-4 code with its quiet zone: what the read-back resolution is computed from.
-QR_MODULES = 41
-#: Bleed around A4 and A5 posters and A6 sheets: 3.5 mm of colour past the trim, crop marks beyond it.
-BLEED_MM = 6.0
+from materials.venues import sizes
 
 
 def scale_of(size: str) -> float:
-    """Type and lengths of the A4 design scaled to `size`."""
-    return PAGE_MM[size][0] / PAGE_MM["A4"][0]
+    """Type and lengths of the A4 design scaled to `size` (materials/venues/sizes.py)."""
+    return sizes.get(size).scale
 
 
 #: A campaign's chosen print colours: ('#rrggbb', (C, M, Y, K) in percent), as `[brand.cmyk]` gives them.
@@ -73,7 +65,7 @@ class Poster:
     size: str
     page_w: float
     page_h: float
-    #: mm of bleed around the page; 0 for A6 stickers (their sheets carry the bleed).
+    #: mm of bleed around the page; 0 for stickers (their sheets carry the bleed).
     bleed: float
     qr_mm: float
     qr_error: str
@@ -88,6 +80,8 @@ class Poster:
     brand: Brand
     #: Labels per language from venues/strings.toml: label -> language -> text (`steps`: a list).
     strings: dict[str, dict[str, Any]]
+    #: A sticker size (imposed on sheets, a white edge instead of bleed): the templates lay it out tighter.
+    sticker: bool = False
 
     def replace(self, **changes: Any) -> Poster:
         return dataclasses.replace(self, **changes)

@@ -35,8 +35,8 @@ from typing import Any
 import jinja2
 
 from materials import qr, scripts
-from materials.venues import glyphs
-from materials.venues.context import BLEED_MM, Poster, VenueText, cmyk, css_cmyk, scale_of
+from materials.venues import glyphs, sizes
+from materials.venues.context import Poster, VenueText, cmyk, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
 
     address = art.slots["address"]
     address_runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), primary)]
-    if poster.size != "A6":
+    if sizes.get(poster.size).translated_address:
         address_runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang)
                          for lang, text in venue.addresses.items()]
     try:
@@ -526,25 +526,29 @@ def venue_pdf(art: StaticArt, faces: dict[str, glyphs.Face], page: PageArt, titl
 def district_pdf(art: StaticArt, faces: dict[str, glyphs.Face], pages: list[PageArt], title: str,
                  poster: Poster) -> bytes:
     """A district's posters in order, one page each, sharing the XObject and one font subset per weight;
-    A6 stickers four to an A4 sheet with cut marks and crop marks in the sheet's bleed."""
+    stickers imposed on their sheets (materials/venues/sizes.py) with cut marks and crop marks in the sheet's
+    bleed."""
     import pikepdf
 
     pdf = pikepdf.new()
     resources = _resources(pdf, art, faces, pages)
-    if poster.size != "A6":
+    sheet = sizes.get(poster.size).sheet
+    if sheet is None:
         for page in pages:
             _add_page(pdf, art.boxes, resources, page.content)
         return save_pdf(pdf, title, poster)
-    width, height, bleed = 210 * PT_PER_MM, 297 * PT_PER_MM, BLEED_MM * PT_PER_MM
-    slot_w, slot_h = width / 2, height / 2
+    width, height, bleed = sheet.width_mm * PT_PER_MM, sheet.height_mm * PT_PER_MM, sizes.BLEED_MM * PT_PER_MM
+    slot_w, slot_h = width / sheet.across, height / sheet.down
     sticker_h = art.boxes["TrimBox"][3]
     boxes = {"MediaBox": [-bleed, -bleed, width + bleed, height + bleed], "TrimBox": [0, 0, width, height],
              "BleedBox": [-BLEED_BOX_PT, -BLEED_BOX_PT, width + BLEED_BOX_PT, height + BLEED_BOX_PT]}
-    marks = crop_marks(width, height, bleed, (slot_w,), (slot_h,))
-    for start in range(0, len(pages), 4):
+    marks = crop_marks(width, height, bleed, tuple(slot_w * i for i in range(1, sheet.across)),
+                       tuple(slot_h * i for i in range(1, sheet.down)))
+    for start in range(0, len(pages), sheet.per_sheet):
         parts = [marks]
-        for index, page in enumerate(pages[start:start + 4]):
-            x, y = (index % 2) * slot_w, (1 - index // 2) * slot_h + (slot_h - sticker_h)
+        for index, page in enumerate(pages[start:start + sheet.per_sheet]):
+            column, row = index % sheet.across, index // sheet.across
+            x, y = column * slot_w, (sheet.down - 1 - row) * slot_h + (slot_h - sticker_h)
             parts.append(f"q 1 0 0 1 {x:.3f} {y:.3f} cm\n".encode() + page.content + b"Q\n")
         _add_page(pdf, boxes, resources, b"".join(parts))
     return save_pdf(pdf, title, poster)

@@ -28,8 +28,8 @@ from materials import __version__, progress, qr
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
-from materials.venues import glyphs, links, outputs, renderer
-from materials.venues.context import BLEED_MM, PAGE_MM, QR_MM, QR_MODULES, Brand, Poster, VenueText
+from materials.venues import glyphs, links, outputs, renderer, sizes
+from materials.venues.context import Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
 from materials.venues.reading import VenueList, VenueRow, read_list, row_span
 
@@ -178,15 +178,16 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
     settings = campaign.settings
     date = campaign.source_date()
     host = settings.venues.link_host or campaign.service_host
-    width, height = PAGE_MM[size]
+    paper = sizes.get(size)
     brand = settings.brand
     return Poster(
         size=size,
-        page_w=width,
-        page_h=height,
-        # A6 stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
-        bleed=0 if size == "A6" else BLEED_MM,
-        qr_mm=QR_MM[size],
+        page_w=paper.width_mm,
+        page_h=paper.height_mm,
+        # Stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
+        bleed=paper.bleed_mm,
+        sticker=paper.sticker,
+        qr_mm=paper.qr_mm,
         qr_error=settings.venues.qr_error,
         primary=campaign.primary_language,
         others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
@@ -284,7 +285,7 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
         raise MaterialsError(str(e)) from None
     screens = settings.screens if options.screens is None else options.screens
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
-    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * QR_MODULES / QR_MM[size]))
+    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * sizes.QR_MODULES / sizes.get(size).qr_mm))
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
                 settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
                 settings.allotment,
@@ -510,7 +511,7 @@ def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
 
 def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
                    arts: dict[str, renderer.PageArt], shas: dict[str, str]) -> str:
-    """`<district>.pdf`: the district's posters in id order (for A6 the stickers four to an A4 sheet), their
+    """`<district>.pdf`: the district's posters in id order (stickers imposed on sheets), their
     page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
     run skipped) under one shared static layer and one font subset per weight.
 
@@ -534,7 +535,7 @@ def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
              for v in venues]
     art = renderer.static_art(plan.templates, plan.static_fonts, plan.poster)
     data = renderer.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
-    if plan.size == "A6":
+    if sizes.get(plan.size).sticker:
         links_here = sorted(plan.contexts[v.id].link for v in venues)
         found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
         if found != links_here:
@@ -566,11 +567,8 @@ def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]
         by_district.setdefault(venue.district, []).append(venue)
     for district in sorted(by_district):
         venues = by_district[district]
-        if plan.size == "A6":
-            rows.append([district, "venue stickers A6, 4 up on A4 sheets", district_files[district],
-                         (len(venues) + 3) // 4])
-        else:
-            rows.append([district, f"venue check-in posters {plan.size}", district_files[district], len(venues)])
+        paper = sizes.get(plan.size)
+        rows.append([district, paper.print_item(), district_files[district], paper.pages(len(venues))])
         totals: dict[str, int] = {}
         for venue in venues:
             for item, count in plan.allotment.get(venue.category, {}).items():

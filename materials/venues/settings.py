@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.venues import sizes
+
 QrLevel = Literal["L", "M", "Q", "H"]
-VenueSize = Literal["A4", "A5", "A6"]
 
 #: Upper-case letters and digits only: keeps the whole link in QR alphanumeric mode.
 LINK_PATH = re.compile(r"^[A-Z0-9]+(?:/[A-Z0-9]+)*$")
@@ -29,8 +30,9 @@ class VenueSettings(BaseModel):
     """Path before the token, upper-case letters and digits (`V` gives `HTTPS://HOST/V/TOKEN`)."""
     qr_error: QrLevel = "M"
     """QR error-correction level of check-in codes (M keeps a ~70-character link at version 4)."""
-    size: VenueSize = "A4"
-    """Poster size: A4 and A5 posters, or A6 stickers imposed four to an A4 sheet with cut marks."""
+    size: str = "A4"
+    """Poster size: A4 and A5 posters, or A6 stickers imposed four to an A4 sheet with cut marks (the sizes of
+    materials/venues/sizes.py)."""
     key_file: str = ".materials/venue-signing.key"
     """Signing key file, relative to the campaign (made by `materials keys new`); never inside an output."""
     demo_key: bool = False
@@ -53,6 +55,12 @@ class VenueSettings(BaseModel):
     allotment: dict[str, dict[str, int]] = {}
     """Campaign posters and tips signs sent with each venue, per place category: `{ community = { "poster-A3"
     = 2 } }`; `print-order.csv` adds them up per district."""
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        sizes.get(value)  # a ValueError names the sizes there are
+        return value
 
     @field_validator("link_path")
     @classmethod

@@ -12,7 +12,7 @@ from pathlib import Path
 from materials import pdfx, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
-from materials.venues import links, outputs
+from materials.venues import links, outputs, sizes
 from materials.venues.reading import read_list
 from materials.venues.run import CACHE, TEMPLATE_FILES, Options, link_base, run
 
@@ -99,6 +99,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     ring = links.read_key_file(key) if key.exists() else None
     secrets = [k.secret.hex() for k in ring.keys.values()] if ring else []
     rows = _read_csv(manifest)
+    paper = sizes.get(campaign.settings.venues.size)
     counts: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
         where = f"venues/manifest.csv row {number}"
@@ -110,8 +111,8 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         if outputs.sha256(data) != row["sha256"]:
             problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
         # The print shop's preflight (PDF/X-4, CMYK only, black in K, ink, boxes, fonts): site managers print
-        # these. An A6 sticker has no bleed of its own: its press file is the district's sheet, checked below.
-        if campaign.settings.venues.size != "A6":
+        # these. A sticker has no bleed of its own: its press file is the district's sheet, checked below.
+        if paper.press_file:
             problems += pdfx.preflight(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
@@ -125,10 +126,9 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             except links.LinkError as e:
                 problems.append(Problem(where, None, "link", f"does not verify: {e.message}"))
         counts[row["district"]] = counts.get(row["district"], 0) + 1
-    size = campaign.settings.venues.size
     for district, count in counts.items():
         path = dest / f"{district}.pdf"
-        expected = (count + 3) // 4 if size == "A6" else count
+        expected = paper.pages(count)
         if not path.is_file():
             problems.append(Problem(f"venues/{district}.pdf", None, None, "missing"))
         elif outputs.page_count(path) != expected:
