@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from materials import facts, output, targets
+from materials import facts, guarded, targets
 from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
-from materials.schema import placeholder_keys
+from materials.guarded import strict_failure, warn_placeholders
 from materials.targets import Plan
-from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
 
 #: Names the command in the ownership marker of its output folder (materials/output.py).
-MADE_BY = "materials build"
+MADE_BY = guarded.BUILD
 
 
 @dataclass
@@ -46,20 +43,6 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
     if unknown or not names:
         raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(known)}")
     return [n for n in known if n in names]
-
-
-def warn_placeholders(campaign: Campaign) -> None:
-    # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
-    keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
-    if keys:
-        log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
-                    "them (--strict fails): %s", len(keys), ", ".join(keys))
-    if campaign.settings.service_is_placeholder:
-        log.warning(
-            "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
-            "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
-            campaign.settings.service.url,
-        )
 
 
 def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:
@@ -87,68 +70,19 @@ def build(
     """Build the campaign's outputs into `out` (default `<campaign>/output`). `each_fact`: list every fact
     warning (else one summary line, as `materials serve` shows)."""
     names = parse_only(only)
-    counter = warnings_log.watch_warnings()
-    try:
+    with warnings_log.counting() as counter:  # from the first line, so --strict counts every warning
         campaign = load(campaign_dir)
         facts.report(campaign, each=each_fact)
         out_dir = Path(out) if out is not None else campaign.root / "output"
-        output.guard_output(out_dir, campaign.root)
-        venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
-        if venues is not None:
-            output.refuse_key_in_output(campaign.root / venues.key_file, "campaign.toml venues.key_file", out_dir)
-        output.check_owner(out_dir, MADE_BY, campaign.root, protected=sources_read(campaign),
-                           default=out is None)
-        with output.machine_errors(out_dir), contextlib.ExitStack() as plans_open:
-            with output.problems_report(out_dir):
+        with guarded.Run(out_dir, MADE_BY, campaign.root, keys=guarded.campaign_keys(campaign),
+                         protected=guarded.sources_read(campaign), default=out is None, strict=strict,
+                         counter=counter) as run, contextlib.ExitStack() as plans_open:
+            with run.checking():
                 warn_placeholders(campaign)
                 plans = validate(campaign, names, plans_open)
-                strict_failure(strict, counter.messages)
-            with output.locked(out_dir, MADE_BY), output.problems_report(out_dir):
-                output.claim(out_dir, MADE_BY)
-                return _build(campaign, plans, out_dir, names, strict, counter.messages)
-    finally:
-        warnings_log.unwatch(counter)
-
-
-def sources_read(campaign: Campaign) -> tuple[Path, ...]:
-    """Files a build reads that no output folder may hold (the next build would delete them)."""
-    venues = getattr(campaign.settings, "venues", None)
-    if venues is None:
-        return ()
-    return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
-
-
-def _build(campaign: Campaign, plans: dict[str, Plan], out_dir: Path, names: list[str], strict: bool,
-           messages: list[str]) -> BuildResult:
-    """Render and verify each target into a staged folder, then swap them all in (the lock is held)."""
-    result = BuildResult()
-    with contextlib.ExitStack() as cleanup:
-        built: dict[str, Path] = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
-        staged: dict[str, Path] = {}
-        for name in names:
-            target = targets.get(name)
-            stage = output.make_stage(out_dir, name)
-            cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
-            started = time.perf_counter()
-            with template_errors():
-                target.render(plans[name], stage, built)
-            problems = target.verify(campaign, stage)
-            if problems:
-                raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
-            result.seconds[name] = time.perf_counter() - started
-            log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
-            staged[name] = built[name] = stage
-        strict_failure(strict, messages)
-        for name, stage in staged.items():
-            output.swap_in(stage, out_dir / name)
-            result.outputs[name] = out_dir / name
-    result.warnings = list(messages)
-    return result
-
-
-def strict_failure(strict: bool, messages: list[str]) -> None:
-    if strict and messages:
-        raise MaterialsError(f"--strict: {len(messages)} warning(s) turned into failure; nothing was written")
+            with run.writing():  # render -> verify, each target into a staged folder -> swap them all in
+                seconds = guarded.render_staged(run, campaign, plans, names)
+        return BuildResult({name: out_dir / name for name in names}, list(counter.messages), seconds)
 
 
 def check(campaign_dir: Path | str = ".", output: Path | str | None = None, strict: bool = False) -> Campaign:

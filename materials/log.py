@@ -6,7 +6,9 @@ them. WeasyPrint reports missing images and fonts through its own logger; we lis
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 LOGGERS = ("materials", "weasyprint")
 
@@ -33,3 +35,13 @@ def watch_warnings() -> WarningCounter:
 def unwatch(counter: WarningCounter) -> None:
     for name in LOGGERS:
         logging.getLogger(name).removeHandler(counter)
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[WarningCounter]:
+    """A counter attached for the body of a `with` statement."""
+    counter = watch_warnings()
+    try:
+        yield counter
+    finally:
+        unwatch(counter)

@@ -15,11 +15,12 @@ def modules() -> dict[str, Path]:
             for p in PACKAGE.rglob("*.py")}
 
 
-def imports(path: Path, known: dict[str, Path]) -> set[str]:
-    """`materials` modules a module imports anywhere (typing-only imports under TYPE_CHECKING excluded)."""
+def imports(path: Path, known: dict[str, Path], typing: bool = False) -> set[str]:
+    """`materials` modules a module imports anywhere, inside functions too (typing-only imports under
+    TYPE_CHECKING only with `typing`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+        if not typing and isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
             node.body = []
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -52,6 +53,28 @@ def test_no_import_cycles() -> None:
 def test_the_foundation_imports_no_output_kind() -> None:
     known = modules()
     for name in ("materials.config", "materials.schema", "materials.campaign", "materials.targets",
-                 "materials.templating", "materials.errors"):
+                 "materials.templating", "materials.errors", "materials.scripts", "materials.guarded",
+                 "materials.output"):
         found = sorted(d for d in imports(known[name], known) if d.startswith(OUTPUT_KINDS))
         assert found == [], f"{name} imports {found}: output kinds register themselves (materials/targets.py)"
+
+
+def test_no_output_kind_calls_the_pipeline() -> None:
+    """Commands call the build; an output kind only answers it (MkDocs' plugins, Sphinx's builders). A kind's
+    command that writes a folder uses the guarded run below the pipeline (materials/guarded.py), as the
+    pipeline itself does. Every import counts: inside functions and under TYPE_CHECKING too."""
+    known = modules()
+    for name, path in known.items():
+        if name.startswith(OUTPUT_KINDS):
+            assert "materials.build" not in imports(path, known, typing=True), \
+                f"{name} imports materials.build: use materials.guarded (docs/architecture.md)"
+
+
+def test_the_guarded_run_and_the_script_traits_sit_below_the_pipeline() -> None:
+    known = modules()
+    for name in ("materials.guarded", "materials.output", "materials.scripts", "materials.log"):
+        assert "materials.build" not in imports(known[name], known, typing=True), f"{name} imports the pipeline"
+    # Script traits are plain data for every kind's layout: nothing of the package below them.
+    assert imports(known["materials.scripts"], known, typing=True) == set()
+    # Venue sizes are a table that settings and the CLI read without the renderer.
+    assert imports(known["materials.venues.sizes"], known, typing=True) == set()

@@ -643,39 +643,26 @@ def default_out(campaign: Campaign, listing: VenueList, size: str, list_path: Pa
 def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
              strict: bool = False) -> Summary:
     """`materials venues`: check the output folder and keys, take its lock, then `run`."""
+    from materials import guarded
     from materials import log as warnings_log
-    from materials import output
-    from materials.build import strict_failure, warn_placeholders
-    from materials.templating import template_errors
 
-    counter = warnings_log.watch_warnings()  # a hidden row's warning fails --strict too
-    try:
+    with warnings_log.counting() as counter:  # a hidden row's warning fails --strict too
         # Rows with problems do not raise here: the folder (named by the list's districts) is checked first, and
         # a problem list too long for the screen is written whole into it, as before any venue is rendered.
         listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet)
         listing.log()
         size = options.size or campaign.settings.venues.size
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
-        identity = list_identity(listing, size)
         keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
-        for key in keys:
-            output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
-        output.check_owner(out_dir, MADE_BY, campaign.root, source=identity, protected=(list_path, *keys),
-                           legacy=made_by_run)
-        check_same_list(out_dir, listing)
-        warn_placeholders(campaign)
-        strict_failure(strict, counter.messages)
+        option = "--key-file" if options.key_files else "venues.key_file"
         kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
                 "already re-rendered, and the next run resumes")
-        created = not out_dir.exists()
-        try:
-            with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
-                output.claim(out_dir, MADE_BY, identity)
-                with output.problems_report(out_dir), template_errors():
-                    listing = checked(listing, options.skip_invalid)
-                    return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
-        except BaseException:
-            output.release_if_unused(out_dir, created)
-            raise
-    finally:
-        warnings_log.unwatch(counter)
+        with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
+                         protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
+                         kept=kept, strict=strict, release=True, counter=counter) as guard:
+            check_same_list(out_dir, listing)
+            guarded.warn_placeholders(campaign)
+            guarded.strict_failure(strict, guard.warnings)
+            with guard.writing():
+                listing = checked(listing, options.skip_invalid)
+                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)

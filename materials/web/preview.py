@@ -16,10 +16,35 @@ log = logging.getLogger(__name__)
 
 def first_build(campaign_dir: Path, out: Path | None) -> Path:
     """Build the web target (errors abort: there is nothing to serve yet); return the site folder."""
-    from materials.build import build
+    return build_site(campaign_dir, out)
 
-    result = build(campaign_dir, out, "web", each_fact=False)
-    return result.outputs["web"]
+
+def build_site(campaign_dir: Path, out: Path | None) -> Path:
+    """What `materials build --only web` does, into the same folder and under the same guard (materials/guarded.py):
+    load, validate the site, render and verify it staged, swap it in. Facts are summed up in one line."""
+    from materials import facts, guarded
+    from materials import log as warnings_log
+    from materials.campaign import load
+    from materials.errors import CampaignError
+    from materials.web import TARGET
+
+    with warnings_log.counting() as counter:
+        campaign = load(campaign_dir)
+        facts.report(campaign, each=False)
+        out_dir = Path(out) if out is not None else campaign.root / "output"
+        with guarded.Run(out_dir, guarded.BUILD, campaign.root, keys=guarded.campaign_keys(campaign),
+                         protected=guarded.sources_read(campaign), default=out is None, counter=counter) as run:
+            plan = TARGET.validate(campaign)
+            try:
+                with run.checking():
+                    guarded.warn_placeholders(campaign)
+                    if plan.problems:
+                        raise CampaignError(plan.problems, f"campaign {campaign.root} has problems")
+                with run.writing():
+                    guarded.render_staged(run, campaign, {"web": plan}, ["web"])
+            finally:
+                plan.close()
+    return out_dir / "web"
 
 
 def watched_paths(campaign_dir: Path) -> list[Path]:
@@ -36,10 +61,8 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
 
 def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     """One rebuild; a user's mistake is logged and the last good site stays served."""
-    from materials.build import build
-
     try:
-        build(campaign_dir, out, "web", each_fact=False)
+        build_site(campaign_dir, out)
     except MaterialsError as e:
         log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
         return False

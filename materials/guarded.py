@@ -1,0 +1,163 @@
+"""A guarded run: how every command that writes an output folder (`materials build`, `materials venues`,
+`materials serve`) checks, locks and fills it, written once. The pipeline (materials/build.py) and the output
+kinds' commands call it; it calls no output kind and never the pipeline.
+
+    with guarded.Run(out, MADE_BY, campaign.root, keys=..., protected=..., strict=strict) as run:
+        with run.checking():            # problems.txt holds a long problem list; --strict fails here
+            ...validate...
+        with run.writing():             # the lock is held and the folder marked as this command's
+            ...render, or guarded.render_staged(...) to swap verified staged folders in...
+
+Entering refuses a folder that holds or lies in the campaign's sources, holds a file the run reads (a venue
+list, a key) or a signing key, or is another command's output (materials/output.py); OS errors (full disk,
+read-only folder) become one `OutputError` naming what survived; warnings are counted for `--strict`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from materials import log as warnings_log
+from materials import output, targets
+from materials.campaign import Campaign
+from materials.errors import MaterialsError, VerificationError
+from materials.schema import placeholder_keys
+from materials.targets import Plan
+from materials.templating import template_errors
+
+log = logging.getLogger(__name__)
+
+#: Names `materials build` in the ownership marker of its output folder (materials/output.py); `materials serve`
+#: rebuilds the site in that same folder.
+BUILD = "materials build"
+
+
+def warn_placeholders(campaign: Campaign) -> None:
+    # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
+    keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
+    if keys:
+        log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
+                    "them (--strict fails): %s", len(keys), ", ".join(keys))
+    if campaign.settings.service_is_placeholder:
+        log.warning(
+            "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
+            "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
+            campaign.settings.service.url,
+        )
+
+
+def strict_failure(strict: bool, messages: list[str]) -> None:
+    if strict and messages:
+        raise MaterialsError(f"--strict: {len(messages)} warning(s) turned into failure; nothing was written")
+
+
+def campaign_keys(campaign: Campaign) -> list[tuple[Path, str]]:
+    """The campaign's signing key (the venues kind's table, when registered), named as campaign.toml names it."""
+    venues = getattr(campaign.settings, "venues", None)
+    return [] if venues is None else [(campaign.root / venues.key_file, "campaign.toml venues.key_file")]
+
+
+def sources_read(campaign: Campaign) -> tuple[Path, ...]:
+    """Files a build reads that no output folder may hold (the next build would delete them)."""
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is None:
+        return ()
+    return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
+
+
+class Run:
+    """One command's run into the output folder `out` (see the module's docstring)."""
+
+    def __init__(self, out: Path, made_by: str, campaign_root: Path, *, keys: Iterable[tuple[Path, str]] = (),
+                 protected: Iterable[Path] = (), source: str = "", default: bool = False,
+                 legacy: Callable[[Path], bool] | None = None, kept: str = "", strict: bool = False,
+                 release: bool = False, counter: warnings_log.WarningCounter | None = None) -> None:
+        """`keys`: signing keys the run reads, with the option or key that names them; `protected`: other files
+        it reads; `source`: what the folder holds, as its marker records it (a venue list's districts and size);
+        `default`: `out` is the campaign's own `output/`; `legacy`: recognises an older version's folder;
+        `kept`: what of the previous output survives an OS error; `release`: a run that fails before writing
+        unmarks the folder (and removes it if it made it); `counter`: the warnings counted since the command
+        began (else from entering the run on)."""
+        self.out, self.made_by, self.source, self.kept = out, made_by, source, kept
+        self.strict, self.release = strict, release
+        self._keys, self._protected = list(keys), tuple(protected)
+        self._root, self._default, self._legacy = campaign_root, default, legacy
+        self._counter = counter
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning logged since the run began."""
+        return self._counter.messages if self._counter is not None else []
+
+    def __enter__(self) -> Run:
+        if self._counter is None:
+            self._counter = self._stack.enter_context(warnings_log.counting())
+        try:
+            output.guard_output(self.out, self._root)
+            for key, option in self._keys:
+                output.refuse_key_in_output(key, option, self.out)
+            output.check_owner(self.out, self.made_by, self._root, source=self.source,
+                               protected=(*self._protected, *(key for key, _ in self._keys)),
+                               default=self._default, legacy=self._legacy)
+            self._stack.enter_context(output.machine_errors(self.out, self.kept))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stack.__exit__(kind, error, trace)  # never swallows: machine_errors turns an OSError into another
+
+    @contextlib.contextmanager
+    def checking(self) -> Iterator[None]:
+        """Checks before the lock: a long problem list goes whole into problems.txt; then `--strict`."""
+        with output.problems_report(self.out):
+            yield
+        strict_failure(self.strict, self.warnings)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the folder's lock and mark it as this command's while the body writes."""
+        created = not self.out.exists()
+        try:
+            with output.locked(self.out, self.made_by):
+                output.claim(self.out, self.made_by, self.source)
+                with output.problems_report(self.out), template_errors():
+                    yield
+        except BaseException:
+            if self.release:
+                output.release_if_unused(self.out, created)
+            raise
+
+
+def render_staged(run: Run, campaign: Campaign, plans: Mapping[str, Plan], names: list[str]) -> dict[str, float]:
+    """Render and verify each target into a staged folder, then swap them all in (call inside `run.writing()`).
+    Returns the seconds each target took."""
+    seconds: dict[str, float] = {}
+    with contextlib.ExitStack() as cleanup:
+        built: dict[str, Path] = {n: run.out / n for n in targets.registry() if (run.out / n).is_dir()}
+        staged: dict[str, Path] = {}
+        for name in names:
+            target = targets.get(name)
+            stage = output.make_stage(run.out, name)
+            cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
+            started = time.perf_counter()
+            target.render(plans[name], stage, built)
+            problems = target.verify(campaign, stage)
+            if problems:
+                raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
+            seconds[name] = time.perf_counter() - started
+            log.info("%s: rendered and verified in %.1f s", name, seconds[name])
+            staged[name] = built[name] = stage
+        strict_failure(run.strict, run.warnings)
+        for name, stage in staged.items():
+            output.swap_in(stage, run.out / name)
+    return seconds
