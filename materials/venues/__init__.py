@@ -18,6 +18,7 @@ from materials.venues.settings import VenueSettings
 if TYPE_CHECKING:
     from materials.campaign import Campaign
     from materials.errors import Problem
+    from materials.venues.target import VenuesPlan
 
 __all__ = ["KeyRing", "LinkError", "Venue", "read_key_file", "read_key_files", "render", "validate", "verify",
            "verify_link"]
@@ -30,17 +31,17 @@ class VenuesTarget:
     summary = "Venue check-in codes."
     depends_on: tuple[str, ...] = ()
 
-    def validate(self, campaign: Campaign) -> targets.Plan:
-        """Check the sample list, the key and the settings; write nothing."""
+    def validate(self, campaign: Campaign) -> VenuesPlan:
+        """Read and check the sample list, the key and the settings; write nothing. The plan carries the list."""
         from materials.venues import target
 
-        return targets.Plan(campaign, target.validate(campaign))
+        return target.plan(campaign)
 
-    def render(self, plan: targets.Plan, dest: Path, built: Mapping[str, Path]) -> None:
-        """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
+    def render(self, plan: VenuesPlan, dest: Path, built: Mapping[str, Path]) -> None:
+        """Render the list the plan read into the empty folder `dest` (the same code as `materials venues`)."""
         from materials.venues import target
 
-        target.render(plan.campaign, dest, built)
+        target.render(plan.campaign, dest, built, plan.listing)
 
     def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
         """Every poster decodes to its manifest link, the link verifies, files match their hashes."""

@@ -1,4 +1,7 @@
-"""The venues target's seam with `materials build`: validate, render and verify the campaign's sample list."""
+"""The venues target's seam with `materials build`: validate, render and verify the campaign's sample list.
+
+`plan` reads and checks the list once; the plan carries the rows it read into `render`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,15 @@ import io
 import logging
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from materials import pdfx, qr
+from materials import pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs, sizes
-from materials.venues.reading import read_list
-from materials.venues.run import CACHE, TEMPLATE_FILES, Options, link_base, run
+from materials.venues.reading import VenueList, read_list
+from materials.venues.run import CACHE, TEMPLATE_FILES, Options, checked, link_base, run
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +27,26 @@ def list_path(campaign: Campaign) -> Path:
     return campaign.root / campaign.settings.venues.list
 
 
-def validate(campaign: Campaign) -> list[Problem]:
-    """Check the sample list, the key and the settings; write nothing."""
+@dataclass
+class VenuesPlan(targets.Plan):
+    """The checked sample list (None when there is none, or it could not be read: then `problems` say why)."""
+
+    listing: VenueList | None = None
+
+
+def plan(campaign: Campaign) -> VenuesPlan:
+    """Read and check the sample list, the key and the settings; write nothing."""
     settings = campaign.settings.venues
-    problems: list[Problem] = []
+    result = VenuesPlan(campaign)
     if not settings.list:
-        return problems
+        return result
+    problems = result.problems
     path = list_path(campaign)
     label = campaign.relative(path)
     try:
-        listing = read_list(path, campaign.settings, label)
-        listing.log()
-        problems += listing.problems
+        result.listing = read_list(path, campaign.settings, label)
+        result.listing.log()
+        problems += result.listing.problems
     except MaterialsError as e:
         problems.append(Problem(label, None, None, e.message.removeprefix(f"{label}: ")))
     key = campaign.root / settings.key_file
@@ -63,17 +75,24 @@ def validate(campaign: Campaign) -> list[Problem]:
         path = template_file(campaign, f"venues/{name}")
         if not path.is_file():
             problems.append(Problem(campaign.relative(path), None, None, "template is missing"))
-    return problems
+    return result
 
 
-def render(campaign: Campaign, dest: Path, built: Mapping[str, Path]) -> None:
-    """Render the sample list into the empty folder `dest` (the same code as `materials venues`)."""
+def validate(campaign: Campaign) -> list[Problem]:
+    """The problems of `plan` (tests)."""
+    return plan(campaign).problems
+
+
+def render(campaign: Campaign, dest: Path, built: Mapping[str, Path], listing: VenueList | None = None) -> None:
+    """Render the sample list into the empty folder `dest` (the same code as `materials venues`). `listing`: the
+    list as `plan` read and checked it (else it is read here)."""
     del built  # venues depend on no other target
     if not campaign.settings.venues.list:
         log.info("venues: campaign.toml venues.list is empty, no sample list to render")
         return
     path = list_path(campaign)
-    summary = run(campaign, path, dest, Options(jobs=1, resume=False), label=campaign.relative(path))
+    summary = run(campaign, path, dest, Options(jobs=1, resume=False), label=campaign.relative(path),
+                  listing=None if listing is None else checked(listing, skip_invalid=False))
     # The resume records serve `materials venues` runs into a fixed folder; a build replaces the folder whole.
     shutil.rmtree(dest / CACHE, ignore_errors=True)
     log.info("venues: %s", summary.line())
