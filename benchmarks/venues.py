@@ -75,15 +75,15 @@ def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path, 
     from weasyprint import HTML
 
     from materials import qr
-    from materials.venues import renderer
+    from materials.venues import static
     from materials.venues.context import scale_of
     from materials.venues.run import Options, make_plan, read_and_check
 
     listing = read_and_check(campaign, venues_csv, False)
     listing.venues = listing.venues[:sample]
     plan = make_plan(campaign, listing, Options(key_files=[key_file]), None)
-    env = renderer.environment(plan.templates, scale_of(plan.size), plan.poster)
-    font_css, folder = renderer._font_css(plan.fonts)
+    env = static.environment(plan.templates, scale_of(plan.size), plan.poster)
+    font_css, folder = static._font_css(plan.fonts)
     css = font_css + env.get_template("poster.css").render(g=plan.poster)
     pages = 0
     started = time.perf_counter()

@@ -28,9 +28,11 @@ from materials import __version__, progress, qr
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
-from materials.venues import glyphs, links, outputs, renderer, sizes
+from materials.venues import files, glyphs, links, outputs, renderer, sizes, static
+from materials.venues.compose import PageArt
 from materials.venues.context import Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
+from materials.venues.jobs import Job, Rendered
 from materials.venues.reading import VenueList, VenueRow, read_list, row_span
 
 log = logging.getLogger(__name__)
@@ -280,7 +282,7 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     try:
         # Rendered here once: a template without its slots fails before anything is written, and a forked
         # process pool inherits the static layer instead of rendering it again.
-        renderer.static_art(templates, static_fonts, poster)
+        static.static_art(templates, static_fonts, poster)
     except ValueError as e:
         raise MaterialsError(str(e)) from None
     screens = settings.screens if options.screens is None else options.screens
@@ -332,7 +334,7 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
 
 
 def _map(executor: concurrent.futures.Executor | None,
-         jobs: list[renderer.Job]) -> Iterator[list[renderer.Rendered]]:
+         jobs: list[Job]) -> Iterator[list[Rendered]]:
     if executor is None:
         return map(renderer.render_job, jobs)
     return executor.map(renderer.render_job, jobs)
@@ -379,7 +381,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         for venue in todo:
             waiting[venue.district] += 1
         district_files: dict[str, str] = {}
-        arts: dict[str, renderer.PageArt] = {}
+        arts: dict[str, PageArt] = {}
         for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
                                        unit="files"):
             found = _accept(rendered, plan, by_id, out, cache, shas)
@@ -459,18 +461,18 @@ def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[V
     return todo, shas
 
 
-def _jobs(plan: Plan, todo: list[VenueRow]) -> list[renderer.Job]:
+def _jobs(plan: Plan, todo: list[VenueRow]) -> list[Job]:
     jobs = []
     ordered = sorted(todo, key=lambda v: (v.district, v.id))
     for part in chunks(ordered, plan.chunk_size):
         contexts = tuple(plan.contexts[v.id] for v in part)
         for kind in ("posters", "screens") if plan.screens else ("posters",):
-            jobs.append(renderer.Job(kind, plan.templates, plan.fonts, plan.static_fonts, plan.poster, contexts,
+            jobs.append(Job(kind, plan.templates, plan.fonts, plan.static_fonts, plan.poster, contexts,
                                      plan.verify_dpi, f"{kind} {part[0].id}..{part[-1].id}"))
     return jobs
 
 
-def _accept(rendered: renderer.Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
+def _accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
             shas: dict[str, str]) -> list[Problem]:
     """Check one rendered file and write it, with its cache record, if it is right."""
     venue = by_id[rendered.id]
@@ -510,7 +512,7 @@ def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
 
 
 def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
-                   arts: dict[str, renderer.PageArt], shas: dict[str, str]) -> str:
+                   arts: dict[str, PageArt], shas: dict[str, str]) -> str:
     """`<district>.pdf`: the district's posters in id order (stickers imposed on sheets), their
     page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
     run skipped) under one shared static layer and one font subset per weight.
@@ -531,10 +533,10 @@ def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
         for venue in venues:
             arts.pop(venue.id, None)
         return name
-    pages = [arts.pop(v.id) if v.id in arts else renderer.page_art((out / venue_file(v)).read_bytes())
+    pages = [arts.pop(v.id) if v.id in arts else files.page_art((out / venue_file(v)).read_bytes())
              for v in venues]
-    art = renderer.static_art(plan.templates, plan.static_fonts, plan.poster)
-    data = renderer.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
+    art = static.static_art(plan.templates, plan.static_fonts, plan.poster)
+    data = files.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
     if sizes.get(plan.size).sticker:
         links_here = sorted(plan.contexts[v.id].link for v in venues)
         found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)

@@ -21,7 +21,7 @@ import pytest
 from materials.campaign import load
 from materials.errors import MaterialsError
 from materials.fonts import font_file
-from materials.venues import renderer
+from materials.venues import renderer, static
 from materials.venues.fontpack import FontPack
 from materials.venues.run import Options, Plan, _jobs, make_plan, read_and_check, run
 
@@ -55,8 +55,8 @@ def test_static_layer_is_one_shared_object_in_venue_and_district_files(
     run(load(venue_campaign), venue_campaign / "venues.csv", out, Options(size=size))
     plan = _plan(venue_campaign, size)
     job = _jobs(plan, plan.venues)[0]
-    art = renderer.static_art(job.templates, job.static_fonts, job.poster)
-    assert renderer.static_art(job.templates, job.static_fonts, job.poster) is art, "rendered once per process"
+    art = static.static_art(job.templates, job.static_fonts, job.poster)
+    assert static.static_art(job.templates, job.static_fonts, job.poster) is art, "rendered once per process"
     venue_contents = {}
     layer = set()
     for path in sorted(out.glob("*/*.pdf")):
@@ -163,7 +163,7 @@ def test_longest_names_are_fitted_inside_their_slot(venue_campaign: Path, tmp_pa
     out = tmp_path / size
     run(load(venue_campaign), listing, out, Options(size=size))
     plan = _plan(venue_campaign, size)
-    art = renderer.static_art(plan.templates, plan.static_fonts, plan.poster)
+    art = static.static_art(plan.templates, plan.static_fonts, plan.poster)
     name = listing.read_text(encoding="utf-8").splitlines()[1].split(",")[1]
     textpage = pdfium.PdfDocument(next(out.glob("*/*.pdf")))[0].get_textpage()
     text = textpage.get_text_range()
@@ -246,7 +246,7 @@ def test_the_venue_engine_uses_public_apis_only() -> None:
 
 def _font_folder(digest: str) -> str:
     pack = FontPack("Venue Sans", digest, (("regular", b"not a font"),))
-    _, folder = renderer._font_css(pack)
+    _, folder = static._font_css(pack)
     assert folder.is_dir()
     return str(folder)
 
