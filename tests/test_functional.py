@@ -29,7 +29,7 @@ from materials.build import build
 from materials.campaign import load
 from materials.printing.manifest import PrintManifest
 from materials.venues import links
-from materials.venues.run import link_base
+from materials.venues.plan import link_base
 
 #: Every district of the campaigns these tests sign for (a city-wide key may sign any of them).
 DISTRICTS = ["heping", "hedong", "hexi", "nankai", "hebei", "hongqiao", "dongli", "xiqing", "jinnan", "beichen",

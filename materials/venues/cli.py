@@ -80,7 +80,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     from materials.campaign import load
     from materials.venues import links
     from materials.venues.known import known_venues
-    from materials.venues.run import link_base
+    from materials.venues.plan import link_base
 
     is_link = "://" in link
     root = campaign_dir or Path(".")

@@ -14,52 +14,39 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import hashlib
-import json
 import logging
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from materials import __version__, progress, qr
+from materials import progress
 from materials.campaign import Campaign
-from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
-from materials.output import write_atomic
-from materials.venues import files, glyphs, links, outputs, renderer, sizes, static
+from materials.errors import MaterialsError, Problem, VerificationError
+from materials.venues import renderer
 from materials.venues.compose import PageArt
-from materials.venues.context import Brand, Poster, VenueText
-from materials.venues.fontpack import FontPack, make_pack
+from materials.venues.folder import (
+    CACHE,
+    MADE_BY,
+    _accept,
+    _by_district,
+    _district_file,
+    _remove_stale,
+    _unchanged,
+    _write_tables,
+    check_same_list,
+    default_out,
+    list_identity,
+    made_by_run,
+)
 from materials.venues.jobs import Job, Rendered
-from materials.venues.reading import VenueList, VenueRow, read_list, row_span
+from materials.venues.plan import FONT_CACHE, Options, Plan, checked, make_plan, read_and_check
+from materials.venues.reading import VenueList, VenueRow, read_list
 
 log = logging.getLogger(__name__)
 
-CACHE = ".cache"
-#: Names the command in the ownership marker of its output folder (materials/output.py).
-MADE_BY = "materials venues"
-#: `materials venues LIST` writes to OUTPUT/venue-lists/<LIST name>: never where `materials build` writes.
-RUNS = "venue-lists"
-#: Font packs are cached beside the demo key, in the campaign's ignored `.materials/` folder.
-FONT_CACHE = ".materials/cache/fonts"
-TEMPLATE_FILES = ("macros.html", "posters.html", "screen.html", "poster.css")
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
-
-
-@dataclass
-class Options:
-    size: str | None = None
-    jobs: int = 1
-    dask: str | None = None
-    skip_invalid: bool = False
-    screens: bool | None = None
-    key_files: list[Path] = field(default_factory=list)
-    resume: bool = True
-    executor: concurrent.futures.Executor | None = None
-    sheet: str | None = None
 
 
 @dataclass
@@ -79,238 +66,6 @@ class Summary:
         if self.rejected:
             text += f", {self.rejected} rows rejected: see rejects.csv"
         return text + ")"
-
-
-# ---- inputs -----------------------------------------------------------------------------------------------
-
-
-def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
-    """The signing keys: `--key-file` paths, else the campaign's `venues.key_file` (a demo key if allowed)."""
-    if key_files:
-        return links.read_key_files(key_files)
-    settings = campaign.settings.venues
-    path = campaign.root / settings.key_file
-    if not path.exists() and settings.demo_key:
-        links.write_key_file(path, [links.new_key(1)])
-        log.warning("created a DEMO signing key at %s for the sample campaign; real campaigns bring their own "
-                    "key (`materials keys new --out FILE`) and keep it secret", campaign.relative(path))
-    return links.read_key_file(path)
-
-
-def signing_keys(ring: links.KeyRing, key_id: int | None, listing: VenueList) -> dict[str, links.Key]:
-    """District -> the key that signs its venues; a district the key file cannot sign is refused, naming rows."""
-    signers: dict[str, links.Key] = {}
-    refused: list[Problem] = []
-    for district in dict.fromkeys(v.district for v in listing.venues):
-        try:
-            signers[district] = ring.signing_key(key_id, district)
-        except MaterialsError as e:
-            rows = [v.row for v in listing.venues if v.district == district]
-            refused.append(Problem(listing.label, None, f"rows {row_span(rows)}", e.message))
-    if refused:
-        raise CampaignError(refused, "the signing key cannot sign every venue of the list; nothing was written")
-    return signers
-
-
-def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) -> None:
-    """`--key-file` signs only what the campaign's own key file verifies: otherwise `materials verify --campaign`
-    would call genuine posters forged. Without a campaign key file at all, say so once."""
-    if not key_files:
-        return
-    own = campaign.root / campaign.settings.venues.key_file
-    if not own.exists():
-        log.warning("the campaign has no key file at %s, so `materials verify --campaign %s` cannot check these "
-                    "posters; keep the key with the campaign there (README, Venue check-in codes: keys)",
-                    campaign.relative(own), campaign.root)
-        return
-    ring = links.read_key_file(own)
-    for key in signers:
-        if not ring.holds(key):
-            whose = f"district {key.district}'s key" if key.district else "a city-wide key"
-            raise MaterialsError(
-                f"refused: key {key.key_id} of {', '.join(map(str, key_files))} ({whose}) is not in the campaign's "
-                f"key file {campaign.relative(own)}, so `materials verify --campaign` would call these posters "
-                "forged. Sign with the campaign's key (leave out --key-file), or use the district key the city "
-                "made with `materials keys new --district` (README, Venue check-in codes: keys)")
-
-
-def link_base(campaign: Campaign) -> str:
-    settings = campaign.settings.venues
-    return links.link_base(settings.link_host or campaign.service_host, settings.link_path)
-
-
-def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
-    from materials.templating import check_syntax, template_file
-
-    sources = []
-    for name in TEMPLATE_FILES:
-        path = template_file(campaign, f"venues/{name}")  # the campaign's own file, else the built-in one
-        try:
-            sources.append((name, path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise MaterialsError(f"template {campaign.relative(path)} is missing") from None
-        check_syntax(name, sources[-1][1], campaign.relative(path))
-    return tuple(sources)
-
-
-def labels(campaign: Campaign) -> dict[str, dict[str, Any]]:
-    """venues/strings.toml turned around for the templates: label -> language -> text, and `steps` ->
-    language -> the `step_N` texts in order."""
-    from materials.templating import strings
-
-    texts = strings(campaign, "venues")
-    out: dict[str, dict[str, Any]] = {"steps": {}}
-    for lang in campaign.languages:
-        for key, text in sorted(texts.get(lang, {}).items()):
-            if key.startswith("step_"):
-                out["steps"].setdefault(lang, []).append(text)
-            else:
-                out.setdefault(key, {})[lang] = text
-    return out
-
-
-def issued_texts(campaign: Campaign, date: datetime) -> dict[str, str]:
-    from materials.templating import format_date, strings
-
-    texts = strings(campaign, "venues")
-    return {lang: format_date(date.date(), texts[lang]) for lang in campaign.languages}
-
-
-def poster_context(campaign: Campaign, size: str) -> Poster:
-    settings = campaign.settings
-    date = campaign.source_date()
-    host = settings.venues.link_host or campaign.service_host
-    paper = sizes.get(size)
-    brand = settings.brand
-    return Poster(
-        size=size,
-        page_w=paper.width_mm,
-        page_h=paper.height_mm,
-        # Stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
-        bleed=paper.bleed_mm,
-        sticker=paper.sticker,
-        qr_mm=paper.qr_mm,
-        qr_error=settings.venues.qr_error,
-        primary=campaign.primary_language,
-        others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
-        title=dict(settings.title),
-        authority=dict(settings.authority),
-        issued=issued_texts(campaign, date),
-        strings=labels(campaign),
-        date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-        host=host.lower(),
-        family=settings.fonts.sans[0],
-        brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
-                    tuple(sorted(brand.print_colours().items()))),
-    )
-
-
-def venue_context(campaign: Campaign, venue: VenueRow, link: str, code: str) -> VenueText:
-    categories = campaign.settings.place_categories[venue.category]
-    district = next(d for d in campaign.settings.districts if d.key == venue.district)
-    others = [lang for lang in campaign.languages if lang != campaign.primary_language]
-    names, addresses = dict(venue.names), dict(venue.addresses)
-    return VenueText(id=venue.id, name=venue.name, name_en=venue.name_en, address=venue.address,
-                     address_en=venue.address_en, category=dict(categories), district=dict(district.names),
-                     district_key=venue.district, link=link, code=code,
-                     names={lang: names[lang] for lang in others if names.get(lang)},
-                     addresses={lang: addresses[lang] for lang in others if addresses.get(lang)})
-
-
-# ---- the run ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    venues: list[VenueRow]
-    contexts: dict[str, VenueText]
-    poster: Poster
-    templates: tuple[tuple[str, str], ...]
-    #: The run's font pack (every character it prints) and the static layer's (templates and settings).
-    fonts: FontPack
-    static_fonts: FontPack
-    size: str
-    screens: bool
-    verify_dpi: int
-    chunk_size: int
-    key_ids: dict[str, int]
-    listing: VenueList
-    allotment: dict[str, dict[str, int]]
-    district_keys: list[str]
-    date: datetime
-
-
-def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
-                   sheet: str | None = None) -> VenueList:
-    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
-    listing.log()
-    return checked(listing, skip_invalid)
-
-
-def checked(listing: VenueList, skip_invalid: bool) -> VenueList:
-    """The list, or its problems as one `CampaignError` (all rows reported, nothing written)."""
-    if listing.problems and not skip_invalid:
-        raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
-                            "(fix them, or pass --skip-invalid to render the valid rows)")
-    if not listing.venues:
-        raise CampaignError(listing.problems, f"{listing.label}: no valid venue to render")
-    return listing
-
-
-def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cache: Path | None) -> Plan:
-    settings = campaign.settings.venues
-    size = options.size or settings.size
-    ring = key_ring(campaign, options.key_files)
-    signers = signing_keys(ring, settings.key_id, listing)
-    check_verifiable(campaign, options.key_files, signers.values())
-    base = link_base(campaign)
-    contexts = {}
-    for venue in listing.venues:
-        key = signers[venue.district]
-        link = links.sign_link(key, base, venue.district, venue.id, venue.reprint)
-        code = links.venue_code(key, venue.district, venue.id, venue.reprint)
-        contexts[venue.id] = venue_context(campaign, venue, link, code)
-    templates = template_sources(campaign)
-    poster = poster_context(campaign, size)
-    # Every character the posters print goes into the font pack: the list, the vocabularies and templates.
-    # The static layer gets a pack of its own characters: WeasyPrint keeps glyph ids when it subsets, so
-    # its fonts stay small only when the pack's glyph ids are.
-    static_text = json.dumps(poster.as_data(), ensure_ascii=False) + "".join(source for _, source in templates)
-    text = static_text + "".join(json.dumps(c.as_data(), ensure_ascii=False) for c in contexts.values())
-    fonts = make_pack(poster.family, text, font_cache)
-    static_fonts = make_pack(poster.family, static_text, font_cache)
-    try:
-        # Rendered here once: a template without its slots fails before anything is written, and a forked
-        # process pool inherits the static layer instead of rendering it again.
-        static.static_art(templates, static_fonts, poster)
-    except ValueError as e:
-        raise MaterialsError(str(e)) from None
-    screens = settings.screens if options.screens is None else options.screens
-    # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
-    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * sizes.QR_MODULES / sizes.get(size).qr_mm))
-    return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
-                settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
-                settings.allotment,
-                [d.key for d in campaign.settings.districts], campaign.source_date())
-
-
-def input_hash(plan: Plan, venue_id: str) -> str:
-    """Everything a venue's files depend on; equal hashes mean equal bytes."""
-    h = hashlib.sha256()
-    h.update(json.dumps([__version__, plan.size, plan.screens, plan.verify_dpi, plan.poster.as_data(),
-                         plan.contexts[venue_id].as_data(), plan.fonts.digest, plan.static_fonts.digest],
-                        sort_keys=True, ensure_ascii=False).encode())
-    for name, source in plan.templates:
-        h.update(name.encode() + b"\0" + source.encode())
-    return h.hexdigest()
-
-
-def venue_file(venue: VenueRow) -> str:
-    return f"{venue.district}/{venue.id}.pdf"
-
-
-def screen_file(venue: VenueRow) -> str:
-    return f"{venue.district}/{venue.id}.png"
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -417,50 +172,6 @@ def _check_out(out: Path, campaign: Campaign, list_path: Path, listing: VenueLis
     check_same_list(out, listing)
 
 
-def check_same_list(out: Path, listing: VenueList) -> None:
-    """A folder whose posters are all of venues this list does not have holds another list's run (a run here
-    would delete them as stale); a new version of the same list shares venues with it and resumes."""
-    import csv
-    import io
-
-    manifest = out / "manifest.csv"
-    try:
-        rows = list(csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8-sig"))))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return
-    held = {(row.get("district"), row.get("id")) for row in rows}
-    if held and listing.venues and not held & {(v.district, v.id) for v in listing.venues}:
-        raise MaterialsError(f"--out {out} holds the posters of {len(held)} venue(s) of another list, none of them in "
-                             f"{listing.label}; a run there would delete them. Give this list its own --out")
-
-def made_by_run(out: Path) -> bool:
-    """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
-    return (out / CACHE / "venues").is_dir()
-
-
-def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
-    todo: list[VenueRow] = []
-    shas: dict[str, str] = {}
-    for venue in plan.venues:
-        record = cache / "venues" / f"{venue.id}.json"
-        wanted = input_hash(plan, venue.id)
-        if resume and record.is_file():
-            try:
-                saved = json.loads(record.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                saved = {}
-            path = out / venue_file(venue)
-            files_ok = path.is_file() and outputs.sha256(path.read_bytes()) == saved.get("sha256")
-            if plan.screens:
-                png = out / screen_file(venue)
-                files_ok = files_ok and png.is_file() and outputs.sha256(png.read_bytes()) == saved.get("png")
-            if saved.get("input") == wanted and files_ok:
-                shas[venue.id] = saved["sha256"]
-                continue
-        todo.append(venue)
-    return todo, shas
-
-
 def _jobs(plan: Plan, todo: list[VenueRow]) -> list[Job]:
     jobs = []
     ordered = sorted(todo, key=lambda v: (v.district, v.id))
@@ -470,176 +181,6 @@ def _jobs(plan: Plan, todo: list[VenueRow]) -> list[Job]:
             jobs.append(Job(kind, plan.templates, plan.fonts, plan.static_fonts, plan.poster, contexts,
                                      plan.verify_dpi, f"{kind} {part[0].id}..{part[-1].id}"))
     return jobs
-
-
-def _accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
-            shas: dict[str, str]) -> list[Problem]:
-    """Check one rendered file and write it, with its cache record, if it is right."""
-    venue = by_id[rendered.id]
-    label = plan.listing.label
-    where = f"row {venue.row}, id {venue.id}"
-    if rendered.problems:
-        return [Problem(label, None, where, p) for p in rendered.problems]
-    link = plan.contexts[venue.id].link
-    if rendered.decoded != [link]:
-        found = ", ".join(rendered.decoded) or "nothing"
-        return [Problem(label, None, where, f"the QR code read back from the rendered page gives {found}, "
-                        f"not {link}")]
-    is_png = rendered.data.startswith(b"\x89PNG")
-    target = out / (screen_file(venue) if is_png else venue_file(venue))
-    write_atomic(target, rendered.data)
-    record_path = cache / "venues" / f"{venue.id}.json"
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = {}
-    digest = outputs.sha256(rendered.data)
-    if is_png:
-        record["png"] = digest
-    else:
-        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png")}
-        shas[venue.id] = digest
-    # The record names the input only once the PDF is in place: a kill between the two re-renders the venue.
-    write_atomic(record_path, json.dumps(record, sort_keys=True))
-    return []
-
-
-def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
-    by_district: dict[str, list[VenueRow]] = {}
-    for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
-        by_district.setdefault(venue.district, []).append(venue)
-    return by_district
-
-
-def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
-                   arts: dict[str, PageArt], shas: dict[str, str]) -> str:
-    """`<district>.pdf`: the district's posters in id order (stickers imposed on sheets), their
-    page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
-    run skipped) under one shared static layer and one font subset per weight.
-
-    Made from the venues' PDFs alone, so a district whose venue files did not change (the same sha256s in
-    the same order) keeps its file: its cache record says so, and the file's own sha256 is checked."""
-    name = f"{district}.pdf"
-    record_path = out / CACHE / "districts" / f"{district}.json"
-    wanted = hashlib.sha256(json.dumps([__version__, plan.size, district, [shas[v.id] for v in venues]])
-                            .encode()).hexdigest()
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = {}
-    target = out / name
-    if record.get("input") == wanted and target.is_file() and \
-            outputs.sha256(target.read_bytes()) == record.get("sha256"):
-        for venue in venues:
-            arts.pop(venue.id, None)
-        return name
-    pages = [arts.pop(v.id) if v.id in arts else files.page_art((out / venue_file(v)).read_bytes())
-             for v in venues]
-    art = static.static_art(plan.templates, plan.static_fonts, plan.poster)
-    data = files.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
-    if sizes.get(plan.size).sticker:
-        links_here = sorted(plan.contexts[v.id].link for v in venues)
-        found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
-        if found != links_here:
-            raise VerificationError([Problem(name, None, None, "a sticker's QR code does not read back on the sheet")])
-    write_atomic(target, data)
-    write_atomic(record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
-    return name
-
-
-def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
-    rows = []
-    for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
-        rows.append([venue.id, venue.name, venue.district, venue.category, plan.contexts[venue.id].code,
-                     venue.reprint, venue_file(venue), plan.contexts[venue.id].link,
-                     plan.key_ids[venue.id], shas[venue.id]])
-    if plan.listing.rejected_rows:
-        write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            (out / "rejects.csv").unlink()
-    write_atomic(out / "print-order.csv", outputs.csv_bytes(outputs.ORDER_HEADER, _order_rows(plan, district_files)))
-    write_atomic(out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
-
-
-def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]]:
-    rows: list[list[object]] = []
-    by_district: dict[str, list[VenueRow]] = {}
-    for venue in plan.venues:
-        by_district.setdefault(venue.district, []).append(venue)
-    for district in sorted(by_district):
-        venues = by_district[district]
-        paper = sizes.get(plan.size)
-        rows.append([district, paper.print_item(), district_files[district], paper.pages(len(venues))])
-        totals: dict[str, int] = {}
-        for venue in venues:
-            for item, count in plan.allotment.get(venue.category, {}).items():
-                totals[item] = totals.get(item, 0) + count
-        for item in sorted(totals):
-            rows.append([district, item, "", totals[item]])
-    return rows
-
-
-def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, str]) -> None:
-    """Files of venues or districts no longer in the list: a clean run would not have them."""
-    keep = {venue_file(v) for v in plan.venues} | set(district_files.values())
-    if plan.screens:
-        keep |= {screen_file(v) for v in plan.venues}
-    for district in plan.district_keys:
-        folder = out / district
-        if folder.is_dir():
-            for path in folder.iterdir():
-                if path.suffix in (".pdf", ".png") and f"{district}/{path.name}" not in keep:
-                    path.unlink()
-            if not any(folder.iterdir()):
-                folder.rmdir()
-        stale = out / f"{district}.pdf"
-        if stale.is_file() and stale.name not in keep:
-            stale.unlink()
-    ids = {v.id for v in plan.venues}
-    for record in (cache / "venues").glob("*.json"):
-        if record.stem not in ids:
-            record.unlink()
-    for record in (cache / "districts").glob("*.json"):
-        if f"{record.stem}.pdf" not in keep:
-            record.unlink()
-    for part in out.rglob("*.part"):
-        # Left by a run killed mid-write; never a finished file.
-        with contextlib.suppress(OSError):
-            os.unlink(part)
-
-
-# ---- where a run writes -----------------------------------------------------------------------------------
-
-
-def list_identity(listing: VenueList, size: str) -> str:
-    """What a run folder holds, as its marker records it: the districts of the list and the poster size. Not
-    the file's name or path: a renamed copy (`-v2`, `-final`) of the same list resumes its run, and a run in
-    another size is refused where it would replace posters."""
-    districts = sorted({v.district for v in listing.venues})
-    return f"venues of {', '.join(districts)} ({size})"
-
-
-def run_folder(campaign: Campaign, listing: VenueList, size: str) -> str:
-    """The default folder's name: the list's districts and size, such as `heping-A4` or `all-districts-A6`."""
-    import hashlib
-
-    districts = sorted({v.district for v in listing.venues})
-    if set(districts) == {d.key for d in campaign.settings.districts} and len(districts) > 1:
-        name = "all-districts"
-    elif len(districts) <= 3:
-        name = "+".join(districts)
-    else:
-        name = f"{len(districts)}-districts-" + hashlib.sha256(",".join(districts).encode()).hexdigest()[:8]
-    return f"{name}-{size}"
-
-
-def default_out(campaign: Campaign, listing: VenueList, size: str, list_path: Path) -> Path:
-    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other;
-    it is named by the list's districts and size, so a renamed copy of the list finds it again (a list without
-    one valid row, which renders nothing, by its file name)."""
-    name = run_folder(campaign, listing, size) if listing.venues else f"{list_path.stem or 'list'}-{size}"
-    return campaign.root / "output" / RUNS / name
 
 
 def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,

@@ -17,8 +17,10 @@ from materials import pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs, sizes
+from materials.venues.folder import CACHE
+from materials.venues.plan import TEMPLATE_FILES, Options, checked, link_base
 from materials.venues.reading import VenueList, read_list
-from materials.venues.run import CACHE, TEMPLATE_FILES, Options, checked, link_base, run
+from materials.venues.run import run
 
 log = logging.getLogger(__name__)
 
