@@ -83,7 +83,7 @@ def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path, 
     listing.venues = listing.venues[:sample]
     plan = make_plan(campaign, listing, Options(key_files=[key_file]), None)
     env = static.environment(plan.templates, scale_of(plan.size), plan.poster)
-    font_css, folder = static._font_css(plan.fonts)
+    font_css, folder = static.font_faces(plan.fonts)
     css = font_css + env.get_template("poster.css").render(g=plan.poster)
     pages = 0
     started = time.perf_counter()

@@ -4,14 +4,10 @@ code read back from a raster of the written page, where a phone looks.
 
 from __future__ import annotations
 
-import logging
 import re
 
 from materials import qr
 from materials.venues.context import Poster, VenueText
-
-log = logging.getLogger(__name__)
-
 
 _DARK_RUN = re.compile(b"\x01+")
 

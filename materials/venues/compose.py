@@ -5,7 +5,6 @@ and its QR code, all composed onto the static layer as one content stream in K o
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from materials import scripts
@@ -13,9 +12,6 @@ from materials.venues import glyphs, sizes
 from materials.venues.codes import qr_operators
 from materials.venues.context import Poster, VenueText, cmyk, scale_of
 from materials.venues.static import MIN_PT, PT_PER_MM, StaticArt, scaled_pt
-
-log = logging.getLogger(__name__)
-
 
 BLACK = (0.0, 0.0, 0.0, 1.0)
 

@@ -7,16 +7,12 @@ document metadata and the PDF/X OutputIntent.
 from __future__ import annotations
 
 import io
-import logging
 from typing import Any
 
 from materials.venues import glyphs, sizes
 from materials.venues.compose import PageArt
 from materials.venues.context import Poster
-from materials.venues.static import BLEED_BOX_PT, PT_PER_MM, StaticArt, _contents, crop_marks
-
-log = logging.getLogger(__name__)
-
+from materials.venues.static import BLEED_BOX_PT, PT_PER_MM, StaticArt, crop_marks, page_contents
 
 # ---- PDF files ----------------------------------------------------------------------------------------------
 
@@ -116,7 +112,7 @@ def page_art(data: bytes) -> PageArt:
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         page = pdf.pages[0].obj
-        content = b"".join(stream.read_bytes() for stream in _contents(page))
+        content = b"".join(stream.read_bytes() for stream in page_contents(page))
         cids: dict[str, tuple[int, ...]] = {}
         texts: dict[str, dict[int, str]] = {}
         for weight, name in glyphs.FONT_NAMES.items():

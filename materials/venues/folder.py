@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import os
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from materials.venues.compose import PageArt
 from materials.venues.jobs import Rendered
 from materials.venues.plan import Plan
 from materials.venues.reading import VenueList, VenueRow
-
-log = logging.getLogger(__name__)
 
 CACHE = ".cache"
 #: Names the command in the ownership marker of its output folder (materials/output.py).
@@ -71,7 +68,7 @@ def made_by_run(out: Path) -> bool:
     return (out / CACHE / "venues").is_dir()
 
 
-def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
+def unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
     todo: list[VenueRow] = []
     shas: dict[str, str] = {}
     for venue in plan.venues:
@@ -94,7 +91,7 @@ def _unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[V
     return todo, shas
 
 
-def _accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
+def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
             shas: dict[str, str]) -> list[Problem]:
     """Check one rendered file and write it, with its cache record, if it is right."""
     venue = by_id[rendered.id]
@@ -126,14 +123,14 @@ def _accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Pat
     return []
 
 
-def _by_district(plan: Plan) -> dict[str, list[VenueRow]]:
+def by_district(plan: Plan) -> dict[str, list[VenueRow]]:
     by_district: dict[str, list[VenueRow]] = {}
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
         by_district.setdefault(venue.district, []).append(venue)
     return by_district
 
 
-def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
+def district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
                    arts: dict[str, PageArt], shas: dict[str, str]) -> str:
     """`<district>.pdf`: the district's posters in id order (stickers imposed on sheets), their
     page contents as in the venues' own files (`arts`, or read back from the written file of a venue this
@@ -169,7 +166,7 @@ def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
     return name
 
 
-def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
+def write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
     rows = []
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
         rows.append([venue.id, venue.name, venue.district, venue.category, plan.contexts[venue.id].code,
@@ -202,7 +199,7 @@ def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]
     return rows
 
 
-def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, str]) -> None:
+def remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, str]) -> None:
     """Files of venues or districts no longer in the list: a clean run would not have them."""
     keep = {venue_file(v) for v in plan.venues} | set(district_files.values())
     if plan.screens:

@@ -1,45 +1,38 @@
 """Venue posters: the unchanging parts rendered once, each venue's own text and code composed onto them.
 
-Runs inside worker processes (local pool or Dask) and, for district files, in the parent. A job carries
-everything it needs (template sources, font packs, the typed contexts and signed links), never the signing
-key and never a path into the campaign, so it runs the same on a remote Dask worker.
+`render_job` runs one job inside a worker process (local pool or Dask). A job (materials/venues/jobs.py)
+carries everything it needs (template sources, font packs, the typed contexts and signed links), never the
+signing key and never a path into the campaign, so it runs the same on a remote Dask worker.
 
-- The *static layer* is the poster without any venue (band, "cannot scan?" line, steps, footer rule and
-  issuer, the crop marks): WeasyPrint renders it once per process, run and size through its public API
-  (`HTML.render`, `Page.anchors`, `Document.write_pdf`). Its page becomes one PDF form XObject (`/S`), and
-  the anchors of its empty *slots* give the rectangles where the venue's parts go.
-- A venue's page is `/S Do` plus its own text (name fitted to its slot in both languages, category and
-  district, the venue code line, the address: shaped with HarfBuzz, materials/venues/glyphs.py) and its QR
-  code as one vector path, everything in K only. Its PDF embeds the XObject and a font subset of exactly
-  the glyphs it prints, and the QR code is read back from a raster of the written file.
-- A district file puts the same page contents (byte for byte) under one shared XObject and one font subset
-  per weight for the district; A6 stickers go four to an A4 sheet.
-
-Every PDF is saved by `save_pdf`: the one place for document metadata (and for a PDF/X OutputIntent).
+- The *static layer* (materials/venues/static.py) is the poster without any venue (band, "cannot scan?"
+  line, steps, footer rule and issuer, the crop marks): WeasyPrint renders it once per process, run and size
+  through its public API (`HTML.render`, `Page.anchors`, `Document.write_pdf`). Its page becomes one PDF form
+  XObject (`/S`), and the anchors of its empty *slots* give the rectangles where the venue's parts go.
+- A venue's page (compose.py) is `/S Do` plus its own text (its name in every language the list gives,
+  category and district, the venue code line, the address: shaped with HarfBuzz, glyphs.py, fitted by script,
+  materials/scripts.py) and its QR code as one vector path (codes.py), everything in K only. Its PDF
+  (files.py) embeds the XObject and a font subset of exactly the glyphs it prints, and the QR code is read
+  back from a raster of the written file.
+- A district file (files.py) puts the same page contents (byte for byte) under one shared XObject and one
+  font subset per weight for the district; stickers are imposed on their sheets (sizes.py).
+- Display-screen PNGs: screens.py.
 """
 
 from __future__ import annotations
-
-import logging
 
 from materials.venues import glyphs
 from materials.venues.codes import decode_region, qr_matrix
 from materials.venues.compose import TooLong, compose
 from materials.venues.files import venue_pdf
 from materials.venues.jobs import Job, Rendered
-from materials.venues.screens import _render_screens
+from materials.venues.screens import render_screens
 from materials.venues.static import PT_PER_MM, static_art
-
-log = logging.getLogger(__name__)
-
-
-# ---- jobs ---------------------------------------------------------------------------------------------------
 
 
 def render_job(job: Job) -> list[Rendered]:
     """Render one job; each result carries its bytes and what was decoded from them."""
     if job.kind == "screens":
-        return _render_screens(job)
+        return render_screens(job)
     art = static_art(job.templates, job.static_fonts, job.poster)
     faces = glyphs.faces(job.fonts)
     bleed = job.poster.bleed * PT_PER_MM

@@ -28,16 +28,16 @@ from materials.venues.compose import PageArt
 from materials.venues.folder import (
     CACHE,
     MADE_BY,
-    _accept,
-    _by_district,
-    _district_file,
-    _remove_stale,
-    _unchanged,
-    _write_tables,
+    accept,
+    by_district,
     check_same_list,
     default_out,
+    district_file,
     list_identity,
     made_by_run,
+    remove_stale,
+    unchanged,
+    write_tables,
 )
 from materials.venues.jobs import Job, Rendered
 from materials.venues.plan import FONT_CACHE, Options, Plan, checked, make_plan, read_and_check
@@ -115,7 +115,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
     font_seconds = time.perf_counter() - planned
 
-    todo, shas = _unchanged(plan, out, cache, options.resume)
+    todo, shas = unchanged(plan, out, cache, options.resume)
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
                       rejected=len(listing.rejected_rows), font_seconds=font_seconds)
     jobs = _jobs(plan, todo)
@@ -129,7 +129,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         (cache / "venues").mkdir(parents=True, exist_ok=True)
         results = (r for batch in _map(executor, jobs) for r in batch)
         by_id = {v.id: v for v in plan.venues}
-        districts = _by_district(plan)
+        districts = by_district(plan)
         # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
         # district by district), while the workers render the next district: not all after the last chunk.
         waiting = {district: 0 for district in districts}
@@ -139,7 +139,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         arts: dict[str, PageArt] = {}
         for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
                                        unit="files"):
-            found = _accept(rendered, plan, by_id, out, cache, shas)
+            found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
             if found:
@@ -148,18 +148,18 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 arts[rendered.id] = rendered.art
                 waiting[district] -= 1
                 if waiting[district] == 0 and not problems:
-                    district_files[district] = _district_file(plan, out, district, districts[district], arts, shas)
+                    district_files[district] = district_file(plan, out, district, districts[district], arts, shas)
         if problems:
             raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
         for district, venues in districts.items():
             if district not in district_files:
-                district_files[district] = _district_file(plan, out, district, venues, arts, shas)
+                district_files[district] = district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
     summary.rendered = len(todo)
     summary.districts = len(district_files)
-    _write_tables(plan, out, shas, district_files)
-    _remove_stale(plan, out, cache, district_files)
+    write_tables(plan, out, shas, district_files)
+    remove_stale(plan, out, cache, district_files)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -5,30 +5,26 @@
 from __future__ import annotations
 
 import io
-import logging
 
 from materials import qr
 from materials.venues.jobs import Job, Rendered
-from materials.venues.static import _font_css, _weasy, environment
-
-log = logging.getLogger(__name__)
-
+from materials.venues.static import environment, font_faces, weasy
 
 SCREEN_QR_PX = 720
 
 
-def _render_screens(job: Job) -> list[Rendered]:
+def render_screens(job: Job) -> list[Rendered]:
     """1920x1080 PNGs for display screens: WeasyPrint lays out a chunk, each page is rasterised."""
     poster = job.poster.replace(page_w=508.0, page_h=285.75, bleed=0)
     env = environment(job.templates, 1.0, poster)
-    font_css, folder = _font_css(job.fonts)
+    font_css, folder = font_faces(job.fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     venues = []
     for venue in job.venues:
         code = qr.make(venue.link, poster.qr_error, fixed_mask=True)
         venues.append({**venue.as_data(), "qr_svg_screen": qr.svg(code, SCREEN_QR_PX * 25.4 / 96)})
     html = env.get_template("screen.html").render(g=poster, css=css, venues=venues)
-    document = _weasy(html, folder, job.label or "venue screens")
+    document = weasy(html, folder, job.label or "venue screens")
     by_anchor = {anchor[2:]: index for index, page in enumerate(document.pages)
                  for anchor in page.anchors if anchor.startswith("v-")}
     results = []

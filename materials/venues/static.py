@@ -10,7 +10,6 @@ import functools
 import hashlib
 import io
 import json
-import logging
 import re
 import shutil
 import tempfile
@@ -22,9 +21,6 @@ import jinja2
 
 from materials.venues.context import Poster, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
-
-log = logging.getLogger(__name__)
-
 
 PT_PER_MM = 72 / 25.4
 MIN_PT = 6.5
@@ -83,7 +79,7 @@ def _font_dir(digest: str) -> Path:
     return folder
 
 
-def _font_css(fonts: FontPack) -> tuple[str, Path]:
+def font_faces(fonts: FontPack) -> tuple[str, Path]:
     folder = _font_dir(fonts.digest)
     paths = fonts.write(folder)
     rules = []
@@ -93,7 +89,7 @@ def _font_css(fonts: FontPack) -> tuple[str, Path]:
     return "\n".join(rules) + "\n", folder
 
 
-def _weasy(html: str, folder: Path, label: str) -> Any:
+def weasy(html: str, folder: Path, label: str) -> Any:
     from weasyprint import HTML
 
     from materials.fetcher import url_fetcher
@@ -137,10 +133,10 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
     import pikepdf
 
     env = environment(templates, scale_of(poster.size), poster)
-    font_css, folder = _font_css(fonts)
+    font_css, folder = font_faces(fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     html = env.get_template("posters.html").render(g=poster, css=css, venues=[None], layer="static")
-    document = _weasy(html, folder, "venue poster (static layer)")
+    document = weasy(html, folder, "venue poster (static layer)")
     if len(document.pages) != 1:
         raise ValueError(f"the static layer of the venue poster takes {len(document.pages)} pages instead of one")
     page = document.pages[0]
@@ -166,7 +162,7 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
         boxes["BleedBox"] = [-cap, -cap, width + cap, height + cap]
     # WeasyPrint's page starts at the bleed's bottom left; the XObject is drawn with the trim's origin.
     offset = [float(v) for v in source.mediabox]
-    content = b"".join(stream.read_bytes() for stream in _contents(source.obj))
+    content = b"".join(stream.read_bytes() for stream in page_contents(source.obj))
     marks = crop_marks(width, height, bleed) if bleed else b""
     xobject = pdf.make_stream(
         b"q\n" + content + b"\nQ\n" + marks, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
@@ -210,7 +206,7 @@ def _cmyk_only(xobject: Any) -> None:
                 pending.append(child)
 
 
-def _contents(page: Any) -> list[Any]:
+def page_contents(page: Any) -> list[Any]:
     import pikepdf
 
     contents = page.Contents

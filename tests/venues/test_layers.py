@@ -246,7 +246,7 @@ def test_the_venue_engine_uses_public_apis_only() -> None:
 
 def _font_folder(digest: str) -> str:
     pack = FontPack("Venue Sans", digest, (("regular", b"not a font"),))
-    _, folder = static._font_css(pack)
+    _, folder = static.font_faces(pack)
     assert folder.is_dir()
     return str(folder)
 
