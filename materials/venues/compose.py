@@ -5,6 +5,7 @@ and its QR code, all composed onto the static layer as one content stream in K o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from materials import scripts
@@ -28,6 +29,8 @@ class PageArt:
     content: bytes
     cids: dict[str, tuple[int, ...]]
     texts: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: What the page could not print, for the run to warn about (a translated address left off).
+    notes: tuple[str, ...] = ()
 
 
 def _languages(poster: Poster) -> list[str]:
@@ -130,6 +133,27 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
     return b"".join(content), [name, *in_others, where]
 
 
+def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, slot: tuple[float, float, float, float],
+             pt: Callable[[float], float]) -> tuple[list[glyphs.Line], list[str]]:
+    """The address in the first language, then in the others the size has room for, in the campaign's order, on
+    two lines (one in a small slot). Each address fits by itself (the list's width limits), but not always all of
+    them together: the last languages' are left off (and named) before the first one's is refused."""
+    translations = list(venue.addresses.items()) if sizes.get(poster.size).translated_address else []
+    for keep in range(len(translations), -1, -1):
+        runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), poster.primary)]
+        runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang) for lang, text in translations[:keep]]
+        try:
+            lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 2)
+            if glyphs.height(lines) > slot[3] + 0.01:  # two lines do not fit a small slot: one line
+                lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 1)
+            return lines, [lang for lang, _ in translations[keep:]]
+        except TooLong as e:
+            if keep == 0:
+                raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
+                              "shorten it") from None
+    raise AssertionError("unreachable")
+
+
 def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
             matrix: tuple[bytes, ...]) -> PageArt:
     """The venue's page content: the static layer, its own text in the slots, its QR code."""
@@ -151,17 +175,7 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
     content.append(glyphs.paragraph_ops(code_lines, code, faces, valign="middle"))
 
     address = art.slots["address"]
-    address_runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), primary)]
-    if sizes.get(poster.size).translated_address:
-        address_runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang)
-                         for lang, text in venue.addresses.items()]
-    try:
-        address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 2)
-        if glyphs.height(address_lines) > address[3] + 0.01:  # two lines do not fit a small slot: one line
-            address_lines, _ = _fit(faces, address_runs, address[2], pt(10), MIN_PT, 1)
-    except TooLong as e:
-        raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
-                      "shorten it") from None
+    address_lines, left_off = _address(faces, poster, venue, address, pt)
     content.append(glyphs.paragraph_ops(address_lines, address, faces))
 
     left, bottom, size, _ = art.slots["qr"]
@@ -173,4 +187,7 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
     for piece in printed:
         for cid, text in piece.texts.items():
             texts.setdefault(piece.style.weight, {}).setdefault(cid, text)
-    return PageArt(b"".join(content), cids, texts)
+    notes = () if not left_off else (
+        f"its address in {', '.join(left_off)} does not fit a {poster.size} poster beside the others and is left "
+        "off; shorten the addresses to print it",)
+    return PageArt(b"".join(content), cids, texts, notes)

@@ -142,6 +142,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
+            for note in rendered.art.notes if rendered.art is not None and not found else ():
+                log.warning("%s row %d, id %s: %s", plan.listing.label, by_id[rendered.id].row, rendered.id, note)
             if found:
                 waiting[district] = -1  # never merged: the run fails
             elif waiting[district] > 0 and rendered.art is not None:
