@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
+from materials import scripts
+
 if TYPE_CHECKING:
     from materials.campaign import Campaign, Faq
 
@@ -140,7 +142,7 @@ def _summary(faq: Faq, lang: str, limit: int = 110) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit]
-    return cut.rsplit(" ", 1)[0] + "…" if not lang.startswith("zh") else cut + "…"
+    return cut.rsplit(" ", 1)[0] + "…" if scripts.script(lang).spaced else cut + "…"
 
 
 def alternates(pages: list[Page]) -> dict[str, dict[str, str]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from materials import templating
+from materials import scripts, templating
 from materials.campaign import Campaign
 from materials.output import write_atomic
 from materials.templating import environment, format_date, template_file
@@ -176,7 +176,7 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
 def phrases(text: str, lang: str) -> Markup:
     """A print headline for the web. In Chinese a space marks phrases that must stay whole (docs/print.md):
     on the page each phrase becomes an unbreakable span and the space goes, as Chinese has none."""
-    if not lang.startswith("zh") or " " not in text.strip():
+    if scripts.script(lang).spaced or " " not in text.strip():
         return Markup.escape(text)
     parts = text.split()
     out = Markup('<span class="phrase">{}</span>').format(parts[0])
