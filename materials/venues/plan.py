@@ -233,9 +233,10 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     try:
         # Rendered here once: a template without its slots fails before anything is written, and a forked
         # process pool inherits the static layer instead of rendering it again.
-        static.static_art(templates, static_fonts, poster)
+        art = static.static_art(templates, static_fonts, poster)
     except ValueError as e:
         raise MaterialsError(str(e)) from None
+    art.warn(poster)
     screens = settings.screens if options.screens is None else options.screens
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
     verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * sizes.QR_MODULES / sizes.get(size).qr_mm))

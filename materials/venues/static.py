@@ -10,10 +10,11 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import jinja2
 
 from materials.venues.context import Poster, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
+
+log = logging.getLogger(__name__)
 
 PT_PER_MM = 72 / 25.4
 MIN_PT = 6.5
@@ -112,6 +115,16 @@ class StaticArt:
     #: Slot name -> (left, bottom, width, height) in points.
     slots: dict[str, tuple[float, float, float, float]]
     strings: dict[str, Any]
+    #: Slot name -> how many characters of the static layer's own text lie in it (none, when the layout fits).
+    intrusions: dict[str, int] = field(default_factory=dict)
+
+    def warn(self, poster: Poster) -> None:
+        """Name each slot that the static layer's text runs into (once per run: the layer is cached)."""
+        for name, count in self.intrusions.items():
+            log.warning("venue poster %s: the poster's own text runs into the %s box, where each venue's %s is "
+                        "printed (%d characters there): the templates' texts are too long for this size in %d "
+                        "languages; shorten them (templates/venues/strings.toml) or enlarge the box (poster.css)",
+                        poster.size, name, name, count, 1 + len(poster.others))
 
 
 _STATIC: dict[str, StaticArt] = {}
@@ -169,8 +182,30 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
         BBox=pikepdf.Array(offset), Resources=source.obj.Resources,
         Matrix=pikepdf.Array([1, 0, 0, 1, -bleed - offset[0], -bleed - offset[1]]))
     _cmyk_only(xobject)
+    intrusions = _intrusions(data, slots, (offset[0] + bleed, offset[1] + bleed))
     strings = poster.strings  # venues/strings.toml, per label and language
-    return StaticArt(pdf, xobject, boxes, slots, strings)
+    return StaticArt(pdf, xobject, boxes, slots, strings, intrusions)
+
+
+def _intrusions(pdf: bytes, slots: dict[str, tuple[float, float, float, float]],
+                origin: tuple[float, float]) -> dict[str, int]:
+    """Text of the static layer inside a slot (slots are empty there: a venue's text goes in them), by slot:
+    steps in one more language can run into the footer's address box. Read from the written page's text."""
+    import pypdfium2 as pdfium
+
+    found: dict[str, str] = {}
+    document = pdfium.PdfDocument(pdf)
+    try:
+        textpage = document[0].get_textpage()
+        for index in range(textpage.count_chars()):
+            left, bottom, right, top = textpage.get_charbox(index)
+            x, y = (left + right) / 2 - origin[0], (bottom + top) / 2 - origin[1]
+            for name, (sx, sy, sw, sh) in slots.items():
+                if sx + 0.5 < x < sx + sw - 0.5 and sy + 0.5 < y < sy + sh - 0.5:
+                    found[name] = found.get(name, "") + textpage.get_text_range(index, 1)
+    finally:
+        document.close()
+    return {name: len("".join(text.split())) for name, text in found.items() if text.strip()}
 
 
 #: WeasyPrint starts every page (and group) by setting black fill and stroke colours in RGB; the page's

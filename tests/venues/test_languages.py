@@ -74,3 +74,17 @@ def test_addresses_that_do_not_fit_together_leave_off_the_last_language_with_a_w
     assert "Rez-de-chaussée" not in text and "Ground floor" in text
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "HP-C-009" in r.getMessage()]
     assert warned and "address in fr" in warned[0] and "row 2" in warned[0], warned
+
+
+def test_the_posters_own_text_running_into_a_venue_box_is_named(trilingual: Path, tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    # Regression: on the trilingual A4 and A5 posters the third step, in three languages, runs under the footer
+    # and is printed over every venue's address (a template matter), without a word. Stickers show one
+    # language's steps and fit.
+    for size, overlaps in (("A5", True), ("A4", True), ("A6", False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="materials"):
+            run(load(trilingual), trilingual / "venues" / "list.csv", tmp_path / size, Options(size=size))
+        warned = [r.getMessage() for r in caplog.records if "runs into the address box" in r.getMessage()]
+        assert len(warned) == overlaps, (size, warned)
+        assert all(f"venue poster {size}" in w and "in 3 languages" in w for w in warned)
