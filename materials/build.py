@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,9 +81,22 @@ def build(
             with run.checking():
                 warn_placeholders(campaign)
                 plans = validate(campaign, names, plans_open)
-            with run.writing():  # render -> verify, each target into a staged folder -> swap them all in
-                seconds = guarded.render_staged(run, campaign, plans, names)
-        return BuildResult({name: out_dir / name for name in names}, list(counter.messages), seconds)
+            with run.writing(), run.staging() as stages:
+                result = BuildResult()
+                built = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
+                for name in names:  # render -> verify, each target into a staged folder
+                    target, stage, started = targets.get(name), stages.make(name), time.perf_counter()
+                    target.render(plans[name], stage, built)
+                    problems = target.verify(campaign, stage)
+                    if problems:
+                        raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
+                    result.seconds[name] = time.perf_counter() - started
+                    log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
+                    built[name] = stage
+                strict_failure(strict, counter.messages)
+                result.outputs = stages.swap_in()  # write: the staged folders replace out/print, out/venues...
+        result.warnings = list(counter.messages)
+        return result
 
 
 def check(campaign_dir: Path | str = ".", output: Path | str | None = None, strict: bool = False) -> Campaign:

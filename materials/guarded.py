@@ -5,8 +5,8 @@ kinds' commands call it; it calls no output kind and never the pipeline.
     with guarded.Run(out, MADE_BY, campaign.root, keys=..., protected=..., strict=strict) as run:
         with run.checking():            # problems.txt holds a long problem list; --strict fails here
             ...validate...
-        with run.writing():             # the lock is held and the folder marked as this command's
-            ...render, or guarded.render_staged(...) to swap verified staged folders in...
+        with run.writing(), run.staging() as stages:   # the lock is held, the folder marked as this command's
+            ...render into stages.make(name), verify, then stages.swap_in()...
 
 Entering refuses a folder that holds or lies in the campaign's sources, holds a file the run reads (a venue
 list, a key) or a signing key, or is another command's output (materials/output.py); OS errors (full disk,
@@ -18,17 +18,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
 from materials import log as warnings_log
-from materials import output, targets
+from materials import output
 from materials.campaign import Campaign
-from materials.errors import MaterialsError, VerificationError
+from materials.errors import MaterialsError
 from materials.schema import placeholder_keys
-from materials.targets import Plan
 from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
@@ -124,6 +122,17 @@ class Run:
         strict_failure(self.strict, self.warnings)
 
     @contextlib.contextmanager
+    def staging(self) -> Iterator[Stages]:
+        """Staged folders in `out` (call inside `writing()`): each target renders into its own, and `swap_in`
+        replaces the published folders with them; whatever is not swapped in is removed when the body ends."""
+        stages = Stages(self.out)
+        try:
+            yield stages
+        finally:
+            for stage in stages.folders.values():
+                shutil.rmtree(stage, ignore_errors=True)
+
+    @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the folder's lock and mark it as this command's while the body writes."""
         created = not self.out.exists()
@@ -138,26 +147,22 @@ class Run:
             raise
 
 
-def render_staged(run: Run, campaign: Campaign, plans: Mapping[str, Plan], names: list[str]) -> dict[str, float]:
-    """Render and verify each target into a staged folder, then swap them all in (call inside `run.writing()`).
-    Returns the seconds each target took."""
-    seconds: dict[str, float] = {}
-    with contextlib.ExitStack() as cleanup:
-        built: dict[str, Path] = {n: run.out / n for n in targets.registry() if (run.out / n).is_dir()}
-        staged: dict[str, Path] = {}
-        for name in names:
-            target = targets.get(name)
-            stage = output.make_stage(run.out, name)
-            cleanup.callback(shutil.rmtree, stage, ignore_errors=True)
-            started = time.perf_counter()
-            target.render(plans[name], stage, built)
-            problems = target.verify(campaign, stage)
-            if problems:
-                raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
-            seconds[name] = time.perf_counter() - started
-            log.info("%s: rendered and verified in %.1f s", name, seconds[name])
-            staged[name] = built[name] = stage
-        strict_failure(run.strict, run.warnings)
-        for name, stage in staged.items():
-            output.swap_in(stage, run.out / name)
-    return seconds
+class Stages:
+    """The staged folders of one run, by target name (`Run.staging`)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.folders: dict[str, Path] = {}
+
+    def make(self, name: str) -> Path:
+        """An empty staged folder for the target `name`."""
+        self.folders[name] = output.make_stage(self.out, name)
+        return self.folders[name]
+
+    def swap_in(self) -> dict[str, Path]:
+        """Every staged folder replaces its published one (`out/<name>`); returns the published folders."""
+        published = {}
+        for name in list(self.folders):
+            output.swap_in(self.folders.pop(name), self.out / name)
+            published[name] = self.out / name
+        return published

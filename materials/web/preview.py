@@ -25,7 +25,7 @@ def build_site(campaign_dir: Path, out: Path | None) -> Path:
     from materials import facts, guarded
     from materials import log as warnings_log
     from materials.campaign import load
-    from materials.errors import CampaignError
+    from materials.errors import CampaignError, VerificationError
     from materials.web import TARGET
 
     with warnings_log.counting() as counter:
@@ -40,8 +40,13 @@ def build_site(campaign_dir: Path, out: Path | None) -> Path:
                     guarded.warn_placeholders(campaign)
                     if plan.problems:
                         raise CampaignError(plan.problems, f"campaign {campaign.root} has problems")
-                with run.writing():
-                    guarded.render_staged(run, campaign, {"web": plan}, ["web"])
+                with run.writing(), run.staging() as stages:
+                    stage = stages.make("web")
+                    TARGET.render(plan, stage, {n: out_dir / n for n in TARGET.depends_on if (out_dir / n).is_dir()})
+                    problems = TARGET.verify(campaign, stage)
+                    if problems:
+                        raise VerificationError(problems, "web output failed verification; nothing was replaced")
+                    stages.swap_in()
             finally:
                 plan.close()
     return out_dir / "web"
