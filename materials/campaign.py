@@ -322,11 +322,12 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
 
 def check_content(campaign: Campaign) -> list[Problem]:
     """Facts and glossary across every published text (materials/facts.py, materials/glossary.py)."""
-    from materials import facts, glossary, texts
+    from materials import facts, glossary, notice, texts
 
     problems: list[Problem] = []
     every = texts.collect(campaign, problems)
     problems += facts.check(campaign, every)
+    problems += notice.check(notice.load(campaign, problems), every)
     if campaign.settings.glossary:
         found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
                                                  campaign.settings.glossary, campaign.languages)

@@ -15,6 +15,7 @@ them. This module checks how the content uses them:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,17 @@ log = logging.getLogger(__name__)
 
 #: Shorter words than this are not searched for as typed-out facts (a city's one-character short name).
 MIN_LITERAL = 2
+
+#: Colour names of a code that the notice does not make: which colours exist and what they are called are
+#: local facts (`{{ colour_medium }}`), so a colour typed in a text is an error. The notice names only the
+#: green code (绿码), which texts may write.
+COLOURS = {
+    "zh": re.compile(r"[红黄橙](?:码|色)"),
+    "en": re.compile(r"\b(?:red|yellow|orange|amber)\b", re.IGNORECASE),
+}
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+#: Kinds of text the colour rule reads (templates hold CSS colour names).
+COLOUR_KINDS = ("faq", "poster", "tip", "site", "strings")
 
 
 def uses(texts: Iterable[Text]) -> dict[str, list[tuple[str, int]]]:
@@ -58,6 +70,8 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
                                     "page titles and search show it as written): write it without {{ … }}"))
         if text.markdown and text.lang is not None:
             problems += _typed_out(facts, text)
+        if text.kind in COLOUR_KINDS and text.lang is not None:
+            problems += _colours(text)
     used = uses(texts)
     for name, fact in facts.items():
         if name not in used:
@@ -81,6 +95,21 @@ def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:
             if words in mdown.FACT.sub("", content):
                 problems.append(Problem(text.file, line, None, f"“{words}” is the fact {{{{ {name} }}}} typed out; "
                                         f"write {{{{ {name} }}}} so the text follows campaign.toml"))
+    return problems
+
+
+def _colours(text: Text) -> list[Problem]:
+    """A code colour the notice does not name, typed out instead of written as its fact."""
+    assert text.lang is not None
+    pattern = COLOURS.get(text.lang.split("-")[0].lower())
+    if pattern is None:
+        return []
+    problems = []
+    for line, content in text.lines():
+        for match in pattern.finditer(LINK_TARGET.sub("]()", mdown.FACT.sub("", content))):
+            problems.append(Problem(text.file, line, None, f"“{match.group(0)}”: the colours of the code are local "
+                                    "facts (the notice names only the green code); write the colour's fact, such "
+                                    "as {{ colour_high }}, and set its words in campaign.toml"))
     return problems
 
 
