@@ -88,6 +88,8 @@ class Poster:
     brand: Brand
     #: Labels per language from venues/strings.toml: label -> language -> text (`steps`: a list).
     strings: dict[str, dict[str, Any]]
+    #: The draft mark while the campaign is a draft (campaign.draft_mark), else "".
+    draft: str = ""
 
     def replace(self, **changes: Any) -> Poster:
         return dataclasses.replace(self, **changes)

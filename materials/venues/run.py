@@ -162,6 +162,7 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         family=settings.fonts.sans[0],
         brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
                     tuple(sorted(brand.print_colours().items()))),
+        draft=campaign.draft_mark,
     )
 
 
