@@ -295,15 +295,18 @@ def _with_notice(root: Path) -> Path:
 
 def test_a_verbatim_quotation_of_the_notice_passes_in_each_language(mini_campaign: Path) -> None:
     _with_notice(mini_campaign)
-    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问", "> 通知第一条：“持“绿码”全市通行。暂停使用纸质或其他出行证明。”\n\n如有疑问")
-    edit(mini_campaign / "faq/en/green.md", "Questions?", "> The notice: ““green code” holders get green light across the "
-         "city. Suspend the use of documents for getting around in written or other forms.”\n\nQuestions?")
+    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问",
+         "> 通知第一条：“持“绿码”全市通行。暂停使用纸质或其他出行证明。”\n\n如有疑问")
+    edit(mini_campaign / "faq/en/green.md", "Questions?",
+         "> The notice: ““green code” holders get green light across the city. Suspend the use of documents "
+         "for getting around in written or other forms.”\n\nQuestions?")
     campaign_mod.load(mini_campaign)  # passes
 
 
 def test_a_back_translated_quotation_is_refused_with_file_and_line(mini_campaign: Path) -> None:
     _with_notice(mini_campaign)
-    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问", "> 通知第一条规定：“暂停使用纸质或其他形式的通行证。”\n\n如有疑问")
+    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问",
+         "> 通知第一条规定：“暂停使用纸质或其他形式的通行证。”\n\n如有疑问")
     edit(mini_campaign / "faq/en/green.md", "Questions?", "> The notice: green code holders pass.\n\nQuestions?")
     problems = problems_of(mini_campaign)
     assert sorted(problems) == [

@@ -12,6 +12,7 @@ from materials.build import build
 from materials.campaign import DRAFT_MARK
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REAL_SERVICE = "https://declare.health.tj.gov.cn/apply"
 REAL = '\n[site]\nbase_url = "https://jkm.tj.gov.cn/"\n'
 
 
@@ -21,7 +22,7 @@ def site_of(tmp_path: Path, *, confirmed: bool) -> Path:
     toml = root / "campaign.toml"
     text = toml.read_text(encoding="utf-8")
     if confirmed:
-        text = text.replace("https://declare.health-code.example/apply", "https://declare.health.tj.gov.cn/apply") + REAL
+        text = text.replace("https://declare.health-code.example/apply", REAL_SERVICE) + REAL
     toml.write_text(text, encoding="utf-8")
     build(root, tmp_path / "out", only="web")
     return tmp_path / "out" / "web"
