@@ -119,12 +119,16 @@ def new(folder: Path, faq: str | None) -> None:
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="PDF to write [default: CAMPAIGN/output/proof.pdf].")
-def proof(campaign_dir: Path, out: Path | None) -> None:
-    """Write the sign-off proof: every text numbered, facts highlighted with their source, approval lines."""
+@click.option("--output", "output", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Build folder whose files are pictured on the proof [default: CAMPAIGN/output].")
+def proof(campaign_dir: Path, out: Path | None, output: Path | None) -> None:
+    """Write the sign-off proof: blockers, links, facts to confirm, the notice, every text beside its picture."""
     from materials.proof import write_proof
 
-    path, result = write_proof(campaign_dir, out)
+    path, result = write_proof(campaign_dir, out, output)
     click.echo(f"proof: {path} ({len(result.unconfirmed)} unconfirmed fact(s) listed on the cover)")
+    click.echo(f"proof written to {path.resolve()}: {len(result.blockers)} blocker(s) first on the cover; "
+               f"sources fingerprint {result.fingerprint}")
 
 
 @cli.command("settings")

@@ -64,6 +64,7 @@ def template_file(campaign: Campaign, relative: str) -> Path:
 
 
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
+    from materials import fingerprint
     from materials.campaign import DRAFT_NOTE
 
     search = [str(root / sub) for sub in subdirs for root in template_roots(campaign)] if subdirs else \
@@ -85,6 +86,7 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
         language_name=lambda lang: language_name(campaign, lang),
         draft_mark=campaign.draft_mark,  # "" once every fact is confirmed and no address is a placeholder
         draft_note=DRAFT_NOTE,
+        sources_fingerprint=fingerprint.sources(campaign),  # the proof's, in every output's metadata
     )
     if len(subdirs) == 1:  # one output kind's templates: its interface strings, per language
         env.globals["strings"] = strings(campaign, subdirs[0])

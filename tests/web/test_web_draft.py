@@ -36,6 +36,12 @@ def test_a_draft_site_says_so_on_every_page_embed_and_feed(tmp_path: Path) -> No
     assert unmarked == []
     home = (site / "en" / "index.html").read_text(encoding="utf-8")
     assert home.index('class="draft-banner"') < home.index('<main')  # before the content
+    from materials import fingerprint
+    from materials.campaign import load
+
+    mark = fingerprint.sources(load(tmp_path / "campaign"))  # the proof's: in every page's metadata
+    assert [p for p in pages if f'<meta name="materials-sources" content="{mark}">' not in p.read_text(
+        encoding="utf-8") and p.name != "embed.html"] == []
     feed = (site / "portal" / "en" / "feed.atom").read_text(encoding="utf-8")
     assert f"<title>{DRAFT_MARK}: " in feed and feed.count(DRAFT_MARK) > 3
     export = json.loads((site / "portal" / "en" / "faq.json").read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import make_print_campaign
 
 from materials.campaign import DRAFT_MARK
 
@@ -44,12 +43,12 @@ def test_every_page_of_every_pdf_of_a_draft_says_draft(rendered: tuple[Any, Path
 
 
 @pytest.mark.slow
-def test_a_confirmed_campaign_with_real_addresses_prints_no_mark(tmp_path: Path) -> None:
+def test_a_confirmed_campaign_with_real_addresses_prints_no_mark(print_campaign: Path) -> None:
     from materials import printing
     from materials.campaign import load
 
     os.environ["SOURCE_DATE_EPOCH"] = "1583798400"
-    root = make_print_campaign(tmp_path / "campaign")
+    root = print_campaign
     toml = root / "campaign.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("https://declare.health-code.example/apply",
                                                              REAL_SERVICE)
@@ -62,3 +61,20 @@ def test_a_confirmed_campaign_with_real_addresses_prints_no_mark(tmp_path: Path)
     texts = page_texts(dest)
     assert texts and not [name for name, pages in texts.items() if any("DRAFT" in t for t in pages)]
     assert not [p for p in dest.rglob("*.html") if DRAFT_MARK in p.read_text(encoding="utf-8")]
+
+
+def test_every_pdf_carries_the_proofs_fingerprint(rendered: tuple[Any, Path]) -> None:
+    """The signed proof ties to the press files: the same sources fingerprint in every PDF's keywords."""
+    from materials import fingerprint
+
+    campaign, dest = rendered
+    mark = fingerprint.sources(campaign)
+    missing = []
+    for path in sorted(dest.rglob("*.pdf")):
+        pdf = pdfium.PdfDocument(path)
+        try:
+            if f"materials-sources {mark}" not in pdf.get_metadata_dict().get("Keywords", ""):
+                missing.append(path.relative_to(dest).as_posix())
+        finally:
+            pdf.close()
+    assert missing == []
