@@ -15,8 +15,11 @@ them. This module checks how the content uses them:
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from materials import markdown as mdown
@@ -132,3 +135,68 @@ def source_line(fact: Fact) -> str:
 
 def unconfirmed(campaign: Campaign) -> list[str]:
     return [name for name, fact in campaign.settings.facts.items() if not fact.confirmed]
+
+
+# --- recording a confirmation (`materials facts confirm`) -----------------------------------------------
+
+TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"')
+    out = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)
+    return f'"{out}"'
+
+
+def confirm(root: Path, name: str, document: str, day: date, link: str = "",
+            texts: dict[str, str] | None = None, settings_file: str = "campaign.toml") -> list[str]:
+    """Record in campaign.toml that the authority confirmed fact `name`: its words (`texts`, per language,
+    optional: a correction), `source` (document, date, link) and `confirmed = true`. Only the fact's own
+    lines change; comments and everything else stay as written. Returns the lines written. The file is
+    checked with the new values before it is replaced, so a bad value leaves it untouched."""
+    from materials.config import load_settings
+    from materials.errors import MaterialsError
+
+    path = root / settings_file
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise MaterialsError(f"{path}: cannot read ({e.strerror})") from None
+    lines = raw.split("\n")
+    start = next((i for i, line in enumerate(lines) if (m := TABLE.match(line)) and m.group(1) == f"facts.{name}"),
+                 None)
+    if start is None:
+        known = sorted(m.group(1).removeprefix("facts.") for line in lines
+                       if (m := TABLE.match(line)) and m.group(1).startswith("facts."))
+        raise MaterialsError(f"{settings_file}: no fact [facts.{name}]; facts: {', '.join(known)}")
+    end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
+               len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    body = lines[start + 1:end]
+    texts = dict(texts or {})
+    source = f"document = {_toml_string(document)}, date = {day.isoformat()}"
+    if link:
+        source += f", link = {_toml_string(link)}"
+    wanted = {"confirmed": "confirmed = true", "source": f"source = {{ {source} }}"}
+    wanted.update({lang: f"{lang} = {_toml_string(words)}" for lang, words in texts.items()})
+    kept: list[str] = []
+    for line in body:
+        key = line.split("=", 1)[0].strip().strip('"') if "=" in line and not line.lstrip().startswith("#") else ""
+        if key in wanted:
+            kept.append(wanted.pop(key))
+        else:
+            kept.append(line)
+    languages = [key for key in wanted if key not in ("confirmed", "source")]
+    kept = [*(wanted[lang] for lang in languages), *kept, *(wanted[k] for k in ("confirmed", "source") if k in wanted)]
+    written = [line for line in kept if line not in body]
+    new = "\n".join([*lines[:start + 1], *kept, *lines[end:]])
+    temporary = path.with_name(f".{path.name}.facts-confirm")
+    try:
+        temporary.write_text(new, encoding="utf-8")
+        load_settings(temporary, settings_file)  # refuses a bad date, link or language with the key named
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return written

@@ -361,3 +361,41 @@ def test_a_colour_written_as_a_fact_passes(mini_campaign: Path) -> None:
     edit(mini_campaign / "faq/en/green.md", "Questions?", "With a {{ colour_high }}, stay at home. Questions?")
     edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问", "持{{ colour_high }}的，请居家。如有疑问")
     campaign_mod.load(mini_campaign)  # passes
+
+
+# --- materials facts --------------------------------------------------------------------------------
+
+def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments(mini_campaign: Path) -> None:
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    toml = mini_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'confirmed = true\nsource = { document = "Test hotline list", date = 2020-03-10 }',
+        '# the hotline office answers\nconfirmed = false\nsource = { document = "Ask the hotline office" }'),
+        encoding="utf-8")
+    before = toml.read_text(encoding="utf-8")
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["facts", "--campaign", str(mini_campaign)])
+    assert listed.exit_code == 0 and "UNCONFIRMED hotline: 12345 / 12345" in listed.output
+    assert "2 facts, 1 unconfirmed" in listed.output
+    result = runner.invoke(cli, ["facts", "--campaign", str(mini_campaign), "confirm", "hotline", "--source",
+                                 "Hotline list of the city government", "--date", "2020-03-12",
+                                 "--text", "en=12345 (press 1)"])
+    assert result.exit_code == 0, result.output
+    after = toml.read_text(encoding="utf-8")
+    assert "# the hotline office answers" in after and after.startswith(before.split("\n", 1)[0])
+    fact = campaign_mod.load(mini_campaign).settings.facts["hotline"]
+    assert fact.confirmed and fact.text["en"] == "12345 (press 1)" and fact.text["zh-CN"] == "12345"
+    assert fact.source is not None and fact.source.date is not None and fact.source.date.isoformat() == "2020-03-12"
+    # Only the fact's lines changed.
+    changed = [line for line in after.split("\n") if line not in before.split("\n")]
+    assert changed == ['en = "12345 (press 1)"',
+                       'source = { document = "Hotline list of the city government", date = 2020-03-12 }']
+    assert after.count("confirmed = true") == before.count("confirmed = true") + 1
+    assert len(after.split("\n")) == len(before.split("\n"))
+    bad = runner.invoke(cli, ["facts", "--campaign", str(mini_campaign), "confirm", "hotline", "--source", "x",
+                              "--date", "2020-03-12", "--link", "ftp://x"])
+    assert bad.exit_code == 1 and "must start with https://" in bad.output
+    assert toml.read_text(encoding="utf-8") == after  # a refused value leaves the file as it was
