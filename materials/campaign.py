@@ -22,7 +22,7 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
-from materials.schema import is_placeholder_host
+from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
@@ -85,18 +85,22 @@ class Campaign:
         return mapping.get(lang) or mapping[self.primary_language]
 
     def facts(self, lang: str) -> dict[str, str]:
-        """Facts available to content as `{{ name }}` in one language."""
+        """Facts available to content as `{{ name }}` in one language. A fact whose words are still a
+        PLACEHOLDER is never printed as if it were prose: it shows as a bracketed gap naming the fact."""
         values = {name: self.text(fact.text, lang) for name, fact in self.settings.facts.items()}
         values.setdefault("authority", self.text(self.settings.authority, lang))
         values.setdefault("title", self.text(self.settings.title, lang))
         values.setdefault("service_host", self.service_host)
-        return values
+        return {name: f"［{name} 待填写 to be filled in］" if PLACEHOLDER_MARK in value else value
+                for name, value in values.items()}
 
     def draft_reasons(self) -> list[str]:
         """Why this campaign is still a draft: every unconfirmed fact and every placeholder address. While
         the list is not empty, every output carries DRAFT_MARK (PDF pages, web pages, WeChat, feeds)."""
         reasons = [f"unconfirmed fact {{{{ {name} }}}}" for name, fact in self.settings.facts.items()
                    if not fact.confirmed]
+        reasons += [f"fact {{{{ {name} }}}} is a placeholder" for name, fact in self.settings.facts.items()
+                    if any(PLACEHOLDER_MARK in text for text in fact.text.values())]
         if is_placeholder_host(self.settings.service.url):
             reasons.append(f"service.url {self.settings.service.url} is a placeholder")
         site = getattr(self.settings, "site", None)  # the web output kind's table, when it is registered

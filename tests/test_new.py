@@ -72,3 +72,15 @@ def test_new_refuses_a_folder_with_files_and_unknown_questions(tmp_path: Path) -
     with pytest.raises(MaterialsError, match="no-such-question"):
         create(tmp_path / "fresh", faq=["no-such-question"])
     assert not (tmp_path / "fresh").exists()
+
+
+def test_a_placeholder_fact_is_never_printed_as_prose(tmp_path: Path) -> None:
+    """The starter's notice number is a PLACEHOLDER: texts show a bracketed gap naming the fact, and the
+    campaign is a draft because of it (issue 20)."""
+    create(tmp_path / "c")
+    campaign = load(tmp_path / "c")
+    assert campaign.facts("zh-CN")["notice_number"] == "［notice_number 待填写 to be filled in］"
+    assert "PLACEHOLDER" not in " ".join(campaign.facts("en").values())
+    assert "fact {{ notice_number }} is a placeholder" in campaign.draft_reasons()
+    answer = campaign.faq("zh-CN", "what-does-the-notice-say").html("portal")
+    assert "PLACEHOLDER" not in answer and "［notice_number 待填写" in answer
