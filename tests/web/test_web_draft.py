@@ -35,7 +35,7 @@ def test_a_draft_site_says_so_on_every_page_embed_and_feed(tmp_path: Path) -> No
     unmarked = [p.relative_to(site).as_posix() for p in pages if DRAFT_MARK not in p.read_text(encoding="utf-8")]
     assert unmarked == []
     home = (site / "en" / "index.html").read_text(encoding="utf-8")
-    assert home.index('class="draft-banner"') < home.index('<main')  # before the content
+    assert home.index('class="draft-banner"') < home.index('<main')  # in the header, before the content
     from materials import fingerprint
     from materials.campaign import load
 
