@@ -110,6 +110,11 @@ class Campaign:
         return reasons
 
     @property
+    def draft_note(self) -> str:
+        """What the draft mark means, where there is room for a sentence."""
+        return DRAFT_NOTE
+
+    @property
     def draft_mark(self) -> str:
         """The mark every output carries while the campaign is a draft; empty once all is confirmed."""
         return DRAFT_MARK if self.draft_reasons() else ""

@@ -43,6 +43,7 @@ COLOURS = {
     "en": re.compile(r"\b(?:red|yellow|orange|amber)\b", re.IGNORECASE),
 }
 LINK_TARGET = re.compile(r"\]\([^)]*\)")
+HTML_TAG = re.compile(r"<[^>]*>")
 #: Kinds of text the colour rule reads (templates hold CSS colour names).
 COLOUR_KINDS = ("faq", "poster", "tip", "site", "strings")
 
@@ -109,7 +110,8 @@ def _colours(text: Text) -> list[Problem]:
         return []
     problems = []
     for line, content in text.lines():
-        for match in pattern.finditer(LINK_TARGET.sub("]()", mdown.FACT.sub("", content))):
+        words = HTML_TAG.sub("", LINK_TARGET.sub("]()", mdown.FACT.sub("", content)))  # not link targets, tags
+        for match in pattern.finditer(words):
             problems.append(Problem(text.file, line, None, f"“{match.group(0)}”: the colours of the code are local "
                                     "facts (the notice names only the green code); write the colour's fact, such "
                                     "as {{ colour_high }}, and set its words in campaign.toml"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,8 +32,6 @@ KEY = "materials-sources"
 
 def files(campaign: Campaign) -> list[tuple[str, Path]]:
     """(label, path) of every source file the fingerprint covers, in a stable order."""
-    from materials.templating import template_roots
-
     root = campaign.root
     found: list[tuple[str, Path]] = [("campaign.toml", root / "campaign.toml")]
     glossary = campaign.settings.glossary
@@ -41,7 +40,10 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
     for folder in TEXT_DIRS:
         if (root / folder).is_dir():
             found += [(path.relative_to(root).as_posix(), path) for path in sorted((root / folder).rglob("*.md"))]
-    for number, templates in enumerate(template_roots(campaign)):
+    # The lookup order of materials.templating.template_roots (not imported: templating uses this module).
+    builtin = Path(str(importlib.resources.files("materials") / "templates"))
+    own = root / "templates"
+    for number, templates in enumerate([own, builtin] if own.is_dir() else [builtin]):
         for kind in TEMPLATE_KINDS:
             if (templates / kind).is_dir():
                 found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)

@@ -65,7 +65,6 @@ def template_file(campaign: Campaign, relative: str) -> Path:
 
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
     from materials import fingerprint
-    from materials.campaign import DRAFT_NOTE
 
     search = [str(root / sub) for sub in subdirs for root in template_roots(campaign)] if subdirs else \
         [str(root) for root in template_roots(campaign)]
@@ -85,7 +84,7 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
         service_link=campaign.service_link,
         language_name=lambda lang: language_name(campaign, lang),
         draft_mark=campaign.draft_mark,  # "" once every fact is confirmed and no address is a placeholder
-        draft_note=DRAFT_NOTE,
+        draft_note=campaign.draft_note,
         sources_fingerprint=fingerprint.sources(campaign),  # the proof's, in every output's metadata
     )
     if len(subdirs) == 1:  # one output kind's templates: its interface strings, per language

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from materials.campaign import DRAFT_NOTE, Campaign, Faq
+from materials.campaign import Campaign, Faq
 from materials.errors import Problem
 from materials.output import write_atomic
 from materials.templating import environment
@@ -129,7 +129,7 @@ def feed(campaign: Campaign, lang: str) -> str:
         sub(entry, "updated", stamp(date.fromisoformat(row["updated"])))
         sub(entry, "link", rel="alternate", type="text/html", href=row["permalink"])
         sub(entry, "category", term=row["category"], label=row["category_name"] or row["category"])
-        draft = f"<p><strong>{mark}</strong> {DRAFT_NOTE}</p>\n" if mark else ""
+        draft = f"<p><strong>{mark}</strong> {campaign.draft_note}</p>\n" if mark else ""
         sub(entry, "content", draft + row["answer_html"], type="html")
     ET.indent(root, " ")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
