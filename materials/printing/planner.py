@@ -34,7 +34,7 @@ def draft_mark_css(width: float, height: float, printed: bool = True) -> str:
     would cover it, and their QR codes are read back from the image)."""
     if printed and width <= height * 1.2:
         return f"font-size:{min(width, height) * DRAFT_EM:.1f}mm;top:{height * 0.42:.1f}mm;left:0;width:{width:.1f}mm"
-    size = min(width, height) * DRAFT_EM * (1.0 if printed else 0.6)  # billboards: legible from the road
+    size = min(width, height) * DRAFT_EM * (1.2 if printed else 0.6)  # billboards: legible from the road
     return f"font-size:{size:.1f}mm;top:{height * 0.065:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
 FONT_TOKEN = "@@FONT@@"  # noqa: S105 - a placeholder, not a secret
 PX_MM = 25.4 / 96
