@@ -359,7 +359,7 @@ def check_content(campaign: Campaign) -> list[Problem]:
     problems: list[Problem] = []
     every = texts.collect(campaign, problems)
     problems += facts.check(campaign, every)
-    problems += notice.check(notice.load(campaign, problems), every)
+    problems += notice.check(notice.load(campaign, problems), every, campaign.settings.issued)
     if campaign.settings.glossary:
         found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
                                                  campaign.settings.glossary, campaign.languages)

@@ -163,12 +163,18 @@ def quoted_words(paragraph: str) -> str | None:
     return paragraph[first + 1:last]
 
 
-def check(notices: Notices, texts: list[Text]) -> list[Problem]:
+def check(notices: Notices, texts: list[Text], issued: dt.date | None = None) -> list[Problem]:
     """Every quotation of the notice (a blockquote in an FAQ answer or a site text) is the notice's own words
-    in the same language."""
+    in the same language; the date printed on every material (`issued`) is the notice's date."""
     problems: list[Problem] = []
     if not notices.by_lang and not notices.missing:
         return problems
+    for text_of_notice in notices.by_lang.values():
+        day = text_of_notice.meta.get("date")
+        if issued is not None and isinstance(day, dt.date) and day != issued:
+            problems.append(Problem("campaign.toml", None, "issued", f"{issued.isoformat()} is printed on every "
+                                    f"material as the notice's date, but {text_of_notice.file} says {day.isoformat()}: "
+                                    "make them agree"))
     for text in texts:
         if text.kind not in ("faq", "site") or not text.markdown or text.part == "question" or text.lang is None:
             continue

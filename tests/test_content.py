@@ -399,3 +399,11 @@ def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments
                               "--date", "2020-03-12", "--link", "ftp://x"])
     assert bad.exit_code == 1 and "must start with https://" in bad.output
     assert toml.read_text(encoding="utf-8") == after  # a refused value leaves the file as it was
+
+
+def test_the_printed_issue_date_is_the_notices(mini_campaign: Path) -> None:
+    _with_notice(mini_campaign)
+    edit(mini_campaign / "campaign.toml", "issued = 2020-03-10", "issued = 2020-03-11")
+    problems = problems_of(mini_campaign)
+    assert len(problems) == 2 and all(p.startswith("campaign.toml: issued: 2020-03-11 is printed on every material "
+                                                   "as the notice's date, but notice/") for p in problems), problems
