@@ -90,6 +90,8 @@ class Poster:
     strings: dict[str, dict[str, Any]]
     #: The draft mark while the campaign is a draft (campaign.draft_mark), else "".
     draft: str = ""
+    #: The sources fingerprint of the signed proof (materials/fingerprint.py), in every PDF's Keywords.
+    sources: str = ""
 
     def replace(self, **changes: Any) -> Poster:
         return dataclasses.replace(self, **changes)

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from materials import __version__, progress, qr
+from materials import __version__, fingerprint, progress, qr
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
@@ -163,6 +163,7 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
                     tuple(sorted(brand.print_colours().items()))),
         draft=campaign.draft_mark,
+        sources=fingerprint.sources(campaign),
     )
 
 

@@ -78,3 +78,4 @@ def test_every_pdf_carries_the_proofs_fingerprint(rendered: tuple[Any, Path]) ->
         finally:
             pdf.close()
     assert missing == []
+
