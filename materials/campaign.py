@@ -22,11 +22,16 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
 FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords"}
 REQUIRED_KEYS = ("id", "order", "category", "question")
+#: Printed on every page of every output while a fact is unconfirmed or an address is a placeholder.
+DRAFT_MARK = "草稿 · DRAFT"
+#: What the mark means, where there is room for a sentence (web banner, WeChat article, feeds).
+DRAFT_NOTE = "未经审定，内容可能更改，请勿转发。Not yet approved: this may change; do not republish."
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -82,12 +87,39 @@ class Campaign:
         return mapping.get(lang) or mapping[self.primary_language]
 
     def facts(self, lang: str) -> dict[str, str]:
-        """Facts available to content as `{{ name }}` in one language."""
+        """Facts available to content as `{{ name }}` in one language. A fact whose words are still a
+        PLACEHOLDER is never printed as if it were prose: it shows as a bracketed gap naming the fact."""
         values = {name: self.text(fact.text, lang) for name, fact in self.settings.facts.items()}
         values.setdefault("authority", self.text(self.settings.authority, lang))
         values.setdefault("title", self.text(self.settings.title, lang))
         values.setdefault("service_host", self.service_host)
-        return values
+        return {name: f"［{name} 待填写 to be filled in］" if PLACEHOLDER_MARK in value else value
+                for name, value in values.items()}
+
+    def draft_reasons(self) -> list[str]:
+        """Why this campaign is still a draft: every unconfirmed fact and every placeholder address. While
+        the list is not empty, every output carries DRAFT_MARK (PDF pages, web pages, WeChat, feeds)."""
+        reasons = [f"unconfirmed fact {{{{ {name} }}}}" for name, fact in self.settings.facts.items()
+                   if not fact.confirmed]
+        reasons += [f"fact {{{{ {name} }}}} is a placeholder" for name, fact in self.settings.facts.items()
+                    if any(PLACEHOLDER_MARK in text for text in fact.text.values())]
+        if is_placeholder_host(self.settings.service.url):
+            reasons.append(f"service.url {self.settings.service.url} is a placeholder")
+        site = getattr(self.settings, "site", None)  # the web output kind's table, when it is registered
+        base_url = getattr(site, "base_url", "") if site is not None else ""
+        if base_url and is_placeholder_host(base_url):
+            reasons.append(f"site.base_url {base_url} is a placeholder")
+        return reasons
+
+    @property
+    def draft_note(self) -> str:
+        """What the draft mark means, where there is room for a sentence."""
+        return DRAFT_NOTE
+
+    @property
+    def draft_mark(self) -> str:
+        """The mark every output carries while the campaign is a draft; empty once all is confirmed."""
+        return DRAFT_MARK if self.draft_reasons() else ""
 
     @property
     def service_host(self) -> str:
@@ -324,11 +356,12 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
 
 def check_content(campaign: Campaign) -> list[Problem]:
     """Facts and glossary across every published text (materials/facts.py, materials/glossary.py)."""
-    from materials import facts, glossary, texts
+    from materials import facts, glossary, notice, texts
 
     problems: list[Problem] = []
     every = texts.collect(campaign, problems)
     problems += facts.check(campaign, every)
+    problems += notice.check(notice.load(campaign, problems), every, campaign.settings.issued)
     if campaign.settings.glossary:
         found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
                                                  campaign.settings.glossary, campaign.languages)

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -161,12 +162,62 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="PDF to write [default: CAMPAIGN/output/proof.pdf].")
-def proof(campaign_dir: Path, out: Path | None) -> None:
-    """Write the sign-off proof: every text numbered, facts highlighted with their source, approval lines."""
+@click.option("--output", "output", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Build folder whose files are pictured on the proof [default: CAMPAIGN/output].")
+def proof(campaign_dir: Path, out: Path | None, output: Path | None) -> None:
+    """Write the sign-off proof: blockers, links, facts to confirm, the notice, every text beside its picture."""
     from materials.proof import write_proof
 
-    path, result = write_proof(campaign_dir, out)
+    path, result = write_proof(campaign_dir, out, output)
     click.echo(f"proof: {path} ({len(result.unconfirmed)} unconfirmed fact(s) listed on the cover)")
+    click.echo(f"proof written to {path.resolve()}: {len(result.blockers)} blocker(s) first on the cover; "
+               f"sources fingerprint {result.fingerprint}")
+
+
+@cli.group(invoke_without_command=True)
+@CAMPAIGN
+@click.pass_context
+def facts(ctx: click.Context, campaign_dir: Path) -> None:
+    """List the campaign's local facts (status, words, source); `facts confirm` records a confirmation."""
+    ctx.obj = campaign_dir
+    if ctx.invoked_subcommand is not None:
+        return
+    from materials.config import load_settings
+    from materials.facts import source_line
+
+    settings = load_settings(campaign_dir / "campaign.toml")
+    for name, fact in settings.facts.items():
+        status = "confirmed  " if fact.confirmed else "UNCONFIRMED"
+        words = " / ".join(fact.text.get(lang, "") for lang in settings.languages)
+        contrary = f"\n    contrary evidence: {fact.source.contrary}" if fact.source and fact.source.contrary else ""
+        click.echo(f"{status} {name}: {words}\n    source: {source_line(fact)}{contrary}")
+    unconfirmed = sum(1 for f in settings.facts.values() if not f.confirmed)
+    click.echo(f"{len(settings.facts)} facts, {unconfirmed} unconfirmed")
+
+
+@facts.command("confirm")
+@click.argument("name")
+@click.option("--source", "document", required=True, help="The document that states the fact (title, issuer).")
+@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date of that document, YYYY-MM-DD.")
+@click.option("--link", default="", help="Where to read it (https), if it is online.")
+@click.option("--text", "texts", multiple=True, metavar="LANG=WORDS",
+              help="Corrected words in one language (repeat per language); without it the words stay.")
+@click.pass_obj
+def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: str, texts: tuple[str, ...]) -> None:
+    """Record that the authority confirmed fact NAME (or corrected it): campaign.toml keeps its comments."""
+    from materials.facts import confirm
+
+    words: dict[str, str] = {}
+    for item in texts:
+        lang, sep, value = item.partition("=")
+        if not sep or not lang.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r}: write LANG=WORDS, for example --text zh-CN=橙码", param_hint="--text")
+        words[lang.strip()] = value.strip()
+    written = confirm(campaign_dir, name, document, day.date(), link, words)
+    click.echo(f"{campaign_dir / 'campaign.toml'}: facts.{name} confirmed")
+    for line in written:
+        click.echo(f"  {line}")
 
 
 @cli.command("settings")

@@ -150,6 +150,8 @@ class FactSource(Strict):
     """Where to read it (https), empty when the document is not online."""
     note: str = ""
     """Anything the approver should know (what is still to be checked, where the words come from)."""
+    contrary: str = ""
+    """Evidence that says otherwise (document and date): the proof lists the fact among its blockers."""
 
     @model_validator(mode="after")
     def _link_is_https(self) -> FactSource:

@@ -19,7 +19,11 @@ fact) say nothing, so a real error is never line 28 of a command's output.
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from materials import markdown as mdown
@@ -34,6 +38,18 @@ log = logging.getLogger(__name__)
 
 #: Shorter words than this are not searched for as typed-out facts (a city's one-character short name).
 MIN_LITERAL = 2
+
+#: Colour names of a code that the notice does not make: which colours exist and what they are called are
+#: local facts (`{{ colour_medium }}`), so a colour typed in a text is an error. The notice names only the
+#: green code (绿码), which texts may write.
+COLOURS = {
+    "zh": re.compile(r"[红黄橙](?:码|色)"),
+    "en": re.compile(r"\b(?:red|yellow|orange|amber)\b", re.IGNORECASE),
+}
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+HTML_TAG = re.compile(r"<[^>]*>")
+#: Kinds of text the colour rule reads (templates hold CSS colour names).
+COLOUR_KINDS = ("faq", "poster", "tip", "site", "strings")
 
 
 def uses(texts: Iterable[Text]) -> dict[str, list[tuple[str, int]]]:
@@ -62,6 +78,8 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
                                     "page titles and search show it as written): write it without {{ … }}"))
         if text.markdown and text.lang is not None:
             problems += _typed_out(facts, text)
+        if text.kind in COLOUR_KINDS and text.lang is not None:
+            problems += _colours(text)
     used = uses(texts)
     notes = campaign.fact_notes
     notes.clear()
@@ -101,6 +119,22 @@ def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:
     return problems
 
 
+def _colours(text: Text) -> list[Problem]:
+    """A code colour the notice does not name, typed out instead of written as its fact."""
+    assert text.lang is not None
+    pattern = COLOURS.get(text.lang.split("-")[0].lower())
+    if pattern is None:
+        return []
+    problems = []
+    for line, content in text.lines():
+        words = HTML_TAG.sub("", LINK_TARGET.sub("]()", mdown.FACT.sub("", content)))  # not link targets, tags
+        for match in pattern.finditer(words):
+            problems.append(Problem(text.file, line, None, f"“{match.group(0)}”: the colours of the code are local "
+                                    "facts (the notice names only the green code); write the colour's fact, such "
+                                    "as {{ colour_high }}, and set its words in campaign.toml"))
+    return problems
+
+
 def describe(fact: Fact, lang: str) -> str:
     return fact.text.get(lang) or next(iter(fact.text.values()))
 
@@ -120,3 +154,68 @@ def source_line(fact: Fact) -> str:
 
 def unconfirmed(campaign: Campaign) -> list[str]:
     return [name for name, fact in campaign.settings.facts.items() if not fact.confirmed]
+
+
+# --- recording a confirmation (`materials facts confirm`) -----------------------------------------------
+
+TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"')
+    out = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)
+    return f'"{out}"'
+
+
+def confirm(root: Path, name: str, document: str, day: date, link: str = "",
+            texts: dict[str, str] | None = None, settings_file: str = "campaign.toml") -> list[str]:
+    """Record in campaign.toml that the authority confirmed fact `name`: its words (`texts`, per language,
+    optional: a correction), `source` (document, date, link) and `confirmed = true`. Only the fact's own
+    lines change; comments and everything else stay as written. Returns the lines written. The file is
+    checked with the new values before it is replaced, so a bad value leaves it untouched."""
+    from materials.config import load_settings
+    from materials.errors import MaterialsError
+
+    path = root / settings_file
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise MaterialsError(f"{path}: cannot read ({e.strerror})") from None
+    lines = raw.split("\n")
+    start = next((i for i, line in enumerate(lines) if (m := TABLE.match(line)) and m.group(1) == f"facts.{name}"),
+                 None)
+    if start is None:
+        known = sorted(m.group(1).removeprefix("facts.") for line in lines
+                       if (m := TABLE.match(line)) and m.group(1).startswith("facts."))
+        raise MaterialsError(f"{settings_file}: no fact [facts.{name}]; facts: {', '.join(known)}")
+    end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
+               len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    body = lines[start + 1:end]
+    texts = dict(texts or {})
+    source = f"document = {_toml_string(document)}, date = {day.isoformat()}"
+    if link:
+        source += f", link = {_toml_string(link)}"
+    wanted = {"confirmed": "confirmed = true", "source": f"source = {{ {source} }}"}
+    wanted.update({lang: f"{lang} = {_toml_string(words)}" for lang, words in texts.items()})
+    kept: list[str] = []
+    for line in body:
+        key = line.split("=", 1)[0].strip().strip('"') if "=" in line and not line.lstrip().startswith("#") else ""
+        if key in wanted:
+            kept.append(wanted.pop(key))
+        else:
+            kept.append(line)
+    languages = [key for key in wanted if key not in ("confirmed", "source")]
+    kept = [*(wanted[lang] for lang in languages), *kept, *(wanted[k] for k in ("confirmed", "source") if k in wanted)]
+    written = [line for line in kept if line not in body]
+    new = "\n".join([*lines[:start + 1], *kept, *lines[end:]])
+    temporary = path.with_name(f".{path.name}.facts-confirm")
+    try:
+        temporary.write_text(new, encoding="utf-8")
+        load_settings(temporary, settings_file)  # refuses a bad date, link or language with the key named
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return written

@@ -165,7 +165,10 @@ def _lines(text: Text) -> list[tuple[int, str]]:
     """The text's lines with link targets blanked out (same length, so positions stay)."""
     if not text.markdown:
         return text.lines()
-    return [(n, LINK_TARGET.sub(lambda m: "](" + " " * (len(m.group(0)) - 3) + ")", t)) for n, t in text.lines()]
+    # A blockquote in an FAQ or site text quotes the notice (materials/notice.py): its words are the notice's.
+    quotes = text.kind in ("faq", "site")
+    return [(n, "" if quotes and t.lstrip().startswith(">") else
+             LINK_TARGET.sub(lambda m: "](" + " " * (len(m.group(0)) - 3) + ")", t)) for n, t in text.lines()]
 
 
 def _message(entry: Entry, found: str) -> str:

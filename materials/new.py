@@ -146,11 +146,13 @@ LOCAL = {
     "hotline": {"zh-CN": "12345热线", "en": "the 12345 hotline"},
     "portal_site": {"zh-CN": "本市政府网站", "en": "the city government website"},
     "wechat_account": {"zh-CN": "本市政务微信公众号", "en": "the city's official WeChat account"},
-    "notice_date": {"zh-CN": "日期待核实", "en": "date to be confirmed"},
-    "notice_publisher": {"zh-CN": "本市卫生健康委员会官方网站", "en": "the city health commission's website"},
-    "notice_title": {"zh-CN": "《关于进一步推广应用“健康码”的通知》",
-                     "en": "Notice on Further Promoting the Application of the “Health QR Code”"},
-    "notice_number": {"zh-CN": "文号待核实", "en": "document number to be confirmed"},
+    "notice_date": {"zh-CN": f"{PLACEHOLDER_MARK}: 通知日期", "en": f"{PLACEHOLDER_MARK}: the notice's date"},
+    "notice_publisher": {"zh-CN": "本市卫生健康委员会网站", "en": "the city health commission's website"},
+    "notice_title": {"zh-CN": f"{PLACEHOLDER_MARK}: 《通知标题》", "en": f"{PLACEHOLDER_MARK}: the notice's title"},
+    "notice_number": {"zh-CN": f"{PLACEHOLDER_MARK}: 文号", "en": f"{PLACEHOLDER_MARK}: its number"},
+    "neighbour_regions": {"zh-CN": "邻近省市来本市的人员，其健康码信息是否予以认可，以本市通知为准",
+                          "en": "Whether codes from neighbouring provinces are recognised is for this city's "
+                                "notices to say"},
 }
 #: FAQ category names that name the shipped city, in words for any city.
 GENERIC_CATEGORIES = {"travel": {"zh-CN": "出行", "en": "Travel"}}
@@ -349,8 +351,8 @@ def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None) -
     out = []
     for name, table in shipped.items():
         texts = {lang: local.get(name, table)[lang] for lang in LANGUAGES if lang in table}
-        shipped_source = (table.get("source") or {}).get("document", "")
-        document = _toml(f"To be confirmed for this city (the shipped campaign's source: {shipped_source})")
+        # The shipped sources name Tianjin's documents: a new city states its own (issue 20: no city words).
+        document = _toml("To be confirmed for this city: the document that states it")
         lines = [f"[facts.{name}]", *(f"{_key(lang)} = {_toml(text)}" for lang, text in texts.items()),
                  "confirmed = false", f"source = {{ document = {document} }}"]
         out.append("\n".join(lines) + "\n")

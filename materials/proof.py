@@ -1,10 +1,17 @@
 """The sign-off proof: one PDF the authority reads, corrects and signs before anything is printed.
 
-`materials proof [--out FILE]` writes it. The cover lists every unconfirmed fact with its source; then
-come every text of the campaign, numbered: each FAQ with its languages side by side, each poster's and
-tips sign's words, the staff guide, the website's home texts. Every fact in a text is highlighted and
-tagged with its number (F1, F2…) on the cover, where its source and status stand. The last page has
-the lines for comments and approval.
+`materials proof [--out FILE] [--output DIR]` writes it. The cover starts with the blockers (placeholder
+addresses, facts with contrary evidence, a notice text still to be checked, missing pictures), then where
+every code and link leads, then every fact with its source and a line to confirm or correct it. Then the
+notice in each language, and every text of the campaign, numbered: each FAQ with its languages side by
+side, each poster's and tips sign's words beside pictures of the printed material (posters, billboards,
+screens, WeChat covers, the booklet cover and a venue poster, from a build's output folder), the staff
+guide, the website's home texts, the FAQ category names and every interface string printed or published
+(web, print frames, venue posters). Every fact in a text is highlighted and tagged with its number (F1,
+F2…). The last page has the approver's name, post, signature and seal.
+
+One fingerprint of the sources (materials/fingerprint.py) stands on every page; every print PDF and web
+page carries the same one in its metadata, so a signed proof ties to the files printed later.
 
 The texts come from `materials/texts.py`, the same list the fact and glossary checks read, so the proof
 shows exactly what `materials check` passed.
@@ -21,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -36,8 +44,12 @@ log = logging.getLogger(__name__)
 OPEN, CLOSE = "\ue000", "\ue001"
 TOKEN = re.compile(f"{OPEN}(\\d+){CLOSE}")
 HEADLINE = re.compile(r"^#\s+(.*)$")
-#: Interface strings of the home page shown on the proof (the rest are navigation words).
+#: Interface strings of the home page shown with the home texts (every string is listed in its own section).
 HOME_STRINGS = ("apply", "apply_note", "footer_note")
+#: Sections of interface strings: the output kind whose strings.toml holds them, and the proof's section.
+STRING_SECTIONS = (("web", "strings_web"), ("print", "strings_print"), ("venues", "strings_venues"))
+#: Width in pixels of the pictures embedded in the proof (enough to read a headline at 45 mm).
+PICTURE_PX = 360
 
 
 @dataclass
@@ -49,6 +61,7 @@ class FactRow:
     source: str
     note: str
     uses: int
+    contrary: str = ""
 
 
 @dataclass
@@ -60,38 +73,194 @@ class Item:
     where: str
     columns: dict[str, Markup] = field(default_factory=dict)
     anchor: str = ""  # target of `faq:ID` links inside the proof
+    pictures: list[tuple[str, str]] = field(default_factory=list)  # (caption, data: URI) of the material
 
 
 @dataclass
 class Proof:
     facts: list[FactRow]
     sections: list[tuple[str, list[Item]]]
+    fingerprint: str = ""
+    blockers: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (what, where it leads)
+    notice: dict[str, Any] = field(default_factory=dict)  # language -> materials.notice.Notice
 
     @property
     def unconfirmed(self) -> list[FactRow]:
         return [f for f in self.facts if not f.confirmed]
 
 
-def collect_proof(campaign: Campaign) -> Proof:
-    """Everything the proof shows, numbered, with facts marked."""
+def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
+    """Everything the proof shows, numbered, with facts marked; pictures from the build in `output`
+    (default `<campaign>/output`)."""
+    from materials import fingerprint, notice
+
     texts = collect(campaign)
     uses = facts_mod.uses(texts)
     rows = []
     for number, (name, fact) in enumerate(campaign.settings.facts.items(), 1):
         rows.append(FactRow(number, name, dict(fact.text), fact.confirmed, facts_mod.source_line(fact),
-                            fact.source.note if fact.source else "", len(uses.get(name, []))))
+                            fact.source.note if fact.source else "", len(uses.get(name, [])),
+                            fact.source.contrary if fact.source else ""))
     render = _renderer(campaign, {row.name: row for row in rows})
     counter = iter(range(1, 10_000))
     sections: list[tuple[str, list[Item]]] = [("faq", _faqs(campaign, render, counter))]
     by_kind: dict[str, list[Text]] = {}
     for text in texts:
         by_kind.setdefault(text.kind, []).append(text)
+    pictures = Pictures(output if output is not None else campaign.root / "output", campaign)
     posters = _materials(campaign, by_kind.get("poster", []), render, counter)
     signs = _materials(campaign, by_kind.get("tip", []), render, counter)
+    for item in posters:
+        item.pictures = pictures.poster(Path(item.where).stem)
+    for item in signs:
+        item.pictures = pictures.sign(Path(item.where).stem)
     guide = [item for item in signs if _is_guide(campaign, item.where)]
     sections += [("posters", posters), ("tips", [i for i in signs if i not in guide]), ("guide", guide)]
-    sections.append(("site", _site(campaign, by_kind, render, counter)))
-    return Proof(rows, sections)
+    site = _site(campaign, by_kind, render, counter)
+    if site:
+        site[0].pictures = pictures.booklet()
+    sections.append(("site", site))
+    sections.append(("categories", _categories(campaign, by_kind, counter)))
+    for kind, key in STRING_SECTIONS:
+        items = _strings(by_kind, kind, counter)
+        if items and kind == "venues":
+            items[0].pictures = pictures.venue()
+        sections.append((key, items))
+    notices = notice.load(campaign)
+    proof = Proof(rows, sections, fingerprint=fingerprint.sources(campaign), links=_links(campaign),
+                  notice=dict(notices.by_lang))
+    proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
+    return proof
+
+
+def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pictures: Pictures) -> list[str]:
+    """What must be settled before anyone signs, first on the cover."""
+    from materials.schema import is_placeholder_host
+
+    found = []
+    if is_placeholder_host(campaign.settings.service.url):
+        found.append(f"campaign.toml service.url {campaign.settings.service.url} is a placeholder: every code "
+                     "and link leads nowhere. Set the real declaration service.")
+    site = getattr(campaign.settings, "site", None)
+    if site is not None and is_placeholder_host(site.base_url):
+        found.append(f"campaign.toml site.base_url {site.base_url} is a placeholder: set the portal's address.")
+    for row in proof.facts:
+        if row.contrary:
+            found.append(f"F{row.number} {row.name}: contrary evidence: {row.contrary}")
+    found += notice_blockers
+    if not pictures.found:
+        found.append(f"no pictures of the materials: {pictures.root} holds no build; run `materials build` "
+                     "first, then `materials proof` (or give --output DIR)")
+    if proof.unconfirmed:
+        found.append(f"{len(proof.unconfirmed)} fact(s) not confirmed (listed below): confirm or correct each "
+                     "one on this proof; the outputs carry the draft mark until they are confirmed")
+    return found
+
+
+def _links(campaign: Campaign) -> list[tuple[str, str]]:
+    """Where every code and link leads: the declaration service per publicity channel, venue codes, the site."""
+    out = [(channel, campaign.service_link(channel)) for channel in campaign.settings.channels]
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is not None:
+        host = (getattr(venues, "link_host", "") or campaign.service_host).upper()
+        out.append(("venue check-in codes", f"HTTPS://{host}/…/TOKEN (signed per venue; check one with "
+                    "`materials verify LINK`)"))
+    site = getattr(campaign.settings, "site", None)
+    if site is not None:
+        out.append(("FAQ website", site.base_url))
+    return out
+
+
+def _categories(campaign: Campaign, by_kind: dict[str, list[Text]], counter: Iterator[int]) -> list[Item]:
+    items = []
+    for category in campaign.settings.faq_categories:
+        texts = [t for t in by_kind.get("site", []) if t.unit.startswith(f"faq_categories:{category.key}:")]
+        if texts:
+            item = Item(next(counter), category.key, f"campaign.toml faq_categories {category.key}")
+            for text in texts:
+                assert text.lang is not None
+                item.columns[text.lang] = Markup("<p>%s</p>") % text.text
+            items.append(item)
+    return items
+
+
+def _strings(by_kind: dict[str, list[Text]], kind: str, counter: Iterator[int]) -> list[Item]:
+    """Every interface string of one output kind, its languages side by side."""
+    items: dict[str, Item] = {}
+    for text in by_kind.get("strings", []):
+        _, text_kind, lang, key = text.unit.split(":", 3)
+        if text_kind != kind:
+            continue
+        item = items.get(key)
+        if item is None:
+            item = items[key] = Item(next(counter), key, f"{text.file} line {text.line}")
+        item.columns[lang] = Markup("<p>%s</p>") % text.text
+    return list(items.values())
+
+
+def _png_uri(image: Any) -> str:
+    import base64
+    import io
+
+    image = image.convert("RGB")
+    image.thumbnail((PICTURE_PX, PICTURE_PX * 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+class Pictures:
+    """Pictures of the printed materials from a build's output folder, as data: URIs for the proof."""
+
+    def __init__(self, root: Path, campaign: Campaign) -> None:
+        self.root = root
+        self.print = root / "print"
+        self.langs = campaign.languages
+        self.primary = campaign.primary_language
+        self.found = self.print.is_dir()
+
+    def _first(self, pattern: str, caption: str) -> list[tuple[str, str]]:
+        from PIL import Image
+
+        found = sorted(self.print.glob(pattern)) if self.found else []
+        if not found:
+            return []
+        with Image.open(found[0]) as image:
+            return [(caption, _png_uri(image))]
+
+    def poster(self, material: str) -> list[tuple[str, str]]:
+        out = []
+        for lang in self.langs:
+            out += self._first(f"previews/posters-{material}-{material}-A4-{lang}.png", f"A4 {lang}")
+        out += self._first(f"previews/billboards-{material}-{self.primary}.png", "billboard")
+        out += self._first(f"screens/*/{material}-bilingual.png", "screen")
+        out += self._first(f"wechat/{material}-cover-{self.primary}.png", "WeChat cover")
+        return out
+
+    def sign(self, material: str) -> list[tuple[str, str]]:
+        return [p for lang in self.langs for p in self._first(f"previews/tips-{material}-{material}-A*-{lang}.png",
+                                                               lang)]
+
+    def booklet(self) -> list[tuple[str, str]]:
+        return [p for lang in self.langs for p in self._first(f"previews/booklet-faq-*-{lang}.png",
+                                                               f"booklet cover {lang}")]
+
+    def venue(self) -> list[tuple[str, str]]:
+        """The first venue poster of the build, rasterised (venues write PDFs only)."""
+        folder = self.root / "venues"
+        pdfs = sorted(folder.glob("*/*.pdf")) if folder.is_dir() else []
+        if not pdfs:
+            return []
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(pdfs[0])
+        try:
+            page = document[0]
+            image = page.render(scale=PICTURE_PX / page.get_width()).to_pil()
+        finally:
+            document.close()
+        return [(f"venue poster {pdfs[0].stem}", _png_uri(image))]
 
 
 def _renderer(campaign: Campaign, rows: dict[str, FactRow]) -> Callable[[str, str], Markup]:
@@ -198,25 +367,28 @@ def html_document(campaign: Campaign, proof: Proof) -> str:
     )
 
 
-def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None) -> tuple[Path, Proof]:
-    """Load and check the campaign, then write its proof PDF (default `<campaign>/output/proof.pdf`)."""
+def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
+                output: Path | str | None = None) -> tuple[Path, Proof]:
+    """Load and check the campaign, then write its proof PDF (default `<campaign>/output/proof.pdf`), with
+    pictures of the materials from the build in `output` (default `<campaign>/output`)."""
     campaign = load(campaign_dir)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
         raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")
     if target.is_dir():
         raise MaterialsError(f"--out {target} is a folder; give a file name ending in .pdf")
-    proof = collect_proof(campaign)
-    data = render_pdf(campaign, html_document(campaign, proof))
+    proof = collect_proof(campaign, Path(output) if output is not None else None)
+    data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
     from materials.output import write_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, data)
-    log.info("proof: %d items, %d unconfirmed facts", sum(len(i) for _, i in proof.sections), len(proof.unconfirmed))
+    log.info("proof: %d items, %d unconfirmed facts, %d blockers", sum(len(i) for _, i in proof.sections),
+             len(proof.unconfirmed), len(proof.blockers))
     return target, proof
 
 
-def render_pdf(campaign: Campaign, document: str) -> bytes:
+def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> bytes:
     from weasyprint import HTML
     from weasyprint.pdf.metadata import DocumentMetadata
 
@@ -232,6 +404,7 @@ def render_pdf(campaign: Campaign, document: str) -> bytes:
     rendered.metadata = DocumentMetadata(
         title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
         lang=campaign.primary_language, created=created, modified=created, generator="materials",
+        keywords=[f"materials-sources {fingerprint}"] if fingerprint else [],
     )
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()
     return bytes(rendered.write_pdf(pdf_identifier=identifier))

@@ -64,6 +64,8 @@ def template_file(campaign: Campaign, relative: str) -> Path:
 
 
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
+    from materials import fingerprint
+
     search = [str(root / sub) for sub in subdirs for root in template_roots(campaign)] if subdirs else \
         [str(root) for root in template_roots(campaign)]
     env = jinja2.Environment(
@@ -81,6 +83,9 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
         t=campaign.text,
         service_link=campaign.service_link,
         language_name=lambda lang: language_name(campaign, lang),
+        draft_mark=campaign.draft_mark,  # "" once every fact is confirmed and no address is a placeholder
+        draft_note=campaign.draft_note,
+        sources_fingerprint=fingerprint.sources(campaign),  # the proof's, in every output's metadata
     )
     if len(subdirs) == 1:  # one output kind's templates: its interface strings, per language
         env.globals["strings"] = strings(campaign, subdirs[0])

@@ -44,11 +44,23 @@ def test_every_setting_is_in_the_new_campaign_toml(tmp_path: Path) -> None:
 
 
 def test_a_subset_of_questions_brings_the_ones_they_link_to(tmp_path: Path) -> None:
-    create(tmp_path / "c", faq=["what-is-the-health-code", "do-i-still-need-a-paper-pass"])
+    create(tmp_path / "c", faq=["what-is-the-health-code", "green-code"])
     campaign = load(tmp_path / "c")  # every faq: link resolves, or loading would fail
     ids = {faq.id for faq in campaign.faqs["en"]}
-    assert {"what-is-the-health-code", "do-i-still-need-a-paper-pass", "people-without-a-code"} <= ids
+    assert {"what-is-the-health-code", "green-code", "what-the-original-way-means"} <= ids
     assert len(ids) < 40 and ids == {faq.id for faq in campaign.faqs["zh-CN"]}
+
+
+def test_the_starter_names_no_city_and_no_date(tmp_path: Path) -> None:
+    """What `materials new` writes is any city's: no Tianjin words (来津, 天津, Tianjin) and no Tianjin dates
+    in the questions, posters and tips (issue 20); the city is the fact {{ city }}."""
+    create(tmp_path / "c")
+    for path in sorted((tmp_path / "c").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for word in ("津", "Tianjin", "updated:", "2020-03-1", "3月1"):
+            assert word not in text, (path.relative_to(tmp_path), word)
+    categories = (tmp_path / "c" / "campaign.toml").read_text(encoding="utf-8")
+    assert "来津" not in categories and "Tianjin" not in categories
 
 
 def test_new_refuses_a_folder_with_files_and_unknown_questions(tmp_path: Path) -> None:
@@ -119,3 +131,15 @@ def test_new_writes_the_citys_answers_and_the_sample_list_on_its_districts(tmp_p
     assert bad.exit_code == 1 and "service.url" in bad.output and not (tmp_path / "bad").exists()
     bad = CliRunner().invoke(cli, ["new", str(tmp_path / "bad"), "--district", "上城 区=x"])
     assert bad.exit_code == 1 and "must be lower-case letters" in bad.output and not (tmp_path / "bad").exists()
+
+
+def test_a_placeholder_fact_is_never_printed_as_prose(tmp_path: Path) -> None:
+    """The starter's notice number is a PLACEHOLDER: texts show a bracketed gap naming the fact, and the
+    campaign is a draft because of it (issue 20)."""
+    create(tmp_path / "c")
+    campaign = load(tmp_path / "c")
+    assert campaign.facts("zh-CN")["notice_number"] == "［notice_number 待填写 to be filled in］"
+    assert "PLACEHOLDER" not in " ".join(campaign.facts("en").values())
+    assert "fact {{ notice_number }} is a placeholder" in campaign.draft_reasons()
+    answer = campaign.faq("zh-CN", "what-does-the-notice-say").html("portal")
+    assert "PLACEHOLDER" not in answer and "［notice_number 待填写" in answer

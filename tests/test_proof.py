@@ -40,8 +40,15 @@ def test_proof_of_the_mini_campaign(mini_campaign: Path, tmp_path: Path) -> None
     code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(out))
     assert code == 0, output
     assert f"proof: {out} (1 unconfirmed fact(s) listed on the cover)" in output
+    assert f"proof written to {out.resolve()}: " in output  # where it wrote, absolute
     text = pages(out)
-    cover = squeeze(text[0])
+    everything = squeeze("".join(text))
+    cover = everything[: everything.index("常见问题Frequentlyaskedquestions")]
+    # Blockers first: the placeholder service, then where every code and link leads.
+    order = [cover.index(h) for h in ("须先解决的问题Blockers", "二维码和链接指向", "未经确认的事实Unconfirmedfacts(")]
+    assert order == sorted(order)
+    assert "service.urlhttps://declare.health-code.example/applyisaplaceholder" in cover
+    assert "posterhttps://declare.health-code.example/apply?ch=poster" in cover
     # The cover: the unconfirmed fact with its number, words and source; the confirmed one apart.
     assert "未经确认的事实Unconfirmedfacts(1)" in cover
     assert "F2hotline未确认unconfirmed1234512345Askthecityhotlineoffice" in cover
@@ -55,6 +62,9 @@ def test_proof_of_the_mini_campaign(mini_campaign: Path, tmp_path: Path) -> None
     assert "12345F2" in body and "TestCityF1" in body
     assert "审核人（签字）Approvedby(signature)" in body and "同意付印" in body
     assert re.search(r"第1页/共\d+页", squeeze(text[0]))
+    # Per fact: a line to confirm or correct it with its source; the approver's name and post.
+    assert "逐项确认Confirmorcorrecteachfact" in cover and "更正为Correctedto" in cover
+    assert "审核人姓名Approver'sname" in body and "职务Post" in body
 
 
 def test_proof_is_reproducible_and_embeds_the_chinese_font(mini_campaign: Path, tmp_path: Path) -> None:
@@ -87,6 +97,22 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     body = everything
     for faq in campaign.faqs["zh-CN"]:
         assert f"{faq.order}.{squeeze(faq.question)}" in body
-    for heading in ("海报Posters", "提示牌Tipssigns", "入口查验人员工作指引Guideforinspectionstaff",
-                    "网站首页文字Websitehometexts"):
+    for heading in ("通知原文Thenotice", "海报Posters", "提示牌Tipssigns",
+                    "入口查验人员工作指引Guideforinspectionstaff",
+                    "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
+                    "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
         assert heading in body
+    # The notice in both languages, its own words; the reprint still to be checked is a blocker.
+    assert squeeze("暂停使用纸质或其他出行证明。出入医疗卫生机构人员以及无码人员按原有方式通行。") in body
+    assert squeeze("Suspend the use of documents for getting around in written or other forms.") in body
+    assert "notice/zh-CN.md:areprint" in cover and "contraryevidence" in cover
+    # Every page carries the one fingerprint of the sources, as the PDF's keywords do.
+    from materials import fingerprint
+
+    mark = fingerprint.sources(campaign)
+    assert all(mark in page for page in text)
+    document = pdfium.PdfDocument(out)
+    try:
+        assert mark in document.get_metadata_dict()["Keywords"]
+    finally:
+        document.close()

@@ -23,6 +23,19 @@ from materials.printing.sources import Material
 from materials.templating import environment
 
 #: Token in an item's HTML replaced by its type size, so a trial layout can shrink the words cheaply.
+#: Size of the draft mark's type as a share of the page's short side (the mark is about 5.8 em wide).
+DRAFT_EM = 0.085
+
+
+def draft_mark_css(width: float, height: float, printed: bool = True) -> str:
+    """Size and place of the draft mark (issue 20) on a page of this size, in mm: across the middle of a
+    printed portrait page (above its code); level, smaller and inside the action-safe area at the top of
+    landscape pages and of images for screens and WeChat (their code sits where a band across the middle
+    would cover it, and their QR codes are read back from the image)."""
+    if printed and width <= height * 1.2:
+        return f"font-size:{min(width, height) * DRAFT_EM:.1f}mm;top:{height * 0.42:.1f}mm;left:0;width:{width:.1f}mm"
+    size = min(width, height) * DRAFT_EM * (1.2 if printed else 0.6)  # billboards: legible from the road
+    return f"font-size:{size:.1f}mm;top:{height * 0.065:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
 FONT_TOKEN = "@@FONT@@"  # noqa: S105 - a placeholder, not a secret
 PX_MM = 25.4 / 96
 #: Body type size as a fraction of the page's short side (pt per mm): 18.5 pt on A4.
@@ -196,7 +209,8 @@ class Planner:
             # No `marks: crop`: materials.pdfx draws the crop marks in black ink outside the bleed.
             extra = f"bleed:{bleed}mm;" if marks else ""
             rules.append(f"@page {name}{{size:{width}mm {height}mm;margin:0;{extra}background:{background}}}"
-                         f".{name}{{page:{name}}}")
+                         f".{name}{{page:{name}}}"
+                         f".{name}>.draft-mark{{{draft_mark_css(width, height, printed=marks)}}}")
         return "\n".join(rules)
 
     def titles(self, material: Material) -> dict[str, str]:
@@ -251,7 +265,7 @@ class Planner:
         page = self.page_class(sheet.width_mm, sheet.height_mm, theme_colour(self.campaign, material.theme), True)
         html = self.env.get_template("cards.html.j2").render(
             card=one.html, card_page=one_page, page=page, across=across, down=down, cell_w=cell_w, cell_h=cell_h,
-            card_w=card.width_mm, card_h=card.height_mm, sheet=sheet,
+            card_w=card.width_mm, card_h=card.height_mm, sheet=sheet, draft_css=draft_mark_css,
         )
         one.html = html
         one.path = f"tips/cards/{material.id}-{settings.card_size}x{across * down}-{settings.card_sheet}-{edition}.pdf"

@@ -221,6 +221,8 @@ def _pdf(job: Job, item: Item, document: Any, pages: list[Any]) -> tuple[bytes, 
         title=title, authors=[item.author or batch.author], lang=item.lang, created=batch.created,
         modified=batch.created,
         generator="materials", description=f"{item.kind} {item.size} {item.edition}",
+        # `materials-sources FINGERPRINT` from the template's <meta name="keywords">: the signed proof's.
+        keywords=list(document.metadata.keywords or []),
     )
     options: dict[str, Any] = {
         # A stable file identifier: same inputs, same bytes.

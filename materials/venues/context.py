@@ -82,6 +82,10 @@ class Poster:
     strings: dict[str, dict[str, Any]]
     #: A sticker size (imposed on sheets, a white edge instead of bleed): the templates lay it out tighter.
     sticker: bool = False
+    #: The draft mark while the campaign is a draft (campaign.draft_mark), else "".
+    draft: str = ""
+    #: The sources fingerprint of the signed proof (materials/fingerprint.py), in every PDF's Keywords.
+    sources: str = ""
 
     def replace(self, **changes: Any) -> Poster:
         return dataclasses.replace(self, **changes)

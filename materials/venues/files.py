@@ -33,6 +33,8 @@ def save_pdf(pdf: Any, title: str, poster: Poster) -> bytes:
     info[pikepdf.Name.Title] = title
     info[pikepdf.Name.Author] = poster.authority[poster.primary]
     info[pikepdf.Name.Creator] = "materials"
+    if poster.sources:  # ties the file to the signed proof (issue 20)
+        info[pikepdf.Name.Keywords] = f"materials-sources {poster.sources}"
     info[pikepdf.Name.CreationDate] = info[pikepdf.Name.ModDate] = _pdf_date(poster.date_iso)
     pdf.Root.Lang = pikepdf.String(poster.primary)
     pdfx.attach_output_intent(pdf)

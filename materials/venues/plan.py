@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from materials import fingerprint
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.venues import links, sizes, static
@@ -156,6 +157,8 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         family=settings.fonts.sans[0],
         brand=Brand(brand.primary, brand.accent, brand.text, brand.background,
                     tuple(sorted(brand.print_colours().items()))),
+        draft=campaign.draft_mark,
+        sources=fingerprint.sources(campaign),
     )
 
 

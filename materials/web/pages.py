@@ -54,6 +54,17 @@ def relative(from_url: str, to_url: str) -> str:
     return rel + (f"#{anchor}" if anchor else "")
 
 
+#: Labels of the notice page (its nav entry is the notice's own `label` in notice/<lang>.md).
+NOTICE_LABELS = {
+    "zh": {"number": "文号", "issuer": "发文机关", "date": "日期", "source": "文本来源",
+           "reprint": "本文取自转载，尚待与官方文本逐字核对。",
+           "translation": "本文为译文，以中文原文为准。"},
+    "en": {"number": "Number", "issuer": "Issued by", "date": "Date", "source": "Source of this text",
+           "reprint": "This text is a reprint, still to be checked word for word against the official text.",
+           "translation": "This is a translation: the Chinese original is the notice."},
+}
+
+
 def faq_anchor(faq_id: str) -> str:
     return f"faq-{faq_id}"
 
@@ -76,9 +87,12 @@ def category_anchor(key: str) -> str:
 def collect(campaign: Campaign, strings: Mapping[str, Mapping[str, str]], materials: list[dict[str, Any]],
             search: bool) -> list[Page]:
     """Every page of the site, in a stable order."""
+    from materials import notice as notice_mod
+
     settings = campaign.settings
     site = settings.site
     pages: list[Page] = []
+    notices = notice_mod.load(campaign).by_lang
     titles = settings.title
     for lang in campaign.languages:
         title = titles[lang]
@@ -106,6 +120,11 @@ def collect(campaign: Campaign, strings: Mapping[str, Mapping[str, str]], materi
                 {"faq": faq, "group": group,
                  "previous": ordered[i - 1] if i > 0 else None,
                  "next": ordered[i + 1] if i + 1 < len(ordered) else None}))
+        notice = notices.get(lang)
+        if notice is not None:
+            pages.append(Page("notice", lang, f"{base}notice/", "notice.html", f"{notice.title} | {title}",
+                              description, {"notice": notice, "notice_labels": NOTICE_LABELS.get(
+                                  lang.split("-")[0], NOTICE_LABELS["en"])}))
         pages.append(Page("tips", lang, f"{base}tips/", "tips.html",
                           f"{strings[lang]['tips']} | {title}", description, {"materials": materials}))
         if search:

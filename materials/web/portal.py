@@ -89,6 +89,7 @@ def export(campaign: Campaign, lang: str) -> str:
     rows = records(campaign, lang)
     data = {
         "version": 1, "language": lang, "title": campaign.text(campaign.settings.title, lang),
+        "draft": campaign.draft_mark != "", "draft_reasons": campaign.draft_reasons(),
         "authority": campaign.text(campaign.settings.authority, lang),
         "updated": max((r["updated"] for r in rows), default=campaign.settings.issued.isoformat()),
         "apply": campaign.service_link("portal"), "questions": rows,
@@ -108,7 +109,10 @@ def feed(campaign: Campaign, lang: str) -> str:
         return element
 
     sub(root, "id", f"{base}{lang}/faq/")
-    sub(root, "title", campaign.text(campaign.settings.title, lang))
+    # A draft campaign's feed says so first, in the feed's title and in every entry (issue 20).
+    mark = campaign.draft_mark
+    prefix = f"{mark}: " if mark else ""
+    sub(root, "title", prefix + campaign.text(campaign.settings.title, lang))
     description = campaign.settings.site.description.get(lang)
     if description:
         sub(root, "subtitle", description)
@@ -125,7 +129,8 @@ def feed(campaign: Campaign, lang: str) -> str:
         sub(entry, "updated", stamp(date.fromisoformat(row["updated"])))
         sub(entry, "link", rel="alternate", type="text/html", href=row["permalink"])
         sub(entry, "category", term=row["category"], label=row["category_name"] or row["category"])
-        sub(entry, "content", row["answer_html"], type="html")
+        draft = f"<p><strong>{mark}</strong> {campaign.draft_note}</p>\n" if mark else ""
+        sub(entry, "content", draft + row["answer_html"], type="html")
     ET.indent(root, " ")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -16,6 +16,7 @@ Globals from `materials.templating.environment` (campaign, settings, languages, 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -101,6 +102,14 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
     return timings
 
 
+@functools.lru_cache(maxsize=4)
+def notice_nav(campaign: Campaign) -> dict[str, str]:
+    """Language -> the notice page's navigation label (`label` of notice/<lang>.md), for languages with one."""
+    from materials import notice
+
+    return {lang: str(n.meta.get("label") or n.title) for lang, n in notice.load(campaign).by_lang.items()}
+
+
 def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, str]],
                  alts: dict[str, dict[str, str]]) -> dict[str, Any]:
     settings = campaign.settings
@@ -122,6 +131,9 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         ("faq", f"{lang}/faq/", s["faq"]),
         ("tips", f"{lang}/tips/", s["tips"]),
     ]
+    notice_label = notice_nav(campaign).get(lang)
+    if notice_label:
+        nav.insert(2, ("notice", f"{lang}/notice/", notice_label))
     if settings.site.search:
         nav.append(("search", f"{lang}/search/", s["search"]))
     section = page.key.split("/")[0]

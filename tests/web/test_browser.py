@@ -119,7 +119,7 @@ def result_ids(page) -> list[str]:
     ("zh-CN", "看病", "medical-institutions"),
     ("zh-CN", "绿码", "green-code"),
     ("zh-CN", "复工", "enterprises-and-returning-to-work"),
-    ("en", "grandparents", "elderly-people"),
+    ("en", "grandparents", "people-without-a-code"),
     ("en", "kids", "children"),
     ("en", "privacy", "personal-information"),
     ("en", "back to work", "enterprises-and-returning-to-work"),

@@ -1,0 +1,66 @@
+"""One fingerprint of a campaign's sources, so a signed proof ties to the files printed later (issue 20).
+
+The sign-off proof prints it on every page; every print PDF carries it in its keywords and every web page
+in a `<meta name="materials-sources">`. A printer or reviewer compares the two: equal fingerprints mean
+the file was made from the very texts the authority signed. Any change to a text, a fact, the notice,
+the glossary or a template that words are printed from makes a new fingerprint (and needs a new proof).
+
+What it covers: campaign.toml, the glossary, `faq/`, `posters/`, `tips/`, `notice/` and the templates
+of every output kind (the campaign's own, then the built-in ones; not the proof's own template). Venue
+lists and keys are not texts the authority signs and are left out. Paths are hashed with the bytes, so
+renaming a file changes it too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
+
+#: Folders of the campaign whose Markdown is published.
+TEXT_DIRS = ("faq", "posters", "tips", "notice")
+#: Output kinds whose templates hold printed or published words.
+TEMPLATE_KINDS = ("print", "venues", "web")
+#: Meta name and keyword prefix the outputs carry it under.
+KEY = "materials-sources"
+
+
+def files(campaign: Campaign) -> list[tuple[str, Path]]:
+    """(label, path) of every source file the fingerprint covers, in a stable order."""
+    root = campaign.root
+    found: list[tuple[str, Path]] = [("campaign.toml", root / "campaign.toml")]
+    glossary = campaign.settings.glossary
+    if glossary and (root / glossary).is_file():
+        found.append(("glossary", root / glossary))
+    for folder in TEXT_DIRS:
+        if (root / folder).is_dir():
+            found += [(path.relative_to(root).as_posix(), path) for path in sorted((root / folder).rglob("*.md"))]
+    # The lookup order of materials.templating.template_roots (not imported: templating uses this module).
+    builtin = Path(str(importlib.resources.files("materials") / "templates"))
+    own = root / "templates"
+    for number, templates in enumerate([own, builtin] if own.is_dir() else [builtin]):
+        for kind in TEMPLATE_KINDS:
+            if (templates / kind).is_dir():
+                found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)
+                          for path in sorted((templates / kind).rglob("*")) if path.is_file()]
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(campaign: Campaign) -> str:
+    digest = hashlib.sha256()
+    for label, path in files(campaign):
+        digest.update(label.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    text = digest.hexdigest()[:20].upper()
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def sources(campaign: Campaign) -> str:
+    """The fingerprint, as people compare it: 20 hex digits in groups of four (`1A2B-3C4D-…`)."""
+    return _cached(campaign)

@@ -1,0 +1,194 @@
+"""The notice the campaign serves, as its source: one file per language in `notice/<lang>.md`.
+
+Each file holds the notice's own text in that language (the original, or a published translation) under
+YAML front matter that says where the text came from: `title`, `number`, `issuer`, `date` (of the
+notice), `published`, `source` (`document`, `url`, `date`), `reprint` (a copy, not the official text),
+`translation` and `checked` (compared word for word with the official text). A reprint not yet
+checked is a blocker on the proof's cover, never silently trusted.
+
+Content quotes the notice only in its own language and only verbatim: a Markdown blockquote in an FAQ
+answer or the site's home text is a quotation of the notice, with the notice's words between the
+first “ and the last ” of the paragraph (an attribution such as 通知第一条： may come before them).
+`check` reports every quotation whose words are not in that language's notice, with file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from materials.errors import Problem
+from materials.textfiles import read_text, split_front_matter
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from materials.campaign import Campaign
+    from materials.texts import Text
+
+FOLDER = "notice"
+QUOTE = re.compile(r"^\s*>\s?(.*)$")
+SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The notice in one language."""
+
+    lang: str
+    file: str
+    meta: dict[str, Any]
+    paragraphs: tuple[str, ...]
+    body_line: int
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", ""))
+
+    @property
+    def reprint(self) -> bool:
+        return bool(self.meta.get("reprint", False))
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.meta.get("checked", False))
+
+    @property
+    def source(self) -> dict[str, Any]:
+        value = self.meta.get("source")
+        return value if isinstance(value, dict) else {}
+
+    def source_line(self) -> str:
+        parts = [str(self.source.get("document", "no source given"))]
+        for key in ("date", "url"):
+            if self.source.get(key):
+                parts.append(str(self.source[key]))
+        return ", ".join(parts)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def contains(self, words: str) -> bool:
+        return _flat(words) in _flat(self.text)
+
+    def blockers(self) -> list[str]:
+        """What keeps this text from being the signed source (shown first on the proof's cover)."""
+        out = []
+        if self.reprint and not self.checked:
+            out.append(f"{self.file}: a reprint ({self.source_line()}), not yet checked word for word against "
+                       "the official text; when checked, set checked: true")
+        if self.meta.get("note"):
+            out.append(f"{self.file}: {self.meta['note']}")
+        return out
+
+
+@dataclass
+class Notices:
+    by_lang: dict[str, Notice] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def blockers(self) -> list[str]:
+        out = [f"{FOLDER}/{lang}.md is missing: the notice's text in this language is not in the campaign, so "
+               "its quotations cannot be checked" for lang in self.missing]
+        for notice in self.by_lang.values():
+            out += notice.blockers()
+        return out
+
+
+def _flat(text: str) -> str:
+    return SPACE.sub("", text)
+
+
+def load(campaign: Campaign, problems: list[Problem] | None = None) -> Notices:
+    """The notice in every language of the campaign that has a `notice/<lang>.md` (none: an empty set)."""
+    problems = problems if problems is not None else []
+    found = Notices()
+    folder = campaign.root / FOLDER
+    if not folder.is_dir():
+        return found
+    for lang in campaign.languages:
+        path = folder / f"{lang}.md"
+        if not path.is_file():
+            found.missing.append(lang)
+            continue
+        notice = _read(path, campaign.relative(path), lang, problems)
+        if notice is not None:
+            found.by_lang[lang] = notice
+    return found
+
+
+def _read(path: Path, label: str, lang: str, problems: list[Problem]) -> Notice | None:
+    text = read_text(path, label, problems)
+    parsed = split_front_matter(text, label, problems) if text is not None else None
+    if parsed is None:
+        return None
+    meta, body, body_line = parsed
+    for key in ("title", "date", "source"):
+        if key not in meta:
+            problems.append(Problem(label, 2, key, f"the notice's front matter needs `{key}` (where this text "
+                                    "comes from, so the proof can show it)"))
+    if "date" in meta and not isinstance(meta["date"], dt.date):
+        problems.append(Problem(label, 2, "date", "write the notice's date as YYYY-MM-DD"))
+    paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", body) if p.strip())
+    if not paragraphs:
+        problems.append(Problem(label, body_line, None, "the notice's text is empty"))
+    return Notice(lang, label, meta, paragraphs, body_line)
+
+
+def quotations(text: Text) -> list[tuple[int, str]]:
+    """(line, quoted words) of every blockquote paragraph in a text: its words between “ and ”."""
+    found: list[tuple[int, str]] = []
+    start = 0
+    lines: list[str] = []
+    for number, content in [*text.lines(), (0, "")]:
+        match = QUOTE.match(content)
+        if match:
+            if not lines:
+                start = number
+            lines.append(match.group(1))
+            continue
+        if lines:
+            found.append((start, " ".join(lines)))
+            lines = []
+    return found
+
+
+def quoted_words(paragraph: str) -> str | None:
+    first, last = paragraph.find("“"), paragraph.rfind("”")
+    if first < 0 or last <= first:
+        return None
+    return paragraph[first + 1:last]
+
+
+def check(notices: Notices, texts: list[Text], issued: dt.date | None = None) -> list[Problem]:
+    """Every quotation of the notice (a blockquote in an FAQ answer or a site text) is the notice's own words
+    in the same language; the date printed on every material (`issued`) is the notice's date."""
+    problems: list[Problem] = []
+    if not notices.by_lang and not notices.missing:
+        return problems
+    for text_of_notice in notices.by_lang.values():
+        day = text_of_notice.meta.get("date")
+        if issued is not None and isinstance(day, dt.date) and day != issued:
+            problems.append(Problem("campaign.toml", None, "issued", f"{issued.isoformat()} is printed on every "
+                                    f"material as the notice's date, but {text_of_notice.file} says {day.isoformat()}: "
+                                    "make them agree"))
+    for text in texts:
+        if text.kind not in ("faq", "site") or not text.markdown or text.part == "question" or text.lang is None:
+            continue
+        for line, paragraph in quotations(text):
+            words = quoted_words(paragraph)
+            notice = notices.by_lang.get(text.lang)
+            if words is None:
+                problems.append(Problem(text.file, line, None, "a blockquote quotes the notice: put the notice's "
+                                        "words between “ and ” (an attribution such as 通知第一条： may come first)"))
+            elif notice is None:
+                problems.append(Problem(text.file, line, None, f"quotes the notice, but {FOLDER}/{text.lang}.md "
+                                        "is missing: add the notice's text in this language to check it"))
+            elif not notice.contains(words):
+                problems.append(Problem(text.file, line, None, f"“{words}” is not the notice's words in "
+                                        f"{notice.file}: quote it verbatim, or write it as the campaign's own "
+                                        "sentence without a blockquote"))
+    return problems
