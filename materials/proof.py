@@ -189,13 +189,14 @@ def proof_date() -> datetime:
 
 def html_document(campaign: Campaign, proof: Proof) -> str:
     from materials.printing.fontcache import css_system
-    from materials.templating import environment
+    from materials.templating import environment, template_errors
 
     env = environment(campaign, "proof")
-    return env.get_template("proof.html.j2").render(
-        proof=proof, font_css=Markup(css_system(campaign.settings.fonts.sans)),  # noqa: S704 - our own CSS
-        issued=proof_date().date().isoformat(), primary=campaign.primary_language,
-    )
+    with template_errors():
+        return env.get_template("proof.html.j2").render(
+            proof=proof, font_css=Markup(css_system(campaign.settings.fonts.sans)),  # noqa: S704 - our own CSS
+            issued=proof_date().date().isoformat(), primary=campaign.primary_language,
+        )
 
 
 def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None) -> tuple[Path, Proof]:

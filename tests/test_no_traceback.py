@@ -84,6 +84,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "campaign.toml").write_bytes(b"\xff\xfe\x00garbage")
         else:
             (folder / "campaign.toml").write_text(text, encoding="utf-8")
+    for name, template in {
+        "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "loop": '{% include "404.html" %}',
+    }.items():
+        folder = root / f"template-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        (folder / "templates" / "web").mkdir(parents=True)
+        (folder / "templates" / "web" / "404.html").write_text(template, encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -114,6 +122,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
+    ("build  --campaign  {r}/template-escape  --only  web", 1, "refused by the template sandbox"),
+    ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
+    ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
