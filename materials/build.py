@@ -19,7 +19,7 @@ from materials import log as warnings_log
 from materials import output, targets
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
-from materials.schema import placeholder_keys
+from materials.schema import is_placeholder_name, placeholder_keys
 from materials.targets import Plan
 from materials.templating import check_templates, template_errors
 
@@ -60,6 +60,11 @@ def warn_placeholders(campaign: Campaign) -> None:
             "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
             campaign.settings.service.url,
         )
+    venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
+    if venues is not None and venues.link_host and is_placeholder_name(venues.link_host):
+        log.warning("campaign.toml venues.link_host %s is a PLACEHOLDER on a reserved domain: every venue "
+                    "check-in code leads nowhere. Set the real host before printing (--strict fails).",
+                    venues.link_host.lower())
 
 
 def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:

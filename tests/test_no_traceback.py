@@ -77,6 +77,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
             'url = "https://declare.health-code.example/apply"', 'url = "javascript:alert(1)"'),
         "encoding": None,
+        **{f"host-{name}": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'url = "https://declare.health-code.example/apply"', f'url = "{url}"') + extra
+           for name, url, extra in (
+               ("cyrillic", "https://d\u0435clare.health-code.gov.cn/apply", '\n[venues]\nkey_file = "k.key"\n'),
+               ("userinfo", "https://user:secret@declare.health-code.gov.cn/apply", ""),
+               ("at-sign", "https://declare.gov.cn\\\\@evil.com/apply", ""),
+               ("localhost", "https://localhost/apply", ""),
+               ("link-host", "https://declare.health-code.gov.cn/apply",
+                '\n[venues]\nlink_host = "hc.tianjin.example"\n'),
+               ("link-host-cyrillic", "https://declare.health-code.gov.cn/apply",
+                '\n[venues]\nlink_host = "hc.tianjin.gov.\u0441n"\n'),
+               ("site-cyrillic", "https://declare.health-code.gov.cn/apply",
+                '\n[site]\nbase_url = "https://h\u0435alth.tj.gov.cn/"\n'),
+           )},
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -125,6 +139,17 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/template-escape  --only  web", 1, "refused by the template sandbox"),
     ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
+    ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),
+    ("check  --campaign  {r}/broken-host-cyrillic", 1, "xn--dclare-3of.health-code.gov.cn"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-host-cyrillic  --out  {r}/o3", 1, "U+0435 CYRILLIC"),
+    ("check  --campaign  {r}/broken-host-userinfo", 1, "service.url: 'https://user:secret@"),
+    ("check  --campaign  {r}/broken-host-at-sign", 1, "user name or password"),
+    ("check  --campaign  {r}/broken-host-localhost  --strict", 1, "localhost/apply is a PLACEHOLDER"),
+    ("check  --campaign  {r}/broken-host-link-host  --strict", 1, "link_host hc.tianjin.example is a PLACEHOLDER"),
+    ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "venues.link_host"),
+    ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "xn--"),
+    ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "site.base_url"),
+    ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "xn--halth-zwe.tj.gov.cn"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
