@@ -200,6 +200,32 @@ def _legacy_build(out: Path, entries: list[str]) -> bool:
     return bool(known) and all(ours(e) for e in known)
 
 
+def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bool], what: str) -> None:
+    """Refuse a one-file destination (`materials proof --out F.pdf`) that would replace what is not `what`:
+    a file among the campaign's sources, a file in another command's output folder (a venue run's district
+    PDF; that command would also delete the new file on its next run), or any existing file `ours` does not
+    recognise. A symbolic link is refused (replacing it would leave its target as it was)."""
+    if path.is_symlink():
+        raise OutputError(f"--out {path} is a symbolic link to {path.resolve()}; give the real file's path")
+    real, root_r = path.resolve(), campaign_root.resolve()
+    for name in SOURCE_FOLDERS:
+        if real.is_relative_to(root_r / name):
+            raise OutputError(f"--out {path} is inside the campaign's sources ({root_r / name}); write the "
+                              f"{what} elsewhere, such as output/")
+    folder = owned_folder(real.parent)
+    if folder is not None:
+        marker = read_marker(folder) or {}
+        campaign_output = folder.name == "output" and (folder.parent / "campaign.toml").is_file()
+        beside_a_build = marker.get("made_by") == "materials build" or (campaign_output and not marker)
+        if real.parent != folder or not beside_a_build:
+            owner = f"`{marker['made_by']}`" if marker else "a run in progress"
+            raise OutputError(f"--out {path} is inside {folder}, the output of {owner}, which replaces or "
+                              f"deletes its files; write the {what} beside it (such as output/) or elsewhere")
+    if real.exists() and not ours(real):
+        raise OutputError(f"--out {path} exists and is not a {what} made by materials; it would be replaced. "
+                          "Choose a new file name, or move that file first")
+
+
 def claim(out: Path, made_by: str, source: str = "") -> None:
     """Mark `out` as made by `made_by` (call with its lock held)."""
     payload = {"made_by": made_by, "note": "made by materials; only that command writes here"}

@@ -207,14 +207,28 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None) -
         raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")
     if target.is_dir():
         raise MaterialsError(f"--out {target} is a folder; give a file name ending in .pdf")
+    from materials import output
+
+    output.check_single_file(target, campaign.root, is_proof, "proof")
     proof = collect_proof(campaign)
     data = render_pdf(campaign, html_document(campaign, proof))
-    from materials.output import write_atomic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, data)
+    with output.machine_errors(target.parent, f"{target} was not changed"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        output.write_atomic(target, data)
     log.info("proof: %d items, %d unconfirmed facts", sum(len(i) for _, i in proof.sections), len(proof.unconfirmed))
     return target, proof
+
+
+def is_proof(path: Path) -> bool:
+    """True for a PDF `materials proof` wrote (its title and creator say so): the only file it replaces."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            info = pdf.docinfo
+            return str(info.get("/Creator", "")) == "materials" and str(info.get("/Title", "")).startswith("Proof:")
+    except (pikepdf.PdfError, OSError, ValueError):
+        return False
 
 
 def render_pdf(campaign: Campaign, document: str) -> bytes:

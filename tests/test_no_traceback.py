@@ -106,6 +106,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(FIXTURES / "mini", folder)
         (folder / "templates" / "web").mkdir(parents=True)
         (folder / "templates" / "web" / "404.html").write_text(template, encoding="utf-8")
+    run = root / "venue-run"  # a district office's venue run: its print files are not the proof's to replace
+    run.mkdir()
+    (run / ".materials-output").write_text('{"made_by": "materials venues", "source": "list.csv"}\n', "utf-8")
+    (run / "heping.pdf").write_bytes(b"%PDF-1.7 district print file")
+    (root / "proof-link.pdf").symlink_to(bad / "list.pdf")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -208,6 +213,15 @@ MATRIX: list[tuple[str, int, str]] = [
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
+    ("proof  --campaign  {c}  --out  {r}/venue-run/heping.pdf", 1, "the output of `materials venues`"),
+    ("proof  --campaign  {c}  --out  {r}/venue-run/new.pdf", 1, "the output of `materials venues`"),
+    ("proof  --campaign  {c}  --out  {c}/faq/en/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {c}/templates/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {b}/list.pdf", 1, "is not a proof made by materials"),
+    ("proof  --campaign  {c}  --out  {r}/proof-link.pdf", 1, "is a symbolic link"),
+    ("proof  --campaign  {c}  --out  /proc/materials/proof.pdf", 1, "cannot write /proc"),
+    ("proof  --campaign  {c}  --out  /sys/proof.pdf", 1, "cannot write /sys"),
+    ("proof  --campaign  {c}  --out  {b}/a-file/proof.pdf", 1, "cannot write"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
     ("nonsense", 2, "No such command"),
