@@ -239,3 +239,63 @@ def test_no_traceback_for_bad_input(world: Path, case: str, status: int, fragmen
     assert "Traceback" not in output, output
     assert done.returncode == status, output
     assert fragment in output, output
+
+
+def test_out_folder_renamed_during_a_run_fails_naming_it(world: Path, tmp_path: Path) -> None:
+    """A venue run whose --out folder is renamed under it exits 1 naming the folder, never 0 with files
+    missing (a real process; the folder is renamed once its first poster is written)."""
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(800)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=world,
+                               env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/*.pdf")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out.rename(tmp_path / "renamed")
+    output, _ = process.communicate(timeout=300)
+    assert "Traceback" not in output, output
+    assert process.returncode == 1, output
+    assert f"the output folder {out} was renamed, moved or replaced" in output
+
+
+def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: Path) -> None:
+    """`output/web` linked to a deploy folder: the build refuses it with a message; the link and the deploy
+    folder stay as they were, and a link an older version moved aside is removed, not followed."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    (deploy / "index.html").write_text("live site", encoding="utf-8")
+    (campaign / "output").mkdir()
+    (campaign / "output" / ".materials-output").write_text('{"made_by": "materials build"}', encoding="utf-8")
+    (campaign / "output" / "web").symlink_to(deploy)
+    (campaign / "output" / ".web.old").symlink_to(deploy)  # what the old swap left behind
+    args = [*CLI, "build", "--campaign", str(campaign), "--only", "web"]
+    for _ in range(2):
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output and done.returncode == 1, output
+        assert "is a symbolic link to" in output and "rsync" in output, output
+        assert (campaign / "output" / "web").is_symlink()
+        assert (deploy / "index.html").read_text(encoding="utf-8") == "live site"
+    (campaign / "output" / "web").unlink()
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (campaign / "output" / ".web.old").is_symlink() and (deploy / "index.html").is_file()
+
+
+def test_keys_new_add_through_a_link_writes_the_real_file(tmp_path: Path) -> None:
+    real = tmp_path / "secrets" / "venue.key"
+    links.write_key_file(real, [links.Key(1, bytes(range(32)))])
+    link = tmp_path / "venue.key"
+    link.symlink_to(real)
+    done = subprocess.run([*CLI, "keys", "new", "--out", str(link), "--add"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert link.is_symlink() and link.resolve() == real
+    assert sorted(links.read_key_file(real).keys) == [1, 2]
