@@ -111,6 +111,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (run / ".materials-output").write_text('{"made_by": "materials venues", "source": "list.csv"}\n', "utf-8")
     (run / "heping.pdf").write_bytes(b"%PDF-1.7 district print file")
     (root / "proof-link.pdf").symlink_to(bad / "list.pdf")
+    for name, line in {"http": "See [the old site](http://old.tj.gov.cn/x).",
+                       "tab": "See [this](java\tscript:alert(1)).",
+                       "entity": 'See <a href="jav&#x09;ascript:alert(1)">this</a>.'}.items():
+        folder = root / f"link-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{line}\n")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -155,6 +162,11 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "xn--"),
     ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "site.base_url"),
     ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "xn--halth-zwe.tj.gov.cn"),
+    ("check  --campaign  {r}/link-http", 1, "faq/en/green.md line 13: insecure link 'http://old.tj.gov.cn/x'"),
+    ("check  --campaign  {r}/link-tab", 1, "faq/en/green.md line 13: link 'java"),
+    ("check  --campaign  {r}/link-tab", 1, "script:alert(1)' is a javascript: link"),
+    ("check  --campaign  {r}/link-entity", 1, "faq/en/green.md line 13: link 'jav\\tascript:alert(1)' is a javas"),
+    ("build  --campaign  {r}/link-tab  --only  web", 1, "faq/en/green.md line 13"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
