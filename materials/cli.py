@@ -8,6 +8,7 @@ Exit status: 0 done, 1 input problems (`MaterialsError`), 2 usage.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,11 +23,17 @@ CAMPAIGN = click.option(
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings (e.g. a placeholder service URL) as failure.")
 
 
+def colour() -> bool:
+    """ANSI colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and sys.stderr.isatty()
+
+
 class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.levelno >= logging.WARNING:
-            return click.style(f"warning: {message}", fg="yellow", bold=True)
+            warning = f"warning: {message}"
+            return click.style(warning, fg="yellow", bold=True) if colour() else warning
         return message
 
 
@@ -85,7 +92,7 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
     for name, path in result.outputs.items():
         click.echo(f"{name}: {path}")
     if result.warnings:
-        click.secho(f"done with {len(result.warnings)} warning(s)", fg="yellow", err=True)
+        click.secho(f"done with {len(result.warnings)} warning(s)", fg="yellow", err=True, color=colour())
 
 
 @cli.command()

@@ -7,6 +7,7 @@ harness catches what a user would see. Exit 1: a problem with the input, named; 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,8 +68,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workbook(bad / "two-sheets.xlsx", {"A": [HEADER.strip().split(",")], "B": [["x"]]})
     workbook(bad / "hidden.xlsx", {"Shown": [], "Secret": [HEADER.strip().split(",")]}, hidden=("Secret",))
     workbook(bad / "bools.xlsx", {"S": [HEADER.strip().split(","), [True, False, None, 1.5, 2]]})
-    (bad / "readable.key").write_text(f"materials-venue-key 1 {'00' * 32}\n", encoding="ascii")
+    (bad / "readable.key").write_text(f"materials-venue-key 1 {bytes(range(32)).hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
+    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16}.items():
+        (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
+        (bad / f"{name}.key").chmod(0o600)
+    (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
+    (bad / "passwd").chmod(0o644)
     (bad / "garbage.key").write_text("hello\n", encoding="ascii")
     (bad / "garbage.key").chmod(0o600)
     (bad / "a-file").write_text("x", encoding="utf-8")
@@ -199,6 +205,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}  --campaign  {c}", 2, "is a directory"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/missing.key", 1, "not found"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/readable.key", 1, "chmod 600"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/zero.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/same.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/pattern.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
+    (f"verify  {CODE}  --key-file  {{b}}/zero.key", 1, "is not random"),
+    ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/passwd", 1, "not `materials-venue-key"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/garbage.key", 1, "line 1"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {c}/faq", 1, "sources"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {b}", 1, "which this run reads"),
@@ -311,3 +324,43 @@ def test_keys_new_add_through_a_link_writes_the_real_file(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
     assert link.is_symlink() and link.resolve() == real
     assert sorted(links.read_key_file(real).keys) == [1, 2]
+
+
+@pytest.mark.parametrize(("no_color", "tty", "coloured"), [("1", True, False), ("", True, True), ("", False, False)])
+def test_colour_only_on_a_terminal_without_no_color(world: Path, no_color: str, tty: bool, coloured: bool) -> None:
+    """Warnings are yellow on a terminal; NO_COLOR=1 (no-color.org) or a pipe gets plain text."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | ({"NO_COLOR": no_color} if no_color else {})
+    args = [*CLI, "check", "--campaign", str(world / "campaign")]
+    if tty:
+        leader, follower = pty.openpty()
+        with subprocess.Popen(args, stdout=follower, stderr=follower, env=env, cwd=world) as process:
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed: the process ended
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            process.wait(timeout=120)
+        os.close(leader)
+        output = b"".join(chunks).decode("utf-8", "replace")
+    else:
+        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=world, timeout=120)
+        output = done.stdout + done.stderr
+    assert "warning: campaign.toml service.url" in output, output
+    assert bool(re.search(r"\x1b\[[0-9;]*m", output)) == coloured, output  # colour (SGR), not the bars' cursor
+
+
+def test_no_chmod_suggested_for_a_file_that_is_not_a_key(world: Path) -> None:
+    """`--key-file /etc/passwd` (world-readable, not a key): never "run chmod 600 /etc/passwd"."""
+    for path in (Path("/etc/passwd"), world / "bad" / "passwd"):
+        done = subprocess.run([*CLI, "verify", CODE, "--key-file", str(path)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert done.returncode == 1 and "Traceback" not in output, output
+        assert "chmod" not in output and "not `materials-venue-key ID HEX`" in output, output
