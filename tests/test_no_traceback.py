@@ -124,6 +124,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(FIXTURES / "mini", folder)
         with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
             handle.write(f"\n{line}\n")
+    line = root / "front-line"
+    shutil.copytree(FIXTURES / "mini", line)
+    green = line / "faq" / "en" / "green.md"
+    green.write_text(green.read_text(encoding="utf-8").replace("order: 2", "order: two"), encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -173,6 +177,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/link-tab", 1, "script:alert(1)' is a javascript: link"),
     ("check  --campaign  {r}/link-entity", 1, "faq/en/green.md line 13: link 'jav\\tascript:alert(1)' is a javas"),
     ("build  --campaign  {r}/link-tab  --only  web", 1, "faq/en/green.md line 13"),
+    ("check  --campaign  {r}/front-line", 1, "faq/en/green.md line 3: order: 'two'"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
