@@ -174,8 +174,8 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
         problems.append(Problem(label, line("order"), "order", f"{order!r} must be a whole number from 1"))
     categories = [c.key for c in settings.faq_categories]
     if category is not None and category not in categories:
-        problems.append(Problem(label, line("category"), "category", f"{category!r} is not one of {', '.join(categories)} "
-                                "(campaign.toml faq_categories)"))
+        problems.append(Problem(label, line("category"), "category", f"{category!r} is not one of "
+                                f"{', '.join(categories)} (campaign.toml faq_categories)"))
     question = meta.get("question")
     if question is not None and not isinstance(question, str):
         problems.append(Problem(label, line("question"), "question", "must be text"))
