@@ -60,6 +60,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "dates.csv").write_text(HEADER + "1-Mar,宁夏路社区,和平区,社区,x\n", encoding="utf-8")
     (bad / "huge-cell.csv").write_text(HEADER + "HP-1," + "长" * 5000 + ",和平区,社区,x\n", encoding="utf-8")
     (bad / "quotes.csv").write_text(HEADER + 'HP-1,"unclosed,和平区,社区,x\n', encoding="utf-8")
+    unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
+    (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     (bad / "blank-first.csv").write_text("\n" + HEADER + ROW, encoding="utf-8")
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
@@ -191,6 +193,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/dates.csv  --campaign  {c}  --out  {r}/o1", 1, "looks like a date"),
     ("venues  {b}/huge-cell.csv  --campaign  {c}  --out  {r}/o1", 1, "at most 2000"),
     ("venues  {b}/quotes.csv  --campaign  {c}  --out  {r}/o1", 1, "quotes.csv"),
+    ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "quote-mid.csv: row 3 (line 3): not valid CSV"),
+    ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "never closed"),
     ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "unknown column"),
     ("venues  {b}/blank-first.csv  --campaign  {c}  --out  {r}/o1", 1, "the header must be row 1"),
     ("venues  {b}/bidi.csv  --campaign  {c}  --out  {r}/o1", 1, "bidirectional"),
