@@ -235,18 +235,21 @@ def render_pdf(campaign: Campaign, document: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.pdf.metadata import DocumentMetadata
 
-    from materials.fetcher import url_fetcher
+    from materials.fetcher import RefusedResource, url_fetcher
     from materials.templating import template_file, template_roots
 
     root = template_file(campaign, "proof/proof.html.j2").parent
     fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
                           "proof template (templates/proof/)")
-    rendered = HTML(string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())
-    rendered.metadata = DocumentMetadata(
-        title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
-        lang=campaign.primary_language, created=created, modified=created, generator="materials",
-    )
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()
-    return bytes(rendered.write_pdf(pdf_identifier=identifier))
+    try:  # WeasyPrint fetches while laying out and while writing (attachments)
+        rendered = HTML(string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
+        rendered.metadata = DocumentMetadata(
+            title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
+            lang=campaign.primary_language, created=created, modified=created, generator="materials",
+        )
+        return bytes(rendered.write_pdf(pdf_identifier=identifier))
+    except RefusedResource as e:  # a BaseException inside WeasyPrint: the template asked for a file it may not
+        raise e.as_error() from None

@@ -126,6 +126,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(FIXTURES / "mini", folder)
         with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
             handle.write(f"\n{line}\n")
+    proof = root / "template-proof-file"
+    shutil.copytree(FIXTURES / "mini", proof)
+    (proof / "templates" / "proof").mkdir(parents=True)
+    (proof / "templates" / "proof" / "proof.html.j2").write_text(
+        '<html><body><img src="file:///etc/passwd"><a rel="attachment" href="file:///etc/shadow">x</a></body></html>',
+        encoding="utf-8")
     line = root / "front-line"
     shutil.copytree(FIXTURES / "mini", line)
     green = line / "faq" / "en" / "green.md"
@@ -247,6 +253,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
+    ("proof  --campaign  {r}/template-proof-file", 1, "refused to load 'file:///etc/"),
     ("proof  --campaign  {c}  --out  {r}/venue-run/heping.pdf", 1, "the output of `materials venues`"),
     ("proof  --campaign  {c}  --out  {r}/venue-run/new.pdf", 1, "the output of `materials venues`"),
     ("proof  --campaign  {c}  --out  {c}/faq/en/proof.pdf", 1, "inside the campaign's sources"),

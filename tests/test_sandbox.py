@@ -199,3 +199,42 @@ def test_no_plain_jinja_environment_in_the_package() -> None:
              if re.search(r"jinja2\.(Environment|Template)\(|from jinja2 import .*\b(Environment|Template)\b",
                           p.read_text(encoding="utf-8"))]
     assert not plain
+
+
+@pytest.mark.parametrize("kind", ["proof", "print"])
+def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Path, kind: str) -> None:
+    """HTML needs no Python to reach a file: `<a rel="attachment">` embeds any file WeasyPrint may fetch
+    into the PDF. A signing key is never served to WeasyPrint, wherever in the campaign it lies."""
+    from materials.build import build
+    from materials.proof import write_proof
+
+    key = campaign_dir / "keys" / "venue.key"
+    tag = f'<a rel="attachment" href="{key.as_uri()}">k</a><link rel="stylesheet" href="{key.as_uri()}">'
+    if kind == "print":
+        shutil.copytree(FIXTURES / "trilingual", campaign_dir, dirs_exist_ok=True)
+        name = "print/sign.html.j2"
+        lines = (templating.BUILTIN / name).read_text(encoding="utf-8").split("\n")
+        index = next(i for i, line in enumerate(lines) if line.startswith("<section"))
+        lines[index] += tag
+        source = "\n".join(lines)
+    else:
+        name = "proof/proof.html.j2"
+        source = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + tag,
+                        (templating.BUILTIN / name).read_text(encoding="utf-8"), count=1)
+    own = campaign_dir / "templates" / name
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(source, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(MaterialsError, match="it is a venue signing key, which never goes into any output"):
+        if kind == "proof":
+            write_proof(campaign_dir, out / "proof.pdf")
+        else:
+            build(campaign_dir, out, only="print")
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(KEY.hex().encode() in p.read_bytes() for p in written)
+
+
+def test_fetcher_key_mark_is_the_key_files_magic() -> None:
+    from materials import fetcher
+
+    assert fetcher.KEY_MARK == (links.KEY_MAGIC + " ").encode()
