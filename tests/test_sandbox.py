@@ -237,4 +237,4 @@ def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Pat
 def test_fetcher_key_mark_is_the_key_files_magic() -> None:
     from materials import fetcher
 
-    assert fetcher.KEY_MARK == (links.KEY_MAGIC + " ").encode()
+    assert f"{links.KEY_MAGIC} ".encode() == fetcher.KEY_MARK
