@@ -158,8 +158,8 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     meta, body, body_line = parsed
     lines = _front_matter_lines(text)
 
-    def line(key: str) -> int:  # where the key is written; a missing key: the front matter's first line
-        return lines.get(key, 1)
+    def line(key: str) -> int:  # where the key is written; a missing key: the front matter's first line (2)
+        return lines.get(key, 2)
 
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):

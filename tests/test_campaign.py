@@ -191,7 +191,7 @@ def test_brand_print_colours_are_checked_and_merged(mini_campaign: Path) -> None
     ("tags: [green code, getting around]", "tags: green", "faq/en/green.md line 6: tags: must be a list"),
     ("tags: [green code, getting around]", "tags: []\nupdated: soon", "faq/en/green.md line 7: updated:"),
     ("tags: [green code, getting around]", "tags: []\ncolour: green", "faq/en/green.md line 7: colour: unknown"),
-    ("question: What does a green code mean?\n", "", "faq/en/green.md line 1: question: required"),
+    ("question: What does a green code mean?\n", "", "faq/en/green.md line 2: question: required"),
 ])
 def test_front_matter_problems_name_their_real_line(mini_campaign: Path, old: str, new: str, expected: str) -> None:
     edit(mini_campaign / "faq" / "en" / "green.md", old, new)

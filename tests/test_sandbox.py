@@ -89,7 +89,7 @@ def test_sandbox_keeps_what_templates_need(campaign_dir: Path) -> None:
     env = templating.environment(campaign_module.load(campaign_dir), "web")
     text = env.from_string("{{ '{:>4}'.format(7) }} {{ 'ab' * 3 }} {{ campaign.languages|join(',') }} "
                            "{{ settings.service.url }} {{ service_link('portal') }} {{ '<b>' }}").render()
-    assert text.startswith("   7 ababab en,zh-CN https://") and "&lt;b&gt;" in text
+    assert text.startswith("   7 ababab zh-CN,en https://") and "&lt;b&gt;" in text
 
 
 def _overridable() -> list[str]:
