@@ -118,8 +118,29 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                     continue
                 refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r is not None}
                 graph[name] = (label, refs)
+                if root == own:
+                    problems += _internals(tree, label)
         problems += _loops(graph)
     return problems
+
+
+def _internals(tree: jinja2.nodes.Template, label: str) -> list[Problem]:
+    """Names the sandbox will refuse when rendering, found by `check` first: `x.__init__`, `x['__class__']`,
+    `x|attr('_private')` (the usual ways out of a plain Jinja environment)."""
+    from jinja2 import nodes
+
+    found: list[tuple[int, str, object]] = []  # (line, as written, the name reached)
+    for node in tree.find_all(nodes.Getattr):
+        found.append((node.lineno, f".{node.attr}", node.attr))
+    for item in tree.find_all(nodes.Getitem):
+        if isinstance(item.arg, nodes.Const):
+            found.append((item.lineno, f"[{item.arg.value!r}]", item.arg.value))
+    for flt in tree.find_all(nodes.Filter):
+        if flt.name == "attr" and flt.args and isinstance(flt.args[0], nodes.Const):
+            found.append((flt.lineno, f"|attr({flt.args[0].value!r})", flt.args[0].value))
+    return [Problem(label, line, None, f"{shown} reaches Python internals, which the template sandbox refuses; "
+                    "remove it") for line, shown, name in sorted(found, key=lambda f: f[0])
+            if isinstance(name, str) and name.startswith("_")]
 
 
 def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
@@ -169,6 +190,11 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         if isinstance(getattr(obj, "__self__", None), _UNSAFE):
             return False
         return super().is_safe_callable(obj)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
+        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
+                                           "is unsafe")
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:

@@ -109,6 +109,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
+        "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
     }.items():
         folder = root / f"template-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -166,7 +167,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
-    ("build  --campaign  {r}/template-escape  --only  web", 1, "refused by the template sandbox"),
+    ("build  --campaign  {r}/template-escape  --only  web", 1, "404.html line 1: .__init__ reaches Python internals"),
+    ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
+    ("build  --campaign  {r}/template-escape-built  --only  web", 1, "refused by the template sandbox"),
     ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),

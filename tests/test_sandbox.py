@@ -125,7 +125,8 @@ def test_every_overridable_template_is_sandboxed(campaign_dir: Path, tmp_path: P
             'poster_sizes = ["A4"]', 'poster_sizes = ["A4", "billboard"]'), encoding="utf-8")
     sentinel = tmp_path / "ran"
     command = f"touch {sentinel}; cat {campaign_dir / 'keys' / 'venue.key'}"
-    payload = "{{ cycler.__init__.__globals__.os.popen('" + command + "').read() }}"
+    # Names built while rendering, so only the sandbox itself can refuse them (check's reading finds `.__init__`).
+    payload = "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('" + command + "').read() }}"
     own = campaign_dir / "templates" / name
     own.parent.mkdir(parents=True, exist_ok=True)
     own.write_text(_poison((templating.BUILTIN / name).read_text(encoding="utf-8"), payload), encoding="utf-8")
@@ -146,6 +147,24 @@ def test_every_overridable_template_is_sandboxed(campaign_dir: Path, tmp_path: P
     assert not any(KEY.hex() in p.read_bytes().decode("latin-1") for p in published)
     if kind != "venues":  # a venue run keeps the posters it finished (it resumes), a build publishes nothing
         assert not any(p.suffix in (".html", ".pdf", ".png") for p in published), published
+
+
+def test_check_names_python_internals_in_a_template(campaign_dir: Path) -> None:
+    """`check` reads the campaign's templates: the usual escapes are named with file and line before any
+    render (the sandbox refuses them anyway)."""
+    from materials.build import check
+
+    own = campaign_dir / "templates" / "web" / "404.html"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "base.html" %}\n{% block main %}\n{{ cycler.__init__ }}\n'
+                   "{{ x['__class__'] }} {{ y|attr('_z') }} {{ a.at_b }} {{ 'card__title' }}\n{% endblock %}\n",
+                   encoding="utf-8")
+    with pytest.raises(MaterialsError) as refused:
+        check(campaign_dir)
+    message = str(refused.value.message)
+    assert "templates/web/404.html line 3: .__init__ reaches Python internals" in message
+    assert "line 4: ['__class__']" in message and "line 4: |attr('_z')" in message
+    assert "at_b" not in message and "card__title" not in message
 
 
 def test_template_outside_the_campaign_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
