@@ -62,6 +62,8 @@ def check_host(host: str) -> str:
             "; type the host again in plain ASCII letters"
         raise ValueError(f"host {host!r} is not plain ASCII: it holds {named}, which may look like a Latin "
                          f"letter but leads to another address{shown}")
+    if len(host.rstrip(".")) > 253:
+        raise ValueError(f"host {host[:40]!r}… is longer than a host name can be (253 characters)")
     labels = host.rstrip(".").split(".")
     if len(labels) < 2 and host.lower() != "localhost":
         raise ValueError(f"host {host!r} is not a full host name such as hc.tj.gov.cn")

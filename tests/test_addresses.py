@@ -28,6 +28,8 @@ SERVICE = 'url = "https://declare.health-code.example/apply"'
     ("hc..gov.cn", "label ''"),
     ("hc", "not a full host name"),
     ("xn--zz.gov.cn", "not a valid IDNA"),
+    ("a" * 64 + ".gov.cn", "label 'aaaa"),
+    ("a." * 130 + "cn", "253 characters"),
 ])
 def test_bad_hosts_are_refused_with_a_reason(host: str, fragment: str) -> None:
     with pytest.raises(ValueError) as refused:
