@@ -65,14 +65,14 @@ def browser_url(url: str) -> str:
 
 def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
     """Every link target of a Markdown source as the renderer sees it (inline, reference and raw HTML
-    links), refused unless it is https, mailto, tel, `service:`, `faq:ID` or an `#anchor`."""
+    links), refused unless it is https, mailto, tel, `service:` or `faq:ID`."""
     body = md.markdown(source, extensions=["sane_lists", "tables"], output_format="html")
     lines = source.splitlines()
     problems: list[Problem] = []
     for match in URL_ATTR.finditer(body):
         raw = html.unescape(match.group(1))
         url = browser_url(raw)
-        if url == "service:" or url.startswith(("faq:", "#")) or "{{" in url:
+        if url == "service:" or url.startswith("faq:") or "{{" in url:
             continue
         squeezed = re.sub(r"\s+", "", url)  # `java  script:` (a tab the renderer expanded) is still one
         try:
@@ -95,6 +95,9 @@ def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
         elif scheme:
             message = (f"link {raw!r} is a {scheme}: link; content links only to https:, mailto:, tel:, "
                        "service: and faq:ID")
+        elif url.startswith("#"):
+            message = (f"anchor link {raw!r} leads to a different place on each page the text appears on (its own "
+                       "page, the list, the booklet); link to faq:ID or an https:// address")
         else:
             message = (f"relative link {raw!r} leads nowhere on the site, in print or in the booklet; link to an "
                        "https:// address, service: or faq:ID")
