@@ -72,7 +72,7 @@ def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
     for match in URL_ATTR.finditer(body):
         raw = html.unescape(match.group(1))
         url = browser_url(raw)
-        if url == "service:" or url.startswith("faq:") or "{{" in url:
+        if url in ("service:", "#") or url.startswith("faq:") or "{{" in url:  # `#`: this page's top
             continue
         squeezed = re.sub(r"\s+", "", url)  # `java  script:` (a tab the renderer expanded) is still one
         try:
