@@ -25,7 +25,8 @@ HEADER = "id,name,district,category,address\n"
 ROW = "HP-1,宁夏路社区,和平区,社区,和平区宁夏路12号\n"
 
 
-def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = ()) -> None:
+def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
+             hidden_rows: tuple[int, ...] = ()) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -35,6 +36,8 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[st
         for row in rows:
             sheet.append(row)
         sheet.sheet_state = "hidden" if title in hidden else "visible"
+        for number in hidden_rows:
+            sheet.row_dimensions[number].hidden = True
     book.save(path)
 
 
@@ -63,7 +66,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
     (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    (bad / "blank-first.csv").write_text("\n" + HEADER + ROW, encoding="utf-8")
+    (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
+                                   encoding="utf-8")
+    workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
+    links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37)))])
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
                  "header-only.csv", "excel-id.csv"):
         shutil.copy(VENUE_FIXTURES / name, bad / name)
@@ -99,6 +105,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                ("site-cyrillic", "https://declare.health-code.gov.cn/apply",
                 '\n[site]\nbase_url = "https://h\u0435alth.tj.gov.cn/"\n'),
            )},
+        "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -152,7 +159,9 @@ def c(text: str) -> Case:
 
 
 CODE = "BD-000001-P5GMCLXY"
-TOKEN = links.sign_link(links.Key(1, bytes(range(32))), "HTTPS://X/V/", "HP-1").rsplit("/", 1)[1]
+TOKEN = links.sign_link(links.Key(1, bytes(range(32))), "HTTPS://X/V/", "heping", "HP-1").rsplit("/", 1)[1]
+#: A token of the first version, which signed the venue id without its district (two districts' C-001 clashed).
+V1_TOKEN = links._b32(bytes([1, 1, 0, 4]) + b"HP-1" + bytes(16))
 #: (case, expected exit status, a fragment the message must hold)
 MATRIX: list[tuple[str, int, str]] = [
     ("build  --only  webb  --campaign  {c}", 2, "choose from print, venues, web"),
@@ -166,6 +175,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
+    ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
     ("build  --campaign  {r}/template-escape  --only  web", 1, "404.html line 1: .__init__ reaches Python internals"),
     ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
@@ -204,8 +214,11 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/quotes.csv  --campaign  {c}  --out  {r}/o1", 1, "quotes.csv"),
     ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "quote-mid.csv: row 3 (line 3): not valid CSV"),
     ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "never closed"),
-    ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "unknown column"),
-    ("venues  {b}/blank-first.csv  --campaign  {c}  --out  {r}/o1", 1, "the header must be row 1"),
+    ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "missing column 'id'"),
+    ("venues  {b}/parks.csv  --campaign  {c}  --out  {r}/o1", 1, "rows 2–29, category: unknown place category '公园'"),
+    ("venues  {b}/all-hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "every venue row is hidden"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/stray.key", 1,
+     "would call these posters forged"),
     ("venues  {b}/bidi.csv  --campaign  {c}  --out  {r}/o1", 1, "bidirectional"),
     ("venues  {b}/zero-width.csv  --campaign  {c}  --out  {r}/o1", 1, "zero-width"),
     ("venues  {b}/path-id.csv  --campaign  {c}  --out  {r}/o1", 1, "letters, digits"),
@@ -240,9 +253,10 @@ MATRIX: list[tuple[str, int, str]] = [
     ("verify  HP-1-ABCDEFGH", 1, "no campaign found"),
     (f"verify  HTTPS://EVIL.EXAMPLE/ANY/PATH/{TOKEN}  --key-file  {{c}}/keys/venue.key", 1, "no campaign found"),
     (f"verify  https://x/v/{TOKEN}  --campaign  {{c}}", 1, "upper case"),
-    (f"verify  HTTPS://X/V/{TOKEN}  --key-file  {{c}}/keys/venue.key  --base  ftp://x", 1, "--base"),
+    (f"verify  HTTPS://X/V/{TOKEN}  --campaign  {{c}}  --base  ftp://x", 1, "--base"),
+    (f"verify  HTTPS://X/V/{V1_TOKEN}  --campaign  {{c}}  --base  HTTPS://X/V/", 1, "version-1 link"),
     ("verify  健康码-一二三四五六七八  --campaign  {c}", 1, "not a venue code"),
-    (f"verify  {CODE}  --key-file  {{b}}/missing.key", 1, "not found"),
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/missing.key", 1, "not found"),
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
@@ -252,6 +266,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("keys  new  --out  {b}", 2, "is a directory"),
     ("keys  new  --out  /proc/materials.key", 1, "cannot write /proc"),
     ("keys  new  --out  {b}/a-file/x.key", 1, "cannot write"),
+    ("keys  new  --district  公园区  --campaign  {c}", 1, "is not a district of campaign.toml; the districts"),
+    ("keys  new  --district  heping", 1, "--district needs the campaign"),
+    ("keys  new", 1, "give --out FILE, or --campaign DIR"),
     ("serve  --campaign  {c}  --port  99999", 2, "--port"),
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
@@ -268,6 +285,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("proof  --campaign  {c}  --out  {b}/a-file/proof.pdf", 1, "cannot write"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
+    ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
+    ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
+    ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
@@ -382,4 +402,4 @@ def test_no_chmod_suggested_for_a_file_that_is_not_a_key(world: Path) -> None:
                               timeout=60, env={**os.environ, "NO_COLOR": "1"})
         output = done.stdout + done.stderr
         assert done.returncode == 1 and "Traceback" not in output, output
-        assert "chmod" not in output and "not `materials-venue-key ID HEX`" in output, output
+        assert "chmod" not in output and "not `materials-venue-key ID HEX" in output, output
