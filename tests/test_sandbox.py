@@ -33,6 +33,11 @@ ESCAPES = [
     "{{ '{0.__class__.__mro__}'.format(cycler) }}",
     "{{ '{0.__init__.__globals__}'.format_map(namespace) }}",
     "{{ cycler|attr('__init__')|attr('__globals__') }}",
+    # CVE-2024-56326 (a format method called indirectly) and CVE-2025-27516 (format reached through |attr):
+    # fixed in Jinja 3.1.5 and 3.1.6, the lowest version pyproject.toml allows.
+    "{% set f = '{0.__init__.__globals__}'.format %}{{ f(cycler) }}",
+    "{{ '{0.__init__.__globals__}'|attr('format')(cycler) }}",
+    "{{ ('{0.__init__.__globals__}'|attr('format_map'))({'0': cycler}) }}",
     "{{ (range|attr('__self__')) }}",
     "{{ dict.__base__.__subclasses__() }}",
     "{% set d = {} %}{{ d.update(a=1) }}{{ d.clear() }}",
