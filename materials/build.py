@@ -20,6 +20,7 @@ from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.guarded import strict_failure, warn_placeholders
 from materials.targets import Plan
+from materials.templating import check_templates, template_errors
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,10 @@ def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack
     """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
     the plans when the build is over, rendered or not."""
     plans: dict[str, Plan] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = check_templates(campaign)
     for name in names:
-        plan = plans[name] = targets.get(name).validate(campaign)
+        with template_errors():
+            plan = plans[name] = targets.get(name).validate(campaign)
         cleanup.callback(plan.close)
         problems += plan.problems
     if problems:

@@ -190,29 +190,35 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     if parsed is None:
         return None
     meta, body, body_line = parsed
+    lines = _front_matter_lines(text)
+
+    def line(key: str) -> int:  # where the key is written; a missing key: the front matter's first line (2)
+        return lines.get(key, 2)
+
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):
-            problems.append(Problem(label, 2, key, "required front-matter field is missing or empty"))
+            problems.append(Problem(label, line(key), key, "required front-matter field is missing or empty"))
     for key in sorted(set(meta) - FRONT_MATTER_KEYS):
         allowed = ", ".join(sorted(FRONT_MATTER_KEYS))
-        problems.append(Problem(label, 2, key, f"unknown front-matter field; allowed: {allowed}"))
+        problems.append(Problem(label, line(key), key, f"unknown front-matter field; allowed: {allowed}"))
     faq_id, order, category = meta.get("id"), meta.get("order"), meta.get("category")
     if faq_id is not None and (not isinstance(faq_id, str) or not ID.match(faq_id)):
-        problems.append(Problem(label, 2, "id", f"{faq_id!r} must be lower-case letters, digits and hyphens"))
+        problems.append(Problem(label, line("id"), "id", f"{faq_id!r} must be lower-case letters, digits and hyphens"))
     if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1):
-        problems.append(Problem(label, 2, "order", f"{order!r} must be a whole number from 1"))
+        problems.append(Problem(label, line("order"), "order", f"{order!r} must be a whole number from 1"))
     categories = [c.key for c in settings.faq_categories]
     if category is not None and category not in categories:
-        problems.append(Problem(label, 2, "category", f"{category!r} is not one of {', '.join(categories)} "
-                                "(campaign.toml faq_categories)"))
+        problems.append(Problem(label, line("category"), "category", f"{category!r} is not one of "
+                                f"{', '.join(categories)} (campaign.toml faq_categories)"))
     question = meta.get("question")
     if question is not None and not isinstance(question, str):
-        problems.append(Problem(label, 2, "question", "must be text"))
+        problems.append(Problem(label, line("question"), "question", "must be text"))
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, date):
-        problems.append(Problem(label, 2, "updated", f"{updated!r} must be a date written YYYY-MM-DD"))
-    tags = _word_list(meta, "tags", "[green code, travel]", label, problems)
-    keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems)
+        problems.append(Problem(label, line("updated"), "updated", f"{updated!r} must be a date written YYYY-MM-DD"))
+    tags = _word_list(meta, "tags", "[green code, travel]", label, problems, line("tags"))
+    keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems,
+                          line("keywords"))
     if not body.strip():
         problems.append(Problem(label, body_line, None, "the answer is empty"))
     problems += mdown.source_problems(body, label, body_line)
@@ -226,10 +232,23 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     )
 
 
-def _word_list(meta: dict[str, Any], key: str, example: str, label: str, problems: list[Problem]) -> tuple[str, ...]:
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """Line of each top-level key of a file's front matter (the last, as YAML keeps the last of a repeat)."""
+    found: dict[str, int] = {}
+    for number, row in enumerate(text.splitlines()[1:], start=2):
+        if row.rstrip() == "---":
+            break
+        match = re.match(r"^([^\s:#][^:]*?)\s*:", row)
+        if match:
+            found[match.group(1).strip("'\"")] = number
+    return found
+
+
+def _word_list(meta: dict[str, Any], key: str, example: str, label: str, problems: list[Problem],
+               line: int = 1) -> tuple[str, ...]:
     value = meta.get(key, [])
     if not isinstance(value, list) or not all(isinstance(t, str | int) and str(t).strip() for t in value):
-        problems.append(Problem(label, 2, key, f"must be a list of words, like {example}"))
+        problems.append(Problem(label, line, key, f"must be a list of words, like {example}"))
         return ()
     return tuple(str(t).strip() for t in value)
 

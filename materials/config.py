@@ -34,6 +34,7 @@ from materials.schema import (
     PerLanguage,
     Slug,
     Strict,
+    check_https_url,
     is_placeholder_host,
 )
 
@@ -97,8 +98,9 @@ class ServiceSettings(Strict):
     """The online declaration service where people apply for their health code."""
 
     url: HttpsUrl
-    """Address of the declaration service (https only). A host on a reserved `.example` domain is a
-    placeholder: every build warns and `--strict` fails."""
+    """Address of the declaration service (https only, no user name or password; the host in plain ASCII,
+    an internationalised name in its `xn--` form). A host on a reserved name (`.example`, `.test`,
+    `.invalid`, `.localhost`, `localhost`) is a placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
     """Query parameter that tags each link with its publicity channel (`?ch=poster`)."""
 
@@ -157,6 +159,8 @@ class FactSource(Strict):
     def _link_is_https(self) -> FactSource:
         if self.link and not self.link.startswith("https://"):
             raise ValueError(f"source.link {self.link!r} must start with https://")
+        if self.link:
+            check_https_url(self.link)
         return self
 
 

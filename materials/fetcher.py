@@ -21,6 +21,10 @@ from materials.errors import MaterialsError
 
 #: Largest image or stylesheet a material may pull in (a print-resolution A2 photo is ~15 MB).
 MAX_RESOURCE_BYTES = 25 * 1024 * 1024
+#: What every line of a venue signing key file starts with (materials.venues.links.KEY_MAGIC): a file
+#: holding it is never served, so no template can attach the key to a PDF (`<a rel="attachment">`),
+#: inline it or load it as a stylesheet, wherever in the campaign the key lies.
+KEY_MARK = b"materials-venue-key "
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -62,8 +66,11 @@ class CampaignFetcher(URLFetcher):
         if size > self.max_bytes:
             raise RefusedResource(self.origin, url, f"the file is {size / 1e6:.1f} MB; the limit is "
                                   f"{self.max_bytes / 1e6:.0f} MB (scale the image down)")
+        data = path.read_bytes()
+        if KEY_MARK in data:
+            raise RefusedResource(self.origin, url, "it is a venue signing key, which never goes into any output")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 
 
 def _data_url(url: str, origin: str) -> URLFetcherResponse:

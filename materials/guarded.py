@@ -26,7 +26,7 @@ from materials import log as warnings_log
 from materials import output
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
-from materials.schema import placeholder_keys
+from materials.schema import is_placeholder_name, placeholder_keys
 from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ def warn_placeholders(campaign: Campaign) -> None:
             "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
             campaign.settings.service.url,
         )
+    venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
+    if venues is not None and venues.link_host and is_placeholder_name(venues.link_host):
+        log.warning("campaign.toml venues.link_host %s is a PLACEHOLDER on a reserved domain: every venue "
+                    "check-in code leads nowhere. Set the real host before printing (--strict fails).",
+                    venues.link_host.lower())
 
 
 def strict_failure(strict: bool, messages: list[str]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 import markdown as md
 import nh3
@@ -39,12 +40,68 @@ URL_SCHEMES = {"https", "http", "mailto", "tel"}
 
 
 def source_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
-    """Dangerous raw HTML in a Markdown source, one problem per occurrence with its line."""
+    """Dangerous raw HTML and links the published pages refuse, in a Markdown source, one problem per
+    occurrence with its line: `materials check` finds at the source what the site's link check would
+    find in a generated page."""
     problems = []
     for offset, text in enumerate(source.splitlines()):
         for pattern, message in DANGEROUS:
             if pattern.search(text):
                 problems.append(Problem(file, first_line + offset, None, message))
+    return problems + link_problems(source, file, first_line)
+
+
+#: Attributes that hold a URL in rendered content.
+URL_ATTR = re.compile(r'\b(?:href|src)="([^"]*)"')
+#: Schemes content may link to (besides the reserved `service:` and `faq:ID`).
+CONTENT_SCHEMES = ("https", "mailto", "tel")
+
+
+def browser_url(url: str) -> str:
+    """A URL as a browser reads it (WHATWG URL parsing): tabs and line breaks removed wherever they are,
+    control characters and spaces trimmed at both ends. `java<TAB>script:` is a `javascript:` link."""
+    return re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(0x21))))
+
+
+def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
+    """Every link target of a Markdown source as the renderer sees it (inline, reference and raw HTML
+    links), refused unless it is https, mailto, tel, `service:` or `faq:ID`."""
+    body = md.markdown(source, extensions=["sane_lists", "tables"], output_format="html")
+    lines = source.splitlines()
+    problems: list[Problem] = []
+    for match in URL_ATTR.finditer(body):
+        raw = html.unescape(match.group(1))
+        url = browser_url(raw)
+        if url in ("service:", "#") or url.startswith("faq:") or "{{" in url:  # `#`: this page's top
+            continue
+        squeezed = re.sub(r"\s+", "", url)  # `java  script:` (a tab the renderer expanded) is still one
+        try:
+            scheme = urlsplit(squeezed).scheme.lower()
+        except ValueError:
+            scheme = ""
+        if scheme in CONTENT_SCHEMES:
+            continue
+        found = next((i for i, text in enumerate(lines) if raw in text), None)
+        if found is None:  # whitespace the renderer changed (tabs expanded), entities: compare without them
+            found = next((i for i, text in enumerate(lines)
+                          if squeezed and squeezed in re.sub(r"\s+", "", html.unescape(text))), None)
+        if found is None:  # a target split over lines: where it starts
+            start = raw.splitlines()[0] if raw.strip() else ""
+            found = next((i for i, text in enumerate(lines) if start and start in text), 0)
+        if scheme == "javascript" and found < len(lines) and DANGEROUS[2][0].search(lines[found]):
+            continue  # reported above, on its line
+        if scheme == "http" or url.startswith("//"):
+            message = f"insecure link {raw!r}: use https:// (the site refuses http and scheme-relative links)"
+        elif scheme:
+            message = (f"link {raw!r} is a {scheme}: link; content links only to https:, mailto:, tel:, "
+                       "service: and faq:ID")
+        elif url.startswith("#"):
+            message = (f"anchor link {raw!r} leads to a different place on each page the text appears on (its own "
+                       "page, the list, the booklet); link to faq:ID or an https:// address")
+        else:
+            message = (f"relative link {raw!r} leads nowhere on the site, in print or in the booklet; link to an "
+                       "https:// address, service: or faq:ID")
+        problems.append(Problem(file, first_line + found, None, message))
     return problems
 
 

@@ -52,16 +52,30 @@ def make_stage(parent: Path, name: str) -> Path:
 
 
 def swap_in(stage: Path, final: Path) -> None:
-    """Replace `final` with `stage`: two renames, so readers see the old folder or the new one."""
+    """Replace `final` with `stage`: two renames, so readers see the old folder or the new one.
+    A symbolic link is never moved aside (it would leave its target stale and break the next run)."""
+    refuse_link(final)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old")
-        if old.exists():
+        if old.is_symlink():  # left by an older version that moved a link aside: drop the link, not its target
+            old.unlink()
+        elif old.exists():
             shutil.rmtree(old)
         os.replace(final, old)
     os.replace(stage, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def refuse_link(folder: Path) -> None:
+    """An output folder that is a symbolic link (`output/web` -> a deploy folder) is refused, not moved: a
+    run replaces its folders whole by renaming, which would move the link instead of writing its target."""
+    if folder.is_symlink():
+        raise OutputError(
+            f"{folder} is a symbolic link to {folder.resolve()}; a run replaces this folder whole and will not "
+            f"move or write through a link. Remove the link (its target stays as it is), then copy the new "
+            f"output to the deploy folder after each build, e.g. rsync -a --delete {folder}/ {folder.resolve()}/")
 
 
 def guard_output(out: Path, campaign_root: Path) -> None:
@@ -147,6 +161,8 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
             raise OutputError(f"--out {out} holds {path}, which this run reads; choose another folder")
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder")
+    for name in BUILD_EVIDENCE:  # the folders a build swaps in whole
+        refuse_link(out / name)
     parent = read_marker(out_r.parent)
     if parent is not None and parent["made_by"] != made_by and out_r.name in BUILD_EVIDENCE:
         raise OutputError(f"--out {out} is part of the output of `{parent['made_by']}`, which replaces it on "
@@ -185,6 +201,32 @@ def _legacy_build(out: Path, entries: list[str]) -> bool:
 
     known = [e for e in entries if not e.startswith(".")]
     return bool(known) and all(ours(e) for e in known)
+
+
+def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bool], what: str) -> None:
+    """Refuse a one-file destination (`materials proof --out F.pdf`) that would replace what is not `what`:
+    a file among the campaign's sources, a file in another command's output folder (a venue run's district
+    PDF; that command would also delete the new file on its next run), or any existing file `ours` does not
+    recognise. A symbolic link is refused (replacing it would leave its target as it was)."""
+    if path.is_symlink():
+        raise OutputError(f"--out {path} is a symbolic link to {path.resolve()}; give the real file's path")
+    real, root_r = path.resolve(), campaign_root.resolve()
+    for name in SOURCE_FOLDERS:
+        if real.is_relative_to(root_r / name):
+            raise OutputError(f"--out {path} is inside the campaign's sources ({root_r / name}); write the "
+                              f"{what} elsewhere, such as output/")
+    folder = owned_folder(real.parent)
+    if folder is not None:
+        marker = read_marker(folder) or {}
+        campaign_output = folder.name == "output" and (folder.parent / "campaign.toml").is_file()
+        beside_a_build = marker.get("made_by") == "materials build" or (campaign_output and not marker)
+        if real.parent != folder or not beside_a_build:
+            owner = f"`{marker['made_by']}`" if marker else "a run in progress"
+            raise OutputError(f"--out {path} is inside {folder}, the output of {owner}, which replaces or "
+                              f"deletes its files; write the {what} beside it (such as output/) or elsewhere")
+    if real.exists() and not ours(real):
+        raise OutputError(f"--out {path} exists and is not a {what} made by materials; it would be replaced. "
+                          "Choose a new file name, or move that file first")
 
 
 def claim(out: Path, made_by: str, source: str = "") -> None:
@@ -226,19 +268,43 @@ def locked(out: Path, what: str) -> Iterator[None]:
                               "choose another --out") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what}, process {os.getpid()}\n".encode(), 0)
+        identity = _identity(out)
         try:
             clean_stale(out)
             yield
+        except BaseException:
+            if _identity(out) != identity:
+                raise OutputError(_moved(out, what)) from None
+            raise
         finally:
             os.ftruncate(fd, 0)  # names the holder only while held
+        if _identity(out) != identity:
+            raise OutputError(_moved(out, what))
     finally:
         os.close(fd)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Device and inode of a folder: a folder renamed away, or replaced by another, has new ones."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _moved(out: Path, what: str) -> str:
+    return (f"the output folder {out} was renamed, moved or replaced while `{what}` wrote into it, so its files "
+            "are not all where they belong (the run cannot vouch for either folder). Put nothing in its place "
+            "during a run; delete the half-written folder and run again")
 
 
 def clean_stale(out: Path) -> None:
     """Staging folders and partial files of a run that was killed (we hold the lock: nobody else writes)."""
     for path in out.iterdir():
-        if path.name.startswith(".") and path.name.endswith((".staging", ".old")) and path.is_dir():
+        if path.name.startswith(".") and path.name.endswith((".staging", ".old")) and path.is_symlink():
+            path.unlink()  # a link an older version moved aside: its target is not ours to delete
+        elif path.name.startswith(".") and path.name.endswith((".staging", ".old")) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".") and path.name.endswith(".part") and path.is_file():
             path.unlink(missing_ok=True)

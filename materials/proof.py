@@ -358,53 +358,71 @@ def proof_date() -> datetime:
 
 def html_document(campaign: Campaign, proof: Proof) -> str:
     from materials.printing.fontcache import css_system
-    from materials.templating import environment
+    from materials.templating import environment, template_errors
 
     env = environment(campaign, "proof")
-    return env.get_template("proof.html.j2").render(
-        proof=proof, font_css=Markup(css_system(campaign.settings.fonts.sans)),  # noqa: S704 - our own CSS
-        issued=proof_date().date().isoformat(), primary=campaign.primary_language,
-    )
+    with template_errors():
+        return env.get_template("proof.html.j2").render(
+            proof=proof, font_css=Markup(css_system(campaign.settings.fonts.sans)),  # noqa: S704 - our own CSS
+            issued=proof_date().date().isoformat(), primary=campaign.primary_language,
+        )
 
 
 def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
-                output: Path | str | None = None) -> tuple[Path, Proof]:
+                output_dir: Path | str | None = None) -> tuple[Path, Proof]:
     """Load and check the campaign, then write its proof PDF (default `<campaign>/output/proof.pdf`), with
-    pictures of the materials from the build in `output` (default `<campaign>/output`)."""
+    pictures of the materials from the build in `output_dir` (default `<campaign>/output`)."""
     campaign = load(campaign_dir)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
         raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")
     if target.is_dir():
         raise MaterialsError(f"--out {target} is a folder; give a file name ending in .pdf")
-    proof = collect_proof(campaign, Path(output) if output is not None else None)
-    data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
-    from materials.output import write_atomic
+    from materials import output
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, data)
+    output.check_single_file(target, campaign.root, is_proof, "proof")
+    proof = collect_proof(campaign, Path(output_dir) if output_dir is not None else None)
+    data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
+    with output.machine_errors(target.parent, f"{target} was not changed"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        output.write_atomic(target, data)
     log.info("proof: %d items, %d unconfirmed facts, %d blockers", sum(len(i) for _, i in proof.sections),
              len(proof.unconfirmed), len(proof.blockers))
     return target, proof
+
+
+def is_proof(path: Path) -> bool:
+    """True for a PDF `materials proof` wrote (its title and creator say so): the only file it replaces."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            info = pdf.docinfo
+            return str(info.get("/Creator", "")) == "materials" and str(info.get("/Title", "")).startswith("Proof:")
+    except (pikepdf.PdfError, OSError, ValueError):
+        return False
 
 
 def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> bytes:
     from weasyprint import HTML
     from weasyprint.pdf.metadata import DocumentMetadata
 
-    from materials.fetcher import url_fetcher
+    from materials.fetcher import RefusedResource, url_fetcher
     from materials.templating import template_file, template_roots
 
     root = template_file(campaign, "proof/proof.html.j2").parent
     fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
                           "proof template (templates/proof/)")
-    rendered = HTML(string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())
-    rendered.metadata = DocumentMetadata(
-        title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
-        lang=campaign.primary_language, created=created, modified=created, generator="materials",
-        keywords=[f"materials-sources {fingerprint}"] if fingerprint else [],
-    )
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()
-    return bytes(rendered.write_pdf(pdf_identifier=identifier))
+    try:  # WeasyPrint fetches while laying out and while writing (attachments)
+        rendered = HTML(string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
+        rendered.metadata = DocumentMetadata(
+            title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
+            lang=campaign.primary_language, created=created, modified=created, generator="materials",
+            keywords=[f"materials-sources {fingerprint}"] if fingerprint else [],
+        )
+        return bytes(rendered.write_pdf(pdf_identifier=identifier))
+    except RefusedResource as e:  # a BaseException inside WeasyPrint: the template asked for a file it may not
+        raise e.as_error() from None

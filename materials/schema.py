@@ -9,6 +9,7 @@ may import this one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -22,15 +23,59 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Reserved top-level domains (RFC 2606/6761) and example hosts: an address there cannot be real.
 PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost")
-PLACEHOLDER_HOSTS = ("example", "example.com", "example.org", "example.net")
+PLACEHOLDER_HOSTS = ("example", "example.com", "example.org", "example.net", "localhost")
 #: A settings text containing this word is a starting value (`materials new` writes them): builds warn.
 PLACEHOLDER_MARK = "PLACEHOLDER"
 
 
 def is_placeholder_host(url: str) -> bool:
     """True for a URL on a reserved or example host: a shipped default that must be replaced before use."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return is_placeholder_name(urlsplit(url).hostname or "")
+
+
+def is_placeholder_name(host: str) -> bool:
+    """True for a reserved or example host name (`hc.tianjin.example`, `localhost`)."""
+    host = host.lower().rstrip(".")
     return host.endswith(PLACEHOLDER_TLDS) or host in PLACEHOLDER_HOSTS
+
+
+#: One label of a host name (letters, digits, inner hyphens; `xn--` labels are IDNA).
+HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+
+
+def check_host(host: str) -> str:
+    """The one rule for every setting that holds a host (service.url, [venues] link_host, [site] base_url,
+    fact sources): plain ASCII letters, digits, hyphens and dots, at least two labels. A host with any
+    other character is refused, naming the character and showing the host's IDNA (`xn--`) form: a
+    Cyrillic `а` looks like a Latin `a` on a poster but leads elsewhere. Returns the host in lower case."""
+    if not host:
+        raise ValueError("has no host name")
+    odd = [c for c in dict.fromkeys(host) if not c.isascii() or not c.isprintable()]
+    if odd:
+        named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in odd)
+        try:
+            ascii_form = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_form = ""
+        shown = (f"; its IDNA form is {ascii_form}: if that really is the address, write {ascii_form}, else "
+                 "type the host again in plain ASCII") if ascii_form and ascii_form != host else \
+            "; type the host again in plain ASCII letters"
+        raise ValueError(f"host {host!r} is not plain ASCII: it holds {named}, which may look like a Latin "
+                         f"letter but leads to another address{shown}")
+    if len(host.rstrip(".")) > 253:
+        raise ValueError(f"host {host[:40]!r}… is longer than a host name can be (253 characters)")
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 and host.lower() != "localhost":
+        raise ValueError(f"host {host!r} is not a full host name such as hc.tj.gov.cn")
+    for label in labels:
+        if not HOST_LABEL.match(label):
+            raise ValueError(f"host {host!r} is not a host name such as hc.tj.gov.cn (label {label!r})")
+        if label.lower().startswith("xn--"):
+            try:
+                label.lower().encode("ascii").decode("idna")
+            except UnicodeError:
+                raise ValueError(f"host {host!r}: {label!r} is not a valid IDNA (xn--) label") from None
+    return host.lower()
 
 
 def placeholder_keys(data: object, prefix: str = "") -> list[str]:
@@ -60,12 +105,19 @@ def _language(value: str) -> str:
     return value
 
 
-def _https_url(value: str) -> str:
+def check_https_url(value: str) -> str:
+    """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
     parts = urlsplit(value)
     if parts.scheme != "https":
         raise ValueError(f"{value!r} must start with https:// (people type their health information there)")
-    if not parts.hostname or "." not in parts.hostname:
-        raise ValueError(f"{value!r} has no host name")
+    if "@" in parts.netloc:
+        raise ValueError(f"{value!r} holds a user name or password before '@'; a printed address must not "
+                         "(and 'https://real.host@other.host' leads to other.host): remove it")
+    try:
+        check_host(parts.hostname or "")
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as e:
+        raise ValueError(f"{value!r}: {e}") from None
     if parts.fragment:
         raise ValueError(f"{value!r} must not have a #fragment: the build adds the channel tag")
     return value
@@ -74,7 +126,7 @@ def _https_url(value: str) -> str:
 Slug = Annotated[str, AfterValidator(_slug)]
 Colour = Annotated[str, AfterValidator(_colour)]
 Language = Annotated[str, AfterValidator(_language)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+HttpsUrl = Annotated[str, AfterValidator(check_https_url)]
 #: A text per language, `{ zh-CN = "…", en = "…" }`; every campaign language must be present.
 PerLanguage = dict[Language, Annotated[str, Field(min_length=1)]]
 

@@ -9,6 +9,13 @@ language) merge key by key instead, so a campaign adds a language with a `[fr]` 
 Autoescaping is on and undefined names are errors (`StrictUndefined`): a typo in a template must fail
 the build, not print a blank on 10,000 posters.
 
+Campaign folders travel between offices, so a template is untrusted: every environment is a `Sandbox`
+(Jinja's `ImmutableSandboxedEnvironment`: no `__globals__`, `__class__`, `__init__`, no unsafe `format`,
+no list or dict mutation), which also refuses every attribute of a path (no `campaign.root.read_text()`),
+of a module or of an open file, and operations that would build a huge value (`'x' * 10**9`). Its loader
+reads only files inside its folders, after symbolic links are resolved. A refused access is a
+`TemplateProblem` naming the template and line, never a Python error.
+
 Context every template gets (documented here, built in one place):
 - `campaign`: the `Campaign`; `settings`: its settings;
 - `t(mapping, lang)`: a per-language text; `service_link(channel)`: the tagged declaration-service URL;
@@ -20,14 +27,18 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import io
 import tomllib
 import traceback
-from collections.abc import Iterator, Mapping
+import types
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+import jinja2.meta
+import jinja2.sandbox
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
 
@@ -55,12 +66,162 @@ def template_roots(campaign: Campaign) -> list[Path]:
 
 
 def template_file(campaign: Campaign, relative: str) -> Path:
-    """The file that serves `relative` (`web/assets/site.css`): the campaign's own, else the built-in one."""
+    """The file that serves `relative` (`web/assets/site.css`): the campaign's own, else the built-in one.
+    A campaign file that is a link to a file outside its templates folder is refused."""
     for root in template_roots(campaign):
         path = root / relative
         if path.is_file():
+            if not path.resolve().is_relative_to(root.resolve()):
+                raise TemplateProblem(f"templates/{relative} is a link to {path.resolve()}, outside the "
+                                      "templates folder; copy the file into the templates folder instead")
             return path
     return BUILTIN / relative
+
+
+#: The output kinds whose templates a campaign overrides, and the files of theirs that are Jinja templates.
+KINDS = ("web", "print", "proof", "venues")
+TEMPLATE_SUFFIXES = (".html", ".j2", ".css")
+
+
+def check_templates(campaign: Campaign) -> list[Problem]:
+    """What `check` can tell about a campaign's own templates before rendering: syntax errors, links out of
+    the templates folder, and templates that include, import or extend each other in a loop (which would
+    otherwise only show when rendering recurses without end)."""
+    own = campaign.root / "templates"
+    if not own.is_dir():
+        return []
+    problems: list[Problem] = []
+    for kind in KINDS:
+        graph: dict[str, tuple[str, set[str]]] = {}  # name -> (label, names it references)
+        for root in reversed(template_roots(campaign)):  # the campaign's own files replace the built-ins
+            folder = root / kind
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if not path.is_file() or not path.name.endswith(TEMPLATE_SUFFIXES):
+                    continue
+                name = path.relative_to(folder).as_posix()
+                label = _label(campaign, path) if root == own else f"built-in {kind}/{name}"
+                if root == own and not path.resolve().is_relative_to(own.resolve()):
+                    problems.append(Problem(label, None, None, f"is a link to {path.resolve()}, outside the "
+                                            "templates folder; copy the file into the templates folder instead"))
+                    graph.pop(name, None)
+                    continue
+                try:
+                    tree = Sandbox().parse(path.read_text(encoding="utf-8"), name, label)
+                except jinja2.TemplateSyntaxError as e:
+                    problems.append(Problem(label, e.lineno, None, f"{e.message}; fix the template"))
+                    graph.pop(name, None)
+                    continue
+                except (OSError, UnicodeDecodeError) as e:
+                    problems.append(Problem(label, None, None, f"cannot read the template ({e})"))
+                    continue
+                refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r is not None}
+                graph[name] = (label, refs)
+                if root == own:
+                    problems += _internals(tree, label)
+        problems += _loops(graph)
+    return problems
+
+
+def _internals(tree: jinja2.nodes.Template, label: str) -> list[Problem]:
+    """Names the sandbox will refuse when rendering, found by `check` first: `x.__init__`, `x['__class__']`,
+    `x|attr('_private')` (the usual ways out of a plain Jinja environment)."""
+    from jinja2 import nodes
+
+    found: list[tuple[int, str, object]] = []  # (line, as written, the name reached)
+    for node in tree.find_all(nodes.Getattr):
+        found.append((node.lineno, f".{node.attr}", node.attr))
+    for item in tree.find_all(nodes.Getitem):
+        if isinstance(item.arg, nodes.Const):
+            found.append((item.lineno, f"[{item.arg.value!r}]", item.arg.value))
+    for flt in tree.find_all(nodes.Filter):
+        if flt.name == "attr" and flt.args and isinstance(flt.args[0], nodes.Const):
+            found.append((flt.lineno, f"|attr({flt.args[0].value!r})", flt.args[0].value))
+    return [Problem(label, line, None, f"{shown} reaches Python internals, which the template sandbox refuses; "
+                    "remove it") for line, shown, name in sorted(found, key=lambda f: f[0])
+            if isinstance(name, str) and name.startswith("_")]
+
+
+def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
+    """One problem per template loop (`a.html -> b.html -> a.html`) that runs through a campaign file."""
+    problems: list[Problem] = []
+    seen: set[frozenset[str]] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            loop = [*path[path.index(name):], name]
+            labels = [graph[n][0] for n in loop[:-1]]
+            if frozenset(loop) not in seen and any(not label.startswith("built-in") for label in labels):
+                seen.add(frozenset(loop))
+                problems.append(Problem(labels[0], None, None, "templates include, import or extend each other "
+                                        f"in a loop ({' -> '.join(loop)}); break the loop"))
+            return
+        if name not in graph or len(path) > 50:
+            return
+        for ref in sorted(graph[name][1]):
+            visit(ref, [*path, name])
+
+    for start in sorted(graph):
+        visit(start, [])
+    return problems
+
+
+#: The largest string, list or number a template may build with `*` or `**`.
+MAX_SIZE = 1_000_000
+
+
+class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The one template environment: sandboxed, autoescaped, StrictUndefined (see the module docstring)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, loader: jinja2.BaseLoader | None = None, **options: Any) -> None:
+        options.setdefault("autoescape", jinja2.select_autoescape(default=True, default_for_string=True))
+        super().__init__(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                         lstrip_blocks=True, **options)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, _UNSAFE) or isinstance(value, _UNSAFE):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if isinstance(getattr(obj, "__self__", None), _UNSAFE):
+            return False
+        return super().is_safe_callable(obj)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
+        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
+                                           "is unsafe")
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise jinja2.sandbox.SecurityError(f"the power {right!r} is too large for a template")
+        if operator == "*":
+            for a, b in ((left, right), (right, left)):
+                if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
+                    raise jinja2.sandbox.SecurityError(
+                        f"a value of {len(a) * b:,} items is too large for a template (at most {MAX_SIZE:,})")
+        return super().call_binop(context, operator, left, right)
+
+
+_UNSAFE = (PurePath, types.ModuleType, io.IOBase)
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """A `FileSystemLoader` that reads only files inside its folders once symbolic links are resolved:
+    a campaign's `templates/web/x.html` linked to `~/.ssh/id_rsa` or to the signing key is refused."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
+            raise jinja2.TemplateNotFound(
+                template, f"template {template} is a link to {real}, outside the templates folder; "
+                "copy the file into the templates folder instead")
+        return source, filename, uptodate
 
 
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
@@ -68,14 +229,7 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
 
     search = [str(root / sub) for sub in subdirs for root in template_roots(campaign)] if subdirs else \
         [str(root) for root in template_roots(campaign)]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = Sandbox(ContainedLoader(search), keep_trailing_newline=True)
     env.globals.update(
         campaign=campaign,
         settings=campaign.settings,
@@ -154,12 +308,27 @@ def describe_template_error(error: jinja2.TemplateError) -> str:
         where = error.filename or error.name or "a template"
         return f"template {where} line {error.lineno}: {error.message}; fix the template"
     if isinstance(error, jinja2.TemplateNotFound):
+        if error.message and " is a link to " in error.message:
+            return error.message
         names = getattr(error, "templates", None) or [error.name]
         return f"template {', '.join(str(n) for n in names)} not found; add it or fix the name that includes it"
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
-    where = f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+    where = _where(error)
+    if isinstance(error, jinja2.sandbox.SecurityError):
+        return f"{where}: refused by the template sandbox ({error.message}); templates may not reach Python " \
+            "internals, files or the signing key: remove it from the template"
     return f"{where}: {error.message or type(error).__name__}; fix the template"
+
+
+def _where(error: BaseException) -> str:
+    """`template web/404.html line 3`: the innermost template frame of an error raised while rendering."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    return f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+
+
+def describe_recursion(error: RecursionError) -> str:
+    return (f"{_where(error)}: templates include, import or extend each other in a loop (or a macro calls "
+            "itself without end); break the loop")
 
 
 @contextlib.contextmanager
@@ -169,11 +338,17 @@ def template_errors() -> Iterator[None]:
         yield
     except jinja2.TemplateError as e:
         raise TemplateProblem(describe_template_error(e)) from None
+    except RecursionError as e:
+        raise TemplateProblem(describe_recursion(e)) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as e:
+        if isinstance(e, MaterialsError) or _where(e) == "a template":
+            raise  # not raised by a template's own expression: a bug to see whole
+        raise TemplateProblem(f"{_where(e)}: {type(e).__name__}: {e}; fix the template") from None
 
 
 def check_syntax(name: str, source: str, filename: str) -> None:
     """Parse a template now, so a syntax error names its file and line before any work starts."""
     try:
-        jinja2.Environment(autoescape=True).parse(source, name, filename)
+        Sandbox().parse(source, name, filename)
     except jinja2.TemplateSyntaxError as e:
         raise TemplateProblem(describe_template_error(e)) from None

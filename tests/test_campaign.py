@@ -183,3 +183,17 @@ def test_brand_print_colours_are_checked_and_merged(mini_campaign: Path) -> None
     assert "brand.cmyk.primary" in problems and "310% ink in all; print shops accept at most 300%" in problems
     assert "'blue' is neither a brand colour" in problems
     assert "brand.cmyk.text" in problems and "each 0 to 100" in problems
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("order: 2", "order: two", "faq/en/green.md line 3: order: 'two' must be a whole number from 1"),
+    ("category: colours", "category: shades", "faq/en/green.md line 4: category: 'shades' is not one of"),
+    ("tags: [green code, getting around]", "tags: green", "faq/en/green.md line 6: tags: must be a list"),
+    ("tags: [green code, getting around]", "tags: []\nupdated: soon", "faq/en/green.md line 7: updated:"),
+    ("tags: [green code, getting around]", "tags: []\ncolour: green", "faq/en/green.md line 7: colour: unknown"),
+    ("question: What does a green code mean?\n", "", "faq/en/green.md line 2: question: required"),
+])
+def test_front_matter_problems_name_their_real_line(mini_campaign: Path, old: str, new: str, expected: str) -> None:
+    edit(mini_campaign / "faq" / "en" / "green.md", old, new)
+    problems = load_problems(mini_campaign)
+    assert any(p.startswith(expected) for p in problems), problems

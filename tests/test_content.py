@@ -408,3 +408,33 @@ def test_the_printed_issue_date_is_the_notices(mini_campaign: Path) -> None:
     problems = problems_of(mini_campaign)
     assert len(problems) == 2 and all(p.startswith("campaign.toml: issued: 2020-03-11 is printed on every material "
                                                    "as the notice's date, but notice/") for p in problems), problems
+
+
+@pytest.mark.parametrize(("line", "fragment"), [
+    ("[old](http://tj.gov.cn/x)", "insecure link 'http://tj.gov.cn/x'"),
+    ("[old](//tj.gov.cn/x)", "insecure link '//tj.gov.cn/x'"),
+    ("[x](java\tscript:alert(1))", "is a javascript: link"),
+    ("[x](JaVa\nScRiPt:alert(1))", "is a javascript: link"),
+    ('<a href="jav&#x09;ascript:alert(1)">x</a>', "is a javascript: link"),
+    ('<a href="&#106;avascript:alert(1)">x</a>', "is a javascript: link"),
+    ("[x](data:text/html,hi)", "is a data: link"),
+    ("[x](vbscript:msgbox)", "is a vbscript: link"),
+    ("[x](other-page.html)", "relative link 'other-page.html'"),
+    ("[x](#nowhere)", "anchor link '#nowhere'"),
+    ("<http://tj.gov.cn>", "insecure link"),
+])
+def test_check_refuses_at_the_source_every_link_the_site_refuses(line: str, fragment: str) -> None:
+    """`check` finds in the Markdown source (file and line) what the built site's link check refuses."""
+    from materials import markdown
+
+    source = "A first line.\n\n" + line + "\n"
+    problems = markdown.source_problems(source, "faq/en/x.md", first_line=7)
+    assert any(fragment in p.message and p.file == "faq/en/x.md" and p.line == 9 for p in problems), problems
+
+
+@pytest.mark.parametrize("line", ["[a](https://tj.gov.cn/x)", "[a](service:)", "[a](faq:green)",
+                                  "[a](mailto:hc@tj.gov.cn)", "[a](tel:12345)", "<https://tj.gov.cn>"])
+def test_links_content_may_use_pass(line: str) -> None:
+    from materials import markdown
+
+    assert markdown.source_problems(line, "faq/en/x.md") == []

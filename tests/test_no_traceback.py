@@ -7,6 +7,7 @@ harness catches what a user would see. Exit 1: a problem with the input, named; 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "dates.csv").write_text(HEADER + "1-Mar,宁夏路社区,和平区,社区,x\n", encoding="utf-8")
     (bad / "huge-cell.csv").write_text(HEADER + "HP-1," + "长" * 5000 + ",和平区,社区,x\n", encoding="utf-8")
     (bad / "quotes.csv").write_text(HEADER + 'HP-1,"unclosed,和平区,社区,x\n', encoding="utf-8")
+    unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
+    (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
                                    encoding="utf-8")
@@ -73,8 +76,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workbook(bad / "two-sheets.xlsx", {"A": [HEADER.strip().split(",")], "B": [["x"]]})
     workbook(bad / "hidden.xlsx", {"Shown": [], "Secret": [HEADER.strip().split(",")]}, hidden=("Secret",))
     workbook(bad / "bools.xlsx", {"S": [HEADER.strip().split(","), [True, False, None, 1.5, 2]]})
-    (bad / "readable.key").write_text(f"materials-venue-key 1 {'00' * 32}\n", encoding="ascii")
+    (bad / "readable.key").write_text(f"materials-venue-key 1 {bytes(range(32)).hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
+    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16}.items():
+        (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
+        (bad / f"{name}.key").chmod(0o600)
+    (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
+    (bad / "passwd").chmod(0o644)
     (bad / "garbage.key").write_text("hello\n", encoding="ascii")
     (bad / "garbage.key").chmod(0o600)
     (bad / "a-file").write_text("x", encoding="utf-8")
@@ -83,6 +91,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
             'url = "https://declare.health-code.example/apply"', 'url = "javascript:alert(1)"'),
         "encoding": None,
+        **{f"host-{name}": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'url = "https://declare.health-code.example/apply"', f'url = "{url}"') + extra
+           for name, url, extra in (
+               ("cyrillic", "https://d\u0435clare.health-code.gov.cn/apply", '\n[venues]\nkey_file = "k.key"\n'),
+               ("userinfo", "https://user:secret@declare.health-code.gov.cn/apply", ""),
+               ("at-sign", "https://declare.gov.cn\\\\@evil.com/apply", ""),
+               ("localhost", "https://localhost/apply", ""),
+               ("link-host", "https://declare.health-code.gov.cn/apply",
+                '\n[venues]\nlink_host = "hc.tianjin.example"\n'),
+               ("link-host-cyrillic", "https://declare.health-code.gov.cn/apply",
+                '\n[venues]\nlink_host = "hc.tianjin.gov.\u0441n"\n'),
+               ("site-cyrillic", "https://declare.health-code.gov.cn/apply",
+                '\n[site]\nbase_url = "https://h\u0435alth.tj.gov.cn/"\n'),
+           )},
         "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
     }.items():
         folder = root / f"broken-{name}"
@@ -91,6 +113,37 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "campaign.toml").write_bytes(b"\xff\xfe\x00garbage")
         else:
             (folder / "campaign.toml").write_text(text, encoding="utf-8")
+    for name, template in {
+        "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "loop": '{% include "404.html" %}',
+        "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
+    }.items():
+        folder = root / f"template-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        (folder / "templates" / "web").mkdir(parents=True)
+        (folder / "templates" / "web" / "404.html").write_text(template, encoding="utf-8")
+    run = root / "venue-run"  # a district office's venue run: its print files are not the proof's to replace
+    run.mkdir()
+    (run / ".materials-output").write_text('{"made_by": "materials venues", "source": "list.csv"}\n', "utf-8")
+    (run / "heping.pdf").write_bytes(b"%PDF-1.7 district print file")
+    (root / "proof-link.pdf").symlink_to(bad / "list.pdf")
+    for name, line in {"http": "See [the old site](http://old.tj.gov.cn/x).",
+                       "tab": "See [this](java\tscript:alert(1)).",
+                       "entity": 'See <a href="jav&#x09;ascript:alert(1)">this</a>.'}.items():
+        folder = root / f"link-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{line}\n")
+    proof = root / "template-proof-file"
+    shutil.copytree(FIXTURES / "mini", proof)
+    (proof / "templates" / "proof").mkdir(parents=True)
+    (proof / "templates" / "proof" / "proof.html.j2").write_text(
+        '<html><body><img src="file:///etc/passwd"><a rel="attachment" href="file:///etc/shadow">x</a></body></html>',
+        encoding="utf-8")
+    line = root / "front-line"
+    shutil.copytree(FIXTURES / "mini", line)
+    green = line / "faq" / "en" / "green.md"
+    green.write_text(green.read_text(encoding="utf-8").replace("order: 2", "order: two"), encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -124,6 +177,28 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
+    ("build  --campaign  {r}/template-escape  --only  web", 1, "404.html line 1: .__init__ reaches Python internals"),
+    ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
+    ("build  --campaign  {r}/template-escape-built  --only  web", 1, "refused by the template sandbox"),
+    ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
+    ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
+    ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),
+    ("check  --campaign  {r}/broken-host-cyrillic", 1, "xn--dclare-3of.health-code.gov.cn"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-host-cyrillic  --out  {r}/o3", 1, "U+0435 CYRILLIC"),
+    ("check  --campaign  {r}/broken-host-userinfo", 1, "service.url: 'https://user:secret@"),
+    ("check  --campaign  {r}/broken-host-at-sign", 1, "user name or password"),
+    ("check  --campaign  {r}/broken-host-localhost  --strict", 1, "localhost/apply is a PLACEHOLDER"),
+    ("check  --campaign  {r}/broken-host-link-host  --strict", 1, "link_host hc.tianjin.example is a PLACEHOLDER"),
+    ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "venues.link_host"),
+    ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "xn--"),
+    ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "site.base_url"),
+    ("check  --campaign  {r}/broken-host-site-cyrillic", 1, "xn--halth-zwe.tj.gov.cn"),
+    ("check  --campaign  {r}/link-http", 1, "faq/en/green.md line 13: insecure link 'http://old.tj.gov.cn/x'"),
+    ("check  --campaign  {r}/link-tab", 1, "faq/en/green.md line 13: link 'java"),
+    ("check  --campaign  {r}/link-tab", 1, "script:alert(1)' is a javascript: link"),
+    ("check  --campaign  {r}/link-entity", 1, "faq/en/green.md line 13: link 'jav\\tascript:alert(1)' is a javas"),
+    ("build  --campaign  {r}/link-tab  --only  web", 1, "faq/en/green.md line 13"),
+    ("check  --campaign  {r}/front-line", 1, "faq/en/green.md line 3: order: 'two'"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
@@ -137,6 +212,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/dates.csv  --campaign  {c}  --out  {r}/o1", 1, "looks like a date"),
     ("venues  {b}/huge-cell.csv  --campaign  {c}  --out  {r}/o1", 1, "at most 2000"),
     ("venues  {b}/quotes.csv  --campaign  {c}  --out  {r}/o1", 1, "quotes.csv"),
+    ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "quote-mid.csv: row 3 (line 3): not valid CSV"),
+    ("venues  {b}/quote-mid.csv  --campaign  {c}  --out  {r}/o1", 1, "never closed"),
     ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "missing column 'id'"),
     ("venues  {b}/parks.csv  --campaign  {c}  --out  {r}/o1", 1, "rows 2–29, category: unknown place category '公园'"),
     ("venues  {b}/all-hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "every venue row is hidden"),
@@ -159,6 +236,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}  --campaign  {c}", 2, "is a directory"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/missing.key", 1, "not found"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/readable.key", 1, "chmod 600"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/zero.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/same.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/pattern.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
+    ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/passwd", 1, "not `materials-venue-key"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/garbage.key", 1, "line 1"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {c}/faq", 1, "sources"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {b}", 1, "which this run reads"),
@@ -189,6 +273,16 @@ MATRIX: list[tuple[str, int, str]] = [
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
+    ("proof  --campaign  {r}/template-proof-file", 1, "refused to load 'file:///etc/"),
+    ("proof  --campaign  {c}  --out  {r}/venue-run/heping.pdf", 1, "the output of `materials venues`"),
+    ("proof  --campaign  {c}  --out  {r}/venue-run/new.pdf", 1, "the output of `materials venues`"),
+    ("proof  --campaign  {c}  --out  {c}/faq/en/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {c}/templates/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {b}/list.pdf", 1, "is not a proof made by materials"),
+    ("proof  --campaign  {c}  --out  {r}/proof-link.pdf", 1, "is a symbolic link"),
+    ("proof  --campaign  {c}  --out  /proc/materials/proof.pdf", 1, "cannot write /proc"),
+    ("proof  --campaign  {c}  --out  /sys/proof.pdf", 1, "cannot write /sys"),
+    ("proof  --campaign  {c}  --out  {b}/a-file/proof.pdf", 1, "cannot write"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
     ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
@@ -209,3 +303,103 @@ def test_no_traceback_for_bad_input(world: Path, case: str, status: int, fragmen
     assert "Traceback" not in output, output
     assert done.returncode == status, output
     assert fragment in output, output
+
+
+def test_out_folder_renamed_during_a_run_fails_naming_it(world: Path, tmp_path: Path) -> None:
+    """A venue run whose --out folder is renamed under it exits 1 naming the folder, never 0 with files
+    missing (a real process; the folder is renamed once its first poster is written)."""
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(800)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=world,
+                               env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/*.pdf")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out.rename(tmp_path / "renamed")
+    output, _ = process.communicate(timeout=300)
+    assert "Traceback" not in output, output
+    assert process.returncode == 1, output
+    assert f"the output folder {out} was renamed, moved or replaced" in output
+
+
+def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: Path) -> None:
+    """`output/web` linked to a deploy folder: the build refuses it with a message; the link and the deploy
+    folder stay as they were, and a link an older version moved aside is removed, not followed."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    (deploy / "index.html").write_text("live site", encoding="utf-8")
+    (campaign / "output").mkdir()
+    (campaign / "output" / ".materials-output").write_text('{"made_by": "materials build"}', encoding="utf-8")
+    (campaign / "output" / "web").symlink_to(deploy)
+    (campaign / "output" / ".web.old").symlink_to(deploy)  # what the old swap left behind
+    args = [*CLI, "build", "--campaign", str(campaign), "--only", "web"]
+    for _ in range(2):
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output and done.returncode == 1, output
+        assert "is a symbolic link to" in output and "rsync" in output, output
+        assert (campaign / "output" / "web").is_symlink()
+        assert (deploy / "index.html").read_text(encoding="utf-8") == "live site"
+    (campaign / "output" / "web").unlink()
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (campaign / "output" / ".web.old").is_symlink() and (deploy / "index.html").is_file()
+
+
+def test_keys_new_add_through_a_link_writes_the_real_file(tmp_path: Path) -> None:
+    real = tmp_path / "secrets" / "venue.key"
+    links.write_key_file(real, [links.Key(1, bytes(range(32)))])
+    link = tmp_path / "venue.key"
+    link.symlink_to(real)
+    done = subprocess.run([*CLI, "keys", "new", "--out", str(link), "--add"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert link.is_symlink() and link.resolve() == real
+    assert sorted(links.read_key_file(real).keys) == [1, 2]
+
+
+@pytest.mark.parametrize(("no_color", "tty", "coloured"), [("1", True, False), ("", True, True), ("", False, False)])
+def test_colour_only_on_a_terminal_without_no_color(world: Path, no_color: str, tty: bool, coloured: bool) -> None:
+    """Warnings are yellow on a terminal; NO_COLOR=1 (no-color.org) or a pipe gets plain text."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | ({"NO_COLOR": no_color} if no_color else {})
+    args = [*CLI, "check", "--campaign", str(world / "campaign")]
+    if tty:
+        leader, follower = pty.openpty()
+        with subprocess.Popen(args, stdout=follower, stderr=follower, env=env, cwd=world) as process:
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed: the process ended
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            process.wait(timeout=120)
+        os.close(leader)
+        output = b"".join(chunks).decode("utf-8", "replace")
+    else:
+        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=world, timeout=120)
+        output = done.stdout + done.stderr
+    assert "warning: campaign.toml service.url" in output, output
+    assert bool(re.search(r"\x1b\[[0-9;]*m", output)) == coloured, output  # colour (SGR), not the bars' cursor
+
+
+def test_no_chmod_suggested_for_a_file_that_is_not_a_key(world: Path) -> None:
+    """`--key-file /etc/passwd` (world-readable, not a key): never "run chmod 600 /etc/passwd"."""
+    for path in (Path("/etc/passwd"), world / "bad" / "passwd"):
+        done = subprocess.run([*CLI, "verify", CODE, "--key-file", str(path)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert done.returncode == 1 and "Traceback" not in output, output
+        assert "chmod" not in output and "not `materials-venue-key ID HEX" in output, output

@@ -255,3 +255,24 @@ def test_the_proof_in_output_does_not_block_the_build(mini_campaign: Path) -> No
     code, result = web_build(mini_campaign)
     assert code == 0, result
     assert (output / "proof.pdf").is_file()
+
+
+@pytest.mark.parametrize("change", ["rename", "replace", "remove"])
+def test_a_folder_renamed_or_replaced_during_a_run_fails_naming_it(tmp_path: Path, change: str) -> None:
+    """The lock remembers the folder's identity: a run whose folder was renamed, replaced by another or
+    removed fails with the folder's name instead of ending as if its files were all there."""
+    from materials import output
+    from materials.errors import OutputError
+
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match=f"the output folder {out} was renamed, moved or replaced"):  # noqa: SIM117
+        with output.locked(out, "materials venues"):
+            (out / "a.pdf").write_bytes(b"%PDF")
+            if change == "remove":
+                shutil.rmtree(out)
+            else:
+                out.rename(tmp_path / "elsewhere")
+            if change == "replace":
+                out.mkdir()
+    with output.locked(out, "materials venues"):  # an untouched folder: no complaint
+        (out / "b.pdf").write_bytes(b"%PDF")

@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pypdfium2 as pdfium
 from click.testing import CliRunner
 
@@ -81,6 +82,28 @@ def test_proof_refuses_a_file_that_is_not_a_pdf(mini_campaign: Path, tmp_path: P
     code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(tmp_path / "proof.txt"))
     assert code == 1 and "the proof is a PDF; give a file name ending in .pdf" in output
     assert not (tmp_path / "proof.txt").exists()
+
+
+def test_proof_replaces_only_its_own_pdf(mini_campaign: Path, tmp_path: Path) -> None:
+    """`proof --out` follows the output rules: its own proof is replaced, a foreign PDF or a venue run's
+    district file never is (and the message says why)."""
+    own = tmp_path / "signed" / "proof.pdf"
+    for _ in range(2):
+        code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(own))
+        assert code == 0 and f"proof: {own}" in output
+    foreign = tmp_path / "leaflet.pdf"
+    with pikepdf.open(own) as pdf:  # a PDF like ours but made by someone else
+        pdf.docinfo["/Creator"] = "designer"
+        pdf.save(foreign)
+    before = foreign.read_bytes()
+    code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(foreign))
+    assert code == 1 and "is not a proof made by materials" in output and foreign.read_bytes() == before
+    district = tmp_path / "run" / "heping.pdf"
+    district.parent.mkdir()
+    (district.parent / ".materials-output").write_text('{"made_by": "materials venues"}', encoding="utf-8")
+    district.write_bytes(own.read_bytes())  # even a file that looks like a proof: it is the run's
+    code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(district))
+    assert code == 1 and "materials venues" in output
 
 
 def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root: Path, tmp_path: Path) -> None:

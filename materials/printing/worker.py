@@ -8,9 +8,11 @@ page is then written as its own PDF (`Document.copy`), so stylesheets are parsed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,11 +95,21 @@ def fit_ratio(page: Any) -> float:
 def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> Any:
     from weasyprint import HTML
 
-    from materials.fetcher import RefusedResource, url_fetcher
+    from materials.fetcher import url_fetcher
 
     fetcher = url_fetcher([Path(r) for r in job.roots], "print templates (templates/print/)")
-    try:
+    with _fetch_errors(job):
         return HTML(string=job.batch.html(fonts, only), base_url=job.roots[0] + "/", url_fetcher=fetcher).render()
+
+
+@contextlib.contextmanager
+def _fetch_errors(job: Job) -> Iterator[None]:
+    """A file the fetcher refused (while laying out, or while writing: attachments) is the material's
+    mistake, one `MaterialsError`; never a worker killed by WeasyPrint's fatal BaseException."""
+    from materials.fetcher import RefusedResource
+
+    try:
+        yield
     except (Exception, RefusedResource) as error:  # WeasyPrint's fatal fetch errors are BaseExceptions
         refused = _refused(error)
         if refused is None:
@@ -231,7 +243,8 @@ def _pdf(job: Job, item: Item, document: Any, pages: list[Any]) -> tuple[bytes, 
     variant = "pdf/x-4" if item.press else batch.pdf_variant
     if variant:
         options["pdf_variant"] = variant
-    data = bytes(single.write_pdf(**options))
+    with _fetch_errors(job):
+        data = bytes(single.write_pdf(**options))
     if not item.press:
         return data, None
     from materials import pdfx

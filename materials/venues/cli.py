@@ -172,6 +172,7 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
     refuse_key_in_output(out, "--out")
     existing: list[links.Key] = []
     if add:
+        out = out.resolve()  # a link to the real key file: the new key goes into that file, the link stays
         existing = list(links.read_key_file(out).keys.values())
         if key_id is not None and any(k.key_id == key_id for k in existing):
             raise MaterialsError(f"{out} already has key id {key_id}")

@@ -37,6 +37,8 @@ from materials.errors import MaterialsError
 VERSION = 2
 TAG_BYTES = 16
 KEY_BYTES = 32
+#: 32 random bytes hold about 30 distinct values; fewer than 8 is a made-up key (all zeros, a pattern).
+MIN_DISTINCT_BYTES = 8
 MAX_ID_LENGTH = 32
 #: Domain separation: a tag made for a link can never be replayed as a typed venue code, and vice versa.
 LINK_DOMAIN = b"materials venue link v2\x00"
@@ -407,9 +409,6 @@ def read_key_file(path: Path) -> KeyRing:
         raise MaterialsError(f"key file {path} not found; make one with `materials keys new --out {path}`") from None
     except UnicodeDecodeError:
         raise MaterialsError(f"key file {path} is not a materials key file") from None
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MaterialsError(f"key file {path} is readable by other users; run `chmod 600 {path}`")
     keys: list[Key] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -430,9 +429,15 @@ def read_key_file(path: Path) -> KeyRing:
             raise MaterialsError(f"key file {path} line {number}: key id 0-255 and {KEY_BYTES * 2} hex digits")
         if any(k.key_id == key_id for k in keys):
             raise MaterialsError(f"key file {path} line {number}: key id {key_id} appears twice")
+        if len(set(secret)) < MIN_DISTINCT_BYTES:
+            raise MaterialsError(f"key file {path} line {number}: key {key_id} is not random (all zeros or a few "
+                                 "repeated bytes, anyone could guess it); make one with `materials keys new`")
         keys.append(Key(key_id, secret, district))
     if not keys:
         raise MaterialsError(f"key file {path} holds no key")
+    # Only now, once the file is known to be a key file, suggest a chmod (never for a path such as /etc/passwd).
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise MaterialsError(f"key file {path} is readable by other users; run `chmod 600 {path}`")
     return KeyRing(keys)
 
 

@@ -175,10 +175,18 @@ def csv_records(path: Path, label: str) -> Iterator[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # A record may span lines (a quoted line break): a fault is reported on the row, and line, it starts on,
+    # where an unclosed quote was opened, not on the file's last line where the reader gave up.
+    rows, start = 0, 1
     try:
-        yield from reader
+        for record in reader:
+            rows += 1
+            yield record
+            start = reader.line_num + 1
     except csv.Error as e:
-        raise MaterialsError(f"{label}: row {reader.line_num}: not valid CSV ({e})") from None
+        hint = ("; a double quote opened in this row is never closed: close it, or write a quote inside a cell "
+                'as two ("")') if "end of data" in str(e) else ""
+        raise MaterialsError(f"{label}: row {rows + 1} (line {start}): not valid CSV ({e}){hint}") from None
 
 
 def check_xlsx_archive(path: Path, label: str) -> None:

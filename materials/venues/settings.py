@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.schema import check_host
 from materials.venues import sizes
 
 QrLevel = Literal["L", "M", "Q", "H"]
 
 #: Upper-case letters and digits only: keeps the whole link in QR alphanumeric mode.
 LINK_PATH = re.compile(r"^[A-Z0-9]+(?:/[A-Z0-9]+)*$")
-LINK_HOST = re.compile(r"^[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*\.[A-Za-z]{2,}$")
+LINK_HOST = re.compile(r"^[A-Za-z0-9]+(?:(?:\.|-+)[A-Za-z0-9]+)*\.(?:[A-Za-z]{2,}|[Xx][Nn]--[A-Za-z0-9-]+)$")
 
 
 class VenueSettings(BaseModel):
@@ -25,7 +26,8 @@ class VenueSettings(BaseModel):
     """Venue list (CSV or XLSX, relative to the campaign) that `materials build` renders, such as
     `venues/sample.csv`; empty: the build makes no venue posters (`materials venues LIST` renders any list)."""
     link_host: str = ""
-    """Host of the check-in links; empty means the declaration service's host (service.url)."""
+    """Host of the check-in links; empty means the declaration service's host (service.url). The same host
+    rule as service.url: plain ASCII (`xn--` form), and a reserved name is a placeholder (`--strict` fails)."""
     link_path: str = "V"
     """Path before the token, upper-case letters and digits (`V` gives `HTTPS://HOST/V/TOKEN`)."""
     qr_error: QrLevel = "M"
@@ -74,8 +76,9 @@ class VenueSettings(BaseModel):
     @classmethod
     def _host(cls, value: str) -> str:
         if value and not LINK_HOST.match(value):
+            check_host(value)  # names a look-alike letter and shows the xn-- form
             raise ValueError(f"{value!r} is not a host name such as hc.tj.gov.cn")
-        return value.upper()
+        return check_host(value).upper() if value else value
 
     @field_validator("allotment")
     @classmethod

@@ -52,15 +52,17 @@ def mm_filter(scale: float) -> Any:
 
 
 def environment(templates: tuple[tuple[str, str], ...], scale: float, poster: Poster) -> jinja2.Environment:
-    # The same safety as materials.templating: autoescape and StrictUndefined, so a template typo fails the
-    # run instead of printing a blank on every poster. Sources come with the job (remote workers).
-    env = jinja2.Environment(
-        loader=jinja2.DictLoader(dict(templates)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    # The same sandbox as every template (materials.templating.Sandbox): autoescape and StrictUndefined, so
+    # a template typo fails the run instead of printing a blank on every poster, and no template reaches
+    # Python, files or the key. Sources come with the job (remote workers).
+    from materials.templating import Sandbox
+
+    sources = dict(templates)
+
+    def load(name: str) -> tuple[str, str, Any] | None:  # the file name shows in a template error's message
+        return (sources[name], f"venues/{name}", lambda: True) if name in sources else None
+
+    env = Sandbox(jinja2.FunctionLoader(load), autoescape=True)
     env.filters["pt"] = pt_filter(scale)
     env.filters["mm"] = mm_filter(scale)
     env.filters["cmyk"] = functools.partial(css_cmyk, exact=poster.brand.inks)

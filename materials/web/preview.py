@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import http.server
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -130,6 +131,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         except UnicodeEncodeError:
             return str(Path(str(self.directory)) / ".missing")
         return str(Path(str(self.directory)) / ".missing") if "\x00" in translated else translated
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without index.html is a 404, as on a static host: never a listing of the output folder."""
+        self.send_error(404)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(str(self.directory)) / "404.html"

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from materials.schema import is_placeholder_host
+from materials.schema import HttpsUrl, is_placeholder_host
 
 # The shipped default is deliberately on a reserved `.example` host (RFC 2606): canonical links,
 # the sitemap and Open Graph URLs are absolute, and a real deployment must say where it lives.
@@ -14,9 +14,10 @@ class SiteSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    base_url: str = PLACEHOLDER_BASE_URL
+    base_url: HttpsUrl = PLACEHOLDER_BASE_URL
     """Public https address the site is served from, ending in `/` (PLACEHOLDER on a `.example` host:
-    set it to the real portal address before publishing; canonical links and sitemap.xml use it)."""
+    set it to the real portal address before publishing; canonical links and sitemap.xml use it). The same
+    host rule as service.url: plain ASCII (`xn--` form), no user name or password."""
 
     description: dict[str, str] = Field(default_factory=dict)
     """Per-language one-sentence description for search engines and link previews (falls back to the

@@ -130,3 +130,28 @@ def test_odd_paths_get_404_and_the_server_stays_up(campaign_copy: Path, tmp_path
         httpd.shutdown()
         httpd.server_close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_shows_no_directory_listing(campaign_copy: Path, tmp_path: Path) -> None:
+    """A folder without index.html (assets/, a built folder with stray files) answers the 404 page, never a
+    listing of what the output folder holds."""
+    from materials.web import preview
+
+    site = preview.first_build(campaign_copy, tmp_path / "out")
+    (site / "private").mkdir()
+    (site / "private" / "notes.txt").write_text("x", encoding="utf-8")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for path in ("/assets/", "/private/", "/private"):
+            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            assert response.status in (301, 404), (path, response.status)
+            assert b"Directory listing" not in body and b"notes.txt" not in body
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

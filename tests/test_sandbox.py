@@ -1,0 +1,264 @@
+"""Templates are untrusted (campaign folders travel between offices): every template environment is
+sandboxed, so no template a campaign can override runs a command, reads a file or reaches the signing key.
+
+The known escapes are tried against every environment (web, print, proof, the venue engine), and one
+escape is put into every built-in template a campaign can override and run through the real command that
+renders it: the run fails naming the template, nothing ran, nothing was published.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from materials import campaign as campaign_module
+from materials import templating
+from materials.errors import MaterialsError, TemplateProblem
+from materials.venues import links
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+KEY = bytes(range(32))
+
+#: Known ways out of a plain Jinja environment; {s} is a file each would create if it ran.
+ESCAPES = [
+    "{{ cycler.__init__.__globals__.os.popen('touch {s}').read() }}",
+    "{{ self.__init__.__globals__.__builtins__.open('{s}', 'w') }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ lipsum.__globals__['os'].system('touch {s}') }}",
+    "{{ namespace.__init__.__globals__.os.system('touch {s}') }}",
+    "{{ joiner.__init__.__globals__.os.system('touch {s}') }}",
+    "{{ '{0.__class__.__mro__}'.format(cycler) }}",
+    "{{ '{0.__init__.__globals__}'.format_map(namespace) }}",
+    "{{ cycler|attr('__init__')|attr('__globals__') }}",
+    # CVE-2024-56326 (a format method called indirectly) and CVE-2025-27516 (format reached through |attr):
+    # fixed in Jinja 3.1.5 and 3.1.6, the lowest version pyproject.toml allows.
+    "{% set f = '{0.__init__.__globals__}'.format %}{{ f(cycler) }}",
+    "{{ '{0.__init__.__globals__}'|attr('format')(cycler) }}",
+    "{{ ('{0.__init__.__globals__}'|attr('format_map'))({'0': cycler}) }}",
+    "{{ (range|attr('__self__')) }}",
+    "{{ dict.__base__.__subclasses__() }}",
+    "{% set d = {} %}{{ d.update(a=1) }}{{ d.clear() }}",
+    "{{ 'x' * 1000000000 }}",
+    "{{ 10 ** 100000000 }}",
+]
+#: The same against the campaign objects every web, print and proof template gets.
+CAMPAIGN_ESCAPES = [
+    "{{ campaign.root.joinpath('keys/venue.key').read_text() }}",
+    "{{ (campaign.root / 'keys' / 'venue.key').read_bytes() }}",
+    "{{ campaign.faqs['en'][0].path.read_text() }}",
+    "{{ campaign.faqs['en'][0].path.parent.parent.parent.joinpath('keys/venue.key').read_text() }}",
+    "{{ settings.__class__.__init__.__globals__ }}",
+    "{{ t.__self__.root }}",
+    "{{ service_link.__func__.__globals__['os'].system('touch {s}') }}",
+    "{{ campaign.relative.__globals__ }}",
+    "{{ '{0.root}'.format(campaign) }}",
+]
+
+
+@pytest.fixture
+def campaign_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", target)
+    with (target / "campaign.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[venues]\nkey_file = "keys/venue.key"\n')
+    links.write_key_file(target / "keys" / "venue.key", [links.Key(1, KEY)])
+    return target
+
+
+def _environments(root: Path) -> dict[str, object]:
+    from materials.venues import renderer
+    from materials.venues.run import poster_context
+
+    campaign = campaign_module.load(root)
+    envs: dict[str, object] = {kind: templating.environment(campaign, kind) for kind in ("web", "print", "proof")}
+    envs["venues"] = renderer.environment((), 1.0, poster_context(campaign, "A4"))
+    return envs
+
+
+@pytest.mark.parametrize("escape", ESCAPES + CAMPAIGN_ESCAPES)
+def test_every_environment_refuses_known_escapes(campaign_dir: Path, tmp_path: Path, escape: str) -> None:
+    sentinel = tmp_path / "ran"
+    for kind, env in _environments(campaign_dir).items():
+        if kind == "venues" and escape in CAMPAIGN_ESCAPES:
+            continue  # the venue engine gets no campaign objects (its jobs run on remote workers)
+        with pytest.raises(TemplateProblem) as refused, templating.template_errors():
+            env.from_string(escape.replace("{s}", str(sentinel))).render()  # type: ignore[attr-defined]
+        assert "fix the template" in str(refused.value) or "sandbox" in str(refused.value), (kind, refused.value)
+        assert not sentinel.exists(), (kind, escape)
+
+
+def test_sandbox_keeps_what_templates_need(campaign_dir: Path) -> None:
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    text = env.from_string("{{ '{:>4}'.format(7) }} {{ 'ab' * 3 }} {{ campaign.languages|join(',') }} "
+                           "{{ settings.service.url }} {{ service_link('portal') }} {{ '<b>' }}").render()
+    assert text.startswith("   7 ababab zh-CN,en https://") and "&lt;b&gt;" in text
+
+
+def _overridable() -> list[str]:
+    """Every built-in template a campaign can override, as `<kind>/<name>`."""
+    names = []
+    for kind in templating.KINDS:
+        for path in sorted((templating.BUILTIN / kind).rglob("*")):
+            if path.is_file() and path.name.endswith(templating.TEMPLATE_SUFFIXES):
+                names.append(f"{kind}/{path.relative_to(templating.BUILTIN / kind).as_posix()}")
+    return names
+
+
+def _poison(source: str, payload: str) -> str:
+    """The payload where the template really renders it: inside its first block when it extends another."""
+    if "{% extends" in source or "{%- extends" in source:
+        return re.sub(r"({%-? block \w+ -?%})", lambda m: m.group(1) + payload, source, count=1)
+    return payload + source
+
+
+@pytest.mark.parametrize("name", _overridable())
+def test_every_overridable_template_is_sandboxed(campaign_dir: Path, tmp_path: Path, name: str) -> None:
+    """`materials build` / `venues` / `proof` with an escape in one template: refused naming it, nothing
+    ran, no output (and so no key) published."""
+    from materials.build import build
+    from materials.proof import write_proof
+    from materials.venues.run import Options, run_into
+
+    kind = name.split("/")[0]
+    if kind == "print":  # the fixture with posters, tips and every channel (the mini campaign has FAQs only)
+        shutil.copytree(FIXTURES / "trilingual", campaign_dir, dirs_exist_ok=True)
+        settings = campaign_dir / "campaign.toml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace(
+            'poster_sizes = ["A4"]', 'poster_sizes = ["A4", "billboard"]'), encoding="utf-8")
+    sentinel = tmp_path / "ran"
+    command = f"touch {sentinel}; cat {campaign_dir / 'keys' / 'venue.key'}"
+    # Names built while rendering, so only the sandbox itself can refuse them (check's reading finds `.__init__`).
+    payload = "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('" + command + "').read() }}"
+    own = campaign_dir / "templates" / name
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(_poison((templating.BUILTIN / name).read_text(encoding="utf-8"), payload), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(MaterialsError) as refused:
+        if kind == "proof":
+            write_proof(campaign_dir, out / "proof.pdf")
+        elif kind == "venues":
+            (tmp_path / "list.csv").write_text("id,name,district,category,address\nHP-1,A,和平区,社区,x\n",
+                                               encoding="utf-8")
+            run_into(campaign_module.load(campaign_dir), tmp_path / "list.csv", out, Options(screens=True))
+        else:
+            build(campaign_dir, out, only=kind)
+    message = str(refused.value.message)
+    assert "sandbox" in message and Path(name).name in message, message
+    assert not sentinel.exists()
+    published = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(KEY.hex() in p.read_bytes().decode("latin-1") for p in published)
+    if kind != "venues":  # a venue run keeps the posters it finished (it resumes), a build publishes nothing
+        assert not any(p.suffix in (".html", ".pdf", ".png") for p in published), published
+
+
+def test_check_names_python_internals_in_a_template(campaign_dir: Path) -> None:
+    """`check` reads the campaign's templates: the usual escapes are named with file and line before any
+    render (the sandbox refuses them anyway)."""
+    from materials.build import check
+
+    own = campaign_dir / "templates" / "web" / "404.html"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "base.html" %}\n{% block main %}\n{{ cycler.__init__ }}\n'
+                   "{{ x['__class__'] }} {{ y|attr('_z') }} {{ a.at_b }} {{ 'card__title' }}\n{% endblock %}\n",
+                   encoding="utf-8")
+    with pytest.raises(MaterialsError) as refused:
+        check(campaign_dir)
+    message = str(refused.value.message)
+    assert "templates/web/404.html line 3: .__init__ reaches Python internals" in message
+    assert "line 4: ['__class__']" in message and "line 4: |attr('_z')" in message
+    assert "at_b" not in message and "card__title" not in message
+
+
+def test_template_outside_the_campaign_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
+    """A template that is a symbolic link to a file elsewhere (the key, ~/.ssh) is not read."""
+    from materials.build import build, check
+
+    own = campaign_dir / "templates" / "web"
+    own.mkdir(parents=True)
+    (own / "404.html").symlink_to(campaign_dir / "keys" / "venue.key")
+    with pytest.raises(MaterialsError, match="outside the templates folder"):
+        check(campaign_dir)
+    with pytest.raises(MaterialsError, match="outside the templates folder"):
+        build(campaign_dir, tmp_path / "out", only="web")
+
+
+@pytest.mark.parametrize(("files", "loop"), [
+    ({"web/404.html": '{% include "404.html" %}'}, "404.html -> 404.html"),
+    ({"web/base.html": '{% include "a.html" %}', "web/a.html": '{% import "base.html" as b %}'},
+     "base.html -> a.html -> base.html"),
+])
+def test_template_loop_is_one_clear_error(campaign_dir: Path, tmp_path: Path, files: dict[str, str],
+                                          loop: str) -> None:
+    """A template that includes itself: `check` names the loop, `build` too, never a RecursionError."""
+    from materials.build import build, check
+
+    for name, text in files.items():
+        (campaign_dir / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+        (campaign_dir / "templates" / name).write_text(text, encoding="utf-8")
+    with pytest.raises(MaterialsError) as checked:
+        check(campaign_dir)
+    assert loop in str(checked.value.message) and "templates/web/" in str(checked.value.message)
+    with pytest.raises(MaterialsError) as built:
+        build(campaign_dir, tmp_path / "out", only="web")
+    assert "loop" in str(built.value.message)
+
+
+def test_dynamic_include_loop_is_caught_when_rendering(campaign_dir: Path) -> None:
+    """A loop `check` cannot see (the name is computed) still ends as one message, not a RecursionError."""
+    own = campaign_dir / "templates" / "web"
+    own.mkdir(parents=True)
+    (own / "again.html").write_text('{% include "again" ~ ".html" %}', encoding="utf-8")
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    with pytest.raises(TemplateProblem, match="in a loop"), templating.template_errors():
+        env.get_template("again.html").render()
+
+
+def test_no_plain_jinja_environment_in_the_package() -> None:
+    """Every template environment is the sandbox: no module makes a plain `jinja2.Environment`."""
+    package = Path(templating.__file__).parent
+    plain = [str(p) for p in package.rglob("*.py")
+             if re.search(r"jinja2\.(Environment|Template)\(|from jinja2 import .*\b(Environment|Template)\b",
+                          p.read_text(encoding="utf-8"))]
+    assert not plain
+
+
+@pytest.mark.parametrize("kind", ["proof", "print"])
+def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Path, kind: str) -> None:
+    """HTML needs no Python to reach a file: `<a rel="attachment">` embeds any file WeasyPrint may fetch
+    into the PDF. A signing key is never served to WeasyPrint, wherever in the campaign it lies."""
+    from materials.build import build
+    from materials.proof import write_proof
+
+    key = campaign_dir / "keys" / "venue.key"
+    tag = f'<a rel="attachment" href="{key.as_uri()}">k</a><link rel="stylesheet" href="{key.as_uri()}">'
+    if kind == "print":
+        shutil.copytree(FIXTURES / "trilingual", campaign_dir, dirs_exist_ok=True)
+        name = "print/sign.html.j2"
+        lines = (templating.BUILTIN / name).read_text(encoding="utf-8").split("\n")
+        index = next(i for i, line in enumerate(lines) if line.startswith("<section"))
+        lines[index] += tag
+        source = "\n".join(lines)
+    else:
+        name = "proof/proof.html.j2"
+        source = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + tag,
+                        (templating.BUILTIN / name).read_text(encoding="utf-8"), count=1)
+    own = campaign_dir / "templates" / name
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(source, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(MaterialsError, match="it is a venue signing key, which never goes into any output"):
+        if kind == "proof":
+            write_proof(campaign_dir, out / "proof.pdf")
+        else:
+            build(campaign_dir, out, only="print")
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(KEY.hex().encode() in p.read_bytes() for p in written)
+
+
+def test_fetcher_key_mark_is_the_key_files_magic() -> None:
+    from materials import fetcher
+
+    assert f"{links.KEY_MAGIC} ".encode() == fetcher.KEY_MARK
