@@ -170,6 +170,20 @@ def test_glossary_variant_names_file_line_and_preferred_term(glossary_campaign: 
     ]
 
 
+def test_glossary_and_fact_checks_read_faq_tags(glossary_campaign: Path) -> None:
+    """Tags are published on the question's page and indexed by the search: a variant or a colour name in
+    them is refused with the tags line, like one in the answer (review of issue 20)."""
+    edit(glossary_campaign / "faq/en/green.md", "tags: [green code, getting around]",
+         "tags: [green code, inspection personnel]")
+    assert problems_of(glossary_campaign) == [
+        "faq/en/green.md line 6: “inspection personnel”: write “inspection staff”; glossary term “inspection staff”",
+    ]
+    edit(glossary_campaign / "faq/en/green.md", "inspection personnel", "red code")
+    problems = problems_of(glossary_campaign)
+    assert len(problems) == 1 and problems[0].startswith("faq/en/green.md line 6: “red") and \
+        "are local facts" in problems[0], problems
+
+
 def test_invented_term_is_refused_with_file_and_line(glossary_campaign: Path) -> None:
     edit(glossary_campaign / "faq/zh-CN/what.md", "颜色含义见", "凭健康证通行。颜色含义见")
     assert problems_of(glossary_campaign) == [
