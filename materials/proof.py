@@ -149,6 +149,14 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
         if row.contrary:
             found.append(f"F{row.number} {row.name}: contrary evidence: {row.contrary}")
     found += notice_blockers
+    found += _authority_blockers(campaign)
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is not None and venues.demo_key:
+        found.append("campaign.toml venues.demo_key = true: the venue posters are signed with a throw-away demo key; "
+                     "make the campaign's own with `materials keys new`, set key_file and demo_key = false")
+    if venues is not None and venues.list and Path(venues.list).stem == "sample":
+        found.append(f"campaign.toml venues.list {venues.list} is the sample list (fictional sample venues): set "
+                     "the city's real venue list before printing venue posters")
     if not pictures.found:
         found.append(f"no pictures of the materials: {pictures.root} holds no build; run `materials build` "
                      "first, then `materials proof` (or give --output DIR)")
@@ -156,6 +164,20 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
         found.append(f"{len(proof.unconfirmed)} fact(s) not confirmed (listed below): confirm or correct each "
                      "one on this proof; the outputs carry the draft mark until they are confirmed")
     return found
+
+
+def _authority_blockers(campaign: Campaign) -> list[str]:
+    """The name printed as the authority beside the notice's issuer, in each language that records one."""
+    from materials import notice
+
+    out = []
+    for lang, text in notice.load(campaign).by_lang.items():
+        issuer = str(text.meta.get("issuer") or "")
+        printed = campaign.text(campaign.settings.authority, lang)
+        if issuer and printed != issuer:
+            out.append(f"campaign.toml authority ({lang}) prints “{printed}”, while the notice's issuer in "
+                       f"{text.file} is “{issuer}”: approve the printed name, or set the issuer's name")
+    return out
 
 
 def _links(campaign: Campaign) -> list[tuple[str, str]]:
