@@ -318,6 +318,17 @@ def test_a_verbatim_quotation_of_the_notice_passes_in_each_language(mini_campaig
     campaign_mod.load(mini_campaign)  # passes
 
 
+def test_a_quotation_may_nest_the_notices_marks_as_single_quotes(mini_campaign: Path) -> None:
+    """GB/T 15834: quotation marks inside a quotation are ‘’; the notice's inner “” match them, nothing else."""
+    _with_notice(mini_campaign)
+    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问",
+         "> 通知第一条：“持‘绿码’全市通行。暂停使用纸质或其他出行证明。”\n\n如有疑问")
+    campaign_mod.load(mini_campaign)  # passes
+    edit(mini_campaign / "faq/zh-CN/green.md", "持‘绿码’全市通行", "持‘绿码’全市畅行")
+    problems = problems_of(mini_campaign)
+    assert len(problems) == 1 and "is not the notice's words" in problems[0], problems
+
+
 def test_a_back_translated_quotation_is_refused_with_file_and_line(mini_campaign: Path) -> None:
     _with_notice(mini_campaign)
     edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问",
