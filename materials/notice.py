@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 FOLDER = "notice"
 QUOTE = re.compile(r"^\s*>\s?(.*)$")
 SPACE = re.compile(r"\s+")
+#: Quotation marks inside a quotation (GB/T 15834: ‘’ within “”) read as the notice's own “”.
+NESTED_QUOTES = str.maketrans("‘’", "“”")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class Notice:
         return "\n\n".join(self.paragraphs)
 
     def contains(self, words: str) -> bool:
-        return _flat(words) in _flat(self.text)
+        """Verbatim, allowing a quotation's inner marks ‘’ (GB/T 15834) where the notice has “”."""
+        return any(_flat(w) in _flat(self.text) for w in (words, words.translate(NESTED_QUOTES)))
 
     def blockers(self) -> list[str]:
         """What keeps this text from being the signed source (shown first on the proof's cover)."""

@@ -84,6 +84,8 @@ class Proof:
     blockers: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # (what, where it leads)
     notice: dict[str, Any] = field(default_factory=dict)  # language -> materials.notice.Notice
+    articles: list[tuple[str, list[str]]] = field(default_factory=list)  # notice part -> texts citing it
+    synonyms: list[list[str]] = field(default_factory=list)  # the site search's synonym groups
 
     @property
     def unconfirmed(self) -> list[FactRow]:
@@ -131,7 +133,35 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
     proof = Proof(rows, sections, fingerprint=fingerprint.sources(campaign), links=_links(campaign),
                   notice=dict(notices.by_lang))
     proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
+    proof.articles = _articles(texts)
+    search = getattr(campaign.settings, "search", None)
+    proof.synonyms = [list(group) for group in getattr(search, "synonyms", [])]
     return proof
+
+
+#: How a text cites a part of the notice: its preamble, or Article 1-4 (the notice's four articles).
+ARTICLE_CITES = [
+    ("开头 Preamble", re.compile(r"通知开头|preamble", re.IGNORECASE)),
+    ("第一条 Article 1", re.compile(r"第一条|Article 1\b")),
+    ("第二条 Article 2", re.compile(r"第二条|Article 2\b")),
+    ("第三条 Article 3", re.compile(r"第三条|Article 3\b")),
+    ("第四条 Article 4", re.compile(r"第四条|Article 4\b")),
+]
+
+
+def _articles(texts: list[Text]) -> list[tuple[str, list[str]]]:
+    """Each part of the notice with the FAQs, posters and signs that quote or cite it (empty: uncovered)."""
+    out = []
+    for label, pattern in ARTICLE_CITES:
+        where: list[str] = []
+        for text in texts:
+            if text.kind not in ("faq", "poster", "tip", "site") or not pattern.search(text.text):
+                continue
+            name = text.unit.split(":")[1] if text.kind == "faq" else text.file
+            if name not in where:
+                where.append(name)
+        out.append((label, where))
+    return out
 
 
 def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pictures: Pictures) -> list[str]:
@@ -149,6 +179,14 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
         if row.contrary:
             found.append(f"F{row.number} {row.name}: contrary evidence: {row.contrary}")
     found += notice_blockers
+    found += _authority_blockers(campaign)
+    venues = getattr(campaign.settings, "venues", None)
+    if venues is not None and venues.demo_key:
+        found.append("campaign.toml venues.demo_key = true: the venue posters are signed with a throw-away demo key; "
+                     "make the campaign's own with `materials keys new`, set key_file and demo_key = false")
+    if venues is not None and venues.list and Path(venues.list).stem == "sample":
+        found.append(f"campaign.toml venues.list {venues.list} is the sample list (fictional sample venues): set "
+                     "the city's real venue list before printing venue posters")
     if not pictures.found:
         found.append(f"no pictures of the materials: {pictures.root} holds no build; run `materials build` "
                      "first, then `materials proof` (or give --output DIR)")
@@ -156,6 +194,20 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
         found.append(f"{len(proof.unconfirmed)} fact(s) not confirmed (listed below): confirm or correct each "
                      "one on this proof; the outputs carry the draft mark until they are confirmed")
     return found
+
+
+def _authority_blockers(campaign: Campaign) -> list[str]:
+    """The name printed as the authority beside the notice's issuer, in each language that records one."""
+    from materials import notice
+
+    out = []
+    for lang, text in notice.load(campaign).by_lang.items():
+        issuer = str(text.meta.get("issuer") or "")
+        printed = campaign.text(campaign.settings.authority, lang)
+        if issuer and printed != issuer:
+            out.append(f"campaign.toml authority ({lang}) prints “{printed}”, while the notice's issuer in "
+                       f"{text.file} is “{issuer}”: approve the printed name, or set the issuer's name")
+    return out
 
 
 def _links(campaign: Campaign) -> list[tuple[str, str]]:
@@ -290,7 +342,8 @@ def _faqs(campaign: Campaign, render: Callable[[str, str], Markup], counter: Ite
         item = Item(next(counter), faq.question, f"faq:{faq.id} (order {faq.order})", anchor=f"faq-{faq.id}")
         for lang in campaign.languages:
             other = campaign.faq(lang, faq.id)
-            item.columns[lang] = Markup('<p class="q">%s</p>') % other.question + render(other.body, lang)
+            tags = Markup('<p class="tags">标签 Tags: %s</p>') % " · ".join(other.tags) if other.tags else Markup("")
+            item.columns[lang] = Markup('<p class="q">%s</p>') % other.question + tags + render(other.body, lang)
         items.append(item)
     return items
 

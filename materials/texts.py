@@ -53,6 +53,9 @@ def collect(campaign: Campaign, problems: list[Problem] | None = None) -> list[T
             label = campaign.relative(faq.path)
             unit = f"faq:{faq.id}:{lang}"
             found.append(Text(label, _question_line(faq.path), lang, faq.question, unit, "faq", part="question"))
+            if faq.tags:  # published on the question's page and indexed by the search: checked like the answer
+                joined = ("、" if lang.startswith("zh") else ", ").join(faq.tags)
+                found.append(Text(label, _front_line(faq.path, "tags"), lang, joined, unit, "faq", part="tags"))
             found.append(Text(label, faq.body_line, lang, faq.body, unit, "faq"))
     for folder, kind in MATERIAL_DIRS:
         root = campaign.root / folder
@@ -62,6 +65,15 @@ def collect(campaign: Campaign, problems: list[Problem] | None = None) -> list[T
     found += _strings(campaign)
     found += _templates(campaign)
     return found
+
+
+def _front_line(path: Path, key: str) -> int:
+    """Line of `key:` in a FAQ's front matter (1 if it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((i for i, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 def _question_line(path: Path) -> int:

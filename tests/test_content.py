@@ -73,8 +73,8 @@ def test_shipped_campaign_passes_with_only_unconfirmed_fact_warnings(
     unconfirmed = {re.match(r"unconfirmed fact \{\{ (\w+) \}\}", w).group(1) for w in warnings}  # type: ignore[union-attr]
     facts = campaign.settings.facts
     assert unconfirmed == {name for name, fact in facts.items() if not fact.confirmed}
-    # Only what the notice itself says is confirmed, each with its source and date.
-    assert {name for name, fact in facts.items() if fact.confirmed} == {"city", "notice_date", "notice_publisher"}
+    # Only what the notice's English text itself says is confirmed; its date waits for the official Chinese text.
+    assert {name for name, fact in facts.items() if fact.confirmed} == {"city", "notice_publisher"}
     for name, fact in facts.items():
         assert fact.source is not None and fact.source.document, name
         assert set(fact.text) == {"zh-CN", "en"}, name
@@ -168,6 +168,20 @@ def test_glossary_variant_names_file_line_and_preferred_term(glossary_campaign: 
         "faq/en/help.md line 7: “inspection personnel”: write “inspection staff”; glossary term “inspection staff”",
         "faq/zh-CN/help.md line 7: “检查人员”: write “查验人员”; glossary term “inspection staff”",
     ]
+
+
+def test_glossary_and_fact_checks_read_faq_tags(glossary_campaign: Path) -> None:
+    """Tags are published on the question's page and indexed by the search: a variant or a colour name in
+    them is refused with the tags line, like one in the answer (review of issue 20)."""
+    edit(glossary_campaign / "faq/en/green.md", "tags: [green code, getting around]",
+         "tags: [green code, inspection personnel]")
+    assert problems_of(glossary_campaign) == [
+        "faq/en/green.md line 6: “inspection personnel”: write “inspection staff”; glossary term “inspection staff”",
+    ]
+    edit(glossary_campaign / "faq/en/green.md", "inspection personnel", "red code")
+    problems = problems_of(glossary_campaign)
+    assert len(problems) == 1 and problems[0].startswith("faq/en/green.md line 6: “red") and \
+        "are local facts" in problems[0], problems
 
 
 def test_invented_term_is_refused_with_file_and_line(glossary_campaign: Path) -> None:
@@ -302,6 +316,17 @@ def test_a_verbatim_quotation_of_the_notice_passes_in_each_language(mini_campaig
          "> The notice: ““green code” holders get green light across the city. Suspend the use of documents "
          "for getting around in written or other forms.”\n\nQuestions?")
     campaign_mod.load(mini_campaign)  # passes
+
+
+def test_a_quotation_may_nest_the_notices_marks_as_single_quotes(mini_campaign: Path) -> None:
+    """GB/T 15834: quotation marks inside a quotation are ‘’; the notice's inner “” match them, nothing else."""
+    _with_notice(mini_campaign)
+    edit(mini_campaign / "faq/zh-CN/green.md", "如有疑问",
+         "> 通知第一条：“持‘绿码’全市通行。暂停使用纸质或其他出行证明。”\n\n如有疑问")
+    campaign_mod.load(mini_campaign)  # passes
+    edit(mini_campaign / "faq/zh-CN/green.md", "持‘绿码’全市通行", "持‘绿码’全市畅行")
+    problems = problems_of(mini_campaign)
+    assert len(problems) == 1 and "is not the notice's words" in problems[0], problems
 
 
 def test_a_back_translated_quotation_is_refused_with_file_and_line(mini_campaign: Path) -> None:

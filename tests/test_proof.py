@@ -139,3 +139,31 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
         assert mark in document.get_metadata_dict()["Keywords"]
     finally:
         document.close()
+
+
+def test_the_shipped_proof_blocks_on_the_authority_name_the_demo_key_and_the_sample_list(shipped_root: Path) -> None:
+    """Review of issue 20: the signer sees, first on the cover, that the printed authority is not the notice's
+    issuer as written, that venue posters are signed with a demo key and that the venue list is the sample."""
+    from materials.proof import collect_proof
+
+    blockers = collect_proof(campaign_mod.load(shipped_root)).blockers
+    assert any("authority (zh-CN)" in b and "天津市新型冠状病毒肺炎疫情防控指挥部" in b for b in blockers), blockers
+    assert not any("authority (en)" in b for b in blockers), blockers  # the English name is the signature's
+    assert any("demo_key" in b for b in blockers) and any("sample list" in b for b in blockers), blockers
+
+
+def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synonyms_and_quotations(
+        shipped_root: Path) -> None:
+    """Review of issue 20: each part of the notice with the questions and materials that cite it (none left
+    uncovered), the tags and search synonyms that will be published, and quotations marked as checked."""
+    from materials.proof import collect_proof, html_document
+
+    campaign = campaign_mod.load(shipped_root)
+    proof = collect_proof(campaign)
+    parts = dict(proof.articles)
+    assert len(parts) == 5 and all(parts.values()), parts
+    assert "why-use-the-health-code" in parts["开头 Preamble"]  # 一“码”通用 is covered
+    page = html_document(campaign, proof)
+    assert "未覆盖 Not covered" not in page
+    assert "标签 Tags: 非绿码 · 颜色" in page and "code not green" in page  # tags and a synonym group
+    assert "quotation checked word for word against notice/zh-CN.md (a reprint" in page

@@ -20,7 +20,7 @@ from materials.campaign import Campaign
 from materials.printing import typeset
 from materials.printing.settings import PaperSize
 from materials.printing.sources import Material
-from materials.templating import environment
+from materials.templating import environment, strings
 
 #: Token in an item's HTML replaced by its type size, so a trial layout can shrink the words cheaply.
 #: Size of the draft mark's type as a share of the page's short side (the mark is about 5.8 em wide).
@@ -28,12 +28,13 @@ DRAFT_EM = 0.085
 
 
 def draft_mark_css(width: float, height: float, printed: bool = True) -> str:
-    """Size and place of the draft mark (issue 20) on a page of this size, in mm: across the middle of a
-    printed portrait page (above its code); level, smaller and inside the action-safe area at the top of
-    landscape pages and of images for screens and WeChat (their code sits where a band across the middle
-    would cover it, and their QR codes are read back from the image)."""
+    """Size and place of the draft mark (issue 20) on a page of this size, in mm: level, in the top margin
+    band of a printed portrait page (above the authority's line: a stamp across the middle hid the English
+    text); level, larger and inside the action-safe area at the top of landscape pages and of images for
+    screens and WeChat (their QR codes are read back from the image)."""
     if printed and width <= height * 1.2:
-        return f"font-size:{min(width, height) * DRAFT_EM:.1f}mm;top:{height * 0.42:.1f}mm;left:0;width:{width:.1f}mm"
+        top = max(height * 0.02, 6.0)  # in the band above the authority's line, and 6 mm inside the trim
+        return f"font-size:{width * DRAFT_EM * 0.45:.1f}mm;top:{top:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
     size = min(width, height) * DRAFT_EM * (1.2 if printed else 0.6)  # billboards: legible from the road
     return f"font-size:{size:.1f}mm;top:{height * 0.065:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
 FONT_TOKEN = "@@FONT@@"  # noqa: S105 - a placeholder, not a secret
@@ -182,6 +183,7 @@ class Planner:
         self.settings = campaign.settings.print
         self.env = environment(campaign, "print")
         self.env.globals["mm"] = _mm
+        self.env.globals["ui"] = strings(campaign, "print")  # labels: the foot's date is the notice's date
         self.env.filters["display"] = typeset.display
         self.font_css = font_css
         self.created = campaign.source_date().strftime("%Y-%m-%dT%H:%M:%SZ")

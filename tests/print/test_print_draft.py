@@ -79,3 +79,34 @@ def test_every_pdf_carries_the_proofs_fingerprint(rendered: tuple[Any, Path]) ->
             pdf.close()
     assert missing == []
 
+
+
+def test_the_draft_mark_on_a_poster_covers_no_text(rendered: tuple[Any, Path]) -> None:
+    """The review of issue 20 found the stamp across the middle of a poster hid its English text: the mark
+    now sits in the top margin band. No character of any portrait poster page lies under the mark's box
+    (billboards keep their larger mark at the top: not covered here)."""
+    _, dest = rendered
+    posters = sorted(p for p in dest.rglob("*.pdf") if "posters" in p.parts and "billboard" not in p.name)
+    assert posters
+    covered: list[str] = []
+    for path in posters:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for number in range(len(pdf)):
+                page = pdf[number].get_textpage()
+                text = page.get_text_range()
+                start = text.find(DRAFT_MARK)
+                assert start >= 0, (path.name, number)
+                mark = range(start, start + len(DRAFT_MARK))
+                boxes = [page.get_charbox(i) for i in mark if not text[i].isspace()]
+                left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+                right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+                for i in range(page.count_chars()):
+                    if i in mark or i >= len(text) or text[i].isspace():
+                        continue
+                    x0, y0, x1, y1 = page.get_charbox(i)
+                    if x0 < right and x1 > left and y0 < top and y1 > bottom:
+                        covered.append(f"{path.name} page {number + 1}: {text[i]!r}")
+        finally:
+            pdf.close()
+    assert covered == []
