@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
+from materials.printing import incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
 from materials.printing.planner import Item
@@ -71,10 +72,25 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
     import multiprocessing
 
+    # A file checked before, byte for byte, against the same expectations is not rasterised again.
+    cache = incremental.Cache.of(campaign)
+    keys = {}
+    for check in checks:
+        expected = {k: v for k, v in asdict(check).items() if k != "file"}
+        key = cache.verified(check.path, expected, Path(check.file))
+        if key is not None:
+            keys[check.path] = key
+    todo = [check for check in checks if check.path in keys]
+    if len(todo) < len(checks):
+        log.info("print: %d of %d files checked before, byte for byte", len(checks) - len(todo), len(checks))
+    if not todo:
+        return problems
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for found in progress.track(pool.map(check_file, checks, chunksize=8), "print: verifying",
-                                    length=len(checks), unit="files"):
+        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
+                                                      length=len(todo), unit="files"), strict=True):
             problems += found
+            if not found:
+                cache.remember(check.path, keys[check.path])
     return problems
 
 

@@ -1,0 +1,74 @@
+"""Incremental print: unchanged items come from the cache, byte for byte what a cold build makes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from materials.build import build
+from materials.printing import incremental
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def reused(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "taken from the cache" in r.getMessage()]
+
+
+def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
+        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="materials")
+    first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
+    before = digests(first)
+    assert (print_campaign / incremental.CACHE / "items").is_dir()
+    assert reused(caplog) == []
+
+    caplog.clear()
+    poster = print_campaign / "posters" / "apply.md"
+    poster.write_text(poster.read_text(encoding="utf-8").replace("Scan with your phone camera to apply.",
+                                                                 "Scan the code with your phone camera."),
+                      encoding="utf-8")
+    second = build(print_campaign, tmp_path / "second", only="print").outputs["print"]
+    after = digests(second)
+    [line] = reused(caplog)
+    taken, total = int(line.split()[1]), int(line.split()[3])
+    changed = [p for p in after if p.startswith(("posters/apply/", "previews/posters-apply-"))]
+    english = [p for p in changed if "-en." in p or "-bilingual." in p]
+    assert english and all(after[p] != before[p] for p in english)
+    assert 0 < taken < total
+    # Every file of an untouched material is the previous run's.
+    assert all(after[p] == before[p] for p in after if p.startswith("tips/"))
+
+    shutil.rmtree(print_campaign / incremental.CACHE)
+    cold = build(print_campaign, tmp_path / "cold", only="print").outputs["print"]
+    assert digests(cold) == after
+
+
+def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    blobs = sorted((print_campaign / incremental.CACHE / "files").glob("*/*"))
+    assert blobs
+    for blob in blobs[:3]:
+        blob.write_bytes(b"%PDF-1.7 not what was stored")
+    caplog.set_level(logging.INFO, logger="materials")
+    again = build(print_campaign, tmp_path / "again", only="print").outputs["print"]
+    assert digests(again) == first
+    [line] = reused(caplog)
+    assert int(line.split()[1]) < int(line.split()[3])
+
+
+def test_an_unwritable_cache_costs_speed_not_the_build(print_campaign: Path, tmp_path: Path) -> None:
+    blocked = print_campaign / ".materials" / "cache"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
+    assert (out / "posters" / "apply").is_dir()
+    assert blocked.read_text(encoding="utf-8").startswith("a file")
