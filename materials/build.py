@@ -67,7 +67,12 @@ def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack
     the plans when the build is over, rendered or not."""
     plans: dict[str, Plan] = {}
     problems: list[Problem] = []
-    for name in names:
+    # Content and settings rules first: kinds whose validation lays pages out come last, and only when the
+    # others found nothing (fail fast; the next run lays out what changed, see printing/incremental.py).
+    costly = [n for n in names if getattr(targets.get(n), "lays_out", False)]
+    for name in [n for n in names if n not in costly] + costly:
+        if name in costly and problems:
+            break
         plan = plans[name] = targets.get(name).validate(campaign)
         cleanup.callback(plan.close)
         problems += plan.problems
@@ -97,6 +102,7 @@ def build(
         with output.machine_errors(out_dir), contextlib.ExitStack() as plans_open:
             with output.problems_report(out_dir):
                 warn_placeholders(campaign)
+                strict_failure(strict, counter.messages)  # warnings known at start-up: fail before any layout
                 plans = validate(campaign, names, plans_open)
                 strict_failure(strict, counter.messages)
             with output.locked(out_dir, MADE_BY), output.problems_report(out_dir):
@@ -153,6 +159,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
     try:
         campaign = load(campaign_dir)
         warn_placeholders(campaign)
+        strict_failure(strict, counter.messages)
         kinds = targets.registry()
         with contextlib.ExitStack() as cleanup:
             validate(campaign, list(kinds), cleanup)

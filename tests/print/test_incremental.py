@@ -72,3 +72,26 @@ def test_an_unwritable_cache_costs_speed_not_the_build(print_campaign: Path, tmp
     out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
     assert (out / "posters" / "apply").is_dir()
     assert blocked.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_strict_fails_on_start_up_warnings_before_any_layout(print_campaign: Path, tmp_path: Path) -> None:
+    from materials.errors import MaterialsError
+
+    # The fixture's service URL is a PLACEHOLDER: a warning known before anything is laid out.
+    with pytest.raises(MaterialsError, match="--strict"):
+        build(print_campaign, tmp_path / "out", only="print", strict=True)
+    assert not (print_campaign / incremental.CACHE).exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_problems_of_other_kinds_come_before_print_layout(print_campaign: Path, tmp_path: Path) -> None:
+    from materials.build import check
+    from materials.errors import CampaignError
+
+    toml = print_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[venues.allotment]\n"no-such-category" = 3\n',
+                    encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        check(print_campaign)
+    assert "venues.allotment.no-such-category" in str(raised.value.problems)
+    assert not (print_campaign / incremental.CACHE).exists()  # print laid nothing out
