@@ -33,7 +33,27 @@ MADE_BY = "materials build"
 class BuildResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Per output kind: validation (print's layout) + rendering + verification, in seconds.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The whole build, from loading the campaign to the last folder swapped in.
+    total_seconds: float = 0.0
+
+    def summary(self) -> list[str]:
+        """One line per output folder (its files by kind, its time) and one for the whole build."""
+        lines = []
+        for name, folder in self.outputs.items():
+            kinds: dict[str, int] = {}
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    parts = path.relative_to(folder).parts
+                    kind = parts[0] if len(parts) > 1 else path.suffix.lstrip(".") or path.name
+                    kinds[kind] = kinds.get(kind, 0) + 1
+            listed = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+            lines.append(f"{name}: {sum(kinds.values())} files ({listed}) in {self.seconds.get(name, 0):.1f} s: "
+                         f"{folder}")
+        warned = f"{len(self.warnings)} warning(s)" if self.warnings else "no warnings"
+        lines.append(f"built {', '.join(self.outputs) or 'nothing'} in {self.total_seconds:.1f} s, {warned}")
+        return lines
 
 
 def parse_only(only: str | Iterable[str] | None) -> list[str]:
@@ -62,7 +82,8 @@ def warn_placeholders(campaign: Campaign) -> None:
         )
 
 
-def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:
+def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack,
+             seconds: dict[str, float] | None = None) -> dict[str, Plan]:
     """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
     the plans when the build is over, rendered or not."""
     plans: dict[str, Plan] = {}
@@ -73,7 +94,10 @@ def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack
     for name in [n for n in names if n not in costly] + costly:
         if name in costly and problems:
             break
+        started = time.perf_counter()
         plan = plans[name] = targets.get(name).validate(campaign)
+        if seconds is not None:
+            seconds[name] = time.perf_counter() - started
         cleanup.callback(plan.close)
         problems += plan.problems
     if problems:
@@ -89,6 +113,7 @@ def build(
 ) -> BuildResult:
     """Build the campaign's outputs into `out` (default `<campaign>/output`)."""
     names = parse_only(only)
+    started = time.perf_counter()
     counter = warnings_log.watch_warnings()
     try:
         campaign = load(campaign_dir)
@@ -103,11 +128,14 @@ def build(
             with output.problems_report(out_dir):
                 warn_placeholders(campaign)
                 strict_failure(strict, counter.messages)  # warnings known at start-up: fail before any layout
-                plans = validate(campaign, names, plans_open)
+                validated: dict[str, float] = {}
+                plans = validate(campaign, names, plans_open, validated)
                 strict_failure(strict, counter.messages)
             with output.locked(out_dir, MADE_BY), output.problems_report(out_dir):
                 output.claim(out_dir, MADE_BY)
-                return _build(campaign, plans, out_dir, names, strict, counter.messages)
+                result = _build(campaign, plans, out_dir, names, strict, counter.messages, validated)
+                result.total_seconds = time.perf_counter() - started
+                return result
     finally:
         warnings_log.unwatch(counter)
 
@@ -121,7 +149,7 @@ def sources_read(campaign: Campaign) -> tuple[Path, ...]:
 
 
 def _build(campaign: Campaign, plans: dict[str, Plan], out_dir: Path, names: list[str], strict: bool,
-           messages: list[str]) -> BuildResult:
+           messages: list[str], validated: dict[str, float]) -> BuildResult:
     """Render and verify each target into a staged folder, then swap them all in (the lock is held)."""
     result = BuildResult()
     with contextlib.ExitStack() as cleanup:
@@ -137,8 +165,10 @@ def _build(campaign: Campaign, plans: dict[str, Plan], out_dir: Path, names: lis
             problems = target.verify(campaign, stage)
             if problems:
                 raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
-            result.seconds[name] = time.perf_counter() - started
-            log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
+            written = time.perf_counter() - started
+            result.seconds[name] = validated.get(name, 0.0) + written
+            log.info("%s: validated in %.1f s, written and verified in %.1f s: %.1f s in all", name,
+                     validated.get(name, 0.0), written, result.seconds[name])
             staged[name] = built[name] = stage
         strict_failure(strict, messages)
         for name, stage in staged.items():

@@ -82,10 +82,10 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
     from materials.build import build as run
 
     result = run(campaign_dir, out, only, strict)
-    for name, path in result.outputs.items():
-        click.echo(f"{name}: {path}")
-    if result.warnings:
-        click.secho(f"done with {len(result.warnings)} warning(s)", fg="yellow", err=True)
+    *folders, last = result.summary()
+    for line in folders:
+        click.echo(line)
+    click.secho(last, fg="yellow" if result.warnings else None)
 
 
 @cli.command()
