@@ -283,6 +283,11 @@ def gallery_page(state: State, seen: dict[str, int]) -> str:
              "<h1>Gallery: every print output</h1>"]
     parts.append(_problems(state))
     entries = state.entries
+    kinds = [k for k in KIND_ORDER if any(e.kind == k for e in entries)]
+    links = [f'<a href="#{k}">{KIND_NAMES[k]}</a>' for k in kinds]
+    links += ['<a href="#venue">Venue poster</a>'] if state.venue else []
+    links.append('<a href="#facts">Facts</a>')
+    parts.append(f"<nav>{' · '.join(links)}</nav>")
     if not entries:
         parts.append("<p>The print materials are being built; this page updates by itself.</p>")
     by_kind: dict[str, list[Any]] = {}
@@ -318,12 +323,21 @@ def _tile(state: State, relative: str, caption: str) -> str:
 
 
 def _problems(state: State) -> str:
-    items = [f"<li><strong>{html.escape(part)}</strong><pre>{html.escape(message)}</pre></li>"
-             for part, message in sorted(state.problems.items())]
-    items += [f"<li>warning: {html.escape(message)}</li>" for message in state.warnings]
-    if not items:
-        return '<section id="problems"><h2>Problems</h2><p>None: the last rebuild went through.</p></section>'
-    return f'<section id="problems"><h2>Problems ({len(items)})</h2><ul>{"".join(items)}</ul></section>'
+    """Failed rebuilds in full; warnings folded (unconfirmed facts are in the facts table below)."""
+    failed = [f"<li><strong>{html.escape(part)}</strong><pre>{html.escape(message)}</pre></li>"
+              for part, message in sorted(state.problems.items())]
+    warned = [f"<li>{html.escape(message)}</li>" for message in state.warnings
+              if not message.startswith("unconfirmed fact")]
+    parts = ['<section id="problems">']
+    if failed:
+        parts.append(f'<h2>Problems ({len(failed)})</h2><ul class="failed">{"".join(failed)}</ul>')
+    else:
+        parts.append("<h2>Problems (0)</h2><p>None: the last rebuild went through.</p>")
+    if warned:
+        parts.append(f"<details><summary>{len(warned)} warning(s) of the last print build</summary>"
+                     f'<ul>{"".join(warned)}</ul></details>')
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def _facts(state: State) -> str:
@@ -352,7 +366,7 @@ CSS = """body{font-family:"Noto Sans CJK SC",sans-serif;margin:1rem 2rem;color:#
 box-shadow:0 1px 3px #0005;margin:0 4px 4px 0}.grid span,.grid code{display:block;font-size:.8rem}
 .grid code{color:#555;word-break:break-all}table{border-collapse:collapse}td,th{border:1px solid #ccc;
 padding:.25rem .5rem;text-align:left;vertical-align:top}tr.todo td:nth-child(3){color:#8c4a00;font-weight:bold}
-pre{white-space:pre-wrap}
+pre{white-space:pre-wrap}.failed li{color:#a00}nav{margin:1rem 0;font-size:1.1rem}
 """
 
 
