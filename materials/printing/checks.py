@@ -85,6 +85,9 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         log.info("print: %d of %d files checked before, byte for byte", len(checks) - len(todo), len(checks))
     if not todo:
         return problems
+    from materials.printing.worker import preload
+
+    preload()  # the workers inherit the rendering libraries instead of importing them each
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
                                                       length=len(todo), unit="files"), strict=True):

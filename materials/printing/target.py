@@ -25,7 +25,7 @@ from materials.printing import channels, checks, fontcache, incremental
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
-from materials.printing.worker import BatchResult, Job, run
+from materials.printing.worker import BatchResult, Job, preload, run
 from materials.targets import Plan
 from materials.templating import template_roots
 
@@ -46,6 +46,7 @@ def _pool(workers: int) -> Iterator[Executor]:
     # fork: workers inherit the imported modules, so a worker starts in milliseconds, not a second.
     import multiprocessing
 
+    preload()
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         yield pool
 
