@@ -19,7 +19,7 @@ from materials.errors import MaterialsError, Problem
 from materials.printing import incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
-from materials.printing.planner import Item
+from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,12 @@ class Check:
     press: bool = False  # a print-shop file: PDF/X-4 preflight (materials.pdfx)
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    _, batches, problems = plan_batches(campaign)
-    if problems:
-        return problems
+def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -> list[Problem]:
+    """Check every file of a print folder against the plan (`batches`, planned again when not given)."""
+    if batches is None:
+        _, batches, problems = plan_batches(campaign)
+        if problems:
+            return problems
     settings = campaign.settings.print
     checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
               for batch in batches for item in batch.items]

@@ -228,4 +228,4 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     _, batches, problems = plan_batches(campaign)
     if problems:
         return problems
-    return checks.verify(campaign, dest) + channels.verify(campaign, batches, dest)
+    return checks.verify(campaign, dest, batches) + channels.verify(campaign, batches, dest)

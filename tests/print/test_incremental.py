@@ -95,3 +95,22 @@ def test_problems_of_other_kinds_come_before_print_layout(print_campaign: Path, 
         check(print_campaign)
     assert "venues.allotment.no-such-category" in str(raised.value.problems)
     assert not (print_campaign / incremental.CACHE).exists()  # print laid nothing out
+
+
+def test_a_file_changed_after_its_check_is_checked_again(print_campaign: Path, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from materials import printing
+    from materials.campaign import load
+
+    out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
+    assert (print_campaign / incremental.CACHE / "verified").is_dir()
+    campaign = load(print_campaign)
+    assert printing.verify(campaign, out) == []  # every file as the build checked it: taken from the records
+    screen = sorted((out / "screens").rglob("*.png"))[0]
+    with Image.open(screen) as image:
+        spoiled = image.convert("RGB")
+    ImageDraw.Draw(spoiled).rectangle((0, 0, 12, 12), fill="#000000")  # ink in the overscan margin
+    spoiled.save(screen)
+    found = [p.message for p in printing.verify(campaign, out)]
+    assert any("action-safe margin" in message for message in found), found
