@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.campaign import Campaign
+from materials.errors import MaterialsError
 from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
@@ -158,9 +160,7 @@ class Cache:
             for name in files_of(item):
                 data = (folder / name).read_bytes()
                 sha = hashlib.sha256(data).hexdigest()
-                blob = self._blob(sha)
-                if not blob.is_file():
-                    _write(blob, data)
+                _write(self._blob(sha), data)  # always: a damaged file of that name is replaced
                 files[name] = sha
             record = {"input": key, "files": files, "scale": scale}
             _write(self._record_path(item.path), json.dumps(record, sort_keys=True).encode())
@@ -205,8 +205,11 @@ class Cache:
                     used.update(json.loads(record_path.read_text(encoding="utf-8")).get("files", {}).values())
                 except (OSError, ValueError, AttributeError):
                     record_path.unlink(missing_ok=True)
+            # A file no record names may still be about to be copied by a run started from other records
+            # (serve's gallery and a build at the same time): only files an hour old go.
+            old = time.time() - 3600
             for blob in (self.folder / "files").glob("*/*"):
-                if blob.name not in used:
+                if blob.name not in used and blob.stat().st_mtime < old:
                     blob.unlink(missing_ok=True)
         except OSError as error:
             log.debug("print cache: cannot prune (%s)", error)
@@ -230,4 +233,9 @@ def copy_into(reused: dict[str, Reused], dest: Path) -> None:
         for name, blob in item.files.items():
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(blob, target)
+            try:
+                shutil.copyfile(blob, target)
+            except FileNotFoundError:
+                raise MaterialsError(f"{blob.parent.parent.parent}: a cached print file went away during the "
+                                     "build (the folder was deleted?); nothing was replaced, run the build "
+                                     "again") from None

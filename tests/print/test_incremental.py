@@ -63,6 +63,23 @@ def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: 
     assert digests(again) == first
     [line] = reused(caplog)
     assert int(line.split()[1]) < int(line.split()[3])
+    caplog.clear()
+    build(print_campaign, tmp_path / "third", only="print")  # the damaged files were stored again
+    [line] = reused(caplog)
+    assert int(line.split()[1]) == int(line.split()[3])
+
+
+def test_check_after_a_build_lays_nothing_out(print_campaign: Path, tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    from materials.build import check
+
+    build(print_campaign, tmp_path / "out", only="print")
+    caplog.set_level(logging.INFO, logger="materials")
+    check(print_campaign)
+    messages = [r.getMessage() for r in caplog.records]
+    [line] = reused(caplog)
+    assert int(line.split()[1]) == int(line.split()[3])
+    assert not [m for m in messages if m.startswith("print: laying out")]
 
 
 def test_an_unwritable_cache_costs_speed_not_the_build(print_campaign: Path, tmp_path: Path) -> None:
