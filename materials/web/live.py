@@ -72,6 +72,7 @@ class State:
     thumbs: dict[str, list[str]] = field(default_factory=dict)  # output file -> thumbnail names
     entries: list[Any] = field(default_factory=list)  # the print manifest of the run shown
     venue: Path | None = None  # the sample venue poster shown
+    facts: str = ""  # the facts' table, as of the last rebuild
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     @property
@@ -154,6 +155,7 @@ class Gallery(threading.Thread):
         from materials.build import build
 
         state = self.state
+        state.facts = _facts(state)
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
         try:
@@ -307,7 +309,7 @@ def gallery_page(state: State, seen: dict[str, int]) -> str:
         relative = venue.relative_to(folder).as_posix()
         parts.append(f'<h2 id="venue">Venue poster (a sample)</h2><ul class="grid">'
                      f"{_tile(state, relative, venue.stem)}</ul>")
-    parts.append(_facts(state))
+    parts.append(state.facts or '<section id="facts"><h2>Facts</h2><p>Reading campaign.toml…</p></section>')
     parts.append(script_tag(seen))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -429,8 +431,12 @@ class LiveHandler(preview.Handler):
             self.send_error(404)
 
     def _file(self, folder: Path, relative: str) -> None:
-        path = (folder / relative).resolve()
-        if not path.is_relative_to(folder.resolve()) or not path.is_file() or "\x00" in relative:
+        try:
+            path = (folder / relative).resolve()
+            found = "\x00" not in relative and path.is_relative_to(folder.resolve()) and path.is_file()
+        except (OSError, ValueError):  # a NUL byte, a name too long
+            found = False
+        if not found:
             self.send_error(404)
             return
         types = {".pdf": "application/pdf", ".png": "image/png", ".html": "text/html; charset=utf-8",

@@ -142,6 +142,8 @@ def test_the_gallery_shows_every_print_output_and_redraws_only_what_changed(
     # Nothing outside the preview folder is served.
     assert get(url + "__materials__/files/..%2f..%2fcampaign.toml")[0] == 404
     assert get(url + "__materials__/thumbs/../../etc/passwd")[0] == 404
+    assert get(url + "__materials__/files/print/%00.pdf")[0] == 404
+    assert get(url)[0] == 200  # and the server is still up
 
     poster = campaign / "posters" / "apply.md"
     # The English section is the file's last: the English and bilingual editions change, the Chinese does not.
