@@ -1,11 +1,12 @@
 """Incremental print: lay out only the items whose inputs changed since the last run.
 
 Each item (one output file) gets an input hash: its page HTML (the sources, facts and settings as the
-planner rendered them), the batch's stylesheet, the files its page loads, the font subset's characters and
-font files, the worker's options, the dates (SOURCE_DATE_EPOCH), the code of this package and the versions
-of the rendering libraries. A run that laid out an item without problems stores its files in a
-content-addressed cache, `<campaign>/.materials/cache/print/` (safe to delete: the next run lays everything
-out again), with a record per item: its input hash, the sha256 of each file, the type scale it needed.
+planner rendered them), the batch's stylesheet, the files its page loads, every file of the campaign's own
+`templates/`, the font subset's characters and font files, the worker's options, the dates
+(SOURCE_DATE_EPOCH), every file of this package and the versions of the rendering libraries. A run that
+laid out an item without problems stores its files in a content-addressed cache,
+`<campaign>/.materials/cache/print/` (safe to delete: the next run lays everything out again), with a
+record per item: its input hash, the sha256 of each file, the type scale it needed.
 
 The next run takes an item from the cache when its record names the same input hash and every stored file
 still has the sha256 the record names (the cheap check), so a reused file is byte for byte what a cold run
@@ -31,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
@@ -54,15 +56,24 @@ def code_version() -> str:
     them invalidates every cached item (a developer's edit of the worker shows at once)."""
     digest = hashlib.sha256(str(FORMAT).encode())
     package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".j2", ".css", ".toml", ".icc") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
+    digest.update(folder_digest(package).encode())
     for name in LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=none".encode())
+    return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """Every file under `folder` (names and bytes; compiled Python aside): the built-in templates and code,
+    or a campaign's own `templates/` with any image or stylesheet its pages may load."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(folder)).encode() + b"\0")
+                digest.update(_file_digest(path).encode())
     return digest.hexdigest()
 
 
@@ -89,7 +100,7 @@ def item_key(batch: Batch, item: Item, options: dict[str, Any], fonts: str) -> s
     loaded = sorted(set(_FILE_URI.findall(html)) | set(_FILE_URI.findall(batch.head)))
     payload = {
         "code": code_version(), "fields": fields, "html": html, "head": batch.head, "fonts": fonts,
-        "loaded": {uri: _file_digest(Path(uri)) for uri in loaded},
+        "loaded": {uri: _file_digest(Path(unquote(uri))) for uri in loaded},
         "batch": [batch.pdf_variant, batch.author, batch.created, batch.tail], "options": options,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

@@ -76,7 +76,8 @@ def _lay_out(campaign: Campaign, dest: Path) -> LaidOut:
     chars = _chars(batches)
     subsets = fontcache.jobs(family, chars, dest)
     options = {"min_scale": settings.min_type_scale, "preview": settings.preview_width_px,
-               "bleed": settings.bleed_mm, "colours": campaign.settings.brand.print_colours()}
+               "bleed": settings.bleed_mm, "colours": campaign.settings.brand.print_colours(),
+               "templates": incremental.folder_digest(campaign.root / "templates")}
     fonts_key = incremental.font_key([(s[0], s[1]) for s in subsets], subsets[0][2])
     cache = incremental.Cache.of(campaign)
     keys = {item.path: incremental.item_key(batch, item, options, fonts_key)

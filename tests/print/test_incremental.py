@@ -131,3 +131,16 @@ def test_a_file_changed_after_its_check_is_checked_again(print_campaign: Path, t
     spoiled.save(screen)
     found = [p.message for p in printing.verify(campaign, out)]
     assert any("action-safe margin" in message for message in found), found
+
+
+def test_a_changed_file_of_the_campaigns_templates_lays_everything_out_again(
+        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A template may load any file of the campaign's templates/ (an image, a stylesheet) by URL.
+    logo = print_campaign / "templates" / "print" / "logo.svg"
+    logo.parent.mkdir(parents=True)
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
+    build(print_campaign, tmp_path / "first", only="print")
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>', encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="materials")
+    build(print_campaign, tmp_path / "second", only="print")
+    assert reused(caplog) == []
