@@ -19,7 +19,7 @@ system:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e . --group test
+	$(BIN)/python -m pip install --quiet -e '.[dask]' --group test
 	touch $@
 
 # axe-core (accessibility checks in the browser tests) comes from npm, pinned by package-lock.json.
@@ -51,7 +51,7 @@ NEWEST := $(VENV)/newest
 newest: setup
 	$(PYTHON) -m venv $(NEWEST)
 	$(NEWEST)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(NEWEST)/bin/python -m pip install --quiet -e . --group test
+	$(NEWEST)/bin/python -m pip install --quiet -e '.[dask]' --group test
 	-$(NEWEST)/bin/python -m pip install --quiet --upgrade weasyprint pydyf pikepdf uharfbuzz
 	$(NEWEST)/bin/python -m pip list 2>/dev/null | grep -i -E '^(weasyprint|pydyf|pikepdf|uharfbuzz) '
 	$(NEWEST)/bin/pytest -q -p no:cacheprovider

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from materials import facts, output, targets
 from materials import log as warnings_log
-from materials import output, targets
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.schema import placeholder_keys
@@ -110,13 +110,17 @@ def build(
     out: Path | str | None = None,
     only: str | Iterable[str] | None = None,
     strict: bool = False,
+    *,
+    each_fact: bool = True,
 ) -> BuildResult:
-    """Build the campaign's outputs into `out` (default `<campaign>/output`)."""
+    """Build the campaign's outputs into `out` (default `<campaign>/output`). `each_fact`: list every fact
+    warning (else one summary line, as `materials serve` shows)."""
     names = parse_only(only)
     started = time.perf_counter()
     counter = warnings_log.watch_warnings()
     try:
         campaign = load(campaign_dir)
+        facts.report(campaign, each=each_fact)
         out_dir = Path(out) if out is not None else campaign.root / "output"
         output.guard_output(out_dir, campaign.root)
         venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
@@ -188,6 +192,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
     counter = warnings_log.watch_warnings()
     try:
         campaign = load(campaign_dir)
+        facts.report(campaign, each=True)
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
         kinds = targets.registry()

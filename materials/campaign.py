@@ -59,6 +59,8 @@ class Campaign:
     root: Path
     settings: Settings
     faqs: dict[str, list[Faq]] = field(default_factory=dict)
+    #: Warnings about facts (unconfirmed, unused), found at load and logged by the commands that use facts.
+    fact_notes: list[str] = field(default_factory=list)
 
     @property
     def languages(self) -> list[str]:

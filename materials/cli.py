@@ -8,6 +8,7 @@ Exit status: 0 done, 1 input problems (`MaterialsError`), 2 usage.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -25,14 +26,22 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings (e.g. a pla
 class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return f"error: {message}"
         if record.levelno >= logging.WARNING:
+            # NO_COLOR (no-color.org): any non-empty value turns colour off; so does a pipe or a file.
+            if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+                return f"warning: {message}"
             return click.style(f"warning: {message}", fg="yellow", bold=True)
         return message
 
 
 def configure_logging(verbosity: int) -> None:
+    """-q (-1): errors only; default (0): progress and warnings; -v: debug. Under -q warnings are still made
+    and counted (`--strict` fails on them), only not printed."""
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR if verbosity < 0 else logging.DEBUG)
     handler.setFormatter(Formatter())
     for name in ("materials", "weasyprint"):
         logger = logging.getLogger(name)
@@ -60,7 +69,7 @@ def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="materials")
 @click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors (warnings still count for --strict).")
 def cli(verbose: int, quiet: bool) -> None:
     """Publicity materials for a city's health QR code.
 
@@ -85,7 +94,8 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
     *folders, last = result.summary()
     for line in folders:
         click.echo(line)
-    click.secho(last, fg="yellow" if result.warnings else None)
+    if not click.get_current_context().find_root().params.get("quiet"):
+        click.secho(last, fg="yellow" if result.warnings and not os.environ.get("NO_COLOR") else None)
 
 
 @cli.command()
@@ -106,11 +116,43 @@ def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--faq", "faq", default=None, metavar="ID,ID", help="Only these questions (and the ones they link "
               "to) instead of all 40.")
-def new(folder: Path, faq: str | None) -> None:
-    """Write a new campaign folder that builds at once (then edit its PLACEHOLDERs)."""
-    from materials.new import create
+@click.option("--city", default=None, help="The city's name in Chinese (杭州).")
+@click.option("--city-en", default=None, help="The city's name in English (Hangzhou).")
+@click.option("--authority", default=None, help="The issuing authority's full name in Chinese.")
+@click.option("--authority-en", default=None, help="The issuing authority's full name in English.")
+@click.option("--district", "districts", multiple=True, metavar="KEY=名称",
+              help="A district, in official order (repeat): shangcheng=上城区[=Shangcheng District].")
+@click.option("--service-url", default=None, metavar="URL", help="The declaration service's https address.")
+@click.option("--site-url", default=None, metavar="URL", help="The FAQ website's https address.")
+def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, authority: str | None,
+        authority_en: str | None, districts: tuple[str, ...], service_url: str | None, site_url: str | None) -> None:
+    """Write a new campaign folder that builds at once (then edit its PLACEHOLDERs).
 
-    written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None)
+    On a terminal it asks for what the flags give (empty answer: a placeholder to edit later); in scripts,
+    flags not given leave placeholders.
+    """
+    from materials.new import Answers, create, parse_district
+
+    asking = sys.stdin.isatty() and sys.stdout.isatty()
+
+    def ask(value: str | None, question: str) -> str:
+        if value is not None or not asking:
+            return value or ""
+        return str(click.prompt(question, default="", show_default=False)).strip()
+
+    answers = Answers(city=ask(city, "City, in Chinese (城市，如 杭州)"),
+                      city_en=ask(city_en, "City, in English (such as Hangzhou)"),
+                      authority=ask(authority, "Issuing authority, full name in Chinese (发布机关全称)"),
+                      authority_en=ask(authority_en, "Issuing authority, full name in English"))
+    entries = list(districts)
+    if not entries and asking:
+        text = ask(None, "Districts in official order, KEY=名称 separated by spaces (shangcheng=上城区 "
+                   "gongshu=拱墅区)")
+        entries = text.replace(",", " ").replace("，", " ").split()
+    answers.districts = [parse_district(entry, number) for number, entry in enumerate(entries, 1)]
+    answers.service_url = ask(service_url, "Declaration service address (https://…)")
+    answers.site_url = ask(site_url, "FAQ website address (https://…)")
+    written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None, answers)
     click.echo(f"{folder}: new campaign, {len(written)} files. Edit {folder / 'campaign.toml'} (every "
                f"PLACEHOLDER), then run: materials build --campaign {folder}")
 

@@ -355,10 +355,42 @@ _composed: dict[tuple[tuple[str, type[BaseModel]], ...], type[Settings]] = {}
 def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
     """Load and validate `campaign.toml`; raise `CampaignError` listing every problem."""
     data = parse_toml(path, label)
+    model = settings_model()
     try:
-        return settings_model().model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
-        raise CampaignError(problems_from_validation(e, label), f"{label} has problems") from None
+        problems = problems_from_validation(e, label)
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        for item in e.errors():
+            found = misplaced(text, item["loc"], set(model.model_fields)) if item["type"] == "extra_forbidden" else None
+            if found is not None:
+                key = _loc(item["loc"])
+                problems = [p for p in problems if p.key != key]
+                problems.append(Problem(label, found[0], str(item["loc"][-1]), found[1]))
+        raise CampaignError(problems, f"{label} has problems") from None
+
+
+def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | None, str] | None:
+    """A top-level setting written below a table header lands inside that table (TOML has no way back out):
+    `place_categories` uncommented after the last `[[districts]]`. Name the table, its line and the fix."""
+    if len(loc) < 2 or not isinstance(loc[-1], str) or loc[-1] not in top:
+        return None
+    table, index = str(loc[0]), loc[1] if len(loc) > 2 and isinstance(loc[1], int) else None
+    lines = text.splitlines()
+    if index is not None:
+        header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+        shown = f"[[{table}]]"
+    else:
+        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        shown = f"[{table}]"
+    starts = [number for number, line in enumerate(lines, 1) if header.match(line)]
+    start = starts[index or 0] if len(starts) > (index or 0) else None
+    if start is None:
+        return None
+    key_line = next((number for number, line in enumerate(lines[start:], start + 1)
+                     if re.match(rf"^\s*{re.escape(loc[-1])}\s*=", line)), None)
+    return key_line, (f"this key is inside {shown} (line {start}); move it above the first [table] of the file, "
+                      "with the other top-level settings")
 
 
 def _type_name(annotation: Any) -> str:
@@ -388,13 +420,14 @@ def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tu
     """(key, type, docstring) for every setting, recursively: the README's settings reference."""
     model = model or settings_model()
     rows: list[tuple[str, str, str]] = []
+    tables: list[tuple[str, str, str]] = []  # after the plain keys, as in a TOML file, where keys follow tables
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         annotation = field.annotation
         doc = " ".join((field.description or "").split())
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not NamedKey:
-            rows.append((f"[{key}]", "table", doc))
-            rows += reference(annotation, f"{key}.")
+            tables.append((f"[{key}]", "table", doc))
+            tables += reference(annotation, f"{key}.")
             continue
         if field.is_required():
             default = "required"
@@ -405,7 +438,7 @@ def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tu
             shown = repr(value)
             default = f"default `{shown}`" if len(shown) < 50 else "default: see campaign.toml"
         rows.append((key, _type_name(annotation), f"{doc} ({default})"))
-    return rows
+    return rows + tables
 
 
 def reference_markdown() -> str:

@@ -10,6 +10,10 @@ them. This module checks how the content uses them:
 - a fact's words typed out in the content are an error: the text would not follow a correction;
 - a fact no text uses is a warning (it is listed on the proof for nothing);
 - every unconfirmed fact is a warning, so `--strict` refuses to build until the authority confirms them.
+
+The warnings are kept on the campaign (`Campaign.fact_notes`) rather than logged at load: `check` and `build`
+list each one (`report`), commands that use facts say it in one line, and the others (venue posters use no
+fact) say nothing, so a real error is never line 28 of a command's output.
 """
 
 from __future__ import annotations
@@ -59,15 +63,28 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
         if text.markdown and text.lang is not None:
             problems += _typed_out(facts, text)
     used = uses(texts)
+    notes = campaign.fact_notes
+    notes.clear()
     for name, fact in facts.items():
         if name not in used:
-            log.warning("campaign.toml: facts.%s is not used by any FAQ, poster, tip or site text; use it as "
-                        "{{ %s }} or remove it", name, name)
+            notes.append(f"campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
+                         f"{{{{ {name} }}}} or remove it")
         if not fact.confirmed:
-            log.warning("unconfirmed fact {{ %s }} (%s): %s; have the authority confirm it, then set "
-                        "confirmed = true in campaign.toml", name, describe(fact, campaign.primary_language),
-                        source_line(fact))
+            notes.append(f"unconfirmed fact {{{{ {name} }}}} ({describe(fact, campaign.primary_language)}): "
+                         f"{source_line(fact)}; have the authority confirm it, then set confirmed = true in "
+                         "campaign.toml")
     return problems
+
+
+def report(campaign: Campaign, *, each: bool) -> None:
+    """Log the facts' warnings: each one (`check`, `build`), or one summary line (commands that use facts)."""
+    notes = campaign.fact_notes
+    if each:
+        for note in notes:
+            log.warning("%s", note)
+    elif notes:
+        log.warning("%d local fact(s) not confirmed or not used; `materials check` lists them and `materials proof` "
+                    "prints them for sign-off", len(notes))
 
 
 def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:

@@ -17,6 +17,7 @@ The starter content ships inside the package (`materials/starter/`), so a wheel 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.resources
 import io
 import re
@@ -55,25 +56,34 @@ languages = ["zh-CN", "en"]   # the first is primary
 issued = {issued}             # date of the notice the campaign serves
 glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), checked by `materials check`
 
+# Other top-level settings, with their defaults. They stay up here: in TOML a key written below a [table]
+# header belongs to that table, so uncomment them where they are.
+{top}
 [title]
 zh-CN = "健康码 · 扫码申报 绿码通行"
 en = "Health QR Code: declare online, green code gets you through"
 
-# {mark}: the authority's name in every language (the English one carries the mark, so builds warn; the
-# Chinese one is left plain because display screens print it in large type, where a mark would crowd it).
-[authority]
-zh-CN = "示例市疫情防控指挥部"
-en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
-
+{authority}
 [service]
-# {mark}: a reserved .example host. Set the real declaration service before printing anything.
-url = "https://declare.health-code.example/apply"
+{service_url}
 {service}
 # Local facts: everything the content says beyond the notice, written {{{{ name }}}} in the FAQ, posters and
 # tips. None is confirmed for this city yet: every build warns about each one until you set its words,
 # `source = {{ document, date, link }}` and `confirmed = true` (see `materials proof`).
 {facts}
 {categories}
+{districts}"""
+
+PLACEHOLDER_AUTHORITY = """\
+# {mark}: the authority's name in every language (the English one carries the mark, so builds warn; the
+# Chinese one is left plain because display screens print it in large type, where a mark would crowd it).
+[authority]
+zh-CN = "示例市疫情防控指挥部"
+en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
+"""
+PLACEHOLDER_SERVICE = ("# {mark}: a reserved .example host. Set the real declaration service before printing "
+                       'anything.\nurl = "https://declare.health-code.example/apply"')
+PLACEHOLDER_DISTRICTS = """\
 # {mark} districts: list the city's districts in official order (venue lists name them).
 [[districts]]
 key = "north"
@@ -83,6 +93,38 @@ names = {{ zh-CN = "北区（{mark}）", en = "North District ({mark})" }}
 key = "south"
 names = {{ zh-CN = "南区（{mark}）", en = "South District ({mark})" }}
 """
+
+
+@dataclasses.dataclass
+class Answers:
+    """What a city tells `materials new` (flags, or prompts on a terminal); empty: the placeholders."""
+
+    city: str = ""
+    city_en: str = ""
+    authority: str = ""
+    authority_en: str = ""
+    #: (key, Chinese name, English name) in official order.
+    districts: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    service_url: str = ""
+    site_url: str = ""
+
+
+def parse_district(text: str, number: int) -> tuple[str, str, str]:
+    """`shangcheng=上城区`, `shangcheng=上城区=Shangcheng District`, or `上城区` (key `district-N`)."""
+    parts = [part.strip() for part in text.split("=")]
+    if len(parts) == 1:
+        key, name, english = f"district-{number}", parts[0], ""
+    elif len(parts) in (2, 3):
+        key, name, english = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+    else:
+        raise MaterialsError(f"--district {text!r}: write KEY=名称 (such as shangcheng=上城区), optionally "
+                             "=English name")
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", key):
+        raise MaterialsError(f"--district {text!r}: the key {key!r} must be lower-case letters, digits and hyphens "
+                             "(such as shangcheng); venue lists may use the key or the name")
+    if not name:
+        raise MaterialsError(f"--district {text!r}: the district's name is empty")
+    return key, name, english or " ".join(w.capitalize() for w in key.split("-")) + " District"
 
 #: The sample venue list: one venue of every place category, in the placeholder districts.
 SAMPLE_VENUES = [
@@ -131,23 +173,44 @@ def starter() -> Path:
     return root
 
 
-def create(folder: Path, faq: list[str] | None = None) -> list[Path]:
-    """Write a new campaign into `folder` (new or empty); `faq` picks question ids (default: all 40)."""
+def create(folder: Path, faq: list[str] | None = None, answers: Answers | None = None) -> list[Path]:
+    """Write a new campaign into `folder` (new or empty); `faq` picks question ids (default: all 40); `answers`
+    are the city's own names and addresses (default: placeholders)."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise MaterialsError(f"{folder} already exists and is not empty; choose a new folder")
     source = starter()
     chosen = _choose_faqs(source / "faq", faq)
+    answers = answers or Answers()
+    text = campaign_toml(answers=answers)
+    _check_settings(text)
     with machine_errors(folder, kept=f"nothing was left in {folder}"):
-        return _create(folder, source, chosen)
+        return _create(folder, source, chosen, text, answers)
 
 
-def _create(folder: Path, source: Path, chosen: set[str]) -> list[Path]:
+def _check_settings(text: str) -> None:
+    """The answers are settings: a bad address or district is refused before a file is written."""
+    import tempfile
+
+    from materials.config import load_settings
+    from materials.errors import CampaignError
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "campaign.toml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_settings(path)
+        except CampaignError as e:
+            raise MaterialsError("the answers do not make valid settings, nothing was written:\n" + "\n".join(
+                f"  {p.key}: {p.message}" for p in e.problems)) from None
+
+
+def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:
     from materials.venues import links
 
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        written = [_write(folder / "campaign.toml", campaign_toml()), _write(folder / ".gitignore", GITIGNORE),
+        written = [_write(folder / "campaign.toml", text), _write(folder / ".gitignore", GITIGNORE),
                    _copy(source / "glossary.toml", folder / "glossary.toml")]
         for lang in LANGUAGES:
             for path in sorted((source / "faq" / lang).glob("*.md")):
@@ -156,7 +219,7 @@ def _create(folder: Path, source: Path, chosen: set[str]) -> list[Path]:
         for kind in ("posters", "tips"):
             for path in sorted((source / kind).glob("*.md")):
                 written.append(_copy(path, folder / kind / path.name))
-        written.append(_write(folder / "venues" / "sample.csv", sample_venues()))
+        written.append(_write(folder / "venues" / "sample.csv", sample_venues(answers.districts)))
         key = folder / ".materials" / "venue-signing.key"
         key.parent.mkdir(mode=0o700)
         links.write_key_file(key, [links.new_key(1)])
@@ -206,48 +269,86 @@ def _choose_faqs(faq_dir: Path, wanted: list[str] | None) -> set[str]:
     return chosen
 
 
-def sample_venues() -> str:
+def sample_venues(districts: list[tuple[str, str, str]] | None = None) -> str:
+    """The sample list; with the city's districts, its venues go to them in turn (ids and addresses follow)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "name", "district", "category", "address", "name_en", "address_en", "reprint"])
-    for row in SAMPLE_VENUES:
+    for number, row in enumerate(SAMPLE_VENUES):
+        if districts:
+            key, name, _ = districts[number % len(districts)]
+            prefix = "".join(part[0] for part in key.split("-")).upper() + str(number % len(districts) + 1)
+            venue_id, address = f"{prefix}-{row[0][2:]}", name + row[4][2:]
+            row = (venue_id, row[1], key, row[3], address, row[5], row[6])
         writer.writerow([*row, 0])
     return out.getvalue()
 
 
-def campaign_toml(issued: date | None = None) -> str:
-    """The new campaign's settings: CORE, then every other setting commented, from the schema."""
+def campaign_toml(issued: date | None = None, answers: Answers | None = None) -> str:
+    """The new campaign's settings: CORE with the optional top-level settings commented above the first table,
+    then every other table's settings commented, from the schema."""
     from materials.config import settings_model
 
+    answers = answers or Answers()
     model = settings_model()
     shipped = tomllib.loads((starter() / "campaign.toml").read_text(encoding="utf-8"))
-    text = CORE.format(mark=PLACEHOLDER_MARK, issued=(issued or date.today()).isoformat(),
-                       service=_commented(model.model_fields["service"].annotation, "service", set_keys={"url"}),
-                       facts=_facts(shipped.get("facts", {})), categories=_categories(shipped["faq_categories"]))
     skip = {"languages", "issued", "title", "authority", "service", "facts", "faq_categories", "districts"}
     top, tables = [], []
-    for name, field in model.model_fields.items():
-        if name in skip:
+    for name, model_field in model.model_fields.items():
+        annotation = model_field.annotation
+        if name in skip or name == "glossary":  # glossary is written out above
             continue
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            values = SET.get(name, {})
-            header = f"[{name}]" if values else f"# [{name}]"
-            body = "".join(f"{k} = {_toml(v)}   # {SET_COMMENTS[f'{name}.{k}']}\n" if f"{name}.{k}" in SET_COMMENTS
-                           else f"{k} = {_toml(v)}\n" for k, v in values.items())
-            tables.append(f"\n{_doc(field.description)}{header}\n{body}"
-                          f"{_commented(annotation, name, set_keys=set(values))}")
-        else:
-            top.append(_setting(name, field.description, field.get_default(call_default_factory=True)))
-    return text + "\n# Other settings of the campaign, with their defaults.\n" + "".join(top) + "".join(tables)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            top.append(_setting(name, model_field.description, model_field.get_default(call_default_factory=True)))
+            continue
+        values = dict(SET.get(name, {}))
+        if name == "site" and answers.site_url:
+            values["base_url"] = answers.site_url
+        header = f"[{name}]" if values else f"# [{name}]"
+        body = "".join(f"{k} = {_toml(v)}   # {SET_COMMENTS[f'{name}.{k}']}\n"
+                       if f"{name}.{k}" in SET_COMMENTS and not (name == "site" and answers.site_url)
+                       else f"{k} = {_toml(v)}\n" for k, v in values.items())
+        tables.append(f"\n{_doc(model_field.description)}{header}\n{body}"
+                      f"{_commented(annotation, name, set_keys=set(values))}")
+    text = CORE.format(mark=PLACEHOLDER_MARK, issued=(issued or date.today()).isoformat(), top="".join(top),
+                       authority=_authority(answers), service_url=_service_url(answers),
+                       service=_commented(model.model_fields["service"].annotation, "service", set_keys={"url"}),
+                       facts=_facts(shipped.get("facts", {}), answers),
+                       categories=_categories(shipped["faq_categories"]), districts=_districts(answers))
+    return text + "\n# The other tables of settings, with their defaults.\n" + "".join(tables)
 
 
-def _facts(shipped: dict[str, dict[str, Any]]) -> str:
-    """The shipped campaign's facts, none confirmed: the city's own ones (LOCAL) in neutral words, the others
-    with the shipped words as a starting point for the authority to confirm or change."""
+def _authority(answers: Answers) -> str:
+    if not answers.authority:
+        return PLACEHOLDER_AUTHORITY.format(mark=PLACEHOLDER_MARK)
+    english = answers.authority_en or f"{answers.authority} ({PLACEHOLDER_MARK}: its English name)"
+    return f"[authority]\nzh-CN = {_toml(answers.authority)}\nen = {_toml(english)}\n"
+
+
+def _service_url(answers: Answers) -> str:
+    if not answers.service_url:
+        return PLACEHOLDER_SERVICE.format(mark=PLACEHOLDER_MARK)
+    return f"url = {_toml(answers.service_url)}"
+
+
+def _districts(answers: Answers) -> str:
+    if not answers.districts:
+        return PLACEHOLDER_DISTRICTS.format(mark=PLACEHOLDER_MARK)
+    out = ["# The city's districts in official order (venue lists name them by key or name; hints keep this order)."]
+    for key, name, english in answers.districts:
+        out.append(f"[[districts]]\nkey = {_toml(key)}\nnames = {_toml({'zh-CN': name, 'en': english})}\n")
+    return "\n".join(out)
+
+
+def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None) -> str:
+    """The shipped campaign's facts, none confirmed: the city's own ones (LOCAL, or the city's name as given) in
+    neutral words, the others with the shipped words as a starting point for the authority to confirm or change."""
+    local = dict(LOCAL)
+    if answers is not None and answers.city:
+        local["city"] = {"zh-CN": answers.city, "en": answers.city_en or answers.city}
     out = []
     for name, table in shipped.items():
-        texts = {lang: LOCAL.get(name, table)[lang] for lang in LANGUAGES if lang in table}
+        texts = {lang: local.get(name, table)[lang] for lang in LANGUAGES if lang in table}
         shipped_source = (table.get("source") or {}).get("document", "")
         document = _toml(f"To be confirmed for this city (the shipped campaign's source: {shipped_source})")
         lines = [f"[facts.{name}]", *(f"{_key(lang)} = {_toml(text)}" for lang, text in texts.items()),

@@ -44,19 +44,6 @@ def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None
         raise
 
 
-@contextlib.contextmanager
-def staged_dir(final: Path) -> Iterator[Path]:
-    """Yield an empty folder beside `final`; on success it replaces `final`, on failure it is removed."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = make_stage(final.parent, final.name)
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    swap_in(stage, final)
-
-
 def make_stage(parent: Path, name: str) -> Path:
     """An empty staging folder in `parent`, with the mode a plain `mkdir` gives (not mkdtemp's 0700)."""
     stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=parent))

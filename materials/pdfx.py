@@ -477,12 +477,6 @@ def press_ready(data: bytes, *, bleed_mm: float, inks: Inks | None = None, marks
 
 # -- preflight ----------------------------------------------------------------------------------------------
 
-@dataclass
-class _State:
-    fill: CMYK | None = None  # None: not CMYK (gray or unset)
-    fill_rgb: bool = False
-
-
 class _Page:
     """What one page uses: RGB anywhere, the highest total ink, text set in rich black."""
 

@@ -42,11 +42,6 @@ def svg(code: segno.QRCode, size_mm: float, *, dark: str = "#000", light: str | 
     return text.replace("<svg ", f'<svg width="{size_mm:.3f}mm" height="{size_mm:.3f}mm" ', 1)
 
 
-def module_mm(code: segno.QRCode, size_mm: float) -> float:
-    """Width of one module when the code with its quiet zone is `size_mm` wide."""
-    return size_mm / code.symbol_size(border=4)[0]
-
-
 def decode_image(image: Image) -> list[str]:
     """Texts of the (full-size) QR codes in a PIL image.
 

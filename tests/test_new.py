@@ -60,3 +60,62 @@ def test_new_refuses_a_folder_with_files_and_unknown_questions(tmp_path: Path) -
     with pytest.raises(MaterialsError, match="no-such-question"):
         create(tmp_path / "fresh", faq=["no-such-question"])
     assert not (tmp_path / "fresh").exists()
+
+
+def test_optional_top_level_settings_sit_above_the_first_table(tmp_path: Path) -> None:
+    """Issue 22: `place_categories` was commented out after the last [[districts]]; uncommented as the starter
+    said, it landed inside that table and the message said "check its spelling"."""
+    create(tmp_path / "c")
+    path = tmp_path / "c" / "campaign.toml"
+    text = path.read_text(encoding="utf-8")
+    first_table = text.index("\n[")
+    for name in ("place_categories", "channels", "language_names"):
+        assert -1 < text.index(f"# {name} = ") < first_table, name
+    uncommented = text.replace("# place_categories = ", "place_categories = ", 1)
+    path.write_text(uncommented, encoding="utf-8")
+    assert "community" in load(tmp_path / "c").settings.place_categories, "uncommenting a setting keeps it valid"
+
+
+def test_a_top_level_key_inside_an_array_of_tables_is_named_with_the_fix(tmp_path: Path) -> None:
+    create(tmp_path / "c")
+    path = tmp_path / "c" / "campaign.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("[[districts]]"))
+    lines.insert(last + 3, 'channels = ["poster"]')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(MaterialsError) as info:
+        load(tmp_path / "c")
+    assert f"campaign.toml line {last + 4}: channels: this key is inside [[districts]] (line {last + 1}); move it " \
+        "above the first [table]" in info.value.message
+
+
+def test_new_writes_the_citys_answers_and_the_sample_list_on_its_districts(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    folder = tmp_path / "hangzhou"
+    result = CliRunner().invoke(cli, [
+        "new", str(folder), "--city", "杭州", "--city-en", "Hangzhou", "--authority", "杭州市疫情防控指挥部",
+        "--authority-en", "Hangzhou Headquarters of Epidemic Prevention and Control", "--district",
+        "shangcheng=上城区", "--district", "gongshu=拱墅区=Gongshu District", "--service-url",
+        "https://declare.hangzhou.gov.cn/apply", "--site-url", "https://faq.hangzhou.gov.cn/"])
+    assert result.exit_code == 0, result.output
+    campaign = load(folder)
+    settings = campaign.settings
+    assert [(d.key, d.names["zh-CN"], d.names["en"]) for d in settings.districts] == [
+        ("shangcheng", "上城区", "Shangcheng District"), ("gongshu", "拱墅区", "Gongshu District")]
+    assert settings.authority == {"zh-CN": "杭州市疫情防控指挥部",
+                                  "en": "Hangzhou Headquarters of Epidemic Prevention and Control"}
+    assert settings.facts["city"].text == {"zh-CN": "杭州", "en": "Hangzhou"}
+    assert not settings.service_is_placeholder and not settings.site.is_placeholder
+    from materials.venues.reading import read_list
+
+    listing = read_list(folder / "venues" / "sample.csv", settings)
+    assert listing.problems == [] and {v.district for v in listing.venues} == {"shangcheng", "gongshu"}
+    assert all(v.address.startswith(("上城区", "拱墅区")) for v in listing.venues)
+
+    bad = CliRunner().invoke(cli, ["new", str(tmp_path / "bad"), "--service-url", "http://declare.hz.gov.cn/"])
+    assert bad.exit_code == 1 and "service.url" in bad.output and not (tmp_path / "bad").exists()
+    bad = CliRunner().invoke(cli, ["new", str(tmp_path / "bad"), "--district", "上城 区=x"])
+    assert bad.exit_code == 1 and "must be lower-case letters" in bad.output and not (tmp_path / "bad").exists()

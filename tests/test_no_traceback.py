@@ -24,7 +24,8 @@ HEADER = "id,name,district,category,address\n"
 ROW = "HP-1,宁夏路社区,和平区,社区,和平区宁夏路12号\n"
 
 
-def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = ()) -> None:
+def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
+             hidden_rows: tuple[int, ...] = ()) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -34,6 +35,8 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[st
         for row in rows:
             sheet.append(row)
         sheet.sheet_state = "hidden" if title in hidden else "visible"
+        for number in hidden_rows:
+            sheet.row_dimensions[number].hidden = True
     book.save(path)
 
 
@@ -60,7 +63,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "huge-cell.csv").write_text(HEADER + "HP-1," + "长" * 5000 + ",和平区,社区,x\n", encoding="utf-8")
     (bad / "quotes.csv").write_text(HEADER + 'HP-1,"unclosed,和平区,社区,x\n', encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    (bad / "blank-first.csv").write_text("\n" + HEADER + ROW, encoding="utf-8")
+    (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
+                                   encoding="utf-8")
+    workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
+    links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37)))])
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
                  "header-only.csv", "excel-id.csv"):
         shutil.copy(VENUE_FIXTURES / name, bad / name)
@@ -77,6 +83,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
             'url = "https://declare.health-code.example/apply"', 'url = "javascript:alert(1)"'),
         "encoding": None,
+        "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -99,7 +106,9 @@ def c(text: str) -> Case:
 
 
 CODE = "BD-000001-P5GMCLXY"
-TOKEN = links.sign_link(links.Key(1, bytes(range(32))), "HTTPS://X/V/", "HP-1").rsplit("/", 1)[1]
+TOKEN = links.sign_link(links.Key(1, bytes(range(32))), "HTTPS://X/V/", "heping", "HP-1").rsplit("/", 1)[1]
+#: A token of the first version, which signed the venue id without its district (two districts' C-001 clashed).
+V1_TOKEN = links._b32(bytes([1, 1, 0, 4]) + b"HP-1" + bytes(16))
 #: (case, expected exit status, a fragment the message must hold)
 MATRIX: list[tuple[str, int, str]] = [
     ("build  --only  webb  --campaign  {c}", 2, "choose from print, venues, web"),
@@ -113,6 +122,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
+    ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
@@ -127,8 +137,11 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/dates.csv  --campaign  {c}  --out  {r}/o1", 1, "looks like a date"),
     ("venues  {b}/huge-cell.csv  --campaign  {c}  --out  {r}/o1", 1, "at most 2000"),
     ("venues  {b}/quotes.csv  --campaign  {c}  --out  {r}/o1", 1, "quotes.csv"),
-    ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "unknown column"),
-    ("venues  {b}/blank-first.csv  --campaign  {c}  --out  {r}/o1", 1, "the header must be row 1"),
+    ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "missing column 'id'"),
+    ("venues  {b}/parks.csv  --campaign  {c}  --out  {r}/o1", 1, "rows 2–29, category: unknown place category '公园'"),
+    ("venues  {b}/all-hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "every venue row is hidden"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/stray.key", 1,
+     "would call these posters forged"),
     ("venues  {b}/bidi.csv  --campaign  {c}  --out  {r}/o1", 1, "bidirectional"),
     ("venues  {b}/zero-width.csv  --campaign  {c}  --out  {r}/o1", 1, "zero-width"),
     ("venues  {b}/path-id.csv  --campaign  {c}  --out  {r}/o1", 1, "letters, digits"),
@@ -156,9 +169,10 @@ MATRIX: list[tuple[str, int, str]] = [
     ("verify  HP-1-ABCDEFGH", 1, "no campaign found"),
     (f"verify  HTTPS://EVIL.EXAMPLE/ANY/PATH/{TOKEN}  --key-file  {{c}}/keys/venue.key", 1, "no campaign found"),
     (f"verify  https://x/v/{TOKEN}  --campaign  {{c}}", 1, "upper case"),
-    (f"verify  HTTPS://X/V/{TOKEN}  --key-file  {{c}}/keys/venue.key  --base  ftp://x", 1, "--base"),
+    (f"verify  HTTPS://X/V/{TOKEN}  --campaign  {{c}}  --base  ftp://x", 1, "--base"),
+    (f"verify  HTTPS://X/V/{V1_TOKEN}  --campaign  {{c}}  --base  HTTPS://X/V/", 1, "version-1 link"),
     ("verify  健康码-一二三四五六七八  --campaign  {c}", 1, "not a venue code"),
-    (f"verify  {CODE}  --key-file  {{b}}/missing.key", 1, "not found"),
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/missing.key", 1, "not found"),
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
@@ -168,12 +182,18 @@ MATRIX: list[tuple[str, int, str]] = [
     ("keys  new  --out  {b}", 2, "is a directory"),
     ("keys  new  --out  /proc/materials.key", 1, "cannot write /proc"),
     ("keys  new  --out  {b}/a-file/x.key", 1, "cannot write"),
+    ("keys  new  --district  公园区  --campaign  {c}", 1, "is not a district of campaign.toml; the districts"),
+    ("keys  new  --district  heping", 1, "--district needs the campaign"),
+    ("keys  new", 1, "give --out FILE, or --campaign DIR"),
     ("serve  --campaign  {c}  --port  99999", 2, "--port"),
     ("serve  --campaign  {r}/nowhere", 1, "does not exist"),
     ("proof  --campaign  {c}  --out  {r}/proof.txt", 1, "ending in .pdf"),
     ("proof  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
+    ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
+    ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
+    ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]

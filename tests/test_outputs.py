@@ -175,7 +175,8 @@ def test_a_killed_build_leaves_no_staging_folder_after_the_next_run(mini_campaig
 
 
 def test_a_long_problem_list_is_capped_on_screen_and_written_whole(mini_campaign: Path, tmp_path: Path) -> None:
-    rows = "".join(f"HP-{n},某社区,朝阳区,社区,某路{n}号,,,0\n" for n in range(1, 121))
+    # A different district on every row: the same problem on several rows would be one line naming the rows.
+    rows = "".join(f"HP-{n},某社区,朝阳{n}区,社区,某路{n}号,,,0\n" for n in range(1, 121))
     header = "id,name,district,category,address,name_en,address_en,reprint\n"
     (mini_campaign / "venues.csv").write_text(header + rows, encoding="utf-8")
     with (mini_campaign / "campaign.toml").open("a", encoding="utf-8") as handle:

@@ -23,26 +23,30 @@ from materials.venues.reading import read_list
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KEYS = [links.Key(1, secrets.token_bytes(32)), links.Key(7, secrets.token_bytes(32))]
 RING = links.KeyRing(KEYS)
+#: Every district of the campaigns these tests sign for (a city-wide key may sign any of them).
+DISTRICTS = ["heping", "hedong", "hexi", "nankai", "hebei", "hongqiao", "dongli", "xiqing", "jinnan", "beichen",
+             "wuqing", "baodi", "binhai", "ninghe", "jinghai", "jizhou"]
 BASE = links.link_base("declare.health-code.example", "V")
 venue_ids = st.from_regex(r"\A[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,2}\Z")
 
 
 @given(venue=venue_ids, reprint=st.integers(0, 255), key=st.sampled_from(KEYS))
 def test_a_signed_link_verifies_to_its_venue(venue: str, reprint: int, key: links.Key) -> None:
-    link = links.sign_link(key, BASE, venue, reprint)
+    link = links.sign_link(key, BASE, "heping", venue, reprint)
     assert link == link.upper() or venue != venue.upper()  # only the id may carry lower case
-    assert links.verify_link(link, RING, base=BASE) == links.Venue(venue, key.key_id, reprint)
+    found = links.verify_link(link, RING, base=BASE, districts=DISTRICTS)
+    assert found == links.Venue(venue, key.key_id, reprint, "heping")
 
 
 @given(venue=venue_ids, reprint=st.integers(0, 255), position=st.integers(0, 200), data=st.data())
 def test_any_changed_character_of_the_token_is_refused(venue: str, reprint: int, position: int,
                                                        data: st.DataObject) -> None:
-    link = links.sign_link(KEYS[0], BASE, venue, reprint)
+    link = links.sign_link(KEYS[0], BASE, "heping", venue, reprint)
     index = len(BASE) + position % (len(link) - len(BASE))
     other = data.draw(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567").filter(lambda c: c != link[index]))
     forged = link[:index] + other + link[index + 1:]
     with pytest.raises(links.LinkError):
-        links.verify_link(forged, RING, base=BASE)
+        links.verify_link(forged, RING, base=BASE, districts=DISTRICTS)
 
 
 # Names as district staff type them: Chinese and Latin letters, digits, inner spaces and punctuation that

@@ -202,10 +202,6 @@ class Planner:
     def titles(self, material: Material) -> dict[str, str]:
         return {lang: words.headline for lang, words in material.words.items()}
 
-    def doc_title(self, titles: dict[str, str], edition: str, suffix: str = "") -> str:
-        langs = edition_langs(self.campaign, edition)
-        return " / ".join(titles[lang] for lang in langs) + suffix
-
     def head(self, lang: str, title: str, extra_css: str = "") -> str:
         template = self.env.get_template("head.html.j2")
         return template.render(lang=lang, title=title, font_css=self.font_css, extra_css=extra_css)

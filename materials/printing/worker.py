@@ -101,11 +101,6 @@ def fit_ratio(page: Any) -> float:
     return ratio
 
 
-def overflows(page: Any) -> bool:
-    """True if the words of a page's `.fit` box spill out of it, across or down."""
-    return fit_ratio(page) < 1.0
-
-
 def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> Any:
     from weasyprint import HTML
 

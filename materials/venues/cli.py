@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from materials.errors import MaterialsError
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
+    from materials.venues.known import Known
+    from materials.venues.links import KeyRing, Venue
 
 KEY_FILE = click.option("--key-file", "key_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
                         help="Signing key file (repeat during a key rotation) [default: campaign.toml "
@@ -24,7 +30,8 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
               show_default=True, help="Campaign folder (holds campaign.toml).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder [default: CAMPAIGN/output/venue-lists/LIST-NAME]. A rerun skips unchanged venues.")
+              help="Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A rerun "
+              "(also of a renamed copy of the list) skips unchanged venues.")
 @click.option("--size", type=click.Choice(["A4", "A5", "A6"]), default=None,
               help="Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size].")
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
@@ -55,58 +62,75 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
 @click.argument("link", metavar="LINK_OR_CODE")
 @KEY_FILE
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Take the key file, host and path from this campaign's campaign.toml [default: the current "
-              "folder's].")
+              help="Take the key file, districts, host and path from this campaign's campaign.toml [default: the "
+              "current folder's].")
 @click.option("--base", default=None, metavar="HTTPS://HOST/PATH/",
-              help="Where genuine links lead, instead of the campaign's service URL (then --key-file is needed).")
+              help="Where genuine links lead, instead of the campaign's service URL.")
 @click.option("--list", "venue_list", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Current venue list: refuse posters replaced by a higher reprint.")
+              help="Current venue list: name the venue from it, and refuse posters replaced by a higher reprint.")
 @SHEET
 def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, base: str | None,
            venue_list: Path | None, sheet: str | None) -> None:
     """Check a scanned venue link or a typed venue code (BD-000001-P5GMCLXY).
 
-    Exit 0 and print the venue when it is genuine; exit 1 and say why it is refused. A link must lead to the
-    campaign's own host and path (service.url, or --base).
+    Exit 0 and print the venue (name, district, category, reprint, which key signed) when it is genuine; exit 1
+    and say why it is refused. A link must lead to the campaign's own host and path (service.url, or --base).
     """
+    from materials.campaign import load
     from materials.venues import links
+    from materials.venues.known import known_venues
+    from materials.venues.run import link_base
 
     is_link = "://" in link
-    campaign = None
-    if campaign_dir is not None or venue_list is not None or not key_files or (is_link and base is None):
-        from materials.campaign import load
-
-        root = campaign_dir or Path(".")
-        if not (root / "campaign.toml").is_file():
-            raise MaterialsError(
-                f"no campaign found in {root} (no campaign.toml): a link is genuine only on the campaign's own "
-                "host and path. Give --campaign DIR, or --base HTTPS://HOST/PATH/ with --key-file FILE")
-        campaign = load(root)
-    if base is None and campaign is not None:
-        from materials.venues.run import link_base
-
+    root = campaign_dir or Path(".")
+    if not (root / "campaign.toml").is_file():
+        raise MaterialsError(
+            f"no campaign found in {root} (no campaign.toml): a venue is genuine only for the campaign's own "
+            "districts, host and path. Run it in the campaign folder, or give --campaign DIR")
+    campaign = load(root)
+    if base is None:
         base = link_base(campaign)
-    paths = list(key_files)
-    if not paths and campaign is not None:
-        paths = [campaign.root / campaign.settings.venues.key_file]
+    paths = list(key_files) or [campaign.root / campaign.settings.venues.key_file]
     ring = links.read_key_files(paths)
+    districts = [d.key for d in campaign.settings.districts]
+    listing = None
     reprints = None
-    if venue_list is not None and campaign is not None:
+    if venue_list is not None:
         from materials.venues.reading import read_list
 
         listing = read_list(venue_list, campaign.settings, str(venue_list), sheet=sheet)
-        reprints = {v.id: v.reprint for v in listing.venues}
+        reprints = {(v.district, v.id): v.reprint for v in listing.venues}
+    known = known_venues(campaign, listing)
     try:
         if is_link:
-            if base is None:  # a campaign was required above when no --base was given
-                raise MaterialsError("give --base HTTPS://HOST/PATH/ or --campaign DIR")
-            venue = links.verify_link(link, ring, base=base, reprints=reprints)
+            venue = links.verify_link(link, ring, base=base, districts=districts, reprints=reprints)
         else:
-            venue = links.verify_code(link, ring, reprints=reprints)
+            venue = links.verify_code(link, ring, districts=districts, reprints=reprints)
     except links.LinkError as e:
         raise links.LinkError(f"refused: {e.message}") from None
-    kind = "link" if is_link else "code"
-    click.echo(f"genuine {kind}: venue {venue.venue_id} (key {venue.key_id}, reprint {venue.reprint})")
+    click.echo(describe(campaign, ring, venue, known, "link" if is_link else "code"))
+
+
+def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[str, str], Known], kind: str) -> str:
+    """What an office files about a genuine poster: name, district, category, reprint, and which key signed."""
+    from materials.venues import links
+
+    lang = campaign.primary_language
+    names = {d.key: d.names.get(lang, d.key) for d in campaign.settings.districts}
+    district = f"{names.get(venue.district, venue.district)} ({venue.district})"
+    key = ring.keys[venue.key_id]
+    signer = (f"key {key.key_id}, {names.get(key.district, key.district)}'s district key" if key.district
+              else f"key {key.key_id}, the campaign's city-wide key")
+    entry = known.get((venue.district, links.typed_id(venue.venue_id)))
+    if entry is not None:
+        category = campaign.settings.place_categories.get(entry.category, {}).get(lang, entry.category)
+        return (f"genuine {kind}: {entry.name}\n  district: {district}\n  category: {category} ({entry.category})\n"
+                f"  venue id: {entry.venue_id}, reprint {venue.reprint}"
+                + (f" (the list says reprint {entry.reprint}: this poster was replaced)"
+                   if venue.reprint < entry.reprint else "")
+                + f"\n  signed with {signer}\n  from: {entry.source}")
+    return (f"genuine {kind}: venue {venue.venue_id}, district {district}, reprint {venue.reprint}; signed with "
+            f"{signer}\n  (its name is not in the campaign's venue list or run manifests: give --list LIST)")
 
 
 @click.group()
@@ -115,16 +139,35 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Key file to create (mode 0600); never inside an output folder.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Key file to create (mode 0600); never inside an output folder [default: the campaign's "
+              "venues.key_file; with --district, .materials/district-keys/DISTRICT.key to hand over].")
+@click.option("--district", default=None, metavar="DISTRICT",
+              help="Make a district office's key (district by key or name, such as heping or 和平区): it is added "
+              "to the campaign's key file, so `verify --campaign` knows it, and written alone to --out for the "
+              "office. It signs that district's venues only.")
+@click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
+              show_default=True, help="Campaign folder (for the key file and --district).")
 @click.option("--key-id", type=click.IntRange(0, 255), default=None,
-              help="Id of the new key [default: 1, or one more than the highest in --add].")
+              help="Id of the new key [default: 1, or one more than the highest id already in use].")
 @click.option("--add", is_flag=True, help="Add a new key to an existing key file (rotation): it signs from now on.")
-def new(out: Path, key_id: int | None, add: bool) -> None:
-    """Make a new random signing key. Keep the file secret; posters signed with it verify only with it."""
+def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int | None, add: bool) -> None:
+    """Make a new random signing key. Keep the file secret; posters signed with it verify only with it.
+
+    `materials new` already made the campaign's key; the city makes one key per district office with --district
+    and hands each office its own file (README, Venue check-in codes: keys).
+    """
     from materials.output import refuse_key_in_output
     from materials.venues import links
 
+    if district is not None:
+        return _district_key(district, campaign_dir, out, key_id)
+    if out is None:
+        if not (campaign_dir / "campaign.toml").is_file():
+            raise MaterialsError(f"no campaign in {campaign_dir}: give --out FILE, or --campaign DIR")
+        from materials.config import load_settings
+
+        out = campaign_dir / load_settings(campaign_dir / "campaign.toml", "campaign.toml").venues.key_file
     refuse_key_in_output(out, "--out")
     existing: list[links.Key] = []
     if add:
@@ -134,3 +177,41 @@ def new(out: Path, key_id: int | None, add: bool) -> None:
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
     click.echo(f"wrote key {chosen} to {out} (mode 0600); keep it secret")
+
+
+def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: int | None) -> None:
+    """A district office's key: added to the campaign's key file (the city verifies every district) and written
+    alone to a hand-over file (the office signs only its own district)."""
+    from materials.config import load_settings
+    from materials.output import refuse_key_in_output
+    from materials.venues import links
+    from materials.venues.reading import district_hint, lookup_tables
+
+    if not (campaign_dir / "campaign.toml").is_file():
+        raise MaterialsError(f"--district needs the campaign (no campaign.toml in {campaign_dir}): give --campaign DIR")
+    settings = load_settings(campaign_dir / "campaign.toml", "campaign.toml")
+    districts, _ = lookup_tables(settings)
+    found = districts.get(district.strip().lower())
+    if found is None:
+        raise MaterialsError(f"--district {district!r} is not a district of campaign.toml; {district_hint(settings)}")
+    own = campaign_dir / settings.venues.key_file
+    out = out or campaign_dir / ".materials" / "district-keys" / f"{found}.key"
+    refuse_key_in_output(out, "--out")
+    refuse_key_in_output(own, "venues.key_file")
+    existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
+    if key_id is not None and any(k.key_id == key_id for k in existing):
+        raise MaterialsError(f"{own} already has key id {key_id}; leave out --key-id to take the next free one")
+    chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
+    key = links.new_key(chosen, found)
+    links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
+    try:
+        links.write_key_file(own, [*existing, key], overwrite=own.exists())
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    name = next(d.names for d in settings.districts if d.key == found)
+    label = " / ".join(dict.fromkeys(name.values()))
+    click.echo(f"wrote key {chosen} for {label} ({found}) to {out} (mode 0600) and added it to {own}.\n"
+               f"Hand {out.name} to the district office (in person or encrypted, never by e-mail); it saves the file "
+               f"as {settings.venues.key_file} in its copy of the campaign. Its posters verify here with "
+               "`materials verify`, and the key signs that district's venues only.")

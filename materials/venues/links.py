@@ -5,10 +5,16 @@ base32 (RFC 4648, no padding) of
 
     version (1 byte) | key id (1) | reprint (1) | id length (1) | venue id (ASCII) | tag (16)
 
-where tag = HMAC-SHA256(key, DOMAIN | everything before it)[:16]. The service needs no database of
-posters: the key id picks the key (rotation), the venue id says where the code hangs, and a venue's
-current reprint counter, when the service keeps one, retires older posters. The same venue, key and
-reprint always give the same link, so a rebuild never strands posters already on walls.
+where tag = HMAC-SHA256(key, DOMAIN | district | everything before it)[:16]. The signed identity of a venue
+is its district and its id: two districts whose lists both use `C-001` get different links and codes, and
+`verify` says which district a poster belongs to. The district is signed but not carried in the token (the
+QR code stays at version 4): the verifier tries the districts a key may sign (a district office's key: its
+own district only; the campaign's city-wide key: every district of campaign.toml).
+
+The service needs no database of posters: the key id picks the key (rotation, and one key per district
+office, so a leaked district key endangers that district alone), and a venue's current reprint counter, when
+the service keeps one, retires older posters. The same venue, key and reprint always give the same link, so
+a rebuild never strands posters already on walls.
 """
 
 from __future__ import annotations
@@ -21,19 +27,20 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from materials.errors import MaterialsError
 
-VERSION = 1
+#: Version 2 signs the district with the venue id (version 1 signed the id alone: codes clashed across districts).
+VERSION = 2
 TAG_BYTES = 16
 KEY_BYTES = 32
 MAX_ID_LENGTH = 32
 #: Domain separation: a tag made for a link can never be replayed as a typed venue code, and vice versa.
-LINK_DOMAIN = b"materials venue link v1\x00"
-CODE_DOMAIN = b"materials venue code v1\x00"
+LINK_DOMAIN = b"materials venue link v2\x00"
+CODE_DOMAIN = b"materials venue code v2\x00"
 KEY_MAGIC = "materials-venue-key"
 VENUE_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 BASE32 = re.compile(r"^[A-Z2-7]+$")
@@ -50,13 +57,22 @@ class LinkError(MaterialsError):
     """A link or code that must not be accepted; the message says why."""
 
 
+#: A district key as key files carry it (campaign.toml's district keys are slugs).
+DISTRICT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
 @dataclass(frozen=True)
 class Key:
     key_id: int
     secret: bytes = b""
+    #: The one district this key signs (a district office's key); None: the campaign's city-wide key.
+    district: str | None = None
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
-        return f"Key(key_id={self.key_id})"
+        return f"Key(key_id={self.key_id}, district={self.district!r})"
+
+    def may_sign(self, district: str) -> bool:
+        return self.district is None or self.district == district
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,7 @@ class Venue:
     venue_id: str
     key_id: int
     reprint: int
+    district: str = ""
 
 
 class KeyRing:
@@ -84,11 +101,33 @@ class KeyRing:
     def __repr__(self) -> str:
         return f"KeyRing(ids={sorted(self.keys)})"
 
-    def signing_key(self, key_id: int | None = None) -> Key:
-        chosen = max(self.keys) if key_id is None else key_id
-        if chosen not in self.keys:
-            raise MaterialsError(f"venues.key_id {chosen} is not in the key file (it has {sorted(self.keys)})")
-        return self.keys[chosen]
+    def signing_key(self, key_id: int | None = None, district: str | None = None) -> Key:
+        """The key that signs: `key_id` if given, else the newest city-wide key, else (a district office's
+        key file) the newest key of `district`. A district key never signs another district's venues."""
+        if key_id is not None:
+            if key_id not in self.keys:
+                raise MaterialsError(f"venues.key_id {key_id} is not in the key file (it has {sorted(self.keys)})")
+            chosen = self.keys[key_id]
+        else:
+            city = [k for k in self.keys.values() if k.district is None]
+            own = [k for k in self.keys.values() if district is not None and k.district == district]
+            pool = city or own or list(self.keys.values())
+            chosen = max(pool, key=lambda k: k.key_id)
+        if district is not None and not chosen.may_sign(district):
+            held = ", ".join(sorted({k.district or "city-wide" for k in self.keys.values()}))
+            raise MaterialsError(f"key {chosen.key_id} is the key of district {chosen.district!r}; it cannot sign "
+                                 f"venues of {district!r} (the key file holds keys of: {held}). Each district "
+                                 "office signs its own district's venues")
+        return chosen
+
+    def holds(self, key: Key) -> bool:
+        """Whether this ring verifies what `key` signs (same id, secret and district)."""
+        mine = self.keys.get(key.key_id)
+        return mine is not None and hmac.compare_digest(mine.secret, key.secret) and mine.district == key.district
+
+    def districts_of(self, key: Key, districts: Iterable[str]) -> list[str]:
+        """The districts a key's signature may name: its own, or (city-wide key) every district given."""
+        return [key.district] if key.district is not None else list(districts)
 
     def fingerprint(self, key_id: int) -> str:
         """A public fingerprint of one key (safe to log and to hash into cache keys)."""
@@ -97,6 +136,19 @@ class KeyRing:
 
 def _b32(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=")
+
+
+def _signed(domain: bytes, district: str, payload: bytes) -> bytes:
+    """What the tag covers: the domain, the venue's district (length-prefixed) and the token's payload."""
+    raw = district.encode("utf-8")
+    return domain + bytes([len(raw)]) + raw + payload
+
+
+def _check_district(district: str) -> str:
+    if not DISTRICT.match(district) or len(district) > 64:
+        raise MaterialsError(f"district {district!r}: a district key of campaign.toml (lower-case letters, digits, "
+                             "hyphens) is signed with every venue")
+    return district
 
 
 def _payload(key_id: int, venue_id: str, reprint: int) -> bytes:
@@ -108,9 +160,12 @@ def _payload(key_id: int, venue_id: str, reprint: int) -> bytes:
     return bytes([VERSION, key_id, reprint, len(raw)]) + raw
 
 
-def token(key: Key, venue_id: str, reprint: int = 0) -> str:
+def token(key: Key, district: str, venue_id: str, reprint: int = 0) -> str:
+    _check_district(district)
+    if not key.may_sign(district):
+        raise MaterialsError(f"key {key.key_id} signs only venues of district {key.district!r}, not {district!r}")
     payload = _payload(key.key_id, venue_id, reprint)
-    tag = hmac.new(key.secret, LINK_DOMAIN + payload, hashlib.sha256).digest()[:TAG_BYTES]
+    tag = hmac.new(key.secret, _signed(LINK_DOMAIN, district, payload), hashlib.sha256).digest()[:TAG_BYTES]
     return _b32(payload + tag)
 
 
@@ -118,9 +173,9 @@ def link_base(host: str, path: str) -> str:
     return f"HTTPS://{host.upper()}/{path.upper()}/"
 
 
-def sign_link(key: Key, base: str, venue_id: str, reprint: int = 0) -> str:
-    """The check-in link of one venue: deterministic in (key, venue id, reprint)."""
-    return base + token(key, venue_id, reprint)
+def sign_link(key: Key, base: str, district: str, venue_id: str, reprint: int = 0) -> str:
+    """The check-in link of one venue: deterministic in (key, district, venue id, reprint)."""
+    return base + token(key, district, venue_id, reprint)
 
 
 def typed_id(venue_id: str) -> str:
@@ -128,13 +183,14 @@ def typed_id(venue_id: str) -> str:
     return venue_id.upper().replace("-", "")
 
 
-def _code_check(key: Key, typed: str, reprint: int) -> str:
+def _code_check(key: Key, district: str, typed: str, reprint: int) -> str:
     raw = typed.encode("ascii")
     payload = bytes([VERSION, key.key_id, reprint, len(raw)]) + raw
-    return _b32(hmac.new(key.secret, CODE_DOMAIN + payload, hashlib.sha256).digest()[:CODE_CHECK_BYTES])
+    signed = _signed(CODE_DOMAIN, district, payload)
+    return _b32(hmac.new(key.secret, signed, hashlib.sha256).digest()[:CODE_CHECK_BYTES])
 
 
-def venue_code(key: Key, venue_id: str, reprint: int = 0) -> str:
+def venue_code(key: Key, district: str, venue_id: str, reprint: int = 0) -> str:
     """What a person types when scanning fails: `ID-CHECK` (reprint > 0: `ID-R2-CHECK`).
 
     CHECK is 8 base32 characters (40 bits) of an HMAC in its own domain: enough that guessing a code for a
@@ -142,22 +198,31 @@ def venue_code(key: Key, venue_id: str, reprint: int = 0) -> str:
     (`typed_id`), so a code read aloud or typed without its hyphens and in any case still checks.
     """
     _payload(key.key_id, venue_id, reprint)  # the same rules on id and reprint as links
-    check = _code_check(key, typed_id(venue_id), reprint)
+    _check_district(district)
+    if not key.may_sign(district):
+        raise MaterialsError(f"key {key.key_id} signs only venues of district {key.district!r}, not {district!r}")
+    check = _code_check(key, district, typed_id(venue_id), reprint)
     return f"{venue_id}-R{reprint}-{check}" if reprint else f"{venue_id}-{check}"
+
+
+Reprints = Mapping[tuple[str, str], int]
 
 
 def verify_code(
     code: str,
     keys: KeyRing | Mapping[int, bytes],
     *,
-    reprints: Mapping[str, int] | None = None,
+    districts: Iterable[str],
+    reprints: Reprints | None = None,
 ) -> Venue:
     """Check a typed venue code; return the venue or raise `LinkError` saying why it is refused.
 
     Letter case, spaces and hyphens are ignored; any other change is refused. Every key of the ring is
-    tried (rotation); `reprints` (venue id -> current reprint) refuses the code of a replaced poster. Without
+    tried (rotation), each with the districts it may sign (`districts`: the campaign's district keys);
+    `reprints` ((district, venue id) -> current reprint) refuses the code of a replaced poster. Without
     `reprints` the venue id comes back as typed: upper case without hyphens.
     """
+    districts = list(districts)
     ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
     typed = "".join(str(code).split()).replace("-", "").upper() if isinstance(code, str) else ""
     if not TYPED_CODE.match(typed):
@@ -167,26 +232,31 @@ def verify_code(
     marked = REPRINT_MARK.match(body)
     if marked:
         readings.append((marked.group(1), int(marked.group(2))))
-    found: Venue | None = None
+    matches: list[Venue] = []
     for venue_id, reprint in readings:
         if reprint > 255 or len(venue_id) > MAX_ID_LENGTH:
             continue
         for key in ring.keys.values():
-            if hmac.compare_digest(_code_check(key, venue_id, reprint), check):
-                found = Venue(venue_id, key.key_id, reprint)
-    if found is None:
+            for district in ring.districts_of(key, districts):
+                if hmac.compare_digest(_code_check(key, district, venue_id, reprint), check):
+                    matches.append(Venue(venue_id, key.key_id, reprint, district))
+    if not matches:
         raise LinkError("the code does not match: mistyped, forged or made with a key this service does not hold; "
                         "compare it character by character with the poster")
+    if len({(v.district, v.venue_id, v.reprint) for v in matches}) > 1:
+        raise LinkError("the code matches more than one venue (" + ", ".join(f"{v.district} {v.venue_id}"
+                        for v in matches) + "); scan the QR code instead")
+    found = matches[-1]
     if reprints is not None:
-        spelled = {typed_id(venue_id): venue_id for venue_id in reprints}
-        if found.venue_id not in spelled:
-            raise LinkError(f"venue {found.venue_id} is not in the current venue list")
-        venue_id = spelled[found.venue_id]
-        current = reprints[venue_id]
+        spelled = {(district, typed_id(venue_id)): venue_id for district, venue_id in reprints}
+        venue_id = spelled.get((found.district, found.venue_id), "")
+        if not venue_id:
+            raise LinkError(f"venue {found.venue_id} of district {found.district} is not in the current venue list")
+        current = reprints[(found.district, venue_id)]
         if found.reprint < current:
             raise LinkError(f"venue {venue_id}: this poster (reprint {found.reprint}) was replaced by reprint "
                             f"{current}")
-        found = Venue(venue_id, found.key_id, found.reprint)
+        found = Venue(venue_id, found.key_id, found.reprint, found.district)
     return found
 
 
@@ -220,13 +290,16 @@ def verify_link(
     keys: KeyRing | Mapping[int, bytes],
     *,
     base: str,
-    reprints: Mapping[str, int] | None = None,
+    districts: Iterable[str],
+    reprints: Reprints | None = None,
 ) -> Venue:
     """Check a scanned link; return the venue or raise `LinkError` saying why it is refused.
 
     `base` (such as `HTTPS://HC.TJ.GOV.CN/V/`, from the campaign's service URL) is required: a genuine token
     behind any other scheme, host or path is a sticker over a poster. Only `base` + token is canonical.
-    `reprints` maps venue ids to their current reprint counter, so a poster from before a reprint is refused.
+    `districts` are the campaign's district keys (a city-wide key may sign any of them; a district key its own).
+    `reprints` maps (district, venue id) to the current reprint counter, so a poster from before a reprint is
+    refused.
     """
     ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
     base, host, path = canonical_base(base)
@@ -247,6 +320,9 @@ def verify_link(
     if len(raw) < 4 + 1 + TAG_BYTES:
         raise LinkError("the token is too short")
     version, key_id, reprint, id_length = raw[0], raw[1], raw[2], raw[3]
+    if version == 1:
+        raise LinkError("a version-1 link (made before venue identities named their district, when two districts' "
+                        "codes could clash): reprint the poster with this version of materials")
     if version != VERSION:
         raise LinkError(f"unknown token version {version}")
     if len(raw) != 4 + id_length + TAG_BYTES:
@@ -255,34 +331,41 @@ def verify_link(
     if key is None:
         raise LinkError(f"unknown key id {key_id} (made with a key this service does not hold)")
     payload, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
-    expected = hmac.new(key.secret, LINK_DOMAIN + payload, hashlib.sha256).digest()[:TAG_BYTES]
-    if not hmac.compare_digest(expected, tag):
+    found = ""
+    for district in ring.districts_of(key, districts):
+        expected = hmac.new(key.secret, _signed(LINK_DOMAIN, district, payload), hashlib.sha256).digest()[:TAG_BYTES]
+        if hmac.compare_digest(expected, tag):
+            found = district
+    if not found:
         raise LinkError("the signature does not match: the link is forged, altered or made with another key")
     venue_id = payload[4:].decode("ascii", errors="replace")
     if not VENUE_ID.match(venue_id):
         raise LinkError("the venue id inside the token is malformed")
     if reprints is not None:
-        current = reprints.get(venue_id)
+        current = reprints.get((found, venue_id))
         if current is None:
-            raise LinkError(f"venue {venue_id} is not in the current venue list")
+            raise LinkError(f"venue {venue_id} of district {found} is not in the current venue list")
         if reprint < current:
             raise LinkError(f"venue {venue_id}: this poster (reprint {reprint}) was replaced by reprint {current}")
-    return Venue(venue_id, key_id, reprint)
+    return Venue(venue_id, key_id, reprint, found)
 
 
 # ---- key files ------------------------------------------------------------------------------------------
 
 
-def new_key(key_id: int = 1) -> Key:
+def new_key(key_id: int = 1, district: str | None = None) -> Key:
     if not 0 <= key_id <= 255:
         raise MaterialsError(f"--key-id {key_id}: choose a number from 0 to 255")
-    return Key(key_id, secrets.token_bytes(KEY_BYTES))
+    if district is not None:
+        _check_district(district)
+    return Key(key_id, secrets.token_bytes(KEY_BYTES), district)
 
 
 def format_keys(keys: list[Key]) -> str:
     lines = ["# materials venue signing keys: keep this file secret (mode 0600), never commit or print it.",
-             "# One key a line: magic, key id, 64 hex digits. All keys verify; the highest id signs."]
-    lines += [f"{KEY_MAGIC} {k.key_id} {k.secret.hex()}" for k in keys]
+             "# One key a line: magic, key id, 64 hex digits[, the one district the key signs]. All keys verify;",
+             "# the highest city-wide id signs (a district office's file holds only its district's key)."]
+    lines += [f"{KEY_MAGIC} {k.key_id} {k.secret.hex()}" + (f" {k.district}" if k.district else "") for k in keys]
     return "\n".join(lines) + "\n"
 
 
@@ -333,8 +416,11 @@ def read_key_file(path: Path) -> KeyRing:
         if not line or line.startswith("#"):
             continue
         parts = line.split()
-        if len(parts) != 3 or parts[0] != KEY_MAGIC or not parts[1].isdigit():
-            raise MaterialsError(f"key file {path} line {number}: not `{KEY_MAGIC} ID HEX`")
+        if len(parts) not in (3, 4) or parts[0] != KEY_MAGIC or not parts[1].isdigit():
+            raise MaterialsError(f"key file {path} line {number}: not `{KEY_MAGIC} ID HEX [DISTRICT]`")
+        district = parts[3] if len(parts) == 4 else None
+        if district is not None and not DISTRICT.match(district):
+            raise MaterialsError(f"key file {path} line {number}: {district!r} is not a district key")
         try:
             secret = bytes.fromhex(parts[2])
         except ValueError:
@@ -344,7 +430,7 @@ def read_key_file(path: Path) -> KeyRing:
             raise MaterialsError(f"key file {path} line {number}: key id 0-255 and {KEY_BYTES * 2} hex digits")
         if any(k.key_id == key_id for k in keys):
             raise MaterialsError(f"key file {path} line {number}: key id {key_id} appears twice")
-        keys.append(Key(key_id, secret))
+        keys.append(Key(key_id, secret, district))
     if not keys:
         raise MaterialsError(f"key file {path} holds no key")
     return KeyRing(keys)
@@ -355,7 +441,7 @@ def read_key_files(paths: list[Path]) -> KeyRing:
     merged: dict[int, Key] = {}
     for path in paths:
         for key_id, key in read_key_file(path).keys.items():
-            if key_id in merged and merged[key_id].secret != key.secret:
+            if key_id in merged and (merged[key_id].secret, merged[key_id].district) != (key.secret, key.district):
                 raise MaterialsError(f"key id {key_id} has different keys in two key files")
             merged[key_id] = key
     return KeyRing(list(merged.values()))

@@ -1,7 +1,11 @@
 """Reading venue lists as district staff really send them: CSV in UTF-8 or GBK, or Excel XLSX.
 
 Every row is checked before anything is rendered, and every problem is reported with the row number a
-spreadsheet shows (the header is row 1) and the column, so staff can find and fix it.
+spreadsheet shows and the column, so staff can find and fix it. Ledgers are read as offices keep them: the
+header may sit below title rows; columns posters do not use (序号, 联系人, 联系电话) are ignored with one note;
+a totals row (合计) is recognised; full-width letters and digits in ids and keys are made half-width (NFKC)
+with a note; hidden and filtered-out rows of a workbook are reported, never printed; a problem repeated on
+many rows is one line naming the rows and what to do.
 """
 
 from __future__ import annotations
@@ -9,12 +13,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import logging
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,14 @@ EXCEL_DATE = re.compile(rf"^(?:\d{{1,2}}-{MONTH}(?:-\d{{2,4}})?|{MONTH}-\d{{1,4}
                         r"(?:\d{4}年)?\d{1,2}月\d{1,2}日)$", re.IGNORECASE)
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff")
+#: A header is looked for in the first rows: ledgers put a title (often merged) and a date above it.
+HEADER_SEARCH = 10
+#: Words of a totals row at the end of a ledger.
+TOTALS = {"合计", "总计", "小计", "共计", "总数", "合计数", "total", "totals", "sum", "grand total"}
+#: Dashes that stand for the hyphen of an id (after NFKC, which leaves them): ‐ ‑ ‒ – — ― −.
+DASHES = re.compile("[\u2010-\u2015\u2212]")
+#: Columns whose full-width letters, digits and hyphens (ＸＨ－００１４) are made half-width.
+NARROWED = ("id", "district", "category", "reprint")
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,21 @@ class VenueList:
     venues: list[VenueRow]
     problems: list[Problem]
     rejected_rows: list[tuple[int, str, str]]  # (row, id, reason) for --skip-invalid
+    #: What was read differently from the sheet as written, for the office to know: (is a warning, text).
+    notes: list[tuple[bool, str]] = field(default_factory=list)
+
+    def log(self) -> None:
+        for warning, text in self.notes:
+            (log.warning if warning else log.info)("%s", text)
+
+
+@dataclass
+class SheetLayout:
+    """What openpyxl's read-only mode does not tell: merged ranges, hidden rows and whether a filter is on."""
+
+    merged: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)
+    filtered: bool = False
 
 
 def clean(cell: str) -> str:
@@ -170,9 +198,10 @@ def check_xlsx_archive(path: Path, label: str) -> None:
         raise MaterialsError(f"{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)") from None
 
 
-def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None) -> Iterator[list[str]]:
+def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None,
+                 layout: SheetLayout | None = None) -> Iterator[list[str]]:
     """Rows of the one sheet that holds the list, as text; other kinds of cell become `\x00kind:detail` markers
-    that `_check_row` reports with the row and the column's header."""
+    that `_check_row` reports with the row and the column's header. `layout` gets the hidden rows."""
     check_xlsx_archive(path, label)
     import openpyxl
 
@@ -184,7 +213,10 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
                              "save it again as .xlsx") from None
     try:
         sheet = choose_sheet(book, label, sheet_name)
-        merged = merged_ranges(path, sheet.title, label)
+        found = sheet_layout(path, sheet.title, label)
+        if layout is not None:
+            layout.hidden, layout.filtered = found.hidden, found.filtered
+        merged = found.merged
         for number, cells in enumerate(sheet.iter_rows(), 1):
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
@@ -225,6 +257,9 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
 
 
 MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})\"")
+#: A row Excel hides (by hand, or an AutoFilter that filters it out): `<row r="7" ... hidden="1">`.
+HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*?\br=\"([0-9]{1,7})\"")
+AUTOFILTER = re.compile(rb"<(?:\w+:)?autoFilter\b")
 MAX_MERGED = 1000
 SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
@@ -236,10 +271,11 @@ def _attribute(attributes: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
-def merged_ranges(path: Path, title: str, label: str) -> list[tuple[int, int, int, int, str]]:
-    """Merged cell ranges of a sheet as (first row, first column, last row, last column, `A3:A5`).
+def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
+    """Merged ranges, hidden rows and the AutoFilter of a sheet.
 
-    openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`.
+    openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`,
+    `<row hidden="1">` and `<autoFilter>`.
     """
     import html
     import posixpath
@@ -249,16 +285,17 @@ def merged_ranges(path: Path, title: str, label: str) -> list[tuple[int, int, in
             workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
             rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
         except KeyError:
-            return []
+            return SheetLayout()
         rid = next((_attribute(tag, "id") for tag in SHEET_TAG.findall(workbook)
                     if html.unescape(_attribute(tag, "name")) == title), "")
         target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels) if _attribute(tag, "Id") == rid), "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
         found: list[tuple[int, int, int, int, str]] = []
+        layout = SheetLayout(found)
         try:
             handle = archive.open(part)
         except KeyError:
-            return []
+            return layout
         with handle:
             buffer = b""
             while chunk := handle.read(1 << 20):
@@ -267,12 +304,17 @@ def merged_ranges(path: Path, title: str, label: str) -> list[tuple[int, int, in
                 for m in MERGE.finditer(buffer):
                     c1, r1, c2, r2 = (x.decode() for x in m.groups())
                     found.append((int(r1), _column(c1), int(r2), _column(c2), f"{c1}{r1}:{c2}{r2}"))
-                    last = m.end()
+                    last = max(last, m.end())
+                for m in HIDDEN_ROW.finditer(buffer):
+                    layout.hidden.add(int(m.group(1)))
+                    last = max(last, m.end())
+                if AUTOFILTER.search(buffer):
+                    layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
     if len(found) > MAX_MERGED:
         raise MaterialsError(f"{label}: sheet {title!r} has {len(found)} merged cell ranges; unmerge them and fill "
                              "every row (Home > Merge & Center > Unmerge, then fill down)")
-    return found
+    return layout
 
 
 def _column(letters: str) -> int:
@@ -304,27 +346,47 @@ def _xlsx_text(cell: Any) -> str:
 # ---- validation -------------------------------------------------------------------------------------------
 
 
-def header_map(header: list[str], label: str) -> tuple[dict[str, int], list[Problem]]:
+def header_score(record: list[str]) -> int:
+    """How many cells of a row are known column names: a header has at least three."""
+    lookup = {spelling.lower() for spellings in COLUMNS.values() for spelling in spellings}
+    return sum(1 for cell in record if not cell.startswith("\x00") and clean(cell.lstrip("\ufeff")).lower() in lookup)
+
+
+def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, int], list[Problem], list[str]]:
+    """Column -> index, problems, and the names of columns posters do not use (ignored, with one note)."""
     problems: list[Problem] = []
     found: dict[str, int] = {}
+    ignored: list[str] = []
+    where = f"row {row}"
     lookup = {spelling.lower(): key for key, spellings in COLUMNS.items() for spelling in spellings}
     for index, cell in enumerate(header):
+        if cell.startswith("\x00"):
+            problems.append(Problem(label, None, where, f"header cell {index + 1} is {_cell_kind('header', cell)}"))
+            continue
         name = clean(cell.lstrip("\ufeff")).lower()
         if not name:
             continue
         key = lookup.get(name) or (name if TRANSLATED.match(name) else None)
         if key is None:
-            problems.append(Problem(label, None, "row 1", f"unknown column {cell!r}; columns are "
-                                    "id,name,district,category,address[,name_LANG,address_LANG,reprint] or "
-                                    "场所编号,场所名称,所属区,场所类型,地址"))
+            ignored.append(clean(cell))
         elif key in found:
-            problems.append(Problem(label, None, "row 1", f"column {cell!r} appears twice"))
+            problems.append(Problem(label, None, where, f"column {cell!r} appears twice"))
         else:
             found[key] = index
     for key in REQUIRED:
         if key not in found:
-            problems.append(Problem(label, None, "row 1", f"missing column {key!r} ({COLUMNS[key][1]})"))
-    return found, problems
+            unknown = f"; the header's other columns are {', '.join(map(repr, ignored))}" if ignored else ""
+            problems.append(Problem(label, None, where, f"missing column {key!r} ({COLUMNS[key][1]}){unknown}. Columns "
+                                    "are id,name,district,category,address[,name_LANG,address_LANG,reprint] or "
+                                    "场所编号,场所名称,所属区,场所类型,地址"))
+    return found, problems, ignored
+
+
+def district_hint(settings: Any) -> str:
+    """The districts of campaign.toml in official order, as a message names them."""
+    lang = settings.languages[0]
+    names = [f"{d.names.get(lang, d.key)} ({d.key})" for d in settings.districts]
+    return "the districts of campaign.toml are " + ", ".join(names)
 
 
 def lookup_tables(settings: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -352,14 +414,16 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     """
     label = label or path.name
     problems: list[Problem] = []
+    notes: list[tuple[bool, str]] = []
     if not path.is_file():
         raise MaterialsError(f"{label}: file not found")
     if path.stat().st_size == 0:
         raise MaterialsError(f"{label}: the file is empty; it needs a header row (id,name,district,category,"
                              "address) and one row per venue")
     suffix = path.suffix.lower()
+    layout = SheetLayout()
     if suffix == ".xlsx":
-        records: Iterable[list[str]] = xlsx_records(path, label, problems, sheet)
+        records: Iterable[list[str]] = xlsx_records(path, label, problems, sheet, layout)
     elif suffix in (".csv", ".txt", ".tsv"):
         records = csv_records(path, label)
     else:
@@ -367,38 +431,67 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
 
     families = list(families or settings.fonts.sans)
     districts, categories = lookup_tables(settings)
+    rows_iter: Iterator[tuple[int, list[str]]] = enumerate(records, 1)
+    header_row, header, after = _find_header(rows_iter, label)
+    width_ = len(header)
+    rows_iter = itertools.chain(after, rows_iter)
+    if header_row > 1:
+        notes.append((False, f"{label}: rows 1–{header_row - 1} above the header are a title; the header is row "
+                      f"{header_row}" if header_row > 2 else f"{label}: row 1 above the header is a title; the "
+                      "header is row 2"))
+    header_map_, header_problems, ignored = header_map(header, label, header_row)
+    languages = {lang.lower() for lang in settings.languages}
+    header_problems += [Problem(label, None, f"row {header_row}", f"column {column!r}: {m.group(2)} is not a language "
+                                f"of campaign.toml ({', '.join(settings.languages)})")
+                        for column in header_map_ if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
+    if header_problems:
+        return VenueList(label, [], problems + header_problems, [], notes)
+    if ignored:
+        notes.append((False, f"{label}: columns {', '.join(ignored)} are not printed on posters; ignored"))
+
     candidates: list[VenueRow] = []
     rejected: list[tuple[int, str, str]] = []
-    header: dict[str, int] | None = None
+    narrowed: dict[int, list[str]] = {}
+    totals: list[int] = []
+    hidden: list[int] = []
     rows = 0
-    for number, record in enumerate(records, 1):
-        if header is None:
-            if not any(c.strip() for c in record):
-                raise MaterialsError(f"{label}: row {number} is blank; the header must be row 1")
-            header, header_problems = header_map([c.partition(":")[2] if c.startswith("\x00") else c
-                                                  for c in record], label)
-            languages = {lang.lower() for lang in settings.languages}
-            header_problems += [Problem(label, None, "row 1", f"column {column!r}: {m.group(2)} is not a language "
-                                        f"of campaign.toml ({', '.join(settings.languages)})")
-                                for column in header if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
-            if header_problems:
-                return VenueList(label, [], problems + header_problems, [])
-            continue
+    for number, record in rows_iter:
         if not any(c.strip() for c in record):
             continue  # blank lines between blocks of venues are common and harmless
+        if number in layout.hidden:
+            hidden.append(number)
+            continue
+        if _is_totals(record, header_map_):
+            totals.append(number)
+            continue
         rows += 1
         if rows > MAX_ROWS:
             raise MaterialsError(f"{label}: more than {MAX_ROWS} venues; split the list by district")
-        row_problems = _check_row(number, record, header, districts, categories, families, settings, label)
+        record = _narrow(record, header_map_, number, narrowed)
+        row_problems = _check_row(number, record, header_map_, width_, districts, categories, families, settings,
+                                  label)
         if row_problems:
             problems += row_problems
-            venue_id = clean(_cell(record, header, "id"))
+            venue_id = clean(_cell(record, header_map_, "id"))
             rejected.append((number, venue_id, "; ".join(f"{p.key}: {p.message}" for p in row_problems)))
             continue
-        candidates.append(_venue(number, record, header, districts, categories))
-    if header is None:
-        raise MaterialsError(f"{label}: the file is empty; it needs a header row and one row per venue")
+        candidates.append(_venue(number, record, header_map_, districts, categories))
+    if totals:
+        notes.append((False, f"{label}: {rows_named(totals)}: a totals row (合计), not a venue; skipped"))
+    if narrowed:
+        shown = "; ".join(f"{a} → {b}" for a, b in list(dict.fromkeys(
+            (o, n) for changes in narrowed.values() for o, n in zip(changes[::2], changes[1::2], strict=True)))[:3])
+        notes.append((False, f"{label}: {rows_named(list(narrowed))}: full-width letters, digits or dashes made "
+                      f"half-width ({shown})"))
+    if hidden:
+        why = "hidden or filtered out by the AutoFilter" if layout.filtered else "hidden"
+        notes.append((True, f"{label}: {rows_named(hidden)} {'are' if len(hidden) > 1 else 'is'} {why} in the workbook "
+                      "and NOT printed; to print them, clear the filter or unhide the rows (Home > Format > Hide & "
+                      "Unhide) and run again"))
     if not candidates and not problems:
+        if hidden:
+            raise MaterialsError(f"{label}: every venue row is hidden or filtered out ({rows_named(hidden)}); clear "
+                                 "the filter or unhide the rows in Excel")
         raise MaterialsError(f"{label}: no venues, only a header row; add one row per venue")
     # A duplicate id names every row that has it, and none of them is rendered: which one is right is for
     # the district office to say.
@@ -417,7 +510,86 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         else:
             venues.append(venue)
     rejected.sort()
-    return VenueList(label, venues, problems, rejected)
+    return VenueList(label, venues, group_problems(problems), rejected, notes)
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]], label: str
+                 ) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """The header row: the first of the first rows naming at least three known columns (title rows above it
+    are skipped), else the first row that is not blank. Returns (row, cells, the rows read after it)."""
+    seen: list[tuple[int, list[str]]] = []
+    for number, record in rows:
+        seen.append((number, record))
+        if header_score(record) >= 3:
+            return number, record, []
+        if len(seen) >= HEADER_SEARCH:
+            break
+    filled = [i for i, (_, r) in enumerate(seen) if any(c.strip() for c in r)]
+    if not filled:
+        raise MaterialsError(f"{label}: the file is empty; it needs a header row and one row per venue")
+    number, record = seen[filled[0]]
+    return number, record, seen[filled[0] + 1:]
+
+
+def _is_totals(record: list[str], header: dict[str, int]) -> bool:
+    """A ledger's totals row: a cell saying 合计/总计/total, and no venue id of its own."""
+    words = {"".join(c.split()).lower() for c in record if not c.startswith("\x00")}
+    if not words & TOTALS:
+        return False
+    venue_id = "".join(_cell(record, header, "id").split()).lower()
+    return not venue_id or venue_id in TOTALS or venue_id.startswith("\x00")
+
+
+def _narrow(record: list[str], header: dict[str, int], number: int, changed: dict[int, list[str]]) -> list[str]:
+    """Full-width letters, digits and hyphens in ids and keys made half-width (NFKC); `changed` notes the row."""
+    record = list(record)
+    for column in NARROWED:
+        index = header.get(column)
+        if index is None or index >= len(record) or record[index].startswith("\x00"):
+            continue
+        narrow = unicodedata.normalize("NFKC", record[index])
+        if column == "id":
+            narrow = DASHES.sub("-", narrow)  # Word and Excel's autocorrect turn hyphens into dashes
+        if narrow != record[index]:
+            changed.setdefault(number, []).extend([clean(record[index]), clean(narrow)])
+            record[index] = narrow
+    return record
+
+
+ROW_KEY = re.compile(r"^row (\d+), (.+)$")
+
+
+def row_span(rows: list[int]) -> str:
+    """Row numbers for a message: `12–36, 40` (runs of consecutive rows joined)."""
+    parts: list[str] = []
+    ordered = sorted(set(rows))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            first, last = ordered[start], ordered[i - 1]
+            parts.append(str(first) if first == last else f"{first}–{last}")
+            start = i
+    return ", ".join(parts)
+
+
+def rows_named(rows: list[int]) -> str:
+    """`row 6` or `rows 9–10, 12`."""
+    return f"row {rows[0]}" if len(set(rows)) == 1 else f"rows {row_span(rows)}"
+
+
+def group_problems(problems: list[Problem]) -> list[Problem]:
+    """The same problem in the same column on several rows becomes one line naming the rows."""
+    groups: dict[tuple[str, str | None, str, str], list[int]] = {}
+    others: list[Problem] = []
+    for problem in problems:
+        match = ROW_KEY.match(problem.key or "")
+        if match is None or problem.line is not None:
+            others.append(problem)
+            continue
+        groups.setdefault((problem.file, None, match.group(2), problem.message), []).append(int(match.group(1)))
+    for (file, _, column, message), rows in groups.items():
+        others.append(Problem(file, None, f"{rows_named(rows)}, {column}", message))
+    return others
 
 
 def _cell(record: list[str], header: dict[str, int], key: str) -> str:
@@ -428,7 +600,7 @@ def _cell(record: list[str], header: dict[str, int], key: str) -> str:
 
 
 def _check_row(
-    number: int, record: list[str], header: dict[str, int], districts: dict[str, str],
+    number: int, record: list[str], header: dict[str, int], width_: int, districts: dict[str, str],
     categories: dict[str, str], families: list[str], settings: Any, label: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
@@ -436,10 +608,10 @@ def _check_row(
     def problem(column: str, message: str) -> None:
         problems.append(Problem(label, None, f"row {number}, {column}", message))
 
-    extra = [c for i, c in enumerate(record) if i not in header.values() and c.strip()]
+    extra = [c for i, c in enumerate(record) if i >= width_ and c.strip()]
     if extra:
         problems.append(Problem(label, None, f"row {number}", f"has {len(record)} cells but the header names "
-                                f"{len(header)} columns (extra: {clean(extra[0])[:30]!r}); a comma inside a cell "
+                                f"{width_} columns (extra: {clean(extra[0])[:30]!r}); a comma inside a cell "
                                 "needs the cell in double quotes"))
         return problems
     limits = {"name": settings.venues.max_name_width, "address": settings.venues.max_address_width,
@@ -479,11 +651,12 @@ def _check_row(
                 problem(column, f"{value!r} may hold only letters, digits and single hyphens, at most "
                         f"{MAX_ID_LENGTH} characters (it names the venue's file)")
         elif column == "district" and value.lower() not in districts:
-            problem(column, f"unknown district {value!r}; use a district of campaign.toml, e.g. "
-                    f"{', '.join(sorted({v for v in districts.values()})[:4])}")
+            problem(column, f"unknown district {value!r}; write it by name or key: {district_hint(settings)}")
         elif column == "category" and value.lower() not in categories:
-            known = ", ".join(sorted(set(categories.values())))
-            problem(column, f"unknown place category {value!r}; use one of {known} (or its Chinese name)")
+            lang = settings.languages[0]
+            known = ", ".join(f"{names.get(lang, key)} ({key})" for key, names in settings.place_categories.items())
+            problem(column, f"unknown place category {value!r}; use one of {known}, or add it to place_categories "
+                    "in campaign.toml (a key and its name in every language)")
         elif column == "reprint" and value and (not value.isdigit() or int(value) > 255):
             problem(column, f"{value!r} is not a whole number from 0 to 255")
         elif (most := _limit(limits, column)) and width(value) > most:

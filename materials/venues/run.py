@@ -31,7 +31,7 @@ from materials.output import write_atomic
 from materials.venues import glyphs, links, outputs, renderer
 from materials.venues.context import BLEED_MM, PAGE_MM, QR_MM, QR_MODULES, Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
-from materials.venues.reading import VenueList, VenueRow, read_list
+from materials.venues.reading import VenueList, VenueRow, read_list, row_span
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,43 @@ def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
         log.warning("created a DEMO signing key at %s for the sample campaign; real campaigns bring their own "
                     "key (`materials keys new --out FILE`) and keep it secret", campaign.relative(path))
     return links.read_key_file(path)
+
+
+def signing_keys(ring: links.KeyRing, key_id: int | None, listing: VenueList) -> dict[str, links.Key]:
+    """District -> the key that signs its venues; a district the key file cannot sign is refused, naming rows."""
+    signers: dict[str, links.Key] = {}
+    refused: list[Problem] = []
+    for district in dict.fromkeys(v.district for v in listing.venues):
+        try:
+            signers[district] = ring.signing_key(key_id, district)
+        except MaterialsError as e:
+            rows = [v.row for v in listing.venues if v.district == district]
+            refused.append(Problem(listing.label, None, f"rows {row_span(rows)}", e.message))
+    if refused:
+        raise CampaignError(refused, "the signing key cannot sign every venue of the list; nothing was written")
+    return signers
+
+
+def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) -> None:
+    """`--key-file` signs only what the campaign's own key file verifies: otherwise `materials verify --campaign`
+    would call genuine posters forged. Without a campaign key file at all, say so once."""
+    if not key_files:
+        return
+    own = campaign.root / campaign.settings.venues.key_file
+    if not own.exists():
+        log.warning("the campaign has no key file at %s, so `materials verify --campaign %s` cannot check these "
+                    "posters; keep the key with the campaign there (README, Venue check-in codes: keys)",
+                    campaign.relative(own), campaign.root)
+        return
+    ring = links.read_key_file(own)
+    for key in signers:
+        if not ring.holds(key):
+            whose = f"district {key.district}'s key" if key.district else "a city-wide key"
+            raise MaterialsError(
+                f"refused: key {key.key_id} of {', '.join(map(str, key_files))} ({whose}) is not in the campaign's "
+                f"key file {campaign.relative(own)}, so `materials verify --campaign` would call these posters "
+                "forged. Sign with the campaign's key (leave out --key-file), or use the district key the city "
+                "made with `materials keys new --district` (README, Venue check-in codes: keys)")
 
 
 def link_base(campaign: Campaign) -> str:
@@ -199,6 +236,12 @@ class Plan:
 def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
                    sheet: str | None = None) -> VenueList:
     listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
+    listing.log()
+    return checked(listing, skip_invalid)
+
+
+def checked(listing: VenueList, skip_invalid: bool) -> VenueList:
+    """The list, or its problems as one `CampaignError` (all rows reported, nothing written)."""
     if listing.problems and not skip_invalid:
         raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
                             "(fix them, or pass --skip-invalid to render the valid rows)")
@@ -211,12 +254,14 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     settings = campaign.settings.venues
     size = options.size or settings.size
     ring = key_ring(campaign, options.key_files)
-    key = ring.signing_key(settings.key_id)
+    signers = signing_keys(ring, settings.key_id, listing)
+    check_verifiable(campaign, options.key_files, signers.values())
     base = link_base(campaign)
     contexts = {}
     for venue in listing.venues:
-        link = links.sign_link(key, base, venue.id, venue.reprint)
-        code = links.venue_code(key, venue.id, venue.reprint)
+        key = signers[venue.district]
+        link = links.sign_link(key, base, venue.district, venue.id, venue.reprint)
+        code = links.venue_code(key, venue.district, venue.id, venue.reprint)
         contexts[venue.id] = venue_context(campaign, venue, link, code)
     templates = template_sources(campaign)
     poster = poster_context(campaign, size)
@@ -237,7 +282,8 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
     verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * QR_MODULES / QR_MM[size]))
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
-                settings.chunk_size, {v.id: key.key_id for v in listing.venues}, listing, settings.allotment,
+                settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
+                settings.allotment,
                 [d.key for d in campaign.settings.districts], campaign.source_date())
 
 
@@ -293,13 +339,15 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
-        font_cache: Path | None = None) -> Summary:
-    """Render a venue list into `out` (created if needed; only venue files in it are touched)."""
+        font_cache: Path | None = None, listing: VenueList | None = None) -> Summary:
+    """Render a venue list into `out` (created if needed; only venue files in it are touched). `listing`: the
+    list already read (by `run_into`)."""
     import time
 
     started = time.perf_counter()
-    _check_out(out, campaign, list_path)
-    listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
+    if listing is None:
+        listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
+    _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -354,12 +402,29 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     return summary
 
 
-def _check_out(out: Path, campaign: Campaign, list_path: Path) -> None:
+def _check_out(out: Path, campaign: Campaign, list_path: Path, listing: VenueList, size: str) -> None:
     from materials.output import check_owner
 
-    check_owner(out, MADE_BY, campaign.root, source=list_source(list_path), protected=(list_path,),
+    check_owner(out, MADE_BY, campaign.root, source=list_identity(listing, size), protected=(list_path,),
                 legacy=made_by_run)
+    check_same_list(out, listing)
 
+
+def check_same_list(out: Path, listing: VenueList) -> None:
+    """A folder whose posters are all of venues this list does not have holds another list's run (a run here
+    would delete them as stale); a new version of the same list shares venues with it and resumes."""
+    import csv
+    import io
+
+    manifest = out / "manifest.csv"
+    try:
+        rows = list(csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return
+    held = {(row.get("district"), row.get("id")) for row in rows}
+    if held and listing.venues and not held & {(v.district, v.id) for v in listing.venues}:
+        raise MaterialsError(f"--out {out} holds the posters of {len(held)} venue(s) of another list, none of them in "
+                             f"{listing.label}; a run there would delete them. Give this list its own --out")
 
 def made_by_run(out: Path) -> bool:
     """A run folder without a marker (an older version's, or the library's `run`): only runs keep resume records."""
@@ -478,8 +543,8 @@ def _district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
 def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: dict[str, str]) -> None:
     rows = []
     for venue in sorted(plan.venues, key=lambda v: (v.district, v.id)):
-        rows.append([venue.id, venue.name, venue.district, venue.category, venue_file(venue),
-                     plan.contexts[venue.id].link,
+        rows.append([venue.id, venue.name, venue.district, venue.category, plan.contexts[venue.id].code,
+                     venue.reprint, venue_file(venue), plan.contexts[venue.id].link,
                      plan.key_ids[venue.id], shas[venue.id]])
     if plan.listing.rejected_rows:
         write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
@@ -543,13 +608,34 @@ def _remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, 
 # ---- where a run writes -----------------------------------------------------------------------------------
 
 
-def list_source(list_path: Path) -> str:
-    return str(list_path.resolve())
+def list_identity(listing: VenueList, size: str) -> str:
+    """What a run folder holds, as its marker records it: the districts of the list and the poster size. Not
+    the file's name or path: a renamed copy (`-v2`, `-final`) of the same list resumes its run, and a run in
+    another size is refused where it would replace posters."""
+    districts = sorted({v.district for v in listing.venues})
+    return f"venues of {', '.join(districts)} ({size})"
 
 
-def default_out(campaign: Campaign, list_path: Path) -> Path:
-    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other."""
-    return campaign.root / "output" / RUNS / (list_path.stem or "list")
+def run_folder(campaign: Campaign, listing: VenueList, size: str) -> str:
+    """The default folder's name: the list's districts and size, such as `heping-A4` or `all-districts-A6`."""
+    import hashlib
+
+    districts = sorted({v.district for v in listing.venues})
+    if set(districts) == {d.key for d in campaign.settings.districts} and len(districts) > 1:
+        name = "all-districts"
+    elif len(districts) <= 3:
+        name = "+".join(districts)
+    else:
+        name = f"{len(districts)}-districts-" + hashlib.sha256(",".join(districts).encode()).hexdigest()[:8]
+    return f"{name}-{size}"
+
+
+def default_out(campaign: Campaign, listing: VenueList, size: str, list_path: Path) -> Path:
+    """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other;
+    it is named by the list's districts and size, so a renamed copy of the list finds it again (a list without
+    one valid row, which renders nothing, by its file name)."""
+    name = run_folder(campaign, listing, size) if listing.venues else f"{list_path.stem or 'list'}-{size}"
+    return campaign.root / "output" / RUNS / name
 
 
 def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Options, *,
@@ -560,14 +646,21 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     from materials.build import strict_failure, warn_placeholders
     from materials.templating import template_errors
 
-    out_dir = out if out is not None else default_out(campaign, list_path)
-    keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
-    for key in keys:
-        output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
-    output.check_owner(out_dir, MADE_BY, campaign.root, source=list_source(list_path),
-                       protected=(list_path, *keys), legacy=made_by_run)
-    counter = warnings_log.watch_warnings()
+    counter = warnings_log.watch_warnings()  # a hidden row's warning fails --strict too
     try:
+        # Rows with problems do not raise here: the folder (named by the list's districts) is checked first, and
+        # a problem list too long for the screen is written whole into it, as before any venue is rendered.
+        listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet)
+        listing.log()
+        size = options.size or campaign.settings.venues.size
+        out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
+        identity = list_identity(listing, size)
+        keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
+        for key in keys:
+            output.refuse_key_in_output(key, "--key-file" if options.key_files else "venues.key_file", out_dir)
+        output.check_owner(out_dir, MADE_BY, campaign.root, source=identity, protected=(list_path, *keys),
+                           legacy=made_by_run)
+        check_same_list(out_dir, listing)
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
         kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
@@ -575,9 +668,10 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         created = not out_dir.exists()
         try:
             with output.machine_errors(out_dir, kept), output.locked(out_dir, MADE_BY):
-                output.claim(out_dir, MADE_BY, list_source(list_path))
+                output.claim(out_dir, MADE_BY, identity)
                 with output.problems_report(out_dir), template_errors():
-                    return run(campaign, list_path, out_dir, options, label=str(list_path))
+                    listing = checked(listing, options.skip_invalid)
+                    return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
         except BaseException:
             output.release_if_unused(out_dir, created)
             raise

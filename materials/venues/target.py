@@ -33,6 +33,7 @@ def validate(campaign: Campaign) -> list[Problem]:
     label = campaign.relative(path)
     try:
         listing = read_list(path, campaign.settings, label)
+        listing.log()
         problems += listing.problems
     except MaterialsError as e:
         problems.append(Problem(label, None, None, e.message.removeprefix(f"{label}: ")))
@@ -117,8 +118,9 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
         if ring is not None:
             try:
-                venue = links.verify_link(row["link"], ring, base=link_base(campaign))
-                if venue.venue_id != _unsafe(row["id"]):
+                venue = links.verify_link(row["link"], ring, base=link_base(campaign),
+                                          districts=[d.key for d in campaign.settings.districts])
+                if (venue.district, venue.venue_id) != (row["district"], _unsafe(row["id"])):
                     problems.append(Problem(where, None, "link", "the link is signed for another venue"))
             except links.LinkError as e:
                 problems.append(Problem(where, None, "link", f"does not verify: {e.message}"))

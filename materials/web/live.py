@@ -99,7 +99,7 @@ def rebuild_site(state: State, out: Path | None) -> bool:
     from materials.build import build
 
     try:
-        build(state.campaign_dir, out, "web")
+        build(state.campaign_dir, out, "web", each_fact=False)
     except MaterialsError as e:
         state.problems["site"] = e.format_message()
         log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
@@ -159,7 +159,7 @@ class Gallery(threading.Thread):
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
         try:
-            result = build(state.campaign_dir, state.preview, kinds)
+            result = build(state.campaign_dir, state.preview, kinds, each_fact=False)
         except MaterialsError as e:
             state.problems["print"] = e.format_message()
             log.error("gallery: the print materials did not build:\n%s", e.format_message())

@@ -18,7 +18,7 @@ def first_build(campaign_dir: Path, out: Path | None) -> Path:
     """Build the web target (errors abort: there is nothing to serve yet); return the site folder."""
     from materials.build import build
 
-    result = build(campaign_dir, out, "web")
+    result = build(campaign_dir, out, "web", each_fact=False)
     return result.outputs["web"]
 
 
@@ -39,7 +39,7 @@ def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     from materials.build import build
 
     try:
-        build(campaign_dir, out, "web")
+        build(campaign_dir, out, "web", each_fact=False)
     except MaterialsError as e:
         log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
         return False

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -135,7 +134,3 @@ class Segmenter:
         shape the cut too) and of the Chinese stop words: the browser's dictionary for cutting queries."""
         chinese = {w for w in words if HAN.fullmatch(w)} | {w for w in STOP if HAN.fullmatch(w)}
         return {w: self.freq.get(w) or 1 for w in sorted(chinese)}
-
-    @property
-    def log_total(self) -> float:
-        return math.log(self.total)

@@ -46,6 +46,7 @@ def main() -> None:
         "Hep\",3\n")
     _xlsx_formula()
     _xlsx_bomb()
+    xlsx_ledger(HERE / "ledger.xlsx")
 
 
 def _xlsx_formula() -> None:
@@ -59,6 +60,37 @@ def _xlsx_formula() -> None:
     sheet.append(["BH-001", '=HYPERLINK("http://evil.example","码头")', "滨海新区", "码头", "滨海新区邮轮大道"])
     sheet.append([440104000000000000, "数字编号", "和平区", "社区", "和平区某路1号"])
     book.save(HERE / "formula.xlsx")
+
+
+def xlsx_ledger(path: Path) -> None:
+    """A district office's ledger as kept in Excel (issue 22): a merged title row and a date row above the header,
+    序号/联系人/联系电话 columns, a full-width id, a row filtered out by an AutoFilter, a row hidden by hand, and a
+    totals row (合计) with a formula."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "场所台账"
+    sheet.append(["和平区重点场所健康码张贴台账"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["填报日期：2020年3月12日"])
+    sheet.merge_cells("A2:H2")
+    sheet.append(["序号", "场所编号", "场所名称", "所属区", "场所类型", "地址", "联系人", "联系电话"])
+    sheet.append([1, "HP-SQ-0011", "宁夏路社区", "和平区", "社区", "和平区宁夏路12号", "王丽", "022-23300001"])
+    sheet.append([2, "HP-SQ-0012", "南京路社区", "和平区", "社区", "和平区南京路8号", "李强", "022-23300002"])
+    sheet.append([3, "ＨＰ－ＳＱ－００１４", "成都道社区", "和平", "社区", "和平区成都道3号", "张敏", "13800000003"])
+    sheet.append([4, "HP-QY-0001", "和平商贸有限公司", "heping", "企业", "和平区滨江道100号", "赵军", "13800000004"])
+    sheet.append([5, "HP-LY-0001", "滨江商务大厦", "和平区", "商务楼宇", "和平区滨江道200号", "钱芳", "13800000005"])
+    sheet.append([6, "HP-SQ-0015", "已撤并社区", "和平区", "社区", "和平区某路1号", "孙伟", "13800000006"])
+    sheet.append([7, "HP-SQ-0016", "待核实社区", "和平区", "社区", "和平区某路2号", "周洁", "13800000007"])
+    sheet.append(["合计", None, "=COUNTA(C4:C10)", None, None, None, None, None])
+    sheet.row_dimensions[9].hidden = True  # hidden by hand
+    sheet.auto_filter.ref = "A3:H10"
+    sheet.auto_filter.add_filter_column(2, ["宁夏路社区", "南京路社区", "成都道社区", "和平商贸有限公司",
+                                            "滨江商务大厦", "已撤并社区"])
+    sheet.row_dimensions[10].hidden = True  # filtered out (Excel stores a filtered row as a hidden one)
+    book.save(path)
 
 
 def _xlsx_bomb() -> None:

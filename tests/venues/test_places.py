@@ -36,7 +36,7 @@ def test_venues_and_build_never_replace_each_other(venue_campaign: Path) -> None
     heping = district_list(venue_campaign, "heping.csv", "HP-900,宁夏路社区,和平区,社区,和平区宁夏路12号\n")
     code, output = run("venues", str(heping), "--campaign", str(venue_campaign), "--jobs", "1")
     assert code == 0, output
-    run_dir = venue_campaign / "output" / "venue-lists" / "heping"
+    run_dir = venue_campaign / "output" / "venue-lists" / "heping-A4"
     assert f"-> {run_dir}" in output
     district_run = tree(run_dir)
     assert "heping/HP-900.pdf" in district_run
@@ -67,9 +67,29 @@ def test_another_list_of_the_same_name_does_not_replace_a_run(venue_campaign: Pa
     other.parent.mkdir()
     other.write_text(first.read_text(encoding="utf-8").replace("HP-900", "HP-901"), encoding="utf-8")
     code, output = run("venues", str(other), "--campaign", str(venue_campaign), "--jobs", "1")
-    assert code == 1 and f"holds the run of {first.resolve()}" in output and "its own --out" in output
-    marker = json.loads((venue_campaign / "output" / "venue-lists" / "heping" / ".materials-output").read_text())
-    assert marker["made_by"] == "materials venues"
+    assert code == 1 and "holds the posters of 1 venue(s) of another list, none of them in" in output, output
+    assert "its own --out" in output
+    marker = json.loads((venue_campaign / "output" / "venue-lists" / "heping-A4" / ".materials-output").read_text())
+    assert marker == {"made_by": "materials venues", "source": "venues of heping (A4)",
+                      "note": "made by materials; only that command writes here"}
+
+
+def test_a_renamed_copy_resumes_and_another_size_never_replaces_posters(venue_campaign: Path) -> None:
+    """Issue 22: a `-v2` copy of the ledger started a new folder, and `--size A6` silently replaced A4 posters."""
+    first = district_list(venue_campaign, "heping.csv", "HP-900,宁夏路社区,和平区,社区,和平区宁夏路12号\n")
+    assert run("venues", str(first), "--campaign", str(venue_campaign), "--jobs", "1")[0] == 0
+    copy = district_list(venue_campaign, "heping-v2-final.csv", "HP-900,宁夏路社区,和平区,社区,和平区宁夏路12号\n")
+    code, output = run("venues", str(copy), "--campaign", str(venue_campaign), "--jobs", "1")
+    run_dir = venue_campaign / "output" / "venue-lists" / "heping-A4"
+    assert code == 0 and f"-> {run_dir} (0 rendered, 1 unchanged)" in output, output
+    posters = tree(run_dir)
+    code, output = run("venues", str(copy), "--campaign", str(venue_campaign), "--jobs", "1", "--size", "A6")
+    assert code == 0 and f"-> {run_dir.with_name('heping-A6')} (1 rendered" in output, "a folder of its own"
+    assert tree(run_dir) == posters, "the A4 posters are untouched"
+    code, output = run("venues", str(copy), "--campaign", str(venue_campaign), "--size", "A5", "--out", str(run_dir))
+    assert code == 1 and "holds the run of venues of heping (A4); a run of venues of heping (A5) there would " \
+        "replace those venues" in output, output
+    assert tree(run_dir) == posters
 
 
 def test_key_file_inside_the_output_folder_is_refused(venue_campaign: Path, tmp_path: Path) -> None:

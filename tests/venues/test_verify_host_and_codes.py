@@ -19,6 +19,9 @@ from materials.venues.links import LinkError, verify_link
 KEY = links.Key(1, bytes(range(32)))
 NEW = links.Key(2, bytes(range(100, 132)))
 RING = links.KeyRing([KEY])
+#: Every district of the campaigns these tests sign for (a city-wide key may sign any of them).
+DISTRICTS = ["heping", "hedong", "hexi", "nankai", "hebei", "hongqiao", "dongli", "xiqing", "jinnan", "beichen",
+             "wuqing", "baodi", "binhai", "ninghe", "jinghai", "jizhou"]
 BASE = links.link_base("hc.tj.gov.cn", "V")
 TYPED = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -44,9 +47,9 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
 
 
 def test_a_genuine_token_on_another_host_or_path_is_refused() -> None:
-    link = links.sign_link(KEY, BASE, "BD-000001")
+    link = links.sign_link(KEY, BASE, "heping", "BD-000001")
     token = link.rsplit("/", 1)[1]
-    assert verify_link(link, RING, base=BASE).venue_id == "BD-000001"
+    assert verify_link(link, RING, base=BASE, districts=DISTRICTS).venue_id == "BD-000001"
     for forged, reason in [
         (f"HTTPS://EVIL.EXAMPLE/ANY/PATH/{token}", "leads to EVIL.EXAMPLE"),
         (f"HTTPS://EVIL.EXAMPLE/V/{token}", "leads to EVIL.EXAMPLE"),
@@ -59,35 +62,36 @@ def test_a_genuine_token_on_another_host_or_path_is_refused() -> None:
         (f"HTTP://HC.TJ.GOV.CN/V/{token}", "HTTPS://"),
     ]:
         with pytest.raises(LinkError, match=reason):
-            verify_link(forged, RING, base=BASE)
+            verify_link(forged, RING, base=BASE, districts=DISTRICTS)
 
 
 def test_verify_link_requires_the_base() -> None:
-    link = links.sign_link(KEY, BASE, "BD-000001")
+    link = links.sign_link(KEY, BASE, "heping", "BD-000001")
     with pytest.raises(TypeError):
         verify_link(link, RING)  # type: ignore[call-arg]
     # Any spelling of the same base is the same rule.
-    assert verify_link(link, RING, base="https://hc.tj.gov.cn/v").venue_id == "BD-000001"
+    assert verify_link(link, RING, base="https://hc.tj.gov.cn/v", districts=DISTRICTS).venue_id == "BD-000001"
 
 
-def test_cli_without_a_campaign_refuses_and_says_how(tmp_path: Path) -> None:
+def test_cli_without_a_campaign_refuses_and_says_how(tmp_path: Path, venue_campaign: Path) -> None:
     key = tmp_path / "venue.key"
     links.write_key_file(key, [KEY])
-    token = links.sign_link(KEY, BASE, "BD-000001").rsplit("/", 1)[1]
+    token = links.sign_link(KEY, BASE, "heping", "BD-000001").rsplit("/", 1)[1]
     code, output = run("verify", f"HTTPS://EVIL.EXAMPLE/ANY/PATH/{token}", "--key-file", str(key), cwd=tmp_path)
     assert code == 1 and not output.startswith("genuine")
-    assert "no campaign found" in output and "--campaign" in output and "--base" in output
+    assert "no campaign found" in output and "--campaign" in output and "districts" in output
     code, output = run("verify", f"HTTPS://EVIL.EXAMPLE/ANY/PATH/{token}", "--key-file", str(key),
-                       "--base", BASE)
+                       "--base", BASE, "--campaign", str(venue_campaign))
     assert code == 1 and "refused: the link leads to EVIL.EXAMPLE" in output
-    code, output = run("verify", f"{BASE}{token}", "--key-file", str(key), "--base", BASE)
-    assert code == 0 and "genuine link: venue BD-000001" in output
+    code, output = run("verify", f"{BASE}{token}", "--key-file", str(key), "--base", BASE, "--campaign",
+                       str(venue_campaign))
+    assert code == 0 and "genuine link: venue BD-000001, district 和平区 (heping)" in output, output
 
 
 def test_cli_takes_host_and_path_from_the_campaign(venue_campaign: Path) -> None:
     ring = links.read_key_file(venue_campaign / "keys" / "venue.key")
     base = links.link_base("declare.health-code.example", "V")
-    link = links.sign_link(ring.keys[1], base, "HP-1")
+    link = links.sign_link(ring.keys[1], base, "heping", "HP-1")
     assert run("verify", link, "--campaign", str(venue_campaign))[0] == 0
     assert run("verify", link, cwd=venue_campaign)[0] == 0, "the current folder's campaign counts"
     elsewhere = link.replace("DECLARE.HEALTH-CODE.EXAMPLE", "EVIL.EXAMPLE")
@@ -96,14 +100,14 @@ def test_cli_takes_host_and_path_from_the_campaign(venue_campaign: Path) -> None
 
 
 def test_typed_code_round_trip_in_any_case_with_or_without_hyphens_and_spaces() -> None:
-    code = links.venue_code(KEY, "BD-000001")
+    code = links.venue_code(KEY, "heping", "BD-000001")
     assert code.startswith("BD-000001-") and len(code) == len("BD-000001-") + 8
     check = code.rsplit("-", 1)[1]
     for typed in (code, code.lower(), code.replace("-", ""), f" bd 000001 {check.lower()} ",
                   f"BD000001-{check}", f"bd-0000-01-{check[:4]} {check[4:]}"):
-        venue = links.verify_code(typed, RING)
+        venue = links.verify_code(typed, RING, districts=DISTRICTS)
         assert (venue.venue_id, venue.key_id, venue.reprint) == ("BD000001", 1, 0), typed
-    venue = links.verify_code(code.lower(), RING, reprints={"BD-000001": 0})
+    venue = links.verify_code(code.lower(), RING, districts=DISTRICTS, reprints={("heping", "BD-000001"): 0})
     assert venue.venue_id == "BD-000001", "with the list, the id comes back as the list spells it"
 
 
@@ -120,14 +124,14 @@ def single_changes(text: str) -> set[str]:
 
 @pytest.mark.parametrize(("venue_id", "reprint"), [("BD-000001", 0), ("HP-12", 3), ("AR2", 0)])
 def test_every_single_character_change_of_a_code_is_refused(venue_id: str, reprint: int) -> None:
-    code = links.venue_code(KEY, venue_id, reprint)
+    code = links.venue_code(KEY, "heping", venue_id, reprint)
     normal = code.replace("-", "")
     changes = single_changes(normal) - {normal}
     assert len(changes) > 500
     accepted = []
     for changed in changes:
         try:
-            links.verify_code(changed, RING)
+            links.verify_code(changed, RING, districts=DISTRICTS)
         except LinkError:
             continue
         accepted.append(changed)
@@ -136,22 +140,22 @@ def test_every_single_character_change_of_a_code_is_refused(venue_id: str, repri
 
 def test_codes_follow_rotation_and_reprint_rules() -> None:
     ring = links.KeyRing([KEY, NEW])
-    old_code = links.venue_code(KEY, "HP-1")
-    assert links.verify_code(old_code, ring).key_id == 1, "a poster from before a rotation still verifies"
-    assert links.verify_code(links.venue_code(NEW, "HP-1"), ring).key_id == 2
+    old_code = links.venue_code(KEY, "heping", "HP-1")
+    assert links.verify_code(old_code, ring, districts=DISTRICTS).key_id == 1, "a poster from before a rotation"
+    assert links.verify_code(links.venue_code(NEW, "heping", "HP-1"), ring, districts=DISTRICTS).key_id == 2
     with pytest.raises(LinkError, match="does not match"):
-        links.verify_code(links.venue_code(NEW, "HP-1"), RING), "a key the service does not hold"
-    reprinted = links.venue_code(KEY, "HP-1", 2)
+        links.verify_code(links.venue_code(NEW, "heping", "HP-1"), RING, districts=DISTRICTS)  # a key it does not hold
+    reprinted = links.venue_code(KEY, "heping", "HP-1", 2)
     assert reprinted.startswith("HP-1-R2-")
-    assert links.verify_code(reprinted, RING, reprints={"HP-1": 2}).reprint == 2
+    assert links.verify_code(reprinted, RING, districts=DISTRICTS, reprints={("heping", "HP-1"): 2}).reprint == 2
     with pytest.raises(LinkError, match="replaced by reprint 2"):
-        links.verify_code(old_code, RING, reprints={"HP-1": 2})
+        links.verify_code(old_code, RING, districts=DISTRICTS, reprints={("heping", "HP-1"): 2})
     with pytest.raises(LinkError, match="not in the current venue list"):
-        links.verify_code(old_code, RING, reprints={"HP-2": 0})
-    link_tag = links.sign_link(KEY, BASE, "HP-1").rsplit("/", 1)[1]
+        links.verify_code(old_code, RING, districts=DISTRICTS, reprints={("heping", "HP-2"): 0})
+    link_tag = links.sign_link(KEY, BASE, "heping", "HP-1").rsplit("/", 1)[1]
     for junk in ("", "HP-1", "HP-1-", link_tag, "HP-1-P5GMCLX!", "健康码-12345678"):
         with pytest.raises(LinkError):
-            links.verify_code(junk, RING)
+            links.verify_code(junk, RING, districts=DISTRICTS)
 
 
 def test_ids_that_type_alike_are_refused_in_a_list(write_list, settings) -> None:  # type: ignore[no-untyped-def]
@@ -165,13 +169,17 @@ def test_ids_that_type_alike_are_refused_in_a_list(write_list, settings) -> None
 
 def test_cli_verifies_a_typed_code(venue_campaign: Path) -> None:
     ring = links.read_key_file(venue_campaign / "keys" / "venue.key")
-    venue_id = (venue_campaign / "venues.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
-    code = links.venue_code(ring.keys[1], venue_id)
+    first = (venue_campaign / "venues.csv").read_text(encoding="utf-8").splitlines()[1].split(",")
+    venue_id, name, district = first[0], first[1], {"和平区": "heping", "滨海新区": "binhai"}[first[2]]
+    code = links.venue_code(ring.keys[1], district, venue_id)
+    (venue_campaign / "campaign.toml").write_text((venue_campaign / "campaign.toml").read_text(encoding="utf-8")
+                                                  .replace('list = "venues.csv"', ""), encoding="utf-8")
     result, output = run("verify", code.lower().replace("-", " "), "--campaign", str(venue_campaign))
-    assert result == 0 and f"genuine code: venue {venue_id.replace('-', '')} " in output, output
+    assert result == 0 and f"genuine code: venue {venue_id.replace('-', '')}, district {first[2]}" in output, output
     result, output = run("verify", code, "--campaign", str(venue_campaign), "--list",
                          str(venue_campaign / "venues.csv"))
-    assert result == 0 and f"venue {venue_id} " in output, output
+    assert result == 0 and f"genuine code: {name}\n  district: {first[2]} ({district})" in output, output
+    assert f"venue id: {venue_id}, reprint 0" in output and "signed with key 1, the campaign's city-wide key" in output
     changed = code[:-1] + ("A" if code[-1] != "A" else "B")
     result, output = run("verify", changed, "--campaign", str(venue_campaign))
     assert result == 1 and "refused: the code does not match" in output
