@@ -9,9 +9,10 @@ rebuilt: site pages after a rebuild of the site, the gallery after one of the pr
 The gallery (`/__materials__/gallery/`) shows a thumbnail of every print output (posters by size and
 language, tips, card sheets, booklet pages, screens, WeChat covers, billboards) and a sample venue poster,
 each linking to its file, with the problems of the last rebuild and the status of every campaign fact. A
-background thread builds print (incremental, printing/incremental.py) and the venues' sample list into a
-temporary folder of the serve session, so the site's rebuild never waits for it; thumbnails are cached in
-`<campaign>/.materials/cache/thumbs/` by the sha256 of their file, so only what changed is drawn again.
+background thread runs `materials build --only print,venues` (incremental, printing/incremental.py) in a
+process of its own into a temporary folder of the serve session, so the site's rebuild never waits for
+it; thumbnails are cached in `<campaign>/.materials/cache/thumbs/` by the sha256 of their file, so only
+what changed is drawn again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import html
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -129,6 +133,7 @@ class Gallery(threading.Thread):
         self.dirty = threading.Event()
         self.venues_dirty = True
         self.stopping = False
+        self.process: subprocess.Popen[str] | None = None
         self.dirty.set()
 
     def changed(self, paths: Iterable[str]) -> None:
@@ -142,6 +147,9 @@ class Gallery(threading.Thread):
     def stop(self) -> None:
         self.stopping = True
         self.dirty.set()
+        running = self.process
+        if running is not None and running.poll() is None:
+            running.terminate()
 
     def run(self) -> None:
         while True:
@@ -152,22 +160,28 @@ class Gallery(threading.Thread):
             self.once()
 
     def once(self) -> None:
-        from materials.build import build
-
         state = self.state
         state.facts = _facts(state)
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
-        try:
-            result = build(state.campaign_dir, state.preview, kinds, each_fact=False)
-        except MaterialsError as e:
-            state.problems["print"] = e.format_message()
-            log.error("gallery: the print materials did not build:\n%s", e.format_message())
-        except (OSError, ValueError, LookupError) as e:
-            state.problems["print"] = f"{type(e).__name__}: {e}"
+        # A process of its own: the build forks worker pools, which a thread of this server must not do while
+        # another thread rebuilds the site, and its warnings stay its own.
+        command = [sys.executable, "-c", "from materials.cli import main; main()", "build", "--campaign",
+                   str(state.campaign_dir), "--out", str(state.preview), "--only", ",".join(kinds)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, "NO_COLOR": "1"})
+        _, errors = self.process.communicate()
+        code, self.process = self.process.returncode, None
+        if self.stopping:
+            return
+        lines = errors.splitlines()
+        if code != 0:
+            start = next((i for i, line in enumerate(lines) if line.startswith("Error:")), max(0, len(lines) - 20))
+            state.problems["print"] = "\n".join(lines[start:]) or f"the build stopped (exit status {code})"
+            log.error("gallery: the print materials did not build:\n%s", state.problems["print"])
         else:
             state.problems.pop("print", None)
-            state.warnings = list(result.warnings)
+            state.warnings = [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
             try:
                 thumbs = thumbnails(state.preview, state.root / THUMBS)
                 # The page shows a new run only once every thumbnail of it is drawn.

@@ -159,3 +159,13 @@ def test_the_gallery_shows_every_print_output_and_redraws_only_what_changed(
     assert changed and all("apply" in h for h in changed), changed
     assert all(after[h] == tiles[h] for h in tiles if "/tips/" in h)
     assert not [h for h in changed if "-zh-CN." in h], changed
+
+    # A mistake in a poster is on the gallery page, naming the file; the last good thumbnails stay.
+    poster.write_text(poster.read_text(encoding="utf-8").replace("theme: green", "theme: purple"), encoding="utf-8")
+
+    def reported() -> bool:
+        page = get(url + "__materials__/gallery/")[2].decode("utf-8")
+        return "Problems (1)" in page and "posters/apply.md" in page
+
+    wait_for(reported, 120, "the poster's problem on the gallery page")
+    assert gallery_tiles(url) == after
