@@ -9,10 +9,10 @@ rebuilt: site pages after a rebuild of the site, the gallery after one of the pr
 The gallery (`/__materials__/gallery/`) shows a thumbnail of every print output (posters by size and
 language, tips, card sheets, booklet pages, screens, WeChat covers, billboards) and a sample venue poster,
 each linking to its file, with the problems of the last rebuild and the status of every campaign fact. A
-background thread runs `materials build --only print,venues` (incremental, printing/incremental.py) in a
-process of its own into a temporary folder of the serve session, so the site's rebuild never waits for
-it; thumbnails are cached in `<campaign>/.materials/cache/thumbs/` by the sha256 of their file, so only
-what changed is drawn again.
+background thread has a process of its own (spawned once, the rendering libraries imported once) build
+print and the venues' sample list (incremental, printing/incremental.py) into a temporary folder of the
+serve session, so the site's rebuild never waits for it; thumbnails are cached in
+`<campaign>/.materials/cache/thumbs/` by the sha256 of their file, so only what changed is drawn again.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ import html
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -133,7 +130,8 @@ class Gallery(threading.Thread):
         self.dirty = threading.Event()
         self.venues_dirty = True
         self.stopping = False
-        self.process: subprocess.Popen[str] | None = None
+        self.builder: Any = None  # the builder process
+        self.pipe: Any = None
         self.dirty.set()
 
     def changed(self, paths: Iterable[str]) -> None:
@@ -147,9 +145,9 @@ class Gallery(threading.Thread):
     def stop(self) -> None:
         self.stopping = True
         self.dirty.set()
-        running = self.process
-        if running is not None and running.poll() is None:
-            running.terminate()
+        if self.builder is not None and self.builder.is_alive():
+            self.builder.terminate()
+            self.builder.join(10)
 
     def run(self) -> None:
         while True:
@@ -159,29 +157,40 @@ class Gallery(threading.Thread):
             self.dirty.clear()
             self.once()
 
+    def _build(self, kinds: list[str]) -> tuple[str, Any]:
+        """One build in the builder process (started on first use, again after a crash)."""
+        import multiprocessing
+
+        if self.builder is None or not self.builder.is_alive():
+            # spawn, not fork: a fork of this threaded server could inherit a lock another thread holds.
+            context = multiprocessing.get_context("spawn")
+            self.pipe, there = context.Pipe()
+            # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
+            self.builder = context.Process(target=builder, args=(there,), name="materials-gallery")
+            self.builder.start()
+            there.close()
+        assert self.pipe is not None
+        try:
+            self.pipe.send((str(self.state.campaign_dir), str(self.state.preview), kinds))
+            answer: tuple[str, Any] = self.pipe.recv()
+            return answer
+        except (EOFError, OSError) as e:
+            return "error", f"the gallery's build process stopped ({e or 'killed'}); it restarts at the next edit"
+
     def once(self) -> None:
         state = self.state
         state.facts = _facts(state)
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
-        # A process of its own: the build forks worker pools, which a thread of this server must not do while
-        # another thread rebuilds the site, and its warnings stay its own.
-        command = [sys.executable, "-c", "from materials.cli import main; main()", "build", "--campaign",
-                   str(state.campaign_dir), "--out", str(state.preview), "--only", ",".join(kinds)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, "NO_COLOR": "1"})
-        _, errors = self.process.communicate()
-        code, self.process = self.process.returncode, None
+        status, payload = self._build(kinds)
         if self.stopping:
             return
-        lines = errors.splitlines()
-        if code != 0:
-            start = next((i for i, line in enumerate(lines) if line.startswith("Error:")), max(0, len(lines) - 20))
-            state.problems["print"] = "\n".join(lines[start:]) or f"the build stopped (exit status {code})"
-            log.error("gallery: the print materials did not build:\n%s", state.problems["print"])
+        if status == "error":
+            state.problems["print"] = str(payload)
+            log.error("gallery: the print materials did not build:\n%s", payload)
         else:
             state.problems.pop("print", None)
-            state.warnings = [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
+            state.warnings = [str(m) for m in payload]
             try:
                 thumbs = thumbnails(state.preview, state.root / THUMBS)
                 # The page shows a new run only once every thumbnail of it is drawn.
@@ -197,6 +206,35 @@ class Gallery(threading.Thread):
             return bool(load(self.state.campaign_dir).settings.venues.list)
         except (MaterialsError, AttributeError):
             return False
+
+
+def builder(connection: Any) -> None:
+    """The gallery's build process: one process with the rendering libraries imported once, single-threaded,
+    so the print build forks its worker pools safely; builds what the pipe asks, answers warnings or the error."""
+    import signal
+
+    from materials.build import build
+    from materials.printing.worker import preload
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops serve, which then ends this process
+    for name in ("materials", "weasyprint"):  # counted by the build, printed by nobody (the gallery shows them)
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+    preload()
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        campaign_dir, out, kinds = request
+        try:
+            result = build(campaign_dir, out, kinds, each_fact=False)
+        except MaterialsError as e:
+            connection.send(("error", e.format_message()))
+        except (OSError, ValueError, LookupError) as e:
+            connection.send(("error", f"{type(e).__name__}: {e}"))
+        else:
+            connection.send(("ok", list(result.warnings)))
 
 
 # -- thumbnails ----------------------------------------------------------------------------------------------
