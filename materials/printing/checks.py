@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
+from materials.printing import incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
-from materials.printing.planner import Item
+from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ class Check:
     press: bool = False  # a print-shop file: PDF/X-4 preflight (materials.pdfx)
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    _, batches, problems = plan_batches(campaign)
-    if problems:
-        return problems
+def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -> list[Problem]:
+    """Check every file of a print folder against the plan (`batches`, planned again when not given)."""
+    if batches is None:
+        _, batches, problems = plan_batches(campaign)
+        if problems:
+            return problems
     settings = campaign.settings.print
     checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
               for batch in batches for item in batch.items]
@@ -71,10 +74,28 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
     import multiprocessing
 
+    # A file checked before, byte for byte, against the same expectations is not rasterised again.
+    cache = incremental.Cache.of(campaign)
+    keys = {}
+    for check in checks:
+        expected = {k: v for k, v in asdict(check).items() if k != "file"}
+        key = cache.verified(check.path, expected, Path(check.file))
+        if key is not None:
+            keys[check.path] = key
+    todo = [check for check in checks if check.path in keys]
+    if len(todo) < len(checks):
+        log.info("print: %d of %d files checked before, byte for byte", len(checks) - len(todo), len(checks))
+    if not todo:
+        return problems
+    from materials.printing.worker import preload
+
+    preload()  # the workers inherit the rendering libraries instead of importing them each
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for found in progress.track(pool.map(check_file, checks, chunksize=8), "print: verifying",
-                                    length=len(checks), unit="files"):
+        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
+                                                      length=len(todo), unit="files"), strict=True):
             problems += found
+            if not found:
+                cache.remember(check.path, keys[check.path])
     return problems
 
 

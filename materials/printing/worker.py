@@ -50,6 +50,17 @@ class Job:
     colours: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
+def preload() -> None:
+    """Import the rendering libraries in the parent before a pool forks: each worker then inherits them
+    instead of paying their import (2-3 s for WeasyPrint, which parses its C declarations and looks its
+    libraries up on every start) in every pool."""
+    import pikepdf  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import weasyprint  # noqa: F401
+    import zxingcpp  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+
 def _texts(box: Any) -> Any:
     """Every text and replaced box under `box` (WeasyPrint's layout tree)."""
     from weasyprint.formatting_structure import boxes

@@ -7,7 +7,7 @@ import errno
 import http.server
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from materials.errors import MaterialsError
@@ -79,16 +79,22 @@ def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     return True
 
 
-def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[object] | None = None) -> int:
-    """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds."""
+def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[object] | None = None,
+                      on_change: Callable[[list[str]], object] | None = None) -> int:
+    """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds.
+    `on_change(paths)` replaces the plain rebuild (serve's live preview, materials/web/live.py)."""
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(*watched_paths(campaign_dir))
     count = 0
     for batch in changes:
-        log.info("changed: %s", ", ".join(sorted(str(p) for _, p in batch)) if isinstance(batch, set) else batch)
-        rebuild(campaign_dir, out)
+        paths = sorted(str(p) for _, p in batch) if isinstance(batch, set) else [str(batch)]
+        log.info("changed: %s", ", ".join(paths))
+        if on_change is None:
+            rebuild(campaign_dir, out)
+        else:
+            on_change(paths)
         count += 1
     return count
 

@@ -318,7 +318,7 @@ def test_root_chooser_is_the_x_default_with_alternates(site):
 # --- command line ---------------------------------------------------------------------------------
 
 def test_serve_has_help():
-    from materials.web.cli import serve
+    from materials.cli import serve
 
     result = CliRunner().invoke(serve, ["--help"])
     assert result.exit_code == 0 and "127.0.0.1" in result.output
