@@ -150,6 +150,10 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
             page.close()
     finally:
         document.close()
+    from materials import glyphcheck
+
+    # Every code drawn must be a glyph of its font as ISO 32000 reads it (RIPs, Ghostscript), not as poppler guesses.
+    problems += glyphcheck.check(path, name=check.path)
     if check.press:
         from materials import pdfx
 

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from materials import pdfx, qr
+from materials import glyphcheck, pdfx, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs
@@ -112,6 +112,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         # these. An A6 sticker has no bleed of its own: its press file is the district's sheet, checked below.
         if campaign.settings.venues.size != "A6":
             problems += pdfx.preflight(path, name=f"venues/{row['file']}")
+        problems += glyphcheck.check(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
@@ -133,6 +134,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(f"venues/{district}.pdf", None, None, f"expected {expected} pages"))
         else:
             problems += pdfx.preflight(path, name=f"venues/{district}.pdf")
+            problems += glyphcheck.check(path, name=f"venues/{district}.pdf")
     for name in ("manifest.csv", "print-order.csv", "rejects.csv"):
         path = dest / name
         if path.is_file():
