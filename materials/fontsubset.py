@@ -105,29 +105,50 @@ def _subset_fonttools(path: Path, index: int, chars: str) -> bytes:
 
 
 def _identity_charset(data: bytes) -> bytes:
-    """The OpenType font `data` with a CID-keyed CFF whose charset says CID = glyph id (~40 ms for 900
-    glyphs). Only the CFF table is rewritten: every other table refers to glyphs by id and is copied as it
-    is. A name-keyed CFF or a TrueType font is returned unchanged (there the code in the text is the id)."""
+    """The OpenType font `data` with a CID-keyed CFF whose charset says CID = glyph id. The charset is
+    overwritten in place with one format-2 range (5 bytes, never longer than the charset it replaces), so
+    no offset moves and every other table, which refers to glyphs by id, is copied as it is: ~2 ms where
+    rebuilding the CFF with fontTools takes ~130 ms for 1,600 glyphs. A name-keyed CFF or a TrueType font
+    is returned unchanged (there the code in the text is the glyph id)."""
+    from fontTools.cffLib import CFFFontSet
     from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables.DefaultTable import DefaultTable
 
     font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
     if "CFF " not in font:
         return data
-    top = font["CFF "].cff.topDictIndex[0]
-    if not hasattr(top, "ROS"):
+    cff_data = font.reader["CFF "]
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(cff_data), None)
+    top = cff.topDictIndex[0]
+    if "ROS" not in top.rawDict:
         return data
-    old = list(top.charset)
-    new = [".notdef", *(f"cid{gid:05d}" for gid in range(1, len(old)))]
-    if old == new:
+    glyphs = int.from_bytes(cff_data[top.rawDict["CharStrings"]:][:2], "big")
+    offset = top.rawDict["charset"]
+    old = _charset_length(cff_data, offset, glyphs)
+    new = bytes([2]) + (1).to_bytes(2, "big") + (glyphs - 2).to_bytes(2, "big") if glyphs > 1 else bytes([0])
+    if len(new) > old:
+        raise MaterialsError("cannot renumber the CIDs of a font subset with fewer than three glyphs")
+    if cff_data[offset:offset + len(new)] == new:
         return data
-    strings = top.CharStrings
-    by_name = strings.charStrings
-    strings.charStrings = {renamed: by_name[name] for name, renamed in zip(old, new, strict=True)}
-    top.charset = new
-    font.setGlyphOrder(new)
+    table = DefaultTable("CFF ")
+    table.data = cff_data[:offset] + new + cff_data[offset + len(new):]
+    font["CFF "] = table
     buffer = io.BytesIO()
     font.save(buffer, reorderTables=False)
     return buffer.getvalue()
+
+
+def _charset_length(cff: bytes, offset: int, glyphs: int) -> int:
+    """Bytes of the CFF charset at `offset` that covers `glyphs` glyphs (formats 0, 1 and 2)."""
+    form, at, covered = cff[offset], offset + 1, 1
+    if form == 0:
+        return 1 + 2 * (glyphs - 1)
+    size = 3 if form == 1 else 4
+    while covered < glyphs:
+        covered += int.from_bytes(cff[at + 2:at + size], "big") + 1
+        at += size
+    return at - offset
 
 
 def subset(path: Path, index: int, chars: str) -> bytes:
