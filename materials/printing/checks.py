@@ -158,7 +158,8 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
         from materials import pdfx
 
         # What a print shop's preflight reads: the PDF/X-4 claim and output intent, colour, ink, boxes, fonts.
-        problems += pdfx.preflight(path, name=check.path, trim_mm=(check.width_mm, check.height_mm))
+        problems += pdfx.preflight(path, name=check.path, trim_mm=(check.width_mm, check.height_mm),
+                                   pages_multiple=4 if check.kind == "booklet" else None)
     return problems
 
 

@@ -36,6 +36,7 @@ def _chars(batches: list[Batch]) -> set[str]:
     chars: set[str] = set()
     for batch in batches:
         chars.update(batch.head)
+        chars.update(batch.padded[-1] if batch.padded else "")  # the notes pages' heading
         for item in batch.items:
             chars.update(item.html)
     return chars
@@ -68,6 +69,7 @@ def _lay_out(campaign: Campaign, dest: Path) -> tuple[Planner, list[Batch], list
             planner.font_css = font_css
             for batch in batches:
                 batch.head = batch.head.replace(FONT_CSS_TOKEN, font_css)
+                batch.padded = tuple(html.replace(FONT_CSS_TOKEN, font_css) for html in batch.padded)
             batches.sort(key=lambda b: -sum(len(i.html) for i in b.items) - len(b.head))
             jobs = [Job(batch=b, dest=str(dest), roots=_roots(campaign, fonts),
                         min_scale=settings.min_type_scale, preview_width=settings.preview_width_px,

@@ -95,14 +95,16 @@ def overflows(page: Any) -> bool:
     return fit_ratio(page) < 1.0
 
 
-def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> Any:
+def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None,
+            html: str | None = None) -> Any:
     from weasyprint import HTML
 
     from materials.fetcher import RefusedResource, url_fetcher
 
     fetcher = url_fetcher([Path(r) for r in job.roots], "print templates (templates/print/)")
     try:
-        return HTML(string=job.batch.html(fonts, only), base_url=job.roots[0] + "/", url_fetcher=fetcher).render()
+        return HTML(string=html or job.batch.html(fonts, only), base_url=job.roots[0] + "/",
+                    url_fetcher=fetcher).render()
     except (Exception, RefusedResource) as error:  # WeasyPrint's fatal fetch errors are BaseExceptions
         refused = _refused(error)
         if refused is None:
@@ -141,6 +143,14 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         raise MaterialsError(f"print batch {batch.name}: {len(document.pages)} pages for {len(one_page)} one-page "
                              "materials (a template breaks a page)")
     if not one_page:  # a booklet: the whole document is the item
+        sheet = len(batch.padded) + 1
+        short = -len(document.pages) % sheet
+        if batch.padded and short:  # saddle stitching: laid out again with notes pages up to 4n pages
+            document = _layout(job, html=batch.padded[short - 1])
+            if len(document.pages) % sheet:
+                result.problems.append(Problem(batch.items[0].label, None, None,
+                                               f"the {_where(batch.items[0])} has {len(document.pages)} pages "
+                                               f"with notes pages, not a multiple of {sheet}"))
         pages[batch.items[0].path] = (document, document.pages)
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
