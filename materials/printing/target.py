@@ -21,7 +21,7 @@ from pathlib import Path
 from materials import progress, templating
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
-from materials.printing import channels, checks, fontcache
+from materials.printing import channels, checks, fontcache, home
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
@@ -153,7 +153,7 @@ def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
         ManifestEntry(id=item.material, kind=item.kind, title=item.titles, size=item.size, language=item.edition,
                       width_mm=round(item.width_mm, 2), height_mm=round(item.height_mm, 2),
                       pdf=None if item.png else item.path, png=item.path if item.png else item.preview,
-                      link=item.link)
+                      link=item.link, home_pdf=home.path(item))
         for batch in batches for item in batch.items
     ]
     entries += [

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
-from materials.printing import legibility
+from materials.printing import home, legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,10 @@ def run(job: Job) -> BatchResult:
             target.write_bytes(_png(data, item.png))
         else:
             target.write_bytes(press or data)
+            office = home.path(item)
+            if press and office:  # the public site's copy: cut to the paper, sRGB, no marks
+                (dest / office).parent.mkdir(parents=True, exist_ok=True)
+                (dest / office).write_bytes(home.edition(data))
             if item.preview:  # a screen image: from the sRGB page, not the press file's CMYK
                 preview = dest / item.preview
                 preview.parent.mkdir(parents=True, exist_ok=True)
