@@ -9,6 +9,7 @@ home edition. Press, billboard, display-screen and WeChat files are production f
 
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import TYPE_CHECKING
 
@@ -54,10 +55,14 @@ def edition(data: bytes) -> bytes:
                     del page.obj[key]
         if "/OutputIntents" in pdf.Root:
             del pdf.Root["/OutputIntents"]
+        # WeasyPrint's PDF/X variant writes random XMP ids: ids from the file's stable identifier instead.
+        seed = hashlib.sha256(bytes(pdf.trailer.ID[0]) + b"/home").hexdigest()
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             for key in ("pdfxid:GTS_PDFXVersion", "pdfx:GTS_PDFXVersion", "pdfx:GTS_PDFXConformance"):
                 if key in meta:
                     del meta[key]
+            meta["xmpMM:DocumentID"] = f"uuid:{seed[:8]}-{seed[8:12]}-{seed[12:16]}-{seed[16:20]}-{seed[20:32]}"
+            meta["xmpMM:InstanceID"] = f"uuid:{seed[32:40]}-{seed[40:44]}-{seed[44:48]}-{seed[48:52]}-{seed[52:64]}"
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)

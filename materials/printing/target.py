@@ -21,7 +21,7 @@ from pathlib import Path
 from materials import progress, templating
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
-from materials.printing import channels, checks, fontcache, home
+from materials.printing import channels, checks, fontcache, home, shop
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
@@ -145,6 +145,7 @@ def _finish(campaign: Campaign, planner: Planner, batches: list[Batch], results:
         log.info("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes",
                  len(scaled), sum(len(b.items) for b in batches), round(min(scaled.values()) * 100))
     manifest(campaign, batches).write(dest)
+    shop.write(campaign, batches, dest)
 
 
 def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
@@ -173,4 +174,5 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     _, batches, problems = plan_batches(campaign)
     if problems:
         return problems
-    return checks.verify(campaign, dest) + channels.verify(campaign, batches, dest)
+    return (checks.verify(campaign, dest) + channels.verify(campaign, batches, dest)
+            + shop.verify(campaign, batches, dest))

@@ -6,35 +6,22 @@ Every CSV cell that a spreadsheet would run as a formula (`= + - @`, tab, CR at 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The CSV writing (UTF-8 with BOM, formula-safe cells) is the order sheet's, shared with the print pack.
+from materials.printorder import FORMULA_START, csv_bytes, safe_cell
+
+__all__ = ["FORMULA_START", "MANIFEST_HEADER", "csv_bytes", "safe_cell"]
+
 TRAILER_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 CREATION = re.compile(rb"/CreationDate\(D:(\d{14})")
 
 MANIFEST_HEADER = ["id", "name", "district", "category", "file", "link", "key_id", "sha256"]
-ORDER_HEADER = ["district", "item", "file", "quantity"]
-
-
-def safe_cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with BOM (so Excel on Chinese Windows shows the Chinese), CRLF, every cell formula-safe."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def sha256(data: bytes) -> str:

@@ -24,10 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from materials import __version__, progress, qr
+from materials import __version__, printorder, progress, qr
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
+from materials.printorder import OrderSettings
 from materials.venues import glyphs, links, outputs, renderer
 from materials.venues.context import BLEED_MM, PAGE_MM, QR_MM, QR_MODULES, Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
@@ -194,6 +195,8 @@ class Plan:
     allotment: dict[str, dict[str, int]]
     district_keys: list[str]
     date: datetime
+    #: Paper and quantities of the order sheet (campaign.toml `[print.order]`).
+    order: OrderSettings = field(default_factory=OrderSettings)
 
 
 def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
@@ -238,7 +241,8 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * QR_MODULES / QR_MM[size]))
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
                 settings.chunk_size, {v.id: key.key_id for v in listing.venues}, listing, settings.allotment,
-                [d.key for d in campaign.settings.districts], campaign.source_date())
+                [d.key for d in campaign.settings.districts], campaign.source_date(),
+                getattr(getattr(campaign.settings, "print", None), "order", None) or OrderSettings())
 
 
 def input_hash(plan: Plan, venue_id: str) -> str:
@@ -486,28 +490,46 @@ def _write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: d
     else:
         with contextlib.suppress(FileNotFoundError):
             (out / "rejects.csv").unlink()
-    write_atomic(out / "print-order.csv", outputs.csv_bytes(outputs.ORDER_HEADER, _order_rows(plan, district_files)))
+    write_atomic(out / "print-order.csv", printorder.order_csv(_order_rows(plan, district_files)))
     write_atomic(out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
 
 
-def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]]:
-    rows: list[list[object]] = []
+def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[printorder.Row]:
+    """The order sheet (materials.printorder): per district, its print file (one copy of every page: each is
+    another venue) and the campaign posters and signs its venues' categories are allotted."""
+    rows: list[printorder.Row] = []
     by_district: dict[str, list[VenueRow]] = {}
     for venue in plan.venues:
         by_district.setdefault(venue.district, []).append(venue)
+    language = plan.poster.primary
     for district in sorted(by_district):
         venues = by_district[district]
         if plan.size == "A6":
-            rows.append([district, "venue stickers A6, 4 up on A4 sheets", district_files[district],
-                         (len(venues) + 3) // 4])
+            width, height = PAGE_MM["A4"]
+            rows.append(printorder.Row(
+                district, district_files[district], "venue stickers A6, 4 up on A4 sheets", language,
+                printorder.trim_size("A4", width, height), (len(venues) + 3) // 4, "4/0",
+                plan.order.paper_of("venue-sticker"), printorder.FINISHING["venue-sticker"],
+                plan.order.quantity_of("venue-sticker")))
         else:
-            rows.append([district, f"venue check-in posters {plan.size}", district_files[district], len(venues)])
+            width, height = PAGE_MM[plan.size]
+            rows.append(printorder.Row(
+                district, district_files[district], f"venue check-in posters {plan.size}", language,
+                printorder.trim_size(plan.size, width, height), len(venues), "4/0",
+                plan.order.paper_of("venue-poster"), printorder.FINISHING["venue-poster"],
+                plan.order.quantity_of("venue-poster")))
         totals: dict[str, int] = {}
         for venue in venues:
             for item, count in plan.allotment.get(venue.category, {}).items():
                 totals[item] = totals.get(item, 0) + count
         for item in sorted(totals):
-            rows.append([district, item, "", totals[item]])
+            kind = "tip" if item.startswith("tips") else item.split(" ")[0]
+            size = item.split(" ")[-1]
+            dims = printorder.PAPERS_MM.get(size)
+            rows.append(printorder.Row(
+                district, "", f"{item} (campaign file, see print/print-shop/order.csv)", "",
+                printorder.trim_size(size, *dims) if dims else size, 1, "4/0", plan.order.paper_of(kind),
+                printorder.FINISHING.get(kind, "trim to size"), totals[item]))
     return rows
 
 
