@@ -85,7 +85,7 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
     sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pack).as_posix()}\n" for p in files)
     write_atomic(pack / SUMS, sums.encode())
     _zip(pack, dest / ZIP, campaign)
-    log.info("print: print-shop pack of %d press files: %s and %s", len(items), pack, dest / ZIP)
+    log.info("print: print-shop pack of %d press files (%s/ and %s)", len(items), FOLDER, ZIP)
     return pack
 
 

@@ -90,6 +90,58 @@ def fit_ratio(page: Any) -> float:
     return ratio
 
 
+#: What each `.fit` box of the templates is, and the elements inside them, as a message names them.
+FIT_BOXES = {"ch-bar": "authority bar", "ch-words": "words", "ch-card": "QR card", "ch-square": "centre square",
+             "words": "words", "qrcard": "QR card"}
+PARTS = {"ch-who": "authority", "who": "authority", "ch-host": "service address", "host": "service address",
+         "ch-cta": "caption", "cta": "caption"}
+#: What to do when a box never fits, by what overflows.
+ADVICE = {
+    "the authority": "shorten the authority's name in campaign.toml [authority] (it wraps at spaces, and in "
+                     "Chinese after 市, 部, 室 and the like)",
+    "the service address": "the service address prints whole: use a shorter host for service.url",
+    "the caption": "shorten the caption under the code",
+}
+
+
+def _classes(box: Any) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None else []
+
+
+def _texts_within(box: Any, parts: tuple[str, ...] = ()) -> Any:
+    """(text box, the PARTS names of the elements it is inside) under `box`."""
+    for child in getattr(box, "children", ()):
+        named = parts + tuple(PARTS[c] for c in _classes(child) if c in PARTS)
+        if not getattr(child, "children", None):  # a text or a replaced box (an icon, the code)
+            yield child, named
+        else:
+            yield from _texts_within(child, named)
+
+
+def overflowing(page: Any) -> str | None:
+    """What spills out of a page's `.fit` boxes the most, as `the authority in the authority bar
+    ('天津市…', 12 mm out)`: the element and the value that overflows (the text reaching furthest out)."""
+    worst: tuple[float, str] | None = None
+    for box in page._page_box.descendants():
+        classes = _classes(box)
+        if "fit" not in classes:
+            continue
+        inner = getattr(box, "_box", box)
+        left, top = inner.content_box_x(), inner.content_box_y()
+        right, bottom = left + inner.width, top + inner.height
+        for text, parts in _texts_within(inner):
+            beyond = max(text.position_x + text.margin_width() - right, text.position_y + text.margin_height() - bottom,
+                         0.0 if _halted(text) else left - text.position_x, top - text.position_y)
+            if beyond > TOLERANCE_PX and (worst is None or beyond > worst[0]):
+                where = next((FIT_BOXES[c] for c in classes if c in FIT_BOXES), "box")
+                what = f"the {parts[-1]} in the {where}" if parts else f"the {where}"
+                value = " ".join(str(getattr(text, "text", "")).split()) or " ".join(
+                    str(getattr(t, "text", "")) for t, _ in _texts_within(inner) if getattr(t, "text", ""))
+                worst = (beyond, f"{what} ({value[:60]!r}, {beyond * 0.2646:.0f} mm out)")
+    return worst[1] if worst else None
+
+
 def overflows(page: Any) -> bool:
     """True if the words of a page's `.fit` box spill out of it, across or down."""
     return fit_ratio(page) < 1.0
@@ -154,10 +206,12 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         pages[batch.items[0].path] = (document, document.pages)
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
+    last: dict[str, Any] = {}  # path -> its latest page that overflowed, for the message naming what overflows
     for item, page in zip(one_page, document.pages, strict=True):
         ratio = fit_ratio(page) if item.fit else 1.0
         if ratio < 1.0:
             pending[item.path] = ratio
+            last[item.path] = page
         else:
             pages[item.path] = (document, [page])
     items = {item.path: item for item in one_page}
@@ -172,9 +226,12 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
             if not below:
                 item = items[path]
                 del pending[path]
+                culprit = overflowing(last[path]) if path in last else None
+                advice = next((text for part, text in ADVICE.items() if culprit and culprit.startswith(part)),
+                              "shorten the words")
                 result.problems.append(Problem(item.label, None, None,
-                                               f"the words do not fit the {_where(item)} even at "
-                                               f"{job.min_scale:.0%} of the design's type size; shorten them"))
+                                               f"{culprit or 'the words'} overflow the {_where(item)} even at "
+                                               f"{job.min_scale:.0%} of the design's type size; {advice}"))
                 continue
             scale[path] = below[0]
             fonts[path] = items[path].base_pt * below[0]
@@ -184,6 +241,7 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         order = [item.path for item in job.batch.items if item.path in pending]
         for path, page in zip(order, retry.pages, strict=True):
             ratio = fit_ratio(page)
+            last[path] = page
             if ratio < 1.0:
                 # Scale the estimate from the current try; never ask for a larger step again.
                 pending[path] = min(ratio * scale[path], scale[path])
