@@ -28,6 +28,12 @@ PLATES = ("Cyan", "Magenta", "Yellow", "Black")
 INKED = 250
 
 
+def press_files(dest: Path) -> list[Path]:
+    """The print folder's press files: not the screen booklets, the home editions or the pack's sheets."""
+    return [p for p in dest.rglob("*.pdf") if not p.name.endswith("-screen.pdf")
+            and p.relative_to(dest).parts[0] not in ("home", "print-shop")]
+
+
 def separations(pdf: Path, out: Path, dpi: int = 72) -> dict[str, Image.Image]:
     """Ghostscript's plates of page 1 over the whole MediaBox: plate name -> ink image (255 = no ink)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +168,7 @@ def test_screen_editions_of_the_booklet_pass_the_pdfua_checker(rendered: tuple[A
 
 def test_every_press_file_passes_the_preflight_and_screen_files_stay_srgb(rendered: tuple[Any, Path]) -> None:
     _, dest = rendered
-    press = [p for p in dest.rglob("*.pdf") if not p.name.endswith("-screen.pdf")]
+    press = press_files(dest)
     assert len(press) > 10
     for path in press:
         assert pdfx.preflight(path) == [], path
@@ -176,7 +182,7 @@ def test_press_files_are_4n_page_booklets_without_links_with_complete_xmp(render
     """Issue 19: what a print shop's preflight reads beyond colour: saddle stitching, no interactive
     annotations, the XMP (title, ISO 8601 dates, ids) and one PDF version."""
     _, dest = rendered
-    press = [p for p in dest.rglob("*.pdf") if not p.name.endswith("-screen.pdf")]
+    press = press_files(dest)
     booklets = [p for p in press if p.parent.name == "booklet"]
     assert booklets
     for path in press:
