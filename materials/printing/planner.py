@@ -87,6 +87,9 @@ class Batch:
     tail: str = "</body></html>"
     author: str = ""
     created: str = ""
+    #: A booklet's HTML with 1, 2, 3 ... pages added (notes pages): laid out instead of `head` when the
+    #: booklet's page count is not a multiple of len(padded) + 1.
+    padded: tuple[str, ...] = ()
 
     def html(self, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> str:
         parts = [self.head]

@@ -21,7 +21,7 @@ from pathlib import Path
 from materials import progress, templating
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
-from materials.printing import channels, checks, fontcache, incremental
+from materials.printing import channels, checks, fontcache, home, incremental, shop
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
@@ -36,6 +36,7 @@ def _chars(batches: list[Batch]) -> set[str]:
     chars: set[str] = set()
     for batch in batches:
         chars.update(batch.head)
+        chars.update(batch.padded[-1] if batch.padded else "")  # the notes pages' heading
         for item in batch.items:
             chars.update(item.html)
     return chars
@@ -123,6 +124,7 @@ def _render_batches(campaign: Campaign, todo: list[Batch], chars: set[str], dest
             planner.font_css = font_css
             for batch in todo:
                 batch.head = batch.head.replace(FONT_CSS_TOKEN, font_css)
+                batch.padded = tuple(html.replace(FONT_CSS_TOKEN, font_css) for html in batch.padded)
             todo.sort(key=lambda b: -sum(len(i.html) for i in b.items) - len(b.head))
             jobs = [Job(batch=b, dest=str(dest), roots=_roots(campaign, fonts),
                         min_scale=settings.min_type_scale, preview_width=settings.preview_width_px,
@@ -201,6 +203,7 @@ def _finish(campaign: Campaign, laid_out: LaidOut, dest: Path) -> None:
         log.info("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes",
                  len(scaled), sum(len(b.items) for b in batches), round(min(scaled.values()) * 100))
     manifest(campaign, batches).write(dest)
+    shop.write(campaign, batches, dest)
 
 
 def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
@@ -209,7 +212,7 @@ def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
         ManifestEntry(id=item.material, kind=item.kind, title=item.titles, size=item.size, language=item.edition,
                       width_mm=round(item.width_mm, 2), height_mm=round(item.height_mm, 2),
                       pdf=None if item.png else item.path, png=item.path if item.png else item.preview,
-                      link=item.link)
+                      link=item.link, home_pdf=home.path(item))
         for batch in batches for item in batch.items
     ]
     entries += [
@@ -229,4 +232,5 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     _, batches, problems = plan_batches(campaign)
     if problems:
         return problems
-    return checks.verify(campaign, dest, batches) + channels.verify(campaign, batches, dest)
+    return (checks.verify(campaign, dest, batches) + channels.verify(campaign, batches, dest)
+            + shop.verify(campaign, batches, dest))
