@@ -107,8 +107,12 @@ def item_key(batch: Batch, item: Item, options: dict[str, Any], fonts: str) -> s
 
 
 def files_of(item: Item) -> list[str]:
-    """The files one item writes, relative to the print folder."""
-    return [item.path, *([item.preview] if item.preview and item.png is None else [])]
+    """The files one item writes, relative to the print folder: with a press file, its home edition."""
+    from materials.printing import home
+
+    office = home.path(item) if item.press else None
+    return [item.path, *([item.preview] if item.preview and item.png is None else []),
+            *([office] if office and office != item.path else [])]
 
 
 @dataclass
@@ -178,11 +182,53 @@ class Cache:
         except OSError as error:
             log.debug("print cache: cannot store %s (%s)", item.path, error)
 
+    def stamp(self, folder: Path, value: str) -> None:
+        """Put the sources fingerprint `value` into every PDF under `folder` (materials.fingerprint.stamp),
+        keeping each stamped file by (its unstamped sha256, value): a run with the same sources stamps
+        nothing again, and checks and thumbnails find the unstamped sha256 of a stamped file (`origin`)."""
+        for path in sorted(folder.rglob("*.pdf")):
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            done: bytes | None = None
+            if self.folder is not None:
+                try:
+                    stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))
+                    done = self._blob(str(stamped)).read_bytes()
+                    if hashlib.sha256(done).hexdigest() != stamped:
+                        done = None
+                except (OSError, ValueError):
+                    done = None
+            if done is None:
+                from materials import fingerprint
+
+                done = fingerprint.stamp(data, value)
+                if done == data:
+                    continue
+                if self.folder is not None:
+                    try:
+                        stamped = hashlib.sha256(done).hexdigest()
+                        _write(self._blob(stamped), done)
+                        _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(stamped).encode())
+                        _write(self._record_path(stamped, "origin"), json.dumps(sha).encode())
+                    except OSError as error:
+                        log.debug("print cache: cannot keep the stamped %s (%s)", path, error)
+            _write(path, done)
+
+    def origin(self, path: Path) -> str:
+        """The sha256 of a file as laid out, before its fingerprint was stamped in (else of the file)."""
+        sha = _file_digest(path)
+        if self.folder is not None:
+            try:
+                return str(json.loads(self._record_path(sha, "origin").read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                pass
+        return sha
+
     def verified(self, name: str, expected: Any, path: Path) -> str | None:
         """The key of a file's verification (what the check expects, the file's sha256) when a previous
         run found no problem with exactly this file; else the key to `remember` once it passes."""
         digest = hashlib.sha256(json.dumps([code_version(), expected], sort_keys=True, default=str).encode())
-        digest.update(_file_digest(path).encode())
+        digest.update(self.origin(path).encode())  # an edit elsewhere (a new fingerprint) checks it not again
         key = digest.hexdigest()
         if self.folder is None:
             return key

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from materials import qr
+from materials import fingerprint, qr
 from materials.campaign import Campaign
 from materials.printing import typeset
 from materials.printing.settings import PaperSize
@@ -184,6 +184,8 @@ class Planner:
         self.materials = materials
         self.settings = campaign.settings.print
         self.env = environment(campaign, "print")
+        # Laid out and cached with a placeholder; target.render stamps the real fingerprint in.
+        self.env.globals["sources_fingerprint"] = fingerprint.PLACEHOLDER
         self.env.globals["mm"] = _mm
         self.env.filters["display"] = typeset.display
         self.font_css = font_css

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from materials import progress, templating
+from materials import fingerprint, progress, templating
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.printing import channels, checks, fontcache, home, incremental, shop
@@ -188,6 +188,7 @@ def render(plan: PrintPlan, dest: Path, built: Mapping[str, Path]) -> None:
     for entry in sorted(plan.folder.iterdir()):
         shutil.move(str(entry), str(dest / entry.name))
     incremental.copy_into(plan.laid_out.reused, dest)
+    incremental.Cache.of(plan.campaign).stamp(dest, fingerprint.sources(plan.campaign))
     _finish(plan.campaign, plan.laid_out, dest)
     plan.close()
 

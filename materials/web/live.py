@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
-import hashlib
 import html
 import io
 import json
@@ -267,10 +266,14 @@ def thumbnails(folder: Path, cache: Path) -> dict[str, list[str]]:
     """Output file (relative to `folder`) -> its thumbnails in `cache`, one per page, named by the file's
     sha256: a file that did not change keeps its thumbnails, and unused ones are removed."""
     cache.mkdir(parents=True, exist_ok=True)
+    from materials.printing import incremental
+
+    origin = incremental.Cache(cache.parent / "print").origin
     made: dict[str, list[str]] = {}
     drawn = 0
     for path in outputs(folder):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+        # A print file's sha256 as laid out: a new sources fingerprint stamped in is no change to draw.
+        digest = origin(path)[:32]
         index = cache / f"{digest}.json"
         names: list[str] | None = None
         with contextlib.suppress(OSError, ValueError):

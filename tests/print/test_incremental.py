@@ -7,15 +7,22 @@ import logging
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 
+from materials import fingerprint
 from materials.build import build
+from materials.campaign import Campaign, load
 from materials.printing import incremental
 
 
 def digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def campaign_of(folder: Path) -> Campaign:
+    return load(folder)
 
 
 def reused(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -43,8 +50,16 @@ def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
     english = [p for p in changed if "-en." in p or "-bilingual." in p]
     assert english and all(after[p] != before[p] for p in english)
     assert 0 < taken < total
-    # Every file of an untouched material is the previous run's.
-    assert all(after[p] == before[p] for p in after if p.startswith("tips/"))
+    # Every file of an untouched material is the previous run's layout; only the sources fingerprint stamped
+    # into its keywords is the new one (issue 20: the edit is a new fingerprint in every file).
+    cache = incremental.Cache.of(campaign_of(print_campaign))
+    tips = [p for p in after if p.startswith("tips/")]
+    assert tips and all(cache.origin(second / p) == cache.origin(first / p) for p in tips)
+    mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
+    for path in tips:
+        if path.endswith(".pdf"):
+            with pikepdf.open(second / path) as pdf:
+                assert str(pdf.docinfo["/Keywords"]) == mark, path
 
     shutil.rmtree(print_campaign / incremental.CACHE)
     cold = build(print_campaign, tmp_path / "cold", only="print").outputs["print"]
