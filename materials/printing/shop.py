@@ -15,7 +15,7 @@ import logging
 import os
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from materials import printorder, templating
 from materials.errors import Problem
@@ -138,11 +138,41 @@ def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
         pages.append(page)
     if not pages:
         pages.append(Image.new("RGB", SHEET_PX, "white"))
-    buffer = io.BytesIO()
-    date = campaign.source_date().utctimetuple()
-    pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:], resolution=100.0,
-                  title="Contact sheet", creationDate=date, modDate=date)
-    return buffer.getvalue()
+    return _sheet_pdf(campaign, pages)
+
+
+def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
+    """The contact sheet's pages as a PDF with what every print PDF carries (issue 20): the draft mark as text
+    on every page while the campaign is a draft, and the sources fingerprint in its keywords."""
+    import base64
+    import html
+
+    from weasyprint import HTML
+
+    from materials import fingerprint
+
+    images = []
+    for page in pages:
+        buffer = io.BytesIO()
+        page.save(buffer, format="PNG", optimize=False)
+        images.append(base64.b64encode(buffer.getvalue()).decode())
+    mark = campaign.draft_mark
+    draft = (f'<p class="draft">{html.escape(mark)}：{html.escape(campaign.draft_note)}</p>' if mark else "")
+    body = "".join(f'<section><img src="data:image/png;base64,{data}" alt="">{draft}</section>' for data in images)
+    document = (
+        f'<!DOCTYPE html><html lang="{html.escape(campaign.primary_language)}"><head><meta charset="utf-8">'
+        f'<title>Contact sheet</title>'
+        f'<meta name="keywords" content="{fingerprint.KEY} {html.escape(fingerprint.sources(campaign))}">'
+        f'<meta name="dcterms.created" content="{campaign.source_date().isoformat()}">'
+        f'<style>{fontcache.css_system(campaign.settings.fonts.sans)}'
+        '@page { size: A4 landscape; margin: 0 } body { margin: 0 }'
+        'section { position: relative; width: 297mm; height: 210mm; break-after: page; overflow: hidden }'
+        'section:last-child { break-after: auto } img { display: block; width: 297mm; height: 210mm }'
+        '.draft { position: absolute; top: 1.5mm; right: 4mm; margin: 0; padding: 0.3mm 2mm; font-size: 7pt;'
+        ' font-weight: 700; color: #fff; background: #b3261e; max-width: 140mm; white-space: nowrap;'
+        ' overflow: hidden }</style></head>'
+        f'<body>{body}</body></html>')
+    return bytes(HTML(string=document).write_pdf(pdf_identifier=b"materials-print-shop-contact-sheet"))
 
 
 def _zip(pack: Path, target: Path, campaign: Campaign) -> None:
