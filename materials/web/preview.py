@@ -136,7 +136,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             translated.encode("utf-8")
         except UnicodeEncodeError:
             return str(Path(str(self.directory)) / ".missing")
-        return str(Path(str(self.directory)) / ".missing") if "\x00" in translated else translated
+        missing = str(Path(str(self.directory)) / ".missing")
+        if "\x00" in translated:
+            return missing
+        # A symbolic link inside the site that leads out of it (to the signing key, to /etc) is a 404, as on a
+        # static host that serves only its own folder: the real path must lie inside the site.
+        try:
+            inside = Path(translated).resolve().is_relative_to(Path(str(self.directory)).resolve())
+        except (OSError, RuntimeError, ValueError):
+            inside = False
+        return translated if inside else missing
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         """A folder without index.html is a 404, as on a static host: never a listing of the output folder."""
