@@ -403,3 +403,32 @@ def test_no_chmod_suggested_for_a_file_that_is_not_a_key(world: Path) -> None:
         output = done.stdout + done.stderr
         assert done.returncode == 1 and "Traceback" not in output, output
         assert "chmod" not in output and "not `materials-venue-key ID HEX" in output, output
+
+
+@pytest.mark.parametrize("linked", ["heping", ".cache"])
+def test_venue_run_refuses_a_link_inside_its_folder(world: Path, tmp_path: Path, linked: str) -> None:
+    """A district folder (or `.cache`) of a venue run replaced by a symbolic link to a folder outside the
+    campaign: the next run exits 1 naming the link, and writes, overwrites and deletes nothing out there."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    out = tmp_path / "run"
+    args = [*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out)]
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (out / linked).is_dir()
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    before = {"report.pdf": b"%PDF-1.4 mine", "photo.png": b"\x89PNG mine", "HP-1.pdf": b"%PDF-1.4 not a poster",
+              "sub/x.pdf": b"%PDF-1.4 x", "thesis.docx": b"PK mine"}
+    for name, data in before.items():
+        (victim / name).write_bytes(data)
+    shutil.rmtree(out / linked)
+    (out / linked).symlink_to(victim)
+    listing.write_text(HEADER + ROW.replace("宁夏路社区", "宁夏路社区服务站"), encoding="utf-8")
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert f"{out / linked} is a symbolic link" in output, output
+    after = {p.relative_to(victim).as_posix(): p.read_bytes() for p in victim.rglob("*") if p.is_file()}
+    assert after == before
