@@ -432,3 +432,26 @@ def test_venue_run_refuses_a_link_inside_its_folder(world: Path, tmp_path: Path,
     assert f"{out / linked} is a symbolic link" in output, output
     after = {p.relative_to(victim).as_posix(): p.read_bytes() for p in victim.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_linked_print_file_is_never_published(world: Path, tmp_path: Path) -> None:
+    """A print file replaced by a symbolic link to the signing key: the web build exits 1 naming it, and the
+    key is nowhere in the site."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "print"], capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = sorted((campaign / "output" / "print").rglob("*.pdf"))[0]
+    pdf.unlink()
+    pdf.symlink_to(campaign / "keys" / "venue.key")
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "web"], capture_output=True,
+                          text=True, timeout=600, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert f"{pdf} is a symbolic link" in output, output
+    key = (campaign / "keys" / "venue.key").read_bytes()
+    web = campaign / "output" / "web"
+    published = [p for p in web.rglob("*") if p.is_symlink() or (p.is_file() and key in p.read_bytes())]
+    assert published == []

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from materials.errors import MaterialsError
+from materials.errors import MaterialsError, OutputError
 from materials.printing.manifest import NAME as MANIFEST
 from materials.printing.manifest import ManifestEntry, PrintManifest
 
@@ -109,6 +109,8 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
             "preview_name": png.relative_to(print_dir).with_suffix("").as_posix().replace("/", "-") if png else "",
         }
         offered = pdf
+        for path in (pdf, png):
+            _refuse_foreign(path, print_dir)
         rel = offered.relative_to(print_dir).as_posix()
         target = dest / "downloads" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +121,22 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
             png_size(png)  # a preview or image that is not a PNG is a broken print folder: say so now
         items.append(item)
     return items
+
+
+def _refuse_foreign(path: Path | None, print_dir: Path) -> None:
+    """Only the print folder's own regular files are published: a symbolic link (to the signing key, say) or a
+    file that is not what its name says would be copied into the public site."""
+    if path is None:
+        return
+    if path.is_symlink() or not path.resolve().is_relative_to(print_dir.resolve()) or not path.is_file():
+        raise OutputError(f"{path} is not a regular file of {print_dir} (a symbolic link or a special file); the "
+                          "website publishes only the print build's own files. Remove it and run "
+                          "`materials build --only print` again")
+    magic = b"%PDF-" if path.suffix == ".pdf" else b"\x89PNG"
+    with path.open("rb") as handle:
+        if handle.read(5)[:len(magic)] != magic:
+            raise OutputError(f"{path} is not a {path.suffix[1:].upper()} file; the website publishes only the "
+                              "print build's own files. Run `materials build --only print` again")
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
