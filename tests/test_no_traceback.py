@@ -6,6 +6,7 @@ harness catches what a user would see. Exit 1: a problem with the input, named; 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -455,3 +456,42 @@ def test_a_linked_print_file_is_never_published(world: Path, tmp_path: Path) -> 
     web = campaign / "output" / "web"
     published = [p for p in web.rglob("*") if p.is_symlink() or (p.is_file() and key in p.read_bytes())]
     assert published == []
+
+
+def test_kill_9_of_a_venue_run_frees_its_lock(world: Path, tmp_path: Path) -> None:
+    """`kill -9` of the `materials venues` process while its pool renders: its workers end with it and the
+    lock ends with it (the README's promise), so the next run is not refused naming the dead process."""
+    import fcntl
+    import signal
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out), "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=world, start_new_session=True, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.glob("*/*.pdf")) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        fd = os.open(out / ".materials-lock", os.O_RDWR)
+        try:
+            free = False
+            deadline = time.monotonic() + 20
+            while not free and time.monotonic() < deadline:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    free = True
+                except BlockingIOError:
+                    time.sleep(0.2)
+        finally:
+            os.close(fd)
+        assert free, "the lock is still held after the run was killed"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the run's own process group: any worker left behind

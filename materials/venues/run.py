@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +85,25 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
         return client.get_executor(), client.close
     if options.jobs <= 1 or work < INLINE_BELOW:
         return None, lambda: None
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_start,
+                                                  initargs=(os.getpid(),))
     return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def worker_start(parent: int) -> None:
+    """A pool worker ends with the run that started it: it drops the inherited lock descriptor (the lock is the
+    run's alone) and is killed when its parent dies, however it dies (kill -9 included)."""
+    import ctypes
+    import signal
+
+    from materials.output import close_inherited_locks
+
+    close_inherited_locks()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _map(executor: concurrent.futures.Executor | None,
