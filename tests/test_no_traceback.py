@@ -495,3 +495,27 @@ def test_kill_9_of_a_venue_run_frees_its_lock(world: Path, tmp_path: Path) -> No
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the run's own process group: any worker left behind
+
+
+def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Path) -> None:
+    """HP-1-A signed by one list's run, HP1A (same typed code) in another list of the same district: the second
+    run exits 1 naming both ids and the earlier run, and signs nothing that `verify` would read as the other."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    second.write_text(HEADER + "HP1A,宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "second-run"
+    done = subprocess.run([*CLI, "venues", str(second), "--campaign", str(campaign), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "HP1A differs from HP-1-A, already signed in district heping" in output, output
+    assert not list(out.rglob("*.pdf"))
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run

@@ -24,7 +24,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
-from materials.venues import renderer
+from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
     CACHE,
@@ -128,6 +128,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
+    known.refuse_respelled_ids(campaign, listing, out)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
