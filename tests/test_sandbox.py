@@ -282,3 +282,14 @@ def test_fetcher_key_mark_is_the_key_files_magic() -> None:
     from materials import fetcher
 
     assert f"{links.KEY_MAGIC} ".encode() == fetcher.KEY_MARK
+
+
+def test_printing_campaign_objects_never_writes_the_host_path(campaign_dir: Path) -> None:
+    """`{{ campaign }}` and a question's repr go into published output: the title, never the folder's path on
+    this machine."""
+    campaign = campaign_module.load(campaign_dir)
+    env = templating.environment(campaign, "web")
+    text = env.from_string("{{ campaign }}|{{ campaign.faqs }}|{{ campaign.faqs['en'][0] }}|{{ campaign|string }}"
+                           "|{{ [campaign]|join(',') }}").render()
+    assert str(campaign_dir) not in text and str(campaign_dir.name) not in text and "PosixPath" not in text, text
+    assert text.startswith(campaign.settings.title[campaign.primary_language] + "|")
