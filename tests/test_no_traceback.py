@@ -261,6 +261,8 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
+    ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace a signing key"),
+    ("keys  new  --out  {c}/campaign.toml", 1, "campaign.toml exists and is not a key file"),
     ("keys  new  --out  {c}/output/new.key", 1, "inside the output folder"),
     ("keys  new  --out  {r}/k.key  --key-id  300", 2, "--key-id"),
     ("keys  new  --out  {r}/none.key  --add", 1, "not found"),
