@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test setup system lint typecheck unit golden readme newest clean
+.PHONY: build test quick setup system lint typecheck unit golden readme newest clean
 
 build: setup
 	$(BIN)/materials build
@@ -35,6 +35,14 @@ typecheck:
 
 unit:
 	$(BIN)/pytest -q
+
+# The unit layer, for the edit-test loop (under a minute on a quiet 2-core machine): no browser, nothing marked
+# slow, and not the layers that render many pages or run the command end to end (print rendering, venue
+# rendering, serve's live preview, the CLI's bad-input runs, the proof PDF). `make test` still runs everything.
+QUICK_SKIP := tests/print tests/venues/test_render.py tests/web/test_live.py tests/test_no_traceback.py \
+	tests/test_proof.py
+quick: setup
+	$(BIN)/pytest -q -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
 
 # Try the newest releases of the rendering stack, beyond the upper bounds of pyproject.toml, in a venv of their
 # own (inside .venv, so it stays out of the way) and run the tests: what a new WeasyPrint, pydyf, pikepdf or

@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1583798400")
+    os.environ["MATERIALS_NO_CACHE"] = "1"  # a full build: no file taken from the incremental print's cache
     import logging
 
     logging.basicConfig(level=logging.ERROR)
@@ -87,7 +88,7 @@ def main() -> None:
         ours = total / pages * 1000
         theirs = base_time / base_pages * 1000
         print(f"run {run + 1}: whole print build (load, validate = lay out + write, verify): {total:.1f} s "
-              f"(goal < 30 s); render+verify step {seconds.get('print', 0):.1f} s")
+              f"(goal < 30 s); print target (lay out, write, verify) {seconds.get('print', 0):.1f} s")
         print(f"  output: {pdf_pages} PDF pages + {pngs} PNG images = {pages} pages")
         print(f"  per page: build {ours:.1f} ms; WeasyPrint batched baseline {theirs:.1f} ms "
               f"({base_pages} pages in {base_time:.1f} s); ratio {ours / theirs:.2f} (goal <= 2)")

@@ -32,7 +32,27 @@ MADE_BY = guarded.BUILD
 class BuildResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Per output kind: validation (print's layout) + rendering + verification, in seconds.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The whole build, from loading the campaign to the last folder swapped in.
+    total_seconds: float = 0.0
+
+    def summary(self) -> list[str]:
+        """One line per output folder (its files by kind, its time) and one for the whole build."""
+        lines = []
+        for name, folder in self.outputs.items():
+            kinds: dict[str, int] = {}
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    parts = path.relative_to(folder).parts
+                    kind = parts[0] if len(parts) > 1 else path.suffix.lstrip(".") or path.name
+                    kinds[kind] = kinds.get(kind, 0) + 1
+            listed = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+            lines.append(f"{name}: {sum(kinds.values())} files ({listed}) in {self.seconds.get(name, 0):.1f} s: "
+                         f"{folder}")
+        warned = f"{len(self.warnings)} warning(s)" if self.warnings else "no warnings"
+        lines.append(f"built {', '.join(self.outputs) or 'nothing'} in {self.total_seconds:.1f} s, {warned}")
+        return lines
 
 
 def parse_only(only: str | Iterable[str] | None) -> list[str]:
@@ -47,14 +67,23 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
     return [n for n in known if n in names]
 
 
-def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack) -> dict[str, Plan]:
+def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack,
+             seconds: dict[str, float] | None = None) -> dict[str, Plan]:
     """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
     the plans when the build is over, rendered or not."""
     plans: dict[str, Plan] = {}
     problems: list[Problem] = check_templates(campaign)
-    for name in names:
+    # Content and settings rules first: kinds whose validation lays pages out come last, and only when the
+    # others found nothing (fail fast; the next run lays out what changed, see printing/incremental.py).
+    costly = [n for n in names if getattr(targets.get(n), "lays_out", False)]
+    for name in [n for n in names if n not in costly] + costly:
+        if name in costly and problems:
+            break
+        started = time.perf_counter()
         with template_errors():
             plan = plans[name] = targets.get(name).validate(campaign)
+        if seconds is not None:
+            seconds[name] = time.perf_counter() - started
         cleanup.callback(plan.close)
         problems += plan.problems
     if problems:
@@ -73,6 +102,7 @@ def build(
     """Build the campaign's outputs into `out` (default `<campaign>/output`). `each_fact`: list every fact
     warning (else one summary line, as `materials serve` shows)."""
     names = parse_only(only)
+    begun = time.perf_counter()
     with warnings_log.counting() as counter:  # from the first line, so --strict counts every warning
         campaign = load(campaign_dir)
         facts.report(campaign, each=each_fact)
@@ -82,7 +112,9 @@ def build(
                          counter=counter) as run, contextlib.ExitStack() as plans_open:
             with run.checking():
                 warn_placeholders(campaign)
-                plans = validate(campaign, names, plans_open)
+                strict_failure(strict, counter.messages)  # warnings known at start-up: fail before any layout
+                validated: dict[str, float] = {}
+                plans = validate(campaign, names, plans_open, validated)
             with run.writing(), run.staging() as stages:
                 result = BuildResult()
                 built = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
@@ -92,12 +124,15 @@ def build(
                     problems = target.verify(campaign, stage)
                     if problems:
                         raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
-                    result.seconds[name] = time.perf_counter() - started
-                    log.info("%s: rendered and verified in %.1f s", name, result.seconds[name])
+                    written = time.perf_counter() - started
+                    result.seconds[name] = validated.get(name, 0.0) + written
+                    log.info("%s: validated in %.1f s, written and verified in %.1f s: %.1f s in all", name,
+                             validated.get(name, 0.0), written, result.seconds[name])
                     built[name] = stage
                 strict_failure(strict, counter.messages)
                 result.outputs = stages.swap_in()  # write: the staged folders replace out/print, out/venues...
         result.warnings = list(counter.messages)
+        result.total_seconds = time.perf_counter() - begun
         return result
 
 
@@ -108,6 +143,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
         campaign = load(campaign_dir)
         facts.report(campaign, each=True)
         warn_placeholders(campaign)
+        strict_failure(strict, counter.messages)
         kinds = targets.registry()
         with contextlib.ExitStack() as cleanup:
             validate(campaign, list(kinds), cleanup)

@@ -45,7 +45,8 @@ class Faq:
     category: str
     question: str
     body: str
-    path: Path
+    #: The file on this machine: kept out of the repr, which a template may print into published output.
+    path: Path = field(repr=False)
     body_line: int
     updated: date | None = None
     tags: tuple[str, ...] = ()
@@ -66,6 +67,13 @@ class Campaign:
     faqs: dict[str, list[Faq]] = field(default_factory=dict)
     #: Warnings about facts (unconfirmed, unused), found at load and logged by the commands that use facts.
     fact_notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """What `{{ campaign }}` prints in a template: the campaign's title, never the folder's path on this
+        machine or its settings (the output is published)."""
+        return self.settings.title.get(self.primary_language, "campaign")
+
+    __str__ = __repr__
 
     @property
     def languages(self) -> list[str]:

@@ -92,11 +92,11 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
     from materials.build import build as run
 
     result = run(campaign_dir, out, only, strict)
-    for name, path in result.outputs.items():
-        click.echo(f"{name}: {path}")
-    if result.warnings and not click.get_current_context().find_root().params.get("quiet"):
-        click.secho(f"done with {len(result.warnings)} warning(s)", fg=None if os.environ.get("NO_COLOR") else "yellow",
-                    err=True)
+    *folders, last = result.summary()
+    for line in folders:
+        click.echo(line)
+    if not click.get_current_context().find_root().params.get("quiet"):
+        click.secho(last, fg="yellow" if result.warnings and not os.environ.get("NO_COLOR") else None)
 
 
 @cli.command()
@@ -169,9 +169,8 @@ def proof(campaign_dir: Path, out: Path | None, output: Path | None) -> None:
     from materials.proof import write_proof
 
     path, result = write_proof(campaign_dir, out, output)
-    click.echo(f"proof: {path} ({len(result.unconfirmed)} unconfirmed fact(s) listed on the cover)")
-    click.echo(f"proof written to {path.resolve()}: {len(result.blockers)} blocker(s) first on the cover; "
-               f"sources fingerprint {result.fingerprint}")
+    click.echo(f"proof: {path.resolve()} ({len(result.blockers)} blocker(s) first on the cover, "
+               f"{len(result.unconfirmed)} unconfirmed fact(s); sources fingerprint {result.fingerprint})")
 
 
 @cli.group(invoke_without_command=True)
@@ -228,13 +227,72 @@ def settings_reference() -> None:
     click.echo(reference_markdown(), nl=False)
 
 
+@cli.command()
+@click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
+              show_default=True, help="Campaign folder (holds campaign.toml and faq/).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder [default: CAMPAIGN/output]; the site is written to OUT/web.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--no-watch", is_flag=True, help="Build once and serve, without rebuilding on changes.")
+def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> None:
+    """Preview the FAQ website on http://127.0.0.1:PORT/, rebuilding it when a source changes.
+
+    Watches campaign.toml, faq/, posters/, tips/, venues/ and the campaign's templates/. An open page reloads itself
+    after each rebuild. A failed rebuild is reported and the last good site stays up, so an edit in progress never
+    takes the preview down. /__materials__/gallery/ shows a thumbnail of every print output, the problems of the
+    last rebuild and the facts' status (the print materials are rebuilt into a temporary folder).
+    """
+    import shutil
+    import tempfile
+    import threading
+
+    from materials.build import build
+    from materials.web import preview
+
+    httpd = preview.bind(port)  # before the build: a busy port is known at once
+    try:
+        site = preview.first_build(campaign_dir, out)
+    except BaseException:
+        httpd.server_close()
+        raise
+    from materials.web import live
+
+    state = live.State(campaign_dir, Path(tempfile.mkdtemp(prefix="materials-preview-")))
+    httpd.RequestHandlerClass = live.handler(site, state)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    click.echo(f"serving {site} at {url} (Ctrl+C to stop); every print output: {url}{live.GALLERY.lstrip('/')}")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    gallery = live.Gallery(state, build)
+    gallery.start()
+
+    def changed(paths: list[str]) -> None:
+        live.rebuild_site(state, out)  # the site first: an open page updates in about a second
+        gallery.changed(paths)
+
+    try:
+        if no_watch:
+            thread.join()
+        else:
+            import watchfiles
+
+            preview.watch_and_rebuild(campaign_dir, out, watchfiles.watch(*live.watched(campaign_dir)), changed)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gallery.stop()
+        httpd.shutdown()
+        httpd.server_close()
+        shutil.rmtree(state.preview, ignore_errors=True)
+
+
 def _register_optional_commands() -> None:
     """Commands owned by the output kinds (venues, verify, keys, serve)."""
     import importlib
 
     for module_name, names in (
         ("materials.venues.cli", ("venues", "verify", "keys")),
-        ("materials.web.cli", ("serve",)),
     ):
         try:
             module = importlib.import_module(module_name)

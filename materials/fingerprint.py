@@ -64,3 +64,41 @@ def _cached(campaign: Campaign) -> str:
 def sources(campaign: Campaign) -> str:
     """The fingerprint, as people compare it: 20 hex digits in groups of four (`1A2B-3C4D-…`)."""
     return _cached(campaign)
+
+
+#: What print pages are laid out and cached with in place of the fingerprint (the same length), so an edit
+#: to one text does not lay out every file again (issue 21); `stamp` puts the real one in when a file is
+#: written into the output, laid out this run or taken from the cache alike (same bytes either way).
+PLACEHOLDER = "XXXX-XXXX-XXXX-XXXX-XXXX"
+
+
+def stamp(data: bytes, value: str) -> bytes:
+    """A PDF laid out with `PLACEHOLDER` in its keywords (the Info dictionary and the XMP packet, which
+    WeasyPrint may write into compressed object streams) with `value` there instead; anything else as is.
+    Same bytes and value, same result."""
+    if not data.startswith(b"%PDF") or len(value) != len(PLACEHOLDER):
+        return data
+    import io
+
+    import pikepdf
+
+    old, new = PLACEHOLDER.encode(), value.encode()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        changed = False
+        keywords = pdf.docinfo.get("/Keywords") if "/Info" in pdf.trailer else None
+        if keywords is not None and PLACEHOLDER in str(keywords):
+            pdf.docinfo[pikepdf.Name.Keywords] = pikepdf.String(str(keywords).replace(PLACEHOLDER, value))
+            changed = True
+        metadata = pdf.Root.get("/Metadata")
+        if isinstance(metadata, pikepdf.Stream):
+            packet = metadata.read_bytes()
+            if old in packet:
+                metadata.write(packet.replace(old, new))  # XMP stays uncompressed, as readers expect
+                changed = True
+        if not changed:
+            return data
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        return out.getvalue()

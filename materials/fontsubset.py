@@ -4,6 +4,12 @@ WeasyPrint subsets every font it embeds but keeps glyph ids, and Noto Sans CJK h
 PDF would carry tables spanning them and pay ~20 ms per weight to subset the whole face. The print and
 venue targets therefore cut the configured family down to the characters their run prints, once, and give
 WeasyPrint that small font through `@font-face`.
+
+The cut font's glyphs are renumbered 0..n, and its CID-keyed CFF charset is rewritten so that each glyph's
+CID is its new glyph id (`_identity_charset`). Both subsetters keep the source font's CIDs in the charset
+(glyph 673 stays CID 63,282), while WeasyPrint, and a PDF reader's `Identity-H` encoding, take the code in
+the text as the CID: with the source's CIDs kept, every code looks up a CID the charset lacks and selects
+`.notdef` (ISO 32000-1 9.7.4.2), which Ghostscript, MuPDF and print RIPs draw as boxes or blanks.
 """
 
 from __future__ import annotations
@@ -98,10 +104,59 @@ def _subset_fonttools(path: Path, index: int, chars: str) -> bytes:
     return buffer.getvalue()
 
 
+def _identity_charset(data: bytes) -> bytes:
+    """The OpenType font `data` with a CID-keyed CFF whose charset says CID = glyph id. The charset is
+    overwritten in place with one format-2 range (5 bytes, never longer than the charset it replaces), so
+    no offset moves and every other table, which refers to glyphs by id, is copied as it is: ~2 ms where
+    rebuilding the CFF with fontTools takes ~130 ms for 1,600 glyphs. A name-keyed CFF or a TrueType font
+    is returned unchanged (there the code in the text is the glyph id)."""
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+    font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    if "CFF " not in font:
+        return data
+    cff_data = font.reader["CFF "]
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(cff_data), None)
+    top = cff.topDictIndex[0]
+    if "ROS" not in top.rawDict:
+        return data
+    glyphs = int.from_bytes(cff_data[top.rawDict["CharStrings"]:][:2], "big")
+    offset = top.rawDict["charset"]
+    old = _charset_length(cff_data, offset, glyphs)
+    new = bytes([2]) + (1).to_bytes(2, "big") + (glyphs - 2).to_bytes(2, "big") if glyphs > 1 else bytes([0])
+    if len(new) > old:
+        raise MaterialsError("cannot renumber the CIDs of a font subset with fewer than three glyphs")
+    if cff_data[offset:offset + len(new)] == new:
+        return data
+    table = DefaultTable("CFF ")
+    table.data = cff_data[:offset] + new + cff_data[offset + len(new):]
+    font["CFF "] = table
+    buffer = io.BytesIO()
+    font.save(buffer, reorderTables=False)
+    return buffer.getvalue()
+
+
+def _charset_length(cff: bytes, offset: int, glyphs: int) -> int:
+    """Bytes of the CFF charset at `offset` that covers `glyphs` glyphs (formats 0, 1 and 2)."""
+    form, at, covered = cff[offset], offset + 1, 1
+    if form == 0:
+        return 1 + 2 * (glyphs - 1)
+    size = 3 if form == 1 else 4
+    while covered < glyphs:
+        covered += int.from_bytes(cff[at + 2:at + size], "big") + 1
+        at += size
+    return at - offset
+
+
 def subset(path: Path, index: int, chars: str) -> bytes:
-    """The face `index` of font file `path`, cut down to `chars` (an OpenType font file's bytes)."""
+    """The face `index` of font file `path`, cut down to `chars` (an OpenType font file's bytes), its
+    CIDs equal to its glyph ids."""
     try:
-        return _subset_harfbuzz(path, index, chars)
+        data = _subset_harfbuzz(path, index, chars)
     except OSError:  # no libharfbuzz-subset0: the slow, pure-Python way
         log.warning("libharfbuzz-subset not found; cutting %s with fontTools (slow)", path.name)
-        return _subset_fonttools(path, index, chars)
+        data = _subset_fonttools(path, index, chars)
+    return _identity_charset(data)

@@ -97,6 +97,9 @@ def guard_output(out: Path, campaign_root: Path) -> None:
 MARKER = ".materials-output"
 #: Lock file of a folder being written; `flock` is released by the kernel when the run ends or is killed.
 LOCK = ".materials-lock"
+#: Descriptors of the locks this process holds: a forked worker closes them (`close_inherited_locks`), so a
+#: lock ends with the process that took it.
+HELD_LOCKS: set[int] = set()
 #: Report of a long problem list (the screen shows the first 50).
 PROBLEMS = "problems.txt"
 #: What `materials build` makes inside its folder, and what each holds that only this tool writes.
@@ -258,7 +261,8 @@ def locked(out: Path, what: str) -> Iterator[None]:
     import fcntl
 
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    HELD_LOCKS.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -271,6 +275,7 @@ def locked(out: Path, what: str) -> Iterator[None]:
         identity = _identity(out)
         try:
             clean_stale(out)
+            refuse_links_inside(out)
             yield
         except BaseException:
             if _identity(out) != identity:
@@ -282,6 +287,29 @@ def locked(out: Path, what: str) -> Iterator[None]:
             raise OutputError(_moved(out, what))
     finally:
         os.close(fd)
+
+
+def refuse_links_inside(out: Path) -> None:
+    """A symbolic link anywhere inside an output folder (a district folder or `.cache` of a venue run, a print
+    file the web build copies) would make the run write, delete or publish what lies outside it: refused,
+    naming the link, before anything is written (the lock is held, so no run of ours adds one meanwhile)."""
+    for folder, dirs, names in os.walk(out):
+        for name in sorted(dirs + names):
+            path = Path(folder) / name
+            if path.is_symlink():
+                raise OutputError(
+                    f"{path} is a symbolic link (to {os.readlink(path)}) inside the output folder {out}; a run "
+                    "would write, delete or publish through it what lies outside its folder. Remove the link "
+                    "(its target stays as it is) and run again")
+
+
+def close_inherited_locks() -> None:
+    """In a forked worker: drop its copies of the parent's lock descriptors, so only the parent holds the
+    lock (and a worker outliving a killed parent cannot keep the next run out)."""
+    for fd in list(HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    HELD_LOCKS.clear()
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

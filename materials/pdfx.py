@@ -41,6 +41,13 @@ MARK_LENGTH_MM = 5.0
 MARK_WIDTH_PT = 0.25
 #: Total ink a print shop accepts on coated paper (C+M+Y+K, percent).
 MAX_INK = 300.0
+#: The PDF version of every press file: PDF/X-4 is based on PDF 1.6.
+PDF_VERSION = "1.6"
+#: What a print shop's preflight reads from a press file's XMP.
+XMP_DATES = ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate")
+XMP_REQUIRED = ("dc:title", *XMP_DATES, "xmpMM:DocumentID", "xmpMM:InstanceID", "xmpMM:VersionID")
+#: Annotations that belong on a press file (everything else is interactive: links, widgets, notes).
+PRINT_ANNOTATIONS = ("/TrapNet", "/PrinterMark")
 #: Text is "rich black" when its black ink is at least this (percent) and C, M or Y is used with it.
 RICH_BLACK_K = 60.0
 
@@ -431,29 +438,72 @@ def _compressed(path: Path) -> bytes:
 
 
 def claim_pdfx(pdf: pikepdf.Pdf, identifier: bytes) -> None:
-    """PDF/X-4 in the XMP and Info, with WeasyPrint's clock time and random id made reproducible."""
+    """PDF/X-4 in the XMP and Info, with WeasyPrint's clock time and random id made reproducible, and the XMP
+    a print shop's preflight reads complete: title, author, ISO 8601 creation, modification and metadata
+    dates (from the Info dictionary's), document, instance and version ids."""
     import pikepdf
 
     info = pdf.docinfo
     info.Trapped = pikepdf.Name("/False")
-    created = str(info.get("/CreationDate", ""))
+    if info.get("/Title") is None:
+        info.Title = pikepdf.String("untitled")
+    created = iso_date(str(info.get("/CreationDate", ""))) or "1970-01-01T00:00:00Z"
+    modified = iso_date(str(info.get("/ModDate", ""))) or created
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
         meta["pdf:Trapped"] = "False"
         meta["xmpMM:DocumentID"] = "uuid:" + _uuid(identifier)
         meta["xmpMM:InstanceID"] = "uuid:" + _uuid(identifier + b"/press")
+        meta["xmpMM:VersionID"] = str(meta.get("xmpMM:VersionID") or "1")
         meta["xmpMM:RenditionClass"] = "default"
-        if "xmp:ModifyDate" in meta:
-            meta["xmp:MetadataDate"] = meta["xmp:ModifyDate"]
-        elif created:
-            meta["xmp:MetadataDate"] = created
-    if info.get("/Title") is None:
-        info.Title = pikepdf.String("untitled")
+        if not meta.get("dc:title"):
+            meta["dc:title"] = str(info.Title)
+        if not meta.get("dc:creator") and info.get("/Author") is not None:
+            meta["dc:creator"] = [str(info.Author)]
+        if not meta.get("xmp:CreatorTool") and info.get("/Creator") is not None:
+            meta["xmp:CreatorTool"] = str(info.Creator)
+        for key, value in (("xmp:CreateDate", created), ("xmp:ModifyDate", modified)):
+            if not iso_date(str(meta.get(key, ""))):
+                meta[key] = value
+        meta["xmp:MetadataDate"] = iso_date(str(meta["xmp:ModifyDate"]))
+
+
+_PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz]|[+-]\d{2}'?\d{2}'?)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def iso_date(value: str) -> str:
+    """A PDF date (`D:20200310000000+08'00'`) or an ISO 8601 date-time as ISO 8601 (XMP's form), else ''."""
+    if _ISO_DATE.match(value):
+        return value
+    found = _PDF_DATE.match(value)
+    if not found:
+        return ""
+    year, month, day, hour, minute, second, zone = found.groups()
+    zone = "Z" if not zone or zone in "Zz" else f"{zone[:3]}:{zone.replace(chr(39), '')[3:5] or '00'}"
+    return f"{year}-{month or '01'}-{day or '01'}T{hour or '00'}:{minute or '00'}:{second or '00'}{zone}"
 
 
 def _uuid(seed: bytes) -> str:
     h = hashlib.sha256(seed).hexdigest()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def remove_interactive(pdf: pikepdf.Pdf) -> None:
+    """Nothing a press file needs on paper and a print shop's preflight rejects: link and other interactive
+    annotations, forms and document actions (the screen editions keep their links)."""
+    import pikepdf
+
+    for page in pdf.pages:
+        if "/Annots" in page.obj:
+            kept = [a for a in page.obj.Annots if str(a.get("/Subtype")) in PRINT_ANNOTATIONS]
+            if kept:
+                page.obj.Annots = pikepdf.Array(kept)
+            else:
+                del page.obj["/Annots"]
+    for key in ("/AcroForm", "/OpenAction", "/AA"):
+        if key in pdf.Root:
+            del pdf.Root[key]
 
 
 def press_ready(data: bytes, *, bleed_mm: float, inks: Inks | None = None, marks: bool = True,
@@ -464,6 +514,7 @@ def press_ready(data: bytes, *, bleed_mm: float, inks: Inks | None = None, marks
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        remove_interactive(pdf)
         to_cmyk(pdf, inks or Inks(profile=profile))
         trim_and_mark(pdf, bleed_mm, marks)
         attach_output_intent(pdf, profile)
@@ -471,7 +522,7 @@ def press_ready(data: bytes, *, bleed_mm: float, inks: Inks | None = None, marks
         claim_pdfx(pdf, identifier)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate, force_version=PDF_VERSION)
         return out.getvalue()
 
 
@@ -622,11 +673,18 @@ def _claims(pdf: pikepdf.Pdf) -> Iterator[str]:
 
     try:
         with pdf.open_metadata() as meta:
-            version = meta.get("pdfxid:GTS_PDFXVersion", "")
+            fields = {key: str(meta.get(key, "") or "") for key in ("pdfxid:GTS_PDFXVersion", *XMP_REQUIRED)}
     except Exception:  # unreadable XMP is reported as a missing claim
-        version = ""
-    if not str(version).startswith("PDF/X-4"):
+        fields = {}
+    version = fields.get("pdfxid:GTS_PDFXVersion", "")
+    if not version.startswith("PDF/X-4"):
         yield f"does not claim PDF/X-4 (XMP pdfxid:GTS_PDFXVersion is {version or 'missing'!r})"
+    elif missing := [key for key in XMP_REQUIRED if not fields.get(key)]:
+        yield f"XMP lacks {', '.join(missing)}"
+    if bad := [f"{key} {fields[key]!r}" for key in XMP_DATES if fields.get(key) and not _ISO_DATE.match(fields[key])]:
+        yield f"XMP dates are not ISO 8601: {', '.join(bad)}"
+    if pdf.pdf_version != PDF_VERSION:
+        yield f"is PDF {pdf.pdf_version}; every press file is PDF {PDF_VERSION} (PDF/X-4)"
     intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
     if not intents:
         yield "has no GTS_PDFX output intent (the print shop cannot tell which printing condition it is for)"
@@ -664,12 +722,14 @@ def _boxes(page: Any, trim_mm: tuple[float, float] | None) -> Iterator[str]:
 
 
 def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float, float] | None = None,
-              max_ink: float = MAX_INK) -> list[Problem]:
+              max_ink: float = MAX_INK, pages_multiple: int | None = None) -> list[Problem]:
     """What a print shop's preflight would reject in a press PDF, one `Problem` per problem and page:
     the PDF/X-4 claim and its CMYK output intent, any RGB colour space (page content, form XObjects,
     images, shadings, transparency groups), total ink above `max_ink` %, text in rich black, missing
     TrimBox or a BleedBox less than 3 mm outside it (and a TrimBox of another size than `trim_mm`), fonts
-    not embedded and CJK fonts that are not the Simplified Chinese face."""
+    not embedded and CJK fonts that are not the Simplified Chinese face; a page count that is not a multiple
+    of `pages_multiple` (4 for a saddle-stitched booklet); interactive annotations (links); XMP without title,
+    ISO 8601 dates or document, instance and version ids; another PDF version than 1.6."""
     import pikepdf
 
     label = name or str(path)
@@ -678,6 +738,9 @@ def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float
     except (OSError, pikepdf.PdfError) as error:
         return [Problem(label, None, None, f"not a readable PDF ({error})")]
     problems = [Problem(label, None, None, message) for message in _claims(pdf)]
+    if pages_multiple and len(pdf.pages) % pages_multiple:
+        problems.append(Problem(label, None, None, f"has {len(pdf.pages)} pages; saddle stitching needs a multiple "
+                                                   f"of {pages_multiple} (pad it with notes or blank pages)"))
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
             here = f"page {number}"
@@ -686,6 +749,10 @@ def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float
                 found.rgb.add("an RGB page group")
             _walk(page, page.obj.get("/Resources", pikepdf.Dictionary()), found, "the page")
             messages = list(_boxes(page, trim_mm))
+            interactive = sorted({str(a.get("/Subtype", "?")).lstrip("/") for a in page.obj.get("/Annots", [])
+                                  if str(a.get("/Subtype")) not in PRINT_ANNOTATIONS})
+            if interactive:
+                messages.append(f"has interactive annotations ({', '.join(interactive)}); press files carry none")
             messages += [f"uses {what}" for what in sorted(found.rgb)]
             if found.max_ink > max_ink + 0.5:
                 messages.append(f"total ink reaches {found.max_ink:.0f}% (at most {max_ink:.0f}%)")

@@ -22,7 +22,9 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Reserved top-level domains (RFC 2606/6761) and example hosts: an address there cannot be real.
-PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost")
+PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost",
+                    # names only a local network resolves (RFC 6762 .local, ICANN's .internal, common LAN names)
+                    ".local", ".internal", ".lan", ".home", ".home.arpa", ".corp", ".intranet", ".private")
 PLACEHOLDER_HOSTS = ("example", "example.com", "example.org", "example.net", "localhost")
 #: A settings text containing this word is a starting value (`materials new` writes them): builds warn.
 PLACEHOLDER_MARK = "PLACEHOLDER"
@@ -65,6 +67,9 @@ def check_host(host: str) -> str:
     if len(host.rstrip(".")) > 253:
         raise ValueError(f"host {host[:40]!r}… is longer than a host name can be (253 characters)")
     labels = host.rstrip(".").split(".")
+    if re.fullmatch(r"(?:0x[0-9a-f]*|[0-9]+)", labels[-1], re.IGNORECASE):  # no top-level domain is a number
+        raise ValueError(f"host {host!r} is an IP address (in any of its written forms); a printed address must "
+                         "be the service's host name, such as hc.tj.gov.cn")
     if len(labels) < 2 and host.lower() != "localhost":
         raise ValueError(f"host {host!r} is not a full host name such as hc.tj.gov.cn")
     for label in labels:
@@ -107,6 +112,10 @@ def _language(value: str) -> str:
 
 def check_https_url(value: str) -> str:
     """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
+    blank = next((c for c in value if c.isspace() or not c.isprintable()), None)
+    if blank is not None:
+        raise ValueError(f"{value!r} holds {unicodedata.name(blank, f'U+{ord(blank):04X}')} (U+{ord(blank):04X}); an "
+                         "address has no spaces or invisible characters: write a space as %20, or remove it")
     parts = urlsplit(value)
     if parts.scheme != "https":
         raise ValueError(f"{value!r} must start with https:// (people type their health information there)")

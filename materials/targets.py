@@ -6,7 +6,9 @@ pipeline calls that shape, never a module attribute it may or may not find:
 - `name` (`print`), `table` (its settings table in campaign.toml, `[print]`), `settings` (the pydantic
   model of that table, every field with a default and a docstring), `summary` (one line for the settings
   reference), `depends_on` (output kinds whose files it reads when they exist: web offers print's PDFs);
-  optionally `extra_tables` (more tables it owns, name -> (model, summary): web's `[search]`);
+  optionally `extra_tables` (more tables it owns, name -> (model, summary): web's `[search]`) and
+  `lays_out` (True when validation lays pages out: it runs after the other kinds' and is skipped when
+  they found problems, so content and settings errors come in seconds);
 - `validate(campaign) -> Plan`: read and check its own sources, write nothing that outlives the plan;
 - `render(plan, dest, built)`: write into the empty folder `dest`; `built` maps output kinds already
   rendered in this run (or present in the output folder) to their folders;

@@ -28,10 +28,12 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import io
+import re
+import string
 import tomllib
 import traceback
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -174,12 +176,29 @@ MAX_SIZE = 1_000_000
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """The one template environment: sandboxed, autoescaped, StrictUndefined (see the module docstring)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, loader: jinja2.BaseLoader | None = None, **options: Any) -> None:
         options.setdefault("autoescape", jinja2.select_autoescape(default=True, default_for_string=True))
         super().__init__(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
                          lstrip_blocks=True, **options)
+        # Filters that pad to a width build a value of that width: bounded like `*` (also when Jinja folds a
+        # constant expression at compile time, which calls these same filters).
+        self.filters.update(center=_center, indent=_indent, format=_format)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`."""
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in _PADDING:
+            _check_widths(args, kwargs.values())
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'{:>100000000}'.format(x)`: a width or precision above the bound is refused before formatting."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_format_spec(str(value.__self__))
+        return wrapped
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, _UNSAFE) or isinstance(value, _UNSAFE):
@@ -197,6 +216,8 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                                            "is unsafe")
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            _check_printf(left, right)
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
             raise jinja2.sandbox.SecurityError(f"the power {right!r} is too large for a template")
         if operator == "*":
@@ -208,6 +229,60 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
 
 _UNSAFE = (PurePath, types.ModuleType, io.IOBase)
+_PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+def _too_wide(width: object) -> None:
+    raise jinja2.sandbox.SecurityError(f"a width or precision of {width:,} is too large for a template "
+                                       f"(at most {MAX_SIZE:,})")
+
+
+def _check_widths(*groups: Iterable[Any]) -> None:
+    for group in groups:
+        for value in group:
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+                _too_wide(value)
+
+
+def _check_printf(fmt: str, args: Any) -> None:
+    """`'%100000000s' % x`, `'%*s' % (10**8, x)`: every width and precision within the bound."""
+    for spec in re.findall(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?", fmt):
+        for part in spec:
+            if part.isdigit() and int(part) > MAX_SIZE:
+                _too_wide(int(part))
+    if "*" in fmt:
+        _check_widths(args if isinstance(args, tuple) else (args,))
+
+
+def _check_format_spec(fmt: str) -> None:
+    """Widths and precisions of `str.format` fields; a nested field (`{:{w}}`) would hide one: refused."""
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return  # str.format raises the same error itself
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            raise jinja2.sandbox.SecurityError("a nested format field (a width or precision from a value) is not "
+                                               "allowed in a template; write the width as a number")
+        for number in re.findall(r"\d+", spec or ""):
+            if int(number) > MAX_SIZE:
+                _too_wide(int(number))
+
+
+def _center(value: str, width: int = 80) -> str:
+    _check_widths((width,))
+    return jinja2.filters.do_center(value, width)
+
+
+def _indent(value: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    if isinstance(width, int) and width * (str(value).count("\n") + 1) > MAX_SIZE:
+        _too_wide(width)
+    return jinja2.filters.do_indent(value, width, first, blank)
+
+
+def _format(value: str, *args: Any, **kwargs: Any) -> str:
+    _check_printf(str(value), kwargs or args)
+    return jinja2.filters.do_format(value, *args, **kwargs)
 
 
 class ContainedLoader(jinja2.FileSystemLoader):

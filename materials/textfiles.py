@@ -85,4 +85,7 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
     if not isinstance(meta, dict):
         problems.append(Problem(label, 2, None, "front matter must be key: value lines"))
         return None
-    return meta, "\n".join(lines[end + 1:]).strip("\n"), end + 2
+    rest = "\n".join(lines[end + 1:])
+    body = rest.lstrip("\n")
+    # Line numbers count from the body's first line: blank lines after the closing '---' come before it.
+    return meta, body.rstrip("\n"), end + 2 + len(rest) - len(body)

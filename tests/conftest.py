@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,78 @@ def mini_campaign(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1583798400")  # 2020-03-10, the notice's date
+
+
+def _raster(tool: str, pdf: Path, page: int, dpi: int, out: Path) -> Any:
+    """Page `page` (1-based) of `pdf` as a greyscale PIL image, drawn by `tool` over the CropBox."""
+    import subprocess
+
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    if tool == "pdfium":
+        document = pdfium.PdfDocument(str(pdf))
+        try:
+            return document[page - 1].render(scale=dpi / 72).to_pil().convert("L")
+        finally:
+            document.close()
+    target = out / f"{pdf.stem}-{page}-{tool}.png"
+    if tool == "ghostscript":
+        command = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-dUseCropBox", "-sDEVICE=pnggray", f"-r{dpi}",
+                   "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4",
+                   f"-dFirstPage={page}", f"-dLastPage={page}", f"-sOutputFile={target}", str(pdf)]
+    else:
+        command = ["mutool", "draw", "-q", "-r", str(dpi), "-c", "gray", "-o", str(target), str(pdf), str(page)]
+    subprocess.run(command, check=True, capture_output=True)
+    with Image.open(target) as image:
+        return image.convert("L")
+
+
+def _coverage(image: Any) -> float:
+    """Share of a character box's pixels that stand out from its background (the commonest grey of its
+    edge): the glyph's ink, whatever grey each renderer makes of the colours around it."""
+    width = image.width
+    pixels = list(image.tobytes())
+    edge = pixels[:width] + pixels[-width:] + pixels[::width] + pixels[width - 1::width]
+    background = max(set(edge), key=edge.count)
+    return sum(abs(p - background) > 48 for p in pixels) / len(pixels)
+
+
+def text_area_difference(pdf: Path, page: int, tool: str, out: Path, dpi: int = 72) -> float:
+    """How differently `tool` (ghostscript or mupdf) draws the text of a page than pdfium (whose renders,
+    like poppler's, draw even codes a RIP cannot select): each character's ink coverage in its box, as
+    pdfium's text layer places it, compared between the two renders, in percentage points averaged over
+    the characters. Anti-aliasing and a pixel's shift differ by a few points; a glyph drawn as a .notdef
+    box or a blank differs by 15 or more."""
+    import pypdfium2 as pdfium
+
+    reference = _raster("pdfium", pdf, page, dpi, out)
+    other = _raster(tool, pdf, page, dpi, out)
+    scale = dpi / 72
+    differences = []
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        sheet = document[page - 1]
+        left, _, _, top = sheet.get_cropbox()
+        textpage = sheet.get_textpage()
+        text = textpage.get_text_range()
+        for index in range(textpage.count_chars()):
+            x0, y0, x1, y1 = textpage.get_charbox(index)
+            box = (round((x0 - left) * scale) - 1, round((top - y1) * scale) - 1,
+                   round((x1 - left) * scale) + 1, round((top - y0) * scale) + 1)
+            if (index < len(text) and text[index].isspace()) or box[2] - box[0] < 4 or box[3] - box[1] < 4:
+                continue
+            differences.append(abs(_coverage(reference.crop(box)) - _coverage(other.crop(box))) * 100)
+        textpage.close()
+    finally:
+        document.close()
+    assert differences, f"no text on page {page} of {pdf.name}"
+    return sum(differences) / len(differences)
+
+
+@pytest.fixture
+def text_difference(tmp_path: Path) -> Any:
+    """`text_area_difference(pdf, page, tool)` with its rasters in the test's temporary folder."""
+    import functools
+
+    return functools.partial(text_area_difference, out=tmp_path)

@@ -30,6 +30,11 @@ SERVICE = 'url = "https://declare.health-code.example/apply"'
     ("xn--zz.gov.cn", "not a valid IDNA"),
     ("a" * 64 + ".gov.cn", "label 'aaaa"),
     ("a." * 130 + "cn", "253 characters"),
+    ("127.0.0.1", "is an IP address"),
+    ("10.0.0.1", "is an IP address"),
+    ("0x7f.1", "is an IP address"),
+    ("2130706433", "is an IP address"),
+    ("hc.0X7F", "is an IP address"),
 ])
 def test_bad_hosts_are_refused_with_a_reason(host: str, fragment: str) -> None:
     with pytest.raises(ValueError) as refused:
@@ -43,7 +48,8 @@ def test_good_hosts_pass(host: str) -> None:
 
 
 @pytest.mark.parametrize("host", ["hc.tianjin.example", "a.test", "x.invalid", "my.localhost", "localhost",
-                                  "LOCALHOST.", "example.com"])
+                                  "LOCALHOST.", "example.com", "svc.local", "hc.internal", "router.lan",
+                                  "nas.home.arpa", "hc.corp"])
 def test_reserved_names_are_placeholders(host: str) -> None:
     assert schema.is_placeholder_name(host)
     assert not schema.is_placeholder_name("hc.tj.gov.cn")
@@ -92,3 +98,12 @@ def test_placeholder_link_host_fails_strict(tmp_path: Path, extra: str) -> None:
     check(root)  # a warning only
     with pytest.raises(MaterialsError, match="--strict"):
         check(root, strict=True)
+
+
+@pytest.mark.parametrize("url", ["https://hz.gov.cn/a b", "https://hz.gov.cn/apply\u00a0", "https://hz.gov.cn/\tx",
+                                 "https://hz.gov.cn/a\u200bb"])
+def test_spaces_and_invisible_characters_in_an_address_are_refused(url: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        schema.check_https_url(url)
+    assert "no spaces or invisible characters" in str(refused.value)
+    assert schema.check_https_url("https://hz.gov.cn/a%20b") == "https://hz.gov.cn/a%20b"

@@ -116,6 +116,19 @@ def test_dangerous_html_names_file_and_line(mini_campaign: Path, payload: str, m
     assert problems[0].startswith("faq/en/help.md line 9:") and message in problems[0]
 
 
+@pytest.mark.parametrize("blank", ["", "\n", "\n\n"])
+def test_problem_lines_count_blank_lines_after_the_front_matter(mini_campaign: Path, blank: str) -> None:
+    """Blank lines between the closing '---' and the answer (as most files are written) shift nothing: the
+    problem is on the line an editor shows."""
+    path = mini_campaign / "faq/en/help.md"
+    text = path.read_text(encoding="utf-8").replace("---\nCall", f"---\n{blank}Call", 1)
+    path.write_text(text + "\n[click](javascript:alert(1))\n", encoding="utf-8")
+    line = path.read_text(encoding="utf-8").split("\n").index("[click](javascript:alert(1))") + 1
+    problems = load_problems(mini_campaign)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"faq/en/help.md line {line}:"), problems
+
+
 def test_harmless_html_is_sanitised(mini_campaign: Path) -> None:
     path = mini_campaign / "faq/en/help.md"
     path.write_text(path.read_text(encoding="utf-8") + '\n<span lang="zh-CN" style="color:red">绿码</span>\n',

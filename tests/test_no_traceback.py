@@ -6,6 +6,7 @@ harness catches what a user would see. Exit 1: a problem with the input, named; 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -260,6 +261,8 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
+    ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace a signing key"),
+    ("keys  new  --out  {c}/campaign.toml", 1, "campaign.toml exists and is not a key file"),
     ("keys  new  --out  {c}/output/new.key", 1, "inside the output folder"),
     ("keys  new  --out  {r}/k.key  --key-id  300", 2, "--key-id"),
     ("keys  new  --out  {r}/none.key  --add", 1, "not found"),
@@ -403,3 +406,118 @@ def test_no_chmod_suggested_for_a_file_that_is_not_a_key(world: Path) -> None:
         output = done.stdout + done.stderr
         assert done.returncode == 1 and "Traceback" not in output, output
         assert "chmod" not in output and "not `materials-venue-key ID HEX" in output, output
+
+
+@pytest.mark.parametrize("linked", ["heping", ".cache"])
+def test_venue_run_refuses_a_link_inside_its_folder(world: Path, tmp_path: Path, linked: str) -> None:
+    """A district folder (or `.cache`) of a venue run replaced by a symbolic link to a folder outside the
+    campaign: the next run exits 1 naming the link, and writes, overwrites and deletes nothing out there."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    out = tmp_path / "run"
+    args = [*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out)]
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (out / linked).is_dir()
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    before = {"report.pdf": b"%PDF-1.4 mine", "photo.png": b"\x89PNG mine", "HP-1.pdf": b"%PDF-1.4 not a poster",
+              "sub/x.pdf": b"%PDF-1.4 x", "thesis.docx": b"PK mine"}
+    for name, data in before.items():
+        (victim / name).write_bytes(data)
+    shutil.rmtree(out / linked)
+    (out / linked).symlink_to(victim)
+    listing.write_text(HEADER + ROW.replace("宁夏路社区", "宁夏路社区服务站"), encoding="utf-8")
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert f"{out / linked} is a symbolic link" in output, output
+    after = {p.relative_to(victim).as_posix(): p.read_bytes() for p in victim.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_linked_print_file_is_never_published(world: Path, tmp_path: Path) -> None:
+    """A print file replaced by a symbolic link to the signing key: the web build exits 1 naming it, and the
+    key is nowhere in the site."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "print"], capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = sorted((campaign / "output" / "print").rglob("*.pdf"))[0]
+    pdf.unlink()
+    pdf.symlink_to(campaign / "keys" / "venue.key")
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "web"], capture_output=True,
+                          text=True, timeout=600, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert f"{pdf} is a symbolic link" in output, output
+    key = (campaign / "keys" / "venue.key").read_bytes()
+    web = campaign / "output" / "web"
+    published = [p for p in web.rglob("*") if p.is_symlink() or (p.is_file() and key in p.read_bytes())]
+    assert published == []
+
+
+def test_kill_9_of_a_venue_run_frees_its_lock(world: Path, tmp_path: Path) -> None:
+    """`kill -9` of the `materials venues` process while its pool renders: its workers end with it and the
+    lock ends with it (the README's promise), so the next run is not refused naming the dead process."""
+    import fcntl
+    import signal
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out), "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=world, start_new_session=True, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.glob("*/*.pdf")) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        fd = os.open(out / ".materials-lock", os.O_RDWR)
+        try:
+            free = False
+            deadline = time.monotonic() + 20
+            while not free and time.monotonic() < deadline:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    free = True
+                except BlockingIOError:
+                    time.sleep(0.2)
+        finally:
+            os.close(fd)
+        assert free, "the lock is still held after the run was killed"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the run's own process group: any worker left behind
+
+
+def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Path) -> None:
+    """HP-1-A signed by one list's run, HP1A (same typed code) in another list of the same district: the second
+    run exits 1 naming both ids and the earlier run, and signs nothing that `verify` would read as the other."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    second.write_text(HEADER + "HP1A,宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "second-run"
+    done = subprocess.run([*CLI, "venues", str(second), "--campaign", str(campaign), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "HP1A differs from HP-1-A, already signed in district heping" in output, output
+    assert not list(out.rglob("*.pdf"))
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run

@@ -43,6 +43,21 @@ ESCAPES = [
     "{% set d = {} %}{{ d.update(a=1) }}{{ d.clear() }}",
     "{{ 'x' * 1000000000 }}",
     "{{ 10 ** 100000000 }}",
+    # Widths build values as large as `*` does (red team F4): refused the same way, never a MemoryError.
+    "{{ '%*s'|format(100000000, 'x') }}",
+    "{{ '%100000000s'|format('x') }}",
+    "{{ '%(a)100000000s'|format(a='x') }}",
+    "{{ '%100000000s' % 'x' }}",
+    "{{ '%*s' % (100000000, 'x') }}",
+    "{{ 'x'|center(100000000) }}",
+    "{{ 'x'|indent(100000000, true) }}",
+    "{{ '{:>100000000}'.format('x') }}",
+    "{{ '{:.100000000f}'.format(1.5) }}",
+    "{{ '{:{w}}'.format('x', w=100000000) }}",
+    "{{ '{0:>100000000}'.format_map(['x']) }}",
+    "{{ 'x'.rjust(100000000) }}",
+    "{{ 'x'.center(100000000) }}",
+    "{{ 'x'.zfill(100000000) }}",
 ]
 #: The same against the campaign objects every web, print and proof template gets.
 CAMPAIGN_ESCAPES = [
@@ -95,6 +110,9 @@ def test_sandbox_keeps_what_templates_need(campaign_dir: Path) -> None:
     text = env.from_string("{{ '{:>4}'.format(7) }} {{ 'ab' * 3 }} {{ campaign.languages|join(',') }} "
                            "{{ settings.service.url }} {{ service_link('portal') }} {{ '<b>' }}").render()
     assert text.startswith("   7 ababab zh-CN,en https://") and "&lt;b&gt;" in text
+    widths = env.from_string("{{ '%3s'|format(1) }}|{{ 'a'|center(3) }}|{{ '%-3d' % 2 }}|{{ 'b'.rjust(2) }}|"
+                             "{{ '{:05.1f}'.format(2.25) }}|{{ 'c'|indent(2, true) }}").render()
+    assert widths == "  1| a |2  | b|002.2|  c"
 
 
 def _overridable() -> list[str]:
@@ -264,3 +282,14 @@ def test_fetcher_key_mark_is_the_key_files_magic() -> None:
     from materials import fetcher
 
     assert f"{links.KEY_MAGIC} ".encode() == fetcher.KEY_MARK
+
+
+def test_printing_campaign_objects_never_writes_the_host_path(campaign_dir: Path) -> None:
+    """`{{ campaign }}` and a question's repr go into published output: the title, never the folder's path on
+    this machine."""
+    campaign = campaign_module.load(campaign_dir)
+    env = templating.environment(campaign, "web")
+    text = env.from_string("{{ campaign }}|{{ campaign.faqs }}|{{ campaign.faqs['en'][0] }}|{{ campaign|string }}"
+                           "|{{ [campaign]|join(',') }}").render()
+    assert str(campaign_dir) not in text and str(campaign_dir.name) not in text and "PosixPath" not in text, text
+    assert text.startswith(campaign.settings.title[campaign.primary_language] + "|")

@@ -34,14 +34,14 @@ def run(bin_dir: Path) -> subprocess.CompletedProcess[str]:
 def test_non_root_gets_the_exact_install_line(tmp_path: Path) -> None:
     result = run(fake_bin(tmp_path, 1000, {"libpango-1.0-0", "fontconfig", "poppler-utils"}))
     assert result.returncode == 1
-    assert ("sudo apt-get install libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk chromium ghostscript"
+    assert ("sudo apt-get install libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk chromium ghostscript mupdf-tools"
             in result.stderr)
     assert "libpango-1.0-0 " not in result.stderr.split("install", 2)[-1]
 
 
 def test_nothing_to_do_when_everything_is_installed(tmp_path: Path) -> None:
     everything = {"libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk", "fontconfig",
-                  "poppler-utils", "chromium", "ghostscript"}
+                  "poppler-utils", "chromium", "ghostscript", "mupdf-tools"}
     result = run(fake_bin(tmp_path, 1000, everything))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -25,6 +25,7 @@ class PrintTarget:
     settings = PrintSettings
     summary = "Print target: posters, tips signs, booklet, screen and WeChat images."
     depends_on: tuple[str, ...] = ()
+    lays_out = True  # validation lays every changed page out: validated after the cheap kinds
 
     def validate(self, campaign: Campaign) -> PrintPlan:
         """Read posters/ and tips/ and lay out every page once, proving the words fit their boxes."""

@@ -27,6 +27,8 @@ def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[F
 #: The booklet's two editions: one for the print shop (PDF/X-4, CMYK, bleed and crop marks, every size) and
 #: one for screens (tagged PDF/UA-1, sRGB, no bleed, the first booklet size). A PDF cannot be both.
 PRINT, SCREEN = "print", "screen"
+#: A saddle-stitched booklet is folded sheets of 4 pages: the print edition has a multiple of 4.
+PAGES_PER_SHEET = 4
 
 
 def batches(planner: Planner) -> list[Batch]:
@@ -65,12 +67,15 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
     qr_size = max(qr_width(distance), size.width_mm * 0.2)
     base_pt = size.width_mm * BODY_PT_PER_MM
     colour = theme_colour(campaign, "green")
-    html = template.render(
+    context = dict(
         lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
         qr_src=_data_uri(planner.qr_svg(link, settings.qr_error, round(qr_size, 1))), qr_size=qr_size,
         host=campaign.service_host, colour=colour, soft=_mix("#ffffff", colour, 0.9), font_css=planner.font_css,
         bleed=settings.bleed_mm if edition == PRINT else 0, base_pt=base_pt, link=link, edition=edition,
     )
+    html = template.render(**context, notes=0)
+    # The print edition with 1, 2 or 3 notes pages: the worker lays out the one that makes 4n pages.
+    padded = tuple(template.render(**context, notes=n) for n in range(1, PAGES_PER_SHEET)) if edition == PRINT else ()
     booklet = templating.strings(campaign, "print")[lang]["booklet"]  # what the booklet is called
     titles = {lang: f"{campaign.text(campaign.settings.title, lang)} · {booklet}"}
     name = f"faq-{size_name}-{lang}" if edition == PRINT else f"faq-{size_name}-{lang}-screen"
@@ -83,6 +88,6 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
         qr_min_mm=qr_width(distance), qr_level=settings.qr_error, press=edition == PRINT,
     )
     item.preview = f"previews/booklet-{name}.png"
-    return Batch(name=f"booklet-{lang}-{size_name}-{edition}", head=html, items=[item],
+    return Batch(name=f"booklet-{lang}-{size_name}-{edition}", head=html, items=[item], padded=padded,
                  pdf_variant="pdf/x-4" if edition == PRINT else "pdf/ua-1", tail="",
                  author=campaign.text(campaign.settings.authority, lang), created=planner.created)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from materials.campaign import Campaign
 from materials.errors import Problem
-from materials.printing import billboard, playlist, screens, wechat
+from materials.printing import billboard, incremental, playlist, screens, wechat
 from materials.printing.legibility import LegibleItem
 from materials.printing.manifest import ManifestEntry
 from materials.printing.planner import Batch, Item, Planner
@@ -68,17 +68,28 @@ def manifest_entries(campaign: Campaign, batches: list[Batch]) -> list[ManifestE
 def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem]:
     found = wechat.verify(campaign, dest)
     safe = campaign.settings.print.action_safe
+    cache = incremental.Cache.of(campaign)  # an image checked before, byte for byte, is not analysed again
     for item in (i for b in batches for i in b.items):
         path = dest / item.path
         if not isinstance(item, LegibleItem) or not path.is_file():
             continue  # a missing file is reported by checks.py
+        if item.kind not in ("screen", "wechat-cover"):
+            continue
+        name = f"channel {item.path}"
+        key = cache.verified(name, [item.kind, item.background, safe, wechat.CENTRE_SHARE], path)
+        if key is None:
+            continue
+        problems = []
         if item.kind == "screen":
-            found += screens.verify_image(item, path, safe)
-        elif item.kind == "wechat-cover":
+            problems = screens.verify_image(item, path, safe)
+        else:
             share = wechat.centre_share(path, item.background)
             if share < wechat.CENTRE_SHARE:
-                found.append(Problem(item.path, None, None, f"only {share:.0%} of the words and icon are in the "
-                                     f"centre square a share card shows; at least {wechat.CENTRE_SHARE:.0%}"))
+                problems.append(Problem(item.path, None, None, f"only {share:.0%} of the words and icon are in "
+                                        f"the centre square a share card shows; at least {wechat.CENTRE_SHARE:.0%}"))
+        if not problems:
+            cache.remember(name, key)
+        found += problems
     for kind, edition in shown(batches):
         for ext in ("m3u8", "html"):
             name = f"{screens.folder(kind)}/playlist-{edition}.{ext}"

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
+from materials.printing import home, incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
-from materials.printing.planner import Item
+from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ class Check:
     press: bool = False  # a print-shop file: PDF/X-4 preflight (materials.pdfx)
 
 
-def verify(campaign: Campaign, dest: Path) -> list[Problem]:
-    _, batches, problems = plan_batches(campaign)
-    if problems:
-        return problems
+def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -> list[Problem]:
+    """Check every file of a print folder against the plan (`batches`, planned again when not given)."""
+    if batches is None:
+        _, batches, problems = plan_batches(campaign)
+        if problems:
+            return problems
     settings = campaign.settings.print
     checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
               for batch in batches for item in batch.items]
@@ -69,12 +72,60 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(str(article), None, None, "WeChat article is missing"))
         elif "<script" in article.read_text("utf-8").lower():
             problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
+    for batch in batches:
+        for item in batch.items:
+            problems += _home_edition(item, dest)
     import multiprocessing
 
+    # A file checked before, byte for byte, against the same expectations is not rasterised again.
+    cache = incremental.Cache.of(campaign)
+    keys = {}
+    for check in checks:
+        expected = {k: v for k, v in asdict(check).items() if k != "file"}
+        key = cache.verified(check.path, expected, Path(check.file))
+        if key is not None:
+            keys[check.path] = key
+    todo = [check for check in checks if check.path in keys]
+    if len(todo) < len(checks):
+        log.info("print: %d of %d files checked before, byte for byte", len(checks) - len(todo), len(checks))
+    if not todo:
+        return problems
+    from materials.printing.worker import preload
+
+    preload()  # the workers inherit the rendering libraries instead of importing them each
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for found in progress.track(pool.map(check_file, checks, chunksize=8), "print: verifying",
-                                    length=len(checks), unit="files"):
+        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
+                                                      length=len(todo), unit="files"), strict=True):
             problems += found
+            if not found:
+                cache.remember(check.path, keys[check.path])
+    return problems
+
+
+def _home_edition(item: Item, dest: Path) -> list[Problem]:
+    """The public site's copy of a press file: its paper exactly (no bleed, no marks), no PDF/X output intent,
+    every glyph drawable."""
+    import pikepdf
+
+    from materials import glyphcheck
+
+    office = home.path(item)
+    if office is None or office == item.path:
+        return []
+    path = dest / office
+    if not path.is_file():
+        return [Problem(office, None, None, "home edition is missing from the print folder")]
+    problems = glyphcheck.check(path, name=office)
+    with pikepdf.open(path) as pdf:
+        if "/OutputIntents" in pdf.Root:
+            problems.append(Problem(office, None, None, "a home edition must not carry the press output intent"))
+        for number, page in enumerate(pdf.pages, start=1):
+            x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+            if abs((x1 - x0) / MM - item.width_mm) > 0.3 or abs((y1 - y0) / MM - item.height_mm) > 0.3 \
+                    or "/BleedBox" in page.obj:
+                size = f"{(x1 - x0) / MM:.1f}x{(y1 - y0) / MM:.1f} mm"
+                problems.append(Problem(office, None, None, f"page {number} is {size}; a home edition is its paper, "
+                                        f"{item.width_mm:g}x{item.height_mm:g} mm, without bleed or marks"))
     return problems
 
 
@@ -150,11 +201,16 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
             page.close()
     finally:
         document.close()
+    from materials import glyphcheck
+
+    # Every code drawn must be a glyph of its font as ISO 32000 reads it (RIPs, Ghostscript), not as poppler guesses.
+    problems += glyphcheck.check(path, name=check.path)
     if check.press:
         from materials import pdfx
 
         # What a print shop's preflight reads: the PDF/X-4 claim and output intent, colour, ink, boxes, fonts.
-        problems += pdfx.preflight(path, name=check.path, trim_mm=(check.width_mm, check.height_mm))
+        problems += pdfx.preflight(path, name=check.path, trim_mm=(check.width_mm, check.height_mm),
+                                   pages_multiple=4 if check.kind == "booklet" else None)
     return problems
 
 

@@ -54,8 +54,11 @@ class ManifestEntry(BaseModel):
     """A screen playlist's plain list (`.m3u8`) for signage players."""
     link: str | None = None
     """The tagged declaration-service link its QR code carries."""
+    home_pdf: str | None = None
+    """Its edition for office printers (A4 or A5, sRGB, no bleed or marks): the only file the public website
+    offers. None for production files (press, billboard, screens, WeChat)."""
 
-    _paths = field_validator("pdf", "png", "html", "list")(_relative)
+    _paths = field_validator("pdf", "png", "html", "list", "home_pdf")(_relative)
 
     @property
     def file(self) -> str | None:

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from materials import qr
+from materials import fingerprint, qr
 from materials.campaign import Campaign
 from materials.printing import typeset
 from materials.printing.settings import PaperSize
@@ -88,6 +88,9 @@ class Batch:
     tail: str = "</body></html>"
     author: str = ""
     created: str = ""
+    #: A booklet's HTML with 1, 2, 3 ... pages added (notes pages): laid out instead of `head` when the
+    #: booklet's page count is not a multiple of len(padded) + 1.
+    padded: tuple[str, ...] = ()
 
     def html(self, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> str:
         parts = [self.head]
@@ -182,6 +185,8 @@ class Planner:
         self.materials = materials
         self.settings = campaign.settings.print
         self.env = environment(campaign, "print")
+        # Laid out and cached with a placeholder; target.render stamps the real fingerprint in.
+        self.env.globals["sources_fingerprint"] = fingerprint.PLACEHOLDER
         self.env.globals["mm"] = _mm
         self.env.globals["ui"] = strings(campaign, "print")  # labels: the foot's date is the notice's date
         self.env.filters["display"] = typeset.display

@@ -24,6 +24,10 @@ def folder(kind: str) -> str:
     return f"screens/{kind}"
 
 
+#: The service host the QR card always has room for: the layouts were drawn around this one (27 characters).
+HOST_ROOM = "declare.health-code.example"
+
+
 def image_path(kind: str, material: str, edition: str) -> str:
     return f"{folder(kind)}/{material}-{edition}.png"
 
@@ -72,7 +76,9 @@ def item(planner: Planner, material: Material, edition: str, name: str, screen: 
     # A bilingual card holds two captions under the code: a smaller code leaves them room.
     qr_px = round(short * (0.4 if landscape else 0.42) * (0.85 if len(langs) > 1 else 1.0))
     # The card is wide enough for the host on one line at the smallest legible size, if the screen allows.
-    host_px = legibility.text_em(campaign.service_host) * small * 1.12
+    # Room for a host of at least HOST_ROOM characters, whatever the campaign's: a city's real, short
+    # address (jkm.tj.gov.cn) must not widen the words and push the layout past its limit.
+    host_px = max(legibility.text_em(campaign.service_host), legibility.text_em(HOST_ROOM)) * small * 1.12
     card_px = max(qr_px * 1.14, min(host_px + qr_px * 0.14, screen.width_px * 0.45))
     link = campaign.service_link("screen") if material.qr else None
     who = legibility.text_em(campaign.text(campaign.settings.authority, words[0].lang))

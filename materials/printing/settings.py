@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from materials.printorder import OrderSettings
+
 QrLevel = Literal["L", "M", "Q", "H"]
 
 
@@ -131,6 +133,8 @@ class PrintSettings(BaseModel):
     """Largest image a poster or tip may use, in bytes."""
     workers: int = Field(default=2, ge=1, le=64)
     """Processes rendering PDFs and PNGs in parallel."""
+    order: OrderSettings = Field(default_factory=OrderSettings)
+    """The print shop's order sheet: copies and suggested paper per kind of file (`[print.order]`)."""
 
     @field_validator("sizes", mode="before")
     @classmethod

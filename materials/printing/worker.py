@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
-from materials.printing import legibility
+from materials.printing import home, legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,17 @@ class Job:
     bleed_mm: float
     #: '#rrggbb' -> CMYK percentages of the brand's print colours (materials.pdfx.Inks).
     colours: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+def preload() -> None:
+    """Import the rendering libraries in the parent before a pool forks: each worker then inherits them
+    instead of paying their import (2-3 s for WeasyPrint, which parses its C declarations and looks its
+    libraries up on every start) in every pool."""
+    import pikepdf  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import weasyprint  # noqa: F401
+    import zxingcpp  # noqa: F401
+    from PIL import Image  # noqa: F401
 
 
 def _texts(box: Any) -> Any:
@@ -92,14 +103,68 @@ def fit_ratio(page: Any) -> float:
     return ratio
 
 
-def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None) -> Any:
+#: What each `.fit` box of the templates is, and the elements inside them, as a message names them.
+FIT_BOXES = {"ch-bar": "authority bar", "ch-words": "words", "ch-card": "QR card", "ch-square": "centre square",
+             "words": "words", "qrcard": "QR card"}
+PARTS = {"ch-who": "authority", "who": "authority", "ch-host": "service address", "host": "service address",
+         "ch-cta": "caption", "cta": "caption"}
+#: What to do when a box never fits, by what overflows.
+ADVICE = {
+    "the authority": "shorten the authority's name in campaign.toml [authority] (it wraps at spaces, and in "
+                     "Chinese after 市, 部, 室 and the like)",
+    "the service address": "the service address prints whole: use a shorter host for service.url",
+    "the caption": "shorten the caption under the code",
+}
+
+
+def _classes(box: Any) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None else []
+
+
+def _texts_within(box: Any, parts: tuple[str, ...] = ()) -> Any:
+    """(text box, the PARTS names of the elements it is inside) under `box`."""
+    for child in getattr(box, "children", ()):
+        named = parts + tuple(PARTS[c] for c in _classes(child) if c in PARTS)
+        if not getattr(child, "children", None):  # a text or a replaced box (an icon, the code)
+            yield child, named
+        else:
+            yield from _texts_within(child, named)
+
+
+def overflowing(page: Any) -> str | None:
+    """What spills out of a page's `.fit` boxes the most, as `the authority in the authority bar
+    ('天津市…', 12 mm out)`: the element and the value that overflows (the text reaching furthest out)."""
+    worst: tuple[float, str] | None = None
+    for box in page._page_box.descendants():
+        classes = _classes(box)
+        if "fit" not in classes:
+            continue
+        inner = getattr(box, "_box", box)
+        left, top = inner.content_box_x(), inner.content_box_y()
+        right, bottom = left + inner.width, top + inner.height
+        for text, parts in _texts_within(inner):
+            beyond = max(text.position_x + text.margin_width() - right, text.position_y + text.margin_height() - bottom,
+                         0.0 if _halted(text) else left - text.position_x, top - text.position_y)
+            if beyond > TOLERANCE_PX and (worst is None or beyond > worst[0]):
+                where = next((FIT_BOXES[c] for c in classes if c in FIT_BOXES), "box")
+                what = f"the {parts[-1]} in the {where}" if parts else f"the {where}"
+                value = " ".join(str(getattr(text, "text", "")).split()) or " ".join(
+                    str(getattr(t, "text", "")) for t, _ in _texts_within(inner) if getattr(t, "text", ""))
+                worst = (beyond, f"{what} ({value[:60]!r}, {beyond * 0.2646:.0f} mm out)")
+    return worst[1] if worst else None
+
+
+def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None,
+            html: str | None = None) -> Any:
     from weasyprint import HTML
 
     from materials.fetcher import url_fetcher
 
     fetcher = url_fetcher([Path(r) for r in job.roots], "print templates (templates/print/)")
     with _fetch_errors(job):
-        return HTML(string=job.batch.html(fonts, only), base_url=job.roots[0] + "/", url_fetcher=fetcher).render()
+        return HTML(string=html or job.batch.html(fonts, only), base_url=job.roots[0] + "/",
+                    url_fetcher=fetcher).render()
 
 
 @contextlib.contextmanager
@@ -148,13 +213,23 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         raise MaterialsError(f"print batch {batch.name}: {len(document.pages)} pages for {len(one_page)} one-page "
                              "materials (a template breaks a page)")
     if not one_page:  # a booklet: the whole document is the item
+        sheet = len(batch.padded) + 1
+        short = -len(document.pages) % sheet
+        if batch.padded and short:  # saddle stitching: laid out again with notes pages up to 4n pages
+            document = _layout(job, html=batch.padded[short - 1])
+            if len(document.pages) % sheet:
+                result.problems.append(Problem(batch.items[0].label, None, None,
+                                               f"the {_where(batch.items[0])} has {len(document.pages)} pages "
+                                               f"with notes pages, not a multiple of {sheet}"))
         pages[batch.items[0].path] = (document, document.pages)
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
+    last: dict[str, Any] = {}  # path -> its latest page that overflowed, for the message naming what overflows
     for item, page in zip(one_page, document.pages, strict=True):
         ratio = fit_ratio(page) if item.fit else 1.0
         if ratio < 1.0:
             pending[item.path] = ratio
+            last[item.path] = page
         else:
             pages[item.path] = (document, [page])
     items = {item.path: item for item in one_page}
@@ -169,9 +244,12 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
             if not below:
                 item = items[path]
                 del pending[path]
+                culprit = overflowing(last[path]) if path in last else None
+                advice = next((text for part, text in ADVICE.items() if culprit and culprit.startswith(part)),
+                              "shorten the words")
                 result.problems.append(Problem(item.label, None, None,
-                                               f"the words do not fit the {_where(item)} even at "
-                                               f"{job.min_scale:.0%} of the design's type size; shorten them"))
+                                               f"{culprit or 'the words'} overflow the {_where(item)} even at "
+                                               f"{job.min_scale:.0%} of the design's type size; {advice}"))
                 continue
             scale[path] = below[0]
             fonts[path] = items[path].base_pt * below[0]
@@ -181,6 +259,7 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         order = [item.path for item in job.batch.items if item.path in pending]
         for path, page in zip(order, retry.pages, strict=True):
             ratio = fit_ratio(page)
+            last[path] = page
             if ratio < 1.0:
                 # Scale the estimate from the current try; never ask for a larger step again.
                 pending[path] = min(ratio * scale[path], scale[path])
@@ -213,6 +292,10 @@ def run(job: Job) -> BatchResult:
             target.write_bytes(_png(data, item.png))
         else:
             target.write_bytes(press or data)
+            office = home.path(item)
+            if press and office:  # the public site's copy: cut to the paper, sRGB, no marks
+                (dest / office).parent.mkdir(parents=True, exist_ok=True)
+                (dest / office).write_bytes(home.edition(data))
             if item.preview:  # a screen image: from the sRGB page, not the press file's CMYK
                 preview = dest / item.preview
                 preview.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def save_pdf(pdf: Any, title: str, poster: Poster) -> bytes:
     pdfx.claim_pdfx(pdf, f"{title}|{poster.date_iso}".encode())
     buffer = io.BytesIO()
     pdf.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+             object_stream_mode=pikepdf.ObjectStreamMode.generate, force_version=pdfx.PDF_VERSION)
     return buffer.getvalue()
 
 

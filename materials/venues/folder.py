@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from materials import __version__, qr
+from materials import __version__, printorder, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.output import write_atomic
@@ -177,25 +177,39 @@ def write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: di
     else:
         with contextlib.suppress(FileNotFoundError):
             (out / "rejects.csv").unlink()
-    write_atomic(out / "print-order.csv", outputs.csv_bytes(outputs.ORDER_HEADER, _order_rows(plan, district_files)))
+    write_atomic(out / "print-order.csv", printorder.order_csv(_order_rows(plan, district_files)))
     write_atomic(out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
 
 
-def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[list[object]]:
-    rows: list[list[object]] = []
+def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[printorder.Row]:
+    """The order sheet (materials.printorder): per district, its print file (one copy of every page: each is
+    another venue) and the campaign posters and signs its venues' categories are allotted."""
+    rows: list[printorder.Row] = []
     by_district: dict[str, list[VenueRow]] = {}
     for venue in plan.venues:
         by_district.setdefault(venue.district, []).append(venue)
+    language = plan.poster.primary
+    size = sizes.get(plan.size)
+    kind = "venue-sticker" if size.sticker else "venue-poster"
+    trim = (printorder.trim_size(size.sheet.name, size.sheet.width_mm, size.sheet.height_mm) if size.sheet
+            else printorder.trim_size(size.name, size.width_mm, size.height_mm))
     for district in sorted(by_district):
         venues = by_district[district]
-        paper = sizes.get(plan.size)
-        rows.append([district, paper.print_item(), district_files[district], paper.pages(len(venues))])
+        rows.append(printorder.Row(
+            district, district_files[district], size.print_item(), language, trim, size.pages(len(venues)), "4/0",
+            plan.order.paper_of(kind), printorder.FINISHING[kind], plan.order.quantity_of(kind)))
         totals: dict[str, int] = {}
         for venue in venues:
             for item, count in plan.allotment.get(venue.category, {}).items():
                 totals[item] = totals.get(item, 0) + count
         for item in sorted(totals):
-            rows.append([district, item, "", totals[item]])
+            item_kind = "tip" if item.startswith("tips") else item.split(" ")[0]
+            item_size = item.split(" ")[-1]
+            dims = printorder.PAPERS_MM.get(item_size)
+            rows.append(printorder.Row(
+                district, "", f"{item} (campaign file, see print/print-shop/order.csv)", "",
+                printorder.trim_size(item_size, *dims) if dims else item_size, 1, "4/0",
+                plan.order.paper_of(item_kind), printorder.FINISHING.get(item_kind, "trim to size"), totals[item]))
     return rows
 
 

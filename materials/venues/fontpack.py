@@ -20,7 +20,7 @@ from materials.output import write_atomic
 log = logging.getLogger(__name__)
 
 #: Bumped when the way the pack is made changes, so cached packs are rebuilt.
-PACK_VERSION = "2"
+PACK_VERSION = "3"
 WEIGHTS = ("regular", "bold")
 
 #: Always present: digits, Latin and the punctuation of dates, addresses and codes.

@@ -2,10 +2,12 @@
 PDF fonts of exactly the glyphs a file prints.
 
 Text is shaped with the run's font pack (materials/venues/fontpack.py: the campaign family, Noto Sans CJK
-SC by default, cut down to the run's characters). The pack is CID-keyed CFF and keeps the original font's
-CIDs (HarfBuzz's subsetter writes them into the charset), so a page's content stream shows glyphs by their
-CID through `Identity-H`: the same bytes whichever font subset the file embeds. That is what lets a district
-file reuse every venue's page content with one font subset for the whole district.
+SC by default, cut down to the run's characters). The pack is CID-keyed CFF whose CIDs are its glyph ids
+(materials/fontsubset.py), and each file's font is cut from the pack keeping those CIDs in its charset
+(HarfBuzz's subsetter writes the source's CIDs there), so a page's content stream shows glyphs by their
+CID through `Identity-H`: the same bytes whichever font subset the file embeds, and every code a CID of
+the embedded charset (ISO 32000-1 9.7.4.2). That is what lets a district file reuse every venue's page
+content with one font subset for the whole district.
 """
 
 from __future__ import annotations

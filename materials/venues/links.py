@@ -385,6 +385,9 @@ def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> N
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        if not overwrite and not _looks_like_key(target):
+            raise MaterialsError(f"{target} exists and is not a key file; refusing to replace it. Choose another "
+                                 "--out, such as secrets/venue.key") from None
         raise MaterialsError(f"{target} exists; refusing to replace a signing key (posters signed with it would "
                              "stop verifying). Choose another --out, or add a key with --add") from None
     except OSError as e:
@@ -399,6 +402,22 @@ def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> N
         if overwrite:
             target.unlink(missing_ok=True)
         raise
+
+
+def _looks_like_key(path: Path) -> bool:
+    """Whether an existing file holds a key line (read without following it into a FIFO or a device)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return True  # unreadable: say the cautious thing
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return KEY_MAGIC.encode() in os.read(fd, 4096)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def read_key_file(path: Path) -> KeyRing:

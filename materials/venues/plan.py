@@ -14,6 +14,7 @@ from typing import Any
 from materials import fingerprint
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.printorder import OrderSettings
 from materials.venues import links, sizes, static
 from materials.venues.context import Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
@@ -192,6 +193,8 @@ class Plan:
     allotment: dict[str, dict[str, int]]
     district_keys: list[str]
     date: datetime
+    #: Paper and quantities of the order sheet (campaign.toml `[print.order]`).
+    order: OrderSettings = field(default_factory=OrderSettings)
 
 
 def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
@@ -246,4 +249,5 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
                 settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
                 settings.allotment,
-                [d.key for d in campaign.settings.districts], campaign.source_date())
+                [d.key for d in campaign.settings.districts], campaign.source_date(),
+                getattr(getattr(campaign.settings, "print", None), "order", None) or OrderSettings())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
-from materials.venues import renderer
+from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
     CACHE,
@@ -84,8 +85,25 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
         return client.get_executor(), client.close
     if options.jobs <= 1 or work < INLINE_BELOW:
         return None, lambda: None
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_start,
+                                                  initargs=(os.getpid(),))
     return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def worker_start(parent: int) -> None:
+    """A pool worker ends with the run that started it: it drops the inherited lock descriptor (the lock is the
+    run's alone) and is killed when its parent dies, however it dies (kill -9 included)."""
+    import ctypes
+    import signal
+
+    from materials.output import close_inherited_locks
+
+    close_inherited_locks()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _map(executor: concurrent.futures.Executor | None,
@@ -110,6 +128,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
+    known.refuse_respelled_ids(campaign, listing, out)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from materials import pdfx, qr, targets
+from materials import glyphcheck, pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.venues import links, outputs, sizes
@@ -135,6 +135,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         # these. A sticker has no bleed of its own: its press file is the district's sheet, checked below.
         if paper.press_file:
             problems += pdfx.preflight(path, name=f"venues/{row['file']}")
+        problems += glyphcheck.check(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
             problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
@@ -156,6 +157,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             problems.append(Problem(f"venues/{district}.pdf", None, None, f"expected {expected} pages"))
         else:
             problems += pdfx.preflight(path, name=f"venues/{district}.pdf")
+            problems += glyphcheck.check(path, name=f"venues/{district}.pdf")
     for name in ("manifest.csv", "print-order.csv", "rejects.csv"):
         path = dest / name
         if path.is_file():

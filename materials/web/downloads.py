@@ -3,9 +3,10 @@
 The print target writes `output/print/manifest.json` (docs/print.md): one entry per file with its material
 id, kind (`poster`, `tip`, `card`, `guide`, `booklet`, `screen`, `wechat-cover`, `wechat-article`), size,
 edition (a campaign language or `bilingual`), title per language and the paths of its PDF and PNG relative
-to output/print. When that folder exists, the files are copied into the site (`downloads/`) so the site
-stays self-contained on any static host; when it does not, the page shows the materials' words only and
-links nothing that would 404.
+to output/print. When that folder exists, the home editions (`home_pdf`: A4 and A5 without bleed or crop
+marks, materials/printing/home.py) are copied into the site (`downloads/`) so the site stays self-contained
+on any static host; press, billboard, display-screen and WeChat files are never published. When the folder
+does not exist, the page shows the materials' words only and links nothing that would 404.
 
 Each material gets one download table: a row per kind and size, a column per edition. The PNG preview of
 each PDF is not copied whole: the page shows a small thumbnail (two widths, for `srcset`) cut from the
@@ -21,7 +22,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from materials.errors import MaterialsError
+from materials.errors import MaterialsError, OutputError
 from materials.printing.manifest import NAME as MANIFEST
 from materials.printing.manifest import ManifestEntry, PrintManifest
 
@@ -85,6 +86,11 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
             if entry.html:
                 continue  # the WeChat article: published through WeChat, not offered as a download
             raise MaterialsError(f"{label} item {index}: neither a pdf nor a png path")
+        # Citizens get what an office printer prints right; press, billboard, screen and WeChat files are
+        # production files for the print shop and the channels, never on the public site.
+        pdf = _inside(print_dir, entry.home_pdf, label, index, "home_pdf")
+        if pdf is None:
+            continue
         kind = entry.kind or "other"
         size = entry.size
         edition = entry.language
@@ -96,14 +102,15 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
             "edition": edition if edition in languages else BILINGUAL,
             "titles": {k: v for k, v in entry.title.items() if v},
             "href": None,
-            "format": "PDF" if pdf is not None else "PNG",
-            # With a PDF, the PNG is its preview: shown as a thumbnail, not offered as a file.
-            "preview": png if pdf is not None else None,
+            "format": "PDF",
+            # The PNG is the PDF's preview: shown as a thumbnail, not offered as a file.
+            "preview": png,
             # Thumbnail names come from the whole relative path: stems may repeat across folders.
             "preview_name": png.relative_to(print_dir).with_suffix("").as_posix().replace("/", "-") if png else "",
         }
-        offered = pdf if pdf is not None else png
-        assert offered is not None
+        offered = pdf
+        for path in (pdf, png):
+            _refuse_foreign(path, print_dir)
         rel = offered.relative_to(print_dir).as_posix()
         target = dest / "downloads" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +121,22 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
             png_size(png)  # a preview or image that is not a PNG is a broken print folder: say so now
         items.append(item)
     return items
+
+
+def _refuse_foreign(path: Path | None, print_dir: Path) -> None:
+    """Only the print folder's own regular files are published: a symbolic link (to the signing key, say) or a
+    file that is not what its name says would be copied into the public site."""
+    if path is None:
+        return
+    if path.is_symlink() or not path.resolve().is_relative_to(print_dir.resolve()) or not path.is_file():
+        raise OutputError(f"{path} is not a regular file of {print_dir} (a symbolic link or a special file); the "
+                          "website publishes only the print build's own files. Remove it and run "
+                          "`materials build --only print` again")
+    magic = b"%PDF-" if path.suffix == ".pdf" else b"\x89PNG"
+    with path.open("rb") as handle:
+        if handle.read(5)[:len(magic)] != magic:
+            raise OutputError(f"{path} is not a {path.suffix[1:].upper()} file; the website publishes only the "
+                              "print build's own files. Run `materials build --only print` again")
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -7,7 +7,7 @@ import errno
 import http.server
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from materials.errors import MaterialsError
@@ -79,16 +79,22 @@ def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     return True
 
 
-def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[object] | None = None) -> int:
-    """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds."""
+def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[object] | None = None,
+                      on_change: Callable[[list[str]], object] | None = None) -> int:
+    """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds.
+    `on_change(paths)` replaces the plain rebuild (serve's live preview, materials/web/live.py)."""
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(*watched_paths(campaign_dir))
     count = 0
     for batch in changes:
-        log.info("changed: %s", ", ".join(sorted(str(p) for _, p in batch)) if isinstance(batch, set) else batch)
-        rebuild(campaign_dir, out)
+        paths = sorted(str(p) for _, p in batch) if isinstance(batch, set) else [str(batch)]
+        log.info("changed: %s", ", ".join(paths))
+        if on_change is None:
+            rebuild(campaign_dir, out)
+        else:
+            on_change(paths)
         count += 1
     return count
 
@@ -130,7 +136,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             translated.encode("utf-8")
         except UnicodeEncodeError:
             return str(Path(str(self.directory)) / ".missing")
-        return str(Path(str(self.directory)) / ".missing") if "\x00" in translated else translated
+        missing = str(Path(str(self.directory)) / ".missing")
+        if "\x00" in translated:
+            return missing
+        # A symbolic link inside the site that leads out of it (to the signing key, to /etc) is a 404, as on a
+        # static host that serves only its own folder: the real path must lie inside the site.
+        try:
+            inside = Path(translated).resolve().is_relative_to(Path(str(self.directory)).resolve())
+        except (OSError, RuntimeError, ValueError):
+            inside = False
+        return translated if inside else missing
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         """A folder without index.html is a 404, as on a static host: never a listing of the output folder."""

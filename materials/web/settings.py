@@ -31,7 +31,8 @@ class SiteSettings(BaseModel):
     `[search]` tunes what it finds."""
 
     copy_print_downloads: bool = True
-    """Copy the print target's PDFs and PNG previews into the site so the tips page offers downloads."""
+    """Copy the print target's home editions (A4/A5 PDFs without bleed or marks) into the site so the tips page
+    offers them; production files (press, billboard, screens, WeChat) are never published."""
 
     @field_validator("base_url")
     @classmethod

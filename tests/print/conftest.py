@@ -37,9 +37,9 @@ def print_campaign(tmp_path: Path) -> Path:
     return make_print_campaign(tmp_path / "campaign")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
-    """(campaign, print folder) rendered once per test module."""
+    """(campaign, print folder) rendered once per test session (read-only: tests that spoil files copy it)."""
     import os
 
     from materials import printing

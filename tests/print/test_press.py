@@ -5,6 +5,7 @@ own preflight, on files we spoil on purpose, and `materials check --output` prin
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,12 @@ MM = 72 / 25.4
 PLATES = ("Cyan", "Magenta", "Yellow", "Black")
 #: A plate pixel counts as inked below this (tiffsep: 255 is no ink, 0 is 100 %).
 INKED = 250
+
+
+def press_files(dest: Path) -> list[Path]:
+    """The print folder's press files: not the screen booklets, the home editions or the pack's sheets."""
+    return [p for p in dest.rglob("*.pdf") if not p.name.endswith("-screen.pdf")
+            and p.relative_to(dest).parts[0] not in ("home", "print-shop")]
 
 
 def separations(pdf: Path, out: Path, dpi: int = 72) -> dict[str, Image.Image]:
@@ -145,17 +152,23 @@ def test_screen_editions_of_the_booklet_pass_the_pdfua_checker(rendered: tuple[A
     screens = sorted((dest / "booklet").glob("*-screen.pdf"))
     assert [p.name for p in screens] == [f"faq-A5-{lang}-screen.pdf" for lang in sorted(campaign.languages)]
     pdfua = Path(sys.executable).parent / "pdfua"
+    outloud = Path(sys.executable).parent / "outloud"
     for screen in screens:
         result = subprocess.run([str(pdfua), "check", str(screen)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+        # Errors only: its warnings are about WeasyPrint's tagging of running headers and page numbers.
+        result = subprocess.run([str(outloud), "--no-info", "--fail-on", "error", str(screen)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0 and " 0 error(s)" in result.stdout, result.stdout + result.stderr
         with pikepdf.open(screen) as pdf:
             assert "/StructTreeRoot" in pdf.Root and "/OutputIntents" not in pdf.Root
             assert "/BleedBox" not in pdf.pages[0].obj or pdf.pages[0].obj.BleedBox == pdf.pages[0].obj.MediaBox
+            assert sum(len(page.obj.get("/Annots", [])) for page in pdf.pages) > 5  # the contents' links stay
 
 
 def test_every_press_file_passes_the_preflight_and_screen_files_stay_srgb(rendered: tuple[Any, Path]) -> None:
     _, dest = rendered
-    press = [p for p in dest.rglob("*.pdf") if not p.name.endswith("-screen.pdf")]
+    press = press_files(dest)
     assert len(press) > 10
     for path in press:
         assert pdfx.preflight(path) == [], path
@@ -163,6 +176,48 @@ def test_every_press_file_passes_the_preflight_and_screen_files_stay_srgb(render
     assert any("RGB" in p.message for p in pdfx.preflight(screen))
     with Image.open(dest / "previews/posters-apply-apply-A4-en.png") as preview:
         assert preview.mode == "RGB"
+
+
+def test_press_files_are_4n_page_booklets_without_links_with_complete_xmp(rendered: tuple[Any, Path]) -> None:
+    """Issue 19: what a print shop's preflight reads beyond colour: saddle stitching, no interactive
+    annotations, the XMP (title, ISO 8601 dates, ids) and one PDF version."""
+    _, dest = rendered
+    press = press_files(dest)
+    booklets = [p for p in press if p.parent.name == "booklet"]
+    assert booklets
+    for path in press:
+        with pikepdf.open(path) as pdf:
+            assert pdf.pdf_version == pdfx.PDF_VERSION, path
+            assert not [page for page in pdf.pages if "/Annots" in page.obj], path
+            with pdf.open_metadata() as meta:
+                for key in pdfx.XMP_REQUIRED:
+                    assert meta.get(key), f"{path}: {key}"
+                for key in pdfx.XMP_DATES:
+                    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", str(meta[key])), path
+            if path in booklets:
+                assert len(pdf.pages) % 4 == 0, f"{path.name} has {len(pdf.pages)} pages"
+                with pikepdf.open(path.with_name(path.stem + "-screen.pdf")) as unpadded:  # at most 3 notes pages
+                    assert 0 <= len(pdf.pages) - len(unpadded.pages) < 4, path.name
+
+
+def test_preflight_names_a_booklet_that_cannot_be_stitched_links_and_incomplete_xmp(rendered: tuple[Any, Path],
+                                                                                    tmp_path: Path) -> None:
+    _, dest = rendered
+    spoiled = tmp_path / "booklet.pdf"
+    with pikepdf.open(dest / "booklet/faq-A5-en.pdf") as pdf:
+        del pdf.pages[-1]
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10]))]))
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            del meta["dc:title"]
+            meta["xmp:MetadataDate"] = "D:20200310000000+00'00'"
+        pdf.save(spoiled, force_version="1.5")
+    messages = [p.message for p in pdfx.preflight(spoiled, pages_multiple=4)]
+    assert any("saddle stitching needs a multiple of 4" in m for m in messages), messages
+    assert any("page 1: has interactive annotations (Link)" in m for m in messages), messages
+    assert any("XMP lacks dc:title" in m for m in messages), messages
+    assert any("not ISO 8601: xmp:MetadataDate" in m for m in messages), messages
+    assert any("is PDF 1.5" in m for m in messages), messages
 
 
 def _weasy(html: str, **options: Any) -> bytes:

@@ -6,6 +6,7 @@ colours, fonts and boxes (pikepdf), their text and rasters (pypdfium2), never th
 from __future__ import annotations
 
 import ast
+import io
 import itertools
 import re
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -130,11 +132,16 @@ def test_sc_glyph_forms_embedded_fonts_and_extractable_text(venue_campaign: Path
     path = out / "heping" / "HP-1.pdf"
     sc_path, sc_index = font_file("Noto Sans CJK SC", "bold")
     jp_path, jp_index = font_file("Noto Sans CJK JP", "bold")
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
     from fontTools.ttLib import TTFont
 
-    def cid(path: Path, index: int, char: str) -> int:
+    def outline(path: Path, index: int, char: str) -> list[Any]:
         with TTFont(path, fontNumber=index, lazy=True) as font:
-            return int(font.getBestCmap()[ord(char)][3:])
+            glyphs = font.getGlyphSet()
+            pen = DecomposingRecordingPen(glyphs)
+            glyphs[font.getBestCmap()[ord(char)]].draw(pen)
+            return pen.value
 
     with pikepdf.open(path) as pdf:
         fonts = [f for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"
@@ -148,9 +155,18 @@ def test_sc_glyph_forms_embedded_fonts_and_extractable_text(venue_campaign: Path
         printed = {bytes.fromhex(u).decode("utf-16-be"): int(c, 16)
                    for c, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]+)>", cmap)}
         content = pdf.pages[0].obj.Contents.read_bytes().decode("latin-1")
+        cff = CFFFontSet()
+        cff.decompile(io.BytesIO(bold.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()), None)
+    top = cff.topDictIndex[0]
     for char in "直骨":
-        assert printed[char] == cid(sc_path, sc_index, char), f"{char}: not the Simplified Chinese form"
-        assert printed[char] != cid(jp_path, jp_index, char), f"{char}: the fixture cannot tell SC from JP"
+        # The glyph the code selects through the embedded charset (as a RIP reads it) is drawn like the
+        # Simplified Chinese face's, not like the Japanese one's.
+        name = f"cid{printed[char]:05d}"
+        assert name in top.charset, f"{char}: its code is not a CID of the embedded font"
+        pen = DecomposingRecordingPen(top.CharStrings)
+        top.CharStrings[name].draw(pen)
+        assert pen.value == outline(sc_path, sc_index, char), f"{char}: not the Simplified Chinese form"
+        assert pen.value != outline(jp_path, jp_index, char), f"{char}: the fixture cannot tell SC from JP"
         assert f"{printed[char]:04x}" in content, f"{char} is not printed with the glyph its ToUnicode names"
     text = pdfium.PdfDocument(path)[0].get_textpage().get_text_range()
     assert "直骨社区" in text and "和平区直骨路1号" in text and "HP-1-" in text

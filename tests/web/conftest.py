@@ -42,12 +42,17 @@ def manifest_entry(material: str, kind: str, size: str, edition: str, *, pdf: bo
     """One row of the print target's manifest.json, as the print target writes it."""
     stem = f"{material}-{size.split()[0]}-{edition}"
     billboard = size == "billboard"
+    # As the print target writes it (materials/printing/home.py): A4 and A5 files have an office edition
+    # under home/, the booklet's screen edition is its own; press-only sizes and images have none.
+    home = None
+    if pdf and size.split()[0] in ("A4", "A5"):
+        home = f"{kind}/{stem}.pdf" if kind == "booklet" else f"home/{kind}/{stem}.pdf"
     return ManifestEntry(id=material, kind=kind, size=size, language=edition,
                          title=titles or {"zh-CN": "标题", "en": "Title"},
                          width_mm=2400.0 if billboard else 210.0, height_mm=1200.0 if billboard else 297.0,
                          pdf=f"{kind}/{stem}.pdf" if pdf else None,
                          png=(f"previews/{kind}-{stem}.png" if pdf else f"{kind}/{stem}.png") if png else None,
-                         link="https://declare.health-code.example/apply?ch=poster")
+                         link="https://declare.health-code.example/apply?ch=poster", home_pdf=home)
 
 
 def print_manifest() -> list[ManifestEntry]:
@@ -74,10 +79,11 @@ def fake_print(folder: Path, entries: list[ManifestEntry] | None = None) -> Path
     entries = print_manifest() if entries is None else entries
     folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
-        if entry.pdf:
-            path = folder / entry.pdf
+        for pdf in {entry.pdf, entry.home_pdf} - {None}:
+            assert pdf is not None
+            path = folder / pdf
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"%PDF-1.7\n% fixture " + entry.pdf.encode() + b"\n")
+            path.write_bytes(b"%PDF-1.7\n% fixture " + pdf.encode() + b"\n")
         if entry.png:
             path = folder / entry.png
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -155,3 +155,38 @@ def test_serve_shows_no_directory_listing(campaign_copy: Path, tmp_path: Path) -
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_serve_never_follows_a_link_out_of_the_site(tmp_path: Path) -> None:
+    """A symbolic link inside the site to a file or folder outside it (the signing key, /etc) answers 404 over a
+    real HTTP request; a link that stays inside the site still serves."""
+    from materials.web import preview
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>home</p>", encoding="utf-8")
+    (site / "404.html").write_text("<p>not here</p>", encoding="utf-8")
+    secret = tmp_path / "venue-signing.key"
+    secret.write_text("materials-venue-key 1 SECRET", encoding="utf-8")
+    (site / "k.txt").symlink_to(secret)
+    (site / "etcdir").symlink_to("/etc")
+    (site / "home.html").symlink_to(site / "index.html")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answers = {}
+        for path in ("/k.txt", "/etcdir/passwd", "/etcdir/", "/home.html"):
+            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            answers[path] = (response.status, response.read())
+            connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    for path in ("/k.txt", "/etcdir/passwd", "/etcdir/"):
+        status, body = answers[path]
+        assert status == 404, (path, status)
+        assert b"SECRET" not in body and b"root:" not in body
+    assert answers["/home.html"] == (200, b"<p>home</p>")

@@ -213,19 +213,29 @@ def test_base_url_must_be_https(campaign_copy):
 
 # --- downloads from the print target ---------------------------------------------------------------
 
-def test_tips_page_presents_every_print_kind(site, web_campaign, manifest_entries):
+def test_tips_page_offers_home_editions_and_never_production_files(site, web_campaign, manifest_entries):
+    """Issue 19: citizens get A4 and A5 PDFs an office printer prints right; press files (bleed and crop
+    marks), billboards, display-screen images and WeChat covers stay off the public site."""
     assert web.verify(web_campaign, site) == []
     html = read(site, "en/tips/index.html")
     for section in ("poster", "tip", "guide", "booklet"):
         assert f'<section aria-labelledby="{section}">' in html and f'href="#{section}"' in html
-    for label in ("Cut-out cards", "Display screen", "WeChat cover", "Billboard", "2400 × 1200 mm",
-                  "1920 × 1080 px", "900 × 383 px", "A4 (4× A6)", "A5"):
+    for label in ("Cut-out cards", "A4 (4× A6)", "A4", "A5"):
         assert label in html, label
+    for label in ("Display screen", "WeChat cover", "Billboard", "2400 × 1200 mm", "1920 × 1080 px", "900 × 383 px",
+                  ">A2<"):
+        assert label not in html, label
     assert '<th scope="col">Chinese</th><th scope="col">English</th><th scope="col">Bilingual</th>' in html
-    offered = [e.pdf or e.png for e in manifest_entries if e.pdf or e.png]
-    for rel in offered:  # every file the print target made is offered, and only once
+    offered = [e.home_pdf for e in manifest_entries if e.home_pdf]
+    assert len(offered) > 10
+    for rel in offered:  # every home edition is offered, and only once
         assert html.count(f'href="../../downloads/{rel}" download') == 1, rel
         assert (site / "downloads" / rel).is_file()
+    published = {p.relative_to(site / "downloads").as_posix() for p in (site / "downloads").rglob("*")
+                 if p.is_file() and p.parent.name != "thumbs"}
+    assert published == set(offered)
+    production = {e.pdf or e.png for e in manifest_entries} - set(offered)
+    assert production and not production & published
     assert "faq-article" not in html  # the WeChat article is published through WeChat
     # A PDF's preview is shown as a small thumbnail, never copied or downloaded whole.
     assert not (site / "downloads" / "previews").exists()
@@ -318,7 +328,7 @@ def test_root_chooser_is_the_x_default_with_alternates(site):
 # --- command line ---------------------------------------------------------------------------------
 
 def test_serve_has_help():
-    from materials.web.cli import serve
+    from materials.cli import serve
 
     result = CliRunner().invoke(serve, ["--help"])
     assert result.exit_code == 0 and "127.0.0.1" in result.output

@@ -1,0 +1,222 @@
+"""The print-shop pack of a build: what publicity staff hand to a print shop, as it is.
+
+`output/print/print-shop/` holds the press files only (PDF/X-4, under their usual paths), the order sheet
+(`order.csv`, and `order.pdf`: one page for the shop's counter, with what to tell the shop), a contact sheet
+of thumbnails (`contact-sheet.pdf`) and `SHA256SUMS` (`sha256sum -c SHA256SUMS` checks a copy);
+`output/print/print-shop.zip` is the same folder in one file. The zip is reproducible: sorted entries, the
+campaign's date as every entry's time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from materials import printorder, templating
+from materials.errors import Problem
+from materials.output import write_atomic
+from materials.printing import fontcache
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
+    from materials.printing.planner import Batch, Item
+
+log = logging.getLogger(__name__)
+
+FOLDER = "print-shop"
+ZIP = "print-shop.zip"
+ORDER_CSV, ORDER_PDF, CONTACT_SHEET, SUMS = "order.csv", "order.pdf", "contact-sheet.pdf", "SHA256SUMS"
+#: Contact sheet: A4 landscape at 100 dpi, 6 x 3 thumbnails a page.
+SHEET_PX, GRID = (1169, 827), (6, 3)
+
+
+def press_items(batches: list[Batch]) -> list[Item]:
+    return sorted((item for batch in batches for item in batch.items if item.press), key=lambda i: i.path)
+
+
+def _pages(path: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def _title(item: Item, primary: str) -> str:
+    """The material's title in the campaign's primary language (the shop's), else its edition's."""
+    return item.titles.get(primary) or next((text for text in item.titles.values() if text), item.material)
+
+
+def order_rows(campaign: Campaign, items: list[Item], folder: Path) -> list[printorder.Row]:
+    """One row per press file; pages read from the written file (a booklet's count is known after layout)."""
+    order = campaign.settings.print.order
+    rows = []
+    for item in items:
+        pages = item.pages or _pages(folder / item.path)
+        kind = item.kind
+        rows.append(printorder.Row(
+            "", item.path, f"{_title(item, campaign.primary_language)} ({kind})", item.edition,
+            printorder.trim_size(item.size, item.width_mm, item.height_mm), pages, printorder.colours(pages),
+            order.paper_of(kind), printorder.FINISHING.get(kind, "trim to size"), order.quantity_of(kind)))
+    return rows
+
+
+def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
+    """Write the pack of the print folder `dest` (its press files are written) and its zip."""
+    items = press_items(batches)
+    pack = dest / FOLDER
+    pack.mkdir(exist_ok=True)
+    for item in items:
+        target = pack / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:  # same disk: a hard link costs nothing
+            os.link(dest / item.path, target)
+        except OSError:
+            target.write_bytes((dest / item.path).read_bytes())
+    rows = order_rows(campaign, items, dest)
+    write_atomic(pack / ORDER_CSV, printorder.order_csv(rows))
+    write_atomic(pack / ORDER_PDF, _order_pdf(campaign, rows))
+    write_atomic(pack / CONTACT_SHEET, _contact_sheet(campaign, items, dest))
+    files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != SUMS)
+    sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pack).as_posix()}\n" for p in files)
+    write_atomic(pack / SUMS, sums.encode())
+    _zip(pack, dest / ZIP, campaign)
+    log.info("print: print-shop pack of %d press files (%s/ and %s)", len(items), FOLDER, ZIP)
+    return pack
+
+
+def _order_pdf(campaign: Campaign, rows: list[printorder.Row]) -> bytes:
+    from weasyprint import HTML
+
+    from materials import pdfx
+
+    env = templating.environment(campaign, "print")
+    lang = campaign.primary_language
+    inks = campaign.settings.brand.print_colours().values()
+    html = env.get_template("order.html.j2").render(
+        lang=lang, rows=rows, count=len(rows), copies=sum(r.quantity for r in rows), profile=pdfx.PROFILE,
+        max_ink=round(pdfx.MAX_INK), darkest=round(max((sum(ink) for ink in inks), default=100)),
+        font_css=fontcache.css_system(campaign.settings.fonts.sans),
+        # A3 portrait: the table's type shrinks with its rows so the sheet stays one page.
+        row_pt=max(4.5, min(9.0, 860 / ((len(rows) + 1) * 1.45))))
+    return bytes(HTML(string=html).write_pdf(pdf_identifier=b"materials-print-shop-order"))
+
+
+def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
+    """Thumbnails of every press file (from its preview) with its path under it, 18 to an A4 page."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from materials.fonts import font_file
+
+    path, index = font_file(campaign.settings.fonts.sans[0])
+    font = ImageFont.truetype(str(path), 11, index=index)
+    columns, lines = GRID
+    cell_w, cell_h = SHEET_PX[0] // columns, (SHEET_PX[1] - 40) // lines
+    pages = []
+    for start in range(0, len(items), columns * lines):
+        page = Image.new("RGB", SHEET_PX, "white")
+        draw = ImageDraw.Draw(page)
+        draw.text((20, 12), f"{campaign.text(campaign.settings.title, campaign.primary_language)} · "
+                            f"{len(items)} press files · page {start // (columns * lines) + 1}",
+                  fill="black", font=font)
+        for offset, item in enumerate(items[start:start + columns * lines]):
+            x, y = (offset % columns) * cell_w, 40 + (offset // columns) * cell_h
+            preview = dest / item.preview if item.preview else None
+            if preview is not None and preview.is_file():
+                with Image.open(preview) as image:
+                    thumb = image.convert("RGB")
+                thumb.thumbnail((cell_w - 16, cell_h - 34))
+                page.paste(thumb, (x + (cell_w - thumb.width) // 2, y + 4))
+                draw.rectangle((x + (cell_w - thumb.width) // 2, y + 4, x + (cell_w + thumb.width) // 2 - 1,
+                                y + 4 + thumb.height - 1), outline="#999999")
+            name = item.path.rsplit("/", 1)[-1]
+            draw.text((x + 8, y + cell_h - 26), name, fill="black", font=font)
+        pages.append(page)
+    if not pages:
+        pages.append(Image.new("RGB", SHEET_PX, "white"))
+    return _sheet_pdf(campaign, pages)
+
+
+def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
+    """The contact sheet's pages as a PDF with what every print PDF carries (issue 20): the draft mark as text
+    on every page while the campaign is a draft, and the sources fingerprint in its keywords."""
+    import base64
+    import html
+
+    from weasyprint import HTML
+
+    from materials import fingerprint
+
+    images = []
+    for page in pages:
+        buffer = io.BytesIO()
+        page.save(buffer, format="PNG", optimize=False)
+        images.append(base64.b64encode(buffer.getvalue()).decode())
+    mark = campaign.draft_mark
+    draft = (f'<p class="draft">{html.escape(mark)}：{html.escape(campaign.draft_note)}</p>' if mark else "")
+    body = "".join(f'<section><img src="data:image/png;base64,{data}" alt="">{draft}</section>' for data in images)
+    document = (
+        f'<!DOCTYPE html><html lang="{html.escape(campaign.primary_language)}"><head><meta charset="utf-8">'
+        f'<title>Contact sheet</title>'
+        f'<meta name="keywords" content="{fingerprint.KEY} {html.escape(fingerprint.sources(campaign))}">'
+        f'<meta name="dcterms.created" content="{campaign.source_date().isoformat()}">'
+        f'<style>{fontcache.css_system(campaign.settings.fonts.sans)}'
+        '@page { size: A4 landscape; margin: 0 } body { margin: 0 }'
+        'section { position: relative; width: 297mm; height: 210mm; break-after: page; overflow: hidden }'
+        'section:last-child { break-after: auto } img { display: block; width: 297mm; height: 210mm }'
+        '.draft { position: absolute; top: 1.5mm; right: 4mm; margin: 0; padding: 0.3mm 2mm; font-size: 7pt;'
+        ' font-weight: 700; color: #fff; background: #b3261e; max-width: 140mm; white-space: nowrap;'
+        ' overflow: hidden }</style></head>'
+        f'<body>{body}</body></html>')
+    return bytes(HTML(string=document).write_pdf(pdf_identifier=b"materials-print-shop-contact-sheet"))
+
+
+def _zip(pack: Path, target: Path, campaign: Campaign) -> None:
+    when = campaign.source_date().timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(p for p in pack.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{FOLDER}/{path.relative_to(pack).as_posix()}", date_time=when)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+    write_atomic(target, buffer.getvalue())
+
+
+def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem]:
+    """The pack names and holds every press file, nothing else; its checksums and zip match its files."""
+    import csv
+
+    items = press_items(batches)
+    pack = dest / FOLDER
+    label = f"{dest.name}/{FOLDER}"
+    if not (pack / ORDER_CSV).is_file():
+        return [Problem(label, None, None, "the print-shop pack is missing; rebuild the print target")]
+    problems = []
+    listed = [row["file"] for row in csv.DictReader(io.StringIO((pack / ORDER_CSV).read_text("utf-8-sig")))]
+    expected = [item.path for item in items]
+    if listed != expected:
+        missing, extra = sorted(set(expected) - set(listed)), sorted(set(listed) - set(expected))
+        problems.append(Problem(f"{label}/{ORDER_CSV}", None, None, "does not list every press file once "
+                                f"(missing {missing[:3]}, not press files {extra[:3]})"))
+    held = {p.relative_to(pack).as_posix() for p in pack.rglob("*.pdf")} - {ORDER_PDF, CONTACT_SHEET}
+    if held != set(expected):
+        problems.append(Problem(label, None, None, "holds other files than the press files"))
+    for line in (pack / SUMS).read_text("utf-8").splitlines() if (pack / SUMS).is_file() else []:
+        digest, _, name = line.partition("  ")
+        path = pack / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(Problem(f"{label}/{SUMS}", None, None, f"{name} does not match its checksum"))
+    if (pack / ORDER_PDF).is_file() and _pages(pack / ORDER_PDF) != 1:
+        problems.append(Problem(f"{label}/{ORDER_PDF}", None, None, "the order sheet is more than one page"))
+    if not (dest / ZIP).is_file():
+        problems.append(Problem(f"{dest.name}/{ZIP}", None, None, "missing"))
+    else:
+        with zipfile.ZipFile(dest / ZIP) as archive:
+            names = set(archive.namelist())
+        if names != {f"{FOLDER}/{p.relative_to(pack).as_posix()}" for p in pack.rglob("*") if p.is_file()}:
+            problems.append(Problem(f"{dest.name}/{ZIP}", None, None, "does not hold the pack's files"))
+    return problems

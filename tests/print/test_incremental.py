@@ -1,0 +1,161 @@
+"""Incremental print: unchanged items come from the cache, byte for byte what a cold build makes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from materials import fingerprint
+from materials.build import build
+from materials.campaign import Campaign, load
+from materials.printing import incremental
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def campaign_of(folder: Path) -> Campaign:
+    return load(folder)
+
+
+def reused(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "taken from the cache" in r.getMessage()]
+
+
+def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
+        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="materials")
+    first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
+    before = digests(first)
+    assert (print_campaign / incremental.CACHE / "items").is_dir()
+    assert reused(caplog) == []
+
+    caplog.clear()
+    poster = print_campaign / "posters" / "apply.md"
+    poster.write_text(poster.read_text(encoding="utf-8").replace("Scan with your phone camera to apply.",
+                                                                 "Scan the code with your phone camera."),
+                      encoding="utf-8")
+    second = build(print_campaign, tmp_path / "second", only="print").outputs["print"]
+    after = digests(second)
+    [line] = reused(caplog)
+    taken, total = int(line.split()[1]), int(line.split()[3])
+    changed = [p for p in after if p.startswith(("posters/apply/", "previews/posters-apply-"))]
+    english = [p for p in changed if "-en." in p or "-bilingual." in p]
+    assert english and all(after[p] != before[p] for p in english)
+    assert 0 < taken < total
+    # Every file of an untouched material is the previous run's layout; only the sources fingerprint stamped
+    # into its keywords is the new one (issue 20: the edit is a new fingerprint in every file).
+    cache = incremental.Cache.of(campaign_of(print_campaign))
+    tips = [p for p in after if p.startswith("tips/")]
+    assert tips and all(cache.origin(second / p) == cache.origin(first / p) for p in tips)
+    mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
+    for path in tips:
+        if path.endswith(".pdf"):
+            with pikepdf.open(second / path) as pdf:
+                assert str(pdf.docinfo["/Keywords"]) == mark, path
+
+    shutil.rmtree(print_campaign / incremental.CACHE)
+    cold = build(print_campaign, tmp_path / "cold", only="print").outputs["print"]
+    assert digests(cold) == after
+
+
+def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    blobs = sorted((print_campaign / incremental.CACHE / "files").glob("*/*"))
+    assert blobs
+    for blob in blobs[:3]:
+        blob.write_bytes(b"%PDF-1.7 not what was stored")
+    caplog.set_level(logging.INFO, logger="materials")
+    again = build(print_campaign, tmp_path / "again", only="print").outputs["print"]
+    assert digests(again) == first
+    [line] = reused(caplog)
+    assert int(line.split()[1]) < int(line.split()[3])
+    caplog.clear()
+    build(print_campaign, tmp_path / "third", only="print")  # the damaged files were stored again
+    [line] = reused(caplog)
+    assert int(line.split()[1]) == int(line.split()[3])
+
+
+def test_check_after_a_build_lays_nothing_out(print_campaign: Path, tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    from materials.build import check
+
+    build(print_campaign, tmp_path / "out", only="print")
+    caplog.set_level(logging.INFO, logger="materials")
+    check(print_campaign)
+    messages = [r.getMessage() for r in caplog.records]
+    [line] = reused(caplog)
+    assert int(line.split()[1]) == int(line.split()[3])
+    assert not [m for m in messages if m.startswith("print: laying out")]
+
+
+def test_an_unwritable_cache_costs_speed_not_the_build(print_campaign: Path, tmp_path: Path) -> None:
+    blocked = print_campaign / ".materials" / "cache"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
+    assert (out / "posters" / "apply").is_dir()
+    assert blocked.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_strict_fails_on_start_up_warnings_before_any_layout(print_campaign: Path, tmp_path: Path) -> None:
+    from materials.errors import MaterialsError
+
+    # The fixture's service URL is a PLACEHOLDER: a warning known before anything is laid out.
+    with pytest.raises(MaterialsError, match="--strict"):
+        build(print_campaign, tmp_path / "out", only="print", strict=True)
+    assert not (print_campaign / incremental.CACHE).exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_problems_of_other_kinds_come_before_print_layout(print_campaign: Path, tmp_path: Path) -> None:
+    from materials.build import check
+    from materials.errors import CampaignError
+
+    toml = print_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[venues.allotment]\n"no-such-category" = 3\n',
+                    encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        check(print_campaign)
+    assert "venues.allotment.no-such-category" in str(raised.value.problems)
+    assert not (print_campaign / incremental.CACHE).exists()  # print laid nothing out
+
+
+def test_a_file_changed_after_its_check_is_checked_again(print_campaign: Path, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from materials import printing
+    from materials.campaign import load
+
+    out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
+    assert (print_campaign / incremental.CACHE / "verified").is_dir()
+    campaign = load(print_campaign)
+    assert printing.verify(campaign, out) == []  # every file as the build checked it: taken from the records
+    screen = sorted((out / "screens").rglob("*.png"))[0]
+    with Image.open(screen) as image:
+        spoiled = image.convert("RGB")
+    ImageDraw.Draw(spoiled).rectangle((0, 0, 12, 12), fill="#000000")  # ink in the overscan margin
+    spoiled.save(screen)
+    found = [p.message for p in printing.verify(campaign, out)]
+    assert any("action-safe margin" in message for message in found), found
+
+
+def test_a_changed_file_of_the_campaigns_templates_lays_everything_out_again(
+        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A template may load any file of the campaign's templates/ (an image, a stylesheet) by URL.
+    logo = print_campaign / "templates" / "print" / "logo.svg"
+    logo.parent.mkdir(parents=True)
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
+    build(print_campaign, tmp_path / "first", only="print")
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>', encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="materials")
+    build(print_campaign, tmp_path / "second", only="print")
+    assert reused(caplog) == []
