@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LONG = {
     'url = "https://declare.health-code.example/apply"': 'url = "https://jkm.tj.gov.cn/apply"',
     'base_url = "https://health-code.tianjin.example/"': 'base_url = "https://jkm.tj.gov.cn/faq/"',
-    'zh-CN = "天津市疫情防控指挥部"': 'zh-CN = "天津市新型冠状病毒感染肺炎疫情联防联控工作指挥部办公室宣传组"',
+    'zh-CN = "天津市防控指挥部"': 'zh-CN = "天津市新型冠状病毒感染肺炎疫情联防联控工作指挥部办公室宣传组"',
     'en = "Tianjin Municipal Headquarters of Epidemic Prevention and Control"':
         'en = "Publicity Group of the Office of the Tianjin Municipal Joint Prevention and Control Headquarters"',
     'zh-CN = "天津"\nen = "Tianjin"': 'zh-CN = "乌鲁木齐"\nen = "Urumqi"',

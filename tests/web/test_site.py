@@ -299,7 +299,7 @@ def test_manifest_that_is_not_json_is_a_clear_error(web_campaign, tmp_path, make
 def test_a_preview_that_is_not_a_png_is_a_clear_error(web_campaign, tmp_path, make_print):
     printed = make_print(tmp_path / "print")
     (printed / "previews" / "poster-apply-A4-en.png").write_bytes(b"GIF89a")
-    with pytest.raises(MaterialsError, match=r"poster-apply-A4-en\.png: not a PNG"):
+    with pytest.raises(MaterialsError, match=r"poster-apply-A4-en\.png is not a PNG file"):
         render_site(web_campaign, tmp_path / "web", {"print": printed})
 
 
