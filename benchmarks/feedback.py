@@ -113,8 +113,8 @@ def serve_figures(campaign: Path, out: Path) -> tuple[float, float]:
                                                  args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page()
             page.goto(url + "en/faq/what-is-the-health-code/")
-            edit(campaign / "faq" / "en" / "01-what-is-the-health-code.md", "The health QR code is a QR code",
-                 "Edited for the benchmark. The health QR code is a QR code")
+            edit(campaign / "faq" / "en" / "01-what-is-the-health-code.md", "Your health QR code is a personal QR code",
+                 "Edited for the benchmark. Your health QR code is a personal QR code")
             started = time.perf_counter()
             expect(page.get_by_text("Edited for the benchmark.")).to_be_visible(timeout=60_000)
             faq = time.perf_counter() - started
@@ -124,8 +124,8 @@ def serve_figures(campaign: Path, out: Path) -> tuple[float, float]:
         time.sleep(1.0)
         before = gallery()
         target = next(h for h in before if "/posters/arrival/" in h and h.endswith("-en.pdf"))
-        edit(campaign / "posters" / "arrival.md", "cooperate with the inspection staff",
-             "cooperate with the staff who check codes")
+        edit(campaign / "posters" / "arrival.md", "People without a code go through",
+             "People without a health code go through")
         thumb = wait(lambda: gallery().get(target) not in (None, before[target]), 300)
         return faq, thumb
     finally:
@@ -154,12 +154,12 @@ def main() -> None:
         figures: list[tuple[str, float, str]] = []
         page_count = pages(out / "print")
         figures.append(("print rebuild with nothing changed", timed(build, campaign), "<= 0.10"))
-        edit(campaign / "posters" / "arrival.md", "show your health code and cooperate",
-             "show your health code, then cooperate")
+        edit(campaign / "posters" / "arrival.md", "a green light across the city",
+             "a green light across the whole city")
         figures.append(("print rebuild after one poster's text changed", timed(build, campaign), "<= 0.30"))
-        edit(campaign / "posters" / "arrival.md", "配合查验人员的管理", "配合查验人员的管理和引导")
+        edit(campaign / "posters" / "arrival.md", "没有健康码的人员", "没有“健康码”的人员")
         figures.append(("  the same, Chinese text with characters the run already prints", timed(build, campaign), "-"))
-        edit(campaign / "posters" / "arrival.md", "配合查验人员的管理和引导", "配合查验人员的管理，请勿拥挤")
+        edit(campaign / "posters" / "arrival.md", "按原有方式通行。", "按原有方式通行，请勿拥挤。")
         figures.append(("  the same, Chinese text with characters new to the run (new font subset: every file)",
                         timed(build, campaign), "-"))
         figures.append(("`check` after a build", timed(["check"], campaign), "<= 0.10"))
