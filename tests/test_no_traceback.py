@@ -521,3 +521,27 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
+
+
+@pytest.mark.parametrize("link", ["output", "output/venue-lists", "dangling"])
+def test_a_default_venue_folder_that_is_a_link_is_refused(world: Path, tmp_path: Path, link: str) -> None:
+    """Red team 2, #4, #7, #8: a default `output`, `output/venue-lists` or run folder that is a symbolic link
+    (to another campaign's output, or to nothing) is refused naming the link; nothing is written through it."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if link == "dangling":
+        runs = campaign / "output" / "venue-lists"
+        runs.mkdir(parents=True)
+        (runs / "heping-A4").symlink_to(tmp_path / "nowhere")
+    else:
+        (campaign / link).parent.mkdir(parents=True, exist_ok=True)
+        (campaign / link).symlink_to(elsewhere)
+    done = subprocess.run([*CLI, "venues", str(world / "bad" / "good.csv"), "--campaign", str(campaign)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "symbolic link" in output and "--out" in output, output
+    assert list(elsewhere.iterdir()) == [] and not (tmp_path / "nowhere").exists()

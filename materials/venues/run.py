@@ -223,7 +223,8 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                 "already re-rendered, and the next run resumes")
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
-                         kept=kept, strict=strict, release=True, counter=counter) as guard:
+                         kept=kept, strict=strict, release=True, counter=counter,
+                         default_place=out is None) as guard:
             check_same_list(out_dir, listing)
             guarded.warn_placeholders(campaign)
             guarded.strict_failure(strict, guard.warnings)
