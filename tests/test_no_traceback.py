@@ -545,3 +545,41 @@ def test_a_default_venue_folder_that_is_a_link_is_refused(world: Path, tmp_path:
     assert done.returncode == 1 and "Traceback" not in output, output
     assert "symbolic link" in output and "--out" in output, output
     assert list(elsewhere.iterdir()) == [] and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "in-sources"])
+def test_a_key_file_that_is_another_file_too_is_refused(world: Path, tmp_path: Path, kind: str) -> None:
+    """Red team 2, #1: a campaign's key file that is a link into its sources (templates/web/assets/site.css), a
+    file with a second hard link, or a file inside the sources is refused by every command that reads or writes
+    it, naming the file; the file it leads to is left as it was."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    css = campaign / "templates" / "web" / "assets" / "site.css"
+    css.parent.mkdir(parents=True)
+    key = campaign / "keys" / "venue.key"
+    fragments = {"symlink": ("symbolic link", "sources"), "hardlink": ("hard links",), "in-sources": ("sources",)}[kind]
+    if kind == "symlink":
+        css.write_text(key.read_text(encoding="ascii"), encoding="ascii")
+        os.chmod(css, 0o600)
+        key.unlink()
+        key.symlink_to(Path("..") / "templates" / "web" / "assets" / "site.css")
+    elif kind == "hardlink":
+        os.link(key, css)
+    else:
+        key.rename(css)
+        toml = campaign / "campaign.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('key_file = "keys/venue.key"',
+                                                                 'key_file = "templates/web/assets/site.css"'),
+                        encoding="utf-8")
+        key = css
+    before = css.read_bytes()
+    commands = [["venues", str(world / "bad" / "good.csv"), "--campaign", str(campaign)],
+                ["keys", "new", "--out", str(key), "--add"]]
+    for args in commands:
+        done = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                              env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert done.returncode == 1 and "Traceback" not in output, (args, output)
+        assert any(f in output for f in fragments) and ("venue.key" in output or "site.css" in output), (args, output)
+        assert css.read_bytes() == before
+    assert not (campaign / "output" / "venue-lists").exists() or not list((campaign / "output").rglob("*.pdf"))
