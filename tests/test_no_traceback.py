@@ -583,3 +583,38 @@ def test_a_key_file_that_is_another_file_too_is_refused(world: Path, tmp_path: P
         assert any(f in output for f in fragments) and ("venue.key" in output or "site.css" in output), (args, output)
         assert css.read_bytes() == before
     assert not (campaign / "output" / "venue-lists").exists() or not list((campaign / "output").rglob("*.pdf"))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_killed_render_worker_is_one_clear_error(world: Path, tmp_path: Path) -> None:
+    """Red team 2, #6: the kernel killing one render worker (the OOM killer, kill -9) ends a venue run with
+    exit 1 and one line saying so and how to go on, never a BrokenProcessPool traceback."""
+    import signal
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, cwd=world, env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    killed = False
+    while not killed and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        if len(workers) >= 2:
+            time.sleep(0.3)  # let it start a chunk
+            os.kill(workers[-1], signal.SIGKILL)
+            killed = True
+        time.sleep(0.02)
+    output, _ = process.communicate(timeout=300)
+    assert killed, output
+    assert "Traceback" not in output and process.returncode == 1, output
+    assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output

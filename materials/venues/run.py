@@ -110,7 +110,15 @@ def _map(executor: concurrent.futures.Executor | None,
          jobs: list[Job]) -> Iterator[list[Rendered]]:
     if executor is None:
         return map(renderer.render_job, jobs)
-    return executor.map(renderer.render_job, jobs)
+    return _surviving(executor.map(renderer.render_job, jobs))
+
+
+def _surviving(results: Iterator[list[Rendered]]) -> Iterator[list[Rendered]]:
+    """The pool's results; a worker the kernel killed (out of memory) ends the run with one clear line."""
+    from materials.errors import worker_deaths
+
+    with worker_deaths():
+        yield from results
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
