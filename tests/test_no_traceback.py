@@ -618,3 +618,33 @@ def test_a_killed_render_worker_is_one_clear_error(world: Path, tmp_path: Path) 
     assert killed, output
     assert "Traceback" not in output and process.returncode == 1, output
     assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output
+
+
+def test_a_killed_print_worker_is_one_clear_error(world: Path, tmp_path: Path) -> None:
+    """Red team 2, #6: the same for the print pools of `materials build` (layout and verification)."""
+    import contextlib
+    import signal
+    import time
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    process = subprocess.Popen([*CLI, "build", "--campaign", str(campaign), "--only", "print"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                               env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    killed = False
+    while process.poll() is None and time.monotonic() < deadline:  # every worker, until the run ends
+        try:  # a forked pool worker runs the parent's command line (fc-list and gs do not)
+            own = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            workers = [c for c in _children(process.pid) if Path(f"/proc/{c}/cmdline").read_bytes() == own]
+        except OSError:
+            workers = []
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)
+                killed = True
+        time.sleep(0.01)
+    output, _ = process.communicate(timeout=300)
+    assert killed, output
+    assert "Traceback" not in output and process.returncode == 1, output
+    assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output
