@@ -648,3 +648,21 @@ def test_a_killed_print_worker_is_one_clear_error(world: Path, tmp_path: Path) -
     assert killed, output
     assert "Traceback" not in output and process.returncode == 1, output
     assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output
+
+
+@pytest.mark.parametrize("where", ["faq/zh-CN/venue.key", "templates/web/assets/site.key", "venues/new.key",
+                                   "district"])
+def test_keys_new_refuses_an_out_inside_the_sources(world: Path, tmp_path: Path, where: str) -> None:
+    """Red team 2, #13: `keys new --out` inside the campaign's sources (built into the site and print files) is
+    refused, as `proof --out` and `build --out` are; nothing is written there."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    target = campaign / ("posters/heping.key" if where == "district" else where)
+    extra = ["--district", "heping", "--campaign", str(campaign)] if where == "district" else []
+    before = (campaign / "keys" / "venue.key").read_bytes()
+    done = subprocess.run([*CLI, "keys", "new", "--out", str(target), *extra], capture_output=True, text=True,
+                          cwd=campaign, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "sources" in output and str(target) in output, output
+    assert not target.exists() and (campaign / "keys" / "venue.key").read_bytes() == before

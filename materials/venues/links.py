@@ -396,6 +396,8 @@ def refuse_unsafe_key(path: Path) -> None:
     while root is not None:
         inside = real.relative_to(root).parts
         if inside and inside[0] in KEY_UNSAFE_FOLDERS:
+            if not (path.exists() or path.is_symlink()):  # a new key file (keys new --out)
+                advice = "Keep keys outside the sources, e.g. --out .materials/venue-signing.key or secrets/venue.key"
             raise MaterialsError(f"key file {path} lies in the campaign's sources ({root / inside[0]}), which are "
                                  f"built into the website and print files. {advice}")
         root = _campaign_of(root.parent) if root.parent != root else None
