@@ -6,8 +6,9 @@ status 1 without a traceback; library callers catch `MaterialsError`.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,3 +91,18 @@ class VerificationError(CampaignError):
 
 class TemplateProblem(MaterialsError):
     """A template has a mistake (syntax, a missing file, an undefined name): the message names file and line."""
+
+
+#: What a run says when the kernel ends one of its render workers (the OOM killer, `kill -9`).
+WORKER_DIED = "a render worker ended unexpectedly (killed or out of memory); run again to resume"
+
+
+@contextlib.contextmanager
+def worker_deaths() -> Iterator[None]:
+    """A process pool whose worker was killed raises BrokenProcessPool: one clear error line, exit 1."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield
+    except BrokenProcessPool:
+        raise MaterialsError(WORKER_DIED) from None

@@ -80,18 +80,21 @@ class Run:
     def __init__(self, out: Path, made_by: str, campaign_root: Path, *, keys: Iterable[tuple[Path, str]] = (),
                  protected: Iterable[Path] = (), source: str = "", default: bool = False,
                  legacy: Callable[[Path], bool] | None = None, kept: str = "", strict: bool = False,
-                 release: bool = False, counter: warnings_log.WarningCounter | None = None) -> None:
+                 release: bool = False, counter: warnings_log.WarningCounter | None = None,
+                 default_place: bool = False) -> None:
         """`keys`: signing keys the run reads, with the option or key that names them; `protected`: other files
         it reads; `source`: what the folder holds, as its marker records it (a venue list's districts and size);
         `default`: `out` is the campaign's own `output/`; `legacy`: recognises an older version's folder;
         `kept`: what of the previous output survives an OS error; `release`: a run that fails before writing
         unmarks the folder (and removes it if it made it); `counter`: the warnings counted since the command
-        began (else from entering the run on)."""
+        began (else from entering the run on); `default_place`: `out` is the command's default folder under
+        the campaign's `output/`, never reached through a symbolic link."""
         self.out, self.made_by, self.source, self.kept = out, made_by, source, kept
         self.strict, self.release = strict, release
         self._keys, self._protected = list(keys), tuple(protected)
         self._root, self._default, self._legacy = campaign_root, default, legacy
         self._counter = counter
+        self._default_place = default or default_place
         self._stack = contextlib.ExitStack()
 
     @property
@@ -103,6 +106,8 @@ class Run:
         if self._counter is None:
             self._counter = self._stack.enter_context(warnings_log.counting())
         try:
+            if self._default_place:
+                output.refuse_default_links(self.out, self._root)
             output.guard_output(self.out, self._root)
             for key, option in self._keys:
                 output.refuse_key_in_output(key, option, self.out)

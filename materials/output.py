@@ -78,6 +78,25 @@ def refuse_link(folder: Path) -> None:
             f"output to the deploy folder after each build, e.g. rsync -a --delete {folder}/ {folder.resolve()}/")
 
 
+def refuse_default_links(out: Path, campaign_root: Path) -> None:
+    """A default output folder (CAMPAIGN/output and what a command makes under it) is never reached through a
+    symbolic link: a campaign that ships `output` as a link to another campaign's output would overwrite that
+    campaign's signed posters. Only a folder the user names with --out is followed."""
+    base = campaign_root / "output"
+    try:
+        parts = out.relative_to(base).parts
+    except ValueError:
+        parts = ()
+    path = base
+    for part in ("", *parts):
+        path = path / part if part else path
+        if path.is_symlink():
+            raise OutputError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); a command never writes its default output "
+                "through a link, which could overwrite another campaign's output. Remove the link, or name the "
+                "folder to write with --out")
+
+
 def guard_output(out: Path, campaign_root: Path) -> None:
     """Refuse an output folder that is, or contains, the campaign: cleaning it would destroy sources."""
     out_r, root_r = out.resolve(), campaign_root.resolve()

@@ -184,13 +184,17 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                          lstrip_blocks=True, **options)
         # Filters that pad to a width build a value of that width: bounded like `*` (also when Jinja folds a
         # constant expression at compile time, which calls these same filters).
-        self.filters.update(center=_center, indent=_indent, format=_format)
+        self.filters.update(center=_center, indent=_indent, format=_format, replace=_replace, join=_join)
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`."""
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str) and getattr(__obj, "__name__", "") in _PADDING:
             _check_widths(args, kwargs.values())
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") == "replace" and len(args) >= 2:
+            _check_replace(owner, *args[:2], *args[2:3])
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") == "join" and len(args) == 1:
+            args = (_check_join(args[0], owner),)
         return super().call(__context, __obj, *args, **kwargs)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
@@ -267,6 +271,44 @@ def _check_format_spec(fmt: str) -> None:
         for number in re.findall(r"\d+", spec or ""):
             if int(number) > MAX_SIZE:
                 _too_wide(int(number))
+
+
+def _too_large(size: int) -> None:
+    if size > MAX_SIZE:
+        raise jinja2.sandbox.SecurityError(f"a value of {size:,} items is too large for a template "
+                                           f"(at most {MAX_SIZE:,})")
+
+
+def _check_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
+    """`('x' * 10**6).replace('x', 'x' * 1000)` would build a gigabyte: its size is known before."""
+    if isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+        found = value.count(old) if old else len(value) + 1
+        if isinstance(count, int) and count >= 0:
+            found = min(found, count)
+        _too_large(len(value) + found * (len(new) - len(old)))
+
+
+def _check_join(items: Any, separator: str) -> list[Any]:
+    """A join of many large strings: its size is known before it is built (the items are read once)."""
+    items = list(items)
+    size = len(separator) * max(len(items) - 1, 0)
+    for item in items:
+        size += len(item) if isinstance(item, str | bytes) else 0
+        _too_large(size)
+    return items
+
+
+@jinja2.pass_eval_context
+def _replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: int | None = None) -> Any:
+    _check_replace(str(value), str(old), str(new), -1 if count is None else count)
+    return jinja2.filters.do_replace(eval_ctx, value, old, new, count)
+
+
+@jinja2.pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+    if attribute is None:
+        value = _check_join(value, str(d))
+    return jinja2.filters.do_join(eval_ctx, value, d, attribute)
 
 
 def _center(value: str, width: int = 80) -> str:

@@ -521,3 +521,148 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
+
+
+@pytest.mark.parametrize("link", ["output", "output/venue-lists", "dangling"])
+def test_a_default_venue_folder_that_is_a_link_is_refused(world: Path, tmp_path: Path, link: str) -> None:
+    """Red team 2, #4, #7, #8: a default `output`, `output/venue-lists` or run folder that is a symbolic link
+    (to another campaign's output, or to nothing) is refused naming the link; nothing is written through it."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if link == "dangling":
+        runs = campaign / "output" / "venue-lists"
+        runs.mkdir(parents=True)
+        (runs / "heping-A4").symlink_to(tmp_path / "nowhere")
+    else:
+        (campaign / link).parent.mkdir(parents=True, exist_ok=True)
+        (campaign / link).symlink_to(elsewhere)
+    done = subprocess.run([*CLI, "venues", str(world / "bad" / "good.csv"), "--campaign", str(campaign)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "symbolic link" in output and "--out" in output, output
+    assert list(elsewhere.iterdir()) == [] and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "in-sources"])
+def test_a_key_file_that_is_another_file_too_is_refused(world: Path, tmp_path: Path, kind: str) -> None:
+    """Red team 2, #1: a campaign's key file that is a link into its sources (templates/web/assets/site.css), a
+    file with a second hard link, or a file inside the sources is refused by every command that reads or writes
+    it, naming the file; the file it leads to is left as it was."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    css = campaign / "templates" / "web" / "assets" / "site.css"
+    css.parent.mkdir(parents=True)
+    key = campaign / "keys" / "venue.key"
+    fragments = {"symlink": ("symbolic link", "sources"), "hardlink": ("hard links",), "in-sources": ("sources",)}[kind]
+    if kind == "symlink":
+        css.write_text(key.read_text(encoding="ascii"), encoding="ascii")
+        os.chmod(css, 0o600)
+        key.unlink()
+        key.symlink_to(Path("..") / "templates" / "web" / "assets" / "site.css")
+    elif kind == "hardlink":
+        os.link(key, css)
+    else:
+        key.rename(css)
+        toml = campaign / "campaign.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('key_file = "keys/venue.key"',
+                                                                 'key_file = "templates/web/assets/site.css"'),
+                        encoding="utf-8")
+        key = css
+    before = css.read_bytes()
+    commands = [["venues", str(world / "bad" / "good.csv"), "--campaign", str(campaign)],
+                ["keys", "new", "--out", str(key), "--add"]]
+    for args in commands:
+        done = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                              env={**os.environ, "NO_COLOR": "1"})
+        output = done.stdout + done.stderr
+        assert done.returncode == 1 and "Traceback" not in output, (args, output)
+        assert any(f in output for f in fragments) and ("venue.key" in output or "site.css" in output), (args, output)
+        assert css.read_bytes() == before
+    assert not (campaign / "output" / "venue-lists").exists() or not list((campaign / "output").rglob("*.pdf"))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_killed_render_worker_is_one_clear_error(world: Path, tmp_path: Path) -> None:
+    """Red team 2, #6: the kernel killing one render worker (the OOM killer, kill -9) ends a venue run with
+    exit 1 and one line saying so and how to go on, never a BrokenProcessPool traceback."""
+    import signal
+    import time
+
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
+                       encoding="utf-8")
+    out = tmp_path / "run"
+    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
+                                str(out), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, cwd=world, env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    killed = False
+    while not killed and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        if len(workers) >= 2:
+            time.sleep(0.3)  # let it start a chunk
+            os.kill(workers[-1], signal.SIGKILL)
+            killed = True
+        time.sleep(0.02)
+    output, _ = process.communicate(timeout=300)
+    assert killed, output
+    assert "Traceback" not in output and process.returncode == 1, output
+    assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output
+
+
+def test_a_killed_print_worker_is_one_clear_error(world: Path, tmp_path: Path) -> None:
+    """Red team 2, #6: the same for the print pools of `materials build` (layout and verification)."""
+    import contextlib
+    import signal
+    import time
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    process = subprocess.Popen([*CLI, "build", "--campaign", str(campaign), "--only", "print"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                               env={**os.environ, "NO_COLOR": "1"})
+    deadline = time.monotonic() + 120
+    killed = False
+    while process.poll() is None and time.monotonic() < deadline:  # every worker, until the run ends
+        try:  # a forked pool worker runs the parent's command line (fc-list and gs do not)
+            own = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            workers = [c for c in _children(process.pid) if Path(f"/proc/{c}/cmdline").read_bytes() == own]
+        except OSError:
+            workers = []
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)
+                killed = True
+        time.sleep(0.01)
+    output, _ = process.communicate(timeout=300)
+    assert killed, output
+    assert "Traceback" not in output and process.returncode == 1, output
+    assert "a render worker ended unexpectedly (killed or out of memory); run again to resume" in output, output
+
+
+@pytest.mark.parametrize("where", ["faq/zh-CN/venue.key", "templates/web/assets/site.key", "venues/new.key",
+                                   "district"])
+def test_keys_new_refuses_an_out_inside_the_sources(world: Path, tmp_path: Path, where: str) -> None:
+    """Red team 2, #13: `keys new --out` inside the campaign's sources (built into the site and print files) is
+    refused, as `proof --out` and `build --out` are; nothing is written there."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    target = campaign / ("posters/heping.key" if where == "district" else where)
+    extra = ["--district", "heping", "--campaign", str(campaign)] if where == "district" else []
+    before = (campaign / "keys" / "venue.key").read_bytes()
+    done = subprocess.run([*CLI, "keys", "new", "--out", str(target), *extra], capture_output=True, text=True,
+                          cwd=campaign, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "sources" in output and str(target) in output, output
+    assert not target.exists() and (campaign / "keys" / "venue.key").read_bytes() == before

@@ -276,3 +276,20 @@ def test_a_folder_renamed_or_replaced_during_a_run_fails_naming_it(tmp_path: Pat
                 out.mkdir()
     with output.locked(out, "materials venues"):  # an untouched folder: no complaint
         (out / "b.pdf").write_bytes(b"%PDF")
+
+
+@pytest.mark.parametrize("link", ["output"])
+def test_a_default_output_that_is_a_link_to_another_campaign_is_refused(mini_campaign: Path, tmp_path: Path,
+                                                                        link: str) -> None:
+    """Red team 2, #4: a campaign shipping `output` as a link to its neighbour's output would replace the
+    neighbour's site; the default folder is never followed through a link (an explicit --out is)."""
+    victim = tmp_path / "victim" / "output"
+    (victim / "web").mkdir(parents=True)
+    (victim / "web" / "index.html").write_text("the neighbour's site", encoding="utf-8")
+    target = victim if link == "output" else victim / "web"
+    (mini_campaign / link).parent.mkdir(parents=True, exist_ok=True)
+    (mini_campaign / link).symlink_to(target)
+    before = tree(victim)
+    code, output = web_build(mini_campaign)
+    assert code == 1 and "symbolic link" in output and "--out" in output, output
+    assert tree(victim) == before and sorted(p.name for p in victim.iterdir()) == ["web"]

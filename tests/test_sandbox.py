@@ -58,6 +58,11 @@ ESCAPES = [
     "{{ 'x'.rjust(100000000) }}",
     "{{ 'x'.center(100000000) }}",
     "{{ 'x'.zfill(100000000) }}",
+    # Red team 2, #5: methods and filters that build a value from others, never a MemoryError.
+    "{{ ('x' * 1000000).replace('x', 'x' * 1000) }}",
+    "{{ ('x' * 1000000)|replace('x', 'x' * 1000) }}",
+    "{{ ('x' * 1000).join(['x' * 1000000] * 1000) }}",
+    "{{ (['x' * 1000000] * 1000)|join }}",
 ]
 #: The same against the campaign objects every web, print and proof template gets.
 CAMPAIGN_ESCAPES = [

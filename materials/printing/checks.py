@@ -93,7 +93,10 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
     from materials.printing.worker import preload
 
     preload()  # the workers inherit the rendering libraries instead of importing them each
-    with ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    from materials.errors import worker_deaths
+
+    with worker_deaths(), ProcessPoolExecutor(max_workers=settings.workers,
+                                              mp_context=multiprocessing.get_context("fork")) as pool:
         for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
                                                       length=len(todo), unit="files"), strict=True):
             problems += found

@@ -48,7 +48,10 @@ def _pool(workers: int) -> Iterator[Executor]:
     import multiprocessing
 
     preload()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    from materials.errors import worker_deaths
+
+    with worker_deaths(), ProcessPoolExecutor(max_workers=workers,
+                                              mp_context=multiprocessing.get_context("fork")) as pool:
         yield pool
 
 

@@ -371,12 +371,56 @@ def format_keys(keys: list[Key]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: A campaign's folders of published sources: a key file never lies in one (it would be built into the site).
+KEY_UNSAFE_FOLDERS = ("faq", "posters", "tips", "templates", "notice", "venues")
+
+
+def refuse_unsafe_key(path: Path) -> None:
+    """Refuse a key file that is another file too: a campaign's key file that is a symbolic link, a key file with a
+    second hard link, or one whose real path lies in a campaign's sources. A hostile campaign ships
+    `.materials/venue-signing.key` linked to `templates/web/assets/site.css`, and copying the district's key there
+    would write it into the published stylesheet."""
+    advice = ("Remove it (`rm` removes the link, not its target), check the file it named for a copied key, and put "
+              "the key in a file of its own, e.g. `materials keys new --out .materials/venue-signing.key`")
+    try:
+        if path.is_symlink() and _campaign_of(path.absolute().parent) is not None:
+            raise MaterialsError(f"key file {path} is a symbolic link (to {os.readlink(path)}); a campaign's key "
+                                 f"file must be a file of its own. {advice}")
+        if path.exists() and path.stat().st_nlink > 1:
+            raise MaterialsError(f"key file {path} has {path.stat().st_nlink} hard links: the same file is also "
+                                 f"elsewhere, where the key could be published. {advice}")
+        real = path.resolve()
+    except OSError:
+        return  # reading or writing it names the problem
+    root = _campaign_of(real.parent)
+    while root is not None:
+        inside = real.relative_to(root).parts
+        if inside and inside[0] in KEY_UNSAFE_FOLDERS:
+            if not (path.exists() or path.is_symlink()):  # a new key file (keys new --out)
+                advice = "Keep keys outside the sources, e.g. --out .materials/venue-signing.key or secrets/venue.key"
+            raise MaterialsError(f"key file {path} lies in the campaign's sources ({root / inside[0]}), which are "
+                                 f"built into the website and print files. {advice}")
+        root = _campaign_of(root.parent) if root.parent != root else None
+
+
+def _campaign_of(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` that holds a campaign.toml."""
+    for candidate in (folder, *folder.parents):
+        try:
+            if (candidate / "campaign.toml").is_file():
+                return candidate
+        except OSError:
+            return None
+    return None
+
+
 def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> None:
     """Create a key file readable by its owner only; never replace an existing key by accident.
 
     With `overwrite` (adding a key) the new file is written beside the old one and moved over it, so a
     crash never leaves a half-written key file.
     """
+    refuse_unsafe_key(path)
     target = path.with_name(f".{path.name}.new") if overwrite else path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -422,6 +466,7 @@ def _looks_like_key(path: Path) -> bool:
 
 def read_key_file(path: Path) -> KeyRing:
     """Read a key file; errors name the file and line but never echo key material."""
+    refuse_unsafe_key(path)
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:

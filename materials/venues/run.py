@@ -110,7 +110,15 @@ def _map(executor: concurrent.futures.Executor | None,
          jobs: list[Job]) -> Iterator[list[Rendered]]:
     if executor is None:
         return map(renderer.render_job, jobs)
-    return executor.map(renderer.render_job, jobs)
+    return _surviving(executor.map(renderer.render_job, jobs))
+
+
+def _surviving(results: Iterator[list[Rendered]]) -> Iterator[list[Rendered]]:
+    """The pool's results; a worker the kernel killed (out of memory) ends the run with one clear line."""
+    from materials.errors import worker_deaths
+
+    with worker_deaths():
+        yield from results
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -223,7 +231,8 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                 "already re-rendered, and the next run resumes")
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
-                         kept=kept, strict=strict, release=True, counter=counter) as guard:
+                         kept=kept, strict=strict, release=True, counter=counter,
+                         default_place=out is None) as guard:
             check_same_list(out_dir, listing)
             guarded.warn_placeholders(campaign)
             guarded.strict_failure(strict, guard.warnings)

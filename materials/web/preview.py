@@ -141,11 +141,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return missing
         # A symbolic link inside the site that leads out of it (to the signing key, to /etc) is a 404, as on a
         # static host that serves only its own folder: the real path must lie inside the site.
+        if not self._inside(Path(translated)):
+            return missing
+        # A folder is served as its index.html (index.htm): that file too must really lie inside the site.
+        if os.path.isdir(translated):
+            for name in ("index.html", "index.htm"):
+                index = Path(translated) / name
+                if (index.is_symlink() or index.exists()) and not self._inside(index):
+                    return missing
+        return translated
+
+    def _inside(self, path: Path) -> bool:
         try:
-            inside = Path(translated).resolve().is_relative_to(Path(str(self.directory)).resolve())
+            return path.resolve().is_relative_to(Path(str(self.directory)).resolve())
         except (OSError, RuntimeError, ValueError):
-            inside = False
-        return translated if inside else missing
+            return False
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         """A folder without index.html is a 404, as on a static host: never a listing of the output folder."""

@@ -190,3 +190,43 @@ def test_serve_never_follows_a_link_out_of_the_site(tmp_path: Path) -> None:
         assert status == 404, (path, status)
         assert b"SECRET" not in body and b"root:" not in body
     assert answers["/home.html"] == (200, b"<p>home</p>")
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_serve_never_follows_a_folders_index_link_out_of_the_site(tmp_path: Path, live: bool) -> None:
+    """Red team 2, #2: a folder whose index.html is a link to the signing key answers 404 for the folder's
+    address too (both the preview and the live handler), as the file's own address does."""
+    from materials.web import live as live_module
+    from materials.web import preview
+
+    site = tmp_path / "site"
+    (site / "zh-CN" / "x").mkdir(parents=True)
+    (site / "zh-CN" / "ok").mkdir(parents=True)
+    (site / "zh-CN" / "ok" / "index.html").write_text("<p>fine</p>", encoding="utf-8")
+    (site / "404.html").write_text("<p>not here</p>", encoding="utf-8")
+    secret = tmp_path / "venue-signing.key"
+    secret.write_text("materials-venue-key 1 SECRET", encoding="utf-8")
+    (site / "zh-CN" / "x" / "index.html").symlink_to(secret)
+    if live:
+        state = live_module.State(tmp_path, tmp_path / "preview")
+        factory = live_module.handler(site, state)
+    else:
+        factory = functools.partial(preview.Handler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answers = {}
+        for path in ("/zh-CN/x/", "/zh-CN/x/index.html", "/zh-CN/ok/"):
+            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            answers[path] = (response.status, response.read())
+            connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    for path in ("/zh-CN/x/", "/zh-CN/x/index.html"):
+        status, body = answers[path]
+        assert status == 404 and b"SECRET" not in body, (path, status, body)
+    assert answers["/zh-CN/ok/"][0] == 200 and b"fine" in answers["/zh-CN/ok/"][1]
