@@ -99,20 +99,12 @@ class State:
 
 def rebuild_site(state: State, out: Path | None) -> bool:
     """Rebuild the site; publish it to open pages, or keep the problem for the gallery."""
-    try:
-        preview.build_site(state.campaign_dir, out)
-    except MaterialsError as e:
-        state.problems["site"] = e.format_message()
-        log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
-        state.publish("gallery")
-        return False
-    except (OSError, ValueError, LookupError) as e:  # an edit in progress (a file half saved, a bad byte)
-        state.problems["site"] = f"{type(e).__name__}: {e}"
-        log.error("rebuild failed, still serving the last good site: %s: %s", type(e).__name__, e)
+    problem = preview.rebuild_problem(state.campaign_dir, out)
+    if problem is not None:
+        state.problems["site"] = problem
         state.publish("gallery")
         return False
     state.problems.pop("site", None)
-    log.info("rebuilt the site")
     state.publish("web")
     return True
 

@@ -67,16 +67,23 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
 
 def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     """One rebuild; a user's mistake is logged and the last good site stays served."""
+    return rebuild_problem(campaign_dir, out) is None
+
+
+def rebuild_problem(campaign_dir: Path, out: Path | None) -> str | None:
+    """One rebuild, logged: None when it worked, else the problem (the last good site stays served)."""
     try:
         build_site(campaign_dir, out)
     except MaterialsError as e:
-        log.error("rebuild failed, still serving the last good site:\n%s", e.format_message())
-        return False
+        problem = e.format_message()
+        log.error("rebuild failed, still serving the last good site:\n%s", problem)
+        return problem
     except (OSError, ValueError, LookupError) as e:  # an edit in progress (a file half saved, a bad byte)
-        log.error("rebuild failed, still serving the last good site: %s: %s", type(e).__name__, e)
-        return False
+        problem = f"{type(e).__name__}: {e}"
+        log.error("rebuild failed, still serving the last good site: %s", problem)
+        return problem
     log.info("rebuilt the site")
-    return True
+    return None
 
 
 def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[object] | None = None,
