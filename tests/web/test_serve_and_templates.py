@@ -171,20 +171,8 @@ def test_serve_never_follows_a_link_out_of_the_site(tmp_path: Path) -> None:
     (site / "k.txt").symlink_to(secret)
     (site / "etcdir").symlink_to("/etc")
     (site / "home.html").symlink_to(site / "index.html")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        answers = {}
-        for path in ("/k.txt", "/etcdir/passwd", "/etcdir/", "/home.html"):
-            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
-            connection.request("GET", path)
-            response = connection.getresponse()
-            answers[path] = (response.status, response.read())
-            connection.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    answers = get_all(functools.partial(preview.Handler, directory=str(site)),
+                      ("/k.txt", "/etcdir/passwd", "/etcdir/", "/home.html"))
     for path in ("/k.txt", "/etcdir/passwd", "/etcdir/"):
         status, body = answers[path]
         assert status == 404, (path, status)
@@ -212,21 +200,26 @@ def test_serve_never_follows_a_folders_index_link_out_of_the_site(tmp_path: Path
         factory = live_module.handler(site, state)
     else:
         factory = functools.partial(preview.Handler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    answers = get_all(factory, ("/zh-CN/x/", "/zh-CN/x/index.html", "/zh-CN/ok/"))
+    for path in ("/zh-CN/x/", "/zh-CN/x/index.html"):
+        status, body = answers[path]
+        assert status == 404 and b"SECRET" not in body, (path, status, body)
+    assert answers["/zh-CN/ok/"][0] == 200 and b"fine" in answers["/zh-CN/ok/"][1]
+
+
+def get_all(handler: object, paths: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
+    """Serve with `handler` on 127.0.0.1 and GET each path: path -> (status, body)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # type: ignore[arg-type]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         answers = {}
-        for path in ("/zh-CN/x/", "/zh-CN/x/index.html", "/zh-CN/ok/"):
+        for path in paths:
             connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
             connection.request("GET", path)
             response = connection.getresponse()
             answers[path] = (response.status, response.read())
             connection.close()
+        return answers
     finally:
         httpd.shutdown()
         httpd.server_close()
-    for path in ("/zh-CN/x/", "/zh-CN/x/index.html"):
-        status, body = answers[path]
-        assert status == 404 and b"SECRET" not in body, (path, status, body)
-    assert answers["/zh-CN/ok/"][0] == 200 and b"fine" in answers["/zh-CN/ok/"][1]
