@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -467,13 +468,9 @@ def test_kill_9_of_a_venue_run_frees_its_lock(world: Path, tmp_path: Path) -> No
     import signal
     import time
 
-    listing = tmp_path / "list.csv"
-    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
-                       encoding="utf-8")
     out = tmp_path / "run"
-    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
-                                str(out), "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=world, start_new_session=True, env={**os.environ, "NO_COLOR": "1"})
+    process = start_big_venue_run(world, tmp_path, out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while not list(out.glob("*/*.pdf")) and process.poll() is None and time.monotonic() < deadline:
@@ -598,13 +595,8 @@ def test_a_killed_render_worker_is_one_clear_error(world: Path, tmp_path: Path) 
     import signal
     import time
 
-    listing = tmp_path / "list.csv"
-    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
-                       encoding="utf-8")
     out = tmp_path / "run"
-    process = subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out",
-                                str(out), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, cwd=world, env={**os.environ, "NO_COLOR": "1"})
+    process = start_big_venue_run(world, tmp_path, out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     killed = False
     while not killed and process.poll() is None and time.monotonic() < deadline:
@@ -666,3 +658,13 @@ def test_keys_new_refuses_an_out_inside_the_sources(world: Path, tmp_path: Path,
     assert done.returncode == 1 and "Traceback" not in output, output
     assert "sources" in output and str(target) in output, output
     assert not target.exists() and (campaign / "keys" / "venue.key").read_bytes() == before
+
+
+def start_big_venue_run(world: Path, tmp_path: Path, out: Path, **popen: Any) -> subprocess.Popen[Any]:
+    """`materials venues` of 400 venues into `out` with two workers, started as a process (long enough to
+    kill while its pool renders)."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + "".join(f"HP-{i},宁夏路社区{i},和平区,社区,宁夏路{i}号\n" for i in range(400)),
+                       encoding="utf-8")
+    return subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out),
+                             "--jobs", "2"], cwd=world, env={**os.environ, "NO_COLOR": "1"}, **popen)
