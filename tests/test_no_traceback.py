@@ -520,6 +520,47 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
 
 
+def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
+    """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
+    HP1A (same typed code) from another list, and HP-1-A for another place from a third list, are refused."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    first, second, third = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "third.csv"
+    first.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    second.write_text(HEADER + "hp1a,宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
+    third.write_text(HEADER + "HP-1-A,河北路社区,和平区,社区,和平区河北路1号\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign), "--out", str(tmp_path / "away")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for listed, fragment in ((second, "hp1a differs from HP-1-A, already signed in district heping"),
+                             (third, "HP-1-A is already signed in district heping for '宁夏路社区'")):
+        done = subprocess.run([*CLI, "venues", str(listed), "--campaign", str(campaign)], capture_output=True,
+                              text=True, timeout=300, env=env)
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output and done.returncode == 1, output
+        assert fragment in output, output
+        assert not list((campaign / "output").rglob("*.pdf"))
+
+
+def test_verify_reports_an_ambiguous_code_instead_of_calling_it_genuine(world: Path, tmp_path: Path) -> None:
+    """Two runs signed before the register (their manifests under output/) hold HP-1-A and HP1A in one district:
+    their typed codes are the same, so `verify` says the code is ambiguous and names both, exit 1."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    for run, (venue_id, name) in {"a": ("HP-1-A", "宁夏路社区"), "b": ("HP1A", "宁夏路便民点")}.items():
+        folder = campaign / "output" / "venue-lists" / run
+        folder.mkdir(parents=True)
+        (folder / "manifest.csv").write_text(f"id,name,district,category,reprint\n{venue_id},{name},heping,community,0\n",
+                                             encoding="utf-8")
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A")
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "ambiguous" in output and "HP-1-A" in output and "HP1A" in output and "genuine code:" not in output, output
+
+
 @pytest.mark.parametrize("link", ["output", "output/venue-lists", "dangling"])
 def test_a_default_venue_folder_that_is_a_link_is_refused(world: Path, tmp_path: Path, link: str) -> None:
     """Red team 2, #4, #7, #8: a default `output`, `output/venue-lists` or run folder that is a symbolic link

@@ -109,6 +109,11 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
             venue = links.verify_code(link, ring, districts=districts, reprints=reprints)
     except links.LinkError as e:
         raise links.LinkError(f"refused: {e.message}") from None
+    from materials.venues.known import ambiguity
+
+    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, listing)
+    if unclear:
+        raise links.LinkError(f"ambiguous: {unclear}")
     click.echo(describe(campaign, ring, venue, known, "link" if is_link else "code"))
 
 

@@ -66,30 +66,119 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
     return found
 
 
-def refuse_respelled_ids(campaign: Campaign, listing: VenueList, out: Path) -> None:
-    """A venue id that differs from one already signed in the same district only in hyphens or letter case
-    (S1-C-001 and S1C001) would get the same typed code, and `verify` would name the other venue: refused,
-    naming the run that signed it. The run's own folder (`out`) is the same list again and counts as its own."""
-    signed: dict[tuple[str, str], tuple[str, str]] = {}
-    own = (out / "manifest.csv").resolve()
+#: The campaign's register of every venue identity it has signed, wherever the run's --out was: (district,
+#: id as typed) -> the id as spelled, the venue's name and the list it came from. Runs read it before signing.
+REGISTER = ".materials/signed-venues.csv"
+REGISTER_COLUMNS = ("district", "typed", "id", "name", "list")
+
+
+def _list_identity(campaign: Campaign, list_path: Path) -> str:
+    real = list_path.resolve()
+    return campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [row for row in csv.DictReader(io.StringIO(text))
+            if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
+
+
+def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
+    """Every venue identity the campaign signed: its register, then the manifests of runs under output/ (runs
+    made before the register existed). Several entries for one (district, typed id): ambiguous."""
+    found: dict[tuple[str, str], list[Known]] = {}
+
+    def add(entry: Known) -> None:
+        same = found.setdefault((entry.district, typed_id(entry.venue_id)), [])
+        if not any(e.venue_id == entry.venue_id and e.name == entry.name for e in same):
+            same.append(entry)
+
+    register = _rows(campaign.root / REGISTER)
+    for row in register:
+        add(Known(row["id"], row.get("name") or "", row["district"], "", 0, row.get("list") or REGISTER))
+    registered = {(row["district"], typed_id(row["id"])) for row in register}
     for path in _manifests(campaign):
-        if path.resolve() == own:
+        for row in _rows(path):
+            if (row["district"], typed_id(row["id"])) not in registered:
+                add(Known(row["id"], row.get("name") or "", row["district"], "", 0, campaign.relative(path)))
+    return found
+
+
+def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:
+    """The signed identity of a venue is its district and its id as typed (upper case, no hyphens): S1-C-001 and
+    S1C001 get the same typed code, and one id in two lists of a district the same link. A venue whose identity
+    the campaign already signed for another venue (another spelling, or another list with another name) is
+    refused, naming the earlier one; the register (`REGISTER`) holds every run's venues, wherever its --out was.
+    The run's own folder (`out`) and this list's own entries are the same list again and count as its own."""
+    register = _rows(campaign.root / REGISTER)
+    own = _list_identity(campaign, list_path)
+    signed: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for row in register:
+        if row.get("list") != own:
+            signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("name") or "",
+                                                                        row.get("list") or REGISTER))
+    registered = {(row["district"], typed_id(row["id"])) for row in register}
+    mine = (out / "manifest.csv").resolve()
+    for path in _manifests(campaign):  # runs made before the register: their ids, not their names (no list named)
+        if path.resolve() == mine:
             continue
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for row in csv.DictReader(io.StringIO(text)):
-            venue_id, district = row.get("id"), row.get("district")
-            if isinstance(venue_id, str) and isinstance(district, str):
-                signed.setdefault((district, typed_id(venue_id)), (venue_id, campaign.relative(path)))
+        for row in _rows(path):
+            if (row["district"], typed_id(row["id"])) not in registered:
+                signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], "", campaign.relative(path)))
     problems = []
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
-        if earlier is not None and earlier[0] != venue.id:
+        if earlier is None:
+            continue
+        if earlier[0] != venue.id:
             problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[1]}), "
+                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[2]}), "
                 "only in hyphens or letter case: both would carry the same typed code and `materials verify` "
                 f"would name the other venue. Use {earlier[0]} if it is the same venue, else an id of its own")))
+        elif earlier[1] and earlier[1] != venue.name:
+            problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
+                f"{venue.id} is already signed in district {venue.district} for {earlier[1]!r} ({earlier[2]}): "
+                f"{venue.name!r} would get the same link and code. Give it an id of its own, or, if it is the same "
+                "place renamed, sign it from the list that signed it")))
     if problems:
         raise CampaignError(problems, "venue ids clash with venues already signed")
+
+
+def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
+    """Add a finished run's venues to the campaign's register (this list's earlier entries replaced)."""
+    from materials.output import write_atomic
+
+    own = _list_identity(campaign, list_path)
+    rows = [row for row in _rows(campaign.root / REGISTER) if row.get("list") != own]
+    rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name, "list": own}
+             for v in listing.venues]
+    rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(campaign.root / REGISTER, text.getvalue())
+
+
+def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
+              given: VenueList | None = None) -> str:
+    """Why `verify` cannot name one venue for a genuine signature, or "": the venues the campaign signed with the
+    same identity (a code: the same id as typed; a link: the same id as spelled) and different spellings or names.
+    Made before the register refused such clashes (or signed by runs it did not see); never called genuine."""
+    entries = list(signed_before(campaign).get((district, typed_id(venue_id)), []))
+    spellings = {e.venue_id for e in entries}
+    if given is not None:
+        spellings |= {v.id for v in given.venues if v.district == district and typed_id(v.id) == typed_id(venue_id)}
+    if exact:
+        entries = [e for e in entries if e.venue_id == venue_id]
+        spellings = {venue_id}
+    places = {e.source: e.name for e in entries if e.name}  # one venue per list that signed it
+    if len(spellings) < 2 and len(set(places.values())) < 2:
+        return ""
+    shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries) or ", ".join(sorted(spellings))
+    return (f"the signature is genuine but matches more than one venue the campaign signed in district {district}: "
+            f"{shown}. It cannot say which poster this is: scan the QR code (it carries the id as spelled), check "
+            "the poster's name and address, and reprint one of them under an id of its own")
