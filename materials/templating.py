@@ -39,7 +39,9 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import jinja2.compiler
 import jinja2.meta
+import jinja2.nodes
 import jinja2.sandbox
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
@@ -171,12 +173,98 @@ def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
 
 #: The largest string, list or number a template may build with `*` or `**`.
 MAX_SIZE = 1_000_000
+#: The largest text a template may build by joining (`~`, `+`, a call's result, a macro's or block's output) and
+#: the largest page it may write: a loop that doubles a string fails here, naming the template, not the machine.
+MAX_TEXT = 20_000_000
+
+
+def _too_long(size: int, what: str = "a text") -> None:
+    if size > MAX_TEXT:
+        raise jinja2.sandbox.SecurityError(f"{what} of {size:,} characters is too large for a template "
+                                           f"(at most {MAX_TEXT:,})")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else 0
+
+
+class _Generator(jinja2.compiler.CodeGenerator):
+    """`a ~ b` compiles to a join whose size is checked before it is built (`Sandbox.joined`)."""
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
+        if frame.eval_ctx.volatile:
+            func_name = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            func_name = "markup_join"
+        else:
+            func_name = "str_join"
+        self.write(f"environment.joined({func_name}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def buffer(self, frame: jinja2.compiler.Frame) -> None:
+        """A macro's, call block's or `{% set %}` block's output collects in a `_Buffer`, bounded as it grows."""
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.buffer()")
+
+
+class _Buffer(list[str]):
+    """An output buffer that refuses to grow past `MAX_TEXT` (a loop printing a large value 100,000 times)."""
+
+    size = 0
+
+    def append(self, item: str) -> None:
+        self.size += len(item)
+        _too_long(self.size, "an output")
+        super().append(item)
+
+    def extend(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.append(item)
+
+
+class _Template(jinja2.Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """A page too large to write names its template (the check runs after the template's own frames end)."""
+        try:
+            return super().render(*args, **kwargs)
+        except jinja2.sandbox.SecurityError as e:
+            if _where(e) != "a template" or not (e.message or "").startswith("a page of"):
+                raise
+            raise jinja2.sandbox.SecurityError(f"{e.message}; the page was written by template "
+                                               f"{self.filename or self.name}") from None
 
 
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """The one template environment: sandboxed, autoescaped, StrictUndefined (see the module docstring)."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _Generator
+    template_class = _Template
+
+    @staticmethod
+    def buffer() -> _Buffer:
+        return _Buffer()
+
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:
+        """A page as the template yields it, counted piece by piece (and every buffer joined)."""
+        kept, size = [], 0
+        for part in parts:
+            size += len(part)
+            if size > MAX_TEXT:
+                raise jinja2.sandbox.SecurityError(f"a page of more than {MAX_TEXT:,} characters is too large for a "
+                                                   "template")
+            kept.append(part)
+        return "".join(kept)
+
+    @staticmethod
+    def joined(join: Callable[[Iterable[Any]], str], items: tuple[Any, ...]) -> str:
+        texts = [item if isinstance(item, str) else str(item) for item in items]
+        _too_long(sum(len(text) for text in texts), "a text joined with ~")
+        return join(items)
 
     def __init__(self, loader: jinja2.BaseLoader | None = None, **options: Any) -> None:
         options.setdefault("autoescape", jinja2.select_autoescape(default=True, default_for_string=True))
@@ -195,7 +283,9 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             _check_replace(owner, *args[:2], *args[2:3])
         if isinstance(owner, str) and getattr(__obj, "__name__", "") == "join" and len(args) == 1:
             args = (_check_join(args[0], owner),)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        _too_long(_size(result), "a value")  # a macro or method that doubles its argument, called in a loop
+        return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """`'{:>100000000}'.format(x)`: a width or precision above the bound is refused before formatting."""
@@ -229,7 +319,11 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                 if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
                     raise jinja2.sandbox.SecurityError(
                         f"a value of {len(a) * b:,} items is too large for a template (at most {MAX_SIZE:,})")
-        return super().call_binop(context, operator, left, right)
+        if operator == "+":
+            _too_long(_size(left) + _size(right), "a value")
+        result = super().call_binop(context, operator, left, right)
+        _too_long(_size(result), "a value")  # `'%s%s' % (s, s)` in a loop
+        return result
 
 
 _UNSAFE = (PurePath, types.ModuleType, io.IOBase)
@@ -324,6 +418,7 @@ def _indent(value: str, width: int | str = 4, first: bool = False, blank: bool =
 
 def _format(value: str, *args: Any, **kwargs: Any) -> str:
     _check_printf(str(value), kwargs or args)
+    _too_long(len(str(value)) + sum(len(str(a)) for a in [*args, *kwargs.values()]), "a value")
     return jinja2.filters.do_format(value, *args, **kwargs)
 
 

@@ -119,6 +119,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
         "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
+        # Red team 2: strings doubled in a loop, and a large value written 100,000 times (each a gigabytes' worth)
+        "doubling": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "doubling-macro": "{% macro d(x) %}{{ x }}{{ x }}{% endmacro %}{% set ns = namespace(s='x') %}"
+                          "{% for i in range(60) %}{% set ns.s = d(ns.s) %}{% endfor %}",
+        "huge-page": "{% set big = 'x' * 1000000 %}{% for i in range(100000) %}{{ big }}{% endfor %}",
     }.items():
         folder = root / f"template-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -520,6 +525,29 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
 
 
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("doubling", "404.html line 1: refused by the template sandbox (a text joined with ~ of 33,554,432 characters"),
+    ("doubling-macro", "404.html line 1: refused by the template sandbox (an output of 33,554,432 characters"),
+    ("huge-page", "a page of more than 20,000,000 characters is too large for a template; the page was written by "
+                  "template"),
+])
+def test_a_template_building_a_huge_text_fails_naming_it(world: Path, name: str, fragment: str) -> None:
+    """Red team 2: `~` in a loop (and a macro doubling its argument, a page printing a large value 100,000 times)
+    built gigabytes until the machine ran out of memory. Now a clear error naming the template, exit 1. The build
+    runs under a 6 GB address-space limit, so a regression fails with MemoryError, not the shared machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+
+    done = subprocess.run([*CLI, "build", "--campaign", str(world / f"template-{name}"), "--only", "web"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+                          preexec_fn=limit)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert fragment in output and "404.html" in output, output
+
+
 def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
     """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
     HP1A (same typed code) from another list, and HP-1-A for another place from a third list, are refused."""
@@ -551,8 +579,8 @@ def test_verify_reports_an_ambiguous_code_instead_of_calling_it_genuine(world: P
     for run, (venue_id, name) in {"a": ("HP-1-A", "宁夏路社区"), "b": ("HP1A", "宁夏路便民点")}.items():
         folder = campaign / "output" / "venue-lists" / run
         folder.mkdir(parents=True)
-        (folder / "manifest.csv").write_text(f"id,name,district,category,reprint\n{venue_id},{name},heping,community,0\n",
-                                             encoding="utf-8")
+        (folder / "manifest.csv").write_text(
+            f"id,name,district,category,reprint\n{venue_id},{name},heping,community,0\n", encoding="utf-8")
     code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A")
     done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "NO_COLOR": "1"})
