@@ -548,6 +548,25 @@ def test_a_template_building_a_huge_text_fails_naming_it(world: Path, name: str,
     assert fragment in output and "404.html" in output, output
 
 
+def test_print_and_web_files_get_the_umask_mode_and_the_key_stays_private(world: Path, tmp_path: Path) -> None:
+    """Red team 2: print PDFs (and the web downloads linked to them) were written 0600 under umask 022, so a web
+    server could not read them. Every output file is now 0644 under umask 022, twice (the second build reuses
+    the print cache); the signing key stays 0600."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    for _ in range(2):
+        done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "print,web"], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+                              preexec_fn=lambda: os.umask(0o022))
+        assert done.returncode == 0, done.stdout + done.stderr
+        files = [path for path in (campaign / "output").rglob("*") if path.is_file() and not path.is_symlink()]
+        assert any(path.suffix == ".pdf" for path in files) and any("downloads" in path.parts for path in files)
+        wrong = {str(path.relative_to(campaign)): oct(path.stat().st_mode & 0o777) for path in files
+                 if path.stat().st_mode & 0o777 != 0o644 and path.name != ".materials-output.lock"}
+        assert not wrong, wrong
+    assert (campaign / "keys" / "venue.key").stat().st_mode & 0o777 == 0o600
+
+
 def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
     """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
     HP1A (same typed code) from another list, and HP-1-A for another place from a third list, are refused."""

@@ -25,7 +25,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -273,15 +272,11 @@ class Cache:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Atomically, with the mode a plain `open()` gives (umask respected): the stamped print files are written
+    here, and mkstemp's 0600 would hide them (and the web downloads linked to them) from a web server."""
+    from materials.output import write_atomic
+
+    write_atomic(path, data)
 
 
 def copy_into(reused: dict[str, Reused], dest: Path) -> None:
