@@ -261,7 +261,6 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     state = live.State(campaign_dir, Path(tempfile.mkdtemp(prefix="materials-preview-")))
     httpd.RequestHandlerClass = live.handler(site, state)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    click.echo(f"serving {site} at {url} (Ctrl+C to stop); every print output: {url}{live.GALLERY.lstrip('/')}")
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     gallery = live.Gallery(state, build)
@@ -271,7 +270,9 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
         live.rebuild_site(state, out)  # the site first: an open page updates in about a second
         gallery.changed(paths)
 
+    _stop_on_signals()
     try:
+        click.echo(f"serving {site} at {url} (Ctrl+C to stop); every print output: {url}{live.GALLERY.lstrip('/')}")
         if no_watch:
             thread.join()
         else:
@@ -285,6 +286,20 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
         httpd.shutdown()
         httpd.server_close()
         shutil.rmtree(state.preview, ignore_errors=True)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal closed) stop `serve` as Ctrl+C does: its
+    `finally` removes the temporary preview folder instead of leaving it in /tmp. The exit status says which."""
+    import signal
+
+    def stop(number: int, _frame: object) -> None:
+        for name in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(name, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        raise SystemExit(128 + number)
+
+    for name in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(name, stop)
 
 
 def _register_optional_commands() -> None:

@@ -567,6 +567,33 @@ def test_print_and_web_files_get_the_umask_mode_and_the_key_stays_private(world:
     assert (campaign / "keys" / "venue.key").stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_serve_stopped_by_a_signal_removes_its_preview_folder(world: Path, tmp_path: Path, name: str) -> None:
+    """Red team 2: `kill` (SIGTERM) or a closed terminal (SIGHUP) left /tmp/materials-preview-* behind; they stop
+    serve as Ctrl+C does, the folder removed, no traceback, exit 128 + the signal's number."""
+    import signal
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen([*CLI, "serve", "--campaign", str(world / "campaign"), "--out", str(tmp_path / "out"),
+                                "--port", "0", "--no-watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(temp)},
+                               start_new_session=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving" in line, line + process.communicate(timeout=60)[1]
+        assert list(temp.glob("materials-preview-*")), "the preview folder was not made where TMPDIR says"
+        process.send_signal(getattr(signal, name))
+        _, errors = process.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in errors, errors
+    assert process.returncode == 128 + getattr(signal, name), errors
+    assert not list(temp.glob("materials-preview-*"))
+
+
 def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
     """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
     HP1A (same typed code) from another list, and HP-1-A for another place from a third list, are refused."""

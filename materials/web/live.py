@@ -126,6 +126,7 @@ class Gallery(threading.Thread):
         self.stopping = False
         self.builder: Any = None  # the builder process
         self.pipe: Any = None
+        self.starting = threading.Lock()  # no builder is started once stop() has run (it would outlive serve)
         self.dirty.set()
 
     def changed(self, paths: Iterable[str]) -> None:
@@ -137,7 +138,8 @@ class Gallery(threading.Thread):
         self.dirty.set()
 
     def stop(self) -> None:
-        self.stopping = True
+        with self.starting:
+            self.stopping = True
         self.dirty.set()
         if self.builder is not None and self.builder.is_alive():
             self.builder.terminate()
@@ -155,14 +157,17 @@ class Gallery(threading.Thread):
         """One build in the builder process (started on first use, again after a crash)."""
         import multiprocessing
 
-        if self.builder is None or not self.builder.is_alive():
-            # spawn, not fork: a fork of this threaded server could inherit a lock another thread holds.
-            context = multiprocessing.get_context("spawn")
-            self.pipe, there = context.Pipe()
-            # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
-            self.builder = context.Process(target=builder, args=(there, self.build), name="materials-gallery")
-            self.builder.start()
-            there.close()
+        with self.starting:
+            if self.stopping:
+                return "error", "serve is stopping"
+            if self.builder is None or not self.builder.is_alive():
+                # spawn, not fork: a fork of this threaded server could inherit a lock another thread holds.
+                context = multiprocessing.get_context("spawn")
+                self.pipe, there = context.Pipe()
+                # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
+                self.builder = context.Process(target=builder, args=(there, self.build), name="materials-gallery")
+                self.builder.start()
+                there.close()
         assert self.pipe is not None
         try:
             self.pipe.send((str(self.state.campaign_dir), str(self.state.preview), kinds))
