@@ -101,7 +101,7 @@ class ServiceSettings(Strict):
     """Address of the declaration service (https only, no user name or password, no spaces; the host a name
     in plain ASCII, never an IP address, an internationalised name in its `xn--` form). A host on a reserved
     or local-network name (`.example`, `.test`, `.invalid`, `.localhost`, `localhost`, `.local`, `.internal`,
-    `.lan`, `.home.arpa`, ...) is a placeholder: every build warns and `--strict` fails."""
+    `.lan`, `.home.arpa`, `.onion`, `.alt`, ...) is a placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
     """Query parameter that tags each link with its publicity channel (`?ch=poster`)."""
 

@@ -23,6 +23,8 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Reserved top-level domains (RFC 2606/6761) and example hosts: an address there cannot be real.
 PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost",
+                    # special-use names no public browser reaches: Tor (RFC 7686), .alt (RFC 9476), .arpa (RFC 3172)
+                    ".onion", ".alt", ".arpa",
                     # names only a local network resolves (RFC 6762 .local, ICANN's .internal, common LAN names)
                     ".local", ".internal", ".lan", ".home", ".home.arpa", ".corp", ".intranet", ".private")
 PLACEHOLDER_HOSTS = ("example", "example.com", "example.org", "example.net", "localhost")
