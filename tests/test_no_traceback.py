@@ -57,6 +57,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "good.csv").write_text(HEADER + ROW, encoding="utf-8")
     (bad / "empty.csv").write_bytes(b"")
     (bad / "latin1.csv").write_bytes((HEADER + "HP-1,Café Zoë,heping,community,x\n").encode("latin-1"))
+    (bad / "utf16le.csv").write_bytes((HEADER + ROW).encode("utf-16-le"))  # "Unicode text" without its BOM
+    (bad / "utf16be.csv").write_bytes((HEADER + ROW).encode("utf-16-be"))
+    (bad / "big5.csv").write_bytes((HEADER + "HP-1,寧夏路社區服務站,和平區,社區,和平區寧夏路12號\n").encode("big5"))
     (bad / "binary.csv").write_bytes(bytes(range(256)) * 40)
     (bad / "nul.csv").write_bytes((HEADER + ROW).encode() + b"HP-2,\x00\x00,heping,community,x\n")
     (bad / "fake.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
@@ -213,6 +216,12 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
     ("venues  {b}/empty.csv  --campaign  {c}  --out  {r}/o1", 1, "the file is empty"),
     ("venues  {b}/latin1.csv  --campaign  {c}  --out  {r}/o1", 1, "UTF-8"),
+    ("venues  {b}/utf16le.csv  --campaign  {c}  --out  {r}/o1", 1,
+     "utf16le.csv: the file is in UTF-16 (little-endian) without a byte-order mark, not UTF-8; open it in Excel"),
+    ("venues  {b}/utf16be.csv  --campaign  {c}  --out  {r}/o1", 1, "UTF-16 (big-endian)"),
+    ("venues  {b}/big5.csv  --campaign  {c}  --out  {r}/o1", 1, "big5.csv: not UTF-8, and read as GBK/GB18030"),
+    ("venues  {b}/big5.csv  --campaign  {c}  --out  {r}/o1", 1, "probably Big5 (Traditional Chinese)"),
+    ("venues  {b}/latin1.csv  --campaign  {c}  --out  {r}/o1", 1, 'save it as "CSV UTF-8 (Comma delimited)", or as'),
     ("venues  {b}/binary.csv  --campaign  {c}  --out  {r}/o1", 1, "binary.csv"),
     ("venues  {b}/nul.csv  --campaign  {c}  --out  {r}/o1", 1, "nul.csv"),
     ("venues  {b}/fake.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not an XLSX workbook"),
@@ -239,6 +248,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/two-sheets.xlsx  --campaign  {c}  --out  {r}/o1", 1, "2 sheets hold data"),
     ("venues  {b}/two-sheets.xlsx  --campaign  {c}  --out  {r}/o1  --sheet  C", 1, "no sheet named 'C'"),
     ("venues  {b}/hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "is hidden"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --sheet  Sheet2", 1,
+     "good.csv: --sheet 'Sheet2' names a sheet of a workbook, but this list is a CSV file"),
+    (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/good.csv  --sheet  S", 1, "drop --sheet"),
     ("venues  {b}/bools.xlsx  --campaign  {c}  --out  {r}/o1", 1, "TRUE/FALSE"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --size  A3", 2, "A3"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --jobs  0", 2, "--jobs"),
@@ -785,3 +797,11 @@ def start_big_venue_run(world: Path, tmp_path: Path, out: Path, **popen: Any) ->
                        encoding="utf-8")
     return subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out),
                              "--jobs", "2"], cwd=world, env={**os.environ, "NO_COLOR": "1"}, **popen)
+
+
+def test_a_utf32_list_with_its_byte_order_mark_is_read() -> None:
+    """UTF-32 with a BOM starts like UTF-16's (FF FE): it was read as UTF-16 and every column was 'missing'."""
+    from materials.venues.reading import decode_csv
+
+    assert decode_csv((HEADER + ROW).encode("utf-32"), "list.csv") == HEADER + ROW
+    assert decode_csv((HEADER + ROW).encode("utf-16"), "list.csv") == HEADER + ROW

@@ -137,12 +137,48 @@ def bad_character(text: str) -> str | None:
 # ---- decoding ---------------------------------------------------------------------------------------------
 
 
+SAVE_AS = ("open it in Excel (or WPS) and save it as \"CSV UTF-8 (Comma delimited)\", or as an Excel workbook "
+           "(.xlsx), then run again")
+#: Encodings a list that is neither UTF-8 nor GBK is often in, to name in the message (never used to read it).
+OTHER_ENCODINGS = (("big5", "Big5 (Traditional Chinese)"), ("shift_jis", "Shift-JIS (Japanese)"),
+                   ("euc_kr", "EUC-KR (Korean)"), ("cp1252", "Windows-1252 (Western European)"))
+
+
+def _odd_characters(text: str) -> bool:
+    """Private-use, unassigned or control characters: what bytes read in the wrong encoding turn into."""
+    return any(unicodedata.category(c) in ("Co", "Cn", "Cc") and c not in "\r\n\t" for c in text)
+
+
+def _utf16_without_bom(raw: bytes) -> str:
+    """`UTF-16 (little-endian)` when a quarter of the bytes are NUL, mostly at odd (or even) places, else ""."""
+    sample = raw[:65536]
+    if sample.count(0) < len(sample) // 4:
+        return ""
+    return "UTF-16 (big-endian)" if sample[0::2].count(0) > sample[1::2].count(0) else "UTF-16 (little-endian)"
+
+
+def _encoding_found(raw: bytes) -> str:
+    for codec, name in OTHER_ENCODINGS:
+        try:
+            if not _odd_characters(raw.decode(codec)):
+                return f"probably {name}"
+        except UnicodeDecodeError:
+            continue
+    return "in an encoding materials cannot tell"
+
+
 def decode_csv(raw: bytes, label: str) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK; never guessed silently."""
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 or UTF-32 with BOM, or GB18030/GBK; anything else
+    is refused naming the encoding it seems to be in and how to save the file; never guessed silently."""
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif _utf16_without_bom(raw):
+        raise MaterialsError(f"{label}: the file is in {_utf16_without_bom(raw)} without a byte-order mark, not "
+                             f"UTF-8; {SAVE_AS}")
     else:
         try:
             return raw.decode("utf-8")
@@ -151,8 +187,12 @@ def decode_csv(raw: bytes, label: str) -> str:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as e:
-        raise MaterialsError(
-            f"{label}: neither UTF-8 nor GBK/GB18030 (byte {e.start}); save the file as \"CSV UTF-8\"") from None
+        found = encoding.upper() if encoding != "gb18030" else _encoding_found(raw)
+        raise MaterialsError(f"{label}: not UTF-8 or GBK/GB18030 (byte {e.start}); the file is {found}; "
+                             f"{SAVE_AS}") from None
+    if encoding == "gb18030" and _odd_characters(text):
+        raise MaterialsError(f"{label}: not UTF-8, and read as GBK/GB18030 it holds characters no list has; the "
+                             f"file is {_encoding_found(raw)}; {SAVE_AS}")
     if encoding == "gb18030":
         # Almost any bytes decode as GB18030, so check it looks like Chinese: real lists keep to GB2312 hanzi
         # nearly always, while Latin-1 or Big5 read as GB18030 gives rare characters everywhere.
@@ -165,7 +205,7 @@ def decode_csv(raw: bytes, label: str) -> str:
                 rare += 1
         if wide and rare > max(3, len(wide) // 5):
             raise MaterialsError(f"{label}: the encoding is unclear (not UTF-8, and as GBK it reads as rare "
-                                 "characters); save the file as \"CSV UTF-8\" and try again")
+                                 f"characters); the file is {_encoding_found(raw)}; {SAVE_AS}")
         log.info("%s: read as GBK/GB18030 (what Excel on Chinese Windows saves as CSV)", label)
     return text
 
@@ -433,6 +473,10 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     if suffix == ".xlsx":
         records: Iterable[list[str]] = xlsx_records(path, label, problems, sheet, layout)
     elif suffix in (".csv", ".txt", ".tsv"):
+        if sheet is not None:
+            raise MaterialsError(f"{label}: --sheet {sheet!r} names a sheet of a workbook, but this list is a "
+                                 f"{suffix.lstrip('.').upper()} file, which has one table and no sheets: drop "
+                                 "--sheet, or give the .xlsx workbook that has the sheet")
         records = csv_records(path, label)
     else:
         raise MaterialsError(f"{label}: unknown kind of list {suffix!r}; use .csv or .xlsx")
