@@ -270,6 +270,12 @@ def canonical_base(base: str) -> tuple[str, str, str]:
         raise MaterialsError(f"--base {base!r}: give the start of genuine links, HTTPS://HOST/PATH/ "
                              "(such as HTTPS://HC.TJ.GOV.CN/V/)")
     host, path = match.group(1), match.group(2).strip("/")
+    from materials.schema import check_host
+
+    try:  # the one address rule of every host setting: no IP address, no single label, no stray hyphen
+        check_host(host.partition(":")[0].lower())
+    except ValueError as e:
+        raise MaterialsError(f"--base {base!r}: {e}; give the start of genuine links, HTTPS://HOST/PATH/") from None
     return f"HTTPS://{host}/{path}/", host, path
 
 
