@@ -17,7 +17,8 @@ reads only files inside its folders, after symbolic links are resolved. A refuse
 `TemplateProblem` naming the template and line, never a Python error.
 
 Context every template gets (documented here, built in one place):
-- `campaign`: the `Campaign`; `settings`: its settings;
+- `campaign`: the `Campaign`; `settings`: its settings as read-only tables, without the settings that name
+  files (the key's and the venue list's paths: `PRIVATE_SETTINGS`);
 - `t(mapping, lang)`: a per-language text; `service_link(channel)`: the tagged declaration-service URL;
 - `language_name(lang)`: a language's own name; `languages`: the campaign languages, primary first;
 - `strings[lang]`: the interface texts of the output kind (`<kind>/strings.toml`, merged as above).
@@ -43,6 +44,7 @@ import jinja2.compiler
 import jinja2.meta
 import jinja2.nodes
 import jinja2.sandbox
+import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
 
@@ -297,6 +299,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, _UNSAFE) or isinstance(value, _UNSAFE):
             return False
+        if attr in PRIVATE_SETTINGS and isinstance(obj, pydantic.BaseModel):
+            return False  # the key's or the list's path
+        if isinstance(value, pydantic.BaseModel) and _holds_private(value):
+            return False  # `campaign.settings`: templates read `settings`, which has no file paths
         return super().is_safe_attribute(obj, attr, value)
 
     def is_safe_callable(self, obj: Any) -> bool:
@@ -436,6 +442,38 @@ class ContainedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+#: Settings that name files on this machine (the signing key, the venue list): no template may print them.
+PRIVATE_SETTINGS = frozenset({"key_file", "list"})
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({k: _public(v) for k, v in value.items() if k not in PRIVATE_SETTINGS})
+    if isinstance(value, list | tuple):
+        return tuple(_public(v) for v in value)
+    return value
+
+
+def template_settings(settings: Any) -> Mapping[str, Any]:
+    """What templates see as `settings`: its values as read-only tables (`settings.title`, `settings.issued`),
+    without the settings that name files (`PRIVATE_SETTINGS`), so `{{ settings }}` prints no key path."""
+    return _public(settings.model_dump())
+
+
+def _holds_private(model: pydantic.BaseModel) -> bool:
+    """Whether a settings model (or one inside it) has a file-naming setting: never handed to a template."""
+    def names(value: Any) -> Iterator[str]:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                yield str(key)
+                yield from names(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from names(item)
+
+    return not PRIVATE_SETTINGS.isdisjoint(names(model.model_dump()))
+
+
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
     from materials import fingerprint
 
@@ -444,7 +482,7 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
     env = Sandbox(ContainedLoader(search), keep_trailing_newline=True)
     env.globals.update(
         campaign=campaign,
-        settings=campaign.settings,
+        settings=template_settings(campaign.settings),
         languages=campaign.languages,
         t=campaign.text,
         service_link=campaign.service_link,

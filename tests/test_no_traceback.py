@@ -128,6 +128,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "doubling-macro": "{% macro d(x) %}{{ x }}{{ x }}{% endmacro %}{% set ns = namespace(s='x') %}"
                           "{% for i in range(60) %}{% set ns.s = d(ns.s) %}{% endfor %}",
         "huge-page": "{% set big = 'x' * 1000000 %}{% for i in range(100000) %}{{ big }}{% endfor %}",
+        # Red team 2: the settings whole printed the key's path
+        "settings": '{% extends "base.html" %}{% block main %}<p>{{ settings }}</p><p>{{ settings.venues }}</p>'
+                    "<h1>{{ t(settings.title, 'en') }}</h1>{% endblock %}",
+        "settings-key": "{{ campaign.settings.venues.key_file }}",
+        "settings-dump": "{{ campaign.settings.model_dump() }}",
     }.items():
         folder = root / f"template-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -192,6 +197,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
     ("build  --campaign  {r}/template-escape-built  --only  web", 1, "refused by the template sandbox"),
     ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
+    ("build  --campaign  {r}/template-settings-key  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
+    ("build  --campaign  {r}/template-settings-dump  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "xn--dclare-3of.health-code.gov.cn"),
@@ -612,6 +619,18 @@ def test_serve_stopped_by_a_signal_removes_its_preview_folder(world: Path, tmp_p
     assert "Traceback" not in errors, errors
     assert process.returncode == 128 + getattr(signal, name), errors
     assert not list(temp.glob("materials-preview-*"))
+
+
+def test_a_template_printing_the_settings_shows_no_file_path(world: Path, tmp_path: Path) -> None:
+    """Red team 2: `{{ settings }}` in a template published every setting, the signing key's path among them.
+    Templates get the settings without the ones that name files; the rest still prints."""
+    out = tmp_path / "out"
+    done = subprocess.run([*CLI, "build", "--campaign", str(world / "template-settings"), "--only", "web", "--out",
+                           str(out)], capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (out / "web" / "404.html").read_text(encoding="utf-8")
+    assert "Health code test campaign" in page and "link_path" in page, page
+    assert "key_file" not in page and "venue-signing.key" not in page and "keys/venue.key" not in page, page
 
 
 def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
