@@ -635,24 +635,24 @@ def test_a_template_printing_the_settings_shows_no_file_path(world: Path, tmp_pa
 
 def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
     """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
-    HP1A (same typed code) from another list, and HP-1-A for another place from a third list, are refused."""
+    hp1a and ＨＰ１Ａ (full width) from other lists (the same typed code) are refused, naming the first."""
     campaign = tmp_path / "campaign"
     shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
-    first, second, third = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "third.csv"
+    first = tmp_path / "first.csv"
     first.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
-    second.write_text(HEADER + "hp1a,宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
-    third.write_text(HEADER + "HP-1-A,河北路社区,和平区,社区,和平区河北路1号\n", encoding="utf-8")
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign), "--out", str(tmp_path / "away")],
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    for listed, fragment in ((second, "hp1a differs from HP-1-A, already signed in district heping"),
-                             (third, "HP-1-A is already signed in district heping for '宁夏路社区'")):
+    assert "HP-1-A" in (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    for spelled, shown in (("hp1a", "hp1a"), ("ＨＰ１Ａ", "HP1A")):
+        listed = tmp_path / f"{shown}.csv"
+        listed.write_text(HEADER + f"{spelled},宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
         done = subprocess.run([*CLI, "venues", str(listed), "--campaign", str(campaign)], capture_output=True,
                               text=True, timeout=300, env=env)
         output = done.stdout + done.stderr
         assert "Traceback" not in output and done.returncode == 1, output
-        assert fragment in output, output
+        assert f"{shown} differs from HP-1-A, already signed in district heping" in output, output
         assert not list((campaign / "output").rglob("*.pdf"))
 
 

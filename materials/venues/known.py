@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, read_list
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,26 +111,25 @@ def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
 
 
 def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:
-    """The signed identity of a venue is its district and its id as typed (upper case, no hyphens): S1-C-001 and
-    S1C001 get the same typed code, and one id in two lists of a district the same link. A venue whose identity
-    the campaign already signed for another venue (another spelling, or another list with another name) is
-    refused, naming the earlier one; the register (`REGISTER`) holds every run's venues, wherever its --out was.
+    """The signed identity of a venue is its district and its id as typed (upper case, no hyphens, half-width):
+    S1-C-001 and S1C001 get the same typed code. An id the campaign already signed in another spelling is refused,
+    naming the earlier one (the same spelling is the same venue, as in every list of the district); the register
+    (`REGISTER`) holds every run's venues, wherever its --out was.
     The run's own folder (`out`) and this list's own entries are the same list again and count as its own."""
     register = _rows(campaign.root / REGISTER)
     own = _list_identity(campaign, list_path)
-    signed: dict[tuple[str, str], tuple[str, str, str]] = {}
+    signed: dict[tuple[str, str], tuple[str, str]] = {}
     for row in register:
         if row.get("list") != own:
-            signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("name") or "",
-                                                                        row.get("list") or REGISTER))
+            signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
     registered = {(row["district"], typed_id(row["id"])) for row in register}
     mine = (out / "manifest.csv").resolve()
-    for path in _manifests(campaign):  # runs made before the register: their ids, not their names (no list named)
+    for path in _manifests(campaign):  # runs made before the register
         if path.resolve() == mine:
             continue
         for row in _rows(path):
             if (row["district"], typed_id(row["id"])) not in registered:
-                signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], "", campaign.relative(path)))
+                signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], campaign.relative(path)))
     problems = []
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
@@ -135,50 +137,53 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
             continue
         if earlier[0] != venue.id:
             problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[2]}), "
+                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[1]}), "
                 "only in hyphens or letter case: both would carry the same typed code and `materials verify` "
                 f"would name the other venue. Use {earlier[0]} if it is the same venue, else an id of its own")))
-        elif earlier[1] and earlier[1] != venue.name:
-            problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                f"{venue.id} is already signed in district {venue.district} for {earlier[1]!r} ({earlier[2]}): "
-                f"{venue.name!r} would get the same link and code. Give it an id of its own, or, if it is the same "
-                "place renamed, sign it from the list that signed it")))
     if problems:
         raise CampaignError(problems, "venue ids clash with venues already signed")
 
 
 def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
     """Add a finished run's venues to the campaign's register (this list's earlier entries replaced)."""
+    import fcntl
+
     from materials.output import write_atomic
 
     own = _list_identity(campaign, list_path)
-    rows = [row for row in _rows(campaign.root / REGISTER) if row.get("list") != own]
-    rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name, "list": own}
-             for v in listing.venues]
-    rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
-    text = io.StringIO()
-    writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(campaign.root / REGISTER, text.getvalue())
+    register = campaign.root / REGISTER
+    try:
+        register.parent.mkdir(parents=True, exist_ok=True)
+        with open(register.with_suffix(".lock"), "a") as lock:  # two runs at once: neither loses the other's rows
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            rows = [row for row in _rows(register) if row.get("list") != own]
+            rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name, "list": own}
+                     for v in listing.venues]
+            rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
+            text = io.StringIO()
+            writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            write_atomic(register, text.getvalue())
+    except OSError as e:
+        log.warning(
+            "cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "
+            "spelling will not be refused; make the folder writable and run again", campaign.relative(register),
+            e.strerror or e)
 
 
 def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
               given: VenueList | None = None) -> str:
-    """Why `verify` cannot name one venue for a genuine signature, or "": the venues the campaign signed with the
-    same identity (a code: the same id as typed; a link: the same id as spelled) and different spellings or names.
-    Made before the register refused such clashes (or signed by runs it did not see); never called genuine."""
+    """Why `verify` cannot name one venue for a genuine typed code, or "": the campaign signed several ids that
+    type the same (HP-1-A and HP1A), before the register refused such clashes or in runs it did not see; never
+    called genuine. A link (`exact`) signs the id as spelled and is never ambiguous."""
     entries = list(signed_before(campaign).get((district, typed_id(venue_id)), []))
-    spellings = {e.venue_id for e in entries}
     if given is not None:
-        spellings |= {v.id for v in given.venues if v.district == district and typed_id(v.id) == typed_id(venue_id)}
-    if exact:
-        entries = [e for e in entries if e.venue_id == venue_id]
-        spellings = {venue_id}
-    places = {e.source: e.name for e in entries if e.name}  # one venue per list that signed it
-    if len(spellings) < 2 and len(set(places.values())) < 2:
+        entries += [Known(v.id, v.name, v.district, v.category, v.reprint, given.label) for v in given.venues
+                    if v.district == district and typed_id(v.id) == typed_id(venue_id)]
+    if exact or len({e.venue_id for e in entries}) < 2:  # a link signs the id as spelled: one venue
         return ""
-    shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries) or ", ".join(sorted(spellings))
-    return (f"the signature is genuine but matches more than one venue the campaign signed in district {district}: "
-            f"{shown}. It cannot say which poster this is: scan the QR code (it carries the id as spelled), check "
-            "the poster's name and address, and reprint one of them under an id of its own")
+    shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries)
+    return (f"the signature is genuine but its typed code is the same for several venue ids the campaign signed in "
+            f"district {district}: {shown}. It cannot say which poster this is: scan the QR code (it carries the "
+            "id as spelled), check the poster's name and address, and reprint one of them under an id of its own")
