@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from materials import __version__
+from materials import __version__, i18n
+from materials.i18n import _
 
 CAMPAIGN = click.option(
     "--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
@@ -28,12 +29,13 @@ class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
-            return f"error: {message}"
+            return _("error: {message}").format(message=message)
         if record.levelno >= logging.WARNING:
+            text = _("warning: {message}").format(message=message)
             # NO_COLOR (no-color.org): any non-empty value turns colour off; so does a pipe or a file.
             if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
-                return f"warning: {message}"
-            return click.style(f"warning: {message}", fg="yellow", bold=True)
+                return text
+            return click.style(text, fg="yellow", bold=True)
         return message
 
 
@@ -310,4 +312,5 @@ _register_optional_commands()
 
 
 def main() -> None:
+    i18n.install_for_click()
     cli(prog_name="materials")

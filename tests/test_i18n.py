@@ -1,0 +1,255 @@
+"""Messages in the user's language: every message has a Chinese translation, and the code shows none untranslated.
+
+Three layers: the catalog (up to date with the code, every message translated, the same fields in both
+languages); the code (no English sentence reaches a user without `_()`: read from the syntax tree at every place
+a message is made); and the command line as users meet it (help and errors in Chinese under `LANG=zh_CN.UTF-8`,
+in English under `LANG=C.UTF-8`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from materials import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "materials"
+PO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "materials.po"
+MATERIALS = [sys.executable, "-m", "materials"]
+
+
+def catalog():
+    with PO.open("rb") as f:
+        return read_po(f, locale="zh_Hans_CN", domain="materials")
+
+
+# -- the catalog ---------------------------------------------------------------------------------------------
+
+
+def test_catalog_is_up_to_date_with_the_code():
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "catalog.py"), "--check"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_every_message_has_a_translation():
+    missing = []
+    for message in catalog():
+        if not message.id:
+            continue
+        strings = (message.string,) if isinstance(message.string, str) else message.string
+        if message.fuzzy or not all(strings):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    assert not missing, f"{len(missing)} messages have no Chinese translation (edit {PO.name}):\n" + "\n".join(
+        missing[:40])
+
+
+FIELD = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})|%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx%]")
+
+
+def fields(text: str) -> list[str]:
+    return sorted(m.group(0) for m in FIELD.finditer(text))
+
+
+def test_translations_keep_every_field():
+    wrong = []
+    for message in catalog():
+        if not message.id or not message.string:
+            continue
+        ids = (message.id,) if isinstance(message.id, str) else message.id
+        strings = (message.string,) if isinstance(message.string, str) else message.string
+        want = fields(ids[-1])
+        for string in strings:
+            if string and fields(string) != want:
+                wrong.append(f"{ids[0]!r}: {want} but the translation has {fields(string)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_compiled_catalog_is_shipped():
+    assert PO.with_suffix(".mo").is_file()
+
+
+# -- the code ------------------------------------------------------------------------------------------------
+
+#: Calls whose string arguments reach users: exceptions and problems, log lines, echo, progress labels.
+SINK_CALLS = re.compile(r"^(?:.*Error|.*Problem|.*Exception|BadParameter|UsageError|Abort|ClickException|"
+                        r"echo|secho|fail)$")
+LOG_LEVELS = {"info", "warning", "error", "critical", "exception"}
+TRANSLATORS = {"_", "ngettext", "N_"}
+#: An English word of two letters or more in a literal: the sign of a sentence.
+WORDS = re.compile(r"[A-Za-z]{2,}")
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _translated(node: ast.expr) -> bool:
+    """`_("...")`, `ngettext(...)` or either followed by `.format(...)`."""
+    if isinstance(node, ast.Call):
+        if _name(node.func) in TRANSLATORS:
+            return True
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return _translated(node.func.value)
+    return False
+
+
+def _english(node: ast.expr) -> bool:
+    """A literal (or f-string, sum or %-format of them) with English words in its text."""
+    if _translated(node):
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(WORDS.search(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and WORDS.search(str(v.value)) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _english(node.left) or (isinstance(node.op, ast.Add) and _english(node.right))
+    if isinstance(node, ast.IfExp):
+        return _english(node.body) or _english(node.orelse)
+    return False
+
+
+def untranslated(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+
+    def report(node: ast.AST, what: str) -> None:
+        line = lines[node.lineno - 1]
+        if "# i18n: not shown" not in line:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {what}: {line.strip()[:100]}")
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        args: list[ast.expr] = []
+        if SINK_CALLS.match(name):
+            args = [a for a in node.args]
+            args += [k.value for k in node.keywords if k.arg in ("message", "msg", "hint", "summary")]
+            if name == "Problem":  # Problem(file, line, key, message): the first three are places, not words
+                args = node.args[3:] + [k.value for k in node.keywords if k.arg == "message"]
+        elif name in LOG_LEVELS and isinstance(node.func, ast.Attribute) and _name(node.func.value) in ("log",
+                                                                                                         "logger"):
+            args = node.args[:1]
+        args += [k.value for k in node.keywords if k.arg in ("help", "prompt", "label")]
+        for arg in args:
+            if _english(arg):
+                report(arg, f"{name}() shows English without _()")
+    # click takes a command's help from its docstring, which gettext cannot reach: help= must be given
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                if (isinstance(deco, ast.Call) and _name(deco.func) in ("command", "group")
+                        and not any(k.arg == "help" for k in deco.keywords) and ast.get_docstring(node)):
+                    report(deco, "a command whose help is its docstring (give help=_(...) to the decorator)")
+    return found
+
+
+def test_no_message_reaches_users_without_translation():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found += untranslated(path)
+    assert not found, f"{len(found)} messages are not wrapped in _() (see materials/i18n.py):\n" + "\n".join(found)
+
+
+# -- choosing the language -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"LANG": "zh_CN.UTF-8"}, ["zh"]),
+    ({"LANG": "zh_SG"}, ["zh"]),
+    ({"LANGUAGE": "zh", "LANG": "C.UTF-8"}, ["zh"]),
+    ({"LANGUAGE": "en_GB:zh_CN", "LANG": "zh_CN.UTF-8"}, []),
+    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, []),
+    ({"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, ["zh"]),
+    ({"LANG": "fr_FR.UTF-8"}, []),
+    ({}, []),
+])
+def test_the_language_is_chosen_as_gettext_chooses(environ, expected):
+    assert i18n.requested_languages(environ) == expected
+
+
+def test_activate_switches_messages_made_afterwards():
+    try:
+        assert i18n.activate({"LANG": "zh_CN.UTF-8"}) == "zh"
+        assert i18n._("Show this message and exit.") != "Show this message and exit."
+        assert i18n.activate({"LANG": "C.UTF-8"}) == "en"
+        assert i18n._("Show this message and exit.") == "Show this message and exit."
+    finally:
+        i18n.activate()
+
+
+# -- the command line as users meet it -----------------------------------------------------------------------
+
+#: Words that stay as they are in Chinese text: the program, file kinds, settings keys and ids.
+KEPT = {"materials", "pdf", "csv", "xlsx", "png", "zip", "toml", "md", "faq", "qr", "url", "https", "http",
+        "utf", "id", "ok"}
+#: Spans that are not prose: quotes, options, paths, keys, placeholders for values, upper-case metavars.
+NOT_PROSE = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”|‘[^’]*’|--?[\w-]+|\S*[/.@_=:]\S*|\b[A-Z0-9_,-]{2,}\b|"
+                       r"\[[a-z_.]+\]|<[^>]*>")
+
+
+def english_words(text: str) -> list[str]:
+    words = []
+    for line in text.splitlines():
+        stripped = NOT_PROSE.sub(" ", line)
+        words += [w for w in re.findall(r"[A-Za-z]{2,}", stripped) if w.lower() not in KEPT]
+    return words
+
+
+def run(args: list[str], lang: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    env.update(LANG=lang, NO_COLOR="1")
+    return subprocess.run(MATERIALS + args, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def commands() -> list[list[str]]:
+    from materials.cli import cli
+
+    found = [[]]
+    for name, command in sorted(cli.commands.items()):
+        found.append([name])
+        for sub in sorted(getattr(command, "commands", {})):
+            found.append([name, sub])
+    return found
+
+
+@pytest.mark.parametrize("command", commands(), ids=lambda c: " ".join(c) or "materials")
+def test_help_is_chinese_under_a_chinese_locale(command):
+    shown = run([*command, "--help"], "zh_CN.UTF-8")
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"[\u4e00-\u9fff]", shown.stdout)
+    assert english_words(shown.stdout) == [], shown.stdout
+
+
+def test_help_stays_english_under_the_c_locale():
+    shown = run(["--help"], "C.UTF-8")
+    assert "Usage:" in shown.stdout and "Show this message and exit." in shown.stdout
+    assert not re.search(r"[\u4e00-\u9fff]", shown.stdout.replace("杭州", ""))
+
+
+def test_usage_errors_are_chinese_too(tmp_path):
+    shown = run(["build", "--no-such-option"], "zh_CN.UTF-8", cwd=tmp_path)
+    assert shown.returncode == 2
+    assert english_words(shown.stderr) == [], shown.stderr
+
+
+def test_a_campaign_problem_is_reported_in_chinese(tmp_path):
+    (tmp_path / "campaign.toml").write_text("[service]\nurl = 3\n", encoding="utf-8")
+    shown = run(["check", "--campaign", str(tmp_path)], "zh_CN.UTF-8")
+    assert shown.returncode == 1
+    assert "campaign.toml" in shown.stderr
+    assert english_words(shown.stderr) == [], shown.stderr
