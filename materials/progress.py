@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
+from materials.i18n import _
+
 T = TypeVar("T")
 log = logging.getLogger("materials.progress")
 
@@ -47,7 +49,7 @@ def track(items: Iterable[T], label: str, length: int | None = None, unit: str =
     if bar:
         sys.stderr.write("\r\x1b[2K")
         sys.stderr.flush()
-    log.info("%s: %d %s in %.1f s%s", label, count, unit, elapsed, rate(count, elapsed, unit))
+    log.info(_("%s: %d %s in %.1f s%s"), label, count, unit, elapsed, rate(count, elapsed, unit))
 
 
 def _draw(label: str, count: int, length: int | None, unit: str, elapsed: float) -> None:

@@ -108,10 +108,10 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
         while True:
             # Shrinking goes below the usual smallest name size only as far as three quarters of it.
             least = max(shrink, 0.75)
-            name, _ = _fit(faces, name_runs, width, pt(34) * shrink, max(17 * scale, 9) * least, 2)
+            name, _shrunk = _fit(faces, name_runs, width, pt(34) * shrink, max(17 * scale, 9) * least, 2)
             in_others = [_fit(faces, runs, width, pt(size) * shrink, max(size * 0.625 * scale, 7) * least, 2)[0]
                       for size, runs in translated]
-            where, _ = _fit(faces, where_runs, width, pt(12) * shrink, MIN_PT, 1)
+            where, _shrunk = _fit(faces, where_runs, width, pt(12) * shrink, MIN_PT, 1)
             total = (glyphs.height(name) + sum(gap_en + glyphs.height(lines) for lines in in_others) + gap_where +
                      glyphs.height(where))
             if total <= height + 0.01:
@@ -143,15 +143,15 @@ def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, sl
         runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), poster.primary)]
         runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang) for lang, text in translations[:keep]]
         try:
-            lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 2)
+            lines, _shrunk = _fit(faces, runs, slot[2], pt(10), MIN_PT, 2)
             if glyphs.height(lines) > slot[3] + 0.01:  # two lines do not fit a small slot: one line
-                lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 1)
+                lines, _shrunk = _fit(faces, runs, slot[2], pt(10), MIN_PT, 1)
             return lines, [lang for lang, _ in translations[keep:]]
         except TooLong as e:
             if keep == 0:
                 raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
                               "shorten it") from None
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable")  # i18n: not shown
 
 
 def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
@@ -171,14 +171,14 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
     label = " ".join(labels[lang] for lang in langs if lang in labels)
     code_runs = [(label + " ", glyphs.Style("regular", pt(11), BLACK), primary),
                  (venue.code, glyphs.Style("bold", pt(13), BLACK, tracking=0.06), "en")]
-    code_lines, _ = _fit(faces, code_runs, code[2], pt(13), MIN_PT, 1)
+    code_lines, _shrunk = _fit(faces, code_runs, code[2], pt(13), MIN_PT, 1)
     content.append(glyphs.paragraph_ops(code_lines, code, faces, valign="middle"))
 
     address = art.slots["address"]
     address_lines, left_off = _address(faces, poster, venue, address, pt)
     content.append(glyphs.paragraph_ops(address_lines, address, faces))
 
-    left, bottom, size, _ = art.slots["qr"]
+    left, bottom, size, _height = art.slots["qr"]
     content.append(qr_operators(matrix, left, bottom, size))
     printed = [piece for lines in (*block_lines, code_lines, address_lines) for line in lines
                for piece in line.pieces]

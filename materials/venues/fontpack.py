@@ -15,6 +15,7 @@ from pathlib import Path
 
 from materials.fonts import font_file
 from materials.fontsubset import subset
+from materials.i18n import _
 from materials.output import write_atomic
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def make_pack(family: str, text: str, cache: Path | None) -> FontPack:
                if cached[weight] is None or not cached[weight].is_file()]  # type: ignore[union-attr]
     made: dict[str, bytes] = {}
     if missing:
-        log.info("font pack: %d characters of %s (%s)", len(chars), family, ", ".join(w for w, _, _ in missing))
+        log.info(_("font pack: %d characters of %s (%s)"), len(chars), family, ", ".join(w for w, _, _ in missing))
         made = {weight: subset(path, index, chars) for weight, path, index in missing}
     faces = []
     for weight in WEIGHTS:

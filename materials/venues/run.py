@@ -24,6 +24,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
+from materials.i18n import _
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -77,11 +78,12 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
         try:
             from distributed import Client
         except ImportError:
-            raise MaterialsError("--dask needs the optional extra: pip install 'materials[dask]'") from None
+            raise MaterialsError(_("--dask needs the optional extra: pip install 'materials[dask]'")) from None
         try:
             client = Client(options.dask, timeout=10)
         except (OSError, TimeoutError) as e:
-            raise MaterialsError(f"--dask {options.dask}: cannot reach the scheduler ({e})") from None
+            raise MaterialsError(_("--dask {dask}: cannot reach the scheduler ({e})").format(dask=options.dask,
+                                                                                             e=e)) from None
         return client.get_executor(), client.close
     if options.jobs <= 1 or work < INLINE_BELOW:
         return None, lambda: None
@@ -170,7 +172,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             problems += found
             district = by_id[rendered.id].district
             for note in rendered.art.notes if rendered.art is not None and not found else ():
-                log.warning("%s row %d, id %s: %s", plan.listing.label, by_id[rendered.id].row, rendered.id, note)
+                log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[rendered.id].row, rendered.id, note)
             if found:
                 waiting[district] = -1  # never merged: the run fails
             elif waiting[district] > 0 and rendered.art is not None:
@@ -179,7 +181,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 if waiting[district] == 0 and not problems:
                     district_files[district] = district_file(plan, out, district, districts[district], arts, shas)
         if problems:
-            raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
+            raise VerificationError(problems, _("venue posters failed verification; manifest.csv was not "
+                                                "written"))
         for district, venues in districts.items():
             if district not in district_files:
                 district_files[district] = district_file(plan, out, district, venues, arts, shas)
