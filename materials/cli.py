@@ -16,7 +16,11 @@ from typing import Any
 import click
 
 from materials import __version__, i18n
-from materials.i18n import _
+from materials.i18n import N_, _
+
+#: A word click shows through `gettext` of a variable, which the catalog's extraction cannot see: listed here so
+#: that the catalog carries it ("[required]" in the help of a required option).
+CLICK_WORDS = (N_("required"),)
 
 CAMPAIGN = click.option(
     "--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
@@ -75,7 +79,7 @@ def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
              help=_("Publicity materials for a city's health QR code.\n\nFrom one campaign folder, make print-ready "
                     "posters, tips signs and the FAQ booklet, a signed check-in code poster per venue, and a static "
                     "bilingual FAQ website."))
-@click.version_option(__version__, "--version", prog_name="materials")
+@click.version_option(__version__, "--version", prog_name="materials", help=_("Show the version and exit."))
 @click.option("-v", "--verbose", count=True, help=_("More detail (repeat for debug output)."))
 @click.option("-q", "--quiet", is_flag=True, help=_("Only errors (warnings still count for --strict)."))
 def cli(verbose: int, quiet: bool) -> None:

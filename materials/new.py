@@ -207,8 +207,8 @@ def _check_settings(text: str) -> None:
         try:
             load_settings(path)
         except CampaignError as e:
-            raise MaterialsError("the answers do not make valid settings, nothing was written:\n" + "\n".join(
-                f"  {p.key}: {p.message}" for p in e.problems)) from None
+            raise MaterialsError(_("the answers do not make valid settings, nothing was written:\n{problems}").format(
+                problems="\n".join(f"  {p.key}: {p.message}" for p in e.problems))) from None
 
 
 def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:

@@ -211,7 +211,9 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
     if not entries or (default and _legacy_build(out, entries)) or (legacy is not None and legacy(out)):
         return
-    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+    shown = ", ".join(entries[:3])
+    if len(entries) > 3:
+        shown = _("{names} and {count} more").format(names=shown, count=len(entries) - 3)
     raise OutputError(_("--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
                         "marker); its files would be replaced or deleted. Choose a new or empty folder").format(
                           out=out, shown=shown, made_by=made_by, marker=MARKER))
@@ -253,7 +255,7 @@ def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bo
         campaign_output = folder.name == "output" and (folder.parent / "campaign.toml").is_file()
         beside_a_build = marker.get("made_by") == "materials build" or (campaign_output and not marker)
         if real.parent != folder or not beside_a_build:
-            owner = f"`{marker['made_by']}`" if marker else "a run in progress"
+            owner = f"`{marker['made_by']}`" if marker else _("a run in progress")
             raise OutputError(_("--out {path} is inside {folder}, the output of {owner}, which replaces or "
                                 "deletes its files; write the {what} beside it (such as output/) or "
                                 "elsewhere").format(path=path, folder=folder, owner=owner, what=what))
@@ -297,7 +299,7 @@ def locked(out: Path, what: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or _("another process")
             raise OutputError(_("another run is writing to {out} ({holder}); wait for it to finish, or "
                                 "choose another --out").format(out=out, holder=holder)) from None
         os.ftruncate(fd, 0)
@@ -353,9 +355,9 @@ def _identity(folder: Path) -> tuple[int, int] | None:
 
 
 def _moved(out: Path, what: str) -> str:
-    return (f"the output folder {out} was renamed, moved or replaced while `{what}` wrote into it, so its files "
-            "are not all where they belong (the run cannot vouch for either folder). Put nothing in its place "
-            "during a run; delete the half-written folder and run again")
+    return _("the output folder {out} was renamed, moved or replaced while `{what}` wrote into it, so its files "
+             "are not all where they belong (the run cannot vouch for either folder). Put nothing in its place "
+             "during a run; delete the half-written folder and run again").format(out=out, what=what)
 
 
 def clean_stale(out: Path) -> None:
@@ -382,7 +384,7 @@ def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
             raise
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
-        kept = kept or f"nothing was replaced, the previous output in {out} is intact"
+        kept = kept or _("nothing was replaced, the previous output in {out} is intact").format(out=out)
         raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Free space or fix the "
                             "folder's permissions, then run again").format(
                               where=where, value=e.strerror or e, code=code, kept=kept)) from None

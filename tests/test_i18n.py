@@ -197,16 +197,28 @@ def test_activate_switches_messages_made_afterwards():
 #: Words that stay as they are in Chinese text: the program, file kinds, settings keys and ids.
 KEPT = {"materials", "pdf", "csv", "xlsx", "png", "zip", "toml", "md", "faq", "qr", "url", "https", "http",
         "utf", "id", "ok"}
-#: Spans that are not prose: quotes, options, paths, keys, placeholders for values, upper-case metavars.
-NOT_PROSE = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”|‘[^’]*’|--?[\w-]+|\S*[/.@_=:]\S*|\b[A-Z0-9_,-]{2,}\b|"
+#: Spans that are not prose: quotes, options, paths, keys, lists of values (web,print,venues), placeholders for
+#: values, upper-case metavars.
+NOT_PROSE = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”|‘[^’]*’|--?[\w-]+|\S*[/.@_=:,]\S*|\b[A-Z0-9_,-]{2,}\b|"
                        r"\[[a-z_.]+\]|<[^>]*>")
 
 
+def _command_names() -> set[str]:
+    """The commands' own names (`build`, `keys new` ...): typed as they are, like option names."""
+    from materials.cli import cli
+
+    names = set(cli.commands)
+    for command in cli.commands.values():
+        names |= set(getattr(command, "commands", {}))
+    return names
+
+
 def english_words(text: str) -> list[str]:
+    kept = KEPT | _command_names()
     words = []
     for line in text.splitlines():
         stripped = NOT_PROSE.sub(" ", line)
-        words += [w for w in re.findall(r"[A-Za-z]{2,}", stripped) if w.lower() not in KEPT]
+        words += [w for w in re.findall(r"[A-Za-z]{2,}", stripped) if w.lower() not in kept]
     return words
 
 

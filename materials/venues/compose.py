@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from materials import scripts
+from materials.i18n import _
 from materials.venues import glyphs, sizes
 from materials.venues.codes import qr_operators
 from materials.venues.context import Poster, VenueText, cmyk, scale_of
@@ -65,14 +66,14 @@ def _fit(faces: dict[str, glyphs.Face], runs: list[tuple[str, glyphs.Style, str]
         if found is not None:
             return found, max(single, smallest)
         if lines == 1:
-            raise TooLong("does not fit on one line")
+            raise TooLong(_("does not fit on one line"))
     size = max(min(largest * 0.8, single * lines), smallest)
     while True:
         found = at(size, lines)
         if found is not None:
             return found, size
         if size <= smallest:
-            raise TooLong(f"needs more than {lines} lines")
+            raise TooLong(_("needs more than {lines} lines").format(lines=lines))
         size = max(size * 0.96, smallest)
 
 
@@ -117,11 +118,11 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
             if total <= height + 0.01:
                 break
             if shrink < 0.5:
-                raise TooLong("does not fit its box")
+                raise TooLong(_("does not fit its box"))
             shrink *= 0.95
     except TooLong as e:
-        raise TooLong(f"the name of venue {venue.id} is too long for a {poster.size} poster ({e}); "
-                      "shorten it") from None
+        raise TooLong(_("the name of venue {id} is too long for a {size} poster ({why}); shorten it").format(
+            id=venue.id, size=poster.size, why=e)) from None
     top = bottom + height - (height - total) / 2
     content = []
     for lines, gap in ((name, 0.0), *((lines, gap_en) for lines in in_others), (where, gap_where)):
@@ -149,8 +150,8 @@ def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, sl
             return lines, [lang for lang, _ in translations[keep:]]
         except TooLong as e:
             if keep == 0:
-                raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
-                              "shorten it") from None
+                raise TooLong(_("the address of venue {id} is too long for a {size} poster ({why}); shorten "
+                                "it").format(id=venue.id, size=poster.size, why=e)) from None
     raise AssertionError("unreachable")  # i18n: not shown
 
 
@@ -188,6 +189,6 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
         for cid, text in piece.texts.items():
             texts.setdefault(piece.style.weight, {}).setdefault(cid, text)
     notes = () if not left_off else (
-        f"its address in {', '.join(left_off)} does not fit a {poster.size} poster beside the others and is left "
-        "off; shorten the addresses to print it",)
+        _("its address in {languages} does not fit a {size} poster beside the others and is left off; shorten the "
+          "addresses to print it").format(languages=", ".join(left_off), size=poster.size),)
     return PageArt(b"".join(content), cids, texts, notes)

@@ -88,10 +88,10 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, out: Path) -> N
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
         if earlier is not None and earlier[0] != venue.id:
-            problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                _("{id} differs from {value}, already signed in district {district} ({value2}), only in "
+            problems.append(Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", (
+                _("{id} differs from {earlier}, already signed in district {district} ({file}), only in "
                   "hyphens or letter case: both would carry the same typed code and `materials verify` "
-                  "would name the other venue. Use {value} if it is the same venue, else an id of its own").format(
-                    id=venue.id, value=earlier[0], district=venue.district, value2=earlier[1]))))
+                  "would name the other venue. Use {earlier} if it is the same venue, else an id of its own").format(
+                    id=venue.id, earlier=earlier[0], district=venue.district, file=earlier[1]))))
     if problems:
         raise CampaignError(problems, _("venue ids clash with venues already signed"))

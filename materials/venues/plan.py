@@ -63,7 +63,7 @@ def signing_keys(ring: links.KeyRing, key_id: int | None, listing: VenueList) ->
             signers[district] = ring.signing_key(key_id, district)
         except MaterialsError as e:
             rows = [v.row for v in listing.venues if v.district == district]
-            refused.append(Problem(listing.label, None, f"rows {row_span(rows)}", e.message))
+            refused.append(Problem(listing.label, None, _("rows {rows}").format(rows=row_span(rows)), e.message))
     if refused:
         raise CampaignError(refused, _("the signing key cannot sign every venue of the list; nothing was "
                                        "written"))
@@ -85,7 +85,8 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
     ring = links.read_key_file(own)
     for key in signers:
         if not ring.holds(key):
-            whose = f"district {key.district}'s key" if key.district else "a city-wide key"
+            whose = (_("district {district}'s key").format(district=key.district) if key.district
+                     else _("a city-wide key"))
             raise MaterialsError(
                 _("refused: key {key_id} of {names} ({whose}) is not in the campaign's key file {path}, so "
                   "`materials verify --campaign` would call these posters forged. Sign with the campaign's "

@@ -63,11 +63,14 @@ class Summary:
     font_seconds: float = 0.0
 
     def line(self) -> str:
-        text = (f"{self.venues} venues in {self.districts} districts -> {self.out} "
-                f"({self.rendered} rendered, {self.skipped} unchanged")
         if self.rejected:
-            text += f", {self.rejected} rows rejected: see rejects.csv"
-        return text + ")"
+            return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} unchanged, "
+                     "{rejected} rows rejected: see rejects.csv)").format(
+                venues=self.venues, districts=self.districts, out=self.out, rendered=self.rendered,
+                skipped=self.skipped, rejected=self.rejected)
+        return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} "
+                 "unchanged)").format(venues=self.venues, districts=self.districts, out=self.out,
+                                      rendered=self.rendered, skipped=self.skipped)
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -166,8 +169,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             waiting[venue.district] += 1
         district_files: dict[str, str] = {}
         arts: dict[str, PageArt] = {}
-        for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
-                                       unit="files"):
+        for rendered in progress.track(results, _("venue posters"), length=len(todo) * (2 if plan.screens else 1),
+                                       unit=_("files")):
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
@@ -230,8 +233,8 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
         keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
         option = "--key-file" if options.key_files else "venues.key_file"
-        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
-                "already re-rendered, and the next run resumes")
+        kept = _("no file was left half-written; the previous output in {out} is intact apart from venues "
+                 "already re-rendered, and the next run resumes").format(out=out_dir)
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
                          kept=kept, strict=strict, release=True, counter=counter,

@@ -125,7 +125,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     paper = sizes.get(campaign.settings.venues.size)
     counts: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
-        where = f"venues/manifest.csv row {number}"
+        where = _("venues/manifest.csv row {row}").format(row=number)
         path = dest / row["file"]
         if not path.resolve().is_relative_to(dest.resolve()) or not path.is_file():
             problems.append(Problem(where, None, "file", _("{file} is missing").format(file=row['file'])))
