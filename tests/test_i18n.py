@@ -213,8 +213,9 @@ def _command_names() -> set[str]:
     return names
 
 
-def english_words(text: str) -> list[str]:
-    kept = KEPT | _command_names()
+def english_words(text: str, keys: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The English words of `text` outside what stays as it is; `keys`: a campaign's keys and ids (heping)."""
+    kept = KEPT | _command_names() | {k.lower() for k in keys}
     words = []
     for line in text.splitlines():
         stripped = NOT_PROSE.sub(" ", line)
@@ -265,3 +266,64 @@ def test_a_campaign_problem_is_reported_in_chinese(tmp_path):
     assert shown.returncode == 1
     assert "campaign.toml" in shown.stderr
     assert english_words(shown.stderr) == [], shown.stderr
+
+
+# -- the journey of issue 22, as an office makes it ----------------------------------------------------------
+
+LEDGER = ROOT / "tests" / "venues" / "fixtures" / "ledger.xlsx"
+
+
+def _campaign_keys(campaign: Path) -> set[str]:
+    """District and place-category keys: printed beside their Chinese names, as the office's ledger may use them."""
+    from materials.config import load_settings
+
+    settings = load_settings(campaign / "campaign.toml", "campaign.toml")
+    return {d.key for d in settings.districts} | set(settings.place_categories) | {
+        part for key in settings.place_categories for part in key.split("-")}
+
+
+def test_the_office_journey_speaks_chinese_from_new_campaign_to_verified_poster(tmp_path):
+    """Issue 22, "Done when": a fresh campaign, the district's own ledger (a merged title row, 序号/联系人/联系电话
+    columns, a totals row, a full-width id, hidden rows), a verified poster and a district key: every line
+    printed under LANG=zh_CN.UTF-8 is Chinese (ids, keys and file names stay as they are)."""
+    import csv
+    import shutil
+
+    printed: list[str] = []
+
+    def step(args: list[str]) -> subprocess.CompletedProcess[str]:
+        shown = run(args, "zh_CN.UTF-8", cwd=tmp_path)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        printed.append(shown.stdout + shown.stderr)
+        return shown
+
+    made = step(["new", "camp", "--city", "天津", "--city-en", "Tianjin", "--authority", "天津市疫情防控指挥部",
+                 "--authority-en", "Tianjin Headquarters of Epidemic Prevention and Control",
+                 "--district", "heping=和平区", "--district", "binhai=滨海新区=Binhai New Area",
+                 "--service-url", "https://hc.tj.gov.cn/", "--site-url", "https://faq.tj.gov.cn/"])
+    assert "新的宣传活动" in made.stdout
+    campaign = tmp_path / "camp"
+    shutil.copy(LEDGER, tmp_path / "ledger.xlsx")
+
+    rendered = step(["venues", "ledger.xlsx", "--campaign", "camp"])
+    assert "表头上方的第 1–2 行是标题" in rendered.stderr
+    assert "序号, 联系人, 联系电话" in rendered.stderr and "合计行" in rendered.stderr
+    assert "ＨＰ－ＳＱ－００１４ → HP-SQ-0014" in rendered.stderr
+    assert "第 9–10 行在工作簿中被隐藏" in rendered.stderr  # hidden and filtered rows: reported, not printed
+    manifest = campaign / "output" / "venue-lists" / "heping-A4" / "manifest.csv"
+    with manifest.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["id"] for r in rows) == ["HP-LY-0001", "HP-QY-0001", "HP-SQ-0011", "HP-SQ-0012", "HP-SQ-0014"]
+    assert all((manifest.parent / r["file"]).is_file() for r in rows)
+
+    poster = next(r for r in rows if r["id"] == "HP-SQ-0014")
+    checked = step(["verify", "--campaign", "camp", poster["code"]])
+    assert checked.stdout.startswith("真实的场所码：成都道社区"), checked.stdout
+    assert "所属区：和平区（heping）" in checked.stdout
+
+    handed = step(["keys", "new", "--district", "和平区", "--campaign", "camp"])
+    assert "已为 和平区（heping）生成密钥 2" in handed.stdout
+
+    text = "\n".join(printed)
+    assert re.search(r"[\u4e00-\u9fff]", text)
+    assert english_words(text, _campaign_keys(campaign) | {campaign.name}) == [], text  # the folder keeps its name

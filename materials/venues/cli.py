@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from materials.errors import MaterialsError
-from materials.i18n import _
+from materials.i18n import _, current_language
 from materials.venues import sizes
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
 
     lang = campaign.primary_language
     names = {d.key: d.names.get(lang, d.key) for d in campaign.settings.districts}
-    district = f"{names.get(venue.district, venue.district)} ({venue.district})"
+    district = _("{name} ({key})").format(name=names.get(venue.district, venue.district), key=venue.district)
     key = ring.keys[venue.key_id]
     signer = (_("key {id}, {district}'s district key").format(id=key.key_id,
                                                                district=names.get(key.district, key.district))
@@ -236,7 +236,9 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
         out.unlink(missing_ok=True)
         raise
     name = next(d.names for d in settings.districts if d.key == found)
-    label = " / ".join(dict.fromkeys(name.values()))
+    # In Chinese the district's Chinese name; in English every name the campaign gives it (和平区 / Heping District).
+    chinese = name.get(settings.languages[0]) if current_language() == "zh" else None
+    label = chinese or " / ".join(dict.fromkeys(name.values()))
     click.echo(_("wrote key {id} for {district} ({key}) to {file} (mode 0600) and added it to {own}.\n"
                  "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
                  "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
