@@ -409,7 +409,7 @@ def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, i
 def district_hint(settings: Any) -> str:
     """The districts of campaign.toml in official order, as a message names them."""
     lang = settings.languages[0]
-    names = [f"{d.names.get(lang, d.key)} ({d.key})" for d in settings.districts]
+    names = [_("{name} ({key})").format(name=d.names.get(lang, d.key), key=d.key) for d in settings.districts]
     return _("the districts of campaign.toml are {names}").format(names=", ".join(names))
 
 
@@ -706,7 +706,8 @@ def _check_row(
                 value=value, hint=district_hint(settings)))
         elif column == "category" and value.lower() not in categories:
             lang = settings.languages[0]
-            known = ", ".join(f"{names.get(lang, key)} ({key})" for key, names in settings.place_categories.items())
+            known = ", ".join(_("{name} ({key})").format(name=names.get(lang, key), key=key)
+                              for key, names in settings.place_categories.items())
             problem(column, _("unknown place category {value!r}; use one of {known}, or add it to "
                               "place_categories in campaign.toml (a key and its name in every language)").format(
                                   value=value, known=known))
