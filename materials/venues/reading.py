@@ -743,6 +743,8 @@ def _cell_kind(column: str, marker: str) -> str:
     if kind == "date":
         return _("is a date ({detail}), not text; format the column as Text and type the {column}").format(
             detail=detail, column=column)
+    if kind == "a TRUE/FALSE cell":
+        kind = _("a TRUE/FALSE cell")
     return _("is {kind} ({detail}), not text; format the column as Text and type the {column}").format(
         kind=kind, detail=detail, column=column)
 
