@@ -119,7 +119,7 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     body = everything
     for faq in campaign.faqs["zh-CN"]:
         assert f"{faq.order}.{squeeze(faq.question)}" in body
-    for heading in ("通知原文Thenotice", "海报Posters", "提示牌Tipssigns",
+    for heading in ("通知原文Thenotice", "海报Posters", "明白纸Tipssigns",
                     "入口查验人员工作指引Guideforinspectionstaff",
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
                     "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
