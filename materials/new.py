@@ -61,8 +61,8 @@ glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), chec
 # header belongs to that table, so uncomment them where they are.
 {top}
 [title]
-zh-CN = "健康码 · 扫码申报 绿码通行"
-en = "Health QR Code: declare online, green code gets you through"
+zh-CN = "健康码 · 扫码申领 绿码通行"
+en = "Health QR Code: apply online, green code gets you through"
 
 {authority}
 [service]
