@@ -26,7 +26,7 @@ from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
-FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords"}
+FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords", "redirect_from"}
 REQUIRED_KEYS = ("id", "order", "category", "question")
 #: Printed on every page of every output while a fact is unconfirmed or an address is a placeholder.
 DRAFT_MARK = "草稿 · DRAFT"
@@ -52,6 +52,8 @@ class Faq:
     tags: tuple[str, ...] = ()
     #: Words people type when they mean this question (search weighs them above the answer).
     keywords: tuple[str, ...] = ()
+    #: Former ids of this question (merged or renamed): the site keeps their addresses as redirects here.
+    redirect_from: tuple[str, ...] = ()
     campaign: Campaign | None = field(default=None, repr=False, compare=False)
 
     def html(self, channel: str, faq_href: Callable[[str], str] | None = None) -> str:
@@ -227,6 +229,12 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     tags = _word_list(meta, "tags", "[green code, travel]", label, problems, line("tags"))
     keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems,
                           line("keywords"))
+    redirect_from = _word_list(meta, "redirect_from", "[old-id, other-old-id]", label, problems,
+                               line("redirect_from"))
+    for old in redirect_from:
+        if not ID.match(str(old)):
+            problems.append(Problem(label, line("redirect_from"), "redirect_from",
+                                    f"{old!r} must be a former id: lower-case letters, digits and hyphens"))
     if not body.strip():
         problems.append(Problem(label, body_line, None, "the answer is empty"))
     problems += mdown.source_problems(body, label, body_line)
@@ -237,6 +245,7 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     return Faq(
         id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
         path=path, body_line=body_line, updated=updated, tags=tags, keywords=keywords,
+        redirect_from=tuple(str(old) for old in redirect_from),
     )
 
 
@@ -311,6 +320,18 @@ def _cross_check(
             else:
                 orders[faq.order] = faq
         by_lang[lang] = seen
+        # A former id leads to one question, and never shadows a live one (its page would be overwritten).
+        claimed: dict[str, Faq] = {}
+        for faq in items:
+            for old in faq.redirect_from:
+                if old in seen:
+                    problems.append(Problem(label(faq), 2, "redirect_from", f"{old!r} is the id of "
+                                            f"{label(seen[old])}: remove it from redirect_from"))
+                elif old in claimed and claimed[old] is not faq:
+                    problems.append(Problem(label(faq), 2, "redirect_from", f"{old!r} already redirects to "
+                                            f"{label(claimed[old])}: a former id leads to one question"))
+                else:
+                    claimed[old] = faq
     all_ids = sorted(set().union(*(set(d) for d in by_lang.values()))) if by_lang else []
     for faq_id in all_ids:
         present = [lang for lang in settings.languages if faq_id in by_lang[lang]]

@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.output import machine_errors
 from materials.schema import PLACEHOLDER_MARK
 
@@ -60,8 +61,8 @@ glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), chec
 # header belongs to that table, so uncomment them where they are.
 {top}
 [title]
-zh-CN = "健康码 · 扫码申报 绿码通行"
-en = "Health QR Code: declare online, green code gets you through"
+zh-CN = "健康码 · 扫码申领 绿码通行"
+en = "Health QR Code: apply online, green code gets you through"
 
 {authority}
 [service]
@@ -117,13 +118,14 @@ def parse_district(text: str, number: int) -> tuple[str, str, str]:
     elif len(parts) in (2, 3):
         key, name, english = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
     else:
-        raise MaterialsError(f"--district {text!r}: write KEY=名称 (such as shangcheng=上城区), optionally "
-                             "=English name")
+        raise MaterialsError(_("--district {text!r}: write KEY=名称 (such as shangcheng=上城区), optionally "
+                               "=English name").format(text=text))
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", key):
-        raise MaterialsError(f"--district {text!r}: the key {key!r} must be lower-case letters, digits and hyphens "
-                             "(such as shangcheng); venue lists may use the key or the name")
+        raise MaterialsError(_("--district {text!r}: the key {key!r} must be lower-case letters, digits "
+                               "and hyphens (such as shangcheng); venue lists may use the key or the name").format(
+                                 text=text, key=key))
     if not name:
-        raise MaterialsError(f"--district {text!r}: the district's name is empty")
+        raise MaterialsError(_("--district {text!r}: the district's name is empty").format(text=text))
     return key, name, english or " ".join(w.capitalize() for w in key.split("-")) + " District"
 
 #: The sample venue list: one venue of every place category, in the placeholder districts.
@@ -172,7 +174,8 @@ SET_COMMENTS = {
 def starter() -> Path:
     root = importlib.resources.files("materials") / "starter"
     if not isinstance(root, Path):
-        raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
+        raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install "
+                               "does)"))
     return root
 
 
@@ -181,7 +184,7 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     are the city's own names and addresses (default: placeholders)."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise MaterialsError(f"{folder} already exists and is not empty; choose a new folder")
+        raise MaterialsError(_("{folder} already exists and is not empty; choose a new folder").format(folder=folder))
     source = starter()
     chosen = _choose_faqs(source / "faq", faq)
     answers = answers or Answers()
@@ -204,8 +207,8 @@ def _check_settings(text: str) -> None:
         try:
             load_settings(path)
         except CampaignError as e:
-            raise MaterialsError("the answers do not make valid settings, nothing was written:\n" + "\n".join(
-                f"  {p.key}: {p.message}" for p in e.problems)) from None
+            raise MaterialsError(_("the answers do not make valid settings, nothing was written:\n{problems}").format(
+                problems="\n".join(f"  {p.key}: {p.message}" for p in e.problems))) from None
 
 
 def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:
@@ -257,7 +260,8 @@ def _choose_faqs(faq_dir: Path, wanted: list[str] | None) -> set[str]:
         return set(files)
     unknown = sorted(set(wanted) - set(files))
     if unknown:
-        raise MaterialsError(f"--faq {', '.join(unknown)}: no such question; choose from {', '.join(files)}")
+        raise MaterialsError(_("--faq {names}: no such question; choose from {names2}").format(
+                                 names=', '.join(unknown), names2=', '.join(files)))
     chosen: set[str] = set()
     todo = list(wanted)
     while todo:
@@ -279,7 +283,7 @@ def sample_venues(districts: list[tuple[str, str, str]] | None = None) -> str:
     writer.writerow(["id", "name", "district", "category", "address", "name_en", "address_en", "reprint"])
     for number, row in enumerate(SAMPLE_VENUES):
         if districts:
-            key, name, _ = districts[number % len(districts)]
+            key, name, _english = districts[number % len(districts)]
             prefix = "".join(part[0] for part in key.split("-")).upper() + str(number % len(districts) + 1)
             venue_id, address = f"{prefix}-{row[0][2:]}", name + row[4][2:]
             row = (venue_id, row[1], key, row[3], address, row[5], row[6])
@@ -407,7 +411,7 @@ def _toml(value: Any) -> str:
         return "{ " + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
     if isinstance(value, date):
         return value.isoformat()
-    raise TypeError(f"no TOML form for {value!r}")
+    raise TypeError(f"no TOML form for {value!r}")  # i18n: not shown
 
 
 def _key(key: str) -> str:

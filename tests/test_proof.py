@@ -119,7 +119,7 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     body = everything
     for faq in campaign.faqs["zh-CN"]:
         assert f"{faq.order}.{squeeze(faq.question)}" in body
-    for heading in ("通知原文Thenotice", "海报Posters", "提示牌Tipssigns",
+    for heading in ("通知原文Thenotice", "海报Posters", "明白纸Tipssigns",
                     "入口查验人员工作指引Guideforinspectionstaff",
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
                     "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
@@ -164,5 +164,5 @@ def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synon
     assert "why-use-the-health-code" in parts["开头 Preamble"]  # 一“码”通用 is covered
     page = html_document(campaign, proof)
     assert "未覆盖 Not covered" not in page
-    assert "标签 Tags: 非绿码 · 颜色" in page and "code not green" in page  # tags and a synonym group
+    assert "标签 Tags: 绿码 · 颜色 · 非绿码" in page and "code not green" in page  # tags and a synonym group
     assert "quotation checked word for word against notice/zh-CN.md (a reprint" in page

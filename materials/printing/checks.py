@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from materials import progress
-from materials.campaign import Campaign
+from materials.campaign import DRAFT_MARK, Campaign
 from materials.errors import MaterialsError, Problem
 from materials.printing import home, incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
-from materials.printing.planner import Batch, Item
+from materials.printing.planner import DRAFT_EDGE_MM, Batch, Item
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +269,10 @@ def _safe_area(check: Check, page: Any, where: str) -> list[Problem]:
         height_pt = trim[3] - trim[1]
         safe = check.safe_mm * MM
         cells = [(x * MM, y * MM, (x + w) * MM, (y + h) * MM) for x, y, w, h in check.cells]
+        # The draft mark is never on an approved file: on pages too small for it above the authority's line
+        # (A6 cards) it may enter the safe margin, never the last DRAFT_EDGE_MM (planner.draft_mark_css).
+        whole = text.get_text_range()
+        mark = {i for start in _occurrences(whole, DRAFT_MARK) for i in range(start, start + len(DRAFT_MARK))}
         for index in range(text.count_chars()):
             char = text.get_text_range(index, 1)
             if not char.strip():
@@ -277,14 +281,23 @@ def _safe_area(check: Check, page: Any, where: str) -> list[Problem]:
             # PDF space has y upwards from the trim's bottom; cells are measured from the top.
             x0, x1 = left - trim[0], right - trim[0]
             y0, y1 = height_pt - (top - trim[1]), height_pt - (bottom - trim[1])
-            inside = any(cx0 + safe - 0.5 <= x0 and x1 <= cx1 - safe + 0.5 and cy0 + safe - 0.5 <= y0
-                         and y1 <= cy1 - safe + 0.5 for cx0, cy0, cx1, cy1 in cells)
+            inset = DRAFT_EDGE_MM * MM if index in mark else safe
+            inside = any(cx0 + inset - 0.5 <= x0 and x1 <= cx1 - inset + 0.5 and cy0 + inset - 0.5 <= y0
+                         and y1 <= cy1 - inset + 0.5 for cx0, cy0, cx1, cy1 in cells)
             if not inside:
                 return [Problem(check.path, None, None, f"{where}: {char!r} is closer than {check.safe_mm:g} mm "
                                 "to the trim")]
     finally:
         text.close()
     return []
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, start = [], text.find(word)
+    while start >= 0:
+        found.append(start)
+        start = text.find(word, start + len(word))
+    return found
 
 
 def _qr(check: Check, page: Any, where: str) -> list[Problem]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from materials.campaign import DRAFT_MARK
 from materials.errors import Problem
 from materials.printing.planner import Item
 
@@ -81,6 +82,8 @@ def smallest(page: Any) -> tuple[float, str] | None:
         if not isinstance(box, boxes.TextBox) or not box.text.strip():
             continue
         if box.style["visibility"] != "visible" or box.style["opacity"] == 0:
+            continue
+        if box.text.strip() == DRAFT_MARK:  # a proof's mark, in the top band: a draft billboard never goes up
             continue
         height = letter_height(box.text, box.style["font_size"])
         if height is not None and (found is None or height < found[0]):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.i18n import _
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, read_list
 
@@ -133,15 +134,14 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
     problems = []
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
-        if earlier is None:
-            continue
-        if earlier[0] != venue.id:
-            problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[1]}), "
-                "only in hyphens or letter case: both would carry the same typed code and `materials verify` "
-                f"would name the other venue. Use {earlier[0]} if it is the same venue, else an id of its own")))
+        if earlier is not None and earlier[0] != venue.id:
+            problems.append(Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", (
+                _("{id} differs from {earlier}, already signed in district {district} ({file}), only in "
+                  "hyphens or letter case: both would carry the same typed code and `materials verify` "
+                  "would name the other venue. Use {earlier} if it is the same venue, else an id of its own").format(
+                    id=venue.id, earlier=earlier[0], district=venue.district, file=earlier[1]))))
     if problems:
-        raise CampaignError(problems, "venue ids clash with venues already signed")
+        raise CampaignError(problems, _("venue ids clash with venues already signed"))
 
 
 def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:

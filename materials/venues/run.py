@@ -24,6 +24,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
+from materials.i18n import _
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -62,11 +63,14 @@ class Summary:
     font_seconds: float = 0.0
 
     def line(self) -> str:
-        text = (f"{self.venues} venues in {self.districts} districts -> {self.out} "
-                f"({self.rendered} rendered, {self.skipped} unchanged")
         if self.rejected:
-            text += f", {self.rejected} rows rejected: see rejects.csv"
-        return text + ")"
+            return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} unchanged, "
+                     "{rejected} rows rejected: see rejects.csv)").format(
+                venues=self.venues, districts=self.districts, out=self.out, rendered=self.rendered,
+                skipped=self.skipped, rejected=self.rejected)
+        return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} "
+                 "unchanged)").format(venues=self.venues, districts=self.districts, out=self.out,
+                                      rendered=self.rendered, skipped=self.skipped)
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -77,11 +81,12 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
         try:
             from distributed import Client
         except ImportError:
-            raise MaterialsError("--dask needs the optional extra: pip install 'materials[dask]'") from None
+            raise MaterialsError(_("--dask needs the optional extra: pip install 'materials[dask]'")) from None
         try:
             client = Client(options.dask, timeout=10)
         except (OSError, TimeoutError) as e:
-            raise MaterialsError(f"--dask {options.dask}: cannot reach the scheduler ({e})") from None
+            raise MaterialsError(_("--dask {dask}: cannot reach the scheduler ({e})").format(dask=options.dask,
+                                                                                             e=e)) from None
         return client.get_executor(), client.close
     if options.jobs <= 1 or work < INLINE_BELOW:
         return None, lambda: None
@@ -164,13 +169,13 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             waiting[venue.district] += 1
         district_files: dict[str, str] = {}
         arts: dict[str, PageArt] = {}
-        for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
-                                       unit="files"):
+        for rendered in progress.track(results, _("venue posters"), length=len(todo) * (2 if plan.screens else 1),
+                                       unit=_("files")):
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
             for note in rendered.art.notes if rendered.art is not None and not found else ():
-                log.warning("%s row %d, id %s: %s", plan.listing.label, by_id[rendered.id].row, rendered.id, note)
+                log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[rendered.id].row, rendered.id, note)
             if found:
                 waiting[district] = -1  # never merged: the run fails
             elif waiting[district] > 0 and rendered.art is not None:
@@ -179,7 +184,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 if waiting[district] == 0 and not problems:
                     district_files[district] = district_file(plan, out, district, districts[district], arts, shas)
         if problems:
-            raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
+            raise VerificationError(problems, _("venue posters failed verification; manifest.csv was not "
+                                                "written"))
         for district, venues in districts.items():
             if district not in district_files:
                 district_files[district] = district_file(plan, out, district, venues, arts, shas)
@@ -228,8 +234,8 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
         keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
         option = "--key-file" if options.key_files else "venues.key_file"
-        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
-                "already re-rendered, and the next run resumes")
+        kept = _("no file was left half-written; the previous output in {out} is intact apart from venues "
+                 "already re-rendered, and the next run resumes").format(out=out_dir)
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
                          kept=kept, strict=strict, release=True, counter=counter,
