@@ -167,8 +167,8 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
             write_atomic(register, text.getvalue())
     except OSError as e:
         log.warning(
-            "cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "
-            "spelling will not be refused; make the folder writable and run again", campaign.relative(register),
+            _("cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "
+              "spelling will not be refused; make the folder writable and run again"), campaign.relative(register),
             e.strerror or e)
 
 
@@ -184,6 +184,7 @@ def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
     if exact or len({e.venue_id for e in entries}) < 2:  # a link signs the id as spelled: one venue
         return ""
     shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries)
-    return (f"the signature is genuine but its typed code is the same for several venue ids the campaign signed in "
-            f"district {district}: {shown}. It cannot say which poster this is: scan the QR code (it carries the "
-            "id as spelled), check the poster's name and address, and reprint one of them under an id of its own")
+    return _("the signature is genuine but its typed code is the same for several venue ids the campaign signed in "
+             "district {district}: {venues}. It cannot say which poster this is: scan the QR code (it carries the "
+             "id as spelled), check the poster's name and address, and reprint one of them under an id of its "
+             "own").format(district=district, venues=shown)

@@ -284,7 +284,8 @@ def canonical_base(base: str) -> tuple[str, str, str]:
     try:  # the one address rule of every host setting: no IP address, no single label, no stray hyphen
         check_host(host.partition(":")[0].lower())
     except ValueError as e:
-        raise MaterialsError(f"--base {base!r}: {e}; give the start of genuine links, HTTPS://HOST/PATH/") from None
+        raise MaterialsError(_("--base {base!r}: {reason}; give the start of genuine links, HTTPS://HOST/PATH/").format(
+            base=base, reason=e)) from None
     return f"HTTPS://{host}/{path}/", host, path
 
 
