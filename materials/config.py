@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from materials.errors import CampaignError, Problem
+from materials.i18n import _
 from materials.schema import (
     COLOUR,
     SLUG,
@@ -36,7 +37,9 @@ from materials.schema import (
     Strict,
     check_https_url,
     is_placeholder_host,
+    validation_message,
 )
+from materials.textfiles import toml_problem
 
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
@@ -64,22 +67,24 @@ FACT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def _fact_name(value: str) -> str:
     if not FACT.match(value):
-        raise ValueError(f"{value!r} is not a fact name (lower-case letters, digits and _, as in {{{{ hotline }}}})")
+        raise ValueError(_("{value!r} is not a fact name (lower-case letters, digits and _, as in "
+                           "{{{{ hotline }}}})").format(value=value))
     return value
 
 
 def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     if any(not 0 <= v <= 100 for v in value):
-        raise ValueError(f"{list(value)} is not C, M, Y, K in percent (each 0 to 100)")
+        raise ValueError(_("{value} is not C, M, Y, K in percent (each 0 to 100)").format(value=list(value)))
     if sum(value) > 300:
-        raise ValueError(f"{list(value)} is {sum(value):g}% ink in all; print shops accept at most 300%")
+        raise ValueError(_("{value} is {total:g}% ink in all; print shops accept at most 300%").format(
+            value=list(value), total=sum(value)))
     return value
 
 
 def _ink_name(name: str) -> str:
     if name not in BRAND_COLOURS and not COLOUR.match(name):
-        raise ValueError(f"{name!r} is neither a brand colour ({', '.join(BRAND_COLOURS)}) nor a colour written as "
-                         "#rrggbb")
+        raise ValueError(_("{name!r} is neither a brand colour ({colours}) nor a colour written as "
+                           "#rrggbb").format(name=name, colours=", ".join(BRAND_COLOURS)))
     return name
 
 
@@ -159,7 +164,7 @@ class FactSource(Strict):
     @model_validator(mode="after")
     def _link_is_https(self) -> FactSource:
         if self.link and not self.link.startswith("https://"):
-            raise ValueError(f"source.link {self.link!r} must start with https://")
+            raise ValueError(_("source.link {link!r} must start with https://").format(link=self.link))
         if self.link:
             check_https_url(self.link)
         return self
@@ -192,8 +197,8 @@ class Fact(Strict):
     @model_validator(mode="after")
     def _confirmed_needs_source(self) -> Fact:
         if self.confirmed and (self.source is None or self.source.date is None):
-            raise ValueError("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "
-                             "link = \"https://…\" }")
+            raise ValueError(_("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "
+                               "link = \"https://…\" }"))
         return self
 
 
@@ -293,11 +298,11 @@ def problems_from_validation(error: ValidationError, file: str) -> list[Problem]
     problems = []
     for item in error.errors():
         key = _loc(item["loc"]) or None
-        message = item["msg"].removeprefix("Value error, ")
+        message = validation_message(item)
         if item["type"] == "extra_forbidden":
-            message = "unknown setting (check its spelling against the settings reference in README.md)"
+            message = _("unknown setting (check its spelling against the settings reference in README.md)")
         elif item["type"] == "missing":
-            message = "required setting is missing"
+            message = _("required setting is missing")
         for sub in message.split("; ") if item["type"] == "value_error" and not key else [message]:
             if ": " in sub and not key:
                 k, m = sub.split(": ", 1)
@@ -312,24 +317,16 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CampaignError([Problem(label, None, None, "file not found (is this a campaign folder?)")]) from None
+        raise CampaignError([Problem(label, None, None, _("file not found (is this a campaign folder?)"))]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise CampaignError([Problem(label, None, None, f"not UTF-8 ({e.reason} at byte {e.start}); "
-                                     "save the file as UTF-8")]) from None
+        raise CampaignError([Problem(label, None, None, _("not UTF-8 ({reason} at byte {start}); "
+                                       "save the file as UTF-8").format(reason=e.reason, start=e.start))]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        line = int(match.group(1)) if match else None
-        shown = ""
-        if line is not None:
-            lines = text.splitlines()
-            if 0 < line <= len(lines):
-                shown = f": {lines[line - 1].strip()!r}"
-        message = re.sub(r"\s*\(at line.*\)$", "", str(e))
-        raise CampaignError([Problem(label, line, None, f"TOML syntax error: {message}{shown}")]) from None
+        raise CampaignError([toml_problem(label, text, e)]) from None
 
 
 def settings_model() -> type[Settings]:
@@ -353,7 +350,7 @@ def __getattr__(name: str) -> Any:
     # The composed model is made on first use; pickle (process pools, Dask workers) finds it by this name.
     if name == "CampaignSettings":
         return settings_model()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")  # i18n: not shown
 
 
 _composed: dict[tuple[tuple[str, type[BaseModel]], ...], type[Settings]] = {}
@@ -374,7 +371,7 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
                 key = _loc(item["loc"])
                 problems = [p for p in problems if p.key != key]
                 problems.append(Problem(label, found[0], str(item["loc"][-1]), found[1]))
-        raise CampaignError(problems, f"{label} has problems") from None
+        raise CampaignError(problems, _("{label} has problems").format(label=label)) from None
 
 
 def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | None, str] | None:
@@ -396,8 +393,8 @@ def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | Non
         return None
     key_line = next((number for number, line in enumerate(lines[start:], start + 1)
                      if re.match(rf"^\s*{re.escape(loc[-1])}\s*=", line)), None)
-    return key_line, (f"this key is inside {shown} (line {start}); move it above the first [table] of the file, "
-                      "with the other top-level settings")
+    return key_line, _("this key is inside {table} (line {line}); move it above the first [table] of the file, "
+                       "with the other top-level settings").format(table=shown, line=start)
 
 
 def _type_name(annotation: Any) -> str:

@@ -22,6 +22,7 @@ import markdown as md
 import nh3
 
 from materials.errors import Problem
+from materials.i18n import _
 
 FACT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 HREF = re.compile(r'href="([^"]*)"')
@@ -115,8 +116,8 @@ def fill_facts(source: str, facts: Mapping[str, str], file: str, first_line: int
             return facts[name]
         line = first_line + source.count("\n", 0, match.start())
         known = ", ".join(sorted(facts))
-        problems.append(Problem(file, line, None, f"unknown fact {{{{ {name} }}}}; known: {known} "
-                                "(add it under [facts] in campaign.toml)"))
+        problems.append(Problem(file, line, None, _("unknown fact {{{{ {name} }}}}; known: {known} "
+                                  "(add it under [facts] in campaign.toml)").format(name=name, known=known)))
         return match.group(0)
 
     return FACT.sub(replace, source), problems
@@ -133,7 +134,7 @@ def render(
 
     Call `source_problems` and `fill_facts` at validation time; this function assumes valid input.
     """
-    text, _ = fill_facts(source, facts, "")
+    text, _unknown = fill_facts(source, facts, "")
     body = md.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
 
     def expand(match: re.Match[str]) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import Problem
+from materials.i18n import _
 
 if TYPE_CHECKING:
     import pikepdf
@@ -272,7 +273,7 @@ class _Recolour:
             head = raw[done:match.start()]
             cut = head.rstrip()
             numbers: list[float] = []
-            for _ in range(3):
+            for _number in range(3):
                 space = max(cut.rfind(b" "), cut.rfind(b"\n"), cut.rfind(b"\r"), cut.rfind(b"\t"))
                 try:
                     numbers.insert(0, float(cut[space + 1:]))
@@ -736,11 +737,12 @@ def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float
     try:
         pdf = pikepdf.open(path)
     except (OSError, pikepdf.PdfError) as error:
-        return [Problem(label, None, None, f"not a readable PDF ({error})")]
+        return [Problem(label, None, None, _("not a readable PDF ({error})").format(error=error))]
     problems = [Problem(label, None, None, message) for message in _claims(pdf)]
     if pages_multiple and len(pdf.pages) % pages_multiple:
-        problems.append(Problem(label, None, None, f"has {len(pdf.pages)} pages; saddle stitching needs a multiple "
-                                                   f"of {pages_multiple} (pad it with notes or blank pages)"))
+        problems.append(Problem(label, None, None, _("has {count} pages; saddle stitching needs a multiple "
+                                                     "of {pages_multiple} (pad it with notes or blank pages)").format(
+                                                         count=len(pdf.pages), pages_multiple=pages_multiple)))
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
             here = f"page {number}"

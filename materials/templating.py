@@ -43,6 +43,7 @@ import jinja2.meta
 import jinja2.sandbox
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
+from materials.i18n import _
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -53,7 +54,7 @@ STRINGS = "strings.toml"
 def _builtin() -> Path:
     root = importlib.resources.files("materials") / "templates"
     if not isinstance(root, Path):  # a zipped install: Jinja and WeasyPrint need real files
-        raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
+        raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install does)"))
     return root
 
 
@@ -74,8 +75,9 @@ def template_file(campaign: Campaign, relative: str) -> Path:
         path = root / relative
         if path.is_file():
             if not path.resolve().is_relative_to(root.resolve()):
-                raise TemplateProblem(f"templates/{relative} is a link to {path.resolve()}, outside the "
-                                      "templates folder; copy the file into the templates folder instead")
+                raise TemplateProblem(_("templates/{relative} is a link to {resolve}, outside the "
+                                        "templates folder; copy the file into the templates folder instead").format(
+                                            relative=relative, resolve=path.resolve()))
             return path
     return BUILTIN / relative
 
@@ -105,18 +107,20 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                 name = path.relative_to(folder).as_posix()
                 label = _label(campaign, path) if root == own else f"built-in {kind}/{name}"
                 if root == own and not path.resolve().is_relative_to(own.resolve()):
-                    problems.append(Problem(label, None, None, f"is a link to {path.resolve()}, outside the "
-                                            "templates folder; copy the file into the templates folder instead"))
+                    problems.append(Problem(label, None, None, _("is a link to {target}, outside the templates "
+                                              "folder; copy the file into the templates folder "
+                                              "instead").format(target=path.resolve())))
                     graph.pop(name, None)
                     continue
                 try:
                     tree = Sandbox().parse(path.read_text(encoding="utf-8"), name, label)
                 except jinja2.TemplateSyntaxError as e:
-                    problems.append(Problem(label, e.lineno, None, f"{e.message}; fix the template"))
+                    problems.append(Problem(label, e.lineno, None, _("{message}; fix the template").format(
+                        message=e.message)))
                     graph.pop(name, None)
                     continue
                 except (OSError, UnicodeDecodeError) as e:
-                    problems.append(Problem(label, None, None, f"cannot read the template ({e})"))
+                    problems.append(Problem(label, None, None, _("cannot read the template ({e})").format(e=e)))
                     continue
                 refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r is not None}
                 graph[name] = (label, refs)
@@ -140,8 +144,8 @@ def _internals(tree: jinja2.nodes.Template, label: str) -> list[Problem]:
     for flt in tree.find_all(nodes.Filter):
         if flt.name == "attr" and flt.args and isinstance(flt.args[0], nodes.Const):
             found.append((flt.lineno, f"|attr({flt.args[0].value!r})", flt.args[0].value))
-    return [Problem(label, line, None, f"{shown} reaches Python internals, which the template sandbox refuses; "
-                    "remove it") for line, shown, name in sorted(found, key=lambda f: f[0])
+    return [Problem(label, line, None, _("{shown} reaches Python internals, which the template sandbox refuses; "
+                      "remove it").format(shown=shown)) for line, shown, name in sorted(found, key=lambda f: f[0])
             if isinstance(name, str) and name.startswith("_")]
 
 
@@ -156,8 +160,8 @@ def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
             labels = [graph[n][0] for n in loop[:-1]]
             if frozenset(loop) not in seen and any(not label.startswith("built-in") for label in labels):
                 seen.add(frozenset(loop))
-                problems.append(Problem(labels[0], None, None, "templates include, import or extend each other "
-                                        f"in a loop ({' -> '.join(loop)}); break the loop"))
+                problems.append(Problem(labels[0], None, None, _("templates include, import or extend each other "
+                                          "in a loop ({loop}); break the loop").format(loop=' -> '.join(loop))))
             return
         if name not in graph or len(path) > 50:
             return
@@ -216,19 +220,20 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
-        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
-                                           "is unsafe")
+        raise jinja2.sandbox.SecurityError(_("access to attribute {attribute!r} of {name__!r} object "
+                                             "is unsafe").format(attribute=attribute, name__=type(obj).__name__))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             _check_printf(left, right)
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise jinja2.sandbox.SecurityError(f"the power {right!r} is too large for a template")
+            raise jinja2.sandbox.SecurityError(_("the power {right!r} is too large for a template").format(right=right))
         if operator == "*":
             for a, b in ((left, right), (right, left)):
                 if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
                     raise jinja2.sandbox.SecurityError(
-                        f"a value of {len(a) * b:,} items is too large for a template (at most {MAX_SIZE:,})")
+                        _("a value of {value:,} items is too large for a template (at most {MAX_SIZE:,})").format(
+                            value=len(a) * b, MAX_SIZE=MAX_SIZE))
         return super().call_binop(context, operator, left, right)
 
 
@@ -237,8 +242,8 @@ _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 def _too_wide(width: object) -> None:
-    raise jinja2.sandbox.SecurityError(f"a width or precision of {width:,} is too large for a template "
-                                       f"(at most {MAX_SIZE:,})")
+    raise jinja2.sandbox.SecurityError(_("a width or precision of {width:,} is too large for a template "
+                                         "(at most {MAX_SIZE:,})").format(width=width, MAX_SIZE=MAX_SIZE))
 
 
 def _check_widths(*groups: Iterable[Any]) -> None:
@@ -264,10 +269,10 @@ def _check_format_spec(fmt: str) -> None:
         fields = list(string.Formatter().parse(fmt))
     except ValueError:
         return  # str.format raises the same error itself
-    for _, _, spec, _ in fields:
+    for _text, _field, spec, _conversion in fields:
         if spec and "{" in spec:
-            raise jinja2.sandbox.SecurityError("a nested format field (a width or precision from a value) is not "
-                                               "allowed in a template; write the width as a number")
+            raise jinja2.sandbox.SecurityError(_("a nested format field (a width or precision from a value) is not "
+                                                 "allowed in a template; write the width as a number"))
         for number in re.findall(r"\d+", spec or ""):
             if int(number) > MAX_SIZE:
                 _too_wide(int(number))
@@ -275,8 +280,8 @@ def _check_format_spec(fmt: str) -> None:
 
 def _too_large(size: int) -> None:
     if size > MAX_SIZE:
-        raise jinja2.sandbox.SecurityError(f"a value of {size:,} items is too large for a template "
-                                           f"(at most {MAX_SIZE:,})")
+        raise jinja2.sandbox.SecurityError(_("a value of {size:,} items is too large for a template "
+                                             "(at most {MAX_SIZE:,})").format(size=size, MAX_SIZE=MAX_SIZE))
 
 
 def _check_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
@@ -374,7 +379,8 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise MaterialsError(f"{_label(campaign, path)}: cannot read the interface strings ({e})") from None
+            raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
+                file=_label(campaign, path), error=e)) from None
         for lang, table in data.items():
             if isinstance(table, dict):
                 merged.setdefault(lang, {}).update({k: str(v) for k, v in table.items()})
@@ -389,13 +395,14 @@ def check_strings(table: Mapping[str, Mapping[str, str]], languages: list[str], 
     for lang in languages:
         texts = table.get(lang)
         if texts is None:
-            problems.append(Problem(label, None, f"[{lang}]", "no interface texts for this campaign language; "
-                                    "copy the [en] table of the built-in file into the campaign's own "
-                                    f"templates/{kind}/{STRINGS} and translate it"))
+            problems.append(Problem(label, None, f"[{lang}]", _("no interface texts for this campaign language; "
+                                      "copy the [en] table of the built-in file into the campaign's own "
+                                      "templates/{kind}/{STRINGS} and translate it").format(kind=kind,
+                                                                                            STRINGS=STRINGS)))
             continue
         for key in every_key:
             if not texts.get(key, "").strip():
-                problems.append(Problem(label, None, f"{lang}.{key}", "text is missing"))
+                problems.append(Problem(label, None, f"{lang}.{key}", _("text is missing")))
     return problems
 
 
@@ -460,7 +467,8 @@ def template_errors() -> Iterator[None]:
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as e:
         if isinstance(e, MaterialsError) or _where(e) == "a template":
             raise  # not raised by a template's own expression: a bug to see whole
-        raise TemplateProblem(f"{_where(e)}: {type(e).__name__}: {e}; fix the template") from None
+        raise TemplateProblem(_("{e}: {name__}: {e2}; fix the template").format(e=_where(e), name__=type(e).__name__,
+                                                                                e2=e)) from None
 
 
 def check_syntax(name: str, source: str, filename: str) -> None:

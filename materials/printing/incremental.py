@@ -36,6 +36,7 @@ from urllib.parse import unquote
 
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
@@ -293,6 +294,6 @@ def copy_into(reused: dict[str, Reused], dest: Path) -> None:
             try:
                 shutil.copyfile(blob, target)
             except FileNotFoundError:
-                raise MaterialsError(f"{blob.parent.parent.parent}: a cached print file went away during the "
-                                     "build (the folder was deleted?); nothing was replaced, run the build "
-                                     "again") from None
+                raise MaterialsError(_("{parent}: a cached print file went away during the "
+                                       "build (the folder was deleted?); nothing was replaced, run the build "
+                                       "again").format(parent=blob.parent.parent.parent)) from None

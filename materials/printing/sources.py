@@ -32,6 +32,7 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
+from materials.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
         root = campaign.root / folder
         if not root.is_dir():
             # A campaign may print only the booklet; the shipped one has both folders.
-            log.info("%s/ not found: no %ss in this campaign", folder, kind)
+            log.info(_("%s/ not found: no %ss in this campaign"), folder, kind)
             continue
         for path in sorted(root.glob("*.md")):
             item = _material(campaign, path, kind, f"{folder}/{path.name}", problems)
@@ -100,7 +101,8 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
     seen: dict[str, Material] = {}
     for item in materials:
         if item.id in seen:
-            problems.append(Problem(item.label, 2, "id", f"duplicate id {item.id!r}, also in {seen[item.id].label}"))
+            problems.append(Problem(item.label, 2, "id", _("duplicate id {id!r}, also in {label}").format(
+                id=item.id, label=seen[item.id].label)))
         seen[item.id] = item
     materials.sort(key=lambda m: (m.kind != "poster", m.order, m.id))
     return materials, problems
@@ -172,27 +174,30 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(label, 2, "image", "must be a file name relative to this file"))
+        problems.append(Problem(label, 2, "image", _("must be a file name relative to this file")))
         return None
     if urlsplit(value).scheme:
-        problems.append(Problem(label, 2, "image", f"{value!r} is a URL; images must be files inside the campaign "
-                                "folder (nothing is fetched from the network)"))
+        problems.append(Problem(label, 2, "image", _("{value!r} is a URL; images must be files inside the campaign "
+                                  "folder (nothing is fetched from the network)").format(value=value)))
         return None
     target = (path.parent / value).resolve()
     if not target.is_relative_to(campaign.root.resolve()):
-        problems.append(Problem(label, 2, "image", f"{value!r} is outside the campaign folder; copy it into it"))
+        problems.append(Problem(label, 2, "image",
+                                _("{value!r} is outside the campaign folder; copy it into it").format(value=value)))
         return None
     if not target.is_file():
-        problems.append(Problem(label, 2, "image", f"{value!r} does not exist"))
+        problems.append(Problem(label, 2, "image", _("{value!r} does not exist").format(value=value)))
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
-        problems.append(Problem(label, 2, "image", f"{value!r} must be one of {', '.join(sorted(IMAGE_TYPES))}"))
+        problems.append(Problem(label, 2, "image", _("{value!r} must be one of {IMAGE_TYPES}").format(
+            value=value, IMAGE_TYPES=', '.join(sorted(IMAGE_TYPES)))))
         return None
     size = target.stat().st_size
     limit = campaign.settings.print.max_image_bytes
     if size > limit:
-        problems.append(Problem(label, 2, "image", f"{value!r} is {size:,} bytes; the limit is {limit:,} "
-                                "(campaign.toml print.max_image_bytes): scale it down"))
+        problems.append(Problem(label, 2, "image", _("{value!r} is {size:,} bytes; the limit is {limit:,} "
+                                  "(campaign.toml print.max_image_bytes): scale it down").format(value=value, size=size,
+                                                                                                 limit=limit)))
         return None
     return target
 
@@ -206,11 +211,11 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
             lang = match.group(1)
             number = body_line + offset
             if lang not in campaign.languages:
-                problems.append(Problem(label, number, None, f"{lang!r} is not a campaign language "
-                                        f"({', '.join(campaign.languages)})"))
+                problems.append(Problem(label, number, None, _("{lang!r} is not a campaign language "
+                                          "({languages})").format(lang=lang, languages=', '.join(campaign.languages))))
                 current = None
             elif lang in sections:
-                problems.append(Problem(label, number, None, f"second '::: {lang}' section"))
+                problems.append(Problem(label, number, None, _("second '::: {lang}' section").format(lang=lang)))
                 current = None
             else:
                 current = []
@@ -218,22 +223,23 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
         elif current is not None:
             current.append(line)
         elif line.strip():
-            problems.append(Problem(label, body_line + offset, None, "text outside a language section: start each "
-                                    "language with a line '::: zh-CN' or '::: en'"))
+            problems.append(Problem(label, body_line + offset, None, _("text outside a language section: start each "
+                                      "language with a line '::: zh-CN' or '::: en'")))
             break
     words: dict[str, Words] = {}
     families = campaign.settings.fonts.sans
     for lang in campaign.languages:
         if lang not in sections:
-            problems.append(Problem(label, None, None, f"no {lang} translation: add a '::: {lang}' section"))
+            problems.append(Problem(label, None, None, _("no {lang} translation: add a '::: {lang}' section").format(
+                lang=lang)))
             continue
         first, lines = sections[lang]
         while lines and not lines[0].strip():
             lines.pop(0)
             first += 1
         if not lines or not lines[0].startswith("# "):
-            problems.append(Problem(label, first, None, f"the {lang} section must start with the headline as "
-                                    "'# Headline'"))
+            problems.append(Problem(label, first, None, _("the {lang} section must start with the headline as "
+                                      "'# Headline'").format(lang=lang)))
             continue
         headline = lines[0][2:].strip()
         rest = "\n".join(lines[1:]).strip("\n")
@@ -250,9 +256,11 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
             problems += fact_problems
             filled.append(text)
         if len(headline) > MAX_HEADLINE_CHARS:
-            problems.append(Problem(label, first, None, f"the {lang} headline has {len(headline)} characters; "
-                                    f"keep it under {MAX_HEADLINE_CHARS}"))
+            problems.append(Problem(label, first, None, _("the {lang} headline has {count} characters; "
+                                      "keep it under {MAX_HEADLINE_CHARS}").format(lang=lang, count=len(headline),
+                                                                                   MAX_HEADLINE_CHARS=MAX_HEADLINE_CHARS)))
         for char in fonts.uncovered("".join(filled), families):
-            problems.append(Problem(label, first, None, f"no font covers {fonts.describe(char)} ({lang})"))
+            problems.append(Problem(label, first, None, _("no font covers {char} ({lang})").format(
+                char=fonts.describe(char), lang=lang)))
         words[lang] = Words(lang=lang, headline=filled[0], body=rest, caption=filled[2], line=first)
     return words

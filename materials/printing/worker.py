@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
+from materials.i18n import _
 from materials.printing import home, legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
@@ -183,7 +184,8 @@ def _fetch_errors(job: Job) -> Iterator[None]:
         # templates and stylesheet every page shares.
         culprit = next((item.label for item in job.batch.items if refused.url in item.html), None)
         origin = culprit or "templates/print (a template or print.css)"
-        raise MaterialsError(f"{origin}: refused to load {refused.url!r}: {refused.reason}") from None
+        raise MaterialsError(_("{origin}: refused to load {url!r}: {reason}").format(origin=origin, url=refused.url,
+                                                                                     reason=refused.reason)) from None
 
 
 def _refused(error: BaseException) -> Any:
@@ -210,8 +212,10 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
     pages: dict[str, tuple[Any, Any]] = {}
     one_page = [item for item in batch.items if item.pages == 1]
     if one_page and len(document.pages) != len(one_page):
-        raise MaterialsError(f"print batch {batch.name}: {len(document.pages)} pages for {len(one_page)} one-page "
-                             "materials (a template breaks a page)")
+        raise MaterialsError(_("print batch {name}: {count} pages for {count2} one-page "
+                               "materials (a template breaks a page)").format(name=batch.name,
+                                                                              count=len(document.pages),
+                                                                              count2=len(one_page)))
     if not one_page:  # a booklet: the whole document is the item
         sheet = len(batch.padded) + 1
         short = -len(document.pages) % sheet
@@ -219,8 +223,10 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
             document = _layout(job, html=batch.padded[short - 1])
             if len(document.pages) % sheet:
                 result.problems.append(Problem(batch.items[0].label, None, None,
-                                               f"the {_where(batch.items[0])} has {len(document.pages)} pages "
-                                               f"with notes pages, not a multiple of {sheet}"))
+                                               _("the {items} has {count} pages "
+                                                 "with notes pages, not a multiple of {sheet}").format(
+                                                     items=_where(batch.items[0]), count=len(document.pages),
+                                                     sheet=sheet)))
         pages[batch.items[0].path] = (document, document.pages)
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
@@ -248,8 +254,10 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
                 advice = next((text for part, text in ADVICE.items() if culprit and culprit.startswith(part)),
                               "shorten the words")
                 result.problems.append(Problem(item.label, None, None,
-                                               f"{culprit or 'the words'} overflow the {_where(item)} even at "
-                                               f"{job.min_scale:.0%} of the design's type size; {advice}"))
+                                               _("{value} overflow the {item} even at "
+                                                 "{min_scale:.0%} of the design's type size; {advice}").format(
+                                                     value=culprit or 'the words', item=_where(item),
+                                                     min_scale=job.min_scale, advice=advice)))
                 continue
             scale[path] = below[0]
             fonts[path] = items[path].base_pt * below[0]
@@ -277,7 +285,7 @@ def run(job: Job) -> BatchResult:
     try:
         pages, result = fit_pages(job)
     except MaterialsError as error:  # a refused resource or a broken template: a problem of the sources
-        origin, _, message = error.message.partition(": ")
+        origin, _sep, message = error.message.partition(": ")
         return BatchResult(problems=[Problem(origin, None, None, message or origin)])
     result.problems += legibility.problems(job.batch.items, pages)  # screens and billboards
     if job.dest is None or result.problems:

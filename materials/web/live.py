@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.web import preview
 
 #: The pipeline's signature as the gallery calls it: build(campaign_dir, out, kinds, each_fact=False).
@@ -181,7 +182,7 @@ class Gallery(threading.Thread):
             return
         if status == "error":
             state.problems["print"] = str(payload)
-            log.error("gallery: the print materials did not build:\n%s", payload)
+            log.error(_("gallery: the print materials did not build:\n%s"), payload)
         else:
             state.problems.pop("print", None)
             state.warnings = [str(m) for m in payload]
@@ -280,7 +281,7 @@ def thumbnails(folder: Path, cache: Path) -> dict[str, list[str]]:
     for old in cache.iterdir():
         if old.name not in keep:
             old.unlink(missing_ok=True)
-    log.info("gallery: %d thumbnail(s) drawn, %d file(s) unchanged", drawn, len(made) - drawn)
+    log.info(_("gallery: %d thumbnail(s) drawn, %d file(s) unchanged"), drawn, len(made) - drawn)
     return made
 
 

@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 
 from materials.campaign import Campaign, Faq
 from materials.errors import Problem
+from materials.i18n import _
 from materials.output import write_atomic
 from materials.templating import environment
 
@@ -169,20 +170,23 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             entries = ET.parse(folder / "feed.atom").getroot().findall(f"{{{ATOM}}}entry")  # noqa: S314
             if len(entries) != len(want):
                 problems.append(Problem(f"{label}/feed.atom", None, None,
-                                        f"{len(entries)} entries for {len(want)} questions"))
+                                        _("{count} entries for {count2} questions").format(count=len(entries),
+                                                                                           count2=len(want))))
         except (OSError, ET.ParseError) as error:
-            problems.append(Problem(f"{label}/feed.atom", None, None, f"missing or not XML ({error})"))
+            problems.append(Problem(f"{label}/feed.atom", None, None, _("missing or not XML ({error})").format(
+                error=error)))
         try:
             ids = {q["id"] for q in json.loads((folder / "faq.json").read_text("utf-8"))["questions"]}
             if ids != want:
-                problems.append(Problem(f"{label}/faq.json", None, None, "does not list every question"))
+                problems.append(Problem(f"{label}/faq.json", None, None, _("does not list every question")))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            problems.append(Problem(f"{label}/faq.json", None, None, f"missing or unreadable ({error})"))
+            problems.append(Problem(f"{label}/faq.json", None, None, _("missing or unreadable ({error})").format(
+                error=error)))
         try:
             problems += [Problem(f"{label}/embed.html", None, None, p) for p in
                          fragment_problems((folder / "embed.html").read_text("utf-8"))]
         except OSError as error:
-            problems.append(Problem(f"{label}/embed.html", None, None, f"missing ({error})"))
+            problems.append(Problem(f"{label}/embed.html", None, None, _("missing ({error})").format(error=error)))
     return problems
 
 
