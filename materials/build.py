@@ -63,9 +63,11 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
         return known
     names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
     unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise MaterialsError(_("--only {value}: choose from {known}").format(value=','.join(unknown) or '(empty)',
-                                                                             known=', '.join(known)))
+    if not names:
+        raise MaterialsError(_("--only (empty): choose from {known}").format(known=", ".join(known)))
+    if unknown:
+        raise MaterialsError(_("--only {value}: choose from {known}").format(value=",".join(unknown),
+                                                                             known=", ".join(known)))
     return [n for n in known if n in names]
 
 

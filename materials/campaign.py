@@ -328,7 +328,8 @@ def _cross_check(
             if faq_id not in by_lang[lang]:
                 if lang in broken:
                     continue
-                message = f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"
+                message = _("{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}").format(
+                    faq_id=faq_id, lang=lang)
                 problems.append(Problem(label(source), None, "id", message))
             elif by_lang[lang][faq_id].order != source.order:
                 other = by_lang[lang][faq_id]

@@ -247,15 +247,16 @@ class Settings(Strict):
         problems: list[str] = []
         wanted = set(self.languages)
         if len(wanted) != len(self.languages):
-            problems.append("languages: a language is listed twice")
+            problems.append(_("languages: a language is listed twice"))
 
         def need(key: str, mapping: dict[str, str]) -> None:
             missing = [lang for lang in self.languages if lang not in mapping]
             extra = sorted(set(mapping) - wanted)
             if missing:
-                problems.append(f"{key}: no text for {', '.join(missing)}")
+                problems.append(_("{key}: no text for {languages}").format(key=key, languages=", ".join(missing)))
             if extra:
-                problems.append(f"{key}: {', '.join(extra)} is not a campaign language")
+                problems.append(_("{key}: {languages} is not a campaign language").format(key=key,
+                                                                                          languages=", ".join(extra)))
 
         need("title", self.title)
         need("authority", self.authority)

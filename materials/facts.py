@@ -86,12 +86,12 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
     notes.clear()
     for name, fact in facts.items():
         if name not in used:
-            notes.append(f"campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
-                         f"{{{{ {name} }}}} or remove it")
+            notes.append(_("campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
+                           "{{{{ {name} }}}} or remove it").format(name=name))
         if not fact.confirmed:
-            notes.append(f"unconfirmed fact {{{{ {name} }}}} ({describe(fact, campaign.primary_language)}): "
-                         f"{source_line(fact)}; have the authority confirm it, then set confirmed = true in "
-                         "campaign.toml")
+            notes.append(_("unconfirmed fact {{{{ {name} }}}} ({text}): {source}; have the authority confirm it, "
+                           "then set confirmed = true in campaign.toml").format(
+                               name=name, text=describe(fact, campaign.primary_language), source=source_line(fact)))
     return problems
 
 
@@ -146,7 +146,7 @@ def source_line(fact: Fact) -> str:
     """The fact's source in one line, as warnings and the proof show it."""
     source = fact.source
     if source is None:
-        return "no source given"
+        return _("no source given")
     parts = [source.document]
     if source.date is not None:
         parts.append(source.date.isoformat())

@@ -95,7 +95,8 @@ def load(path: Path, label: str, languages: list[str]) -> tuple[Glossary | None,
             if not isinstance(chosen, str) or not chosen:
                 problems.append(Problem(label, None, f"spelling.{lang}.{variant}", _("must be the chosen spelling")))
                 continue
-            entries.append(Entry(f"spelling {chosen}", lang, chosen, (variant,), "the campaign's chosen spelling"))
+            entries.append(Entry(_("spelling {chosen}").format(chosen=chosen), lang, chosen, (variant,),
+                                 _("the campaign's chosen spelling")))
     return Glossary(label, entries), problems
 
 
@@ -174,10 +175,17 @@ def _lines(text: Text) -> list[tuple[int, str]]:
 
 
 def _message(entry: Entry, found: str) -> str:
-    why = f" ({entry.rule})" if entry.rule else ""
+    why = _rule(entry)
     if entry.preferred:
-        return f"“{found}”: write “{entry.preferred}”{why}; glossary term “{entry.concept}”"
-    return f"“{found}” is not a term of this campaign{why}; glossary term “{entry.concept}”"
+        return _("“{found}”: write “{preferred}”{why}; glossary term “{concept}”").format(
+            found=found, preferred=entry.preferred, why=why, concept=entry.concept)
+    return _("“{found}” is not a term of this campaign{why}; glossary term “{concept}”").format(
+        found=found, why=why, concept=entry.concept)
+
+
+def _rule(entry: Entry) -> str:
+    """The entry's reason, in brackets after a message (the glossary's own words, as written)."""
+    return _(" ({rule})").format(rule=entry.rule) if entry.rule else ""
 
 
 def _first_mentions(glossary: Glossary, patterns: dict[str, re.Pattern[str]], texts: list[Text]) -> list[Problem]:
@@ -196,7 +204,7 @@ def _first_mentions(glossary: Glossary, patterns: dict[str, re.Pattern[str]], te
                     continue
                 seen.add((text.unit, entry.concept))
                 if short and (not long or short[0] < long[0]):
-                    why = f" ({entry.rule})" if entry.rule else ""
+                    why = _rule(entry)
                     problems.append(Problem(text.file, line, None, _("first mention of the {concept} in this "
                                               "text: write “{first}”, later ones “{preferred}”{why}").format(
                                                   concept=entry.concept, first=entry.first, preferred=entry.preferred,

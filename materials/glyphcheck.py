@@ -91,7 +91,7 @@ def _font(font: Any) -> _Font:
                                                descendant.get("/CIDToGIDMap")))
     except Exception as error:  # an unreadable font program is itself what a RIP rejects
         broken = _Font(name, lambda cid: False)
-        broken.name = f"{name} (unreadable font program: {error})"
+        broken.name = _("{name} (unreadable font program: {error})").format(name=name, error=error)
         return broken
     return _Font(name, None)
 

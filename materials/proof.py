@@ -439,7 +439,7 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     output.check_single_file(target, campaign.root, is_proof, "proof")
     proof = collect_proof(campaign, Path(output_dir) if output_dir is not None else None)
     data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
-    with output.machine_errors(target.parent, f"{target} was not changed"):
+    with output.machine_errors(target.parent, _("{target} was not changed").format(target=target)):
         target.parent.mkdir(parents=True, exist_ok=True)
         output.write_atomic(target, data)
     log.info(_("proof: %d items, %d unconfirmed facts, %d blockers"), sum(len(i) for _, i in proof.sections),
@@ -468,7 +468,7 @@ def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> byte
 
     root = template_file(campaign, "proof/proof.html.j2").parent
     fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
-                          "proof template (templates/proof/)")
+                          _("proof template (templates/proof/)"))
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()

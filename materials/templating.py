@@ -340,9 +340,9 @@ class ContainedLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
-            raise jinja2.TemplateNotFound(
-                template, f"template {template} is a link to {real}, outside the templates folder; "
-                "copy the file into the templates folder instead")
+            raise LinkOutside(template, _("template {template} is a link to {target}, outside the templates folder; "
+                                          "copy the file into the templates folder instead").format(template=template,
+                                                                                                   target=real))
         return source, filename, uptodate
 
 
@@ -427,32 +427,52 @@ def _label(campaign: Campaign, path: Path) -> str:
 
 
 def describe_template_error(error: jinja2.TemplateError) -> str:
-    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake."""
+    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake.
+
+    Jinja's own words (`unexpected '}'`) stay as Jinja writes them, inside our translated sentence."""
     if isinstance(error, jinja2.TemplateSyntaxError):
-        where = error.filename or error.name or "a template"
-        return f"template {where} line {error.lineno}: {error.message}; fix the template"
+        if error.filename or error.name:
+            return _("template {file} line {line}: {detail}; fix the template").format(
+                file=error.filename or error.name, line=error.lineno, detail=error.message)
+        return _("a template, line {line}: {detail}; fix the template").format(line=error.lineno,
+                                                                               detail=error.message)
     if isinstance(error, jinja2.TemplateNotFound):
-        if error.message and " is a link to " in error.message:
-            return error.message
+        if isinstance(error, LinkOutside):
+            return str(error.message)
         names = getattr(error, "templates", None) or [error.name]
-        return f"template {', '.join(str(n) for n in names)} not found; add it or fix the name that includes it"
+        return _("template {names} not found; add it or fix the name that includes it").format(
+            names=", ".join(str(n) for n in names))
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
     where = _where(error)
     if isinstance(error, jinja2.sandbox.SecurityError):
-        return f"{where}: refused by the template sandbox ({error.message}); templates may not reach Python " \
-            "internals, files or the signing key: remove it from the template"
-    return f"{where}: {error.message or type(error).__name__}; fix the template"
+        return _("{where}: refused by the template sandbox ({detail}); templates may not reach Python "
+                 "internals, files or the signing key: remove it from the template").format(where=where,
+                                                                                          detail=error.message)
+    return _("{where}: {detail}; fix the template").format(where=where,
+                                                           detail=error.message or type(error).__name__)
+
+
+class LinkOutside(jinja2.TemplateNotFound):
+    """A template refused because it is a link to a file outside the templates folder."""
+
+
+def _frame(error: BaseException) -> traceback.FrameSummary | None:
+    """The innermost template frame of an error raised while rendering, if a template raised it."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    return frames[-1] if frames else None
 
 
 def _where(error: BaseException) -> str:
     """`template web/404.html line 3`: the innermost template frame of an error raised while rendering."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
-    return f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+    frame = _frame(error)
+    if frame is None:
+        return _("a template")
+    return _("template {file} line {line}").format(file=frame.filename, line=frame.lineno)
 
 
 def describe_recursion(error: RecursionError) -> str:
-    return (f"{_where(error)}: templates include, import or extend each other in a loop (or a macro calls "
-            "itself without end); break the loop")
+    return _("{where}: templates include, import or extend each other in a loop (or a macro calls "
+             "itself without end); break the loop").format(where=_where(error))
 
 
 @contextlib.contextmanager
@@ -465,10 +485,10 @@ def template_errors() -> Iterator[None]:
     except RecursionError as e:
         raise TemplateProblem(describe_recursion(e)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as e:
-        if isinstance(e, MaterialsError) or _where(e) == "a template":
+        if isinstance(e, MaterialsError) or _frame(e) is None:
             raise  # not raised by a template's own expression: a bug to see whole
-        raise TemplateProblem(_("{e}: {name__}: {e2}; fix the template").format(e=_where(e), name__=type(e).__name__,
-                                                                                e2=e)) from None
+        raise TemplateProblem(_("{where}: {error_type}: {detail}; fix the template").format(
+            where=_where(e), error_type=type(e).__name__, detail=e)) from None
 
 
 def check_syntax(name: str, source: str, filename: str) -> None:

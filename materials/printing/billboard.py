@@ -88,7 +88,7 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
         qr_mm=qr_size if link else None, qr_min_mm=qr_width(scan) if link else None,
         qr_level=settings.poster_qr_error if link else None,
         preview=f"previews/billboards-{material.id}-{lang}.png", press=True,
-        min_letter_px=letter_mm * px, distance_m=viewing, where="the billboard", background=colour,
+        min_letter_px=letter_mm * px, distance_m=viewing, where=_("the billboard"), background=colour,
     )
 
 

@@ -100,7 +100,7 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
 
     with worker_deaths(), ProcessPoolExecutor(max_workers=settings.workers,
                                               mp_context=multiprocessing.get_context("fork")) as pool:
-        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
+        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), _("print: verifying"),
                                                       length=len(todo), unit="files"), strict=True):
             problems += found
             if not found:
@@ -202,7 +202,7 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
             problems.append(Problem(check.path, None, None, _("only {count} pages").format(count=count)))
         for index in range(count):
             page = document[index]
-            where = f"page {index + 1}"
+            where = _("page {number}").format(number=index + 1)
             if not check.press:  # the preflight below checks a press file's boxes and fonts
                 problems += _boxes(check, page, where)
                 problems += _fonts(check, page, where)

@@ -108,7 +108,8 @@ def item(planner: Planner, material: Material, edition: str, name: str, screen: 
         author=" / ".join(campaign.text(campaign.settings.authority, lang) for lang in langs),
         qr_level=settings.qr_error if link else None,
         min_letter_px=letter_px, distance_m=screen.viewing_distance_m,
-        where=f"the {name} screen ({screen.diagonal_in:g} in)", unit_mm=1 / screen.px_per_mm, background=colour,
+        where=_("the {name} screen ({size:g} in)").format(name=name, size=screen.diagonal_in),
+        unit_mm=1 / screen.px_per_mm, background=colour,
     )
 
 

@@ -123,41 +123,46 @@ def _material(campaign: Campaign, path: Path, kind: str, label: str, problems: l
         problems.append(Problem(label, 2, key, message))
 
     for key in sorted(set(meta) - KEYS):
-        bad(key, f"unknown front-matter field; allowed: {', '.join(sorted(KEYS))}")
+        bad(key, _("unknown front-matter field; allowed: {keys}").format(keys=', '.join(sorted(KEYS))))
     ident = meta.get("id")
     if not isinstance(ident, str) or not ID.match(ident):
-        bad("id", f"{ident!r} must be lower-case letters, digits and hyphens")
+        bad("id", _("{ident!r} must be lower-case letters, digits and hyphens").format(ident=ident))
     order = meta.get("order", 1000)
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        bad("order", f"{order!r} must be a whole number from 1")
+        bad("order", _("{order!r} must be a whole number from 1").format(order=order))
     theme = meta.get("theme", "green")
     if theme not in THEMES:
-        bad("theme", f"{theme!r} is not one of {', '.join(THEMES)}")
+        bad("theme", _("{theme!r} is not one of {themes}").format(theme=theme, themes=', '.join(THEMES)))
     icon = meta.get("icon", "scan")
     if icon not in ICONS:
-        bad("icon", f"{icon!r} is not one of {', '.join(ICONS)}")
+        bad("icon", _("{icon!r} is not one of {icons}").format(icon=icon, icons=', '.join(ICONS)))
     layout = meta.get("layout", "sign")
     if layout not in LAYOUTS or (kind == "poster" and layout != "sign"):
-        bad("layout", f"{layout!r} is not a {kind} layout; use {'sign or guide' if kind == 'tip' else 'sign'}")
+        if kind == "tip":
+            bad("layout", _("{layout!r} is not a tip layout; use sign or guide").format(layout=layout))
+        else:
+            bad("layout", _("{layout!r} is not a {kind} layout; use sign").format(layout=layout, kind=kind))
     default_sizes = settings.poster_sizes if kind == "poster" else settings.tip_sizes
     sizes = meta.get("sizes", default_sizes)
     if layout == "guide" and "sizes" not in meta:
         sizes = ["A4"]
     if not isinstance(sizes, list) or not sizes or not all(isinstance(s, str) for s in sizes):
-        bad("sizes", "must be a list of size names, like [A4, A3]")
+        bad("sizes", _("must be a list of size names, like [A4, A3]"))
         sizes = []
     for size in sizes:
         if size not in settings.sizes:
-            bad("sizes", f"unknown size {size!r}; known: {', '.join(settings.sizes)} (campaign.toml [print.sizes])")
+            bad("sizes", _("unknown size {size!r}; known: {sizes} (campaign.toml [print.sizes])").format(
+                size=size, sizes=', '.join(settings.sizes)))
     qr = meta.get("qr", True)
     cards = meta.get("cards", kind == "tip" and layout == "sign")
     for key, value in (("qr", qr), ("cards", cards)):
         if not isinstance(value, bool):
-            bad(key, f"{value!r} must be true or false")
+            bad(key, _("{value!r} must be true or false").format(value=value))
     distance = meta.get("reading_distance_m")
     if distance is not None and (isinstance(distance, bool) or not isinstance(distance, int | float)
                                  or not 0.1 <= distance <= 50):
-        bad("reading_distance_m", f"{distance!r} must be a distance in metres between 0.1 and 50")
+        bad("reading_distance_m", _("{distance!r} must be a distance in metres between 0.1 and 50").format(
+            distance=distance))
     image = _image(campaign, path, meta.get("image"), label, problems)
     words = _words(campaign, body, body_line, label, problems)
     if len(problems) > before:

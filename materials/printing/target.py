@@ -135,7 +135,7 @@ def _render_batches(campaign: Campaign, todo: list[Batch], chars: set[str], dest
                         bleed_mm=settings.bleed_mm, colours=campaign.settings.brand.print_colours())
                     for b in todo]
             pages = sum(len(b.items) for b in todo)
-            return list(progress.track(pool.map(run, jobs), "print: laying out", length=pages,
+            return list(progress.track(pool.map(run, jobs), _("print: laying out"), length=pages,
                                        unit="pages", weights=[len(b.items) for b in todo]))
     finally:
         shutil.rmtree(fonts, ignore_errors=True)

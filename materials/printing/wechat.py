@@ -227,10 +227,12 @@ class _Audit(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
         if tag not in ALLOWED:
-            self.found.append(f"line {line}: <{tag}> (the editor drops it or it links out)")
+            self.found.append(_("line {line}: <{tag}> (the editor drops it or it links out)").format(
+                line=line, tag=tag))
         for name, value in attrs:
             if name in ("class", "id", "href") or name.startswith("on"):
-                self.found.append(f"line {line}: {name}= on <{tag}> (the editor drops it)")
+                self.found.append(_("line {line}: {name}= on <{tag}> (the editor drops it)").format(
+                    line=line, name=name, tag=tag))
             if tag == "img" and name == "src":
                 self.images.append(value or "")
 

@@ -49,9 +49,10 @@ class _Parser(HTMLParser):
             self.out.ids.add(values["name"])
         for name in values:
             if name.startswith("on"):
-                self.out.problems.append((line, f"inline event handler {name}= (blocked by the CSP)"))
+                self.out.problems.append((line, _("inline event handler {name}= (blocked by the CSP)").format(
+                    name=name)))
             if name == "style":
-                self.out.problems.append((line, "style= attribute (blocked by the CSP; use site.css)"))
+                self.out.problems.append((line, _("style= attribute (blocked by the CSP; use site.css)")))
         for attr_tag, attr in LINK_ATTRS:
             if tag == attr_tag and attr in values:
                 self.out.links.append((line, tag, values[attr]))
@@ -64,7 +65,7 @@ class _Parser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._script_inline and data.strip():
-            self.out.problems.append((self._script_inline[0], "inline script (blocked by the CSP)"))
+            self.out.problems.append((self._script_inline[0], _("inline script (blocked by the CSP)")))
             self._script_inline = None
 
     def handle_endtag(self, tag: str) -> None:

@@ -170,7 +170,8 @@ class Gallery(threading.Thread):
             answer: tuple[str, Any] = self.pipe.recv()
             return answer
         except (EOFError, OSError) as e:
-            return "error", f"the gallery's build process stopped ({e or 'killed'}); it restarts at the next edit"
+            return "error", _("the gallery's build process stopped ({reason}); it restarts at the next "
+                              "edit").format(reason=e or _("killed"))
 
     def once(self) -> None:
         state = self.state

@@ -202,9 +202,9 @@ class _Fragment(HTMLParser):
             self.found.append(f"has a <{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
-                self.found.append(f"has an event handler {name}= on <{tag}>")
+                self.found.append(_("has an event handler {name}= on <{tag}>").format(name=name, tag=tag))
             if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
-                self.found.append(f"has a javascript: link on <{tag}>")
+                self.found.append(_("has a javascript: link on <{tag}>").format(tag=tag))
         self._in_style = tag == "style"
 
     def handle_endtag(self, tag: str) -> None:
@@ -227,5 +227,6 @@ def fragment_problems(html: str) -> list[str]:
         for selectors in re.findall(r"([^{}]+)\{[^{}]*\}", css):
             for selector in selectors.split(","):
                 if not selector.strip().startswith(f".{SCOPE}"):
-                    found.append(f"style rule {selector.strip()!r} is not scoped under .{SCOPE}")
+                    found.append(_("style rule {selector!r} is not scoped under .{scope}").format(
+                        selector=selector.strip(), scope=SCOPE))
     return found
