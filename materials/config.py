@@ -76,8 +76,8 @@ def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float,
     if any(not 0 <= v <= 100 for v in value):
         raise ValueError(_("{value} is not C, M, Y, K in percent (each 0 to 100)").format(value=list(value)))
     if sum(value) > 300:
-        raise ValueError(_("{value} is {total:g}% ink in all; print shops accept at most 300%").format(
-            value=list(value), total=sum(value)))
+        raise ValueError(_("{value} is {total} ink in all; print shops accept at most 300%").format(
+            value=list(value), total=f"{sum(value):g}%"))
     return value
 
 

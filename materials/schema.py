@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from materials.i18n import N_, _, current_language, ngettext
+from materials.i18n import N_, _, current_language
 
 #: Keys in files, links and front matter: lower-case letters, digits and single hyphens.
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -251,7 +251,8 @@ def validation_message(error: Mapping[str, Any]) -> str:
         fields = {"min_length": ctx.get("min_length", ""), "max_length": ctx.get("max_length", ""),
                   "actual_length": ctx.get("actual_length", ""),
                   "field_type": _(_FIELD_TYPES[field_type]) if field_type in _FIELD_TYPES else field_type}
-        return ngettext(one, many, int(ctx.get(counted, 0) or 0)).format(**fields)
+        # Both forms are in the catalog as messages of their own (pydantic chose the form by its number).
+        return _(one if int(ctx.get(counted, 0) or 0) == 1 else many).format(**fields)
     if kind in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         if current_language() != "en":  # pydantic joins the values with English words ("'a', 'b' or 'c'")

@@ -220,8 +220,8 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
-        raise jinja2.sandbox.SecurityError(_("access to attribute {attribute!r} of {name__!r} object "
-                                             "is unsafe").format(attribute=attribute, name__=type(obj).__name__))
+        raise jinja2.sandbox.SecurityError(_("access to attribute {attribute!r} of {kind!r} object "
+                                             "is unsafe").format(attribute=attribute, kind=type(obj).__name__))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):

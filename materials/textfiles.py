@@ -101,8 +101,8 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        problems.append(Problem(label, line, None, _("front matter is not valid YAML: {getattr}").format(
-            getattr=getattr(e, 'problem', e))))
+        problems.append(Problem(label, line, None, _("front matter is not valid YAML: {detail}").format(
+            detail=getattr(e, 'problem', e))))
         return None
     if not isinstance(meta, dict):
         problems.append(Problem(label, 2, None, _("front matter must be key: value lines")))

@@ -16,7 +16,7 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
-from materials.i18n import _
+from materials.i18n import N_, _
 from materials.printing import home, incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
@@ -378,10 +378,10 @@ def _quiet_zone(check: Check, image: Any, symbol: tuple[float, float, float, flo
     quiet = 4 * module_px
     edge = max(1.0, module_px * 0.25)  # the symbol's own anti-aliased edge
     strips = {
-        "above": (x0 - quiet, y0 - quiet, x1 + quiet, y0 - edge),
-        "below": (x0 - quiet, y1 + edge, x1 + quiet, y1 + quiet),
-        "left of": (x0 - quiet, y0, x0 - edge, y1),
-        "right of": (x1 + edge, y0, x1 + quiet, y1),
+        N_("above"): (x0 - quiet, y0 - quiet, x1 + quiet, y0 - edge),
+        N_("below"): (x0 - quiet, y1 + edge, x1 + quiet, y1 + quiet),
+        N_("left of"): (x0 - quiet, y0, x0 - edge, y1),
+        N_("right of"): (x1 + edge, y0, x1 + quiet, y1),
     }
     for side, (a, b, c, d) in strips.items():
         box = (max(0, round(a)), max(0, round(b)), min(image.width, round(c)), min(image.height, round(d)))
@@ -389,11 +389,11 @@ def _quiet_zone(check: Check, image: Any, symbol: tuple[float, float, float, flo
         area = (box[2] - box[0]) * (box[3] - box[1])
         if area <= 0 or area < full * 0.9:
             return [Problem(check.path, None, None, _("QR code on {where}: its quiet zone {side} the code is cut off "
-                              "by the edge").format(where=where, side=side))]
+                              "by the edge").format(where=where, side=_(side)))]
         histogram = image.crop(box).histogram()
         inked = sum(histogram[:INK])
         if inked > area * QUIET_TOLERANCE:
             return [Problem(check.path, None, None, _("QR code on {where}: something prints in the 4-module quiet "
-                              "zone {side} the code ({value:.0%} of it is dark)").format(where=where, side=side,
+                              "zone {side} the code ({value:.0%} of it is dark)").format(where=where, side=_(side),
                                                                                          value=inked / area))]
     return []
