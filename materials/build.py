@@ -49,10 +49,16 @@ class BuildResult:
                     kind = parts[0] if len(parts) > 1 else path.suffix.lstrip(".") or path.name
                     kinds[kind] = kinds.get(kind, 0) + 1
             listed = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
-            lines.append(f"{name}: {sum(kinds.values())} files ({listed}) in {self.seconds.get(name, 0):.1f} s: "
-                         f"{folder}")
-        warned = f"{len(self.warnings)} warning(s)" if self.warnings else "no warnings"
-        lines.append(f"built {', '.join(self.outputs) or 'nothing'} in {self.total_seconds:.1f} s, {warned}")
+            lines.append(_("{name}: {count} files ({kinds}) in {seconds:.1f} s: {folder}").format(
+                name=name, count=sum(kinds.values()), kinds=listed, seconds=self.seconds.get(name, 0), folder=folder))
+        built, seconds, warnings = ", ".join(self.outputs), self.total_seconds, len(self.warnings)
+        if not built:
+            lines.append(_("built nothing in {seconds:.1f} s").format(seconds=seconds))
+        elif warnings:
+            lines.append(_("built {outputs} in {seconds:.1f} s, {count} warning(s)").format(
+                outputs=built, seconds=seconds, count=warnings))
+        else:
+            lines.append(_("built {outputs} in {seconds:.1f} s, no warnings").format(outputs=built, seconds=seconds))
         return lines
 
 

@@ -225,6 +225,17 @@ _FIELD_TYPES = {"List": N_("List"), "Tuple": N_("Tuple"), "Set": N_("Set"), "Dic
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,']+")
 
 
+def _given(message: str, error: Mapping[str, Any]) -> str:
+    """The message and the value the file holds, when that value is short enough to show."""
+    value = error.get("input")
+    if error.get("type") in ("missing", "extra_forbidden") or isinstance(value, dict | list | tuple | set):
+        return message
+    shown = repr(value)
+    if len(shown) > 60:
+        return message
+    return _("{message}, not {value}").format(message=message, value=shown)
+
+
 def _number(value: object) -> object:
     """A bound as pydantic writes it: `0`, not `0.0`."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -234,8 +245,9 @@ def validation_message(error: Mapping[str, Any]) -> str:
     """One pydantic error (an item of `ValidationError.errors()`) as a message in the user's language.
 
     A `ValueError` raised by our own validators carries a message already translated where it was raised;
-    pydantic's own errors are looked up in our catalog by their type; a type we do not know keeps pydantic's
-    English words, quoted inside a translated sentence."""
+    pydantic's own errors are looked up in our catalog by their type and name the value the file holds
+    (`Input should be a valid string, not 5`); a type we do not know keeps pydantic's English words, quoted
+    inside a translated sentence."""
     kind = str(error.get("type", ""))
     ctx = dict(error.get("ctx") or {})
     message = str(error.get("msg", ""))
@@ -244,7 +256,7 @@ def validation_message(error: Mapping[str, Any]) -> str:
     if kind in _PYDANTIC:
         fields = {k: _number(ctx.get(k, "")) for k in ("class_name", "gt", "ge", "lt", "le", "multiple_of",
                                                           "pattern", "error", "expected_schemes")}
-        return _(_PYDANTIC[kind]).format(**fields)
+        return _given(_(_PYDANTIC[kind]).format(**fields), error)
     if kind in _PYDANTIC_PLURAL:
         one, many, counted = _PYDANTIC_PLURAL[kind]
         field_type = str(ctx.get("field_type", ""))
@@ -252,12 +264,12 @@ def validation_message(error: Mapping[str, Any]) -> str:
                   "actual_length": ctx.get("actual_length", ""),
                   "field_type": _(_FIELD_TYPES[field_type]) if field_type in _FIELD_TYPES else field_type}
         # Both forms are in the catalog as messages of their own (pydantic chose the form by its number).
-        return _(one if int(ctx.get(counted, 0) or 0) == 1 else many).format(**fields)
+        return _given(_(one if int(ctx.get(counted, 0) or 0) == 1 else many).format(**fields), error)
     if kind in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         if current_language() != "en":  # pydantic joins the values with English words ("'a', 'b' or 'c'")
             expected = ", ".join(v for v in _QUOTED.findall(expected) if v != "or")
-        return _("Input should be {expected}").format(expected=expected)
+        return _given(_("Input should be {expected}").format(expected=expected), error)
     if current_language() == "en":
         return message
     return _("the value is not valid (pydantic says: “{detail}”)").format(detail=message)

@@ -253,3 +253,84 @@ def test_a_campaign_problem_is_reported_in_chinese(tmp_path):
     assert shown.returncode == 1
     assert "campaign.toml" in shown.stderr
     assert english_words(shown.stderr) == [], shown.stderr
+
+
+# -- a campaign's own mistakes, as an office meets them under a Chinese locale ---------------------------------
+
+MINI = ROOT / "tests" / "fixtures" / "mini"
+#: Output kinds and the folders a build writes (ids and file names, which stay as they are in Chinese text).
+OUTPUT_IDS = re.compile(r"\b(?:print|web|venues|booklet|previews|print-shop|wechat|screens|posters|tips|json)\b")
+
+
+def broken_mini(tmp_path: Path, name: str, edit) -> Path:
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(MINI, folder)
+    edit(folder)
+    return folder
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _wrong_type_and_unknown_setting(folder: Path) -> None:
+    _replace(folder / "campaign.toml", "issued = 2020-03-10", 'issued = "last week"\ncolour = "red"')
+    _replace(folder / "campaign.toml", 'en = "Health code test campaign"', "en = 5")
+
+
+def _broken_front_matter(folder: Path) -> None:
+    _replace(folder / "faq" / "en" / "help.md", "\nquestion: ", "\nquestion: [unclosed ")
+
+
+def _template_syntax_error(folder: Path) -> None:
+    (folder / "templates" / "web").mkdir(parents=True)
+    (folder / "templates" / "web" / "home.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}{% if %}{% endblock %}\n', encoding="utf-8")
+
+
+def _toml_syntax_error(folder: Path) -> None:
+    _replace(folder / "campaign.toml", "issued = 2020-03-10", "issued = = 2020")
+
+
+@pytest.mark.parametrize(("edit", "args", "expected"), [
+    (_wrong_type_and_unknown_setting, [], ["colour", "未知的设置项", "issued", "'last week'", "title.en", "应为文字"]),
+    (_broken_front_matter, [], ["faq/en/help.md", "前置元数据不是有效的 YAML"]),
+    (_template_syntax_error, [], ["templates/web/home.html", "请修改模板"]),
+    (_toml_syntax_error, [], ["campaign.toml", "TOML 语法错误（第 10 列）", "issued = = 2020"]),
+    (lambda folder: None, ["--strict"], ["service.url", "--strict"]),  # the mini campaign's placeholder address
+], ids=["wrong-type-and-unknown-setting", "broken-front-matter", "template-syntax-error", "toml-syntax-error",
+        "placeholder-service-strict"])
+def test_a_broken_campaign_is_reported_in_chinese_line_by_line(tmp_path, edit, args, expected):
+    folder = broken_mini(tmp_path, "campaign", edit)
+    shown = run(["check", "--campaign", str(folder), *args], "zh_CN.UTF-8")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    output = shown.stdout + shown.stderr
+    for part in expected:
+        assert part in output, output
+    for line in output.splitlines():
+        assert english_words(line) == [], line
+
+
+def test_the_same_mistakes_stay_english_under_the_c_locale(tmp_path):
+    folder = broken_mini(tmp_path, "campaign", _wrong_type_and_unknown_setting)
+    shown = run(["check", "--campaign", str(folder)], "C.UTF-8")
+    assert "unknown setting (check its spelling" in shown.stderr
+    assert "title.en: Input should be a valid string, not 5" in shown.stderr
+    assert not re.search(r"[\u4e00-\u9fff]", shown.stderr.replace("测试", ""))
+
+
+@pytest.mark.slow
+def test_a_print_build_summarises_in_chinese(tmp_path):
+    folder = broken_mini(tmp_path, "campaign", lambda folder: None)
+    shown = run(["build", "--only", "print", "--campaign", str(folder), "--out", str(tmp_path / "out")],
+                "zh_CN.UTF-8")
+    assert shown.returncode == 0, shown.stderr
+    summary = shown.stdout.splitlines()
+    assert summary[-1].startswith("已生成 print，用时 ") and "1 个警告" in summary[-1], shown.stdout
+    assert re.match(r"print：\d+ 个文件（.*），用时 [\d.]+ 秒：", summary[0]), shown.stdout
+    for line in (shown.stdout + shown.stderr).splitlines():
+        assert english_words(OUTPUT_IDS.sub(" ", line)) == [], line

@@ -32,7 +32,7 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
-from materials.i18n import _
+from materials.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,12 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
     """Every poster and tip of the campaign, and every problem found reading them."""
     problems: list[Problem] = []
     materials: list[Material] = []
-    for folder, kind in ((POSTER_DIR, "poster"), (TIP_DIR, "tip")):
+    for folder, kind, absent in ((POSTER_DIR, "poster", N_("%s/ not found: no posters in this campaign")),
+                                 (TIP_DIR, "tip", N_("%s/ not found: no tips in this campaign"))):
         root = campaign.root / folder
         if not root.is_dir():
             # A campaign may print only the booklet; the shipped one has both folders.
-            log.info(_("%s/ not found: no %ss in this campaign"), folder, kind)
+            log.info(_(absent), folder)
             continue
         for path in sorted(root.glob("*.md")):
             item = _material(campaign, path, kind, f"{folder}/{path.name}", problems)
