@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from materials import markdown as mdown
 from materials.config import Fact
 from materials.errors import Problem
-from materials.i18n import _
+from materials.i18n import N_, _
 from materials.texts import Text
 
 if TYPE_CHECKING:
@@ -52,6 +52,10 @@ HTML_TAG = re.compile(r"<[^>]*>")
 #: Kinds of text the colour rule reads (templates hold CSS colour names).
 COLOUR_KINDS = ("faq", "poster", "tip", "site", "strings")
 
+
+#: The warning for each unconfirmed fact; `materials serve`'s gallery tells these apart from other warnings.
+UNCONFIRMED = N_("unconfirmed fact {{{{ {name} }}}} ({text}): {source}; have the authority confirm it, then set "
+                 "confirmed = true in campaign.toml")
 
 def uses(texts: Iterable[Text]) -> dict[str, list[tuple[str, int]]]:
     """Fact name -> every (file, line) that writes `{{ name }}`."""
@@ -89,8 +93,7 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
             notes.append(_("campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
                            "{{{{ {name} }}}} or remove it").format(name=name))
         if not fact.confirmed:
-            notes.append(_("unconfirmed fact {{{{ {name} }}}} ({text}): {source}; have the authority confirm it, "
-                           "then set confirmed = true in campaign.toml").format(
+            notes.append(_(UNCONFIRMED).format(
                                name=name, text=describe(fact, campaign.primary_language), source=source_line(fact)))
     return problems
 
