@@ -247,12 +247,13 @@ class Settings(Strict):
         problems: list[str] = []
         wanted = set(self.languages)
         if len(wanted) != len(self.languages):
+            # i18n: keep "KEY: " with an ASCII colon and space: problems_from_validation finds the key by it
             problems.append(_("languages: a language is listed twice"))
 
         def need(key: str, mapping: dict[str, str]) -> None:
             missing = [lang for lang in self.languages if lang not in mapping]
             extra = sorted(set(mapping) - wanted)
-            if missing:
+            if missing:  # i18n: keep "{key}: " with an ASCII colon and space (the key is found by it)
                 problems.append(_("{key}: no text for {languages}").format(key=key, languages=", ".join(missing)))
             if extra:
                 problems.append(_("{key}: {languages} is not a campaign language").format(key=key,

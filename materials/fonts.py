@@ -84,7 +84,7 @@ def uncovered(text: str, families: Sequence[str]) -> list[str]:
 
 def describe(char: str) -> str:
     """`'😀' (U+1F600 GRINNING FACE)`: how an error names a character."""
-    name = unicodedata.name(char, "unnamed character")
+    name = unicodedata.name(char, "") or _("unnamed character")
     return f"{char!r} (U+{ord(char):04X} {name})"
 
 

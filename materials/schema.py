@@ -57,7 +57,8 @@ def check_host(host: str) -> str:
         raise ValueError(_("has no host name"))
     odd = [c for c in dict.fromkeys(host) if not c.isascii() or not c.isprintable()]
     if odd:
-        named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in odd)
+        unnamed = _("unnamed")
+        named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '') or unnamed})" for c in odd)
         try:
             ascii_form = host.encode("idna").decode("ascii")
         except UnicodeError:
