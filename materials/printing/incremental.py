@@ -97,6 +97,7 @@ def font_key(family_files: Iterable[tuple[str, int]], text: str) -> str:
 def item_key(batch: Batch, item: Item, options: dict[str, Any], fonts: str) -> str:
     """The input hash of one item."""
     fields = asdict(item)
+    fields.pop("where", None)  # named in the user's language, for messages only: no part of what is printed
     html = fields.pop("html")
     loaded = sorted(set(_FILE_URI.findall(html)) | set(_FILE_URI.findall(batch.head)))
     payload = {
