@@ -323,7 +323,6 @@ def test_the_same_mistakes_stay_english_under_the_c_locale(tmp_path):
     assert not re.search(r"[\u4e00-\u9fff]", shown.stderr.replace("测试", ""))
 
 
-@pytest.mark.slow
 def test_a_print_build_summarises_in_chinese(tmp_path):
     folder = broken_mini(tmp_path, "campaign", lambda folder: None)
     shown = run(["build", "--only", "print", "--campaign", str(folder), "--out", str(tmp_path / "out")],
@@ -334,3 +333,56 @@ def test_a_print_build_summarises_in_chinese(tmp_path):
     assert re.match(r"print：\d+ 个文件（.*），用时 [\d.]+ 秒：", summary[0]), shown.stdout
     for line in (shown.stdout + shown.stderr).splitlines():
         assert english_words(OUTPUT_IDS.sub(" ", line)) == [], line
+
+
+def _pydantic_errors() -> list[dict]:
+    """Real pydantic errors of the kinds a settings file meets: one model, every field wrong."""
+    from datetime import date
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    class Table(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        count: int
+        share: float
+        flag: bool
+        name: str
+        kind: Literal["poster", "tip", "card"]
+        above: int = Field(gt=0)
+        at_least: int = Field(ge=1)
+        below: int = Field(lt=10)
+        at_most: int = Field(le=9)
+        words: list[str] = Field(min_length=2, max_length=3)
+        short: str = Field(min_length=2, max_length=4)
+        table: dict[str, str]
+        day: date
+        required: str
+
+    with pytest.raises(ValidationError) as info:
+        Table.model_validate({"count": "many", "share": "half", "flag": "perhaps", "name": 5, "kind": "sign",
+                              "above": 0, "at_least": 0, "below": 10, "at_most": 10, "words": ["one"],
+                              "short": "too long here", "table": 3, "day": "last week", "colour": "red"})
+    return info.value.errors()
+
+
+def test_pydantic_errors_keep_their_english_and_have_chinese():
+    from materials.schema import validation_message
+
+    errors = _pydantic_errors()
+    kinds = {e["type"] for e in errors}
+    assert {"int_parsing", "float_parsing", "bool_parsing", "string_type", "literal_error", "greater_than",
+            "greater_than_equal", "less_than", "less_than_equal", "too_short", "string_too_long", "dict_type",
+            "date_from_datetime_parsing", "missing", "extra_forbidden"} <= kinds
+    try:
+        i18n.activate({"LANG": "C.UTF-8"})
+        for error in errors:
+            english = validation_message(error)
+            assert english.startswith(error["msg"]), (english, error["msg"])
+        i18n.activate({"LANG": "zh_CN.UTF-8"})
+        for error in errors:
+            chinese = validation_message(error)
+            assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+            assert english_words(chinese) == [], (error["type"], chinese)
+    finally:
+        i18n.activate()
