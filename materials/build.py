@@ -48,7 +48,7 @@ class BuildResult:
                     parts = path.relative_to(folder).parts
                     kind = parts[0] if len(parts) > 1 else path.suffix.lstrip(".") or path.name
                     kinds[kind] = kinds.get(kind, 0) + 1
-            listed = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+            listed = _(", ").join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
             lines.append(_("{name}: {count} files ({kinds}) in {seconds:.1f} s: {folder}").format(
                 name=name, count=sum(kinds.values()), kinds=listed, seconds=self.seconds.get(name, 0), folder=folder))
         built, seconds, warnings = ", ".join(self.outputs), self.total_seconds, len(self.warnings)

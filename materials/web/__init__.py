@@ -16,13 +16,17 @@ from pydantic import BaseModel
 
 from materials import targets
 from materials.errors import MaterialsError, Problem
-from materials.i18n import _
+from materials.i18n import N_, _
 from materials.web.settings import SearchSettings, SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 log = logging.getLogger(__name__)
+
+#: The steps of a site build (materials/web/site.py), as its timing line names them.
+STEPS = {"downloads": N_("downloads"), "pages": N_("pages"), "assets": N_("assets"), "sitemap": N_("sitemap"),
+         "search": N_("search")}
 
 __all__ = ["render", "validate", "verify"]
 
@@ -108,7 +112,10 @@ class WebTarget:
         from materials.web.site import render as render_site
 
         timings = render_site(plan.campaign, dest, dict(built))
-        log.info(_("web: %s"), ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+        # i18n: the separator between the steps of the site build's timing line
+        separator = _(", ")
+        log.info(_("web: %s"), separator.join(_("{step} {seconds:.2f} s").format(step=_(STEPS.get(k, k)), seconds=v)
+                                              for k, v in timings.items()))
 
     def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
         """Internal links and anchors resolve; no inline script or style; every page has a lang; the portal
