@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,7 +25,7 @@ from pydantic import (
 )
 
 from materials.errors import CampaignError, Problem
-from materials.i18n import _
+from materials.i18n import N_, _
 from materials.schema import (
     COLOUR,
     SLUG,
@@ -399,31 +400,41 @@ def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | Non
                        "with the other top-level settings").format(table=shown, line=start)
 
 
+#: Type names of the settings reference.
+_TYPE_NAMES = {str: N_("text"), int: N_("integer"), float: N_("number"), bool: N_("true/false"), date: N_("date")}
+
+
 def _type_name(annotation: Any) -> str:
     import typing
 
     if annotation == Language:
-        return "language"
+        return _("language")
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _type_name(args[0])
     if origin is list:
-        return f"list of {_type_name(args[0])}" if args else "list"
+        return _("list of {type}").format(type=_type_name(args[0])) if args else _("list")
     if origin is dict:
-        return "table per language" if args and _type_name(args[0]) == "language" else "table"
+        return _("table per language") if args and args[0] == Language else _("table")
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return " or ".join(_type_name(a) for a in args if a is not type(None))
+        # i18n: joins the kinds a setting may be ("text or integer")
+        return _(" or ").join(_type_name(a) for a in args if a is not type(None))
     if origin is typing.Literal:
         return " / ".join(repr(a) for a in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "table" if annotation is not NamedKey else "{key, names}"
-    names = {str: "text", int: "integer", float: "number", bool: "true/false", date: "date"}
-    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+        return _("table") if annotation is not NamedKey else "{key, names}"
+    if annotation in _TYPE_NAMES:
+        return _(_TYPE_NAMES[annotation])
+    return getattr(annotation, "__name__", str(annotation))
 
 
-def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(key, type, docstring) for every setting, recursively: the README's settings reference."""
+def reference(model: type[BaseModel] | None = None, prefix: str = "", *,
+              translate: Callable[[str], str] = _) -> list[tuple[str, str, str]]:
+    """(key, type, docstring) for every setting, recursively: the README's settings reference.
+
+    Each docstring is shown through `translate` (the catalog carries them: scripts/catalog.py collects them
+    by passing its own `translate`); README.md carries the English one (scripts/update-readme)."""
     model = model or settings_model()
     rows: list[tuple[str, str, str]] = []
     tables: list[tuple[str, str, str]] = []  # after the plain keys, as in a TOML file, where keys follow tables
@@ -431,25 +442,28 @@ def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tu
         key = f"{prefix}{name}"
         annotation = field.annotation
         doc = " ".join((field.description or "").split())
+        doc = translate(doc) if doc else doc
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not NamedKey:
-            tables.append((f"[{key}]", "table", doc))
-            tables += reference(annotation, f"{key}.")
+            tables.append((f"[{key}]", _("table"), doc))
+            tables += reference(annotation, f"{key}.", translate=translate)
             continue
         if field.is_required():
-            default = "required"
+            rows.append((key, _type_name(annotation), _("{doc} (required)").format(doc=doc)))
+            continue
+        value = field.get_default(call_default_factory=True)
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        shown = repr(value)
+        if len(shown) < 50:
+            rows.append((key, _type_name(annotation), _("{doc} (default `{value}`)").format(doc=doc, value=shown)))
         else:
-            value = field.get_default(call_default_factory=True)
-            if isinstance(value, BaseModel):
-                value = value.model_dump()
-            shown = repr(value)
-            default = f"default `{shown}`" if len(shown) < 50 else "default: see campaign.toml"
-        rows.append((key, _type_name(annotation), f"{doc} ({default})"))
+            rows.append((key, _type_name(annotation), _("{doc} (default: see campaign.toml)").format(doc=doc)))
     return rows + tables
 
 
 def reference_markdown() -> str:
     """The settings reference as a Markdown table (README.md carries it between markers)."""
-    lines = ["| key | type | meaning |", "| --- | --- | --- |"]
+    lines = [_("| key | type | meaning |"), "| --- | --- | --- |"]
     for key, type_name, doc in reference():
         lines.append(f"| `{key}` | {type_name.replace('|', 'or')} | {doc.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
