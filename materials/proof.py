@@ -36,6 +36,7 @@ from materials import facts as facts_mod
 from materials import markdown as mdown
 from materials.campaign import Campaign, load
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.texts import Text, collect
 
 log = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ def _strings(by_kind: dict[str, list[Text]], kind: str, counter: Iterator[int]) 
     """Every interface string of one output kind, its languages side by side."""
     items: dict[str, Item] = {}
     for text in by_kind.get("strings", []):
-        _, text_kind, lang, key = text.unit.split(":", 3)
+        _unit, text_kind, lang, key = text.unit.split(":", 3)
         if text_kind != kind:
             continue
         item = items.get(key)
@@ -357,7 +358,8 @@ def _materials(campaign: Campaign, texts: list[Text], render: Callable[[str, str
         match = HEADLINE.match(lines[0]) if lines else None
         headline = match.group(1) if match else ""
         if item is None:
-            title, _ = mdown.fill_facts(headline, campaign.facts(text.lang or campaign.primary_language), text.file)
+            facts = campaign.facts(text.lang or campaign.primary_language)
+            title, _unknown = mdown.fill_facts(headline, facts, text.file)
             item = items[text.file] = Item(next(counter), title, text.file)
         rest = "\n".join(lines[1:] if match else lines)
         shown = f"### {headline}\n\n{rest}" if match else rest
@@ -428,18 +430,19 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     campaign = load(campaign_dir)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
-        raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")
+        raise MaterialsError(_("--out {target}: the proof is a PDF; give a file name ending in .pdf").format(
+            target=target))
     if target.is_dir():
-        raise MaterialsError(f"--out {target} is a folder; give a file name ending in .pdf")
+        raise MaterialsError(_("--out {target} is a folder; give a file name ending in .pdf").format(target=target))
     from materials import output
 
     output.check_single_file(target, campaign.root, is_proof, "proof")
     proof = collect_proof(campaign, Path(output_dir) if output_dir is not None else None)
     data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
-    with output.machine_errors(target.parent, f"{target} was not changed"):
+    with output.machine_errors(target.parent, _("{target} was not changed").format(target=target)):
         target.parent.mkdir(parents=True, exist_ok=True)
         output.write_atomic(target, data)
-    log.info("proof: %d items, %d unconfirmed facts, %d blockers", sum(len(i) for _, i in proof.sections),
+    log.info(_("proof: %d items, %d unconfirmed facts, %d blockers"), sum(len(i) for _, i in proof.sections),
              len(proof.unconfirmed), len(proof.blockers))
     return target, proof
 
@@ -465,7 +468,7 @@ def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> byte
 
     root = template_file(campaign, "proof/proof.html.j2").parent
     fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
-                          "proof template (templates/proof/)")
+                          _("proof template (templates/proof/)"))
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()

@@ -47,6 +47,7 @@ import jinja2.sandbox
 import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
+from materials.i18n import N_, _
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -57,7 +58,7 @@ STRINGS = "strings.toml"
 def _builtin() -> Path:
     root = importlib.resources.files("materials") / "templates"
     if not isinstance(root, Path):  # a zipped install: Jinja and WeasyPrint need real files
-        raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
+        raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install does)"))
     return root
 
 
@@ -78,8 +79,9 @@ def template_file(campaign: Campaign, relative: str) -> Path:
         path = root / relative
         if path.is_file():
             if not path.resolve().is_relative_to(root.resolve()):
-                raise TemplateProblem(f"templates/{relative} is a link to {path.resolve()}, outside the "
-                                      "templates folder; copy the file into the templates folder instead")
+                raise TemplateProblem(_("templates/{relative} is a link to {resolve}, outside the "
+                                        "templates folder; copy the file into the templates folder instead").format(
+                                            relative=relative, resolve=path.resolve()))
             return path
     return BUILTIN / relative
 
@@ -109,18 +111,20 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                 name = path.relative_to(folder).as_posix()
                 label = _label(campaign, path) if root == own else f"built-in {kind}/{name}"
                 if root == own and not path.resolve().is_relative_to(own.resolve()):
-                    problems.append(Problem(label, None, None, f"is a link to {path.resolve()}, outside the "
-                                            "templates folder; copy the file into the templates folder instead"))
+                    problems.append(Problem(label, None, None, _("is a link to {target}, outside the templates "
+                                              "folder; copy the file into the templates folder "
+                                              "instead").format(target=path.resolve())))
                     graph.pop(name, None)
                     continue
                 try:
                     tree = Sandbox().parse(path.read_text(encoding="utf-8"), name, label)
                 except jinja2.TemplateSyntaxError as e:
-                    problems.append(Problem(label, e.lineno, None, f"{e.message}; fix the template"))
+                    problems.append(Problem(label, e.lineno, None, _("{message}; fix the template").format(
+                        message=e.message)))
                     graph.pop(name, None)
                     continue
                 except (OSError, UnicodeDecodeError) as e:
-                    problems.append(Problem(label, None, None, f"cannot read the template ({e})"))
+                    problems.append(Problem(label, None, None, _("cannot read the template ({e})").format(e=e)))
                     continue
                 refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r is not None}
                 graph[name] = (label, refs)
@@ -144,8 +148,8 @@ def _internals(tree: jinja2.nodes.Template, label: str) -> list[Problem]:
     for flt in tree.find_all(nodes.Filter):
         if flt.name == "attr" and flt.args and isinstance(flt.args[0], nodes.Const):
             found.append((flt.lineno, f"|attr({flt.args[0].value!r})", flt.args[0].value))
-    return [Problem(label, line, None, f"{shown} reaches Python internals, which the template sandbox refuses; "
-                    "remove it") for line, shown, name in sorted(found, key=lambda f: f[0])
+    return [Problem(label, line, None, _("{shown} reaches Python internals, which the template sandbox refuses; "
+                      "remove it").format(shown=shown)) for line, shown, name in sorted(found, key=lambda f: f[0])
             if isinstance(name, str) and name.startswith("_")]
 
 
@@ -160,8 +164,8 @@ def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
             labels = [graph[n][0] for n in loop[:-1]]
             if frozenset(loop) not in seen and any(not label.startswith("built-in") for label in labels):
                 seen.add(frozenset(loop))
-                problems.append(Problem(labels[0], None, None, "templates include, import or extend each other "
-                                        f"in a loop ({' -> '.join(loop)}); break the loop"))
+                problems.append(Problem(labels[0], None, None, _("templates include, import or extend each other "
+                                          "in a loop ({loop}); break the loop").format(loop=' -> '.join(loop))))
             return
         if name not in graph or len(path) > 50:
             return
@@ -180,10 +184,19 @@ MAX_SIZE = 1_000_000
 MAX_TEXT = 20_000_000
 
 
+#: What grew too large, as `_too_long` names it.
+_TOO_LARGE = {
+    "a text": N_("a text of {size:,} characters is too large for a template (at most {limit:,})"),
+    "a value": N_("a value of {size:,} characters is too large for a template (at most {limit:,})"),
+    "an output": N_("an output of {size:,} characters is too large for a template (at most {limit:,})"),
+    "a text joined with ~": N_("a text joined with ~ of {size:,} characters is too large for a template "
+                               "(at most {limit:,})"),
+}
+
+
 def _too_long(size: int, what: str = "a text") -> None:
     if size > MAX_TEXT:
-        raise jinja2.sandbox.SecurityError(f"{what} of {size:,} characters is too large for a template "
-                                           f"(at most {MAX_TEXT:,})")
+        raise jinja2.sandbox.SecurityError(_(_TOO_LARGE[what]).format(size=size, limit=MAX_TEXT))
 
 
 def _size(value: Any) -> int:
@@ -233,10 +246,10 @@ class _Template(jinja2.Template):
         try:
             return super().render(*args, **kwargs)
         except jinja2.sandbox.SecurityError as e:
-            if _where(e) != "a template" or not (e.message or "").startswith("a page of"):
+            if _where(e) != "a template" or not getattr(e, "page_too_large", False):
                 raise
-            raise jinja2.sandbox.SecurityError(f"{e.message}; the page was written by template "
-                                               f"{self.filename or self.name}") from None
+            raise jinja2.sandbox.SecurityError(_("{problem}; the page was written by template {name}").format(
+                problem=e.message, name=self.filename or self.name)) from None
 
 
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
@@ -257,8 +270,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         for part in parts:
             size += len(part)
             if size > MAX_TEXT:
-                raise jinja2.sandbox.SecurityError(f"a page of more than {MAX_TEXT:,} characters is too large for a "
-                                                   "template")
+                error = jinja2.sandbox.SecurityError(_(
+                    "a page of more than {limit:,} characters is too large for a template").format(limit=MAX_TEXT))
+                error.page_too_large = True  # type: ignore[attr-defined]
+                raise error
             kept.append(part)
         return "".join(kept)
 
@@ -312,19 +327,20 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
-        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
-                                           "is unsafe")
+        raise jinja2.sandbox.SecurityError(_("access to attribute {attribute!r} of {kind!r} object "
+                                             "is unsafe").format(attribute=attribute, kind=type(obj).__name__))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             _check_printf(left, right)
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise jinja2.sandbox.SecurityError(f"the power {right!r} is too large for a template")
+            raise jinja2.sandbox.SecurityError(_("the power {right!r} is too large for a template").format(right=right))
         if operator == "*":
             for a, b in ((left, right), (right, left)):
                 if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
                     raise jinja2.sandbox.SecurityError(
-                        f"a value of {len(a) * b:,} items is too large for a template (at most {MAX_SIZE:,})")
+                        _("a value of {value:,} items is too large for a template (at most {MAX_SIZE:,})").format(
+                            value=len(a) * b, MAX_SIZE=MAX_SIZE))
         if operator == "+":
             _too_long(_size(left) + _size(right), "a value")
         result = super().call_binop(context, operator, left, right)
@@ -337,8 +353,8 @@ _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 def _too_wide(width: object) -> None:
-    raise jinja2.sandbox.SecurityError(f"a width or precision of {width:,} is too large for a template "
-                                       f"(at most {MAX_SIZE:,})")
+    raise jinja2.sandbox.SecurityError(_("a width or precision of {width:,} is too large for a template "
+                                         "(at most {MAX_SIZE:,})").format(width=width, MAX_SIZE=MAX_SIZE))
 
 
 def _check_widths(*groups: Iterable[Any]) -> None:
@@ -364,10 +380,10 @@ def _check_format_spec(fmt: str) -> None:
         fields = list(string.Formatter().parse(fmt))
     except ValueError:
         return  # str.format raises the same error itself
-    for _, _, spec, _ in fields:
+    for _text, _field, spec, _conversion in fields:
         if spec and "{" in spec:
-            raise jinja2.sandbox.SecurityError("a nested format field (a width or precision from a value) is not "
-                                               "allowed in a template; write the width as a number")
+            raise jinja2.sandbox.SecurityError(_("a nested format field (a width or precision from a value) is not "
+                                                 "allowed in a template; write the width as a number"))
         for number in re.findall(r"\d+", spec or ""):
             if int(number) > MAX_SIZE:
                 _too_wide(int(number))
@@ -375,8 +391,8 @@ def _check_format_spec(fmt: str) -> None:
 
 def _too_large(size: int) -> None:
     if size > MAX_SIZE:
-        raise jinja2.sandbox.SecurityError(f"a value of {size:,} items is too large for a template "
-                                           f"(at most {MAX_SIZE:,})")
+        raise jinja2.sandbox.SecurityError(_("a value of {size:,} items is too large for a template "
+                                             "(at most {MAX_SIZE:,})").format(size=size, MAX_SIZE=MAX_SIZE))
 
 
 def _check_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
@@ -436,9 +452,9 @@ class ContainedLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
-            raise jinja2.TemplateNotFound(
-                template, f"template {template} is a link to {real}, outside the templates folder; "
-                "copy the file into the templates folder instead")
+            raise LinkOutside(template, _("template {template} is a link to {target}, outside the templates folder; "
+                                          "copy the file into the templates folder instead").format(template=template,
+                                                                                                   target=real))
         return source, filename, uptodate
 
 
@@ -507,7 +523,8 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise MaterialsError(f"{_label(campaign, path)}: cannot read the interface strings ({e})") from None
+            raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
+                file=_label(campaign, path), error=e)) from None
         for lang, table in data.items():
             if isinstance(table, dict):
                 merged.setdefault(lang, {}).update({k: str(v) for k, v in table.items()})
@@ -522,13 +539,14 @@ def check_strings(table: Mapping[str, Mapping[str, str]], languages: list[str], 
     for lang in languages:
         texts = table.get(lang)
         if texts is None:
-            problems.append(Problem(label, None, f"[{lang}]", "no interface texts for this campaign language; "
-                                    "copy the [en] table of the built-in file into the campaign's own "
-                                    f"templates/{kind}/{STRINGS} and translate it"))
+            problems.append(Problem(label, None, f"[{lang}]", _("no interface texts for this campaign language; "
+                                      "copy the [en] table of the built-in file into the campaign's own "
+                                      "templates/{kind}/{STRINGS} and translate it").format(kind=kind,
+                                                                                            STRINGS=STRINGS)))
             continue
         for key in every_key:
             if not texts.get(key, "").strip():
-                problems.append(Problem(label, None, f"{lang}.{key}", "text is missing"))
+                problems.append(Problem(label, None, f"{lang}.{key}", _("text is missing")))
     return problems
 
 
@@ -553,32 +571,52 @@ def _label(campaign: Campaign, path: Path) -> str:
 
 
 def describe_template_error(error: jinja2.TemplateError) -> str:
-    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake."""
+    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake.
+
+    Jinja's own words (`unexpected '}'`) stay as Jinja writes them, inside our translated sentence."""
     if isinstance(error, jinja2.TemplateSyntaxError):
-        where = error.filename or error.name or "a template"
-        return f"template {where} line {error.lineno}: {error.message}; fix the template"
+        if error.filename or error.name:
+            return _("template {file} line {line}: {detail}; fix the template").format(
+                file=error.filename or error.name, line=error.lineno, detail=error.message)
+        return _("a template, line {line}: {detail}; fix the template").format(line=error.lineno,
+                                                                               detail=error.message)
     if isinstance(error, jinja2.TemplateNotFound):
-        if error.message and " is a link to " in error.message:
-            return error.message
+        if isinstance(error, LinkOutside):
+            return str(error.message)
         names = getattr(error, "templates", None) or [error.name]
-        return f"template {', '.join(str(n) for n in names)} not found; add it or fix the name that includes it"
+        return _("template {names} not found; add it or fix the name that includes it").format(
+            names=", ".join(str(n) for n in names))
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
     where = _where(error)
     if isinstance(error, jinja2.sandbox.SecurityError):
-        return f"{where}: refused by the template sandbox ({error.message}); templates may not reach Python " \
-            "internals, files or the signing key: remove it from the template"
-    return f"{where}: {error.message or type(error).__name__}; fix the template"
+        return _("{where}: refused by the template sandbox ({detail}); templates may not reach Python "
+                 "internals, files or the signing key: remove it from the template").format(where=where,
+                                                                                          detail=error.message)
+    return _("{where}: {detail}; fix the template").format(where=where,
+                                                           detail=error.message or type(error).__name__)
+
+
+class LinkOutside(jinja2.TemplateNotFound):
+    """A template refused because it is a link to a file outside the templates folder."""
+
+
+def _frame(error: BaseException) -> traceback.FrameSummary | None:
+    """The innermost template frame of an error raised while rendering, if a template raised it."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    return frames[-1] if frames else None
 
 
 def _where(error: BaseException) -> str:
     """`template web/404.html line 3`: the innermost template frame of an error raised while rendering."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
-    return f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+    frame = _frame(error)
+    if frame is None:
+        return _("a template")
+    return _("template {file} line {line}").format(file=frame.filename, line=frame.lineno)
 
 
 def describe_recursion(error: RecursionError) -> str:
-    return (f"{_where(error)}: templates include, import or extend each other in a loop (or a macro calls "
-            "itself without end); break the loop")
+    return _("{where}: templates include, import or extend each other in a loop (or a macro calls "
+             "itself without end); break the loop").format(where=_where(error))
 
 
 @contextlib.contextmanager
@@ -591,9 +629,10 @@ def template_errors() -> Iterator[None]:
     except RecursionError as e:
         raise TemplateProblem(describe_recursion(e)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as e:
-        if isinstance(e, MaterialsError) or _where(e) == "a template":
+        if isinstance(e, MaterialsError) or _frame(e) is None:
             raise  # not raised by a template's own expression: a bug to see whole
-        raise TemplateProblem(f"{_where(e)}: {type(e).__name__}: {e}; fix the template") from None
+        raise TemplateProblem(_("{where}: {error_type}: {detail}; fix the template").format(
+            where=_where(e), error_type=type(e).__name__, detail=e)) from None
 
 
 def check_syntax(name: str, source: str, filename: str) -> None:

@@ -41,7 +41,24 @@ def template() -> Catalog:
                                                                              strip_comment_tags=True):
             catalog.add(message, None, [(f"{prefix}/{filename}", lineno)], auto_comments=comments,
                         context=context, flags=_flags(message))
+    for doc in settings_docs():
+        catalog.add(doc, None, [("materials/config.py", 0)], auto_comments=["A setting of campaign.toml, as "
+                                                                             "`materials settings` shows it"],
+                    flags=_flags(doc))
     return catalog
+
+
+def settings_docs() -> list[str]:
+    """The settings' docstrings (the settings reference), which no `_()` marks: pydantic reads them."""
+    sys.path.insert(0, str(ROOT))
+    from materials import i18n
+    from materials.config import reference
+
+    i18n.activate({})  # the English docstrings as written, whatever the language of this shell
+    found: list[str] = []
+    reference(translate=lambda doc: found.append(doc) or doc)
+    i18n.activate()
+    return found
 
 
 def _flags(message: str | tuple[str, ...]) -> tuple[str, ...]:

@@ -144,7 +144,7 @@ def untranslated(path: Path) -> list[str]:
         elif name in LOG_LEVELS and isinstance(node.func, ast.Attribute) and _name(node.func.value) in ("log",
                                                                                                          "logger"):
             args = node.args[:1]
-        args += [k.value for k in node.keywords if k.arg in ("help", "prompt", "label")]
+        args += [k.value for k in node.keywords if k.arg in ("help", "prompt", "label", "unit")]
         for arg in args:
             if _english(arg):
                 report(arg, f"{name}() shows English without _()")
@@ -327,3 +327,136 @@ def test_the_office_journey_speaks_chinese_from_new_campaign_to_verified_poster(
     text = "\n".join(printed)
     assert re.search(r"[\u4e00-\u9fff]", text)
     assert english_words(text, _campaign_keys(campaign) | {campaign.name}) == [], text  # the folder keeps its name
+
+
+# -- a campaign's own mistakes, as an office meets them under a Chinese locale ---------------------------------
+
+MINI = ROOT / "tests" / "fixtures" / "mini"
+#: Output kinds and the folders a build writes (ids and file names, which stay as they are in Chinese text).
+OUTPUT_IDS = re.compile(r"\b(?:print|web|venues|booklet|previews|print-shop|wechat|screens|posters|tips|json)\b")
+
+
+def broken_mini(tmp_path: Path, name: str, edit) -> Path:
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(MINI, folder)
+    edit(folder)
+    return folder
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _wrong_type_and_unknown_setting(folder: Path) -> None:
+    _replace(folder / "campaign.toml", "issued = 2020-03-10", 'issued = "last week"\ncolour = "red"')
+    _replace(folder / "campaign.toml", 'en = "Health code test campaign"', "en = 5")
+
+
+def _broken_front_matter(folder: Path) -> None:
+    _replace(folder / "faq" / "en" / "help.md", "\nquestion: ", "\nquestion: [unclosed ")
+
+
+def _template_syntax_error(folder: Path) -> None:
+    (folder / "templates" / "web").mkdir(parents=True)
+    (folder / "templates" / "web" / "home.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}{% if %}{% endblock %}\n', encoding="utf-8")
+
+
+def _toml_syntax_error(folder: Path) -> None:
+    _replace(folder / "campaign.toml", "issued = 2020-03-10", "issued = = 2020")
+
+
+@pytest.mark.parametrize(("edit", "args", "expected"), [
+    (_wrong_type_and_unknown_setting, [], ["colour", "未知的设置项", "issued", "'last week'", "title.en", "应为文字"]),
+    (_broken_front_matter, [], ["faq/en/help.md", "前置元数据不是有效的 YAML"]),
+    (_template_syntax_error, [], ["templates/web/home.html", "请修改模板"]),
+    (_toml_syntax_error, [], ["campaign.toml", "TOML 语法错误（第 10 列）", "issued = = 2020"]),
+    (lambda folder: None, ["--strict"], ["service.url", "--strict"]),  # the mini campaign's placeholder address
+], ids=["wrong-type-and-unknown-setting", "broken-front-matter", "template-syntax-error", "toml-syntax-error",
+        "placeholder-service-strict"])
+def test_a_broken_campaign_is_reported_in_chinese_line_by_line(tmp_path, edit, args, expected):
+    folder = broken_mini(tmp_path, "campaign", edit)
+    shown = run(["check", "--campaign", str(folder), *args], "zh_CN.UTF-8")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    output = shown.stdout + shown.stderr
+    for part in expected:
+        assert part in output, output
+    for line in output.splitlines():
+        assert english_words(line) == [], line
+
+
+def test_the_same_mistakes_stay_english_under_the_c_locale(tmp_path):
+    folder = broken_mini(tmp_path, "campaign", _wrong_type_and_unknown_setting)
+    shown = run(["check", "--campaign", str(folder)], "C.UTF-8")
+    assert "unknown setting (check its spelling" in shown.stderr
+    assert "title.en: Input should be a valid string, not 5" in shown.stderr
+    assert not re.search(r"[\u4e00-\u9fff]", shown.stderr.replace("测试", ""))
+
+
+def test_a_print_build_summarises_in_chinese(tmp_path):
+    folder = broken_mini(tmp_path, "campaign", lambda folder: None)
+    shown = run(["build", "--only", "print", "--campaign", str(folder), "--out", str(tmp_path / "out")],
+                "zh_CN.UTF-8")
+    assert shown.returncode == 0, shown.stderr
+    summary = shown.stdout.splitlines()
+    assert summary[-1].startswith("已生成 print，用时 ") and "1 个警告" in summary[-1], shown.stdout
+    assert re.match(r"print：\d+ 个文件（.*），用时 [\d.]+ 秒：", summary[0]), shown.stdout
+    for line in (shown.stdout + shown.stderr).splitlines():
+        assert english_words(OUTPUT_IDS.sub(" ", line)) == [], line
+
+
+def _pydantic_errors() -> list[dict]:
+    """Real pydantic errors of the kinds a settings file meets: one model, every field wrong."""
+    from datetime import date
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    class Table(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        count: int
+        share: float
+        flag: bool
+        name: str
+        kind: Literal["poster", "tip", "card"]
+        above: int = Field(gt=0)
+        at_least: int = Field(ge=1)
+        below: int = Field(lt=10)
+        at_most: int = Field(le=9)
+        words: list[str] = Field(min_length=2, max_length=3)
+        short: str = Field(min_length=2, max_length=4)
+        table: dict[str, str]
+        day: date
+        required: str
+
+    with pytest.raises(ValidationError) as info:
+        Table.model_validate({"count": "many", "share": "half", "flag": "perhaps", "name": 5, "kind": "sign",
+                              "above": 0, "at_least": 0, "below": 10, "at_most": 10, "words": ["one"],
+                              "short": "too long here", "table": 3, "day": "last week", "colour": "red"})
+    return info.value.errors()
+
+
+def test_pydantic_errors_keep_their_english_and_have_chinese():
+    from materials.schema import validation_message
+
+    errors = _pydantic_errors()
+    kinds = {e["type"] for e in errors}
+    assert {"int_parsing", "float_parsing", "bool_parsing", "string_type", "literal_error", "greater_than",
+            "greater_than_equal", "less_than", "less_than_equal", "too_short", "string_too_long", "dict_type",
+            "date_from_datetime_parsing", "missing", "extra_forbidden"} <= kinds
+    try:
+        i18n.activate({"LANG": "C.UTF-8"})
+        for error in errors:
+            english = validation_message(error)
+            assert english.startswith(error["msg"]), (english, error["msg"])
+        i18n.activate({"LANG": "zh_CN.UTF-8"})
+        for error in errors:
+            chinese = validation_message(error)
+            assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+            assert english_words(chinese) == [], (error["type"], chinese)
+    finally:
+        i18n.activate()

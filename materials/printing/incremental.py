@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def font_key(family_files: Iterable[tuple[str, int]], text: str) -> str:
 def item_key(batch: Batch, item: Item, options: dict[str, Any], fonts: str) -> str:
     """The input hash of one item."""
     fields = asdict(item)
+    fields.pop("where", None)  # named in the user's language, for messages only: no part of what is printed
     html = fields.pop("html")
     loaded = sorted(set(_FILE_URI.findall(html)) | set(_FILE_URI.findall(batch.head)))
     payload = {
@@ -288,6 +290,6 @@ def copy_into(reused: dict[str, Reused], dest: Path) -> None:
             try:
                 shutil.copyfile(blob, target)
             except FileNotFoundError:
-                raise MaterialsError(f"{blob.parent.parent.parent}: a cached print file went away during the "
-                                     "build (the folder was deleted?); nothing was replaced, run the build "
-                                     "again") from None
+                raise MaterialsError(_("{parent}: a cached print file went away during the "
+                                       "build (the folder was deleted?); nothing was replaced, run the build "
+                                       "again").format(parent=blob.parent.parent.parent)) from None
