@@ -217,6 +217,8 @@ def english_words(text: str, keys: set[str] | frozenset[str] = frozenset()) -> l
     """The English words of `text` outside what stays as it is; `keys`: a campaign's keys and ids (heping)."""
     kept = KEPT | _command_names() | {k.lower() for k in keys}
     words = []
+    # A quoted example that click's help wraps onto the next line is still quoted.
+    text = re.sub(r"“[^”]*”", lambda m: " " + "\n" * m.group().count("\n"), text)
     for line in text.splitlines():
         stripped = NOT_PROSE.sub(" ", line)
         words += [w for w in re.findall(r"[A-Za-z]{2,}", stripped) if w.lower() not in kept]

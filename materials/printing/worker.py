@@ -110,8 +110,8 @@ PARTS = {"ch-who": "authority", "who": "authority", "ch-host": "service address"
          "ch-cta": "caption", "cta": "caption"}
 #: What to do when a box never fits, by what overflows.
 ADVICE = {
-    "the authority": "shorten the authority's name in campaign.toml [authority] (it wraps at spaces, and in "
-                     "Chinese after 市, 部, 室 and the like)",
+    "the authority": "set a shorter name in campaign.toml [authority_short] (or, where none is set, shorten "
+                     "[authority]); it wraps at spaces, and in Chinese after 市, 部, 室 and the like",
     "the service address": "the service address prints whole: use a shorter host for service.url",
     "the caption": "shorten the caption under the code",
 }
