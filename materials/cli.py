@@ -45,9 +45,11 @@ class Formatter(logging.Formatter):
 
 
 def configure_logging(verbosity: int) -> None:
-    """-q (-1): errors only; default (0): progress and warnings; -v: debug. Under -q warnings are still made
-    and counted (`--strict` fails on them), only not printed."""
-    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
+    """-q (-1): errors only; default (0): progress and warnings; -v: detail (font packs, step timings); -vv:
+    debug. Under -q warnings are still made and counted (`--strict` fails on them), only not printed."""
+    from materials.log import DETAIL
+
+    level = {-1: logging.WARNING, 0: logging.INFO, 1: DETAIL}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.ERROR if verbosity < 0 else logging.DEBUG)
     handler.setFormatter(Formatter())

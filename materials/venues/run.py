@@ -24,7 +24,8 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
-from materials.i18n import _
+from materials.i18n import _, ngettext
+from materials.log import DETAIL
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -47,6 +48,10 @@ from materials.venues.reading import VenueList, VenueRow, read_list
 
 log = logging.getLogger(__name__)
 
+#: The settings a venue poster prints (besides the service address, always checked): a PLACEHOLDER elsewhere
+#: (a fact of the FAQ, say) is for `materials build` to warn about, not a venue run.
+POSTER_SETTINGS = ("title", "authority", "authority_short", "districts", "place_categories", "venues")
+
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
 
@@ -63,14 +68,19 @@ class Summary:
     font_seconds: float = 0.0
 
     def line(self) -> str:
+        """The run's one summary line: what was made and where."""
+        districts = ngettext("{count} district", "{count} districts", self.districts).format(count=self.districts)
         if self.rejected:
-            return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} unchanged, "
-                     "{rejected} rows rejected: see rejects.csv)").format(
-                venues=self.venues, districts=self.districts, out=self.out, rendered=self.rendered,
+            return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)",
+                            "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)", self.venues).format(
+                venues=self.venues, districts=districts, out=self.out, rendered=self.rendered,
                 skipped=self.skipped, rejected=self.rejected)
-        return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} "
-                 "unchanged)").format(venues=self.venues, districts=self.districts, out=self.out,
-                                      rendered=self.rendered, skipped=self.skipped)
+        return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        self.venues).format(venues=self.venues, districts=districts, out=self.out,
+                                            rendered=self.rendered, skipped=self.skipped)
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -146,6 +156,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
     font_seconds = time.perf_counter() - planned
+    log.log(DETAIL, _("%d links signed, font packs and the static layer made in %.1f s"), len(plan.venues),
+            font_seconds)
 
     todo, shas = unchanged(plan, out, cache, options.resume)
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
@@ -170,7 +182,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         district_files: dict[str, str] = {}
         arts: dict[str, PageArt] = {}
         for rendered in progress.track(results, _("venue posters"), length=len(todo) * (2 if plan.screens else 1),
-                                       unit=_("files")):
+                                       unit=_("files"), level=DETAIL):
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
@@ -240,7 +252,7 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                          kept=kept, strict=strict, release=True, counter=counter,
                          default_place=out is None) as guard:
             check_same_list(out_dir, listing)
-            guarded.warn_placeholders(campaign)
+            guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
             with guard.writing():
                 listing = checked(listing, options.skip_invalid)

@@ -61,3 +61,39 @@ def test_commands_that_use_facts_say_them_in_one_line(venue_campaign: Path,
     assert [r.getMessage() for r in caplog.records] == [
         f"{len(campaign.fact_notes)} local fact(s) not confirmed or not used; `materials check` lists them and "
         "`materials proof` prints them for sign-off"]
+
+
+def test_a_venue_run_prints_a_handful_of_lines_and_v_adds_the_detail(venue_campaign: Path, tmp_path: Path) -> None:
+    """Issue 22, "Done when": a successful venue run prints what was made and where, the notes about the office's
+    ledger, warnings and one summary line; the font packs and each step's timing are for -v."""
+    ledger = str(Path(__file__).parent / "fixtures" / "ledger.xlsx")
+    detailed = materials("-v", "venues", ledger, "--campaign", str(venue_campaign), "--out", str(tmp_path / "a"),
+                         "--jobs", "1")
+    assert detailed.returncode == 0, detailed.stderr
+    assert "font pack: " in detailed.stderr and "venue posters: 5 files in " in detailed.stderr
+    assert "5 links signed, font packs and the static layer made in " in detailed.stderr
+
+    done = materials("venues", ledger, "--campaign", str(venue_campaign), "--out", str(tmp_path / "b"), "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert all(line.startswith((f"{ledger}: ", "warning: ")) for line in lines), lines
+    assert len([line for line in lines if line.startswith(ledger)]) == 4, lines  # title, columns, 合计, full-width
+    assert "hidden or filtered out" in done.stderr and "service.url" in done.stderr, "warnings stay"
+    assert done.stdout.splitlines() == [done.stdout.strip()] and done.stdout.startswith(
+        f"5 venues in 1 district -> {tmp_path / 'b'} (5 rendered, 0 unchanged) in "), done.stdout
+
+
+def test_a_venue_run_warns_only_of_placeholders_its_posters_print(venue_campaign: Path, tmp_path: Path) -> None:
+    """A PLACEHOLDER in a fact of the FAQ is the build's to warn about (and fail --strict on): a venue poster
+    never prints it. One in the authority's name is printed on the posters: the run warns."""
+    toml = venue_campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text + '\n[facts.notice_number]\nzh-CN = "PLACEHOLDER: 文号"\nen = "PLACEHOLDER: number"\n',
+                    encoding="utf-8")
+    args = ["venues", str(venue_campaign / "venues.csv"), "--campaign", str(venue_campaign), "--jobs", "1"]
+    done = materials(*args, "--out", str(tmp_path / "a"))
+    assert done.returncode == 0 and "PLACEHOLDER text" not in done.stderr, done.stderr
+    toml.write_text(text.replace('zh-CN = "测试市疫情防控指挥部"', 'zh-CN = "测试市疫情防控指挥部（PLACEHOLDER）"'),
+                    encoding="utf-8")
+    done = materials(*args, "--out", str(tmp_path / "b"))
+    assert "1 PLACEHOLDER text(s)" in done.stderr and "authority.zh-CN" in done.stderr, done.stderr
