@@ -25,7 +25,7 @@ from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.i18n import _, ngettext
-from materials.log import DETAIL
+from materials.log import DETAIL, WarningCounter
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -142,9 +142,11 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
-        font_cache: Path | None = None, listing: VenueList | None = None) -> Summary:
+        font_cache: Path | None = None, listing: VenueList | None = None,
+        strict: WarningCounter | None = None) -> Summary:
     """Render a venue list into `out` (created if needed; only venue files in it are touched). `listing`: the
-    list already read (by `run_into`)."""
+    list already read (by `run_into`); `strict`: under --strict, the warnings counted so far (none: the run
+    checked them before writing), and a warning while rendering fails the run before manifest.csv is written."""
     import time
 
     started = time.perf_counter()
@@ -159,7 +161,11 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     log.log(DETAIL, _("%d links signed, font packs and the static layer made in %.1f s"), len(plan.venues),
             font_seconds)
 
-    todo, shas = unchanged(plan, out, cache, options.resume)
+    todo, shas, skipped_notes = unchanged(plan, out, cache, options.resume)
+    by_id = {v.id: v for v in plan.venues}
+    for venue_id, notes in skipped_notes.items():
+        for note in notes:
+            log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[venue_id].row, venue_id, note)
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
                       rejected=len(listing.rejected_rows), font_seconds=font_seconds)
     jobs = _jobs(plan, todo)
@@ -172,7 +178,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 (out / name).unlink()
         (cache / "venues").mkdir(parents=True, exist_ok=True)
         results = (r for batch in _map(executor, jobs) for r in batch)
-        by_id = {v.id: v for v in plan.venues}
         districts = by_district(plan)
         # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
         # district by district), while the workers render the next district: not all after the last chunk.
@@ -203,6 +208,11 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 district_files[district] = district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
+    if strict is not None and strict.messages:
+        raise MaterialsError(_("--strict: {count} warning(s) while rendering turned into failure; manifest.csv was "
+                               "not written, so the folder is not ready to print (the next run resumes):\n"
+                               "{warnings}").format(count=len(strict.messages),
+                                                    warnings="\n".join(f"  {m}" for m in strict.messages)))
     summary.rendered = len(todo)
     summary.districts = len(district_files)
     write_tables(plan, out, shas, district_files)
@@ -256,4 +266,5 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
             guarded.strict_failure(strict, guard.warnings)
             with guard.writing():
                 listing = checked(listing, options.skip_invalid)
-                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
+                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing,
+                           strict=counter if strict else None)
