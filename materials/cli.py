@@ -45,9 +45,11 @@ class Formatter(logging.Formatter):
 
 
 def configure_logging(verbosity: int) -> None:
-    """-q (-1): errors only; default (0): progress and warnings; -v: debug. Under -q warnings are still made
-    and counted (`--strict` fails on them), only not printed."""
-    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
+    """-q (-1): errors only; default (0): progress and warnings; -v: detail (font packs, step timings); -vv:
+    debug. Under -q warnings are still made and counted (`--strict` fails on them), only not printed."""
+    from materials.log import DETAIL
+
+    level = {-1: logging.WARNING, 0: logging.INFO, 1: DETAIL}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.ERROR if verbosity < 0 else logging.DEBUG)
     handler.setFormatter(Formatter())
@@ -138,12 +140,18 @@ def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
 @click.option("--city-en", default=None, help=_("The city's name in English (Hangzhou)."))
 @click.option("--authority", default=None, help=_("The issuing authority's full name in Chinese."))
 @click.option("--authority-en", default=None, help=_("The issuing authority's full name in English."))
+@click.option("--authority-short", default=None,
+              help=_("The authority's short name in Chinese, printed where space is tight (venue posters, stickers) "
+                     "[default: the full name]."))
+@click.option("--authority-short-en", default=None,
+              help=_("The authority's short name in English [default: the English full name]."))
 @click.option("--district", "districts", multiple=True, metavar="KEY=名称",
               help=_("A district, in official order (repeat): shangcheng=上城区[=Shangcheng District]."))
 @click.option("--service-url", default=None, metavar="URL", help=_("The declaration service's https address."))
 @click.option("--site-url", default=None, metavar="URL", help=_("The FAQ website's https address."))
 def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, authority: str | None,
-        authority_en: str | None, districts: tuple[str, ...], service_url: str | None, site_url: str | None) -> None:
+        authority_en: str | None, authority_short: str | None, authority_short_en: str | None,
+        districts: tuple[str, ...], service_url: str | None, site_url: str | None) -> None:
     """Write a new campaign folder that builds at once (then edit its PLACEHOLDERs).
 
     On a terminal it asks for what the flags give (empty answer: a placeholder to edit later); in scripts,
@@ -162,6 +170,10 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
                       city_en=ask(city_en, _("City, in English (such as Hangzhou)")),
                       authority=ask(authority, _("Issuing authority, full name in Chinese (发布机关全称)")),
                       authority_en=ask(authority_en, _("Issuing authority, full name in English")))
+    answers.authority_short = ask(authority_short, _("Issuing authority, short name in Chinese, printed where space "
+                                                     "is tight (简称，如 杭州市防控指挥部; empty: the full name)"))
+    answers.authority_short_en = ask(authority_short_en, _("Issuing authority, short name in English (empty: the "
+                                                           "English full name)"))
     entries = list(districts)
     if not entries and asking:
         text = ask(None, _("Districts in official order, KEY=名称 separated by spaces (shangcheng=上城区 "

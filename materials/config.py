@@ -213,7 +213,11 @@ class Settings(Strict):
     title: PerLanguage
     """Campaign title per language."""
     authority: PerLanguage
-    """Issuing authority per language, printed on every material."""
+    """Issuing authority's full name per language, printed on every material."""
+    authority_short: PerLanguage = {}
+    """The authority's short name per language (such as 天津市防控指挥部), printed where space is tight and a
+    reader expects it: the venue posters' and stickers' issuer line, the screens', signs' and covers' authority
+    bar. A language without one prints the full name."""
     service: ServiceSettings
     """The declaration service every code and link leads to."""
     facts: dict[FactName, Fact] = {}
@@ -262,6 +266,9 @@ class Settings(Strict):
 
         need("title", self.title)
         need("authority", self.authority)
+        extra = sorted(set(self.authority_short) - wanted)
+        if extra:
+            problems.append(f"authority_short: {', '.join(extra)} is not a campaign language")
         for name, fact in self.facts.items():
             need(f"facts.{name}", fact.text)
         for i, cat in enumerate(self.faq_categories):
@@ -281,6 +288,11 @@ class Settings(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def short_authority(self) -> dict[str, str]:
+        """The authority's short name per language: `authority_short`, else the full name."""
+        return {lang: self.authority_short.get(lang) or name for lang, name in self.authority.items()}
 
     @property
     def service_is_placeholder(self) -> bool:

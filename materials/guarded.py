@@ -37,9 +37,12 @@ log = logging.getLogger(__name__)
 BUILD = "materials build"
 
 
-def warn_placeholders(campaign: Campaign) -> None:
+def warn_placeholders(campaign: Campaign, used: tuple[str, ...] = ()) -> None:
+    """Warn about every PLACEHOLDER text; `used`: only those under these settings (the ones the command prints)."""
     # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
     keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
+    if used:
+        keys = [k for k in keys if k.split(".")[0].split("[")[0] in used]
     if keys:
         log.warning(_("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you "
                       "replace them (--strict fails): %s"), len(keys), ", ".join(keys))

@@ -81,6 +81,11 @@ PLACEHOLDER_AUTHORITY = """\
 [authority]
 zh-CN = "示例市疫情防控指挥部"
 en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
+
+# The short name, printed where space is tight (the venue posters' issuer line, stickers, screens, signs).
+[authority_short]
+zh-CN = "示例市防控指挥部"
+en = "Example City Headquarters ({mark})"
 """
 PLACEHOLDER_SERVICE = ("# {mark}: a reserved .example host. Set the real declaration service before printing "
                        'anything.\nurl = "https://declare.health-code.example/apply"')
@@ -104,6 +109,9 @@ class Answers:
     city_en: str = ""
     authority: str = ""
     authority_en: str = ""
+    #: Short names (empty: the full name).
+    authority_short: str = ""
+    authority_short_en: str = ""
     #: (key, Chinese name, English name) in official order.
     districts: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     service_url: str = ""
@@ -299,7 +307,8 @@ def campaign_toml(issued: date | None = None, answers: Answers | None = None) ->
     answers = answers or Answers()
     model = settings_model()
     shipped = tomllib.loads((starter() / "campaign.toml").read_text(encoding="utf-8"))
-    skip = {"languages", "issued", "title", "authority", "service", "facts", "faq_categories", "districts"}
+    skip = {"languages", "issued", "title", "authority", "authority_short", "service", "facts", "faq_categories",
+            "districts"}
     top, tables = [], []
     for name, model_field in model.model_fields.items():
         annotation = model_field.annotation
@@ -326,10 +335,23 @@ def campaign_toml(issued: date | None = None, answers: Answers | None = None) ->
 
 
 def _authority(answers: Answers) -> str:
-    if not answers.authority:
+    """The full and the short name; either one given stands for the other (the short name, written out, is
+    there to shorten), and an English name not given is a PLACEHOLDER."""
+    full = answers.authority or answers.authority_short
+    if not full:
         return PLACEHOLDER_AUTHORITY.format(mark=PLACEHOLDER_MARK)
-    english = answers.authority_en or f"{answers.authority} ({PLACEHOLDER_MARK}: its English name)"
-    return f"[authority]\nzh-CN = {_toml(answers.authority)}\nen = {_toml(english)}\n"
+    short = answers.authority_short or full
+    english = answers.authority_en or f"{full} ({PLACEHOLDER_MARK}: its English name)"
+    if answers.authority_short_en:
+        short_english = answers.authority_short_en
+    elif answers.authority_en or short == full:
+        short_english = english
+    else:
+        short_english = f"{short} ({PLACEHOLDER_MARK}: its English short name)"
+    return (f"[authority]\nzh-CN = {_toml(full)}\nen = {_toml(english)}\n\n"
+            "# The short name, printed where space is tight (the venue posters' issuer line, stickers, screens, "
+            "signs).\n"
+            f"[authority_short]\nzh-CN = {_toml(short)}\nen = {_toml(short_english)}\n")
 
 
 def _service_url(answers: Answers) -> str:

@@ -32,10 +32,11 @@ def rate(count: float, elapsed: float, unit: str) -> str:
 
 
 def track(items: Iterable[T], label: str, length: int | None = None, unit: str | None = None,
-          weights: Sequence[int] | None = None) -> Iterator[T]:
+          weights: Sequence[int] | None = None, level: int = logging.INFO) -> Iterator[T]:
     """Yield `items`; on a terminal draw one line of done/total, rate and time left, redrawn at most ten
-    times a second (never on a pipe or in a CI log); log a one-line summary when done. `weights` counts
-    each item as that many units (a batch of 14 pages counts 14 pages)."""
+    times a second (never on a pipe or in a CI log); log a one-line summary at `level` when done (a command
+    that prints its own summary logs this one as detail, for -v). `weights` counts each item as that many
+    units (a batch of 14 pages counts 14 pages)."""
     unit = _("items") if unit is None else unit
     start = time.perf_counter()
     count = 0
@@ -51,7 +52,7 @@ def track(items: Iterable[T], label: str, length: int | None = None, unit: str |
     if bar:
         sys.stderr.write("\r\x1b[2K")
         sys.stderr.flush()
-    log.info(_("%s: %d %s in %.1f s%s"), label, count, unit, elapsed, rate(count, elapsed, unit))
+    log.log(level, _("%s: %d %s in %.1f s%s"), label, count, unit, elapsed, rate(count, elapsed, unit))
 
 
 def _draw(label: str, count: int, length: int | None, unit: str, elapsed: float) -> None:

@@ -198,7 +198,8 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
 
 
 def _authority_blockers(campaign: Campaign) -> list[str]:
-    """The name printed as the authority beside the notice's issuer, in each language that records one."""
+    """The names printed as the authority (the full one, and the short one where space is tight) beside the
+    notice's issuer, in each language that records one."""
     from materials import notice
 
     out = []
@@ -208,6 +209,11 @@ def _authority_blockers(campaign: Campaign) -> list[str]:
         if issuer and printed != issuer:
             out.append(f"campaign.toml authority ({lang}) prints “{printed}”, while the notice's issuer in "
                        f"{text.file} is “{issuer}”: approve the printed name, or set the issuer's name")
+        short = campaign.text(campaign.settings.short_authority, lang)
+        if issuer and short not in (printed, issuer):
+            out.append(f"campaign.toml authority_short ({lang}) prints “{short}” where space is tight (venue "
+                       f"posters, stickers, screens, signs), for the notice's issuer “{issuer}” ({text.file}): "
+                       "approve the short name")
     return out
 
 

@@ -217,6 +217,8 @@ def english_words(text: str, keys: set[str] | frozenset[str] = frozenset()) -> l
     """The English words of `text` outside what stays as it is; `keys`: a campaign's keys and ids (heping)."""
     kept = KEPT | _command_names() | {k.lower() for k in keys}
     words = []
+    # A quoted example that click's help wraps onto the next line is still quoted.
+    text = re.sub(r"“[^”]*”", lambda m: " " + "\n" * m.group().count("\n"), text)
     for line in text.splitlines():
         stripped = NOT_PROSE.sub(" ", line)
         words += [w for w in re.findall(r"[A-Za-z]{2,}", stripped) if w.lower() not in kept]
@@ -298,6 +300,7 @@ def test_the_office_journey_speaks_chinese_from_new_campaign_to_verified_poster(
         return shown
 
     made = step(["new", "camp", "--city", "天津", "--city-en", "Tianjin", "--authority", "天津市疫情防控指挥部",
+                 "--authority-short", "天津市防控指挥部",
                  "--authority-en", "Tianjin Headquarters of Epidemic Prevention and Control",
                  "--district", "heping=和平区", "--district", "binhai=滨海新区=Binhai New Area",
                  "--service-url", "https://hc.tj.gov.cn/", "--site-url", "https://faq.tj.gov.cn/"])
@@ -310,6 +313,9 @@ def test_the_office_journey_speaks_chinese_from_new_campaign_to_verified_poster(
     assert "序号, 联系人, 联系电话" in rendered.stderr and "合计行" in rendered.stderr
     assert "ＨＰ－ＳＱ－００１４ → HP-SQ-0014" in rendered.stderr
     assert "第 9–10 行在工作簿中被隐藏" in rendered.stderr  # hidden and filtered rows: reported, not printed
+    # A handful of lines: four notes about the ledger, its one warning, one summary line (no font packs, timings).
+    assert len(rendered.stderr.splitlines()) == 5 and "字体包" not in rendered.stderr, rendered.stderr
+    assert rendered.stdout.startswith("1 个区的 5 个场所 -> ") and len(rendered.stdout.splitlines()) == 1
     manifest = campaign / "output" / "venue-lists" / "heping-A4" / "manifest.csv"
     with manifest.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))

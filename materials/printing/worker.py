@@ -114,8 +114,8 @@ PART_IN_BOX = {"authority": N_("the authority in the {box}"), "service address":
                "caption": N_("the caption in the {box}")}
 #: What to do when a box never fits, by what overflows.
 ADVICE = {
-    "authority": N_("shorten the authority's name in campaign.toml [authority] (it wraps at spaces, and in "
-                    "Chinese after 市, 部, 室 and the like)"),
+    "authority": N_("set a shorter name in campaign.toml [authority_short] (or, where none is set, shorten "
+                    "[authority]); it wraps at spaces, and in Chinese after 市, 部, 室 and the like"),
     "service address": N_("the service address prints whole: use a shorter host for service.url"),
     "caption": N_("shorten the caption under the code"),
 }

@@ -70,9 +70,13 @@ def made_by_run(out: Path) -> bool:
     return (out / CACHE / "venues").is_dir()
 
 
-def unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
+def unchanged(plan: Plan, out: Path, cache: Path,
+              resume: bool) -> tuple[list[VenueRow], dict[str, str], dict[str, list[str]]]:
+    """The venues to render, the sha256 of the others' PDFs, and the notes their rendering made (an address left
+    off), which a rerun repeats: a warning does not go away because the poster was not rendered again."""
     todo: list[VenueRow] = []
     shas: dict[str, str] = {}
+    notes: dict[str, list[str]] = {}
     for venue in plan.venues:
         record = cache / "venues" / f"{venue.id}.json"
         wanted = input_hash(plan, venue.id)
@@ -88,9 +92,10 @@ def unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[Ve
                 files_ok = files_ok and png.is_file() and outputs.sha256(png.read_bytes()) == saved.get("png")
             if saved.get("input") == wanted and files_ok:
                 shas[venue.id] = saved["sha256"]
+                notes[venue.id] = [str(note) for note in saved.get("notes") or []]
                 continue
         todo.append(venue)
-    return todo, shas
+    return todo, shas, notes
 
 
 def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
@@ -118,7 +123,8 @@ def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path
     if is_png:
         record["png"] = digest
     else:
-        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png")}
+        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png"),
+                  "notes": list(rendered.art.notes) if rendered.art is not None else []}
         shas[venue.id] = digest
     # The record names the input only once the PDF is in place: a kill between the two re-renders the venue.
     write_atomic(record_path, json.dumps(record, sort_keys=True))

@@ -16,6 +16,7 @@ from pathlib import Path
 from materials.fonts import font_file
 from materials.fontsubset import subset
 from materials.i18n import N_, _
+from materials.log import DETAIL
 from materials.output import write_atomic
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def make_pack(family: str, text: str, cache: Path | None) -> FontPack:
                if cached[weight] is None or not cached[weight].is_file()]  # type: ignore[union-attr]
     made: dict[str, bytes] = {}
     if missing:
-        log.info(_("font pack: %d characters of %s (%s)"), len(chars), family,
+        log.log(DETAIL, _("font pack: %d characters of %s (%s)"), len(chars), family,
                  ", ".join(_(WEIGHT_NAMES.get(w, w)) for w, _path, _index in missing))
         made = {weight: subset(path, index, chars) for weight, path, index in missing}
     faces = []

@@ -156,6 +156,7 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
         title=dict(settings.title),
         authority=dict(settings.authority),
+        authority_short=settings.short_authority,
         issued=issued_texts(campaign, date),
         strings=labels(campaign),
         date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),

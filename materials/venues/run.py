@@ -24,7 +24,8 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
-from materials.i18n import _
+from materials.i18n import _, ngettext
+from materials.log import DETAIL, WarningCounter
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -47,6 +48,10 @@ from materials.venues.reading import VenueList, VenueRow, read_list
 
 log = logging.getLogger(__name__)
 
+#: The settings a venue poster prints (besides the service address, always checked): a PLACEHOLDER elsewhere
+#: (a fact of the FAQ, say) is for `materials build` to warn about, not a venue run.
+POSTER_SETTINGS = ("title", "authority", "authority_short", "districts", "place_categories", "venues")
+
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
 
@@ -63,14 +68,19 @@ class Summary:
     font_seconds: float = 0.0
 
     def line(self) -> str:
+        """The run's one summary line: what was made and where."""
+        districts = ngettext("{count} district", "{count} districts", self.districts).format(count=self.districts)
         if self.rejected:
-            return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} unchanged, "
-                     "{rejected} rows rejected: see rejects.csv)").format(
-                venues=self.venues, districts=self.districts, out=self.out, rendered=self.rendered,
+            return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)",
+                            "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)", self.venues).format(
+                venues=self.venues, districts=districts, out=self.out, rendered=self.rendered,
                 skipped=self.skipped, rejected=self.rejected)
-        return _("{venues} venues in {districts} districts -> {out} ({rendered} rendered, {skipped} "
-                 "unchanged)").format(venues=self.venues, districts=self.districts, out=self.out,
-                                      rendered=self.rendered, skipped=self.skipped)
+        return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        self.venues).format(venues=self.venues, districts=districts, out=self.out,
+                                            rendered=self.rendered, skipped=self.skipped)
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -132,9 +142,11 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
-        font_cache: Path | None = None, listing: VenueList | None = None) -> Summary:
+        font_cache: Path | None = None, listing: VenueList | None = None,
+        strict: WarningCounter | None = None) -> Summary:
     """Render a venue list into `out` (created if needed; only venue files in it are touched). `listing`: the
-    list already read (by `run_into`)."""
+    list already read (by `run_into`); `strict`: under --strict, the warnings counted so far (none: the run
+    checked them before writing), and a warning while rendering fails the run before manifest.csv is written."""
     import time
 
     started = time.perf_counter()
@@ -146,8 +158,14 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
     font_seconds = time.perf_counter() - planned
+    log.log(DETAIL, _("%d links signed, font packs and the static layer made in %.1f s"), len(plan.venues),
+            font_seconds)
 
-    todo, shas = unchanged(plan, out, cache, options.resume)
+    todo, shas, skipped_notes = unchanged(plan, out, cache, options.resume)
+    by_id = {v.id: v for v in plan.venues}
+    for venue_id, notes in skipped_notes.items():
+        for note in notes:
+            log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[venue_id].row, venue_id, note)
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
                       rejected=len(listing.rejected_rows), font_seconds=font_seconds)
     jobs = _jobs(plan, todo)
@@ -160,7 +178,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 (out / name).unlink()
         (cache / "venues").mkdir(parents=True, exist_ok=True)
         results = (r for batch in _map(executor, jobs) for r in batch)
-        by_id = {v.id: v for v in plan.venues}
         districts = by_district(plan)
         # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
         # district by district), while the workers render the next district: not all after the last chunk.
@@ -170,7 +187,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         district_files: dict[str, str] = {}
         arts: dict[str, PageArt] = {}
         for rendered in progress.track(results, _("venue posters"), length=len(todo) * (2 if plan.screens else 1),
-                                       unit=_("files")):
+                                       unit=_("files"), level=DETAIL):
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
@@ -191,6 +208,11 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 district_files[district] = district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
+    if strict is not None and strict.messages:
+        raise MaterialsError(_("--strict: {count} warning(s) while rendering turned into failure; manifest.csv was "
+                               "not written, so the folder is not ready to print (the next run resumes):\n"
+                               "{warnings}").format(count=len(strict.messages),
+                                                    warnings="\n".join(f"  {m}" for m in strict.messages)))
     summary.rendered = len(todo)
     summary.districts = len(district_files)
     write_tables(plan, out, shas, district_files)
@@ -241,8 +263,9 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                          kept=kept, strict=strict, release=True, counter=counter,
                          default_place=out is None) as guard:
             check_same_list(out_dir, listing)
-            guarded.warn_placeholders(campaign)
+            guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
             with guard.writing():
                 listing = checked(listing, options.skip_invalid)
-                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
+                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing,
+                           strict=counter if strict else None)
