@@ -460,6 +460,8 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
 #: Settings that name files on this machine (the signing key, the venue list): no template may print them.
 PRIVATE_SETTINGS = frozenset({"key_file", "list"})
+#: Values derived from the settings that templates print too (`settings.short_authority`).
+DERIVED_SETTINGS = ("short_authority",)
 
 
 def _public(value: Any) -> Any:
@@ -473,7 +475,10 @@ def _public(value: Any) -> Any:
 def template_settings(settings: Any) -> Mapping[str, Any]:
     """What templates see as `settings`: its values as read-only tables (`settings.title`, `settings.issued`),
     without the settings that name files (`PRIVATE_SETTINGS`), so `{{ settings }}` prints no key path."""
-    return _public(settings.model_dump())
+    values = settings.model_dump()
+    for name in DERIVED_SETTINGS:  # properties, which a dump leaves out
+        values[name] = getattr(settings, name)
+    return _public(values)
 
 
 def _holds_private(model: pydantic.BaseModel) -> bool:
