@@ -41,9 +41,10 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
         if (root / folder).is_dir():
             found += [(path.relative_to(root).as_posix(), path) for path in sorted((root / folder).rglob("*.md"))]
     # The lookup order of materials.templating.template_roots (not imported: templating uses this module).
-    builtin = Path(str(importlib.resources.files("materials") / "templates"))
+    builtin = Path(str(importlib.resources.files("materials.templates")))
     own = root / "templates"
-    for number, templates in enumerate([own, builtin] if own.is_dir() else [builtin]):
+    mine = own.is_dir() and own.resolve() != builtin.resolve()
+    for number, templates in enumerate([own, builtin] if mine else [builtin]):
         for kind in TEMPLATE_KINDS:
             if (templates / kind).is_dir():
                 found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)

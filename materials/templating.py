@@ -1,7 +1,8 @@
 """Templates and interface strings, built-in ones overridden file by file by a campaign's own.
 
-The built-in templates ship inside the package (`materials/templates/<kind>/`, found through
-`importlib.resources`, so an installed wheel has them). A campaign's `templates/` folder overrides them
+The built-in templates live in the top-level `templates/<kind>/` folder, installed as the package
+`materials.templates` (pyproject.toml maps the folder) and found through `importlib.resources`, so an installed
+wheel and an editable checkout both have them. A campaign's `templates/` folder overrides them
 FILE BY FILE, as MkDocs' `custom_dir` does: `templates/web/base.html` replaces the built-in `base.html` and
 every other file still comes from the package. Interface strings (`<kind>/strings.toml`, one table per
 language) merge key by key instead, so a campaign adds a language with a `[fr]` table of its own.
@@ -51,7 +52,7 @@ STRINGS = "strings.toml"
 
 
 def _builtin() -> Path:
-    root = importlib.resources.files("materials") / "templates"
+    root = importlib.resources.files("materials.templates")
     if not isinstance(root, Path):  # a zipped install: Jinja and WeasyPrint need real files
         raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
     return root
@@ -63,8 +64,17 @@ BUILTIN = _builtin()
 
 def template_roots(campaign: Campaign) -> list[Path]:
     """Where templates are looked up, first match wins: the campaign's own `templates/`, then the built-ins."""
+    own = own_templates(campaign)
+    return [own, BUILTIN] if own else [BUILTIN]
+
+
+def own_templates(campaign: Campaign) -> Path | None:
+    """The campaign's own `templates/` folder, if it has one that is not the built-in folder itself (the
+    shipped campaign at the root of a checkout sits beside the built-ins)."""
     own = campaign.root / "templates"
-    return [own, BUILTIN] if own.is_dir() else [BUILTIN]
+    if not own.is_dir() or own.resolve() == BUILTIN.resolve():
+        return None
+    return own
 
 
 def template_file(campaign: Campaign, relative: str) -> Path:
@@ -89,8 +99,8 @@ def check_templates(campaign: Campaign) -> list[Problem]:
     """What `check` can tell about a campaign's own templates before rendering: syntax errors, links out of
     the templates folder, and templates that include, import or extend each other in a loop (which would
     otherwise only show when rendering recurses without end)."""
-    own = campaign.root / "templates"
-    if not own.is_dir():
+    own = own_templates(campaign)
+    if own is None:
         return []
     problems: list[Problem] = []
     for kind in KINDS:
