@@ -113,10 +113,8 @@ class Campaign:
                     if any(PLACEHOLDER_MARK in text for text in fact.text.values())]
         if is_placeholder_host(self.settings.service.url):
             reasons.append(f"service.url {self.settings.service.url} is a placeholder")
-        site = getattr(self.settings, "site", None)  # the web output kind's table, when it is registered
-        base_url = getattr(site, "base_url", "") if site is not None else ""
-        if base_url and is_placeholder_host(base_url):
-            reasons.append(f"site.base_url {base_url} is a placeholder")
+        for table in self.settings.kind_tables():  # each output kind's table names its own placeholders
+            reasons += table.draft_reasons()
         return reasons
 
     @property

@@ -11,7 +11,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ from materials.schema import (
     SLUG,
     Colour,
     HttpsUrl,
+    KindSettings,
     Language,
     NamedKey,
     PerLanguage,
@@ -232,10 +233,15 @@ class Settings(Strict):
     language_names: dict[Language, str] = {}
     """A language's own name where the interface strings do not give one (`{ fr = "Français" }`)."""
 
-    if TYPE_CHECKING:
-        # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
-        # materials/targets.py; `settings_model()` composes them, so this module imports no output kind.
-        def __getattr__(self, name: str) -> Any: ...
+    # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
+    # materials/targets.py; `settings_model()` composes them, so this module imports no output kind. A kind
+    # reaches its table typed (`PrintSettings.of(settings)`, materials.schema.KindSettings); this module asks
+    # every table the same questions through `kind_tables()`.
+
+    def kind_tables(self) -> list[KindSettings]:
+        """The output kinds' tables of these settings, in the registry's order."""
+        return [value for value in (getattr(self, name) for name in type(self).model_fields)
+                if isinstance(value, KindSettings)]
 
     @model_validator(mode="after")
     def _every_language_present(self) -> Settings:

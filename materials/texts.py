@@ -134,15 +134,11 @@ def _toml_line(raw: list[str], table: str, key: str) -> int:
 def _site(campaign: Campaign) -> list[Text]:
     path = campaign.root / "campaign.toml"
     raw = path.read_text(encoding="utf-8-sig").split("\n") if path.is_file() else []
-    site = getattr(campaign.settings, "site", None)  # the web output kind's table, when it is registered
-    if site is None:
-        return []
     found = []
-    for table, mapping in (("site.description", site.description), ("site.intro", site.intro)):
-        for lang, value in mapping.items():
-            # The description is plain text (search engines, link previews): no facts are filled in.
+    for kind_table in campaign.settings.kind_tables():  # the output kinds' own texts ([site] description, intro)
+        for table, lang, value, markdown in kind_table.texts():
             found.append(Text("campaign.toml", _toml_line(raw, table, lang), lang, value.strip("\n"),
-                              f"{table}:{lang}", "site", markdown=table == "site.intro"))
+                              f"{table}:{lang}", "site", markdown=markdown))
     for category in campaign.settings.faq_categories:
         line = _category_line(raw, category.key)
         for lang, name in category.names.items():

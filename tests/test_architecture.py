@@ -78,3 +78,25 @@ def test_the_guarded_run_and_the_script_traits_sit_below_the_pipeline() -> None:
     assert imports(known["materials.scripts"], known, typing=True) == set()
     # Venue sizes are a table that settings and the CLI read without the renderer.
     assert imports(known["materials.venues.sizes"], known, typing=True) == set()
+
+
+def test_a_misspelt_setting_of_an_output_kind_is_a_type_error(tmp_path: Path) -> None:
+    """Each kind's table is typed end to end (materials.schema.KindSettings): mypy names a misspelt setting
+    and the untyped road `settings.print` that used to let it through."""
+    from mypy import api
+
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(
+        "from materials.config import Settings\n"
+        "from materials.printing.settings import PrintSettings\n\n\n"
+        "def bleed(settings: Settings) -> float:\n"
+        "    return PrintSettings.of(settings).bleed_mmm\n\n\n"
+        "def table(settings: Settings) -> object:\n"
+        "    return settings.print\n\n\n"
+        "def right(settings: Settings) -> float:\n"
+        "    return PrintSettings.of(settings).bleed_mm\n", encoding="utf-8")
+    out, err, status = api.run(["--config-file", str(PACKAGE.parent / "pyproject.toml"), "--no-error-summary",
+                                "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), str(snippet)])
+    assert status == 1, out + err
+    assert sorted(int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line) == [6, 10], out
+    assert '"PrintSettings" has no attribute "bleed_mmm"' in out and '"Settings" has no attribute "print"' in out

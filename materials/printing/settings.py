@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from materials.printorder import OrderSettings
+from materials.schema import KindSettings
 
 QrLevel = Literal["L", "M", "Q", "H"]
 
@@ -76,7 +77,7 @@ DEFAULT_SCREENS = {
 }
 
 
-class PrintSettings(BaseModel):
+class PrintSettings(KindSettings):
     """Paper sizes, bleed and QR settings for posters, tips signs and the booklet."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)

@@ -21,6 +21,7 @@ from materials import printorder, templating
 from materials.errors import Problem
 from materials.output import write_atomic
 from materials.printing import fontcache
+from materials.printing.settings import PrintSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -53,7 +54,7 @@ def _title(item: Item, primary: str) -> str:
 
 def order_rows(campaign: Campaign, items: list[Item], folder: Path) -> list[printorder.Row]:
     """One row per press file; pages read from the written file (a booklet's count is known after layout)."""
-    order = campaign.settings.print.order
+    order = PrintSettings.of(campaign.settings).order
     rows = []
     for item in items:
         pages = item.pages or _pages(folder / item.path)

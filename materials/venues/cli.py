@@ -13,6 +13,7 @@ import click
 
 from materials.errors import MaterialsError
 from materials.venues import sizes
+from materials.venues.settings import VenueSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -91,7 +92,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     campaign = load(root)
     if base is None:
         base = link_base(campaign)
-    paths = list(key_files) or [campaign.root / campaign.settings.venues.key_file]
+    paths = list(key_files) or [campaign.root / VenueSettings.of(campaign.settings).key_file]
     ring = links.read_key_files(paths)
     districts = [d.key for d in campaign.settings.districts]
     listing = None
@@ -168,7 +169,7 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
             raise MaterialsError(f"no campaign in {campaign_dir}: give --out FILE, or --campaign DIR")
         from materials.config import load_settings
 
-        out = campaign_dir / load_settings(campaign_dir / "campaign.toml", "campaign.toml").venues.key_file
+        out = campaign_dir / VenueSettings.of(load_settings(campaign_dir / "campaign.toml", "campaign.toml")).key_file
     refuse_key_in_output(out, "--out")
     existing: list[links.Key] = []
     if add:
@@ -196,7 +197,7 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     found = districts.get(district.strip().lower())
     if found is None:
         raise MaterialsError(f"--district {district!r} is not a district of campaign.toml; {district_hint(settings)}")
-    own = campaign_dir / settings.venues.key_file
+    own = campaign_dir / VenueSettings.of(settings).key_file
     out = out or campaign_dir / ".materials" / "district-keys" / f"{found}.key"
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
@@ -215,5 +216,5 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     label = " / ".join(dict.fromkeys(name.values()))
     click.echo(f"wrote key {chosen} for {label} ({found}) to {out} (mode 0600) and added it to {own}.\n"
                f"Hand {out.name} to the district office (in person or encrypted, never by e-mail); it saves the file "
-               f"as {settings.venues.key_file} in its copy of the campaign. Its posters verify here with "
+               f"as {VenueSettings.of(settings).key_file} in its copy of the campaign. Its posters verify here with "
                "`materials verify`, and the key signs that district's venues only.")

@@ -17,6 +17,7 @@ from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, read_list
+from materials.venues.settings import VenueSettings
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
             except (KeyError, ValueError, TypeError):
                 continue
     listings = []
-    if campaign.settings.venues.list:
-        path = campaign.root / campaign.settings.venues.list
+    if VenueSettings.of(campaign.settings).list:
+        path = campaign.root / VenueSettings.of(campaign.settings).list
         # `materials check` reports a broken list; verify still answers from the manifests.
         with contextlib.suppress(MaterialsError):
             listings.append(read_list(path, campaign.settings, campaign.relative(path)))

@@ -26,6 +26,7 @@ from typing import Any
 from materials import fonts
 from materials.errors import MaterialsError, Problem
 from materials.venues.links import MAX_ID_LENGTH, VENUE_ID, typed_id
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
@@ -622,9 +623,9 @@ def _check_row(
                                 f"{width_} columns (extra: {clean(extra[0])[:30]!r}); a comma inside a cell "
                                 "needs the cell in double quotes"))
         return problems
-    limits = {"name": settings.venues.max_name_width, "address": settings.venues.max_address_width,
-              "name_en": settings.venues.max_name_width * 3 // 2,
-              "address_en": settings.venues.max_address_width * 3 // 2}
+    table = VenueSettings.of(settings)
+    limits = {"name": table.max_name_width, "address": table.max_address_width,
+              "name_en": table.max_name_width * 3 // 2, "address_en": table.max_address_width * 3 // 2}
     for column in [*COLUMNS, *(c for c in header if c not in COLUMNS)]:
         raw = _cell(record, header, column)
         if raw.startswith("\x00number:"):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from materials.schema import check_host
+from materials.schema import KindSettings, check_host, is_placeholder_name
 from materials.venues import sizes
 
 QrLevel = Literal["L", "M", "Q", "H"]
@@ -17,7 +19,7 @@ LINK_PATH = re.compile(r"^[A-Z0-9]+(?:/[A-Z0-9]+)*$")
 LINK_HOST = re.compile(r"^[A-Za-z0-9]+(?:(?:\.|-+)[A-Za-z0-9]+)*\.(?:[A-Za-z]{2,}|[Xx][Nn]--[A-Za-z0-9-]+)$")
 
 
-class VenueSettings(BaseModel):
+class VenueSettings(KindSettings):
     """Link host and path, QR error level, key file and print allotments for venue check-in codes."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -88,3 +90,15 @@ class VenueSettings(BaseModel):
                 if count < 0 or count > 10_000:
                     raise ValueError(f"{category}.{item}: {count} is not a count between 0 and 10000")
         return value
+
+    def placeholder_warnings(self) -> builtins.list[str]:
+        if not (self.link_host and is_placeholder_name(self.link_host)):
+            return []
+        return [f"campaign.toml venues.link_host {self.link_host.lower()} is a PLACEHOLDER on a reserved domain: "
+                "every venue check-in code leads nowhere. Set the real host before printing (--strict fails)."]
+
+    def keys(self, root: Path) -> builtins.list[tuple[Path, str]]:
+        return [(root / self.key_file, "campaign.toml venues.key_file")]
+
+    def sources_read(self, root: Path) -> tuple[Path, ...]:
+        return (root / self.key_file, *([root / self.list] if self.list else []))

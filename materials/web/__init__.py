@@ -48,7 +48,7 @@ def _problems(campaign: Campaign) -> list[Problem]:
 
     problems: list[Problem] = []
     settings = campaign.settings
-    site = settings.site
+    site = SiteSettings.of(settings)
     languages = campaign.languages
     for key, mapping in (("site.description", site.description), ("site.intro", site.intro)):
         for lang in sorted(set(mapping) - set(languages)):
@@ -114,7 +114,7 @@ class WebTarget:
         from materials.web import portal
         from materials.web.linkcheck import check
 
-        return check(dest, campaign.settings.site.base_url) + portal.verify(campaign, dest)
+        return check(dest, SiteSettings.of(campaign.settings).base_url) + portal.verify(campaign, dest)
 
 
 TARGET = targets.register(WebTarget())

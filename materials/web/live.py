@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from materials.errors import MaterialsError
+from materials.venues.settings import VenueSettings
 from materials.web import preview
 
 #: The pipeline's signature as the gallery calls it: build(campaign_dir, out, kinds, each_fact=False).
@@ -197,7 +198,7 @@ class Gallery(threading.Thread):
         from materials.campaign import load
 
         try:
-            return bool(load(self.state.campaign_dir).settings.venues.list)
+            return bool(VenueSettings.of(load(self.state.campaign_dir).settings).list)
         except (MaterialsError, AttributeError):
             return False
 
