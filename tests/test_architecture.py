@@ -100,3 +100,20 @@ def test_a_misspelt_setting_of_an_output_kind_is_a_type_error(tmp_path: Path) ->
     assert status == 1, out + err
     assert sorted(int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line) == [6, 10], out
     assert '"PrintSettings" has no attribute "bleed_mmm"' in out and '"Settings" has no attribute "print"' in out
+
+
+def test_the_web_reads_print_through_its_typed_manifest_only() -> None:
+    """The tips page offers print's files and words through printing/manifest.py (a typed contract): no web
+    module reads the print kind's sources, and the downloads module takes nothing else of the print kind."""
+    known = modules()
+    for name, path in known.items():
+        if name.startswith("materials.web"):
+            assert "materials.printing.sources" not in imports(path, known, typing=True), name
+    printing = {d for d in imports(known["materials.web.downloads"], known, typing=True)
+                if d.startswith("materials.printing")}
+    assert printing == {"materials.printing.manifest"}
+    from materials.web import downloads
+
+    # Manifest entries stay typed on the web side too (downloads.Download), never dicts again.
+    assert downloads.collect.__annotations__["return"] == "list[Download]"
+    assert "model_dump" not in (PACKAGE / "web" / "downloads.py").read_text(encoding="utf-8")
