@@ -372,28 +372,9 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
         lang: sorted((_attach(f, campaign) for f in items), key=lambda f: f.order) for lang, items in faqs.items()
     }
     _check_fonts(campaign, problems)
-    if not problems:
-        problems += check_content(campaign)
     if problems:
         raise CampaignError(problems, f"campaign {root} has problems")
     return campaign
-
-
-def check_content(campaign: Campaign) -> list[Problem]:
-    """Facts and glossary across every published text (materials/facts.py, materials/glossary.py)."""
-    from materials import facts, glossary, notice, texts
-
-    problems: list[Problem] = []
-    every = texts.collect(campaign, problems)
-    problems += facts.check(campaign, every)
-    problems += notice.check(notice.load(campaign, problems), every, campaign.settings.issued)
-    if campaign.settings.glossary:
-        found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
-                                                 campaign.settings.glossary, campaign.languages)
-        problems += glossary_problems
-        if found is not None:
-            problems += glossary.check(found, every)
-    return problems
 
 
 def _attach(faq: Faq, campaign: Campaign) -> Faq:

@@ -32,6 +32,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from materials import content
 from materials import facts as facts_mod
 from materials import markdown as mdown
 from materials.campaign import Campaign, load
@@ -423,6 +424,7 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     """Load and check the campaign, then write its proof PDF (default `<campaign>/output/proof.pdf`), with
     pictures of the materials from the build in `output_dir` (default `<campaign>/output`)."""
     campaign = load(campaign_dir)
+    content.require(campaign)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
         raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")

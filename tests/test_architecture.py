@@ -117,3 +117,13 @@ def test_the_web_reads_print_through_its_typed_manifest_only() -> None:
     # Manifest entries stay typed on the web side too (downloads.Download), never dicts again.
     assert downloads.collect.__annotations__["return"] == "list[Download]"
     assert "model_dump" not in (PACKAGE / "web" / "downloads.py").read_text(encoding="utf-8")
+
+
+def test_loading_a_campaign_runs_no_content_rule() -> None:
+    """`campaign.load()` reads and cross-checks the campaign's files; the content rules (facts, notice, glossary
+    over every text) run in the pipeline and `check` (materials/content.py), so loading stays below them."""
+    known = modules()
+    rules = {"materials.facts", "materials.glossary", "materials.texts", "materials.notice", "materials.content"}
+    found = imports(known["materials.campaign"], known, typing=True) & rules
+    assert found == set(), f"materials.campaign imports {sorted(found)}"
+    assert "materials.content" in imports(known["materials.build"], known)

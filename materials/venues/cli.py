@@ -50,10 +50,12 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
            skip_invalid: bool, screens: bool | None, key_files: tuple[Path, ...], sheet: str | None,
            strict: bool) -> None:
     """Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and manifest.csv."""
+    from materials import content
     from materials.campaign import load
     from materials.venues.run import Options, run_into
 
     campaign = load(campaign_dir)
+    content.require(campaign)  # the venue posters' words pass the content rules, as in the pipeline
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
