@@ -104,6 +104,15 @@ class Campaign:
         return {name: f"［{name} 待填写 to be filled in］" if PLACEHOLDER_MARK in value else value
                 for name, value in values.items()}
 
+    @functools.cached_property
+    def channels(self) -> list[str]:
+        """Publicity channels a link may be tagged with: the output kinds' own (materials/targets.py), then
+        the ones campaign.toml adds."""
+        from materials import targets
+
+        kinds = targets.channels()
+        return kinds + [c for c in self.settings.channels if c not in kinds]
+
     def draft_reasons(self) -> list[str]:
         """Why this campaign is still a draft: every unconfirmed fact and every placeholder address. While
         the list is not empty, every output carries DRAFT_MARK (PDF pages, web pages, WeChat, feeds)."""
@@ -133,9 +142,9 @@ class Campaign:
 
     def service_link(self, channel: str) -> str:
         """The declaration-service URL tagged with the publicity channel it is published on."""
-        if channel not in self.settings.channels:
+        if channel not in self.channels:
             raise MaterialsError(f"unknown publicity channel {channel!r}; campaign.toml channels: "
-                                 f"{', '.join(self.settings.channels)}")
+                                 f"{', '.join(self.channels)}")
         parts = urlsplit(self.settings.service.url)
         tag = urlencode({self.settings.service.channel_parameter: channel})
         query = parts.query + ("&" if parts.query else "") + tag

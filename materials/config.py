@@ -54,8 +54,6 @@ DEFAULT_PLACE_CATEGORIES = {
     "commercial-building": {"zh-CN": "商务楼宇", "en": "Commercial building"},
 }
 
-#: Publicity channels; links carry one so the declaration service can count where people came from.
-DEFAULT_CHANNELS = ["portal", "billboard", "screen", "wechat", "poster", "tip", "booklet", "venue"]
 
 #: `date` under another name: FactSource has a field called `date`.
 Date = date
@@ -224,8 +222,9 @@ class Settings(Strict):
     """Kinds of places that check codes (venue lists use the key or any of its names)."""
     districts: list[NamedKey] = Field(min_length=1)
     """Districts of the city, in official order; venue lists use the key or any of its names."""
-    channels: list[Slug] = DEFAULT_CHANNELS
-    """Publicity channels a link can be tagged with."""
+    channels: list[Slug] = []
+    """More publicity channels a link can be tagged with (links carry one so the declaration service can count
+    where people came from), beside the ones each output kind tags its own links with (docs/architecture.md)."""
     brand: Brand = Brand()
     """Colours."""
     fonts: Fonts = Fonts()

@@ -19,13 +19,13 @@ import importlib.resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from materials import targets
+
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 #: Folders of the campaign whose Markdown is published.
 TEXT_DIRS = ("faq", "posters", "tips", "notice")
-#: Output kinds whose templates hold printed or published words.
-TEMPLATE_KINDS = ("print", "venues", "web")
 #: Meta name and keyword prefix the outputs carry it under.
 KEY = "materials-sources"
 
@@ -45,7 +45,7 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
     own = root / "templates"
     mine = own.is_dir() and own.resolve() != builtin.resolve()
     for number, templates in enumerate([own, builtin] if mine else [builtin]):
-        for kind in TEMPLATE_KINDS:
+        for kind in sorted(targets.registry()):  # every output kind's templates hold printed or published words
             if (templates / kind).is_dir():
                 found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)
                           for path in sorted((templates / kind).rglob("*")) if path.is_file()]

@@ -214,7 +214,7 @@ def _authority_blockers(campaign: Campaign) -> list[str]:
 
 def _links(campaign: Campaign) -> list[tuple[str, str]]:
     """Where every code and link leads: the declaration service per publicity channel, venue codes, the site."""
-    out = [(channel, campaign.service_link(channel)) for channel in campaign.settings.channels]
+    out = [(channel, campaign.service_link(channel)) for channel in campaign.channels]
     host = (VenueSettings.of(campaign.settings).link_host or campaign.service_host).upper()
     out.append(("venue check-in codes", f"HTTPS://{host}/…/TOKEN (signed per venue; check one with "
                 "`materials verify LINK`)"))

@@ -90,9 +90,17 @@ def template_file(campaign: Campaign, relative: str) -> Path:
     return BUILTIN / relative
 
 
-#: The output kinds whose templates a campaign overrides, and the files of theirs that are Jinja templates.
-KINDS = ("web", "print", "proof", "venues")
+#: The files of a template folder that are Jinja templates.
 TEMPLATE_SUFFIXES = (".html", ".j2", ".css")
+#: Template folders that belong to a command, not to an output kind (`materials proof`).
+COMMAND_TEMPLATES = ("proof",)
+
+
+def template_kinds() -> list[str]:
+    """The template folders a campaign overrides: one per output kind (materials/targets.py), and the proof's."""
+    from materials import targets
+
+    return [*targets.registry(), *COMMAND_TEMPLATES]
 
 
 def check_templates(campaign: Campaign) -> list[Problem]:
@@ -103,7 +111,7 @@ def check_templates(campaign: Campaign) -> list[Problem]:
     if own is None:
         return []
     problems: list[Problem] = []
-    for kind in KINDS:
+    for kind in template_kinds():
         graph: dict[str, tuple[str, set[str]]] = {}  # name -> (label, names it references)
         for root in reversed(template_roots(campaign)):  # the campaign's own files replace the built-ins
             folder = root / kind
@@ -418,11 +426,18 @@ def format_date(day: date, texts: Mapping[str, str]) -> str:
 
 
 def language_name(campaign: Campaign, lang: str) -> str:
-    """A language's own name: `[language_names]` of campaign.toml, else the web strings' `language_name`."""
+    """A language's own name: `[language_names]` of campaign.toml, else the `language_name` of the first output
+    kind's strings that give one (every kind's strings may), else the tag itself."""
+    from materials import targets
+
     named = campaign.settings.language_names.get(lang)
     if named:
         return str(named)
-    return strings(campaign, "web").get(lang, {}).get("language_name", lang)
+    for kind in targets.registry():
+        name = strings(campaign, kind).get(lang, {}).get("language_name")
+        if name:
+            return str(name)
+    return lang
 
 
 def _label(campaign: Campaign, path: Path) -> str:

@@ -127,3 +127,28 @@ def test_loading_a_campaign_runs_no_content_rule() -> None:
     found = imports(known["materials.campaign"], known, typing=True) & rules
     assert found == set(), f"materials.campaign imports {sorted(found)}"
     assert "materials.content" in imports(known["materials.build"], known)
+
+
+def test_the_foundation_knows_no_output_kind_by_name() -> None:
+    """Channels, evidence files, strings and template folders come from the registry (each kind declares its
+    own), so the foundation's modules hold no kind's name as a literal."""
+    for name in ("config", "campaign", "output", "texts", "fingerprint", "templating", "guarded"):
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+        for kind in ("web", "print", "venues", "booklet", "wechat", "manifest.json", "sitemap.xml"):
+            assert kind not in literals, f"materials/{name}.py names {kind!r}: declare it on the kind's Target"
+
+
+def test_a_campaign_that_lists_one_channel_passes_check(mini_campaign: Path) -> None:
+    """campaign.toml `channels` adds channels to the output kinds' own; it never takes one from a kind that
+    tags its links (`channels = ["portal"]` used to fail with "unknown publicity channel 'booklet'")."""
+    from materials import targets
+    from materials.build import check
+
+    toml = mini_campaign / "campaign.toml"
+    toml.write_text('channels = ["portal", "radio"]\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    campaign = check(mini_campaign)
+    assert campaign.settings.channels == ["portal", "radio"]
+    assert campaign.channels == [*targets.channels(), "radio"]
+    assert {"portal", "booklet", "poster", "venue"} <= set(targets.channels())
+    assert campaign.service_link("booklet").endswith("=booklet") and campaign.service_link("radio").endswith("=radio")

@@ -96,6 +96,9 @@ class WebTarget:
         "search": (SearchSettings, "The website's search: words to keep whole, synonyms, most-read questions."),
     }
     depends_on: tuple[str, ...] = ("print",)
+    #: Publicity channels its links are tagged with, and the file of its output folder only this tool writes.
+    channels: tuple[str, ...] = ("portal",)
+    evidence = "sitemap.xml"
 
     def validate(self, campaign: Campaign) -> targets.Plan:
         """Problems in the web target's sources: [site] texts, interface strings, colours, templates."""
