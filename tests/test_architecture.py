@@ -152,3 +152,16 @@ def test_a_campaign_that_lists_one_channel_passes_check(mini_campaign: Path) -> 
     assert campaign.channels == [*targets.channels(), "radio"]
     assert {"portal", "booklet", "poster", "venue"} <= set(targets.channels())
     assert campaign.service_link("booklet").endswith("=booklet") and campaign.service_link("radio").endswith("=radio")
+
+
+def test_a_venue_size_says_its_own_finishing() -> None:
+    """The order sheet's finishing of a venue file comes from its size row (materials/venues/sizes.py), so a
+    new sticker size needs no other edit: "4 A6" is not written anywhere else."""
+    from materials import printorder
+    from materials.venues import sizes
+
+    assert not any(kind.startswith("venue") for kind in printorder.FINISHING)
+    assert sizes.get("A6").finishing == "cut on the marks into 4 A6; 1 copy a sheet"
+    assert sizes.get("A4").finishing == "trim; 1 copy of each page (one venue a page)"
+    a7 = sizes.VenueSize("A7", 74.0, 105.0, qr_mm=36.0, sheet=sizes.Sheet("A4", 210.0, 297.0, across=2, down=4))
+    assert a7.finishing == "cut on the marks into 8 A7; 1 copy a sheet" and a7.order_kind == "venue-sticker"
