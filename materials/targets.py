@@ -16,10 +16,12 @@ pipeline calls that shape, never a module attribute it may or may not find:
 - optionally `channels` (the publicity channels its links are tagged with, `("portal",)`: campaign.toml's
   `channels` only adds more), `evidence` (a file in its output folder that only this tool writes, which
   tells an older build's folder from someone's files), `sources` (the campaign folders it reads: no output
-  folder may be one of them) and `words_in_templates` (True when its templates hold printed words of their
-  own, which the content rules read: the venue posters'). The foundation reads them through `channels()` and
-  `evidence()` below, never by the kind's name; what a kind's settings table knows (its keys, the files it
-  reads, its placeholders and texts) it answers itself (materials.schema.KindSettings).
+  folder may be one of them), `words_in_templates` (True when its templates hold printed words of their
+  own, which the content rules read: the venue posters') and `commands` (its click commands as
+  `"module:name"`, added to the `materials` CLI, imported only when the CLI starts). The foundation reads
+  them through the functions below (`channels()`, `evidence()`...), never by the kind's name; what a kind's
+  settings table knows (its keys, the files it reads, its placeholders and texts) it answers itself
+  (materials.schema.KindSettings).
 
 The plan carries whatever validation learned to `render` (print lays every page out to prove the words
 fit, and `render` reuses those pages); `Plan.close()` releases it. The build closes every plan, whether it
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import click
     from pydantic import BaseModel
 
     from materials.campaign import Campaign
@@ -151,6 +154,16 @@ def source_folders() -> list[str]:
 def template_words() -> list[str]:
     """Output kinds whose templates hold printed words of their own (read by the content rules)."""
     return [name for name, target in registry().items() if getattr(target, "words_in_templates", False)]
+
+
+def commands() -> list[click.Command]:
+    """The output kinds' own commands for the `materials` CLI, in render order."""
+    found = []
+    for target in registry().values():
+        for spec in getattr(target, "commands", ()):
+            module, _, name = spec.partition(":")
+            found.append(getattr(importlib.import_module(module), name))
+    return found
 
 
 def get(name: str) -> Target:

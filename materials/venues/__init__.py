@@ -35,6 +35,9 @@ class VenuesTarget:
     evidence = "manifest.csv"
     #: Campaign folders it reads its sources from.
     sources: tuple[str, ...] = ("venues",)
+    #: Its commands in the `materials` CLI.
+    commands: tuple[str, ...] = ("materials.venues.cli:venues", "materials.venues.cli:verify",
+                                 "materials.venues.cli:keys")
     #: Its templates hold the words printed on every code (the content rules read them).
     words_in_templates = True
 
