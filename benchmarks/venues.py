@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from materials.venues.settings import VenueSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -151,7 +153,7 @@ def main() -> None:
     # The campaign's own key (its demo key, made if missing): a run refuses a key `verify --campaign` cannot
     # check (the one key story of issue 22).
     key_ring(campaign, [])
-    key_file = ROOT / campaign.settings.venues.key_file
+    key_file = ROOT / VenueSettings.of(campaign.settings).key_file
     with tempfile.TemporaryDirectory(prefix="venues-bench-") as tmp:
         work = Path(tmp)
         districts = [(d.key, d.names["zh-CN"]) for d in campaign.settings.districts]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from materials import facts, guarded, targets
+from materials import content, facts, guarded, targets
 from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
@@ -78,11 +78,11 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
 
 
 def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack,
-             seconds: dict[str, float] | None = None) -> dict[str, Plan]:
-    """Every output kind's plan, or one `CampaignError` with every kind's problems. `cleanup` closes
-    the plans when the build is over, rendered or not."""
+             seconds: dict[str, float] | None = None, found: Iterable[Problem] = ()) -> dict[str, Plan]:
+    """Every output kind's plan, or one `CampaignError` with every kind's problems (after `found`, the content
+    rules' problems). `cleanup` closes the plans when the build is over, rendered or not."""
     plans: dict[str, Plan] = {}
-    problems: list[Problem] = check_templates(campaign)
+    problems: list[Problem] = [*found, *check_templates(campaign)]
     # Content and settings rules first: kinds whose validation lays pages out come last, and only when the
     # others found nothing (fail fast; the next run lays out what changed, see printing/incremental.py).
     costly = [n for n in names if getattr(targets.get(n), "lays_out", False)]
@@ -115,6 +115,8 @@ def build(
     begun = time.perf_counter()
     with warnings_log.counting() as counter:  # from the first line, so --strict counts every warning
         campaign = load(campaign_dir)
+        # The content rules run here, not when the campaign loads; they note the facts reported next.
+        found = content.check(campaign)
         facts.report(campaign, each=each_fact)
         out_dir = Path(out) if out is not None else campaign.root / "output"
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=guarded.campaign_keys(campaign),
@@ -124,7 +126,7 @@ def build(
                 warn_placeholders(campaign)
                 strict_failure(strict, counter.messages)  # warnings known at start-up: fail before any layout
                 validated: dict[str, float] = {}
-                plans = validate(campaign, names, plans_open, validated)
+                plans = validate(campaign, names, plans_open, validated, found)
             with run.writing(), run.staging() as stages:
                 result = BuildResult()
                 built = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
@@ -152,12 +154,13 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
     counter = warnings_log.watch_warnings()
     try:
         campaign = load(campaign_dir)
+        content_problems = content.check(campaign)
         facts.report(campaign, each=True)
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
         kinds = targets.registry()
         with contextlib.ExitStack() as cleanup:
-            validate(campaign, list(kinds), cleanup)
+            validate(campaign, list(kinds), cleanup, found=content_problems)
         if output is not None:
             out_dir = Path(output)
             if not out_dir.is_dir():

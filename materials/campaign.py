@@ -107,6 +107,15 @@ class Campaign:
         return {name: f"［{name} 待填写 to be filled in］" if PLACEHOLDER_MARK in value else value
                 for name, value in values.items()}
 
+    @functools.cached_property
+    def channels(self) -> list[str]:
+        """Publicity channels a link may be tagged with: the output kinds' own (materials/targets.py), then
+        the ones campaign.toml adds."""
+        from materials import targets
+
+        kinds = targets.channels()
+        return kinds + [c for c in self.settings.channels if c not in kinds]
+
     def draft_reasons(self) -> list[str]:
         """Why this campaign is still a draft: every unconfirmed fact and every placeholder address. While
         the list is not empty, every output carries DRAFT_MARK (PDF pages, web pages, WeChat, feeds)."""
@@ -116,10 +125,8 @@ class Campaign:
                     if any(PLACEHOLDER_MARK in text for text in fact.text.values())]
         if is_placeholder_host(self.settings.service.url):
             reasons.append(f"service.url {self.settings.service.url} is a placeholder")
-        site = getattr(self.settings, "site", None)  # the web output kind's table, when it is registered
-        base_url = getattr(site, "base_url", "") if site is not None else ""
-        if base_url and is_placeholder_host(base_url):
-            reasons.append(f"site.base_url {base_url} is a placeholder")
+        for table in self.settings.kind_tables():  # each output kind's table names its own placeholders
+            reasons += table.draft_reasons()
         return reasons
 
     @property
@@ -138,9 +145,9 @@ class Campaign:
 
     def service_link(self, channel: str) -> str:
         """The declaration-service URL tagged with the publicity channel it is published on."""
-        if channel not in self.settings.channels:
+        if channel not in self.channels:
             raise MaterialsError(_("unknown publicity channel {channel!r}; campaign.toml channels: "
-                                   "{channels}").format(channel=channel, channels=', '.join(self.settings.channels)))
+                                   "{channels}").format(channel=channel, channels=', '.join(self.channels)))
         parts = urlsplit(self.settings.service.url)
         tag = urlencode({self.settings.service.channel_parameter: channel})
         query = parts.query + ("&" if parts.query else "") + tag
@@ -411,28 +418,9 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
         lang: sorted((_attach(f, campaign) for f in items), key=lambda f: f.order) for lang, items in faqs.items()
     }
     _check_fonts(campaign, problems)
-    if not problems:
-        problems += check_content(campaign)
     if problems:
         raise CampaignError(problems, _("campaign {root} has problems").format(root=root))
     return campaign
-
-
-def check_content(campaign: Campaign) -> list[Problem]:
-    """Facts and glossary across every published text (materials/facts.py, materials/glossary.py)."""
-    from materials import facts, glossary, notice, texts
-
-    problems: list[Problem] = []
-    every = texts.collect(campaign, problems)
-    problems += facts.check(campaign, every)
-    problems += notice.check(notice.load(campaign, problems), every, campaign.settings.issued)
-    if campaign.settings.glossary:
-        found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
-                                                 campaign.settings.glossary, campaign.languages)
-        problems += glossary_problems
-        if found is not None:
-            problems += glossary.check(found, every)
-    return problems
 
 
 def _attach(faq: Faq, campaign: Campaign) -> Faq:

@@ -348,22 +348,12 @@ def _stop_on_signals() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands owned by the output kinds (venues, verify, keys, serve)."""
-    import importlib
+    """Commands owned by the output kinds (`materials venues`, `verify`, `keys`): each kind's Target names its
+    own (`commands`, materials/targets.py)."""
+    from materials import targets
 
-    for module_name, names in (
-        ("materials.venues.cli", ("venues", "verify", "keys")),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name != module_name:
-                raise
-            continue
-        for name in names:
-            command = getattr(module, name, None)
-            if command is not None:
-                cli.add_command(command)
+    for command in targets.commands():
+        cli.add_command(command)
 
 
 _register_optional_commands()

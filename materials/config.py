@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ from materials.schema import (
     SLUG,
     Colour,
     HttpsUrl,
+    KindSettings,
     Language,
     NamedKey,
     PerLanguage,
@@ -57,8 +58,6 @@ DEFAULT_PLACE_CATEGORIES = {
     "commercial-building": {"zh-CN": "商务楼宇", "en": "Commercial building"},
 }
 
-#: Publicity channels; links carry one so the declaration service can count where people came from.
-DEFAULT_CHANNELS = ["portal", "billboard", "screen", "wechat", "poster", "tip", "booklet", "venue"]
 
 #: `date` under another name: FactSource has a field called `date`.
 Date = date
@@ -233,8 +232,9 @@ class Settings(Strict):
     """Kinds of places that check codes (venue lists use the key or any of its names)."""
     districts: list[NamedKey] = Field(min_length=1)
     """Districts of the city, in official order; venue lists use the key or any of its names."""
-    channels: list[Slug] = DEFAULT_CHANNELS
-    """Publicity channels a link can be tagged with."""
+    channels: list[Slug] = []
+    """More publicity channels a link can be tagged with (links carry one so the declaration service can count
+    where people came from), beside the ones each output kind tags its own links with (docs/architecture.md)."""
     brand: Brand = Brand()
     """Colours."""
     fonts: Fonts = Fonts()
@@ -242,10 +242,15 @@ class Settings(Strict):
     language_names: dict[Language, str] = {}
     """A language's own name where the interface strings do not give one (`{ fr = "Français" }`)."""
 
-    if TYPE_CHECKING:
-        # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
-        # materials/targets.py; `settings_model()` composes them, so this module imports no output kind.
-        def __getattr__(self, name: str) -> Any: ...
+    # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
+    # materials/targets.py; `settings_model()` composes them, so this module imports no output kind. A kind
+    # reaches its table typed (`PrintSettings.of(settings)`, materials.schema.KindSettings); this module asks
+    # every table the same questions through `kind_tables()`.
+
+    def kind_tables(self) -> list[KindSettings]:
+        """The output kinds' tables of these settings, in the registry's order."""
+        return [value for value in (getattr(self, name) for name in type(self).model_fields)
+                if isinstance(value, KindSettings)]
 
     @model_validator(mode="after")
     def _every_language_present(self) -> Settings:

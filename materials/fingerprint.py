@@ -19,13 +19,13 @@ import importlib.resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from materials import targets
+
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 #: Folders of the campaign whose Markdown is published.
 TEXT_DIRS = ("faq", "posters", "tips", "notice")
-#: Output kinds whose templates hold printed or published words.
-TEMPLATE_KINDS = ("print", "venues", "web")
 #: Meta name and keyword prefix the outputs carry it under.
 KEY = "materials-sources"
 
@@ -41,10 +41,11 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
         if (root / folder).is_dir():
             found += [(path.relative_to(root).as_posix(), path) for path in sorted((root / folder).rglob("*.md"))]
     # The lookup order of materials.templating.template_roots (not imported: templating uses this module).
-    builtin = Path(str(importlib.resources.files("materials") / "templates"))
+    builtin = Path(str(importlib.resources.files("materials.templates")))
     own = root / "templates"
-    for number, templates in enumerate([own, builtin] if own.is_dir() else [builtin]):
-        for kind in TEMPLATE_KINDS:
+    mine = own.is_dir() and own.resolve() != builtin.resolve()
+    for number, templates in enumerate([own, builtin] if mine else [builtin]):
+        for kind in sorted(targets.registry()):  # every output kind's templates hold printed or published words
             if (templates / kind).is_dir():
                 found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)
                           for path in sorted((templates / kind).rglob("*")) if path.is_file()]

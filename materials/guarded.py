@@ -27,7 +27,7 @@ from materials import output
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.i18n import _
-from materials.schema import is_placeholder_name, placeholder_keys
+from materials.schema import placeholder_keys
 from materials.templating import template_errors
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,9 @@ def warn_placeholders(campaign: Campaign, used: tuple[str, ...] = ()) -> None:
               "this build leads nowhere. Set the real declaration service before printing (--strict fails)."),
             campaign.settings.service.url,
         )
-    venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
-    if venues is not None and venues.link_host and is_placeholder_name(venues.link_host):
-        log.warning(_("campaign.toml venues.link_host %s is a PLACEHOLDER on a reserved domain: every "
-                      "venue check-in code leads nowhere. Set the real host before printing (--strict "
-                      "fails)."),
-                    venues.link_host.lower())
+    for table in campaign.settings.kind_tables():  # each output kind's table names its own placeholders
+        for warning in table.placeholder_warnings():
+            log.warning("%s", warning)
 
 
 def strict_failure(strict: bool, messages: list[str]) -> None:
@@ -67,17 +64,13 @@ def strict_failure(strict: bool, messages: list[str]) -> None:
 
 
 def campaign_keys(campaign: Campaign) -> list[tuple[Path, str]]:
-    """The campaign's signing key (the venues kind's table, when registered), named as campaign.toml names it."""
-    venues = getattr(campaign.settings, "venues", None)
-    return [] if venues is None else [(campaign.root / venues.key_file, "campaign.toml venues.key_file")]
+    """The campaign's signing keys (each output kind's table names its own), as campaign.toml names them."""
+    return [key for table in campaign.settings.kind_tables() for key in table.keys(campaign.root)]
 
 
 def sources_read(campaign: Campaign) -> tuple[Path, ...]:
     """Files a build reads that no output folder may hold (the next build would delete them)."""
-    venues = getattr(campaign.settings, "venues", None)
-    if venues is None:
-        return ()
-    return (campaign.root / venues.key_file, *([campaign.root / venues.list] if venues.list else []))
+    return tuple(path for table in campaign.settings.kind_tables() for path in table.sources_read(campaign.root))
 
 
 class Run:

@@ -124,12 +124,27 @@ LOCK = ".materials-lock"
 HELD_LOCKS: set[int] = set()
 #: Report of a long problem list (the screen shows the first 50).
 PROBLEMS = "problems.txt"
-#: What `materials build` makes inside its folder, and what each holds that only this tool writes.
-BUILD_EVIDENCE = {"print": "manifest.json", "venues": "manifest.csv", "web": "sitemap.xml"}
+
+
+def source_folders() -> tuple[str, ...]:
+    """Every campaign folder that holds sources: the campaign's own and the ones each output kind reads."""
+    from materials import targets
+
+    return (*SOURCE_FOLDERS, *targets.source_folders())
+
+
+def build_evidence() -> dict[str, str]:
+    """What `materials build` makes inside its folder (a folder per output kind), and the file each holds that
+    only this tool writes: each output kind declares its own (materials/targets.py)."""
+    from materials import targets
+
+    return targets.evidence()
+
 #: Single files other commands write into the campaign's `output/` (`materials proof`).
 SINGLE_FILES = ("proof.pdf",)
-#: Campaign folders that hold sources: an output folder is never one of them or inside one.
-SOURCE_FOLDERS = ("faq", "posters", "tips", "templates", "venues", ".materials")
+#: Campaign folders that hold sources of every kind: an output folder is never one of them or inside one (nor
+#: one of the folders the output kinds read, `source_folders()`).
+SOURCE_FOLDERS = ("faq", "templates", ".materials")
 
 
 def read_marker(folder: Path) -> dict[str, str] | None:
@@ -177,7 +192,7 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     """
     guard_output(out, campaign_root)
     out_r, root_r = out.resolve(), campaign_root.resolve()
-    for name in SOURCE_FOLDERS:
+    for name in source_folders():
         folder = root_r / name
         if out_r.is_relative_to(folder):
             raise OutputError(_("--out {out} is inside the campaign's sources ({folder}); choose a folder "
@@ -188,10 +203,11 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
                                   out=out, path=path))
     if out.exists() and not out.is_dir():
         raise OutputError(_("--out {out} is a file, not a folder").format(out=out))
-    for name in BUILD_EVIDENCE:  # the folders a build swaps in whole
+    evidence = build_evidence()
+    for name in evidence:  # the folders a build swaps in whole
         refuse_link(out / name)
     parent = read_marker(out_r.parent)
-    if parent is not None and parent["made_by"] != made_by and out_r.name in BUILD_EVIDENCE:
+    if parent is not None and parent["made_by"] != made_by and out_r.name in evidence:
         raise OutputError(_("--out {out} is part of the output of `{made_by}`, which replaces it on its "
                             "next run; `{made_by2}` writes elsewhere (see README, where each command "
                             "writes)").format(out=out, made_by=parent['made_by'], made_by2=made_by))
@@ -223,12 +239,14 @@ def _legacy_build(out: Path, entries: list[str]) -> bool:
     """The campaign's `output/` without a marker: an older version's build outputs (each target folder with a
     file only we write), folders of marked `materials venues` runs and the proof, nothing else."""
 
+    evidence = build_evidence()
+
     def ours(entry: str) -> bool:
         path = out / entry
         if entry in SINGLE_FILES:
             return path.is_file()
-        if entry in BUILD_EVIDENCE:
-            return (path / BUILD_EVIDENCE[entry]).is_file()
+        if entry in evidence:
+            return (path / evidence[entry]).is_file()
         runs = list(path.iterdir()) if path.is_dir() else []
         return bool(runs) and all(read_marker(run) is not None for run in runs)
 
@@ -245,7 +263,7 @@ def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bo
         raise OutputError(_("--out {path} is a symbolic link to {path2}; give the real file's path").format(
                               path=path, path2=path.resolve()))
     real, root_r = path.resolve(), campaign_root.resolve()
-    for name in SOURCE_FOLDERS:
+    for name in source_folders():
         if real.is_relative_to(root_r / name):
             raise OutputError(_("--out {path} is inside the campaign's sources ({value}); write the {what} "
                                 "elsewhere, such as output/").format(path=path, value=root_r / name, what=what))

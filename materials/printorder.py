@@ -50,9 +50,7 @@ FINISHING = {
     "guide": "trim to size",
     "booklet": "fold, saddle-stitch (2 staples), trim",
     "billboard": "trim; hems, eyelets as the frame needs",
-    "venue-poster": "trim; 1 copy of each page (one venue a page)",
-    "venue-sticker": "cut on the marks into 4 A6; 1 copy a sheet",
-}
+}  # venue files: their size says (materials/venues/sizes.py, VenueSize.finishing)
 
 
 class OrderSettings(BaseModel):

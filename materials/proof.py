@@ -32,12 +32,15 @@ from typing import Any
 
 from markupsafe import Markup
 
+from materials import content
 from materials import facts as facts_mod
 from materials import markdown as mdown
 from materials.campaign import Campaign, load
 from materials.errors import MaterialsError
 from materials.i18n import _
 from materials.texts import Text, collect
+from materials.venues.settings import VenueSettings
+from materials.web.settings import SearchSettings, SiteSettings
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +138,7 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
                   notice=dict(notices.by_lang))
     proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
     proof.articles = _articles(texts)
-    search = getattr(campaign.settings, "search", None)
-    proof.synonyms = [list(group) for group in getattr(search, "synonyms", [])]
+    proof.synonyms = [list(group) for group in SearchSettings.of(campaign.settings).synonyms]
     return proof
 
 
@@ -173,19 +175,19 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
     if is_placeholder_host(campaign.settings.service.url):
         found.append(f"campaign.toml service.url {campaign.settings.service.url} is a placeholder: every code "
                      "and link leads nowhere. Set the real declaration service.")
-    site = getattr(campaign.settings, "site", None)
-    if site is not None and is_placeholder_host(site.base_url):
+    site = SiteSettings.of(campaign.settings)
+    if is_placeholder_host(site.base_url):
         found.append(f"campaign.toml site.base_url {site.base_url} is a placeholder: set the portal's address.")
     for row in proof.facts:
         if row.contrary:
             found.append(f"F{row.number} {row.name}: contrary evidence: {row.contrary}")
     found += notice_blockers
     found += _authority_blockers(campaign)
-    venues = getattr(campaign.settings, "venues", None)
-    if venues is not None and venues.demo_key:
+    venues = VenueSettings.of(campaign.settings)
+    if venues.demo_key:
         found.append("campaign.toml venues.demo_key = true: the venue posters are signed with a throw-away demo key; "
                      "make the campaign's own with `materials keys new`, set key_file and demo_key = false")
-    if venues is not None and venues.list and Path(venues.list).stem == "sample":
+    if venues.list and Path(venues.list).stem == "sample":
         found.append(f"campaign.toml venues.list {venues.list} is the sample list (fictional sample venues): set "
                      "the city's real venue list before printing venue posters")
     if not pictures.found:
@@ -219,15 +221,11 @@ def _authority_blockers(campaign: Campaign) -> list[str]:
 
 def _links(campaign: Campaign) -> list[tuple[str, str]]:
     """Where every code and link leads: the declaration service per publicity channel, venue codes, the site."""
-    out = [(channel, campaign.service_link(channel)) for channel in campaign.settings.channels]
-    venues = getattr(campaign.settings, "venues", None)
-    if venues is not None:
-        host = (getattr(venues, "link_host", "") or campaign.service_host).upper()
-        out.append(("venue check-in codes", f"HTTPS://{host}/…/TOKEN (signed per venue; check one with "
-                    "`materials verify LINK`)"))
-    site = getattr(campaign.settings, "site", None)
-    if site is not None:
-        out.append(("FAQ website", site.base_url))
+    out = [(channel, campaign.service_link(channel)) for channel in campaign.channels]
+    host = (VenueSettings.of(campaign.settings).link_host or campaign.service_host).upper()
+    out.append(("venue check-in codes", f"HTTPS://{host}/…/TOKEN (signed per venue; check one with "
+                "`materials verify LINK`)"))
+    out.append(("FAQ website", SiteSettings.of(campaign.settings).base_url))
     return out
 
 
@@ -434,6 +432,7 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     """Load and check the campaign, then write its proof PDF (default `<campaign>/output/proof.pdf`), with
     pictures of the materials from the build in `output_dir` (default `<campaign>/output`)."""
     campaign = load(campaign_dir)
+    content.require(campaign)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
         raise MaterialsError(_("--out {target}: the proof is a PDF; give a file name ending in .pdf").format(

@@ -8,10 +8,12 @@ may import this one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -276,3 +278,44 @@ def validation_message(error: Mapping[str, Any]) -> str:
     if current_language() == "en":
         return message
     return _("the value is not valid (pydantic says: “{detail}”)").format(detail=message)
+class KindSettings(BaseModel):
+    """An output kind's own table of campaign.toml (`[print]`, `[venues]`, `[site]`, `[search]`).
+
+    A kind reaches its table typed with `PrintSettings.of(campaign.settings)`, never by an attribute the
+    type checker cannot see. The foundation asks every table the same questions without naming the kind
+    (`Settings.kind_tables()`): what still is a placeholder, why the outputs are a draft, which files the
+    kind reads that no output folder may hold. Each answers for itself; the defaults say nothing."""
+
+    @classmethod
+    def of(cls, settings: BaseModel) -> Self:
+        """This table of a campaign's settings (the composed model holds one field of this type)."""
+        name = _table_field(type(settings), cls)
+        value = getattr(settings, name) if name else None
+        if not isinstance(value, cls):
+            raise TypeError(f"no {cls.__name__} table: its output kind is not registered")  # i18n: not shown
+        return value
+
+    def placeholder_warnings(self) -> list[str]:
+        """Warnings a build prints for a value that is still a placeholder (`--strict` fails on them)."""
+        return []
+
+    def draft_reasons(self) -> list[str]:
+        """Why outputs carry the draft mark while this table holds a placeholder."""
+        return []
+
+    def keys(self, root: Path) -> list[tuple[Path, str]]:
+        """Secret files of the campaign (path, the setting that names it): never inside an output folder."""
+        return []
+
+    def sources_read(self, root: Path) -> tuple[Path, ...]:
+        """Files a build reads through this table that no output folder may hold."""
+        return ()
+
+    def texts(self) -> list[tuple[str, str, str, bool]]:
+        """Campaign texts this table holds, for the content rules: (setting, language, text, is Markdown)."""
+        return []
+
+
+@functools.cache
+def _table_field(settings: type[BaseModel], table: type[KindSettings]) -> str | None:
+    return next((name for name, info in settings.model_fields.items() if info.annotation is table), None)

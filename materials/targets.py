@@ -12,7 +12,16 @@ pipeline calls that shape, never a module attribute it may or may not find:
 - `validate(campaign) -> Plan`: read and check its own sources, write nothing that outlives the plan;
 - `render(plan, dest, built)`: write into the empty folder `dest`; `built` maps output kinds already
   rendered in this run (or present in the output folder) to their folders;
-- `verify(campaign, dest) -> list[Problem]`: check a rendered folder, this run's or an old one.
+- `verify(campaign, dest) -> list[Problem]`: check a rendered folder, this run's or an old one;
+- optionally `channels` (the publicity channels its links are tagged with, `("portal",)`: campaign.toml's
+  `channels` only adds more), `evidence` (a file in its output folder that only this tool writes, which
+  tells an older build's folder from someone's files), `sources` (the campaign folders it reads: no output
+  folder may be one of them), `words_in_templates` (True when its templates hold printed words of their
+  own, which the content rules read: the venue posters') and `commands` (its click commands as
+  `"module:name"`, added to the `materials` CLI, imported only when the CLI starts). The foundation reads
+  them through the functions below (`channels()`, `evidence()`...), never by the kind's name; what a kind's
+  settings table knows (its keys, the files it reads, its placeholders and texts) it answers itself
+  (materials.schema.KindSettings).
 
 The plan carries whatever validation learned to `render` (print lays every page out to prove the words
 fit, and `render` reuses those pages); `Plan.close()` releases it. The build closes every plan, whether it
@@ -35,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from materials.i18n import _
 
 if TYPE_CHECKING:
+    import click
     from pydantic import BaseModel
 
     from materials.campaign import Campaign
@@ -123,6 +133,40 @@ def registry() -> dict[str, Target]:
     for target in sorted(_registry.values(), key=builtin_rank):
         visit(target, ())
     return ordered
+
+
+def channels() -> list[str]:
+    """Publicity channels the output kinds tag their links with, in render order."""
+    found: list[str] = []
+    for target in registry().values():
+        found += [c for c in getattr(target, "channels", ()) if c not in found]
+    return found
+
+
+def evidence() -> dict[str, str]:
+    """Output kind -> the file in its output folder that only this tool writes (kinds that declare one)."""
+    found = {name: str(getattr(target, "evidence", "")) for name, target in registry().items()}
+    return {name: file for name, file in found.items() if file}
+
+
+def source_folders() -> list[str]:
+    """Campaign folders the output kinds read their own sources from (`posters`, `venues`)."""
+    return [folder for target in registry().values() for folder in getattr(target, "sources", ())]
+
+
+def template_words() -> list[str]:
+    """Output kinds whose templates hold printed words of their own (read by the content rules)."""
+    return [name for name, target in registry().items() if getattr(target, "words_in_templates", False)]
+
+
+def commands() -> list[click.Command]:
+    """The output kinds' own commands for the `materials` CLI, in render order."""
+    found = []
+    for target in registry().values():
+        for spec in getattr(target, "commands", ()):
+            module, _, name = spec.partition(":")
+            found.append(getattr(importlib.import_module(module), name))
+    return found
 
 
 def get(name: str) -> Target:

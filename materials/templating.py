@@ -1,7 +1,8 @@
 """Templates and interface strings, built-in ones overridden file by file by a campaign's own.
 
-The built-in templates ship inside the package (`materials/templates/<kind>/`, found through
-`importlib.resources`, so an installed wheel has them). A campaign's `templates/` folder overrides them
+The built-in templates live in the top-level `templates/<kind>/` folder, installed as the package
+`materials.templates` (pyproject.toml maps the folder) and found through `importlib.resources`, so an installed
+wheel and an editable checkout both have them. A campaign's `templates/` folder overrides them
 FILE BY FILE, as MkDocs' `custom_dir` does: `templates/web/base.html` replaces the built-in `base.html` and
 every other file still comes from the package. Interface strings (`<kind>/strings.toml`, one table per
 language) merge key by key instead, so a campaign adds a language with a `[fr]` table of its own.
@@ -56,7 +57,7 @@ STRINGS = "strings.toml"
 
 
 def _builtin() -> Path:
-    root = importlib.resources.files("materials") / "templates"
+    root = importlib.resources.files("materials.templates")
     if not isinstance(root, Path):  # a zipped install: Jinja and WeasyPrint need real files
         raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install does)"))
     return root
@@ -68,8 +69,17 @@ BUILTIN = _builtin()
 
 def template_roots(campaign: Campaign) -> list[Path]:
     """Where templates are looked up, first match wins: the campaign's own `templates/`, then the built-ins."""
+    own = own_templates(campaign)
+    return [own, BUILTIN] if own else [BUILTIN]
+
+
+def own_templates(campaign: Campaign) -> Path | None:
+    """The campaign's own `templates/` folder, if it has one that is not the built-in folder itself (the
+    shipped campaign at the root of a checkout sits beside the built-ins)."""
     own = campaign.root / "templates"
-    return [own, BUILTIN] if own.is_dir() else [BUILTIN]
+    if not own.is_dir() or own.resolve() == BUILTIN.resolve():
+        return None
+    return own
 
 
 def template_file(campaign: Campaign, relative: str) -> Path:
@@ -86,20 +96,28 @@ def template_file(campaign: Campaign, relative: str) -> Path:
     return BUILTIN / relative
 
 
-#: The output kinds whose templates a campaign overrides, and the files of theirs that are Jinja templates.
-KINDS = ("web", "print", "proof", "venues")
+#: The files of a template folder that are Jinja templates.
 TEMPLATE_SUFFIXES = (".html", ".j2", ".css")
+#: Template folders that belong to a command, not to an output kind (`materials proof`).
+COMMAND_TEMPLATES = ("proof",)
+
+
+def template_kinds() -> list[str]:
+    """The template folders a campaign overrides: one per output kind (materials/targets.py), and the proof's."""
+    from materials import targets
+
+    return [*targets.registry(), *COMMAND_TEMPLATES]
 
 
 def check_templates(campaign: Campaign) -> list[Problem]:
     """What `check` can tell about a campaign's own templates before rendering: syntax errors, links out of
     the templates folder, and templates that include, import or extend each other in a loop (which would
     otherwise only show when rendering recurses without end)."""
-    own = campaign.root / "templates"
-    if not own.is_dir():
+    own = own_templates(campaign)
+    if own is None:
         return []
     problems: list[Problem] = []
-    for kind in KINDS:
+    for kind in template_kinds():
         graph: dict[str, tuple[str, set[str]]] = {}  # name -> (label, names it references)
         for root in reversed(template_roots(campaign)):  # the campaign's own files replace the built-ins
             folder = root / kind
@@ -564,11 +582,18 @@ def format_date(day: date, texts: Mapping[str, str]) -> str:
 
 
 def language_name(campaign: Campaign, lang: str) -> str:
-    """A language's own name: `[language_names]` of campaign.toml, else the web strings' `language_name`."""
+    """A language's own name: `[language_names]` of campaign.toml, else the `language_name` of the first output
+    kind's strings that give one (every kind's strings may), else the tag itself."""
+    from materials import targets
+
     named = campaign.settings.language_names.get(lang)
     if named:
         return str(named)
-    return strings(campaign, "web").get(lang, {}).get("language_name", lang)
+    for kind in targets.registry():
+        name = strings(campaign, kind).get(lang, {}).get("language_name")
+        if name:
+            return str(name)
+    return lang
 
 
 def _label(campaign: Campaign, path: Path) -> str:

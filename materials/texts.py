@@ -134,15 +134,11 @@ def _toml_line(raw: list[str], table: str, key: str) -> int:
 def _site(campaign: Campaign) -> list[Text]:
     path = campaign.root / "campaign.toml"
     raw = path.read_text(encoding="utf-8-sig").split("\n") if path.is_file() else []
-    site = getattr(campaign.settings, "site", None)  # the web output kind's table, when it is registered
-    if site is None:
-        return []
     found = []
-    for table, mapping in (("site.description", site.description), ("site.intro", site.intro)):
-        for lang, value in mapping.items():
-            # The description is plain text (search engines, link previews): no facts are filled in.
+    for kind_table in campaign.settings.kind_tables():  # the output kinds' own texts ([site] description, intro)
+        for table, lang, value, markdown in kind_table.texts():
             found.append(Text("campaign.toml", _toml_line(raw, table, lang), lang, value.strip("\n"),
-                              f"{table}:{lang}", "site", markdown=table == "site.intro"))
+                              f"{table}:{lang}", "site", markdown=markdown))
     for category in campaign.settings.faq_categories:
         line = _category_line(raw, category.key)
         for lang, name in category.names.items():
@@ -164,10 +160,11 @@ def _category_line(raw: list[str], key: str) -> int:
 def _strings(campaign: Campaign) -> list[Text]:
     """The interface strings of the website, print labels and venue posters, one text per key (each is read
     on its own). A key the campaign's own strings.toml sets hides the built-in one (templating.strings)."""
+    from materials import targets
     from materials.templating import STRINGS, template_roots
 
     found: list[Text] = []
-    for kind in ("web", "print", "venues"):
+    for kind in targets.registry():  # every output kind's strings.toml, in render order
         seen: set[tuple[str, str]] = set()
         for root in template_roots(campaign):  # the campaign's own files first
             path = root / kind / STRINGS
@@ -189,15 +186,18 @@ def _strings(campaign: Campaign) -> list[Text]:
 
 
 def _templates(campaign: Campaign) -> list[Text]:
-    """Venue poster templates (the campaign's own file where it has one): words printed on every code."""
+    """Templates that hold printed words of their own (the venue posters': words printed on every code), the
+    campaign's own file where it has one."""
+    from materials import targets
     from materials.templating import template_file, template_roots
 
-    names = sorted({path.name for root in template_roots(campaign) for path in (root / "venues").glob("*.html")})
     found = []
-    for name in names:
-        path = template_file(campaign, f"venues/{name}")
-        found.append(Text(_template_label(campaign, path), 1, None, path.read_text(encoding="utf-8"),
-                          f"template:{name}", "template", markdown=False))
+    for kind in targets.template_words():
+        names = sorted({path.name for root in template_roots(campaign) for path in (root / kind).glob("*.html")})
+        for name in names:
+            path = template_file(campaign, f"{kind}/{name}")
+            found.append(Text(_template_label(campaign, path), 1, None, path.read_text(encoding="utf-8"),
+                              f"template:{name}", "template", markdown=False))
     return found
 
 

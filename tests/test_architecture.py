@@ -79,3 +79,90 @@ def test_the_guarded_run_and_the_script_traits_sit_below_the_pipeline() -> None:
     # Venue sizes are a table that settings and the CLI read without the renderer (its message goes through
     # materials.i18n, a leaf every layer uses).
     assert imports(known["materials.venues.sizes"], known, typing=True) <= {"materials.i18n"}
+
+
+def test_a_misspelt_setting_of_an_output_kind_is_a_type_error(tmp_path: Path) -> None:
+    """Each kind's table is typed end to end (materials.schema.KindSettings): mypy names a misspelt setting
+    and the untyped road `settings.print` that used to let it through."""
+    from mypy import api
+
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(
+        "from materials.config import Settings\n"
+        "from materials.printing.settings import PrintSettings\n\n\n"
+        "def bleed(settings: Settings) -> float:\n"
+        "    return PrintSettings.of(settings).bleed_mmm\n\n\n"
+        "def table(settings: Settings) -> object:\n"
+        "    return settings.print\n\n\n"
+        "def right(settings: Settings) -> float:\n"
+        "    return PrintSettings.of(settings).bleed_mm\n", encoding="utf-8")
+    out, err, status = api.run(["--config-file", str(PACKAGE.parent / "pyproject.toml"), "--no-error-summary",
+                                "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), str(snippet)])
+    assert status == 1, out + err
+    assert sorted(int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line) == [6, 10], out
+    assert '"PrintSettings" has no attribute "bleed_mmm"' in out and '"Settings" has no attribute "print"' in out
+
+
+def test_the_web_reads_print_through_its_typed_manifest_only() -> None:
+    """The tips page offers print's files and words through printing/manifest.py (a typed contract): no web
+    module reads the print kind's sources, and the downloads module takes nothing else of the print kind."""
+    known = modules()
+    for name, path in known.items():
+        if name.startswith("materials.web"):
+            assert "materials.printing.sources" not in imports(path, known, typing=True), name
+    printing = {d for d in imports(known["materials.web.downloads"], known, typing=True)
+                if d.startswith("materials.printing")}
+    assert printing == {"materials.printing.manifest"}
+    from materials.web import downloads
+
+    # Manifest entries stay typed on the web side too (downloads.Download), never dicts again.
+    assert downloads.collect.__annotations__["return"] == "list[Download]"
+    assert "model_dump" not in (PACKAGE / "web" / "downloads.py").read_text(encoding="utf-8")
+
+
+def test_loading_a_campaign_runs_no_content_rule() -> None:
+    """`campaign.load()` reads and cross-checks the campaign's files; the content rules (facts, notice, glossary
+    over every text) run in the pipeline and `check` (materials/content.py), so loading stays below them."""
+    known = modules()
+    rules = {"materials.facts", "materials.glossary", "materials.texts", "materials.notice", "materials.content"}
+    found = imports(known["materials.campaign"], known, typing=True) & rules
+    assert found == set(), f"materials.campaign imports {sorted(found)}"
+    assert "materials.content" in imports(known["materials.build"], known)
+
+
+def test_the_foundation_knows_no_output_kind_by_name() -> None:
+    """Channels, evidence files, strings and template folders come from the registry (each kind declares its
+    own), so the foundation's modules hold no kind's name as a literal."""
+    for name in ("config", "campaign", "output", "texts", "fingerprint", "templating", "guarded"):
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+        for kind in ("web", "print", "venues", "booklet", "wechat", "manifest.json", "sitemap.xml"):
+            assert kind not in literals, f"materials/{name}.py names {kind!r}: declare it on the kind's Target"
+
+
+def test_a_campaign_that_lists_one_channel_passes_check(mini_campaign: Path) -> None:
+    """campaign.toml `channels` adds channels to the output kinds' own; it never takes one from a kind that
+    tags its links (`channels = ["portal"]` used to fail with "unknown publicity channel 'booklet'")."""
+    from materials import targets
+    from materials.build import check
+
+    toml = mini_campaign / "campaign.toml"
+    toml.write_text('channels = ["portal", "radio"]\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    campaign = check(mini_campaign)
+    assert campaign.settings.channels == ["portal", "radio"]
+    assert campaign.channels == [*targets.channels(), "radio"]
+    assert {"portal", "booklet", "poster", "venue"} <= set(targets.channels())
+    assert campaign.service_link("booklet").endswith("=booklet") and campaign.service_link("radio").endswith("=radio")
+
+
+def test_a_venue_size_says_its_own_finishing() -> None:
+    """The order sheet's finishing of a venue file comes from its size row (materials/venues/sizes.py), so a
+    new sticker size needs no other edit: "4 A6" is not written anywhere else."""
+    from materials import printorder
+    from materials.venues import sizes
+
+    assert not any(kind.startswith("venue") for kind in printorder.FINISHING)
+    assert sizes.get("A6").finishing == "cut on the marks into 4 A6; 1 copy a sheet"
+    assert sizes.get("A4").finishing == "trim; 1 copy of each page (one venue a page)"
+    a7 = sizes.VenueSize("A7", 74.0, 105.0, qr_mm=36.0, sheet=sizes.Sheet("A4", 210.0, 297.0, across=2, down=4))
+    assert a7.finishing == "cut on the marks into 8 A7; 1 copy a sheet" and a7.order_kind == "venue-sticker"

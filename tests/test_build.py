@@ -29,6 +29,7 @@ class TextTarget:
 
     settings = Settings
     summary = "A test output kind."
+    channels = ("portal",)  # the publicity channel its links are tagged with (materials/targets.py)
 
     def __init__(self, name: str, *, fail_verify: bool = False, crash: bool = False,
                  depends_on: tuple[str, ...] = ()) -> None:

@@ -7,6 +7,7 @@ venv was made from), so the test costs one wheel build, one install and one full
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from materials.templating import BUILTIN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,20 +29,46 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
     return result
 
 
-@pytest.mark.slow
-def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -> None:
-    # A copy of what the wheel is built from, so the build writes nothing into the checkout.
+def wheel(tmp_path: Path) -> Path:
+    """A wheel built from a copy of what it is built from, so the build writes nothing into the checkout."""
     source = tmp_path / "source"
     for name in ("pyproject.toml", "README.md", "LICENSE", "campaign.toml", "glossary.toml"):
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, source / name)
-    for name in ("materials", "faq", "posters", "tips"):  # materials/starter links to the shipped content
+    for name in ("materials", "templates", "faq", "posters", "tips"):  # materials/starter links to the content
         shutil.copytree(ROOT / name, source / name, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, source, cwd=tmp_path)
-    (wheel,) = dist.glob("materials-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    (built,) = dist.glob("materials-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_top_level_templates_and_every_module(tmp_path: Path) -> None:
+    """The built-in templates live in the top-level templates/ folder and install as materials/templates/."""
+    names = set(zipfile.ZipFile(wheel(tmp_path)).namelist())
+    templates = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts)
+    assert len(templates) > 30
+    missing = [t for t in templates if "materials/" + t not in names]
+    assert missing == [], f"templates missing from the wheel: {missing}"
+    modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "materials").rglob("*.py"))
+    assert [m for m in modules if m not in names] == [], "a package is missing from pyproject.toml's packages"
+    assert not any(n.startswith("templates/") for n in names), "templates install inside the package"
+
+
+def test_a_checkout_finds_the_built_in_templates_in_the_top_level_folder() -> None:
+    """The editable install maps materials.templates onto templates/: one copy of the templates, found
+    through importlib.resources as an installed wheel finds its own."""
+    assert Path(str(importlib.resources.files("materials.templates"))).resolve() == (ROOT / "templates").resolve()
+    assert BUILTIN.resolve() == (ROOT / "templates").resolve()
+    assert not (ROOT / "materials" / "templates").exists()
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -> None:
+    built = wheel(tmp_path)
+    names = zipfile.ZipFile(built).namelist()
     assert "materials/templates/web/base.html" in names and "materials/templates/print/print.css" in names
     assert sum(n.startswith("materials/starter/faq/en/") for n in names) == 40
     assert {"materials/starter/campaign.toml", "materials/starter/glossary.toml"} <= set(names)
@@ -47,7 +76,7 @@ def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
-    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel, cwd=tmp_path)
+    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", built, cwd=tmp_path)
 
     work = tmp_path / "elsewhere"  # outside the repository: nothing of the checkout is reachable from here
     work.mkdir()

@@ -12,6 +12,7 @@ from materials.config import reference
 from materials.errors import MaterialsError
 from materials.new import create
 from materials.schema import placeholder_keys
+from materials.web.settings import SiteSettings
 
 
 def test_new_campaign_loads_and_marks_what_a_city_must_set(tmp_path: Path) -> None:
@@ -24,7 +25,7 @@ def test_new_campaign_loads_and_marks_what_a_city_must_set(tmp_path: Path) -> No
     facts = campaign.settings.facts
     assert facts and not any(fact.confirmed for fact in facts.values()), "every fact warns until confirmed"
     assert facts["city"].text["en"] == "Anytown" and "天津" not in str(facts["city"].text)
-    assert campaign.settings.service_is_placeholder and campaign.settings.site.is_placeholder
+    assert campaign.settings.service_is_placeholder and SiteSettings.of(campaign.settings).is_placeholder
     assert sorted(p.name for p in (folder / "posters").iterdir()) and (folder / "tips" / "staff-guide.md").is_file()
     key = folder / ".materials" / "venue-signing.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -120,7 +121,7 @@ def test_new_writes_the_citys_answers_and_the_sample_list_on_its_districts(tmp_p
     assert settings.authority == {"zh-CN": "杭州市疫情防控指挥部",
                                   "en": "Hangzhou Headquarters of Epidemic Prevention and Control"}
     assert settings.facts["city"].text == {"zh-CN": "杭州", "en": "Hangzhou"}
-    assert not settings.service_is_placeholder and not settings.site.is_placeholder
+    assert not settings.service_is_placeholder and not SiteSettings.of(settings).is_placeholder
     from materials.venues.reading import read_list
 
     listing = read_list(folder / "venues" / "sample.csv", settings)

@@ -44,7 +44,7 @@ def web_build(campaign: Path, out: Path | None = None) -> tuple[int, str]:
 
 def test_out_holding_the_campaigns_templates_is_refused_and_kept(mini_campaign: Path) -> None:
     own = mini_campaign / "templates"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "materials" / "templates", own)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", own)
     before = tree(own)
     code, output = web_build(mini_campaign, own)
     assert code == 1 and "sources" in output, output

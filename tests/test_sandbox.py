@@ -123,7 +123,7 @@ def test_sandbox_keeps_what_templates_need(campaign_dir: Path) -> None:
 def _overridable() -> list[str]:
     """Every built-in template a campaign can override, as `<kind>/<name>`."""
     names = []
-    for kind in templating.KINDS:
+    for kind in templating.template_kinds():
         for path in sorted((templating.BUILTIN / kind).rglob("*")):
             if path.is_file() and path.name.endswith(templating.TEMPLATE_SUFFIXES):
                 names.append(f"{kind}/{path.relative_to(templating.BUILTIN / kind).as_posix()}")

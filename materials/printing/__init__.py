@@ -25,6 +25,11 @@ class PrintTarget:
     settings = PrintSettings
     summary = "Print target: posters, tips signs, booklet, screen and WeChat images."
     depends_on: tuple[str, ...] = ()
+    #: Publicity channels its links are tagged with, and the file of its output folder only this tool writes.
+    channels: tuple[str, ...] = ("poster", "tip", "booklet", "billboard", "screen", "wechat")
+    evidence = "manifest.json"
+    #: Campaign folders it reads its sources from.
+    sources: tuple[str, ...] = ("posters", "tips")
     lays_out = True  # validation lays every changed page out: validated after the cheap kinds
 
     def validate(self, campaign: Campaign) -> PrintPlan:

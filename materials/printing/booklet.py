@@ -8,6 +8,7 @@ from materials import templating
 from materials.campaign import Campaign, Faq
 from materials.pdfx import hex_rgb
 from materials.printing.planner import Batch, Item, Planner, qr_width, theme_colour
+from materials.printing.settings import PrintSettings
 from materials.schema import NamedKey
 
 #: The booklet's body type size as a fraction of the page width (pt per mm): 10 pt on A5, 14 pt on A4.
@@ -33,7 +34,7 @@ PAGES_PER_SHEET = 4
 
 def batches(planner: Planner) -> list[Batch]:
     campaign = planner.campaign
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     result = []
     for lang in campaign.languages:
         content = chapters(campaign, lang)
@@ -58,7 +59,7 @@ def _data_uri(svg: str) -> str:
 def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple[Faq, str]]]], size_name: str,
            edition: str) -> Batch:
     campaign = planner.campaign
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     link = campaign.service_link("booklet")
     template = planner.env.get_template("booklet.html.j2")
     count = sum(len(items) for _, items in content)

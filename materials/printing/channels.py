@@ -17,6 +17,7 @@ from materials.printing import billboard, incremental, playlist, screens, wechat
 from materials.printing.legibility import LegibleItem
 from materials.printing.manifest import ManifestEntry
 from materials.printing.planner import Batch, Item, Planner
+from materials.printing.settings import PrintSettings
 
 
 def items(planner: Planner) -> tuple[list[LegibleItem], list[Problem]]:
@@ -68,7 +69,7 @@ def manifest_entries(campaign: Campaign, batches: list[Batch]) -> list[ManifestE
 
 def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem]:
     found = wechat.verify(campaign, dest)
-    safe = campaign.settings.print.action_safe
+    safe = PrintSettings.of(campaign.settings).action_safe
     cache = incremental.Cache.of(campaign)  # an image checked before, byte for byte, is not analysed again
     for item in (i for b in batches for i in b.items):
         path = dest / item.path

@@ -21,6 +21,7 @@ from materials.printing import home, incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
 from materials.printing.planner import DRAFT_EDGE_MM, Batch, Item
+from materials.printing.settings import PrintSettings
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
         _items, batches, problems = plan_batches(campaign)
         if problems:
             return problems
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     checks = [_check(item, dest, settings.safe_margin_mm, settings.bleed_mm, campaign)
               for batch in batches for item in batch.items]
     problems = []
@@ -140,7 +141,8 @@ def _home_edition(item: Item, dest: Path) -> list[Problem]:
 def _check(item: Item, dest: Path, safe: float, bleed: float, campaign: Campaign) -> Check:
     cells = [(0.0, 0.0, item.width_mm, item.height_mm)]
     if item.kind == "card":
-        card = campaign.settings.print.sizes[campaign.settings.print.card_size]
+        settings = PrintSettings.of(campaign.settings)
+        card = settings.sizes[settings.card_size]
         across, down = int(item.width_mm // card.width_mm), int(item.height_mm // card.height_mm)
         cw, ch = item.width_mm / across, item.height_mm / down
         cells = [(c * cw, r * ch, card.width_mm, card.height_mm) for r in range(down) for c in range(across)]

@@ -3,18 +3,26 @@ downloads, `materials check --output` reads it to check the folder, and the web 
 
 One typed model is the contract between them, so a field renamed on one side fails at once on the other.
 Paths are POSIX paths relative to the print folder; reading refuses any that would leave it.
+
+The same contract gives the words of every poster and tip (`material_texts`), typed, whether the print
+target has run or not: the website's tips page shows them before any PDF exists. The web kind reads print
+through this module only, never through the print kind's source readers.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from materials.errors import MaterialsError
+from materials.errors import MaterialsError, Problem
 from materials.i18n import _
 from materials.schema import validation_message
+
+if TYPE_CHECKING:
+    from materials.campaign import Campaign
 
 NAME = "manifest.json"
 VERSION = 1
@@ -111,3 +119,41 @@ def _where(label: str, loc: tuple[int | str, ...]) -> str:
         where = _("{file} item {number}").format(file=label, number=loc[1] + 1)
         return f"{where}: {rest}: " if rest else f"{where}: "
     return f"{label}: " + (".".join(str(part) for part in loc) + ": " if loc else "")
+
+
+class MaterialWords(BaseModel):
+    """A poster's or tip's words in one language, as its source gives them (the body is Markdown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lang: str
+    headline: str
+    body: str
+
+
+class MaterialText(BaseModel):
+    """One poster or tip of the campaign's sources: what the website says about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: str
+    """`poster` or `tip`."""
+    layout: str
+    """`sign` or `guide` (tips only)."""
+    words: dict[str, MaterialWords]
+    """Words per language the source has."""
+
+
+def material_texts(campaign: Campaign) -> tuple[list[MaterialText], list[Problem]]:
+    """Every poster and tip of the campaign's sources, in order, with the problems that kept any from being read.
+    A campaign without posters/ and tips/ has none."""
+    from materials.printing import sources
+
+    if not any((campaign.root / folder).is_dir() for folder in (sources.POSTER_DIR, sources.TIP_DIR)):
+        return [], []
+    found, problems = sources.load(campaign)
+    return [MaterialText(id=m.id, kind=m.kind, layout=m.layout,
+                         words={lang: MaterialWords(lang=w.lang, headline=w.headline, body=w.body)
+                                for lang, w in m.words.items()})
+            for m in found], problems

@@ -18,7 +18,7 @@ from typing import Any
 from materials import fingerprint, qr
 from materials.campaign import Campaign
 from materials.printing import typeset
-from materials.printing.settings import PaperSize
+from materials.printing.settings import PaperSize, PrintSettings
 from materials.printing.sources import Material
 from materials.templating import environment, strings
 
@@ -139,7 +139,7 @@ MIN_QR_MM = 22.0
 def reading_distance(campaign: Campaign, material: Material | None, size: str, short_mm: float) -> float:
     """Metres a material of this size is read from: its front matter, else `[print] reading_distance_m`
     for the size, else a screen's (its short side in mm / 250: a 1080 px screen from about 1.1 m)."""
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     return (material.reading_distance_m if material and material.reading_distance_m else None) \
         or settings.reading_distance_m.get(size) or short_mm / 250
 
@@ -158,7 +158,7 @@ def sign_geometry(campaign: Campaign, width: float, height: float, qr_size: floa
                   with_body: bool = True) -> dict[str, Any]:
     """Rectangles (mm, from the trim's top left) of a poster or sign: top bar, words, QR card, footer."""
     short = min(width, height)
-    pad = max(campaign.settings.print.safe_margin_mm + 1, short * 0.07)
+    pad = max(PrintSettings.of(campaign.settings).safe_margin_mm + 1, short * 0.07)
     bar = short * 0.075
     foot = short * 0.04
     gap = short * 0.04
@@ -199,7 +199,7 @@ class Planner:
     def __init__(self, campaign: Campaign, materials: list[Material], font_css: str = "") -> None:
         self.campaign = campaign
         self.materials = materials
-        self.settings = campaign.settings.print
+        self.settings = PrintSettings.of(campaign.settings)
         self.env = environment(campaign, "print")
         # Laid out and cached with a placeholder; target.render stamps the real fingerprint in.
         self.env.globals["sources_fingerprint"] = fingerprint.PLACEHOLDER

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from materials.i18n import _
 from materials.printorder import OrderSettings
+from materials.schema import KindSettings
 
 QrLevel = Literal["L", "M", "Q", "H"]
 
@@ -77,7 +78,7 @@ DEFAULT_SCREENS = {
 }
 
 
-class PrintSettings(BaseModel):
+class PrintSettings(KindSettings):
     """Paper sizes, bleed and QR settings for posters, tips signs and the booklet."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)

@@ -22,6 +22,7 @@ from materials.errors import Problem
 from materials.i18n import _
 from materials.output import write_atomic
 from materials.printing import fontcache
+from materials.printing.settings import PrintSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -54,7 +55,7 @@ def _title(item: Item, primary: str) -> str:
 
 def order_rows(campaign: Campaign, items: list[Item], folder: Path) -> list[printorder.Row]:
     """One row per press file; pages read from the written file (a booklet's count is known after layout)."""
-    order = campaign.settings.print.order
+    order = PrintSettings.of(campaign.settings).order
     rows = []
     for item in items:
         pages = item.pages or _pages(folder / item.path)

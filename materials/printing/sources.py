@@ -33,6 +33,7 @@ from materials import markdown as mdown
 from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
 from materials.i18n import N_, _
+from materials.printing.settings import PrintSettings
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def _material(campaign: Campaign, path: Path, kind: str, label: str, problems: l
         return None
     meta, body, body_line = parsed
     before = len(problems)
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
 
     def bad(key: str, message: str) -> None:
         problems.append(Problem(label, 2, key, message))
@@ -199,7 +200,7 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
             value=value, IMAGE_TYPES=', '.join(sorted(IMAGE_TYPES)))))
         return None
     size = target.stat().st_size
-    limit = campaign.settings.print.max_image_bytes
+    limit = PrintSettings.of(campaign.settings).max_image_bytes
     if size > limit:
         problems.append(Problem(label, 2, "image", _("{value!r} is {size:,} bytes; the limit is {limit:,} "
                                   "(campaign.toml print.max_image_bytes): scale it down").format(value=value, size=size,

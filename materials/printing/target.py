@@ -26,6 +26,7 @@ from materials.printing import channels, checks, fontcache, home, incremental, s
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
 from materials.printing.planner import Batch, Planner
+from materials.printing.settings import PrintSettings
 from materials.printing.worker import BatchResult, Job, preload, run
 from materials.targets import Plan
 from materials.templating import template_roots
@@ -73,7 +74,7 @@ class LaidOut:
 
 
 def _lay_out(campaign: Campaign, dest: Path) -> LaidOut:
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     planner, batches, problems = plan_batches(campaign, FONT_CSS_TOKEN)
     if problems:
         return LaidOut(planner, batches, [], problems)
@@ -118,7 +119,7 @@ def _lay_out(campaign: Campaign, dest: Path) -> LaidOut:
 
 def _render_batches(campaign: Campaign, todo: list[Batch], chars: set[str], dest: Path,
                     planner: Planner) -> list[BatchResult]:
-    settings = campaign.settings.print
+    settings = PrintSettings.of(campaign.settings)
     fonts = Path(tempfile.mkdtemp(prefix="materials-print-fonts-"))
     try:
         with _pool(settings.workers) as pool:

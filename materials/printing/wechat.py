@@ -28,6 +28,7 @@ from materials.printing import legibility
 from materials.printing.booklet import chapters
 from materials.printing.legibility import LegibleItem
 from materials.printing.planner import FONT_TOKEN, PX_MM, Planner, edition_langs, theme_colour
+from materials.printing.settings import PrintSettings
 from materials.printing.sources import Material
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def note(planner: Planner, lang: str) -> str:
 def qr_png(campaign: Campaign) -> bytes:
     """The service link tagged `wechat` as a PNG the editor uploads (8 px a module, quiet zone included)."""
     buffer = io.BytesIO()
-    qr.make(campaign.service_link("wechat"), campaign.settings.print.qr_error).save(
+    qr.make(campaign.service_link("wechat"), PrintSettings.of(campaign.settings).qr_error).save(
         buffer, kind="png", scale=8, border=4)
     return buffer.getvalue()
 

@@ -30,6 +30,16 @@ class VenuesTarget:
     settings = VenueSettings
     summary = "Venue check-in codes."
     depends_on: tuple[str, ...] = ()
+    #: Publicity channels its links are tagged with, and the file of its output folder only this tool writes.
+    channels: tuple[str, ...] = ("venue",)
+    evidence = "manifest.csv"
+    #: Campaign folders it reads its sources from.
+    sources: tuple[str, ...] = ("venues",)
+    #: Its commands in the `materials` CLI.
+    commands: tuple[str, ...] = ("materials.venues.cli:venues", "materials.venues.cli:verify",
+                                 "materials.venues.cli:keys")
+    #: Its templates hold the words printed on every code (the content rules read them).
+    words_in_templates = True
 
     def validate(self, campaign: Campaign) -> VenuesPlan:
         """Read and check the sample list, the key and the settings; write nothing. The plan carries the list."""

@@ -14,6 +14,7 @@ import click
 from materials.errors import MaterialsError
 from materials.i18n import _, current_language
 from materials.venues import sizes
+from materials.venues.settings import VenueSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -52,10 +53,12 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
            skip_invalid: bool, screens: bool | None, key_files: tuple[Path, ...], sheet: str | None,
            strict: bool) -> None:
     """Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and manifest.csv."""
+    from materials import content
     from materials.campaign import load
     from materials.venues.run import Options, run_into
 
     campaign = load(campaign_dir)
+    content.require(campaign)  # the venue posters' words pass the content rules, as in the pipeline
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
@@ -98,7 +101,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     campaign = load(root)
     if base is None:
         base = link_base(campaign)
-    paths = list(key_files) or [campaign.root / campaign.settings.venues.key_file]
+    paths = list(key_files) or [campaign.root / VenueSettings.of(campaign.settings).key_file]
     ring = links.read_key_files(paths)
     districts = [d.key for d in campaign.settings.districts]
     listing = None
@@ -194,7 +197,7 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
                 folder=campaign_dir))
         from materials.config import load_settings
 
-        out = campaign_dir / load_settings(campaign_dir / "campaign.toml", "campaign.toml").venues.key_file
+        out = campaign_dir / VenueSettings.of(load_settings(campaign_dir / "campaign.toml", "campaign.toml")).key_file
     refuse_key_in_output(out, "--out")
     existing: list[links.Key] = []
     if add:
@@ -224,7 +227,7 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     if found is None:
         raise MaterialsError(_("--district {district!r} is not a district of campaign.toml; {hint}").format(
             district=district, hint=district_hint(settings)))
-    own = campaign_dir / settings.venues.key_file
+    own = campaign_dir / VenueSettings.of(settings).key_file
     out = out or campaign_dir / ".materials" / "district-keys" / f"{found}.key"
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
@@ -248,4 +251,5 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
                  "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
                  "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
                  "the key signs that district's venues only.").format(
-        id=chosen, district=label, key=found, file=out, own=own, name=out.name, key_file=settings.venues.key_file))
+        id=chosen, district=label, key=found, file=out, own=own, name=out.name,
+        key_file=VenueSettings.of(settings).key_file))

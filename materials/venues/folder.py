@@ -199,14 +199,14 @@ def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[printorder.R
         by_district.setdefault(venue.district, []).append(venue)
     language = plan.poster.primary
     size = sizes.get(plan.size)
-    kind = "venue-sticker" if size.sticker else "venue-poster"
+    kind = size.order_kind
     trim = (printorder.trim_size(size.sheet.name, size.sheet.width_mm, size.sheet.height_mm) if size.sheet
             else printorder.trim_size(size.name, size.width_mm, size.height_mm))
     for district in sorted(by_district):
         venues = by_district[district]
         rows.append(printorder.Row(
             district, district_files[district], size.print_item(), language, trim, size.pages(len(venues)), "4/0",
-            plan.order.paper_of(kind), printorder.FINISHING[kind], plan.order.quantity_of(kind)))
+            plan.order.paper_of(kind), size.finishing, plan.order.quantity_of(kind)))
         totals: dict[str, int] = {}
         for venue in venues:
             for item, count in plan.allotment.get(venue.category, {}).items():

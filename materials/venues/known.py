@@ -19,6 +19,7 @@ from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, read_list
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
             except (KeyError, ValueError, TypeError):
                 continue
     listings = []
-    if campaign.settings.venues.list:
-        path = campaign.root / campaign.settings.venues.list
+    if VenueSettings.of(campaign.settings).list:
+        path = campaign.root / VenueSettings.of(campaign.settings).list
         # `materials check` reports a broken list; verify still answers from the manifests.
         with contextlib.suppress(MaterialsError):
             listings.append(read_list(path, campaign.settings, campaign.relative(path)))

@@ -15,11 +15,13 @@ from materials import fingerprint
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
+from materials.printing.settings import PrintSettings
 from materials.printorder import OrderSettings
 from materials.venues import links, sizes, static
 from materials.venues.context import Brand, Poster, VenueText
 from materials.venues.fontpack import FontPack, make_pack
 from materials.venues.reading import VenueList, VenueRow, read_list, row_span
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
     """The signing keys: `--key-file` paths, else the campaign's `venues.key_file` (a demo key if allowed)."""
     if key_files:
         return links.read_key_files(key_files)
-    settings = campaign.settings.venues
+    settings = VenueSettings.of(campaign.settings)
     path = campaign.root / settings.key_file
     if not path.exists() and settings.demo_key:
         links.write_key_file(path, [links.new_key(1)])
@@ -75,7 +77,7 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
     would call genuine posters forged. Without a campaign key file at all, say so once."""
     if not key_files:
         return
-    own = campaign.root / campaign.settings.venues.key_file
+    own = campaign.root / VenueSettings.of(campaign.settings).key_file
     if not own.exists():
         log.warning(_("the campaign has no key file at %s, so `materials verify --campaign %s` cannot "
                       "check these posters; keep the key with the campaign there (README, Venue check-in "
@@ -96,7 +98,7 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
 
 
 def link_base(campaign: Campaign) -> str:
-    settings = campaign.settings.venues
+    settings = VenueSettings.of(campaign.settings)
     return links.link_base(settings.link_host or campaign.service_host, settings.link_path)
 
 
@@ -140,7 +142,7 @@ def issued_texts(campaign: Campaign, date: datetime) -> dict[str, str]:
 def poster_context(campaign: Campaign, size: str) -> Poster:
     settings = campaign.settings
     date = campaign.source_date()
-    host = settings.venues.link_host or campaign.service_host
+    host = VenueSettings.of(settings).link_host or campaign.service_host
     paper = sizes.get(size)
     brand = settings.brand
     return Poster(
@@ -151,7 +153,7 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         bleed=paper.bleed_mm,
         sticker=paper.sticker,
         qr_mm=paper.qr_mm,
-        qr_error=settings.venues.qr_error,
+        qr_error=VenueSettings.of(settings).qr_error,
         primary=campaign.primary_language,
         others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
         title=dict(settings.title),
@@ -222,7 +224,7 @@ def checked(listing: VenueList, skip_invalid: bool) -> VenueList:
 
 
 def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cache: Path | None) -> Plan:
-    settings = campaign.settings.venues
+    settings = VenueSettings.of(campaign.settings)
     size = options.size or settings.size
     ring = key_ring(campaign, options.key_files)
     signers = signing_keys(ring, settings.key_id, listing)
@@ -257,4 +259,4 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
                 settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
                 settings.allotment,
                 [d.key for d in campaign.settings.districts], campaign.source_date(),
-                getattr(getattr(campaign.settings, "print", None), "order", None) or OrderSettings())
+                PrintSettings.of(campaign.settings).order)

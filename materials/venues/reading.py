@@ -27,6 +27,7 @@ from materials import fonts
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _, ngettext
 from materials.venues.links import MAX_ID_LENGTH, VENUE_ID, typed_id
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
@@ -710,9 +711,9 @@ def _check_row(
             "has {count} cells but the header names {width} columns (extra: {extra!r}); a comma inside a cell needs "
             "the cell in double quotes").format(count=len(record), width=width_, extra=clean(extra[0])[:30])))
         return problems
-    limits = {"name": settings.venues.max_name_width, "address": settings.venues.max_address_width,
-              "name_en": settings.venues.max_name_width * 3 // 2,
-              "address_en": settings.venues.max_address_width * 3 // 2}
+    table = VenueSettings.of(settings)
+    limits = {"name": table.max_name_width, "address": table.max_address_width,
+              "name_en": table.max_name_width * 3 // 2, "address_en": table.max_address_width * 3 // 2}
     for column in [*COLUMNS, *(c for c in header if c not in COLUMNS)]:
         raw = _cell(record, header, column)
         if raw.startswith("\x00number:"):

@@ -45,6 +45,7 @@ from materials.venues.folder import (
 from materials.venues.jobs import Job, Rendered
 from materials.venues.plan import FONT_CACHE, Options, Plan, checked, make_plan, read_and_check
 from materials.venues.reading import VenueList, VenueRow, read_list
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     started = time.perf_counter()
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
-    _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
+    _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size)
     known.refuse_respelled_ids(campaign, listing, list_path, out)
     cache = out / CACHE
     planned = time.perf_counter()
@@ -252,9 +253,9 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         # a problem list too long for the screen is written whole into it, as before any venue is rendered.
         listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet)
         listing.log()
-        size = options.size or campaign.settings.venues.size
+        size = options.size or VenueSettings.of(campaign.settings).size
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
-        keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
+        keys = options.key_files or [campaign.root / VenueSettings.of(campaign.settings).key_file]
         option = "--key-file" if options.key_files else "venues.key_file"
         kept = _("no file was left half-written; the previous output in {out} is intact apart from venues "
                  "already re-rendered, and the next run resumes").format(out=out_dir)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
 import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from materials.i18n import _
-from materials.schema import check_host
+from materials.schema import KindSettings, check_host, is_placeholder_name
 from materials.venues import sizes
 
 QrLevel = Literal["L", "M", "Q", "H"]
@@ -18,7 +20,7 @@ LINK_PATH = re.compile(r"^[A-Z0-9]+(?:/[A-Z0-9]+)*$")
 LINK_HOST = re.compile(r"^[A-Za-z0-9]+(?:(?:\.|-+)[A-Za-z0-9]+)*\.(?:[A-Za-z]{2,}|[Xx][Nn]--[A-Za-z0-9-]+)$")
 
 
-class VenueSettings(BaseModel):
+class VenueSettings(KindSettings):
     """Link host and path, QR error level, key file and print allotments for venue check-in codes."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -90,3 +92,16 @@ class VenueSettings(BaseModel):
                     raise ValueError(_("{category}.{item}: {count} is not a count between 0 and 10000").format(
                                          category=category, item=item, count=count))
         return value
+
+    def placeholder_warnings(self) -> builtins.list[str]:
+        if not (self.link_host and is_placeholder_name(self.link_host)):
+            return []
+        return [_("campaign.toml venues.link_host {host} is a PLACEHOLDER on a reserved domain: every venue "
+                  "check-in code leads nowhere. Set the real host before printing (--strict fails).").format(
+                      host=self.link_host.lower())]
+
+    def keys(self, root: Path) -> builtins.list[tuple[Path, str]]:
+        return [(root / self.key_file, "campaign.toml venues.key_file")]
+
+    def sources_read(self, root: Path) -> tuple[Path, ...]:
+        return (root / self.key_file, *([root / self.list] if self.list else []))

@@ -74,6 +74,18 @@ class VenueSize:
         """Pages of a district file of `venues` venues."""
         return -(-venues // self.sheet.per_sheet) if self.sheet else venues
 
+    @property
+    def order_kind(self) -> str:
+        """Its kind of file in `[print.order]` (paper and quantity)."""
+        return "venue-sticker" if self.sticker else "venue-poster"
+
+    @property
+    def finishing(self) -> str:
+        """The district file's finishing in print-order.csv."""
+        if self.sheet is None:
+            return "trim; 1 copy of each page (one venue a page)"
+        return f"cut on the marks into {self.sheet.per_sheet} {self.name}; 1 copy a sheet"
+
     def print_item(self) -> str:
         """The district file's line in print-order.csv."""
         if self.sheet is None:

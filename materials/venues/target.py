@@ -22,12 +22,13 @@ from materials.venues.folder import CACHE
 from materials.venues.plan import TEMPLATE_FILES, Options, checked, link_base
 from materials.venues.reading import VenueList, read_list
 from materials.venues.run import run
+from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
 
 
 def list_path(campaign: Campaign) -> Path:
-    return campaign.root / campaign.settings.venues.list
+    return campaign.root / VenueSettings.of(campaign.settings).list
 
 
 @dataclass
@@ -39,7 +40,7 @@ class VenuesPlan(targets.Plan):
 
 def plan(campaign: Campaign) -> VenuesPlan:
     """Read and check the sample list, the key and the settings; write nothing."""
-    settings = campaign.settings.venues
+    settings = VenueSettings.of(campaign.settings)
     result = VenuesPlan(campaign)
     if not settings.list:
         return result
@@ -91,7 +92,7 @@ def render(campaign: Campaign, dest: Path, built: Mapping[str, Path], listing: V
     """Render the sample list into the empty folder `dest` (the same code as `materials venues`). `listing`: the
     list as `plan` read and checked it (else it is read here)."""
     del built  # venues depend on no other target
-    if not campaign.settings.venues.list:
+    if not VenueSettings.of(campaign.settings).list:
         log.info(_("venues: campaign.toml venues.list is empty, no sample list to render"))
         return
     path = list_path(campaign)
@@ -114,15 +115,15 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     """Every poster decodes to its manifest link, the link verifies, files match their hashes."""
     problems: list[Problem] = []
     manifest = dest / "manifest.csv"
-    if not campaign.settings.venues.list:
+    if not VenueSettings.of(campaign.settings).list:
         return problems
     if not manifest.is_file():
         return [Problem("venues/manifest.csv", None, None, _("missing: the venue run did not finish"))]
-    key = campaign.root / campaign.settings.venues.key_file
+    key = campaign.root / VenueSettings.of(campaign.settings).key_file
     ring = links.read_key_file(key) if key.exists() else None
     secrets = [k.secret.hex() for k in ring.keys.values()] if ring else []
     rows = _read_csv(manifest)
-    paper = sizes.get(campaign.settings.venues.size)
+    paper = sizes.get(VenueSettings.of(campaign.settings).size)
     counts: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
         where = _("venues/manifest.csv row {row}").format(row=number)

@@ -53,7 +53,7 @@ def _problems(campaign: Campaign) -> list[Problem]:
 
     problems: list[Problem] = []
     settings = campaign.settings
-    site = settings.site
+    site = SiteSettings.of(settings)
     languages = campaign.languages
     for key, mapping in (("site.description", site.description), ("site.intro", site.intro)):
         for lang in sorted(set(mapping) - set(languages)):
@@ -102,6 +102,9 @@ class WebTarget:
         "search": (SearchSettings, "The website's search: words to keep whole, synonyms, most-read questions."),
     }
     depends_on: tuple[str, ...] = ("print",)
+    #: Publicity channels its links are tagged with, and the file of its output folder only this tool writes.
+    channels: tuple[str, ...] = ("portal",)
+    evidence = "sitemap.xml"
 
     def validate(self, campaign: Campaign) -> targets.Plan:
         """Problems in the web target's sources: [site] texts, interface strings, colours, templates."""
@@ -123,7 +126,7 @@ class WebTarget:
         from materials.web import portal
         from materials.web.linkcheck import check
 
-        return check(dest, campaign.settings.site.base_url) + portal.verify(campaign, dest)
+        return check(dest, SiteSettings.of(campaign.settings).base_url) + portal.verify(campaign, dest)
 
 
 TARGET = targets.register(WebTarget())

@@ -19,13 +19,14 @@ import logging
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import MaterialsError, OutputError
 from materials.i18n import _
 from materials.printing.manifest import NAME as MANIFEST
-from materials.printing.manifest import ManifestEntry, PrintManifest
+from materials.printing.manifest import ManifestEntry, PrintManifest, material_texts
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -42,6 +43,27 @@ SECTIONS = ("poster", "tip", "guide", "booklet", "other")
 #: Widths in CSS pixels x1 and x2 of the preview thumbnail (matches `.material img` in site.css).
 THUMB_WIDTHS = (160, 320)
 PAPER_SIZE = re.compile(r"^[ABC]\d+$")
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file the tips page offers: a manifest entry's home edition, copied into the site."""
+
+    id: str
+    kind: str
+    size: str
+    size_text: str
+    edition: str
+    """A campaign language, or `bilingual`."""
+    titles: dict[str, str]
+    href: str
+    """The copy in the site, relative to its root (`downloads/...`)."""
+    bytes: str
+    """Its size for people (`1.2 MB`)."""
+    preview: Path | None
+    """The PDF's PNG preview in the print folder: cut into thumbnails, not offered as a file."""
+    preview_name: str
+    format: str = "PDF"
 
 
 def human_size(n: int) -> str:
@@ -72,7 +94,7 @@ def _size_text(size: str, entry: ManifestEntry) -> str:
     return size
 
 
-def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict[str, Any]]:
+def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[Download]:
     """Copy the print files into `dest/downloads` and describe each one for the tips page."""
     if print_dir is None or not (print_dir / MANIFEST).is_file():
         log.info(_("no print output found; the tips page shows its texts without downloads"))
@@ -80,7 +102,7 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
     label = f"{print_dir.name}/{MANIFEST}"
     manifest = PrintManifest.read(print_dir, label)
     languages = campaign.languages
-    items: list[dict[str, Any]] = []
+    items: list[Download] = []
     for index, entry in enumerate(manifest.materials, start=1):
         pdf = _inside(print_dir, entry.pdf, label, index, "pdf")
         png = _inside(print_dir, entry.png, label, index, "png")
@@ -94,23 +116,6 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
         pdf = _inside(print_dir, entry.home_pdf, label, index, "home_pdf")
         if pdf is None:
             continue
-        kind = entry.kind or "other"
-        size = entry.size
-        edition = entry.language
-        item: dict[str, Any] = {
-            "id": entry.id or kind,
-            "kind": kind,
-            "size": size,
-            "size_text": _size_text(size, entry),
-            "edition": edition if edition in languages else BILINGUAL,
-            "titles": {k: v for k, v in entry.title.items() if v},
-            "href": None,
-            "format": "PDF",
-            # The PNG is the PDF's preview: shown as a thumbnail, not offered as a file.
-            "preview": png,
-            # Thumbnail names come from the whole relative path: stems may repeat across folders.
-            "preview_name": png.relative_to(print_dir).with_suffix("").as_posix().replace("/", "-") if png else "",
-        }
         offered = pdf
         for path in (pdf, png):
             _refuse_foreign(path, print_dir)
@@ -118,11 +123,18 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
         target = dest / "downloads" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         _link_or_copy(offered, target)
-        item["href"] = f"downloads/{rel}"
-        item["bytes"] = human_size(offered.stat().st_size)
         if png is not None:
             png_size(png)  # a preview or image that is not a PNG is a broken print folder: say so now
-        items.append(item)
+        kind = entry.kind or "other"
+        items.append(Download(
+            id=entry.id or kind, kind=kind, size=entry.size, size_text=_size_text(entry.size, entry),
+            edition=entry.language if entry.language in languages else BILINGUAL,
+            titles={k: v for k, v in entry.title.items() if v}, href=f"downloads/{rel}",
+            bytes=human_size(offered.stat().st_size),
+            # The PNG is the PDF's preview: shown as a thumbnail, not offered as a file.
+            preview=png,
+            # Thumbnail names come from the whole relative path: stems may repeat across folders.
+            preview_name=png.relative_to(print_dir).with_suffix("").as_posix().replace("/", "-") if png else ""))
     return items
 
 
@@ -173,30 +185,31 @@ def _size_rank(size: str) -> tuple[int, str]:
     return (1, size)
 
 
-def table(items: list[dict[str, Any]], languages: list[str]) -> dict[str, Any]:
+def table(items: list[Download], languages: list[str]) -> dict[str, Any]:
     """One material's downloads as rows (kind + size) by edition columns, for the template."""
-    editions = [e for e in [*languages, BILINGUAL] if any(i["edition"] == e for i in items)]
+    editions = [e for e in [*languages, BILINGUAL] if any(i.edition == e for i in items)]
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in sorted(items, key=lambda i: (_kind_rank(i["kind"]), _size_rank(i["size"]))):
-        row = rows.setdefault((item["kind"], item["size"]), {
-            "kind": item["kind"], "main": item["kind"] in MAIN_KINDS, "size_key": item["size"].lower(),
-            "size": item["size_text"], "cells": {}})
-        row["cells"].setdefault(item["edition"], item)
+    for item in sorted(items, key=lambda i: (_kind_rank(i.kind), _size_rank(i.size))):
+        row = rows.setdefault((item.kind, item.size), {
+            "kind": item.kind, "main": item.kind in MAIN_KINDS, "size_key": item.size.lower(),
+            "size": item.size_text, "cells": {}})
+        row["cells"].setdefault(item.edition, item)
     return {"editions": editions, "rows": list(rows.values())}
 
 
-def thumbnails(items: list[dict[str, Any]], languages: list[str], dest: Path) -> dict[str, dict[str, Any]]:
+def thumbnails(items: list[Download], languages: list[str], dest: Path) -> dict[str, dict[str, Any]]:
     """Per page language, a small preview of this material: its own edition's A4 (else first) page."""
-    previews = [i for i in items if i["preview"] is not None and i["kind"] in MAIN_KINDS] \
-        or [i for i in items if i["preview"] is not None]
+    previews = [i for i in items if i.preview is not None and i.kind in MAIN_KINDS] \
+        or [i for i in items if i.preview is not None]
     out: dict[str, dict[str, Any]] = {}
     for lang in languages:
-        mine = [i for i in previews if i["edition"] == lang] or [i for i in previews if i["edition"] == BILINGUAL] \
+        mine = [i for i in previews if i.edition == lang] or [i for i in previews if i.edition == BILINGUAL] \
             or previews
         if not mine:
             continue
-        chosen = next((i for i in mine if i["size"] == "A4"), mine[0])
-        out[lang] = _thumbnail(chosen["preview"], chosen["preview_name"], dest)
+        chosen = next((i for i in mine if i.size == "A4"), mine[0])
+        assert chosen.preview is not None
+        out[lang] = _thumbnail(chosen.preview, chosen.preview_name, dest)
     return out
 
 
@@ -226,25 +239,21 @@ def section_of(kind: str, layout: str = "") -> str:
     return kind if kind in SECTIONS else "other"
 
 
-def materials_texts(campaign: Campaign, items: list[dict[str, Any]], dest: Path) -> list[dict[str, Any]]:
+def materials_texts(campaign: Campaign, items: list[Download], dest: Path) -> list[dict[str, Any]]:
     """Every poster and tip with its words per language and its downloads (if the print target ran).
 
-    The words come from the campaign's posters/ and tips/ sources (read by the print target's loader),
-    so the page says what each material says even before any PDF exists. Downloads whose id matches
-    no source (the FAQ booklet) get a section of their own kind, never dropped.
+    The words come from the campaign's posters/ and tips/ sources, typed by the print contract
+    (`printing.manifest.material_texts`), so the page says what each material says even before any PDF
+    exists. Downloads whose id matches no source (the FAQ booklet) get a section of their own kind, never
+    dropped.
     """
-    from materials.printing import sources
-
-    if any((campaign.root / folder).is_dir() for folder in (sources.POSTER_DIR, sources.TIP_DIR)):
-        found, problems = sources.load(campaign)
-    else:
-        found, problems = [], []  # a campaign without print materials: only downloads, if any
+    found, problems = material_texts(campaign)  # a campaign without print materials: only downloads, if any
     for problem in problems:
         log.warning(_("%s (the tips page shows the materials that could be read)"), problem)
     languages = campaign.languages
-    by_id: dict[str, list[dict[str, Any]]] = {}
+    by_id: dict[str, list[Download]] = {}
     for item in items:
-        by_id.setdefault(item["id"], []).append(item)
+        by_id.setdefault(item.id, []).append(item)
     out: list[dict[str, Any]] = []
     for material in found:
         words = {}
@@ -260,9 +269,9 @@ def materials_texts(campaign: Campaign, items: list[dict[str, Any]], dest: Path)
     for material_id, rest in by_id.items():
         titles: dict[str, str] = {}
         for item in rest:  # each edition's entry may carry only its own language's title
-            for lang, text in item["titles"].items():
+            for lang, text in item.titles.items():
                 titles.setdefault(lang, text)
-        main = min((i["kind"] for i in rest), key=_kind_rank)
+        main = min((i.kind for i in rest), key=_kind_rank)
         words = {}
         for lang in languages:
             text = titles.get(lang) or titles.get("") or next(iter(titles.values()), material_id)

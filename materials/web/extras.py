@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from materials.output import write_atomic
 from materials.web.pages import Page, alternates
+from materials.web.settings import SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -34,7 +35,7 @@ HEADERS: list[tuple[str, str]] = [
 
 def sitemap(campaign: Campaign, pages: list[Page]) -> str:
     """sitemap.xml with an hreflang alternate (and x-default) for every language version."""
-    base = campaign.settings.site.base_url
+    base = SiteSettings.of(campaign.settings).base_url
     alts = alternates(pages)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -55,7 +56,7 @@ def sitemap(campaign: Campaign, pages: list[Page]) -> str:
 
 
 def robots(campaign: Campaign) -> str:
-    base = campaign.settings.site.base_url
+    base = SiteSettings.of(campaign.settings).base_url
     return f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n"
 
 

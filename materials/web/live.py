@@ -34,6 +34,7 @@ from urllib.parse import quote, unquote, urlsplit
 from materials.errors import MaterialsError
 from materials.facts import UNCONFIRMED
 from materials.i18n import N_, _, current_language
+from materials.venues.settings import VenueSettings
 from materials.web import preview
 
 #: The pipeline's signature as the gallery calls it: build(campaign_dir, out, kinds, each_fact=False).
@@ -205,7 +206,7 @@ class Gallery(threading.Thread):
         from materials.campaign import load
 
         try:
-            return bool(load(self.state.campaign_dir).settings.venues.list)
+            return bool(VenueSettings.of(load(self.state.campaign_dir).settings).list)
         except (MaterialsError, AttributeError):
             return False
 

@@ -15,6 +15,7 @@ from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from materials import scripts
+from materials.web.settings import SearchSettings, SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign, Faq
@@ -90,7 +91,7 @@ def collect(campaign: Campaign, strings: Mapping[str, Mapping[str, str]], materi
     from materials import notice as notice_mod
 
     settings = campaign.settings
-    site = settings.site
+    site = SiteSettings.of(settings)
     pages: list[Page] = []
     notices = notice_mod.load(campaign).by_lang
     titles = settings.title
@@ -149,7 +150,7 @@ POPULAR_DEFAULT = 5
 
 def popular_questions(campaign: Campaign, lang: str) -> list[Faq]:
     """The most-read questions of `[search] popular` (ids missing in `lang` are skipped), else the first five."""
-    ids = campaign.settings.search.popular
+    ids = SearchSettings.of(campaign.settings).popular
     faqs = campaign.faqs[lang]
     if not ids:
         return faqs[:POPULAR_DEFAULT]

@@ -29,6 +29,7 @@ from materials.errors import Problem
 from materials.i18n import _
 from materials.output import write_atomic
 from materials.templating import environment
+from materials.web.settings import SiteSettings
 
 ATOM = "http://www.w3.org/2005/Atom"
 FOLDER = "portal"
@@ -37,7 +38,7 @@ SCOPE = "hcq-embed"
 
 
 def permalink(campaign: Campaign, lang: str, faq_id: str) -> str:
-    return f"{campaign.settings.site.base_url}{lang}/faq/{faq_id}/"
+    return f"{SiteSettings.of(campaign.settings).base_url}{lang}/faq/{faq_id}/"
 
 
 def _linker(campaign: Campaign, lang: str) -> Callable[[str], str]:
@@ -100,7 +101,7 @@ def export(campaign: Campaign, lang: str) -> str:
 
 def feed(campaign: Campaign, lang: str) -> str:
     ET.register_namespace("", ATOM)
-    base = campaign.settings.site.base_url
+    base = SiteSettings.of(campaign.settings).base_url
     rows = records(campaign, lang)
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
 
@@ -114,7 +115,7 @@ def feed(campaign: Campaign, lang: str) -> str:
     mark = campaign.draft_mark
     prefix = f"{mark}: " if mark else ""
     sub(root, "title", prefix + campaign.text(campaign.settings.title, lang))
-    description = campaign.settings.site.description.get(lang)
+    description = SiteSettings.of(campaign.settings).description.get(lang)
     if description:
         sub(root, "subtitle", description)
     sub(root, "updated", stamp(max((date.fromisoformat(r["updated"]) for r in rows),
@@ -141,7 +142,7 @@ def fragment(campaign: Campaign, lang: str, strings: dict[str, str]) -> str:
     return env.get_template("portal-embed.html").render(
         lang=lang, s=strings, scope=SCOPE, apply_href=campaign.service_link("portal"),
         faqs=[(f, permalink(campaign, lang, f.id)) for f in ordered(campaign, lang)],
-        brand=campaign.settings.brand, feed=f"{campaign.settings.site.base_url}{FOLDER}/{lang}/feed.atom",
+        brand=campaign.settings.brand, feed=f"{SiteSettings.of(campaign.settings).base_url}{FOLDER}/{lang}/feed.atom",
     )
 
 

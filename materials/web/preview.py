@@ -24,7 +24,7 @@ def first_build(campaign_dir: Path, out: Path | None) -> Path:
 def build_site(campaign_dir: Path, out: Path | None) -> Path:
     """What `materials build --only web` does, into the same folder and under the same guard (materials/guarded.py):
     load, validate the site, render and verify it staged, swap it in. Facts are summed up in one line."""
-    from materials import facts, guarded
+    from materials import content, facts, guarded
     from materials import log as warnings_log
     from materials.campaign import load
     from materials.errors import CampaignError, VerificationError
@@ -32,6 +32,7 @@ def build_site(campaign_dir: Path, out: Path | None) -> Path:
 
     with warnings_log.counting() as counter:
         campaign = load(campaign_dir)
+        content.require(campaign)  # the content rules, as the pipeline's validation runs them
         facts.report(campaign, each=False)
         out_dir = Path(out) if out is not None else campaign.root / "output"
         with guarded.Run(out_dir, guarded.BUILD, campaign.root, keys=guarded.campaign_keys(campaign),

@@ -31,6 +31,7 @@ from materials.i18n import _
 from materials.output import write_atomic
 from materials.web.pages import href_from_question
 from materials.web.segment import STOP, Segmenter
+from materials.web.settings import SearchSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign, Faq
@@ -46,12 +47,12 @@ K1, B = 1.2, 0.5
 def user_words(campaign: Campaign) -> list[str]:
     """Words jieba must keep whole: the campaign's own vocabulary."""
     settings = campaign.settings
-    words = list(settings.search.words)
+    words = list(SearchSettings.of(settings).words)
     words += [text for lang in campaign.languages for text in campaign.facts(lang).values()]
     words += [name for names in settings.place_categories.values() for name in names.values()]
     words += [name for d in settings.districts for name in d.names.values()]
     words += [name for c in settings.faq_categories for name in c.names.values()]
-    words += [w for group in settings.search.synonyms for w in group]
+    words += [w for group in SearchSettings.of(settings).synonyms for w in group]
     return words
 
 
@@ -60,7 +61,7 @@ def validate(campaign: Campaign) -> list[Problem]:
     ids = {f.id for items in campaign.faqs.values() for f in items}
     problems = [Problem("campaign.toml", None, f"search.popular[{i}]",
                         _("{faq_id!r} is not the id of a question").format(faq_id=faq_id))
-                for i, faq_id in enumerate(campaign.settings.search.popular) if faq_id not in ids]
+                for i, faq_id in enumerate(SearchSettings.of(campaign.settings).popular) if faq_id not in ids]
     for lang, items in campaign.faqs.items():
         for faq in items:
             label = f"faq/{lang}/{faq.path.name}"
@@ -68,7 +69,7 @@ def validate(campaign: Campaign) -> list[Problem]:
                 for problem in mdown.fill_facts(word, campaign.facts(lang), label, 2)[1]:
                     problems.append(Problem(label, 2, "keywords", problem.message))
     groups: dict[str, int] = {}
-    for number, group in enumerate(campaign.settings.search.synonyms):
+    for number, group in enumerate(SearchSettings.of(campaign.settings).synonyms):
         for word in group:
             key = " ".join(word.lower().split())
             if groups.setdefault(key, number) != number:
@@ -156,7 +157,7 @@ def language_index(campaign: Campaign, lang: str, segmenter: Segmenter) -> dict[
         docs.append({"id": faq.id, "url": f"../faq/{faq.id}/", "question": faq.question,
                      "category": category.names[lang], "answer": blocks, "lengths": doc_lengths})
     synonyms = []
-    for group in campaign.settings.search.synonyms:
+    for group in SearchSettings.of(campaign.settings).synonyms:
         alternatives = []
         for entry in group:
             seen_words.update(segmenter.words(entry))

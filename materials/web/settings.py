@@ -1,16 +1,16 @@
 """Settings of the web target: the `[site]` table of campaign.toml."""
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from materials.i18n import _
-from materials.schema import HttpsUrl, is_placeholder_host
+from materials.schema import HttpsUrl, KindSettings, is_placeholder_host
 
 # The shipped default is deliberately on a reserved `.example` host (RFC 2606): canonical links,
 # the sitemap and Open Graph URLs are absolute, and a real deployment must say where it lives.
 PLACEHOLDER_BASE_URL = "https://health-code.tianjin.example/"
 
 
-class SiteSettings(BaseModel):
+class SiteSettings(KindSettings):
     """Where the FAQ website is published and how it presents itself."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -49,8 +49,17 @@ class SiteSettings(BaseModel):
         """True while base_url still points at a reserved or example host (the rule of materials.schema)."""
         return is_placeholder_host(self.base_url)
 
+    def draft_reasons(self) -> list[str]:
+        return [f"site.base_url {self.base_url} is a placeholder"] if self.is_placeholder else []
 
-class SearchSettings(BaseModel):
+    def texts(self) -> list[tuple[str, str, str, bool]]:
+        # The description is plain text (search engines, link previews); the intro is Markdown.
+        return [(table, lang, value, table == "site.intro")
+                for table, mapping in (("site.description", self.description), ("site.intro", self.intro))
+                for lang, value in mapping.items()]
+
+
+class SearchSettings(KindSettings):
     """How the website's search understands what people type (the `[search]` table)."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)

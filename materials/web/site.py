@@ -41,6 +41,7 @@ from materials.web.pages import (
     href_in_list,
     relative,
 )
+from materials.web.settings import SiteSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
         timings[name] = now - clock
         clock = now
 
-    site = campaign.settings.site
+    site = SiteSettings.of(campaign.settings)
     strings = templating.strings(campaign, "web")
     items = downloads.collect(campaign, built.get("print"), dest) if site.copy_print_downloads else []
     materials = downloads.materials_texts(campaign, items, dest)
@@ -114,7 +115,7 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
                  alts: dict[str, dict[str, str]]) -> dict[str, Any]:
     settings = campaign.settings
     lang = page.lang or campaign.primary_language
-    base_url = settings.site.base_url
+    base_url = SiteSettings.of(settings).base_url
     if page.key == "404":
         # The host serves 404.html at any depth: link from the site's base path instead.
         base_path = "/" + base_url.split("/", 3)[3]
@@ -134,7 +135,7 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
     notice_label = notice_nav(campaign).get(lang)
     if notice_label:
         nav.insert(2, ("notice", f"{lang}/notice/", notice_label))
-    if settings.site.search:
+    if SiteSettings.of(settings).search:
         nav.append(("search", f"{lang}/search/", s["search"]))
     section = page.key.split("/")[0]
     page_alts = alts.get(page.key, {}) if page.lang else {}
@@ -162,14 +163,14 @@ def page_context(campaign: Campaign, page: Page, strings: dict[str, dict[str, st
         "csp": CSP,
         "apply_href": campaign.service_link("portal"),
         "format_date": lambda day, lang: format_date(day, strings[lang]),
-        "search_enabled": settings.site.search,
+        "search_enabled": SiteSettings.of(settings).search,
         "faq_anchor": faq_anchor,
         "phrases": phrases,
         "sections": downloads.SECTIONS,
     }
     context.update(page.context)
     if page.key == "home":
-        intro = settings.site.intro.get(lang, "")
+        intro = SiteSettings.of(settings).intro.get(lang, "")
         # Markup: the foundation's Markdown output is already sanitised by nh3.
         html = campaign.markdown(intro, lang=lang, channel="portal") if intro else ""
         context["intro"] = Markup(html)  # noqa: S704

@@ -8,6 +8,7 @@ import pytest
 
 from materials.campaign import load
 from materials.printing import sources
+from materials.printing.settings import PrintSettings
 
 
 def problems_of(root: Path) -> list[str]:
@@ -98,7 +99,7 @@ def test_campaign_adds_sizes_without_losing_iso_sizes(print_campaign: Path) -> N
     toml = print_campaign / "campaign.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[print.sizes.billboard]\nwidth_mm = 3000\nheight_mm = 1000\n"
                     "\n[print.sizes.door]\nwidth_mm = 300\nheight_mm = 800\n", encoding="utf-8")
-    settings = load(print_campaign).settings.print
+    settings = PrintSettings.of(load(print_campaign).settings)
     assert settings.sizes["billboard"].width_mm == 3000 and settings.sizes["door"].height_mm == 800
     assert settings.sizes["A4"].width_mm == 210
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from materials import facts
+from materials import content, facts
 from materials.campaign import load
 from materials.venues import links
 
@@ -40,7 +40,8 @@ def materials(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 def test_verify_and_venues_say_nothing_of_facts_and_q_prints_errors_only(venue_campaign: Path,
                                                                            tmp_path: Path) -> None:
     unconfirm(venue_campaign)
-    assert len(load(venue_campaign).fact_notes) >= 2
+    checked = load(venue_campaign)
+    assert content.check(checked) == [] and len(checked.fact_notes) >= 2  # the content rules note the facts
     code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1")
     done = materials("verify", code, "--campaign", str(venue_campaign))
     assert done.returncode == 0 and "fact" not in done.stdout + done.stderr, done.stderr
@@ -64,6 +65,7 @@ def test_commands_that_use_facts_say_them_in_one_line(venue_campaign: Path,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     unconfirm(venue_campaign)
     campaign = load(venue_campaign)
+    assert content.check(campaign) == []
     with caplog.at_level(logging.WARNING, logger="materials"):
         facts.report(campaign, each=False)
     assert [r.getMessage() for r in caplog.records] == [

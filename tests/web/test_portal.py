@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from materials.campaign import Campaign, load
 from materials.web import portal
+from materials.web.settings import SiteSettings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -21,7 +22,7 @@ def _expected_updated(campaign: Campaign, faq: Any) -> str:
 
 
 def test_feed_has_every_question_as_an_entry(site: Path, web_campaign: Campaign) -> None:
-    base = web_campaign.settings.site.base_url
+    base = SiteSettings.of(web_campaign.settings).base_url
     for lang in web_campaign.languages:
         root = ET.parse(site / "portal" / lang / "feed.atom").getroot()
         assert root.tag == f"{ATOM}feed"
@@ -68,7 +69,7 @@ def test_json_export_has_every_field(site: Path, web_campaign: Campaign) -> None
                     "permalink"} <= set(q)
             assert "<" not in q["answer_text"] and q["answer_text"].strip()
             assert q["answer_html"].startswith("<")
-            assert q["permalink"].startswith(web_campaign.settings.site.base_url)
+            assert q["permalink"].startswith(SiteSettings.of(web_campaign.settings).base_url)
             assert date.fromisoformat(q["updated"])
 
 

@@ -19,6 +19,7 @@ from materials.campaign import load
 from materials.errors import CampaignError
 from materials.web import search
 from materials.web.segment import Segmenter, stem
+from materials.web.settings import SearchSettings
 
 QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "search-queries.toml"
 
@@ -127,7 +128,7 @@ def test_browser_cuts_indexed_text_like_the_build(shipped_campaign, shipped_site
     index = json.loads((shipped_site / lang / search.INDEX).read_text(encoding="utf-8"))
     texts = [d["question"] for d in index["docs"]] + [b for d in index["docs"] for b in d["answer"]]
     texts += [k for f in shipped_campaign.faqs[lang] for k in f.keywords]
-    texts += [w for group in shipped_campaign.settings.search.synonyms for w in group]
+    texts += [w for group in SearchSettings.of(shipped_campaign.settings).synonyms for w in group]
     with QUERIES.open("rb") as f:
         queries = list(tomllib.load(f)[lang])
     js = run_core(shipped_site, lang, tmp_path, texts=texts + queries)["terms"]
