@@ -72,13 +72,13 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
             problems.append(Problem(str(article), None, None, "WeChat article is missing"))
         elif "<script" in article.read_text("utf-8").lower():
             problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
-    for batch in batches:
-        for item in batch.items:
-            problems += _home_edition(item, dest)
     import multiprocessing
 
     # A file checked before, byte for byte, against the same expectations is not rasterised again.
     cache = incremental.Cache.of(campaign)
+    for batch in batches:
+        for item in batch.items:
+            problems += _home_edition(item, dest, cache)
     keys = {}
     for check in checks:
         expected = {k: v for k, v in asdict(check).items() if k != "file"}
@@ -105,9 +105,9 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
     return problems
 
 
-def _home_edition(item: Item, dest: Path) -> list[Problem]:
+def _home_edition(item: Item, dest: Path, cache: incremental.Cache) -> list[Problem]:
     """The public site's copy of a press file: its paper exactly (no bleed, no marks), no PDF/X output intent,
-    every glyph drawable."""
+    every glyph drawable. A file checked before, byte for byte, with the same paper is not read again."""
     import pikepdf
 
     from materials import glyphcheck
@@ -118,6 +118,9 @@ def _home_edition(item: Item, dest: Path) -> list[Problem]:
     path = dest / office
     if not path.is_file():
         return [Problem(office, None, None, "home edition is missing from the print folder")]
+    key = cache.verified(office, ["home edition", item.width_mm, item.height_mm], path)
+    if key is None:
+        return []
     problems = glyphcheck.check(path, name=office)
     with pikepdf.open(path) as pdf:
         if "/OutputIntents" in pdf.Root:
@@ -129,6 +132,8 @@ def _home_edition(item: Item, dest: Path) -> list[Problem]:
                 size = f"{(x1 - x0) / MM:.1f}x{(y1 - y0) / MM:.1f} mm"
                 problems.append(Problem(office, None, None, f"page {number} is {size}; a home edition is its paper, "
                                         f"{item.width_mm:g}x{item.height_mm:g} mm, without bleed or marks"))
+    if not problems:
+        cache.remember(office, key)
     return problems
 
 

@@ -17,10 +17,10 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from materials import printorder, templating
+from materials import fingerprint, printorder, templating
 from materials.errors import Problem
 from materials.output import write_atomic
-from materials.printing import fontcache
+from materials.printing import fontcache, incremental
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -79,8 +79,12 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
             target.write_bytes((dest / item.path).read_bytes())
     rows = order_rows(campaign, items, dest)
     write_atomic(pack / ORDER_CSV, printorder.order_csv(rows))
-    write_atomic(pack / ORDER_PDF, _order_pdf(campaign, rows))
-    write_atomic(pack / CONTACT_SHEET, _contact_sheet(campaign, items, dest))
+    # The two sheets are laid out with the fingerprint placeholder and kept in the print cache by what they
+    # are made from (issue 21): an unchanged build, or an edit that changes no row or thumbnail, lays neither
+    # out again; the sources fingerprint is stamped in as into every print file.
+    cache, value = incremental.Cache.of(campaign), fingerprint.sources(campaign)
+    write_atomic(pack / ORDER_PDF, cache.stamped(_order_pdf(campaign, rows, cache), value))
+    write_atomic(pack / CONTACT_SHEET, cache.stamped(_contact_sheet(campaign, items, dest, cache), value))
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != SUMS)
     sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pack).as_posix()}\n" for p in files)
     write_atomic(pack / SUMS, sums.encode())
@@ -89,9 +93,20 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
     return pack
 
 
-def _order_pdf(campaign: Campaign, rows: list[printorder.Row]) -> bytes:
-    from weasyprint import HTML
+def _fonts(campaign: Campaign) -> list[str]:
+    """The installed faces the sheets are drawn with (file, face, size, time): a font update draws them again."""
+    from materials.fonts import font_file
 
+    faces = []
+    for weight in ("regular", "bold"):
+        path, index = font_file(campaign.settings.fonts.sans[0], weight)
+        stat = path.stat()
+        faces.append(f"{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}")
+    return faces
+
+
+def _order_pdf(campaign: Campaign, rows: list[printorder.Row], cache: incremental.Cache) -> bytes:
+    """The order sheet, with the fingerprint placeholder (kept in `cache` by its page and fonts)."""
     from materials import pdfx
 
     env = templating.environment(campaign, "print")
@@ -100,13 +115,33 @@ def _order_pdf(campaign: Campaign, rows: list[printorder.Row]) -> bytes:
     html = env.get_template("order.html.j2").render(
         lang=lang, rows=rows, count=len(rows), copies=sum(r.quantity for r in rows), profile=pdfx.PROFILE,
         max_ink=round(pdfx.MAX_INK), darkest=round(max((sum(ink) for ink in inks), default=100)),
-        font_css=fontcache.css_system(campaign.settings.fonts.sans),
+        font_css=fontcache.css_system(campaign.settings.fonts.sans), sources_fingerprint=fingerprint.PLACEHOLDER,
         # A3 portrait: the table's type shrinks with its rows so the sheet stays one page.
         row_pt=max(4.5, min(9.0, 860 / ((len(rows) + 1) * 1.45))))
-    return bytes(HTML(string=html).write_pdf(pdf_identifier=b"materials-print-shop-order"))
+
+    def make() -> bytes:
+        from weasyprint import HTML
+
+        return bytes(HTML(string=html).write_pdf(pdf_identifier=b"materials-print-shop-order"))
+
+    return cache.derived(f"{FOLDER}/{ORDER_PDF}", [html, _fonts(campaign)], make)
 
 
-def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
+def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path, cache: incremental.Cache) -> bytes:
+    """The contact sheet, with the fingerprint placeholder (kept in `cache` by its previews, names, title,
+    draft mark and fonts)."""
+    previews = []
+    for item in items:
+        preview = dest / item.preview if item.preview else None
+        digest = hashlib.sha256(preview.read_bytes()).hexdigest() if preview and preview.is_file() else None
+        previews.append([item.path, digest])
+    inputs = [previews, campaign.text(campaign.settings.title, campaign.primary_language), campaign.primary_language,
+              campaign.draft_mark, campaign.draft_note, campaign.source_date().isoformat(),
+              list(campaign.settings.fonts.sans), _fonts(campaign), SHEET_PX, GRID]
+    return cache.derived(f"{FOLDER}/{CONTACT_SHEET}", inputs, lambda: _draw_contact_sheet(campaign, items, dest))
+
+
+def _draw_contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
     """Thumbnails of every press file (from its preview) with its path under it, 18 to an A4 page."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -143,13 +178,11 @@ def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
 
 def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
     """The contact sheet's pages as a PDF with what every print PDF carries (issue 20): the draft mark as text
-    on every page while the campaign is a draft, and the sources fingerprint in its keywords."""
+    on every page while the campaign is a draft, and the sources fingerprint's placeholder in its keywords."""
     import base64
     import html
 
     from weasyprint import HTML
-
-    from materials import fingerprint
 
     images = []
     for page in pages:
@@ -162,7 +195,7 @@ def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
     document = (
         f'<!DOCTYPE html><html lang="{html.escape(campaign.primary_language)}"><head><meta charset="utf-8">'
         f'<title>Contact sheet</title>'
-        f'<meta name="keywords" content="{fingerprint.KEY} {html.escape(fingerprint.sources(campaign))}">'
+        f'<meta name="keywords" content="{fingerprint.KEY} {fingerprint.PLACEHOLDER}">'
         f'<meta name="dcterms.created" content="{campaign.source_date().isoformat()}">'
         f'<style>{fontcache.css_system(campaign.settings.fonts.sans)}'
         '@page { size: A4 landscape; margin: 0 } body { margin: 0 }'
