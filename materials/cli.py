@@ -268,8 +268,8 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     gallery.start()
 
     def changed(paths: list[str]) -> None:
-        live.rebuild_site(state, out)  # the site first: an open page updates in about a second
-        gallery.changed(paths)
+        gallery.changed(paths)  # the gallery's own process starts its print build beside the site's rebuild
+        live.rebuild_site(state, out)  # an open page updates in about a second
 
     try:
         if no_watch:

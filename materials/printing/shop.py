@@ -9,6 +9,7 @@ campaign's date as every entry's time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -128,21 +129,46 @@ def _order_pdf(campaign: Campaign, rows: list[printorder.Row], cache: incrementa
 
 
 def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path, cache: incremental.Cache) -> bytes:
-    """The contact sheet, with the fingerprint placeholder (kept in `cache` by its previews, names, title,
-    draft mark and fonts)."""
-    previews = []
-    for item in items:
-        preview = dest / item.preview if item.preview else None
-        digest = hashlib.sha256(preview.read_bytes()).hexdigest() if preview and preview.is_file() else None
-        previews.append([item.path, digest])
-    inputs = [previews, campaign.text(campaign.settings.title, campaign.primary_language), campaign.primary_language,
+    """The contact sheet, with the fingerprint placeholder. Each page is kept in `cache` by its previews and
+    names, the title, the draft mark and the fonts: a poster's edit draws only the page its thumbnails are on
+    again (issue 21); the pages are then put in one file."""
+    per_page = GRID[0] * GRID[1]
+    common = [campaign.text(campaign.settings.title, campaign.primary_language), campaign.primary_language,
               campaign.draft_mark, campaign.draft_note, campaign.source_date().isoformat(),
-              list(campaign.settings.fonts.sans), _fonts(campaign), SHEET_PX, GRID]
-    return cache.derived(f"{FOLDER}/{CONTACT_SHEET}", inputs, lambda: _draw_contact_sheet(campaign, items, dest))
+              list(campaign.settings.fonts.sans), _fonts(campaign), SHEET_PX, GRID, len(items)]
+    pages = []
+    for number, start in enumerate(range(0, max(len(items), 1), per_page), 1):
+        shown = items[start:start + per_page]
+        previews = []
+        for item in shown:
+            preview = dest / item.preview if item.preview else None
+            digest = hashlib.sha256(preview.read_bytes()).hexdigest() if preview and preview.is_file() else None
+            previews.append([item.path, digest])
+        pages.append(cache.derived(f"{FOLDER}/{CONTACT_SHEET}#{number}", [common, number, previews],
+                                   functools.partial(_contact_page, campaign, shown, number, len(items), dest)))
+    digests = [hashlib.sha256(page).hexdigest() for page in pages]
+    return cache.derived(f"{FOLDER}/{CONTACT_SHEET}", digests, functools.partial(_join, pages))
 
 
-def _draw_contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
-    """Thumbnails of every press file (from its preview) with its path under it, 18 to an A4 page."""
+def _join(pages: list[bytes]) -> bytes:
+    """One PDF of one-page PDFs, the first one's document information kept."""
+    import contextlib
+
+    import pikepdf
+
+    with contextlib.ExitStack() as stack:
+        pdf = stack.enter_context(pikepdf.open(io.BytesIO(pages[0])))
+        for data in pages[1:]:
+            pdf.pages.extend(stack.enter_context(pikepdf.open(io.BytesIO(data))).pages)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
+
+
+def _contact_page(campaign: Campaign, items: list[Item], number: int, total: int, dest: Path) -> bytes:
+    """One page of the contact sheet: thumbnails of its press files (from their previews), each with its path
+    under it, 18 to an A4 page."""
     from PIL import Image, ImageDraw, ImageFont
 
     from materials.fonts import font_file
@@ -151,14 +177,12 @@ def _draw_contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> by
     font = ImageFont.truetype(str(path), 11, index=index)
     columns, lines = GRID
     cell_w, cell_h = SHEET_PX[0] // columns, (SHEET_PX[1] - 40) // lines
-    pages = []
-    for start in range(0, len(items), columns * lines):
-        page = Image.new("RGB", SHEET_PX, "white")
+    page = Image.new("RGB", SHEET_PX, "white")
+    if items:
         draw = ImageDraw.Draw(page)
         draw.text((20, 12), f"{campaign.text(campaign.settings.title, campaign.primary_language)} · "
-                            f"{len(items)} press files · page {start // (columns * lines) + 1}",
-                  fill="black", font=font)
-        for offset, item in enumerate(items[start:start + columns * lines]):
+                            f"{total} press files · page {number}", fill="black", font=font)
+        for offset, item in enumerate(items):
             x, y = (offset % columns) * cell_w, 40 + (offset // columns) * cell_h
             preview = dest / item.preview if item.preview else None
             if preview is not None and preview.is_file():
@@ -170,10 +194,7 @@ def _draw_contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> by
                                 y + 4 + thumb.height - 1), outline="#999999")
             name = item.path.rsplit("/", 1)[-1]
             draw.text((x + 8, y + cell_h - 26), name, fill="black", font=font)
-        pages.append(page)
-    if not pages:
-        pages.append(Image.new("RGB", SHEET_PX, "white"))
-    return _sheet_pdf(campaign, pages)
+    return _sheet_pdf(campaign, [page])
 
 
 def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:

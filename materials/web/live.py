@@ -151,8 +151,9 @@ class Gallery(threading.Thread):
             self.dirty.clear()
             self.once()
 
-    def _build(self, kinds: list[str]) -> tuple[str, Any]:
-        """One build in the builder process (started on first use, again after a crash)."""
+    def _build(self, kinds: list[str], meanwhile: Callable[[], object]) -> tuple[str, Any]:
+        """One build in the builder process (started on first use, again after a crash); `meanwhile` runs here
+        while the builder works."""
         import multiprocessing
 
         if self.builder is None or not self.builder.is_alive():
@@ -166,17 +167,25 @@ class Gallery(threading.Thread):
         assert self.pipe is not None
         try:
             self.pipe.send((str(self.state.campaign_dir), str(self.state.preview), kinds))
+        except OSError as e:
+            meanwhile()
+            return "error", _stopped(e)
+        meanwhile()
+        try:
             answer: tuple[str, Any] = self.pipe.recv()
             return answer
         except (EOFError, OSError) as e:
-            return "error", f"the gallery's build process stopped ({e or 'killed'}); it restarts at the next edit"
+            return "error", _stopped(e)
 
     def once(self) -> None:
         state = self.state
-        state.facts = _facts(state)
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
-        status, payload = self._build(kinds)
+
+        def facts() -> None:
+            state.facts = _facts(state)
+
+        status, payload = self._build(kinds, facts)  # the facts' table is read while the builder builds
         if self.stopping:
             return
         if status == "error":
@@ -200,6 +209,10 @@ class Gallery(threading.Thread):
             return bool(load(self.state.campaign_dir).settings.venues.list)
         except (MaterialsError, AttributeError):
             return False
+
+
+def _stopped(error: BaseException) -> str:
+    return f"the gallery's build process stopped ({error or 'killed'}); it restarts at the next edit"
 
 
 def builder(connection: Any, build: Build) -> None:
