@@ -268,8 +268,7 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     gallery.start()
 
     def changed(paths: list[str]) -> None:
-        gallery.changed(paths)  # the gallery's own process starts its print build beside the site's rebuild
-        live.rebuild_site(state, out)  # an open page updates in about a second
+        live.changed(state, gallery, out, paths)
 
     try:
         if no_watch:

@@ -110,6 +110,28 @@ def rebuild_site(state: State, out: Path | None) -> bool:
 
 
 VENUE_SOURCES = ("venues", "campaign.toml", "templates")
+#: Sources whose edit is looked at in the gallery: the print build starts before the site's rebuild.
+PRINT_SOURCES = ("posters", "tips", "venues")
+
+
+def changed(state: State, gallery: Gallery, out: Path | None, paths: list[str]) -> None:
+    """After an edit: rebuild the site and the gallery, the one the edit is looked at in first. A FAQ's edit
+    (or a setting's) rebuilds the site before the gallery's build competes for the processor, so the open
+    page updates in about a second; a poster's or tip's starts the gallery's build (its own process) first,
+    beside the site's rebuild."""
+    prints = bool(paths) and all(_under(state.root, path, PRINT_SOURCES) for path in paths)
+    if prints:
+        gallery.changed(paths)
+    rebuild_site(state, out)
+    if not prints:
+        gallery.changed(paths)
+
+
+def _under(root: Path, path: str, folders: tuple[str, ...]) -> bool:
+    try:
+        return Path(path).resolve().relative_to(root).parts[0] in folders
+    except (ValueError, IndexError):
+        return False
 
 
 class Gallery(threading.Thread):
@@ -131,9 +153,8 @@ class Gallery(threading.Thread):
     def changed(self, paths: Iterable[str]) -> None:
         root = self.state.root
         for path in paths:
-            with contextlib.suppress(ValueError):
-                if Path(path).resolve().relative_to(root).parts[0] in VENUE_SOURCES:
-                    self.venues_dirty = True
+            if _under(root, path, VENUE_SOURCES):
+                self.venues_dirty = True
         self.dirty.set()
 
     def stop(self) -> None:
