@@ -196,14 +196,9 @@ class Cache:
         (its unstamped sha256, value): a run with the same sources stamps nothing again, and checks and
         thumbnails find the unstamped sha256 of a stamped file (`origin`)."""
         sha = hashlib.sha256(data).hexdigest()
-        if self.folder is not None:
-            try:
-                stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))
-                done = self._blob(str(stamped)).read_bytes()
-                if hashlib.sha256(done).hexdigest() == stamped:
-                    return done
-            except (OSError, ValueError):
-                pass
+        kept = self.kept_stamped(sha, value)
+        if kept is not None:
+            return kept
         from materials import fingerprint
 
         done = fingerprint.stamp(data, value)
@@ -218,6 +213,17 @@ class Cache:
             except OSError as error:
                 log.debug("print cache: cannot keep a stamped file (%s)", error)
         return done
+
+    def kept_stamped(self, sha: str, value: str) -> bytes | None:
+        """The kept file of sha256 `sha` stamped with `value`, if it is kept and still has its sha256."""
+        if self.folder is None:
+            return None
+        try:
+            stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))
+            done = self._blob(str(stamped)).read_bytes()
+        except (OSError, ValueError):
+            return None
+        return done if hashlib.sha256(done).hexdigest() == stamped else None
 
     def derived(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
         """A file made from other files and settings (the print-shop pack's order sheet and contact sheet):
@@ -321,14 +327,20 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def copy_into(reused: dict[str, Reused], dest: Path) -> None:
-    """Copy every reused item's files into the print folder `dest`."""
+def copy_into(reused: dict[str, Reused], dest: Path, cache: Cache, value: str) -> None:
+    """Write every reused item's files into the print folder `dest`, each PDF with the sources fingerprint
+    `value` stamped in (the stamped file kept from a previous run with the same sources, when there is one)."""
     for item in reused.values():
         for name, blob in item.files.items():
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                shutil.copyfile(blob, target)
+                if name.endswith(".pdf"):
+                    # A blob is named by its sha256 (checked by `lookup`): no need to read it if it was stamped.
+                    data = cache.kept_stamped(blob.name, value)
+                    target.write_bytes(data if data is not None else cache.stamped(blob.read_bytes(), value))
+                else:
+                    shutil.copyfile(blob, target)
             except FileNotFoundError:
                 raise MaterialsError(f"{blob.parent.parent.parent}: a cached print file went away during the "
                                      "build (the folder was deleted?); nothing was replaced, run the build "

@@ -191,8 +191,9 @@ def render(plan: PrintPlan, dest: Path, built: Mapping[str, Path]) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for entry in sorted(plan.folder.iterdir()):
         shutil.move(str(entry), str(dest / entry.name))
-    incremental.copy_into(plan.laid_out.reused, dest)
-    incremental.Cache.of(plan.campaign).stamp(dest, fingerprint.sources(plan.campaign))
+    cache, value = incremental.Cache.of(plan.campaign), fingerprint.sources(plan.campaign)
+    cache.stamp(dest, value)  # the files laid out this run
+    incremental.copy_into(plan.laid_out.reused, dest, cache, value)
     _finish(plan.campaign, plan.laid_out, dest)
     global _rendered
     _rendered = (plan.campaign, dest.resolve(), plan.laid_out.batches)
