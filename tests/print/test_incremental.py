@@ -177,8 +177,16 @@ def test_an_unchanged_rebuild_reuses_the_pack_and_home_editions_byte_for_byte(
 
     first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
     assert sorted((first / "home").rglob("*.pdf")) and (first / shop.ZIP).is_file()
+    kept = print_campaign / incremental.CACHE
+    kinds = ("stamped", "derived", "verified")
+    records = {p: p.stat().st_mtime_ns for kind in kinds for p in (kept / kind).glob("*.json")}
+    assert len(records) > 10
     caplog.set_level(logging.DEBUG, logger="materials")
     again = build(print_campaign, tmp_path / "again", only="print").outputs["print"]
+    # No file was stamped with the fingerprint again, no sheet kept again, no file (home editions included)
+    # checked again: their records are untouched.
+    assert {p: p.stat().st_mtime_ns for p in records} == records
+    assert {p for kind in kinds for p in (kept / kind).glob("*.json")} == set(records)
     # Neither sheet of the pack was laid out again, and no home edition was read again to check it.
     assert {f"{shop.FOLDER}/{shop.ORDER_PDF}", f"{shop.FOLDER}/{shop.CONTACT_SHEET}"} <= pack_reuse(caplog)
     [line] = [r.getMessage() for r in caplog.records if "checked before, byte for byte" in r.getMessage()]
