@@ -208,7 +208,8 @@ class Cache:
             try:
                 stamped = hashlib.sha256(done).hexdigest()
                 _write(self._blob(stamped), done)
-                _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(stamped).encode())
+                record = {"stamped": stamped, "origin": sha, "value": value}
+                _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(record).encode())
                 _write(self._record_path(stamped, "origin"), json.dumps(sha).encode())
             except OSError as error:
                 log.debug("print cache: cannot keep a stamped file (%s)", error)
@@ -219,9 +220,9 @@ class Cache:
         if self.folder is None:
             return None
         try:
-            stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))
+            stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))["stamped"]
             done = self._blob(str(stamped)).read_bytes()
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         return done if hashlib.sha256(done).hexdigest() == stamped else None
 
@@ -285,8 +286,10 @@ class Cache:
         except OSError as error:
             log.debug("print cache: cannot remember the check of %s (%s)", name, error)
 
-    def prune(self, keep: Iterable[str]) -> None:
-        """Drop records of items no longer planned and files no record names."""
+    def prune(self, keep: Iterable[str], value: str) -> None:
+        """Drop records of items no longer planned and files no record names: the files of the items, the
+        kept sheets, and the files stamped with the sources fingerprint `value` (the current one) of those
+        items; stamped files of other fingerprints go, with their records."""
         if self.folder is None or not (self.folder / "items").is_dir():
             return
         wanted = {self._record_path(name).name for name in keep}
@@ -305,6 +308,16 @@ class Cache:
                     used.add(str(json.loads(record_path.read_text(encoding="utf-8")).get("sha")))
                 except (OSError, ValueError, AttributeError):
                     record_path.unlink(missing_ok=True)
+            stamped: set[str] = set()
+            for record_path in (self.folder / "stamped").glob("*.json"):
+                try:
+                    record = json.loads(record_path.read_text(encoding="utf-8"))
+                    if record["value"] != value or record["origin"] not in used:
+                        raise ValueError("another fingerprint, or a file no item has")
+                    stamped.add(str(record["stamped"]))
+                except (OSError, ValueError, KeyError, TypeError):
+                    record_path.unlink(missing_ok=True)
+            used |= stamped
             # A file no record names may still be about to be copied by a run started from other records
             # (serve's gallery and a build at the same time): only files an hour old go.
             old = time.time() - 3600

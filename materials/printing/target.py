@@ -112,7 +112,7 @@ def _lay_out(campaign: Campaign, dest: Path) -> LaidOut:
         for batch in todo:
             for item in batch.items:
                 cache.store(item, keys[item.path], dest, scales.get(item.path))
-        cache.prune(keys)
+        cache.prune(keys, fingerprint.sources(campaign))
     return LaidOut(planner, batches, results, problems, reused)
 
 

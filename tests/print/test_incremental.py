@@ -260,3 +260,24 @@ def test_a_damaged_kept_sheet_is_made_again(print_campaign: Path, tmp_path: Path
     assert pack_reuse(caplog) == set()
     assert again == first
     assert again[f"{shop.FOLDER}/{shop.ORDER_PDF}"] == first[f"{shop.FOLDER}/{shop.ORDER_PDF}"]
+
+
+def test_stamped_files_outlive_an_idle_hour_and_not_their_fingerprint(print_campaign: Path, tmp_path: Path) -> None:
+    import os
+    import time
+
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    kept = print_campaign / incremental.CACHE
+    stamped = {p: p.stat().st_mtime_ns for p in (kept / "stamped").glob("*.json")}
+    assert stamped
+    old = time.time() - 2 * 3600  # the cache drops files no record names once they are an hour old
+    for blob in (kept / "files").glob("*/*"):
+        os.utime(blob, (old, old))
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert {p: p.stat().st_mtime_ns for p in (kept / "stamped").glob("*.json")} == stamped  # nothing stamped again
+
+    reword_apply(print_campaign)  # a new fingerprint: every file is stamped with it, the old stamps go
+    build(print_campaign, tmp_path / "edited", only="print")
+    assert len(list((kept / "stamped").glob("*.json"))) == len(stamped)
+    assert not set((kept / "stamped").glob("*.json")) & set(stamped)
