@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test quick setup system lint typecheck unit golden readme newest clean
+.PHONY: build test quick setup system lint typecheck unit golden readme catalog newest clean
 
 build: setup
 	$(BIN)/materials build
@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 lint:
-	$(BIN)/ruff check materials tests benchmarks
+	$(BIN)/ruff check materials tests benchmarks scripts/catalog.py
 
 typecheck:
 	$(BIN)/mypy
@@ -69,6 +69,11 @@ golden: setup
 # Rewrite the settings reference in README.md after changing a setting's docstring.
 readme:
 	$(BIN)/python scripts/update-readme
+
+# Extract every message into the Chinese catalog and compile it, after adding or changing a message
+# (materials/i18n.py says how messages are written); then translate the new entries in the .po and run it again.
+catalog:
+	$(BIN)/python scripts/catalog.py
 
 clean:
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

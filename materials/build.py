@@ -19,6 +19,7 @@ from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.guarded import strict_failure, warn_placeholders
+from materials.i18n import _
 from materials.targets import Plan
 from materials.templating import check_templates, template_errors
 
@@ -47,11 +48,17 @@ class BuildResult:
                     parts = path.relative_to(folder).parts
                     kind = parts[0] if len(parts) > 1 else path.suffix.lstrip(".") or path.name
                     kinds[kind] = kinds.get(kind, 0) + 1
-            listed = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
-            lines.append(f"{name}: {sum(kinds.values())} files ({listed}) in {self.seconds.get(name, 0):.1f} s: "
-                         f"{folder}")
-        warned = f"{len(self.warnings)} warning(s)" if self.warnings else "no warnings"
-        lines.append(f"built {', '.join(self.outputs) or 'nothing'} in {self.total_seconds:.1f} s, {warned}")
+            listed = _(", ").join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+            lines.append(_("{name}: {count} files ({kinds}) in {seconds:.1f} s: {folder}").format(
+                name=name, count=sum(kinds.values()), kinds=listed, seconds=self.seconds.get(name, 0), folder=folder))
+        built, seconds, warnings = ", ".join(self.outputs), self.total_seconds, len(self.warnings)
+        if not built:
+            lines.append(_("built nothing in {seconds:.1f} s").format(seconds=seconds))
+        elif warnings:
+            lines.append(_("built {outputs} in {seconds:.1f} s, {count} warning(s)").format(
+                outputs=built, seconds=seconds, count=warnings))
+        else:
+            lines.append(_("built {outputs} in {seconds:.1f} s, no warnings").format(outputs=built, seconds=seconds))
         return lines
 
 
@@ -62,8 +69,11 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
         return known
     names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
     unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise MaterialsError(f"--only {','.join(unknown) or '(empty)'}: choose from {', '.join(known)}")
+    if not names:
+        raise MaterialsError(_("--only (empty): choose from {known}").format(known=", ".join(known)))
+    if unknown:
+        raise MaterialsError(_("--only {value}: choose from {known}").format(value=",".join(unknown),
+                                                                             known=", ".join(known)))
     return [n for n in known if n in names]
 
 
@@ -87,7 +97,7 @@ def validate(campaign: Campaign, names: list[str], cleanup: contextlib.ExitStack
         cleanup.callback(plan.close)
         problems += plan.problems
     if problems:
-        raise CampaignError(problems, f"campaign {campaign.root} has problems")
+        raise CampaignError(problems, _("campaign {root} has problems").format(root=campaign.root))
     return plans
 
 
@@ -123,10 +133,11 @@ def build(
                     target.render(plans[name], stage, built)
                     problems = target.verify(campaign, stage)
                     if problems:
-                        raise VerificationError(problems, f"{name} output failed verification; nothing was replaced")
+                        raise VerificationError(problems, _("{name} output failed verification; nothing was "
+                                                            "replaced").format(name=name))
                     written = time.perf_counter() - started
                     result.seconds[name] = validated.get(name, 0.0) + written
-                    log.info("%s: validated in %.1f s, written and verified in %.1f s: %.1f s in all", name,
+                    log.info(_("%s: validated in %.1f s, written and verified in %.1f s: %.1f s in all"), name,
                              validated.get(name, 0.0), written, result.seconds[name])
                     built[name] = stage
                 strict_failure(strict, counter.messages)
@@ -150,15 +161,16 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
         if output is not None:
             out_dir = Path(output)
             if not out_dir.is_dir():
-                raise MaterialsError(f"--output {out_dir} is not a folder")
+                raise MaterialsError(_("--output {out_dir} is not a folder").format(out_dir=out_dir))
             problems: list[Problem] = []
             found = [n for n in kinds if (out_dir / n).is_dir()]
             if not found:
-                raise MaterialsError(f"--output {out_dir} holds no {', '.join(kinds)} folder to verify")
+                raise MaterialsError(_("--output {out_dir} holds no {kinds} folder to verify").format(
+                    out_dir=out_dir, kinds=', '.join(kinds)))
             for name in found:
                 problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
-                raise VerificationError(problems, f"{out_dir} failed verification")
+                raise VerificationError(problems, _("{out_dir} failed verification").format(out_dir=out_dir))
         strict_failure(strict, counter.messages)
         return campaign
     finally:

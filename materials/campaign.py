@@ -22,11 +22,12 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.i18n import _
 from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
-FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords"}
+FRONT_MATTER_KEYS = {"id", "order", "category", "question", "updated", "tags", "keywords", "redirect_from"}
 REQUIRED_KEYS = ("id", "order", "category", "question")
 #: Printed on every page of every output while a fact is unconfirmed or an address is a placeholder.
 DRAFT_MARK = "草稿 · DRAFT"
@@ -52,6 +53,8 @@ class Faq:
     tags: tuple[str, ...] = ()
     #: Words people type when they mean this question (search weighs them above the answer).
     keywords: tuple[str, ...] = ()
+    #: Former ids of this question (merged or renamed): the site keeps their addresses as redirects here.
+    redirect_from: tuple[str, ...] = ()
     campaign: Campaign | None = field(default=None, repr=False, compare=False)
 
     def html(self, channel: str, faq_href: Callable[[str], str] | None = None) -> str:
@@ -136,8 +139,8 @@ class Campaign:
     def service_link(self, channel: str) -> str:
         """The declaration-service URL tagged with the publicity channel it is published on."""
         if channel not in self.settings.channels:
-            raise MaterialsError(f"unknown publicity channel {channel!r}; campaign.toml channels: "
-                                 f"{', '.join(self.settings.channels)}")
+            raise MaterialsError(_("unknown publicity channel {channel!r}; campaign.toml channels: "
+                                   "{channels}").format(channel=channel, channels=', '.join(self.settings.channels)))
         parts = urlsplit(self.settings.service.url)
         tag = urlencode({self.settings.service.channel_parameter: channel})
         query = parts.query + ("&" if parts.query else "") + tag
@@ -205,30 +208,42 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
 
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):
-            problems.append(Problem(label, line(key), key, "required front-matter field is missing or empty"))
+            problems.append(Problem(label, line(key), key, _("required front-matter field is missing or empty")))
     for key in sorted(set(meta) - FRONT_MATTER_KEYS):
         allowed = ", ".join(sorted(FRONT_MATTER_KEYS))
-        problems.append(Problem(label, line(key), key, f"unknown front-matter field; allowed: {allowed}"))
+        problems.append(Problem(label, line(key), key, _("unknown front-matter field; allowed: {allowed}").format(
+            allowed=allowed)))
     faq_id, order, category = meta.get("id"), meta.get("order"), meta.get("category")
     if faq_id is not None and (not isinstance(faq_id, str) or not ID.match(faq_id)):
-        problems.append(Problem(label, line("id"), "id", f"{faq_id!r} must be lower-case letters, digits and hyphens"))
+        problems.append(Problem(label, line("id"), "id",
+                                _("{faq_id!r} must be lower-case letters, digits and hyphens").format(faq_id=faq_id)))
     if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1):
-        problems.append(Problem(label, line("order"), "order", f"{order!r} must be a whole number from 1"))
+        problems.append(Problem(label, line("order"), "order", _("{order!r} must be a whole number from 1").format(
+            order=order)))
     categories = [c.key for c in settings.faq_categories]
     if category is not None and category not in categories:
-        problems.append(Problem(label, line("category"), "category", f"{category!r} is not one of "
-                                f"{', '.join(categories)} (campaign.toml faq_categories)"))
+        problems.append(Problem(label, line("category"), "category", _("{category!r} is not one of "
+                                  "{categories} (campaign.toml faq_categories)").format(
+            category=category, categories=", ".join(categories))))
     question = meta.get("question")
     if question is not None and not isinstance(question, str):
-        problems.append(Problem(label, line("question"), "question", "must be text"))
+        problems.append(Problem(label, line("question"), "question", _("must be text")))
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, date):
-        problems.append(Problem(label, line("updated"), "updated", f"{updated!r} must be a date written YYYY-MM-DD"))
+        problems.append(Problem(label, line("updated"), "updated",
+                                _("{updated!r} must be a date written YYYY-MM-DD").format(updated=updated)))
     tags = _word_list(meta, "tags", "[green code, travel]", label, problems, line("tags"))
     keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems,
                           line("keywords"))
+    redirect_from = _word_list(meta, "redirect_from", "[old-id, other-old-id]", label, problems,
+                               line("redirect_from"))
+    for old in redirect_from:
+        if not ID.match(str(old)):
+            problems.append(Problem(label, line("redirect_from"), "redirect_from",
+                                    _("{old!r} must be a former id: lower-case letters, digits and hyphens").format(
+                                        old=old)))
     if not body.strip():
-        problems.append(Problem(label, body_line, None, "the answer is empty"))
+        problems.append(Problem(label, body_line, None, _("the answer is empty")))
     problems += mdown.source_problems(body, label, body_line)
     if len(problems) > before:
         return None
@@ -237,6 +252,7 @@ def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, proble
     return Faq(
         id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
         path=path, body_line=body_line, updated=updated, tags=tags, keywords=keywords,
+        redirect_from=tuple(str(old) for old in redirect_from),
     )
 
 
@@ -256,7 +272,7 @@ def _word_list(meta: dict[str, Any], key: str, example: str, label: str, problem
                line: int = 1) -> tuple[str, ...]:
     value = meta.get(key, [])
     if not isinstance(value, list) or not all(isinstance(t, str | int) and str(t).strip() for t in value):
-        problems.append(Problem(label, line, key, f"must be a list of words, like {example}"))
+        problems.append(Problem(label, line, key, _("must be a list of words, like {example}").format(example=example)))
         return ()
     return tuple(str(t).strip() for t in value)
 
@@ -267,8 +283,8 @@ def _load_faqs(
     faq_root = root / FAQ_DIR
     result: dict[str, list[Faq]] = {lang: [] for lang in settings.languages}
     if not faq_root.is_dir():
-        problems.append(Problem(f"{FAQ_DIR}/", None, None, "folder is missing: write one Markdown file per "
-                                "question per language in faq/<language>/"))
+        problems.append(Problem(f"{FAQ_DIR}/", None, None, _("folder is missing: write one Markdown file per "
+                                  "question per language in faq/<language>/")))
         return result
     for lang in settings.languages:
         folder = faq_root / lang
@@ -282,9 +298,10 @@ def _load_faqs(
                 broken.add(lang)
     for extra in sorted(p for p in faq_root.iterdir() if p.is_dir() and p.name not in settings.languages):
         problems.append(Problem(f"{FAQ_DIR}/{extra.name}/", None, None,
-                                f"{extra.name!r} is not a campaign language ({', '.join(settings.languages)})"))
+                                _("{name!r} is not a campaign language ({languages})").format(
+                                    name=extra.name, languages=", ".join(settings.languages))))
     if not any(result.values()) and not problems:
-        problems.append(Problem(f"{FAQ_DIR}/", None, None, "no questions found: add faq/<language>/<id>.md files"))
+        problems.append(Problem(f"{FAQ_DIR}/", None, None, _("no questions found: add faq/<language>/<id>.md files")))
     return result
 
 
@@ -302,15 +319,31 @@ def _cross_check(
         orders: dict[int, Faq] = {}
         for faq in items:
             if faq.id in seen:
-                problems.append(Problem(label(faq), 2, "id", f"duplicate id {faq.id!r}, also in {label(seen[faq.id])}"))
+                problems.append(Problem(label(faq), 2, "id", _("duplicate id {id!r}, also in {seen}").format(
+                    id=faq.id, seen=label(seen[faq.id]))))
             else:
                 seen[faq.id] = faq
             if faq.order in orders:
                 problems.append(Problem(label(faq), 2, "order",
-                                        f"order {faq.order} is also used by {label(orders[faq.order])}"))
+                                        _("order {order} is also used by {orders}").format(order=faq.order,
+                                                                                           orders=label(orders[faq.order]))))
             else:
                 orders[faq.order] = faq
         by_lang[lang] = seen
+        # A former id leads to one question, and never shadows a live one (its page would be overwritten).
+        claimed: dict[str, Faq] = {}
+        for faq in items:
+            for old in faq.redirect_from:
+                if old in seen:
+                    problems.append(Problem(label(faq), 2, "redirect_from", _(
+                        "{old!r} is the id of {faq}: remove it from redirect_from").format(old=old,
+                                                                                           faq=label(seen[old]))))
+                elif old in claimed and claimed[old] is not faq:
+                    problems.append(Problem(label(faq), 2, "redirect_from", _(
+                        "{old!r} already redirects to {faq}: a former id leads to one question").format(
+                            old=old, faq=label(claimed[old]))))
+                else:
+                    claimed[old] = faq
     all_ids = sorted(set().union(*(set(d) for d in by_lang.values()))) if by_lang else []
     for faq_id in all_ids:
         present = [lang for lang in settings.languages if faq_id in by_lang[lang]]
@@ -319,18 +352,21 @@ def _cross_check(
             if faq_id not in by_lang[lang]:
                 if lang in broken:
                     continue
-                message = f"{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}"
+                message = _("{faq_id!r} has no {lang} translation: add faq/{lang}/ file with id: {faq_id}").format(
+                    faq_id=faq_id, lang=lang)
                 problems.append(Problem(label(source), None, "id", message))
             elif by_lang[lang][faq_id].order != source.order:
                 other = by_lang[lang][faq_id]
-                problems.append(Problem(label(other), 2, "order", f"order {other.order} differs from "
-                                        f"{label(source)} ({source.order}); use the same order in every language"))
+                problems.append(Problem(label(other), 2, "order", _("order {order} differs from "
+                                          "{source} ({order2}); use the same order in every language").format(
+                                              order=other.order, source=label(source), order2=source.order)))
     for lang, items in faqs.items():
         for faq in items:
             for offset, target in mdown.faq_links(faq.body):
                 if target not in by_lang[lang] and lang not in broken:
                     problems.append(Problem(label(faq), faq.body_line + offset, None,
-                                            f"link to faq:{target} but no {lang} question has that id"))
+                                            _("link to faq:{target} but no {lang} question has that id").format(
+                                                target=target, lang=lang)))
 
 
 def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
@@ -349,21 +385,22 @@ def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
             problems += fact_problems
             lines = [(2, faq.question)] + [(faq.body_line + i, t) for i, t in enumerate(filled.split("\n"))]
             for line, what in fonts.check_lines(lines, families):
-                problems.append(Problem(label, line, None, f"no font covers {what}; replace the character or add "
-                                        "a font that has it to campaign.toml fonts.sans"))
+                problems.append(Problem(label, line, None, _("no font covers {what}; replace the character or add "
+                                          "a font that has it to campaign.toml fonts.sans").format(what=what)))
     texts = [("title", campaign.settings.title), ("authority", campaign.settings.authority)]
     texts += [(f"facts.{k}", v.text) for k, v in campaign.settings.facts.items()]
     for key, mapping in texts:
         for value in mapping.values():
             for char in fonts.uncovered(value, families):
-                problems.append(Problem("campaign.toml", None, key, f"no font covers {fonts.describe(char)}"))
+                problems.append(Problem("campaign.toml", None, key, _("no font covers {char}").format(
+                    char=fonts.describe(char))))
 
 
 def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
     """Load and validate a campaign folder; raise `CampaignError` listing every problem."""
     root = Path(root)
     if not root.is_dir():
-        raise MaterialsError(f"campaign folder {root} does not exist (use --campaign DIR)")
+        raise MaterialsError(_("campaign folder {root} does not exist (use --campaign DIR)").format(root=root))
     settings = load_settings(root / settings_file, settings_file)
     problems: list[Problem] = []
     broken: set[str] = set()
@@ -377,7 +414,7 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
     if not problems:
         problems += check_content(campaign)
     if problems:
-        raise CampaignError(problems, f"campaign {root} has problems")
+        raise CampaignError(problems, _("campaign {root} has problems").format(root=root))
     return campaign
 
 

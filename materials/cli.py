@@ -15,32 +15,41 @@ from typing import Any
 
 import click
 
-from materials import __version__
+from materials import __version__, i18n
+from materials.i18n import N_, _
+
+#: A word click shows through `gettext` of a variable, which the catalog's extraction cannot see: listed here so
+#: that the catalog carries it ("[required]" in the help of a required option).
+CLICK_WORDS = (N_("required"),)
 
 CAMPAIGN = click.option(
     "--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
-    show_default=True, help="Campaign folder (holds campaign.toml and faq/).",
+    show_default=True, help=_("Campaign folder (holds campaign.toml and faq/)."),
 )
-STRICT = click.option("--strict", is_flag=True, help="Treat warnings (e.g. a placeholder service URL) as failure.")
+STRICT = click.option("--strict", is_flag=True,
+                      help=_("Treat warnings (e.g. a placeholder service URL) as failure."))
 
 
 class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
-            return f"error: {message}"
+            return _("error: {message}").format(message=message)
         if record.levelno >= logging.WARNING:
+            text = _("warning: {message}").format(message=message)
             # NO_COLOR (no-color.org): any non-empty value turns colour off; so does a pipe or a file.
             if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
-                return f"warning: {message}"
-            return click.style(f"warning: {message}", fg="yellow", bold=True)
+                return text
+            return click.style(text, fg="yellow", bold=True)
         return message
 
 
 def configure_logging(verbosity: int) -> None:
-    """-q (-1): errors only; default (0): progress and warnings; -v: debug. Under -q warnings are still made
-    and counted (`--strict` fails on them), only not printed."""
-    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
+    """-q (-1): errors only; default (0): progress and warnings; -v: detail (font packs, step timings); -vv:
+    debug. Under -q warnings are still made and counted (`--strict` fails on them), only not printed."""
+    from materials.log import DETAIL
+
+    level = {-1: logging.WARNING, 0: logging.INFO, 1: DETAIL}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.ERROR if verbosity < 0 else logging.DEBUG)
     handler.setFormatter(Formatter())
@@ -63,14 +72,18 @@ def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     try:
         parse_only(value)
     except MaterialsError as e:
-        raise click.BadParameter(e.message.split(": ", 1)[-1] + f" (got {value!r})", ctx, param) from None
+        raise click.BadParameter(_("{problem} (got {value!r})").format(problem=e.message.split(": ", 1)[-1],
+                                                                     value=value), ctx, param) from None
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="materials")
-@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug output).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors (warnings still count for --strict).")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             help=_("Publicity materials for a city's health QR code.\n\nFrom one campaign folder, make print-ready "
+                    "posters, tips signs and the FAQ booklet, a signed check-in code poster per venue, and a static "
+                    "bilingual FAQ website."))
+@click.version_option(__version__, "--version", prog_name="materials", help=_("Show the version and exit."))
+@click.option("-v", "--verbose", count=True, help=_("More detail (repeat for debug output)."))
+@click.option("-q", "--quiet", is_flag=True, help=_("Only errors (warnings still count for --strict)."))
 def cli(verbose: int, quiet: bool) -> None:
     """Publicity materials for a city's health QR code.
 
@@ -80,12 +93,12 @@ def cli(verbose: int, quiet: bool) -> None:
     configure_logging(-1 if quiet else verbose)
 
 
-@cli.command()
+@cli.command(help=_("Build every output of a campaign: output/print, output/venues, output/web."))
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder [default: CAMPAIGN/output].")
+              help=_("Output folder [default: CAMPAIGN/output]."))
 @click.option("--only", default=None, metavar="web,print,venues", callback=_only,
-              help="Build only these outputs.")
+              help=_("Build only these outputs."))
 @STRICT
 def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) -> None:
     """Build every output of a campaign: output/print, output/venues, output/web."""
@@ -99,10 +112,10 @@ def build(campaign_dir: Path, out: Path | None, only: str | None, strict: bool) 
         click.secho(last, fg="yellow" if result.warnings and not os.environ.get("NO_COLOR") else None)
 
 
-@cli.command()
+@cli.command(help=_("Validate a campaign without writing anything."))
 @CAMPAIGN
 @click.option("--output", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Also verify an existing output folder (QR codes, page counts, fonts, links).")
+              help=_("Also verify an existing output folder (QR codes, page counts, fonts, links)."))
 @STRICT
 def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
     """Validate a campaign without writing anything."""
@@ -110,23 +123,35 @@ def check(campaign_dir: Path, output: Path | None, strict: bool) -> None:
 
     campaign = run(campaign_dir, output, strict)
     counts = ", ".join(f"{len(v)} {k}" for k, v in campaign.faqs.items())
-    click.echo(f"ok: {campaign.root} ({counts} FAQs){' and ' + str(output) if output else ''}")
+    if output:
+        click.echo(_("ok: {campaign} ({counts} FAQs) and {output}").format(campaign=campaign.root, counts=counts,
+                                                                           output=output))
+    else:
+        click.echo(_("ok: {campaign} ({counts} FAQs)").format(campaign=campaign.root, counts=counts))
 
 
-@cli.command()
+@cli.command(help=_("Write a new campaign folder that builds at once (then edit its PLACEHOLDERs).\n\nOn a "
+                    "terminal it asks for what the flags give (empty answer: a placeholder to edit later); in "
+                    "scripts, flags not given leave placeholders."))
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--faq", "faq", default=None, metavar="ID,ID", help="Only these questions (and the ones they link "
-              "to) instead of all 40.")
-@click.option("--city", default=None, help="The city's name in Chinese (杭州).")
-@click.option("--city-en", default=None, help="The city's name in English (Hangzhou).")
-@click.option("--authority", default=None, help="The issuing authority's full name in Chinese.")
-@click.option("--authority-en", default=None, help="The issuing authority's full name in English.")
+@click.option("--faq", "faq", default=None, metavar="ID,ID",
+              help=_("Only these questions (and the ones they link to) instead of all 40."))
+@click.option("--city", default=None, help=_("The city's name in Chinese (杭州)."))
+@click.option("--city-en", default=None, help=_("The city's name in English (Hangzhou)."))
+@click.option("--authority", default=None, help=_("The issuing authority's full name in Chinese."))
+@click.option("--authority-en", default=None, help=_("The issuing authority's full name in English."))
+@click.option("--authority-short", default=None,
+              help=_("The authority's short name in Chinese, printed where space is tight (venue posters, stickers) "
+                     "[default: the full name]."))
+@click.option("--authority-short-en", default=None,
+              help=_("The authority's short name in English [default: the English full name]."))
 @click.option("--district", "districts", multiple=True, metavar="KEY=名称",
-              help="A district, in official order (repeat): shangcheng=上城区[=Shangcheng District].")
-@click.option("--service-url", default=None, metavar="URL", help="The declaration service's https address.")
-@click.option("--site-url", default=None, metavar="URL", help="The FAQ website's https address.")
+              help=_("A district, in official order (repeat): shangcheng=上城区[=Shangcheng District]."))
+@click.option("--service-url", default=None, metavar="URL", help=_("The declaration service's https address."))
+@click.option("--site-url", default=None, metavar="URL", help=_("The FAQ website's https address."))
 def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, authority: str | None,
-        authority_en: str | None, districts: tuple[str, ...], service_url: str | None, site_url: str | None) -> None:
+        authority_en: str | None, authority_short: str | None, authority_short_en: str | None,
+        districts: tuple[str, ...], service_url: str | None, site_url: str | None) -> None:
     """Write a new campaign folder that builds at once (then edit its PLACEHOLDERs).
 
     On a terminal it asks for what the flags give (empty answer: a placeholder to edit later); in scripts,
@@ -141,39 +166,49 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
             return value or ""
         return str(click.prompt(question, default="", show_default=False)).strip()
 
-    answers = Answers(city=ask(city, "City, in Chinese (城市，如 杭州)"),
-                      city_en=ask(city_en, "City, in English (such as Hangzhou)"),
-                      authority=ask(authority, "Issuing authority, full name in Chinese (发布机关全称)"),
-                      authority_en=ask(authority_en, "Issuing authority, full name in English"))
+    answers = Answers(city=ask(city, _("City, in Chinese (城市，如 杭州)")),
+                      city_en=ask(city_en, _("City, in English (such as Hangzhou)")),
+                      authority=ask(authority, _("Issuing authority, full name in Chinese (发布机关全称)")),
+                      authority_en=ask(authority_en, _("Issuing authority, full name in English")))
+    answers.authority_short = ask(authority_short, _("Issuing authority, short name in Chinese, printed where space "
+                                                     "is tight (简称，如 杭州市防控指挥部; empty: the full name)"))
+    answers.authority_short_en = ask(authority_short_en, _("Issuing authority, short name in English (empty: the "
+                                                           "English full name)"))
     entries = list(districts)
     if not entries and asking:
-        text = ask(None, "Districts in official order, KEY=名称 separated by spaces (shangcheng=上城区 "
-                   "gongshu=拱墅区)")
+        text = ask(None, _("Districts in official order, KEY=名称 separated by spaces (shangcheng=上城区 "
+                           "gongshu=拱墅区)"))
         entries = text.replace(",", " ").replace("，", " ").split()
     answers.districts = [parse_district(entry, number) for number, entry in enumerate(entries, 1)]
-    answers.service_url = ask(service_url, "Declaration service address (https://…)")
-    answers.site_url = ask(site_url, "FAQ website address (https://…)")
+    answers.service_url = ask(service_url, _("Declaration service address (https://…)"))
+    answers.site_url = ask(site_url, _("FAQ website address (https://…)"))
     written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None, answers)
-    click.echo(f"{folder}: new campaign, {len(written)} files. Edit {folder / 'campaign.toml'} (every "
-               f"PLACEHOLDER), then run: materials build --campaign {folder}")
+    click.echo(_("{folder}: new campaign, {count} files. Edit {settings} (every PLACEHOLDER), then run: "
+                 "materials build --campaign {folder}").format(folder=folder, count=len(written),
+                                                               settings=folder / "campaign.toml"))
 
 
-@cli.command()
+@cli.command(help=_("Write the sign-off proof: blockers, links, facts to confirm, the notice, every text beside its "
+                    "picture."))
 @CAMPAIGN
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="PDF to write [default: CAMPAIGN/output/proof.pdf].")
+              help=_("PDF to write [default: CAMPAIGN/output/proof.pdf]."))
 @click.option("--output", "output", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Build folder whose files are pictured on the proof [default: CAMPAIGN/output].")
+              help=_("Build folder whose files are pictured on the proof [default: CAMPAIGN/output]."))
 def proof(campaign_dir: Path, out: Path | None, output: Path | None) -> None:
     """Write the sign-off proof: blockers, links, facts to confirm, the notice, every text beside its picture."""
     from materials.proof import write_proof
 
     path, result = write_proof(campaign_dir, out, output)
-    click.echo(f"proof: {path.resolve()} ({len(result.blockers)} blocker(s) first on the cover, "
-               f"{len(result.unconfirmed)} unconfirmed fact(s); sources fingerprint {result.fingerprint})")
+    click.echo(_("proof: {path} ({blockers} blocker(s) first on the cover, {unconfirmed} unconfirmed fact(s); "
+                 "sources fingerprint {fingerprint})").format(path=path.resolve(), blockers=len(result.blockers),
+                                                              unconfirmed=len(result.unconfirmed),
+                                                              fingerprint=result.fingerprint))
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(invoke_without_command=True,
+           help=_("List the campaign's local facts (status, words, source); `facts confirm` records a "
+                  "confirmation."))
 @CAMPAIGN
 @click.pass_context
 def facts(ctx: click.Context, campaign_dir: Path) -> None:
@@ -186,22 +221,25 @@ def facts(ctx: click.Context, campaign_dir: Path) -> None:
 
     settings = load_settings(campaign_dir / "campaign.toml")
     for name, fact in settings.facts.items():
-        status = "confirmed  " if fact.confirmed else "UNCONFIRMED"
+        status = _("confirmed  ") if fact.confirmed else _("UNCONFIRMED")
         words = " / ".join(fact.text.get(lang, "") for lang in settings.languages)
-        contrary = f"\n    contrary evidence: {fact.source.contrary}" if fact.source and fact.source.contrary else ""
-        click.echo(f"{status} {name}: {words}\n    source: {source_line(fact)}{contrary}")
+        click.echo(_("{status} {name}: {words}\n    source: {source}").format(status=status, name=name, words=words,
+                                                                            source=source_line(fact)))
+        if fact.source and fact.source.contrary:
+            click.echo(_("    contrary evidence: {evidence}").format(evidence=fact.source.contrary))
     unconfirmed = sum(1 for f in settings.facts.values() if not f.confirmed)
-    click.echo(f"{len(settings.facts)} facts, {unconfirmed} unconfirmed")
+    click.echo(_("{count} facts, {unconfirmed} unconfirmed").format(count=len(settings.facts), unconfirmed=unconfirmed))
 
 
-@facts.command("confirm")
+@facts.command("confirm", help=_("Record that the authority confirmed fact NAME (or corrected it): campaign.toml "
+                                 "keeps its comments."))
 @click.argument("name")
-@click.option("--source", "document", required=True, help="The document that states the fact (title, issuer).")
+@click.option("--source", "document", required=True, help=_("The document that states the fact (title, issuer)."))
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date of that document, YYYY-MM-DD.")
-@click.option("--link", default="", help="Where to read it (https), if it is online.")
+              help=_("Date of that document, YYYY-MM-DD."))
+@click.option("--link", default="", help=_("Where to read it (https), if it is online."))
 @click.option("--text", "texts", multiple=True, metavar="LANG=WORDS",
-              help="Corrected words in one language (repeat per language); without it the words stay.")
+              help=_("Corrected words in one language (repeat per language); without it the words stay."))
 @click.pass_obj
 def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: str, texts: tuple[str, ...]) -> None:
     """Record that the authority confirmed fact NAME (or corrected it): campaign.toml keeps its comments."""
@@ -211,15 +249,16 @@ def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: 
     for item in texts:
         lang, sep, value = item.partition("=")
         if not sep or not lang.strip() or not value.strip():
-            raise click.BadParameter(f"{item!r}: write LANG=WORDS, for example --text zh-CN=橙码", param_hint="--text")
+            raise click.BadParameter(_("{item!r}: write LANG=WORDS, for example --text zh-CN=橙码").format(item=item),
+                                     param_hint="--text")
         words[lang.strip()] = value.strip()
     written = confirm(campaign_dir, name, document, day.date(), link, words)
-    click.echo(f"{campaign_dir / 'campaign.toml'}: facts.{name} confirmed")
+    click.echo(_("{settings}: facts.{name} confirmed").format(settings=campaign_dir / "campaign.toml", name=name))
     for line in written:
         click.echo(f"  {line}")
 
 
-@cli.command("settings")
+@cli.command("settings", help=_("Print the settings reference of campaign.toml (Markdown)."))
 def settings_reference() -> None:
     """Print the settings reference of campaign.toml (Markdown)."""
     from materials.config import reference_markdown
@@ -227,14 +266,19 @@ def settings_reference() -> None:
     click.echo(reference_markdown(), nl=False)
 
 
-@cli.command()
+@cli.command(help=_("Preview the FAQ website on http://127.0.0.1:PORT/, rebuilding it when a source changes.\n\n"
+                    "Watches campaign.toml, faq/, posters/, tips/, venues/ and the campaign's templates/. An open page "
+                    "reloads itself after each rebuild. A failed rebuild is reported and the last good site stays up, "
+                    "so an edit in progress never takes the preview down. /__materials__/gallery/ shows a thumbnail "
+                    "of every print output, the problems of the last rebuild and the facts' status (the print "
+                    "materials are rebuilt into a temporary folder)."))
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
-              show_default=True, help="Campaign folder (holds campaign.toml and faq/).")
+              show_default=True, help=_("Campaign folder (holds campaign.toml and faq/)."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder [default: CAMPAIGN/output]; the site is written to OUT/web.")
+              help=_("Output folder [default: CAMPAIGN/output]; the site is written to OUT/web."))
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--no-watch", is_flag=True, help="Build once and serve, without rebuilding on changes.")
+              help=_("Port on 127.0.0.1 (0 picks a free one)."))
+@click.option("--no-watch", is_flag=True, help=_("Build once and serve, without rebuilding on changes."))
 def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> None:
     """Preview the FAQ website on http://127.0.0.1:PORT/, rebuilding it when a source changes.
 
@@ -261,7 +305,6 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     state = live.State(campaign_dir, Path(tempfile.mkdtemp(prefix="materials-preview-")))
     httpd.RequestHandlerClass = live.handler(site, state)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    click.echo(f"serving {site} at {url} (Ctrl+C to stop); every print output: {url}{live.GALLERY.lstrip('/')}")
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     gallery = live.Gallery(state, build)
@@ -270,7 +313,10 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     def changed(paths: list[str]) -> None:
         live.changed(state, gallery, out, paths)
 
+    _stop_on_signals()
     try:
+        click.echo(_("serving {site} at {url} (Ctrl+C to stop); every print output: {gallery}").format(
+            site=site, url=url, gallery=url + live.GALLERY.lstrip("/")))
         if no_watch:
             thread.join()
         else:
@@ -284,6 +330,20 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
         httpd.shutdown()
         httpd.server_close()
         shutil.rmtree(state.preview, ignore_errors=True)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal closed) stop `serve` as Ctrl+C does: its
+    `finally` removes the temporary preview folder instead of leaving it in /tmp. The exit status says which."""
+    import signal
+
+    def stop(number: int, _frame: object) -> None:
+        for name in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(name, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        raise SystemExit(128 + number)
+
+    for name in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(name, stop)
 
 
 def _register_optional_commands() -> None:
@@ -309,4 +369,5 @@ _register_optional_commands()
 
 
 def main() -> None:
+    i18n.install_for_click()
     cli(prog_name="materials")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from materials.errors import CampaignError, Problem
+from materials.i18n import N_, _
 from materials.schema import (
     COLOUR,
     SLUG,
@@ -36,7 +38,9 @@ from materials.schema import (
     Strict,
     check_https_url,
     is_placeholder_host,
+    validation_message,
 )
+from materials.textfiles import toml_problem
 
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
@@ -64,22 +68,24 @@ FACT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def _fact_name(value: str) -> str:
     if not FACT.match(value):
-        raise ValueError(f"{value!r} is not a fact name (lower-case letters, digits and _, as in {{{{ hotline }}}})")
+        raise ValueError(_("{value!r} is not a fact name (lower-case letters, digits and _, as in "
+                           "{{{{ hotline }}}})").format(value=value))
     return value
 
 
 def _ink(value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     if any(not 0 <= v <= 100 for v in value):
-        raise ValueError(f"{list(value)} is not C, M, Y, K in percent (each 0 to 100)")
+        raise ValueError(_("{value} is not C, M, Y, K in percent (each 0 to 100)").format(value=list(value)))
     if sum(value) > 300:
-        raise ValueError(f"{list(value)} is {sum(value):g}% ink in all; print shops accept at most 300%")
+        raise ValueError(_("{value} is {total} ink in all; print shops accept at most 300%").format(
+            value=list(value), total=f"{sum(value):g}%"))
     return value
 
 
 def _ink_name(name: str) -> str:
     if name not in BRAND_COLOURS and not COLOUR.match(name):
-        raise ValueError(f"{name!r} is neither a brand colour ({', '.join(BRAND_COLOURS)}) nor a colour written as "
-                         "#rrggbb")
+        raise ValueError(_("{name!r} is neither a brand colour ({colours}) nor a colour written as "
+                           "#rrggbb").format(name=name, colours=", ".join(BRAND_COLOURS)))
     return name
 
 
@@ -101,7 +107,7 @@ class ServiceSettings(Strict):
     """Address of the declaration service (https only, no user name or password, no spaces; the host a name
     in plain ASCII, never an IP address, an internationalised name in its `xn--` form). A host on a reserved
     or local-network name (`.example`, `.test`, `.invalid`, `.localhost`, `localhost`, `.local`, `.internal`,
-    `.lan`, `.home.arpa`, ...) is a placeholder: every build warns and `--strict` fails."""
+    `.lan`, `.home.arpa`, `.onion`, `.alt`, ...) is a placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
     """Query parameter that tags each link with its publicity channel (`?ch=poster`)."""
 
@@ -159,7 +165,7 @@ class FactSource(Strict):
     @model_validator(mode="after")
     def _link_is_https(self) -> FactSource:
         if self.link and not self.link.startswith("https://"):
-            raise ValueError(f"source.link {self.link!r} must start with https://")
+            raise ValueError(_("source.link {link!r} must start with https://").format(link=self.link))
         if self.link:
             check_https_url(self.link)
         return self
@@ -192,8 +198,8 @@ class Fact(Strict):
     @model_validator(mode="after")
     def _confirmed_needs_source(self) -> Fact:
         if self.confirmed and (self.source is None or self.source.date is None):
-            raise ValueError("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "
-                             "link = \"https://…\" }")
+            raise ValueError(_("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "
+                               "link = \"https://…\" }"))
         return self
 
 
@@ -207,7 +213,11 @@ class Settings(Strict):
     title: PerLanguage
     """Campaign title per language."""
     authority: PerLanguage
-    """Issuing authority per language, printed on every material."""
+    """Issuing authority's full name per language, printed on every material."""
+    authority_short: PerLanguage = {}
+    """The authority's short name per language (such as 天津市防控指挥部), printed where space is tight and a
+    reader expects it: the venue posters' and stickers' issuer line, the screens', signs' and covers' authority
+    bar. A language without one prints the full name."""
     service: ServiceSettings
     """The declaration service every code and link leads to."""
     facts: dict[FactName, Fact] = {}
@@ -242,18 +252,23 @@ class Settings(Strict):
         problems: list[str] = []
         wanted = set(self.languages)
         if len(wanted) != len(self.languages):
-            problems.append("languages: a language is listed twice")
+            # i18n: keep "KEY: " with an ASCII colon and space: problems_from_validation finds the key by it
+            problems.append(_("languages: a language is listed twice"))
 
         def need(key: str, mapping: dict[str, str]) -> None:
             missing = [lang for lang in self.languages if lang not in mapping]
             extra = sorted(set(mapping) - wanted)
-            if missing:
-                problems.append(f"{key}: no text for {', '.join(missing)}")
+            if missing:  # i18n: keep "{key}: " with an ASCII colon and space (the key is found by it)
+                problems.append(_("{key}: no text for {languages}").format(key=key, languages=", ".join(missing)))
             if extra:
-                problems.append(f"{key}: {', '.join(extra)} is not a campaign language")
+                problems.append(_("{key}: {languages} is not a campaign language").format(key=key,
+                                                                                          languages=", ".join(extra)))
 
         need("title", self.title)
         need("authority", self.authority)
+        extra = sorted(set(self.authority_short) - wanted)
+        if extra:
+            problems.append(f"authority_short: {', '.join(extra)} is not a campaign language")
         for name, fact in self.facts.items():
             need(f"facts.{name}", fact.text)
         for i, cat in enumerate(self.faq_categories):
@@ -275,6 +290,11 @@ class Settings(Strict):
         return self
 
     @property
+    def short_authority(self) -> dict[str, str]:
+        """The authority's short name per language: `authority_short`, else the full name."""
+        return {lang: self.authority_short.get(lang) or name for lang, name in self.authority.items()}
+
+    @property
     def service_is_placeholder(self) -> bool:
         return is_placeholder_host(self.service.url)
 
@@ -293,11 +313,11 @@ def problems_from_validation(error: ValidationError, file: str) -> list[Problem]
     problems = []
     for item in error.errors():
         key = _loc(item["loc"]) or None
-        message = item["msg"].removeprefix("Value error, ")
+        message = validation_message(item)
         if item["type"] == "extra_forbidden":
-            message = "unknown setting (check its spelling against the settings reference in README.md)"
+            message = _("unknown setting (check its spelling against the settings reference in README.md)")
         elif item["type"] == "missing":
-            message = "required setting is missing"
+            message = _("required setting is missing")
         for sub in message.split("; ") if item["type"] == "value_error" and not key else [message]:
             if ": " in sub and not key:
                 k, m = sub.split(": ", 1)
@@ -312,24 +332,16 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CampaignError([Problem(label, None, None, "file not found (is this a campaign folder?)")]) from None
+        raise CampaignError([Problem(label, None, None, _("file not found (is this a campaign folder?)"))]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise CampaignError([Problem(label, None, None, f"not UTF-8 ({e.reason} at byte {e.start}); "
-                                     "save the file as UTF-8")]) from None
+        raise CampaignError([Problem(label, None, None, _("not UTF-8 ({reason} at byte {start}); "
+                                       "save the file as UTF-8").format(reason=e.reason, start=e.start))]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        line = int(match.group(1)) if match else None
-        shown = ""
-        if line is not None:
-            lines = text.splitlines()
-            if 0 < line <= len(lines):
-                shown = f": {lines[line - 1].strip()!r}"
-        message = re.sub(r"\s*\(at line.*\)$", "", str(e))
-        raise CampaignError([Problem(label, line, None, f"TOML syntax error: {message}{shown}")]) from None
+        raise CampaignError([toml_problem(label, text, e)]) from None
 
 
 def settings_model() -> type[Settings]:
@@ -353,7 +365,7 @@ def __getattr__(name: str) -> Any:
     # The composed model is made on first use; pickle (process pools, Dask workers) finds it by this name.
     if name == "CampaignSettings":
         return settings_model()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")  # i18n: not shown
 
 
 _composed: dict[tuple[tuple[str, type[BaseModel]], ...], type[Settings]] = {}
@@ -374,7 +386,7 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
                 key = _loc(item["loc"])
                 problems = [p for p in problems if p.key != key]
                 problems.append(Problem(label, found[0], str(item["loc"][-1]), found[1]))
-        raise CampaignError(problems, f"{label} has problems") from None
+        raise CampaignError(problems, _("{label} has problems").format(label=label)) from None
 
 
 def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | None, str] | None:
@@ -396,35 +408,45 @@ def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | Non
         return None
     key_line = next((number for number, line in enumerate(lines[start:], start + 1)
                      if re.match(rf"^\s*{re.escape(loc[-1])}\s*=", line)), None)
-    return key_line, (f"this key is inside {shown} (line {start}); move it above the first [table] of the file, "
-                      "with the other top-level settings")
+    return key_line, _("this key is inside {table} (line {line}); move it above the first [table] of the file, "
+                       "with the other top-level settings").format(table=shown, line=start)
+
+
+#: Type names of the settings reference.
+_TYPE_NAMES = {str: N_("text"), int: N_("integer"), float: N_("number"), bool: N_("true/false"), date: N_("date")}
 
 
 def _type_name(annotation: Any) -> str:
     import typing
 
     if annotation == Language:
-        return "language"
+        return _("language")
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _type_name(args[0])
     if origin is list:
-        return f"list of {_type_name(args[0])}" if args else "list"
+        return _("list of {type}").format(type=_type_name(args[0])) if args else _("list")
     if origin is dict:
-        return "table per language" if args and _type_name(args[0]) == "language" else "table"
+        return _("table per language") if args and args[0] == Language else _("table")
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return " or ".join(_type_name(a) for a in args if a is not type(None))
+        # i18n: joins the kinds a setting may be ("text or integer")
+        return _(" or ").join(_type_name(a) for a in args if a is not type(None))
     if origin is typing.Literal:
         return " / ".join(repr(a) for a in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "table" if annotation is not NamedKey else "{key, names}"
-    names = {str: "text", int: "integer", float: "number", bool: "true/false", date: "date"}
-    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+        return _("table") if annotation is not NamedKey else "{key, names}"
+    if annotation in _TYPE_NAMES:
+        return _(_TYPE_NAMES[annotation])
+    return getattr(annotation, "__name__", str(annotation))
 
 
-def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(key, type, docstring) for every setting, recursively: the README's settings reference."""
+def reference(model: type[BaseModel] | None = None, prefix: str = "", *,
+              translate: Callable[[str], str] = _) -> list[tuple[str, str, str]]:
+    """(key, type, docstring) for every setting, recursively: the README's settings reference.
+
+    Each docstring is shown through `translate` (the catalog carries them: scripts/catalog.py collects them
+    by passing its own `translate`); README.md carries the English one (scripts/update-readme)."""
     model = model or settings_model()
     rows: list[tuple[str, str, str]] = []
     tables: list[tuple[str, str, str]] = []  # after the plain keys, as in a TOML file, where keys follow tables
@@ -432,25 +454,28 @@ def reference(model: type[BaseModel] | None = None, prefix: str = "") -> list[tu
         key = f"{prefix}{name}"
         annotation = field.annotation
         doc = " ".join((field.description or "").split())
+        doc = translate(doc) if doc else doc
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not NamedKey:
-            tables.append((f"[{key}]", "table", doc))
-            tables += reference(annotation, f"{key}.")
+            tables.append((f"[{key}]", _("table"), doc))
+            tables += reference(annotation, f"{key}.", translate=translate)
             continue
         if field.is_required():
-            default = "required"
+            rows.append((key, _type_name(annotation), _("{doc} (required)").format(doc=doc)))
+            continue
+        value = field.get_default(call_default_factory=True)
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        shown = repr(value)
+        if len(shown) < 50:
+            rows.append((key, _type_name(annotation), _("{doc} (default `{value}`)").format(doc=doc, value=shown)))
         else:
-            value = field.get_default(call_default_factory=True)
-            if isinstance(value, BaseModel):
-                value = value.model_dump()
-            shown = repr(value)
-            default = f"default `{shown}`" if len(shown) < 50 else "default: see campaign.toml"
-        rows.append((key, _type_name(annotation), f"{doc} ({default})"))
+            rows.append((key, _type_name(annotation), _("{doc} (default: see campaign.toml)").format(doc=doc)))
     return rows + tables
 
 
 def reference_markdown() -> str:
     """The settings reference as a Markdown table (README.md carries it between markers)."""
-    lines = ["| key | type | meaning |", "| --- | --- | --- |"]
+    lines = [_("| key | type | meaning |"), "| --- | --- | --- |"]
     for key, type_name, doc in reference():
         lines.append(f"| `{key}` | {type_name.replace('|', 'or')} | {doc.replace('|', '/')} |")
     return "\n".join(lines) + "\n"

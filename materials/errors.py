@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from materials.i18n import N_, _, ngettext
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -27,7 +29,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f" line {self.line}"
+            where = _("{file} line {line}").format(file=where, line=self.line)
         if self.key:
             where += f": {self.key}"
         return f"{where}: {self.message}"
@@ -51,20 +53,25 @@ def _natural(text: str) -> tuple[str | int, ...]:
 class CampaignError(MaterialsError):
     """The campaign folder has problems: all of them are listed, then one abort."""
 
-    def __init__(self, problems: Iterable[Problem], summary: str = "the campaign has problems") -> None:
+    def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
         self.problems = sorted(set(problems), key=lambda p: (_natural(p.file), p.line or 0, _natural(p.key or ""),
                                                              p.message))
-        self.summary = summary
+        self.summary = _("the campaign has problems") if summary is None else summary
         self.saved: Path | None = None
         super().__init__(self._text(SHOWN))
 
     def _text(self, limit: int | None) -> str:
         count = len(self.problems)
-        lines = [f"{self.summary} ({count} problem{'s' if count != 1 else ''}):"]
+        lines = [ngettext("{summary} ({count} problem):", "{summary} ({count} problems):", count).format(
+            summary=self.summary, count=count)]
         lines += [f"  {p}" for p in self.problems[:limit]]
         if limit is not None and count > limit:
-            where = f"; the whole list is in {self.saved}" if self.saved else ""
-            lines.append(f"  ... and {count - limit} more{where}")
+            if self.saved:
+                more = _("  ... and {count} more; the whole list is in {file}").format(count=count - limit,
+                                                                                      file=self.saved)
+            else:
+                more = _("  ... and {count} more").format(count=count - limit)
+            lines.append(more)
         return "\n".join(lines)
 
     def full_text(self) -> str:
@@ -94,7 +101,7 @@ class TemplateProblem(MaterialsError):
 
 
 #: What a run says when the kernel ends one of its render workers (the OOM killer, `kill -9`).
-WORKER_DIED = "a render worker ended unexpectedly (killed or out of memory); run again to resume"
+WORKER_DIED = N_("a render worker ended unexpectedly (killed or out of memory); run again to resume")
 
 
 @contextlib.contextmanager
@@ -105,4 +112,4 @@ def worker_deaths() -> Iterator[None]:
     try:
         yield
     except BrokenProcessPool:
-        raise MaterialsError(WORKER_DIED) from None
+        raise MaterialsError(_(WORKER_DIED)) from None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from materials import markdown as mdown
 from materials.config import Fact
 from materials.errors import Problem
+from materials.i18n import N_, _
 from materials.texts import Text
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ HTML_TAG = re.compile(r"<[^>]*>")
 COLOUR_KINDS = ("faq", "poster", "tip", "site", "strings")
 
 
+#: The warning for each unconfirmed fact; `materials serve`'s gallery tells these apart from other warnings.
+UNCONFIRMED = N_("unconfirmed fact {{{{ {name} }}}} ({text}): {source}; have the authority confirm it, then set "
+                 "confirmed = true in campaign.toml")
+
 def uses(texts: Iterable[Text]) -> dict[str, list[tuple[str, int]]]:
     """Fact name -> every (file, line) that writes `{{ name }}`."""
     found: dict[str, list[tuple[str, int]]] = {}
@@ -70,12 +75,12 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
     facts = campaign.settings.facts
     for text in texts:
         if text.kind == "site" and text.markdown:
-            _, unknown = mdown.fill_facts(text.text, campaign.facts(text.lang or campaign.primary_language),
+            _filled, unknown = mdown.fill_facts(text.text, campaign.facts(text.lang or campaign.primary_language),
                                           text.file, text.line)
             problems += unknown
         if text.part == "question" and mdown.FACT.search(text.text):
-            problems.append(Problem(text.file, text.line, "question", "facts are not filled in a question (lists, "
-                                    "page titles and search show it as written): write it without {{ … }}"))
+            problems.append(Problem(text.file, text.line, "question", _("facts are not filled in a question (lists, "
+                                      "page titles and search show it as written): write it without {{ … }}")))
         if text.markdown and text.lang is not None:
             problems += _typed_out(facts, text)
         if text.kind in COLOUR_KINDS and text.lang is not None:
@@ -85,12 +90,11 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
     notes.clear()
     for name, fact in facts.items():
         if name not in used:
-            notes.append(f"campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
-                         f"{{{{ {name} }}}} or remove it")
+            notes.append(_("campaign.toml: facts.{name} is not used by any FAQ, poster, tip or site text; use it as "
+                           "{{{{ {name} }}}} or remove it").format(name=name))
         if not fact.confirmed:
-            notes.append(f"unconfirmed fact {{{{ {name} }}}} ({describe(fact, campaign.primary_language)}): "
-                         f"{source_line(fact)}; have the authority confirm it, then set confirmed = true in "
-                         "campaign.toml")
+            notes.append(_(UNCONFIRMED).format(
+                               name=name, text=describe(fact, campaign.primary_language), source=source_line(fact)))
     return problems
 
 
@@ -101,8 +105,8 @@ def report(campaign: Campaign, *, each: bool) -> None:
         for note in notes:
             log.warning("%s", note)
     elif notes:
-        log.warning("%d local fact(s) not confirmed or not used; `materials check` lists them and `materials proof` "
-                    "prints them for sign-off", len(notes))
+        log.warning(_("%d local fact(s) not confirmed or not used; `materials check` lists them and `materials proof` "
+                      "prints them for sign-off"), len(notes))
 
 
 def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:
@@ -114,8 +118,9 @@ def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:
             continue
         for line, content in text.lines():
             if words in mdown.FACT.sub("", content):
-                problems.append(Problem(text.file, line, None, f"“{words}” is the fact {{{{ {name} }}}} typed out; "
-                                        f"write {{{{ {name} }}}} so the text follows campaign.toml"))
+                problems.append(Problem(text.file, line, None, _("“{words}” is the fact {{{{ {name} }}}} typed out; "
+                                          "write {{{{ {name} }}}} so the text follows campaign.toml").format(
+                                              words=words, name=name)))
     return problems
 
 
@@ -129,9 +134,10 @@ def _colours(text: Text) -> list[Problem]:
     for line, content in text.lines():
         words = HTML_TAG.sub("", LINK_TARGET.sub("]()", mdown.FACT.sub("", content)))  # not link targets, tags
         for match in pattern.finditer(words):
-            problems.append(Problem(text.file, line, None, f"“{match.group(0)}”: the colours of the code are local "
-                                    "facts (the notice names only the green code); write the colour's fact, such "
-                                    "as {{ colour_high }}, and set its words in campaign.toml"))
+            problems.append(Problem(text.file, line, None, _("“{group}”: the colours of the code are local "
+                                      "facts (the notice names only the green code); write the colour's fact, such "
+                                      "as {{{{ colour_high }}}}, and set its words in campaign.toml").format(
+                                          group=match.group(0))))
     return problems
 
 
@@ -143,7 +149,7 @@ def source_line(fact: Fact) -> str:
     """The fact's source in one line, as warnings and the proof show it."""
     source = fact.source
     if source is None:
-        return "no source given"
+        return _("no source given")
     parts = [source.document]
     if source.date is not None:
         parts.append(source.date.isoformat())
@@ -181,14 +187,15 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise MaterialsError(f"{path}: cannot read ({e.strerror})") from None
+        raise MaterialsError(_("{path}: cannot read ({strerror})").format(path=path, strerror=e.strerror)) from None
     lines = raw.split("\n")
     start = next((i for i, line in enumerate(lines) if (m := TABLE.match(line)) and m.group(1) == f"facts.{name}"),
                  None)
     if start is None:
         known = sorted(m.group(1).removeprefix("facts.") for line in lines
                        if (m := TABLE.match(line)) and m.group(1).startswith("facts."))
-        raise MaterialsError(f"{settings_file}: no fact [facts.{name}]; facts: {', '.join(known)}")
+        raise MaterialsError(_("{file}: no fact [facts.{name}]; facts: {known}").format(
+            file=settings_file, name=name, known=", ".join(known)))
     end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
                len(lines))
     while end > start + 1 and not lines[end - 1].strip():

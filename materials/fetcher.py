@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 
 #: Largest image or stylesheet a material may pull in (a print-resolution A2 photo is ~15 MB).
 MAX_RESOURCE_BYTES = 25 * 1024 * 1024
@@ -31,7 +32,7 @@ class RefusedResource(FatalURLFetchingError):
     """Raised inside WeasyPrint; the code that called WeasyPrint turns it into `MaterialsError` via `as_error`."""
 
     def __init__(self, origin: str, url: str, reason: str) -> None:
-        super().__init__(f"{origin}: refused to load {url!r}: {reason}")
+        super().__init__(_("{origin}: refused to load {url!r}: {reason}").format(origin=origin, url=url, reason=reason))
         self.origin, self.url, self.reason = origin, url, reason
 
     def as_error(self) -> MaterialsError:
@@ -52,38 +53,40 @@ class CampaignFetcher(URLFetcher):
         if scheme == "data":
             return _data_url(url, self.origin)
         if scheme != "file":
-            raise RefusedResource(self.origin, url, "only files inside the campaign folder may be used "
-                                  "(nothing is fetched from the network)")
+            raise RefusedResource(self.origin, url, _("only files inside the campaign folder may be used "
+                                                            "(nothing is fetched from the network)"))
         parts = urllib.parse.urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            raise RefusedResource(self.origin, url, "remote file URLs are not allowed")
+            raise RefusedResource(self.origin, url, _("remote file URLs are not allowed"))
         path = Path(url2pathname(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise RefusedResource(self.origin, url, "the file is outside the campaign folder")
+            raise RefusedResource(self.origin, url, _("the file is outside the campaign folder"))
         if not path.is_file():
-            raise RefusedResource(self.origin, url, "the file does not exist")
+            raise RefusedResource(self.origin, url, _("the file does not exist"))
         size = path.stat().st_size
         if size > self.max_bytes:
-            raise RefusedResource(self.origin, url, f"the file is {size / 1e6:.1f} MB; the limit is "
-                                  f"{self.max_bytes / 1e6:.0f} MB (scale the image down)")
+            raise RefusedResource(self.origin, url, _("the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale "
+                                                      "the image "
+                                                            "down)").format(
+                                                                size=size / 1e6, limit=self.max_bytes / 1e6))
         data = path.read_bytes()
         if KEY_MARK in data:
-            raise RefusedResource(self.origin, url, "it is a venue signing key, which never goes into any output")
+            raise RefusedResource(self.origin, url, _("it is a venue signing key, which never goes into any output"))
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 
 
 def _data_url(url: str, origin: str) -> URLFetcherResponse:
-    header, _, payload = url.partition(",")
+    header, _comma, payload = url.partition(",")
     if len(payload) > MAX_RESOURCE_BYTES * 4 // 3:
-        raise RefusedResource(origin, url[:40] + "…", "inline data is too large")
+        raise RefusedResource(origin, url[:40] + "…", _("inline data is too large"))
     media = header[5:]
     is_b64 = media.endswith(";base64")
     media = media.removesuffix(";base64") or "text/plain"
     try:
         body = base64.b64decode(payload) if is_b64 else urllib.parse.unquote_to_bytes(payload)
     except ValueError as e:
-        raise RefusedResource(origin, url[:40] + "…", f"bad data: URL ({e})") from None
+        raise RefusedResource(origin, url[:40] + "…", _("bad data: URL ({error})").format(error=e)) from None
     return URLFetcherResponse(url, body, {"Content-Type": media.split(";")[0]})
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def font_file(family: str, weight: str = "regular") -> tuple[Path, int]:
     """(file, face index) of an installed family's `regular` or `bold` face, as fontconfig resolves it for
     Simplified Chinese text (the way WeasyPrint finds it); error if not installed."""
     if shutil.which("fc-match") is None:
-        raise MaterialsError("fontconfig's fc-match is not installed; run `make build` to set up the system")
+        raise MaterialsError(_("fontconfig's fc-match is not installed; run `make build` to set up the system"))
     pattern = f"{family}:lang=zh-cn" + (":weight=bold" if weight == "bold" else "")
     out = subprocess.run(
         ["fc-match", "-f", "%{family}\n%{file}\n%{index}\n", pattern],
@@ -37,8 +38,9 @@ def font_file(family: str, weight: str = "regular") -> tuple[Path, int]:
     if len(out) < 3 or family.lower() not in out[0].lower():
         face = "" if weight == "regular" else f" ({weight})"
         raise MaterialsError(
-            f"font family {family!r}{face} (campaign.toml fonts.sans) is not installed; "
-            "install fonts-noto-cjk (`make build` does it as root) or name an installed family"
+            _("font family {family!r}{face} (campaign.toml fonts.sans) is not installed; "
+              "install fonts-noto-cjk (`make build` does it as root) or name an installed family").format(
+                  family=family, face=face)
         )
     return Path(out[1]), int(out[2] or 0)
 
@@ -82,7 +84,7 @@ def uncovered(text: str, families: Sequence[str]) -> list[str]:
 
 def describe(char: str) -> str:
     """`'😀' (U+1F600 GRINNING FACE)`: how an error names a character."""
-    name = unicodedata.name(char, "unnamed character")
+    name = unicodedata.name(char, "") or _("unnamed character")
     return f"{char!r} (U+{ord(char):04X} {name})"
 
 

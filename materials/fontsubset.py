@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _subset_harfbuzz(path: Path, index: int, chars: str) -> bytes:
     hbs: Any = ffi.dlopen("libharfbuzz-subset.so.0")
     blob = hb.hb_blob_create_from_file_or_fail(str(path).encode())
     if blob == ffi.NULL:
-        raise MaterialsError(f"cannot read font file {path}")
+        raise MaterialsError(_("cannot read font file {path}").format(path=path))
     face = hb.hb_face_create(blob, index)
     subset_input = hbs.hb_subset_input_create_or_fail()
     try:
@@ -72,7 +73,7 @@ def _subset_harfbuzz(path: Path, index: int, chars: str) -> bytes:
         hbs.hb_subset_input_set_flags(subset_input, _FLAG_NOTDEF_OUTLINE)
         result = hbs.hb_subset_or_fail(face, subset_input)
         if result == ffi.NULL:
-            raise MaterialsError(f"cannot cut font {path} down to the run's characters")
+            raise MaterialsError(_("cannot cut font {path} down to the run's characters").format(path=path))
         out_blob = hb.hb_face_reference_blob(result)
         length = ffi.new("unsigned int *")
         data = bytes(ffi.buffer(hb.hb_blob_get_data(out_blob, length), length[0]))
@@ -128,7 +129,7 @@ def _identity_charset(data: bytes) -> bytes:
     old = _charset_length(cff_data, offset, glyphs)
     new = bytes([2]) + (1).to_bytes(2, "big") + (glyphs - 2).to_bytes(2, "big") if glyphs > 1 else bytes([0])
     if len(new) > old:
-        raise MaterialsError("cannot renumber the CIDs of a font subset with fewer than three glyphs")
+        raise MaterialsError(_("cannot renumber the CIDs of a font subset with fewer than three glyphs"))
     if cff_data[offset:offset + len(new)] == new:
         return data
     table = DefaultTable("CFF ")
@@ -157,6 +158,6 @@ def subset(path: Path, index: int, chars: str) -> bytes:
     try:
         data = _subset_harfbuzz(path, index, chars)
     except OSError:  # no libharfbuzz-subset0: the slow, pure-Python way
-        log.warning("libharfbuzz-subset not found; cutting %s with fontTools (slow)", path.name)
+        log.warning(_("libharfbuzz-subset not found; cutting %s with fontTools (slow)"), path.name)
         data = _subset_fonttools(path, index, chars)
     return _identity_charset(data)

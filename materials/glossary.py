@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import Problem
-from materials.textfiles import read_text
+from materials.i18n import _
+from materials.textfiles import read_text, toml_problem
 from materials.texts import Text
 
 ENDINGS = "(?:s|es|d|ed|ing)?"
@@ -65,8 +66,8 @@ class Glossary:
 def load(path: Path, label: str, languages: list[str]) -> tuple[Glossary | None, list[Problem]]:
     """Read and validate a glossary file; every problem names the file and the entry."""
     if not path.is_file():
-        return None, [Problem("campaign.toml", None, "glossary", f"{label} does not exist; create it or remove the "
-                              "setting")]
+        return None, [Problem("campaign.toml", None, "glossary", _("{label} does not exist; create it or remove the "
+                                "setting").format(label=label))]
     problems: list[Problem] = []
     text = read_text(path, label, problems)  # size limit, UTF-8, no control or bidi characters
     if text is None:
@@ -74,33 +75,34 @@ def load(path: Path, label: str, languages: list[str]) -> tuple[Glossary | None,
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        return None, [Problem(label, None, None, f"TOML syntax error: {e}")]
+        return None, [toml_problem(label, text, e)]
     entries: list[Entry] = []
     for key in sorted(set(data) - {"terms", "spelling"}):
-        problems.append(Problem(label, None, key, "unknown table; a glossary has [[terms]] and [spelling.LANG]"))
+        problems.append(Problem(label, None, key, _("unknown table; a glossary has [[terms]] and [spelling.LANG]")))
     terms = data.get("terms", [])
     if not isinstance(terms, list):
         terms = []
-        problems.append(Problem(label, None, "terms", "write each term as a [[terms]] table"))
+        problems.append(Problem(label, None, "terms", _("write each term as a [[terms]] table")))
     for index, term in enumerate(terms):
         entries += _term(term, f"terms[{index}]", label, languages, problems)
     spelling = data.get("spelling", {})
     for lang, words in spelling.items() if isinstance(spelling, dict) else []:
         if lang not in languages or not isinstance(words, dict):
-            problems.append(Problem(label, None, f"spelling.{lang}", "must be a table of a campaign language: "
-                                    "variant = \"chosen spelling\""))
+            problems.append(Problem(label, None, f"spelling.{lang}", _("must be a table of a campaign language: "
+                                      "variant = \"chosen spelling\"")))
             continue
         for variant, chosen in words.items():
             if not isinstance(chosen, str) or not chosen:
-                problems.append(Problem(label, None, f"spelling.{lang}.{variant}", "must be the chosen spelling"))
+                problems.append(Problem(label, None, f"spelling.{lang}.{variant}", _("must be the chosen spelling")))
                 continue
-            entries.append(Entry(f"spelling {chosen}", lang, chosen, (variant,), "the campaign's chosen spelling"))
+            entries.append(Entry(_("spelling {chosen}").format(chosen=chosen), lang, chosen, (variant,),
+                                 _("the campaign's chosen spelling")))
     return Glossary(label, entries), problems
 
 
 def _term(term: Any, key: str, label: str, languages: list[str], problems: list[Problem]) -> list[Entry]:
     if not isinstance(term, dict) or not isinstance(term.get("concept"), str):
-        problems.append(Problem(label, None, key, "each [[terms]] needs concept = \"…\""))
+        problems.append(Problem(label, None, key, _("each [[terms]] needs concept = \"…\"")))
         return []
     concept, rule = term["concept"], term.get("rule", "")
     entries = []
@@ -108,21 +110,22 @@ def _term(term: Any, key: str, label: str, languages: list[str], problems: list[
         value = term[name]
         where = f"{key}.{name} ({concept})"
         if name not in languages:
-            problems.append(Problem(label, None, where, "not a campaign language"))
+            problems.append(Problem(label, None, where, _("not a campaign language")))
             continue
         if not isinstance(value, dict) or set(value) - {"preferred", "variants", "first", "allow"}:
-            problems.append(Problem(label, None, where, "write { preferred = \"…\", variants = [\"…\"] }"))
+            problems.append(Problem(label, None, where, _("write { preferred = \"…\", variants = [\"…\"] }")))
             continue
         preferred, variants, first = value.get("preferred", ""), value.get("variants", []), value.get("first", "")
         allow = value.get("allow", [])
         if not all(isinstance(x, list) and all(isinstance(v, str) and v.strip() for v in x) for x in (variants, allow)):
-            problems.append(Problem(label, None, where, "variants and allow must be lists of words"))
+            problems.append(Problem(label, None, where, _("variants and allow must be lists of words")))
             continue
         if not isinstance(preferred, str) or not isinstance(first, str) or (first and not preferred):
-            problems.append(Problem(label, None, where, "preferred (and first) must be words; first needs preferred"))
+            problems.append(Problem(label, None, where, _("preferred (and first) must be words; first needs "
+                                                          "preferred")))
             continue
         if not preferred and not variants:
-            problems.append(Problem(label, None, where, "give the preferred term, the variants to flag, or both"))
+            problems.append(Problem(label, None, where, _("give the preferred term, the variants to flag, or both")))
             continue
         entries.append(Entry(concept, name, preferred, tuple(variants), rule, first, tuple(allow)))
     return entries
@@ -172,10 +175,17 @@ def _lines(text: Text) -> list[tuple[int, str]]:
 
 
 def _message(entry: Entry, found: str) -> str:
-    why = f" ({entry.rule})" if entry.rule else ""
+    why = _rule(entry)
     if entry.preferred:
-        return f"“{found}”: write “{entry.preferred}”{why}; glossary term “{entry.concept}”"
-    return f"“{found}” is not a term of this campaign{why}; glossary term “{entry.concept}”"
+        return _("“{found}”: write “{preferred}”{why}; glossary term “{concept}”").format(
+            found=found, preferred=entry.preferred, why=why, concept=entry.concept)
+    return _("“{found}” is not a term of this campaign{why}; glossary term “{concept}”").format(
+        found=found, why=why, concept=entry.concept)
+
+
+def _rule(entry: Entry) -> str:
+    """The entry's reason, in brackets after a message (the glossary's own words, as written)."""
+    return _(" ({rule})").format(rule=entry.rule) if entry.rule else ""
 
 
 def _first_mentions(glossary: Glossary, patterns: dict[str, re.Pattern[str]], texts: list[Text]) -> list[Problem]:
@@ -194,8 +204,10 @@ def _first_mentions(glossary: Glossary, patterns: dict[str, re.Pattern[str]], te
                     continue
                 seen.add((text.unit, entry.concept))
                 if short and (not long or short[0] < long[0]):
-                    why = f" ({entry.rule})" if entry.rule else ""
-                    problems.append(Problem(text.file, line, None, f"first mention of the {entry.concept} in this "
-                                            f"text: write “{entry.first}”, later ones “{entry.preferred}”{why}"))
+                    why = _rule(entry)
+                    problems.append(Problem(text.file, line, None, _("first mention of the {concept} in this "
+                                              "text: write “{first}”, later ones “{preferred}”{why}").format(
+                                                  concept=entry.concept, first=entry.first, preferred=entry.preferred,
+                                                  why=why)))
                 break
     return problems

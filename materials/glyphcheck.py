@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import Problem
+from materials.i18n import _
 
 #: Codes listed in a message; the count says how many more.
 SHOWN = 8
@@ -90,7 +91,7 @@ def _font(font: Any) -> _Font:
                                                descendant.get("/CIDToGIDMap")))
     except Exception as error:  # an unreadable font program is itself what a RIP rejects
         broken = _Font(name, lambda cid: False)
-        broken.name = f"{name} (unreadable font program: {error})"
+        broken.name = _("{name} (unreadable font program: {error})").format(name=name, error=error)
         return broken
     return _Font(name, None)
 
@@ -184,7 +185,7 @@ def check(path: str | Path, *, name: str | None = None) -> list[Problem]:
     try:
         pdf = pikepdf.open(path)
     except (OSError, pikepdf.PdfError) as error:
-        return [Problem(label, None, None, f"not a readable PDF ({error})")]
+        return [Problem(label, None, None, _("not a readable PDF ({error})").format(error=error))]
     with pdf:
         found = undrawable(pdf)
     problems = []
@@ -192,6 +193,7 @@ def check(path: str | Path, *, name: str | None = None) -> list[Problem]:
         shown = ", ".join(str(cid) for cid in missing[:SHOWN]) + (f" and {len(missing) - SHOWN} more"
                                                                   if len(missing) > SHOWN else "")
         problems.append(Problem(label, None, None,
-                                f"font {font} draws {len(missing)} codes (of {drawn} drawn) that its font program "
-                                f"does not have (CIDs {shown}): print RIPs and Ghostscript show .notdef boxes there"))
+                                _("font {font} draws {count} codes (of {drawn} drawn) that its font program "
+                                  "does not have (CIDs {shown}): print RIPs and Ghostscript show .notdef boxes "
+                                  "there").format(font=font, count=len(missing), drawn=drawn, shown=shown)))
     return problems

@@ -26,6 +26,7 @@ from materials import log as warnings_log
 from materials import output
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.schema import is_placeholder_name, placeholder_keys
 from materials.templating import template_errors
 
@@ -36,28 +37,33 @@ log = logging.getLogger(__name__)
 BUILD = "materials build"
 
 
-def warn_placeholders(campaign: Campaign) -> None:
+def warn_placeholders(campaign: Campaign, used: tuple[str, ...] = ()) -> None:
+    """Warn about every PLACEHOLDER text; `used`: only those under these settings (the ones the command prints)."""
     # A fact's texts sit under `text` in the model but straight under [facts.NAME] in campaign.toml.
     keys = [k.replace(".text.", ".") for k in placeholder_keys(campaign.settings.model_dump(mode="json"))]
+    if used:
+        keys = [k for k in keys if k.split(".")[0].split("[")[0] in used]
     if keys:
-        log.warning("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you replace "
-                    "them (--strict fails): %s", len(keys), ", ".join(keys))
+        log.warning(_("campaign.toml still holds %d PLACEHOLDER text(s), printed as they are until you "
+                      "replace them (--strict fails): %s"), len(keys), ", ".join(keys))
     if campaign.settings.service_is_placeholder:
         log.warning(
-            "campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
-            "this build leads nowhere. Set the real declaration service before printing (--strict fails).",
+            _("campaign.toml service.url %s is a PLACEHOLDER on a reserved domain: every code and link in "
+              "this build leads nowhere. Set the real declaration service before printing (--strict fails)."),
             campaign.settings.service.url,
         )
     venues = getattr(campaign.settings, "venues", None)  # the venues output kind's table, when registered
     if venues is not None and venues.link_host and is_placeholder_name(venues.link_host):
-        log.warning("campaign.toml venues.link_host %s is a PLACEHOLDER on a reserved domain: every venue "
-                    "check-in code leads nowhere. Set the real host before printing (--strict fails).",
+        log.warning(_("campaign.toml venues.link_host %s is a PLACEHOLDER on a reserved domain: every "
+                      "venue check-in code leads nowhere. Set the real host before printing (--strict "
+                      "fails)."),
                     venues.link_host.lower())
 
 
 def strict_failure(strict: bool, messages: list[str]) -> None:
     if strict and messages:
-        raise MaterialsError(f"--strict: {len(messages)} warning(s) turned into failure; nothing was written")
+        raise MaterialsError(_("--strict: {count} warning(s) turned into failure; nothing was written").format(
+                                 count=len(messages)))
 
 
 def campaign_keys(campaign: Campaign) -> list[tuple[Path, str]]:

@@ -12,6 +12,11 @@ from collections.abc import Iterator
 
 LOGGERS = ("materials", "weasyprint")
 
+#: Detail an office does not need on every run (font packs, each step's timing): shown with `-v`; `-vv` adds
+#: the developers' debug lines.
+DETAIL = 15
+logging.addLevelName(DETAIL, "DETAIL")
+
 
 class WarningCounter(logging.Handler):
     """Counts warnings (and worse) and keeps their messages for the summary."""

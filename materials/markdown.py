@@ -22,14 +22,15 @@ import markdown as md
 import nh3
 
 from materials.errors import Problem
+from materials.i18n import N_, _
 
 FACT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 HREF = re.compile(r'href="([^"]*)"')
 DANGEROUS = [
-    (re.compile(r"<\s*script\b", re.I), "<script> is not allowed in content; remove it"),
-    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "event-handler attributes (on…=) are not allowed; remove them"),
-    (re.compile(r"javascript\s*:", re.I), "javascript: links are not allowed; link to a web page instead"),
-    (re.compile(r"<\s*(iframe|object|embed|form|style)\b", re.I), "this HTML element is not allowed in content"),
+    (re.compile(r"<\s*script\b", re.I), N_("<script> is not allowed in content; remove it")),
+    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), N_("event-handler attributes (on…=) are not allowed; remove them")),
+    (re.compile(r"javascript\s*:", re.I), N_("javascript: links are not allowed; link to a web page instead")),
+    (re.compile(r"<\s*(iframe|object|embed|form|style)\b", re.I), N_("this HTML element is not allowed in content")),
 ]
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h3", "h4", "hr", "i", "li", "ol", "p", "pre",
@@ -47,7 +48,7 @@ def source_problems(source: str, file: str, first_line: int = 1) -> list[Problem
     for offset, text in enumerate(source.splitlines()):
         for pattern, message in DANGEROUS:
             if pattern.search(text):
-                problems.append(Problem(file, first_line + offset, None, message))
+                problems.append(Problem(file, first_line + offset, None, _(message)))
     return problems + link_problems(source, file, first_line)
 
 
@@ -91,16 +92,17 @@ def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
         if scheme == "javascript" and found < len(lines) and DANGEROUS[2][0].search(lines[found]):
             continue  # reported above, on its line
         if scheme == "http" or url.startswith("//"):
-            message = f"insecure link {raw!r}: use https:// (the site refuses http and scheme-relative links)"
+            message = _("insecure link {raw!r}: use https:// (the site refuses http and scheme-relative "
+                        "links)").format(raw=raw)
         elif scheme:
-            message = (f"link {raw!r} is a {scheme}: link; content links only to https:, mailto:, tel:, "
-                       "service: and faq:ID")
+            message = _("link {raw!r} is a {scheme}: link; content links only to https:, mailto:, tel:, "
+                        "service: and faq:ID").format(raw=raw, scheme=scheme)
         elif url.startswith("#"):
-            message = (f"anchor link {raw!r} leads to a different place on each page the text appears on (its own "
-                       "page, the list, the booklet); link to faq:ID or an https:// address")
+            message = _("anchor link {raw!r} leads to a different place on each page the text appears on (its own "
+                        "page, the list, the booklet); link to faq:ID or an https:// address").format(raw=raw)
         else:
-            message = (f"relative link {raw!r} leads nowhere on the site, in print or in the booklet; link to an "
-                       "https:// address, service: or faq:ID")
+            message = _("relative link {raw!r} leads nowhere on the site, in print or in the booklet; link to an "
+                        "https:// address, service: or faq:ID").format(raw=raw)
         problems.append(Problem(file, first_line + found, None, message))
     return problems
 
@@ -115,8 +117,8 @@ def fill_facts(source: str, facts: Mapping[str, str], file: str, first_line: int
             return facts[name]
         line = first_line + source.count("\n", 0, match.start())
         known = ", ".join(sorted(facts))
-        problems.append(Problem(file, line, None, f"unknown fact {{{{ {name} }}}}; known: {known} "
-                                "(add it under [facts] in campaign.toml)"))
+        problems.append(Problem(file, line, None, _("unknown fact {{{{ {name} }}}}; known: {known} "
+                                  "(add it under [facts] in campaign.toml)").format(name=name, known=known)))
         return match.group(0)
 
     return FACT.sub(replace, source), problems
@@ -133,7 +135,7 @@ def render(
 
     Call `source_problems` and `fill_facts` at validation time; this function assumes valid input.
     """
-    text, _ = fill_facts(source, facts, "")
+    text, _unknown = fill_facts(source, facts, "")
     body = md.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
 
     def expand(match: re.Match[str]) -> str:

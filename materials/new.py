@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.output import machine_errors
 from materials.schema import PLACEHOLDER_MARK
 
@@ -60,8 +61,8 @@ glossary = "glossary.toml"    # one vocabulary (preferred terms, variants), chec
 # header belongs to that table, so uncomment them where they are.
 {top}
 [title]
-zh-CN = "健康码 · 扫码申报 绿码通行"
-en = "Health QR Code: declare online, green code gets you through"
+zh-CN = "健康码 · 扫码申领 绿码通行"
+en = "Health QR Code: apply online, green code gets you through"
 
 {authority}
 [service]
@@ -80,6 +81,11 @@ PLACEHOLDER_AUTHORITY = """\
 [authority]
 zh-CN = "示例市疫情防控指挥部"
 en = "Example City Headquarters of Epidemic Prevention and Control ({mark})"
+
+# The short name, printed where space is tight (the venue posters' issuer line, stickers, screens, signs).
+[authority_short]
+zh-CN = "示例市防控指挥部"
+en = "Example City Headquarters ({mark})"
 """
 PLACEHOLDER_SERVICE = ("# {mark}: a reserved .example host. Set the real declaration service before printing "
                        'anything.\nurl = "https://declare.health-code.example/apply"')
@@ -103,6 +109,9 @@ class Answers:
     city_en: str = ""
     authority: str = ""
     authority_en: str = ""
+    #: Short names (empty: the full name).
+    authority_short: str = ""
+    authority_short_en: str = ""
     #: (key, Chinese name, English name) in official order.
     districts: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     service_url: str = ""
@@ -117,13 +126,14 @@ def parse_district(text: str, number: int) -> tuple[str, str, str]:
     elif len(parts) in (2, 3):
         key, name, english = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
     else:
-        raise MaterialsError(f"--district {text!r}: write KEY=名称 (such as shangcheng=上城区), optionally "
-                             "=English name")
+        raise MaterialsError(_("--district {text!r}: write KEY=名称 (such as shangcheng=上城区), optionally "
+                               "=English name").format(text=text))
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", key):
-        raise MaterialsError(f"--district {text!r}: the key {key!r} must be lower-case letters, digits and hyphens "
-                             "(such as shangcheng); venue lists may use the key or the name")
+        raise MaterialsError(_("--district {text!r}: the key {key!r} must be lower-case letters, digits "
+                               "and hyphens (such as shangcheng); venue lists may use the key or the name").format(
+                                 text=text, key=key))
     if not name:
-        raise MaterialsError(f"--district {text!r}: the district's name is empty")
+        raise MaterialsError(_("--district {text!r}: the district's name is empty").format(text=text))
     return key, name, english or " ".join(w.capitalize() for w in key.split("-")) + " District"
 
 #: The sample venue list: one venue of every place category, in the placeholder districts.
@@ -172,7 +182,8 @@ SET_COMMENTS = {
 def starter() -> Path:
     root = importlib.resources.files("materials") / "starter"
     if not isinstance(root, Path):
-        raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
+        raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install "
+                               "does)"))
     return root
 
 
@@ -181,7 +192,7 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     are the city's own names and addresses (default: placeholders)."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise MaterialsError(f"{folder} already exists and is not empty; choose a new folder")
+        raise MaterialsError(_("{folder} already exists and is not empty; choose a new folder").format(folder=folder))
     source = starter()
     chosen = _choose_faqs(source / "faq", faq)
     answers = answers or Answers()
@@ -204,8 +215,8 @@ def _check_settings(text: str) -> None:
         try:
             load_settings(path)
         except CampaignError as e:
-            raise MaterialsError("the answers do not make valid settings, nothing was written:\n" + "\n".join(
-                f"  {p.key}: {p.message}" for p in e.problems)) from None
+            raise MaterialsError(_("the answers do not make valid settings, nothing was written:\n{problems}").format(
+                problems="\n".join(f"  {p.key}: {p.message}" for p in e.problems))) from None
 
 
 def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:
@@ -257,7 +268,8 @@ def _choose_faqs(faq_dir: Path, wanted: list[str] | None) -> set[str]:
         return set(files)
     unknown = sorted(set(wanted) - set(files))
     if unknown:
-        raise MaterialsError(f"--faq {', '.join(unknown)}: no such question; choose from {', '.join(files)}")
+        raise MaterialsError(_("--faq {names}: no such question; choose from {names2}").format(
+                                 names=', '.join(unknown), names2=', '.join(files)))
     chosen: set[str] = set()
     todo = list(wanted)
     while todo:
@@ -279,7 +291,7 @@ def sample_venues(districts: list[tuple[str, str, str]] | None = None) -> str:
     writer.writerow(["id", "name", "district", "category", "address", "name_en", "address_en", "reprint"])
     for number, row in enumerate(SAMPLE_VENUES):
         if districts:
-            key, name, _ = districts[number % len(districts)]
+            key, name, _english = districts[number % len(districts)]
             prefix = "".join(part[0] for part in key.split("-")).upper() + str(number % len(districts) + 1)
             venue_id, address = f"{prefix}-{row[0][2:]}", name + row[4][2:]
             row = (venue_id, row[1], key, row[3], address, row[5], row[6])
@@ -295,7 +307,8 @@ def campaign_toml(issued: date | None = None, answers: Answers | None = None) ->
     answers = answers or Answers()
     model = settings_model()
     shipped = tomllib.loads((starter() / "campaign.toml").read_text(encoding="utf-8"))
-    skip = {"languages", "issued", "title", "authority", "service", "facts", "faq_categories", "districts"}
+    skip = {"languages", "issued", "title", "authority", "authority_short", "service", "facts", "faq_categories",
+            "districts"}
     top, tables = [], []
     for name, model_field in model.model_fields.items():
         annotation = model_field.annotation
@@ -322,10 +335,23 @@ def campaign_toml(issued: date | None = None, answers: Answers | None = None) ->
 
 
 def _authority(answers: Answers) -> str:
-    if not answers.authority:
+    """The full and the short name; either one given stands for the other (the short name, written out, is
+    there to shorten), and an English name not given is a PLACEHOLDER."""
+    full = answers.authority or answers.authority_short
+    if not full:
         return PLACEHOLDER_AUTHORITY.format(mark=PLACEHOLDER_MARK)
-    english = answers.authority_en or f"{answers.authority} ({PLACEHOLDER_MARK}: its English name)"
-    return f"[authority]\nzh-CN = {_toml(answers.authority)}\nen = {_toml(english)}\n"
+    short = answers.authority_short or full
+    english = answers.authority_en or f"{full} ({PLACEHOLDER_MARK}: its English name)"
+    if answers.authority_short_en:
+        short_english = answers.authority_short_en
+    elif answers.authority_en or short == full:
+        short_english = english
+    else:
+        short_english = f"{short} ({PLACEHOLDER_MARK}: its English short name)"
+    return (f"[authority]\nzh-CN = {_toml(full)}\nen = {_toml(english)}\n\n"
+            "# The short name, printed where space is tight (the venue posters' issuer line, stickers, screens, "
+            "signs).\n"
+            f"[authority_short]\nzh-CN = {_toml(short)}\nen = {_toml(short_english)}\n")
 
 
 def _service_url(answers: Answers) -> str:
@@ -407,7 +433,7 @@ def _toml(value: Any) -> str:
         return "{ " + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
     if isinstance(value, date):
         return value.isoformat()
-    raise TypeError(f"no TOML form for {value!r}")
+    raise TypeError(f"no TOML form for {value!r}")  # i18n: not shown
 
 
 def _key(key: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import Problem
+from materials.i18n import _
 from materials.textfiles import read_text, split_front_matter
 
 if TYPE_CHECKING:
@@ -131,13 +132,13 @@ def _read(path: Path, label: str, lang: str, problems: list[Problem]) -> Notice 
     meta, body, body_line = parsed
     for key in ("title", "date", "source"):
         if key not in meta:
-            problems.append(Problem(label, 2, key, f"the notice's front matter needs `{key}` (where this text "
-                                    "comes from, so the proof can show it)"))
+            problems.append(Problem(label, 2, key, _("the notice's front matter needs `{key}` (where this text "
+                                      "comes from, so the proof can show it)").format(key=key)))
     if "date" in meta and not isinstance(meta["date"], dt.date):
-        problems.append(Problem(label, 2, "date", "write the notice's date as YYYY-MM-DD"))
+        problems.append(Problem(label, 2, "date", _("write the notice's date as YYYY-MM-DD")))
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", body) if p.strip())
     if not paragraphs:
-        problems.append(Problem(label, body_line, None, "the notice's text is empty"))
+        problems.append(Problem(label, body_line, None, _("the notice's text is empty")))
     return Notice(lang, label, meta, paragraphs, body_line)
 
 
@@ -175,9 +176,10 @@ def check(notices: Notices, texts: list[Text], issued: dt.date | None = None) ->
     for text_of_notice in notices.by_lang.values():
         day = text_of_notice.meta.get("date")
         if issued is not None and isinstance(day, dt.date) and day != issued:
-            problems.append(Problem("campaign.toml", None, "issued", f"{issued.isoformat()} is printed on every "
-                                    f"material as the notice's date, but {text_of_notice.file} says {day.isoformat()}: "
-                                    "make them agree"))
+            problems.append(Problem("campaign.toml", None, "issued", _("{isoformat} is printed on every "
+                                      "material as the notice's date, but {file} says {isoformat2}: "
+                                      "make them agree").format(isoformat=issued.isoformat(), file=text_of_notice.file,
+                                                                isoformat2=day.isoformat())))
     for text in texts:
         if text.kind not in ("faq", "site") or not text.markdown or text.part == "question" or text.lang is None:
             continue
@@ -185,13 +187,15 @@ def check(notices: Notices, texts: list[Text], issued: dt.date | None = None) ->
             words = quoted_words(paragraph)
             notice = notices.by_lang.get(text.lang)
             if words is None:
-                problems.append(Problem(text.file, line, None, "a blockquote quotes the notice: put the notice's "
-                                        "words between “ and ” (an attribution such as 通知第一条： may come first)"))
+                problems.append(Problem(text.file, line, None, _("a blockquote quotes the notice: put the notice's "
+                                          "words between “ and ” (an attribution such as 通知第一条： may come "
+                                          "first)")))
             elif notice is None:
-                problems.append(Problem(text.file, line, None, f"quotes the notice, but {FOLDER}/{text.lang}.md "
-                                        "is missing: add the notice's text in this language to check it"))
+                problems.append(Problem(text.file, line, None, _("quotes the notice, but {FOLDER}/{lang}.md "
+                                          "is missing: add the notice's text in this language to check it").format(
+                                              FOLDER=FOLDER, lang=text.lang)))
             elif not notice.contains(words):
-                problems.append(Problem(text.file, line, None, f"“{words}” is not the notice's words in "
-                                        f"{notice.file}: quote it verbatim, or write it as the campaign's own "
-                                        "sentence without a blockquote"))
+                problems.append(Problem(text.file, line, None, _("“{words}” is not the notice's words in "
+                                          "{file}: quote it verbatim, or write it as the campaign's own "
+                                          "sentence without a blockquote").format(words=words, file=notice.file)))
     return problems

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from materials.errors import SHOWN, CampaignError, OutputError
+from materials.i18n import _
 
 
 def _umask() -> int:
@@ -73,9 +74,10 @@ def refuse_link(folder: Path) -> None:
     run replaces its folders whole by renaming, which would move the link instead of writing its target."""
     if folder.is_symlink():
         raise OutputError(
-            f"{folder} is a symbolic link to {folder.resolve()}; a run replaces this folder whole and will not "
-            f"move or write through a link. Remove the link (its target stays as it is), then copy the new "
-            f"output to the deploy folder after each build, e.g. rsync -a --delete {folder}/ {folder.resolve()}/")
+            _("{folder} is a symbolic link to {path}; a run replaces this folder whole and will not move "
+              "or write through a link. Remove the link (its target stays as it is), then copy the new "
+              "output to the deploy folder after each build, e.g. rsync -a --delete {folder}/ {path}/").format(
+                folder=folder, path=folder.resolve()))
 
 
 def refuse_default_links(out: Path, campaign_root: Path) -> None:
@@ -92,9 +94,9 @@ def refuse_default_links(out: Path, campaign_root: Path) -> None:
         path = path / part if part else path
         if path.is_symlink():
             raise OutputError(
-                f"{path} is a symbolic link (to {os.readlink(path)}); a command never writes its default output "
-                "through a link, which could overwrite another campaign's output. Remove the link, or name the "
-                "folder to write with --out")
+                _("{path} is a symbolic link (to {readlink}); a command never writes its default output "
+                  "through a link, which could overwrite another campaign's output. Remove the link, or "
+                  "name the folder to write with --out").format(path=path, readlink=os.readlink(path)))
 
 
 def guard_output(out: Path, campaign_root: Path) -> None:
@@ -102,12 +104,13 @@ def guard_output(out: Path, campaign_root: Path) -> None:
     out_r, root_r = out.resolve(), campaign_root.resolve()
     if out_r == root_r or root_r.is_relative_to(out_r):
         raise OutputError(
-            f"--out {out} contains the campaign folder {campaign_root}; building there would replace "
-            "your sources. Choose an empty folder such as output/"
+            _("--out {out} contains the campaign folder {campaign_root}; building there would replace your "
+              "sources. Choose an empty folder such as output/").format(out=out, campaign_root=campaign_root)
         )
     for marker in ("campaign.toml", "faq"):
         if (out_r / marker).exists():
-            raise OutputError(f"--out {out} looks like a campaign folder (it has {marker}); choose another folder")
+            raise OutputError(_("--out {out} looks like a campaign folder (it has {marker}); choose "
+                                "another folder").format(out=out, marker=marker))
 
 
 # ---- ownership, locking and the machine's state ------------------------------------------------------------
@@ -157,9 +160,10 @@ def refuse_key_in_output(key: Path, option: str, out: Path | None = None) -> Non
     folder = out.resolve() if out is not None and resolved.is_relative_to(out.resolve()) else owned_folder(key)
     if folder is not None:
         raise OutputError(
-            f"{option} {key} is inside the output folder {folder}; a key there is deleted by the next run (every "
-            "poster signed with it could no longer be verified) or published with the output. Keep keys outside "
-            "every output folder, e.g. secrets/venue.key")
+            _("{option} {key} is inside the output folder {folder}; a key there is deleted by the next run "
+              "(every poster signed with it could no longer be verified) or published with the output. "
+              "Keep keys outside every output folder, e.g. secrets/venue.key").format(
+                option=option, key=key, folder=folder))
 
 
 def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "",
@@ -176,36 +180,43 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     for name in SOURCE_FOLDERS:
         folder = root_r / name
         if out_r.is_relative_to(folder):
-            raise OutputError(f"--out {out} is inside the campaign's sources ({folder}); choose a folder of its "
-                              "own, such as output/")
+            raise OutputError(_("--out {out} is inside the campaign's sources ({folder}); choose a folder "
+                                "of its own, such as output/").format(out=out, folder=folder))
     for path in protected:
         if path.resolve().is_relative_to(out_r):
-            raise OutputError(f"--out {out} holds {path}, which this run reads; choose another folder")
+            raise OutputError(_("--out {out} holds {path}, which this run reads; choose another folder").format(
+                                  out=out, path=path))
     if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file, not a folder")
+        raise OutputError(_("--out {out} is a file, not a folder").format(out=out))
     for name in BUILD_EVIDENCE:  # the folders a build swaps in whole
         refuse_link(out / name)
     parent = read_marker(out_r.parent)
     if parent is not None and parent["made_by"] != made_by and out_r.name in BUILD_EVIDENCE:
-        raise OutputError(f"--out {out} is part of the output of `{parent['made_by']}`, which replaces it on "
-                          f"its next run; `{made_by}` writes elsewhere (see README, where each command writes)")
+        raise OutputError(_("--out {out} is part of the output of `{made_by}`, which replaces it on its "
+                            "next run; `{made_by2}` writes elsewhere (see README, where each command "
+                            "writes)").format(out=out, made_by=parent['made_by'], made_by2=made_by))
     if not out.is_dir():
         return
     marker = read_marker(out)
     if marker is not None:
         if marker["made_by"] != made_by:
-            raise OutputError(f"--out {out} holds the output of `{marker['made_by']}`; `{made_by}` would replace "
-                              "it. Choose another folder (each command has its own, see README)")
+            raise OutputError(_("--out {out} holds the output of `{made_by}`; `{made_by2}` would replace "
+                                "it. Choose another folder (each command has its own, see README)").format(
+                                  out=out, made_by=marker['made_by'], made_by2=made_by))
         if source and marker.get("source", source) != source:
-            raise OutputError(f"--out {out} holds the run of {marker['source']}; a run of {source} there would "
-                              f"replace those venues. Give this list its own --out, or delete {out} first")
+            raise OutputError(_("--out {out} holds the run of {source}; a run of {source2} there would "
+                                "replace those venues. Give this list its own --out, or delete {out} first").format(
+                                  out=out, source=marker['source'], source2=source))
         return
     entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
     if not entries or (default and _legacy_build(out, entries)) or (legacy is not None and legacy(out)):
         return
-    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
-    raise OutputError(f"--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {MARKER} "
-                      "marker); its files would be replaced or deleted. Choose a new or empty folder")
+    shown = ", ".join(entries[:3])
+    if len(entries) > 3:
+        shown = _("{names} and {count} more").format(names=shown, count=len(entries) - 3)
+    raise OutputError(_("--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
+                        "marker); its files would be replaced or deleted. Choose a new or empty folder").format(
+                          out=out, shown=shown, made_by=made_by, marker=MARKER))
 
 
 def _legacy_build(out: Path, entries: list[str]) -> bool:
@@ -231,24 +242,26 @@ def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bo
     PDF; that command would also delete the new file on its next run), or any existing file `ours` does not
     recognise. A symbolic link is refused (replacing it would leave its target as it was)."""
     if path.is_symlink():
-        raise OutputError(f"--out {path} is a symbolic link to {path.resolve()}; give the real file's path")
+        raise OutputError(_("--out {path} is a symbolic link to {path2}; give the real file's path").format(
+                              path=path, path2=path.resolve()))
     real, root_r = path.resolve(), campaign_root.resolve()
     for name in SOURCE_FOLDERS:
         if real.is_relative_to(root_r / name):
-            raise OutputError(f"--out {path} is inside the campaign's sources ({root_r / name}); write the "
-                              f"{what} elsewhere, such as output/")
+            raise OutputError(_("--out {path} is inside the campaign's sources ({value}); write the {what} "
+                                "elsewhere, such as output/").format(path=path, value=root_r / name, what=what))
     folder = owned_folder(real.parent)
     if folder is not None:
         marker = read_marker(folder) or {}
         campaign_output = folder.name == "output" and (folder.parent / "campaign.toml").is_file()
         beside_a_build = marker.get("made_by") == "materials build" or (campaign_output and not marker)
         if real.parent != folder or not beside_a_build:
-            owner = f"`{marker['made_by']}`" if marker else "a run in progress"
-            raise OutputError(f"--out {path} is inside {folder}, the output of {owner}, which replaces or "
-                              f"deletes its files; write the {what} beside it (such as output/) or elsewhere")
+            owner = f"`{marker['made_by']}`" if marker else _("a run in progress")
+            raise OutputError(_("--out {path} is inside {folder}, the output of {owner}, which replaces or "
+                                "deletes its files; write the {what} beside it (such as output/) or "
+                                "elsewhere").format(path=path, folder=folder, owner=owner, what=what))
     if real.exists() and not ours(real):
-        raise OutputError(f"--out {path} exists and is not a {what} made by materials; it would be replaced. "
-                          "Choose a new file name, or move that file first")
+        raise OutputError(_("--out {path} exists and is not a {what} made by materials; it would be "
+                            "replaced. Choose a new file name, or move that file first").format(path=path, what=what))
 
 
 def claim(out: Path, made_by: str, source: str = "") -> None:
@@ -286,9 +299,9 @@ def locked(out: Path, what: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
-            raise OutputError(f"another run is writing to {out} ({holder}); wait for it to finish, or "
-                              "choose another --out") from None
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or _("another process")
+            raise OutputError(_("another run is writing to {out} ({holder}); wait for it to finish, or "
+                                "choose another --out").format(out=out, holder=holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what}, process {os.getpid()}\n".encode(), 0)
         identity = _identity(out)
@@ -317,9 +330,10 @@ def refuse_links_inside(out: Path) -> None:
             path = Path(folder) / name
             if path.is_symlink():
                 raise OutputError(
-                    f"{path} is a symbolic link (to {os.readlink(path)}) inside the output folder {out}; a run "
-                    "would write, delete or publish through it what lies outside its folder. Remove the link "
-                    "(its target stays as it is) and run again")
+                    _("{path} is a symbolic link (to {readlink}) inside the output folder {out}; a run "
+                      "would write, delete or publish through it what lies outside its folder. Remove the "
+                      "link (its target stays as it is) and run again").format(
+                        path=path, readlink=os.readlink(path), out=out))
 
 
 def close_inherited_locks() -> None:
@@ -341,9 +355,9 @@ def _identity(folder: Path) -> tuple[int, int] | None:
 
 
 def _moved(out: Path, what: str) -> str:
-    return (f"the output folder {out} was renamed, moved or replaced while `{what}` wrote into it, so its files "
-            "are not all where they belong (the run cannot vouch for either folder). Put nothing in its place "
-            "during a run; delete the half-written folder and run again")
+    return _("the output folder {out} was renamed, moved or replaced while `{what}` wrote into it, so its files "
+             "are not all where they belong (the run cannot vouch for either folder). Put nothing in its place "
+             "during a run; delete the half-written folder and run again").format(out=out, what=what)
 
 
 def clean_stale(out: Path) -> None:
@@ -370,9 +384,10 @@ def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
             raise
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
-        kept = kept or f"nothing was replaced, the previous output in {out} is intact"
-        raise OutputError(f"cannot write {where}: {e.strerror or e} ({code}); {kept}. Free space or fix the "
-                          "folder's permissions, then run again") from None
+        kept = kept or _("nothing was replaced, the previous output in {out} is intact").format(out=out)
+        raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Free space or fix the "
+                            "folder's permissions, then run again").format(
+                              where=where, value=e.strerror or e, code=code, kept=kept)) from None
 
 
 @contextlib.contextmanager

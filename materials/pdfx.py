@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import Problem
+from materials.i18n import _
 
 if TYPE_CHECKING:
     import pikepdf
@@ -272,7 +273,7 @@ class _Recolour:
             head = raw[done:match.start()]
             cut = head.rstrip()
             numbers: list[float] = []
-            for _ in range(3):
+            for _number in range(3):
                 space = max(cut.rfind(b" "), cut.rfind(b"\n"), cut.rfind(b"\r"), cut.rfind(b"\t"))
                 try:
                     numbers.insert(0, float(cut[space + 1:]))
@@ -554,7 +555,7 @@ def _walk(stream: Any, resources: Any, page: _Page, where: str) -> None:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             space = instruction.iimage.obj.get("/ColorSpace", instruction.iimage.obj.get("/CS"))
             if space is not None and _is_rgb(spaces.get(str(space), space)):
-                page.rgb.add(f"an inline image in {where}")
+                page.rgb.add(_("an inline image in {where}").format(where=where))
             continue
         op, operands = str(instruction.operator), instruction.operands
         if op == "q":
@@ -562,7 +563,7 @@ def _walk(stream: Any, resources: Any, page: _Page, where: str) -> None:
         elif op == "Q" and stack:
             fill_space, fill = stack.pop()
         elif op in ("rg", "RG"):
-            page.rgb.add(f"RGB colour ({op}) in {where}")
+            page.rgb.add(_("RGB colour ({op}) in {where}").format(op=op, where=where))
             if op == "rg":
                 fill_space, fill = pikepdf.Name.DeviceRGB, _numbers(operands) or [0.0, 0.0, 0.0]
         elif op in ("k", "K"):
@@ -576,7 +577,8 @@ def _walk(stream: Any, resources: Any, page: _Page, where: str) -> None:
         elif op in ("cs", "CS"):
             space = spaces.get(str(operands[0]), operands[0]) if operands else None
             if space is not None and _is_rgb(space):
-                page.rgb.add(f"RGB colour space ({op} {operands[0]}) in {where}")
+                page.rgb.add(_("RGB colour space ({op} {operands}) in {where}").format(op=op, operands=operands[0],
+                                                                                       where=where))
             if op == "cs":
                 fill_space = space
             else:
@@ -600,7 +602,7 @@ def _walk(stream: Any, resources: Any, page: _Page, where: str) -> None:
         elif op == "sh" and operands:
             shading = resources.get("/Shading", {}).get(str(operands[0]))
             if shading is not None and _is_rgb(shading.get("/ColorSpace")):
-                page.rgb.add(f"an RGB shading {operands[0]}")
+                page.rgb.add(_("an RGB shading {operands}").format(operands=operands[0]))
     _resources(resources, page)
 
 
@@ -624,8 +626,8 @@ def _xobject(xobject: Any, page: _Page, name: str) -> None:
     if subtype == "/Form":
         group = xobject.get("/Group")
         if group is not None and "/CS" in group and _is_rgb(group.CS):
-            page.rgb.add(f"an RGB transparency group in form {name}")
-        _walk(xobject, xobject.get("/Resources", pikepdf.Dictionary()), page, f"form {name}")
+            page.rgb.add(_("an RGB transparency group in form {name}").format(name=name))
+        _walk(xobject, xobject.get("/Resources", pikepdf.Dictionary()), page, _("form {name}").format(name=name))
     elif subtype == "/Image":
         space = xobject.get("/ColorSpace")
         if xobject.get("/ImageMask", False):
@@ -678,47 +680,52 @@ def _claims(pdf: pikepdf.Pdf) -> Iterator[str]:
         fields = {}
     version = fields.get("pdfxid:GTS_PDFXVersion", "")
     if not version.startswith("PDF/X-4"):
-        yield f"does not claim PDF/X-4 (XMP pdfxid:GTS_PDFXVersion is {version or 'missing'!r})"
+        if version:
+            yield _("does not claim PDF/X-4 (XMP pdfxid:GTS_PDFXVersion is {version!r})").format(version=version)
+        else:
+            yield _("does not claim PDF/X-4 (XMP pdfxid:GTS_PDFXVersion is missing)")
     elif missing := [key for key in XMP_REQUIRED if not fields.get(key)]:
-        yield f"XMP lacks {', '.join(missing)}"
+        yield _("XMP lacks {missing}").format(missing=', '.join(missing))
     if bad := [f"{key} {fields[key]!r}" for key in XMP_DATES if fields.get(key) and not _ISO_DATE.match(fields[key])]:
-        yield f"XMP dates are not ISO 8601: {', '.join(bad)}"
+        yield _("XMP dates are not ISO 8601: {bad}").format(bad=', '.join(bad))
     if pdf.pdf_version != PDF_VERSION:
-        yield f"is PDF {pdf.pdf_version}; every press file is PDF {PDF_VERSION} (PDF/X-4)"
+        yield _("is PDF {version}; every press file is PDF {wanted} (PDF/X-4)").format(version=pdf.pdf_version,
+                                                                                      wanted=PDF_VERSION)
     intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
     if not intents:
-        yield "has no GTS_PDFX output intent (the print shop cannot tell which printing condition it is for)"
+        yield _("has no GTS_PDFX output intent (the print shop cannot tell which printing condition it is for)")
     for intent in intents:
         profile = intent.get("/DestOutputProfile")
         if not isinstance(profile, pikepdf.Stream):
             if not str(intent.get("/RegistryName", "")):
-                yield "output intent has no embedded profile and no registered printing condition"
+                yield _("output intent has no embedded profile and no registered printing condition")
         elif profile.read_bytes()[16:20] != b"CMYK":
-            yield "output intent profile is not a CMYK profile"
+            yield _("output intent profile is not a CMYK profile")
     if str(pdf.docinfo.get("/Trapped", "")) not in ("/True", "/False"):
-        yield "Info /Trapped must be True or False for PDF/X"
+        yield _("Info /Trapped must be True or False for PDF/X")
 
 
 def _boxes(page: Any, trim_mm: tuple[float, float] | None) -> Iterator[str]:
     if "/TrimBox" not in page.obj:
-        yield "has no TrimBox"
+        yield _("has no TrimBox")
         return
     trim = _box(page.obj.TrimBox)
     media = _box(page.mediabox)
     if trim_mm is not None:
         width, height = (trim[2] - trim[0]) / MM, (trim[3] - trim[1]) / MM
         if abs(width - trim_mm[0]) * MM > 0.6 or abs(height - trim_mm[1]) * MM > 0.6:
-            yield f"TrimBox is {width:.1f}x{height:.1f} mm, expected {trim_mm[0]:.1f}x{trim_mm[1]:.1f} mm"
+            yield _("TrimBox is {width:.1f}x{height:.1f} mm, expected {trim_mm:.1f}x{trim_mm2:.1f} mm").format(
+                width=width, height=height, trim_mm=trim_mm[0], trim_mm2=trim_mm[1])
     if "/BleedBox" not in page.obj:
-        yield "has no BleedBox"
+        yield _("has no BleedBox")
         return
     bleed = _box(page.obj.BleedBox)
     margin = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) / MM
     if margin < 3 - 0.01:
-        yield f"BleedBox is {margin:.1f} mm outside the TrimBox; at least 3 mm"
+        yield _("BleedBox is {margin:.1f} mm outside the TrimBox; at least 3 mm").format(margin=margin)
     if bleed[0] < media[0] - 0.01 or bleed[1] < media[1] - 0.01 or bleed[2] > media[2] + 0.01 \
             or bleed[3] > media[3] + 0.01:
-        yield "BleedBox reaches outside the MediaBox"
+        yield _("BleedBox reaches outside the MediaBox")
 
 
 def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float, float] | None = None,
@@ -736,33 +743,38 @@ def preflight(path: str | Path, *, name: str | None = None, trim_mm: tuple[float
     try:
         pdf = pikepdf.open(path)
     except (OSError, pikepdf.PdfError) as error:
-        return [Problem(label, None, None, f"not a readable PDF ({error})")]
+        return [Problem(label, None, None, _("not a readable PDF ({error})").format(error=error))]
     problems = [Problem(label, None, None, message) for message in _claims(pdf)]
     if pages_multiple and len(pdf.pages) % pages_multiple:
-        problems.append(Problem(label, None, None, f"has {len(pdf.pages)} pages; saddle stitching needs a multiple "
-                                                   f"of {pages_multiple} (pad it with notes or blank pages)"))
+        problems.append(Problem(label, None, None, _("has {count} pages; saddle stitching needs a multiple "
+                                                     "of {pages_multiple} (pad it with notes or blank pages)").format(
+                                                         count=len(pdf.pages), pages_multiple=pages_multiple)))
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            here = f"page {number}"
+            here = _("page {number}").format(number=number)
             found = _Page()
             if "/Group" in page.obj and "/CS" in page.obj.Group and _is_rgb(page.obj.Group.CS):
-                found.rgb.add("an RGB page group")
-            _walk(page, page.obj.get("/Resources", pikepdf.Dictionary()), found, "the page")
+                found.rgb.add(_("an RGB page group"))
+            _walk(page, page.obj.get("/Resources", pikepdf.Dictionary()), found, _("the page"))
             messages = list(_boxes(page, trim_mm))
             interactive = sorted({str(a.get("/Subtype", "?")).lstrip("/") for a in page.obj.get("/Annots", [])
                                   if str(a.get("/Subtype")) not in PRINT_ANNOTATIONS})
             if interactive:
-                messages.append(f"has interactive annotations ({', '.join(interactive)}); press files carry none")
-            messages += [f"uses {what}" for what in sorted(found.rgb)]
+                messages.append(_("has interactive annotations ({interactive}); press files carry none").format(
+                    interactive=', '.join(interactive)))
+            messages += [_("uses {what}").format(what=what) for what in sorted(found.rgb)]
             if found.max_ink > max_ink + 0.5:
-                messages.append(f"total ink reaches {found.max_ink:.0f}% (at most {max_ink:.0f}%)")
+                messages.append(_("total ink reaches {max_ink:.0f}% (at most {max_ink2:.0f}%)").format(
+                    max_ink=found.max_ink, max_ink2=max_ink))
             if found.rich_black is not None:
                 c, m, y, k = found.rich_black
-                messages.append(f"text in rich black (C{c:.0f} M{m:.0f} Y{y:.0f} K{k:.0f}); black text must be K only")
+                messages.append(_("text in rich black (C{c:.0f} M{m:.0f} Y{y:.0f} K{k:.0f}); black text must be K "
+                                  "only").format(c=c, m=m, y=y, k=k))
             for font, embedded in sorted(found.fonts.items()):
                 if not embedded:
-                    messages.append(f"font {font} is not embedded")
+                    messages.append(_("font {font} is not embedded").format(font=font))
                 elif "CJK" in font and "CJKSC" not in font.replace("-", "").replace(" ", "").upper():
-                    messages.append(f"font {font} is not the Simplified Chinese face (SC glyph forms)")
+                    messages.append(_("font {font} is not the Simplified Chinese face (SC glyph forms)").format(
+                        font=font))
             problems += [Problem(label, None, None, f"{here}: {message}") for message in messages]
     return problems

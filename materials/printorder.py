@@ -19,6 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.i18n import _
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = ["district", "file", "material", "language", "trim_size", "pages", "colours", "paper", "finishing",
@@ -70,7 +72,8 @@ class OrderSettings(BaseModel):
     def _known_kinds(cls, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(PAPER))
         if unknown:
-            raise ValueError(f"unknown kind {unknown[0]!r}; the kinds are {', '.join(PAPER)}")
+            raise ValueError(_("unknown kind {unknown!r}; the kinds are {PAPER}").format(unknown=unknown[0],
+                                                                                         PAPER=', '.join(PAPER)))
         return value
 
     def quantity_of(self, kind: str) -> int:

@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
+from materials.i18n import _
+
 T = TypeVar("T")
 log = logging.getLogger("materials.progress")
 
@@ -25,14 +27,17 @@ def rate(count: float, elapsed: float, unit: str) -> str:
     if elapsed <= 0.05 or count <= 0:
         return ""
     per_second = count / elapsed
-    return f", {per_second:.0f} {unit}/s" if per_second >= 10 else f", {per_second:.2g} {unit}/s"
+    shown = f"{per_second:.0f}" if per_second >= 10 else f"{per_second:.2g}"
+    return _(", {rate} {unit}/s").format(rate=shown, unit=unit)
 
 
-def track(items: Iterable[T], label: str, length: int | None = None, unit: str = "items",
-          weights: Sequence[int] | None = None) -> Iterator[T]:
+def track(items: Iterable[T], label: str, length: int | None = None, unit: str | None = None,
+          weights: Sequence[int] | None = None, level: int = logging.INFO) -> Iterator[T]:
     """Yield `items`; on a terminal draw one line of done/total, rate and time left, redrawn at most ten
-    times a second (never on a pipe or in a CI log); log a one-line summary when done. `weights` counts
-    each item as that many units (a batch of 14 pages counts 14 pages)."""
+    times a second (never on a pipe or in a CI log); log a one-line summary at `level` when done (a command
+    that prints its own summary logs this one as detail, for -v). `weights` counts each item as that many
+    units (a batch of 14 pages counts 14 pages)."""
+    unit = _("items") if unit is None else unit
     start = time.perf_counter()
     count = 0
     bar = state["bars"] and sys.stderr.isatty()
@@ -47,14 +52,14 @@ def track(items: Iterable[T], label: str, length: int | None = None, unit: str =
     if bar:
         sys.stderr.write("\r\x1b[2K")
         sys.stderr.flush()
-    log.info("%s: %d %s in %.1f s%s", label, count, unit, elapsed, rate(count, elapsed, unit))
+    log.log(level, _("%s: %d %s in %.1f s%s"), label, count, unit, elapsed, rate(count, elapsed, unit))
 
 
 def _draw(label: str, count: int, length: int | None, unit: str, elapsed: float) -> None:
     total = f"/{length}" if length else ""
     left = ""
     if length and count and elapsed > 0:
-        left = f", {max(0.0, elapsed / count * (length - count)):.0f} s left"
+        left = _(", {seconds} s left").format(seconds=f"{max(0.0, elapsed / count * (length - count)):.0f}")
     width = shutil.get_terminal_size((80, 20)).columns
     line = f"{label}: {count}{total} {unit}{rate(count, elapsed, unit)}{left}"
     sys.stderr.write("\r\x1b[2K" + line[: width - 1])

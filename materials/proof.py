@@ -36,6 +36,7 @@ from materials import facts as facts_mod
 from materials import markdown as mdown
 from materials.campaign import Campaign, load
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.texts import Text, collect
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,8 @@ def _blockers(campaign: Campaign, proof: Proof, notice_blockers: list[str], pict
 
 
 def _authority_blockers(campaign: Campaign) -> list[str]:
-    """The name printed as the authority beside the notice's issuer, in each language that records one."""
+    """The names printed as the authority (the full one, and the short one where space is tight) beside the
+    notice's issuer, in each language that records one."""
     from materials import notice
 
     out = []
@@ -207,6 +209,11 @@ def _authority_blockers(campaign: Campaign) -> list[str]:
         if issuer and printed != issuer:
             out.append(f"campaign.toml authority ({lang}) prints “{printed}”, while the notice's issuer in "
                        f"{text.file} is “{issuer}”: approve the printed name, or set the issuer's name")
+        short = campaign.text(campaign.settings.short_authority, lang)
+        if issuer and short not in (printed, issuer):
+            out.append(f"campaign.toml authority_short ({lang}) prints “{short}” where space is tight (venue "
+                       f"posters, stickers, screens, signs), for the notice's issuer “{issuer}” ({text.file}): "
+                       "approve the short name")
     return out
 
 
@@ -241,7 +248,7 @@ def _strings(by_kind: dict[str, list[Text]], kind: str, counter: Iterator[int]) 
     """Every interface string of one output kind, its languages side by side."""
     items: dict[str, Item] = {}
     for text in by_kind.get("strings", []):
-        _, text_kind, lang, key = text.unit.split(":", 3)
+        _unit, text_kind, lang, key = text.unit.split(":", 3)
         if text_kind != kind:
             continue
         item = items.get(key)
@@ -357,7 +364,8 @@ def _materials(campaign: Campaign, texts: list[Text], render: Callable[[str, str
         match = HEADLINE.match(lines[0]) if lines else None
         headline = match.group(1) if match else ""
         if item is None:
-            title, _ = mdown.fill_facts(headline, campaign.facts(text.lang or campaign.primary_language), text.file)
+            facts = campaign.facts(text.lang or campaign.primary_language)
+            title, _unknown = mdown.fill_facts(headline, facts, text.file)
             item = items[text.file] = Item(next(counter), title, text.file)
         rest = "\n".join(lines[1:] if match else lines)
         shown = f"### {headline}\n\n{rest}" if match else rest
@@ -428,18 +436,19 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     campaign = load(campaign_dir)
     target = Path(out) if out is not None else campaign.root / "output" / "proof.pdf"
     if target.suffix.lower() != ".pdf":
-        raise MaterialsError(f"--out {target}: the proof is a PDF; give a file name ending in .pdf")
+        raise MaterialsError(_("--out {target}: the proof is a PDF; give a file name ending in .pdf").format(
+            target=target))
     if target.is_dir():
-        raise MaterialsError(f"--out {target} is a folder; give a file name ending in .pdf")
+        raise MaterialsError(_("--out {target} is a folder; give a file name ending in .pdf").format(target=target))
     from materials import output
 
     output.check_single_file(target, campaign.root, is_proof, "proof")
     proof = collect_proof(campaign, Path(output_dir) if output_dir is not None else None)
     data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
-    with output.machine_errors(target.parent, f"{target} was not changed"):
+    with output.machine_errors(target.parent, _("{target} was not changed").format(target=target)):
         target.parent.mkdir(parents=True, exist_ok=True)
         output.write_atomic(target, data)
-    log.info("proof: %d items, %d unconfirmed facts, %d blockers", sum(len(i) for _, i in proof.sections),
+    log.info(_("proof: %d items, %d unconfirmed facts, %d blockers"), sum(len(i) for _, i in proof.sections),
              len(proof.unconfirmed), len(proof.blockers))
     return target, proof
 
@@ -465,7 +474,7 @@ def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> byte
 
     root = template_file(campaign, "proof/proof.html.j2").parent
     fetcher = url_fetcher([*(r / "proof" for r in template_roots(campaign)), campaign.root],
-                          "proof template (templates/proof/)")
+                          _("proof template (templates/proof/)"))
     created = proof_date().isoformat()
     title = " / ".join(campaign.settings.title.values())
     identifier = hashlib.sha256(document.encode()).hexdigest()[:32].encode()

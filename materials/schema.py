@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from materials.i18n import N_, _, current_language
 
 #: Keys in files, links and front matter: lower-case letters, digits and single hyphens.
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,6 +26,8 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Reserved top-level domains (RFC 2606/6761) and example hosts: an address there cannot be real.
 PLACEHOLDER_TLDS = (".example", ".invalid", ".test", ".localhost",
+                    # special-use names no public browser reaches: Tor (RFC 7686), .alt (RFC 9476), .arpa (RFC 3172)
+                    ".onion", ".alt", ".arpa",
                     # names only a local network resolves (RFC 6762 .local, ICANN's .internal, common LAN names)
                     ".local", ".internal", ".lan", ".home", ".home.arpa", ".corp", ".intranet", ".private")
 PLACEHOLDER_HOSTS = ("example", "example.com", "example.org", "example.net", "localhost")
@@ -51,35 +56,41 @@ def check_host(host: str) -> str:
     other character is refused, naming the character and showing the host's IDNA (`xn--`) form: a
     Cyrillic `а` looks like a Latin `a` on a poster but leads elsewhere. Returns the host in lower case."""
     if not host:
-        raise ValueError("has no host name")
+        raise ValueError(_("has no host name"))
     odd = [c for c in dict.fromkeys(host) if not c.isascii() or not c.isprintable()]
     if odd:
-        named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in odd)
+        unnamed = _("unnamed")
+        named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '') or unnamed})" for c in odd)
         try:
             ascii_form = host.encode("idna").decode("ascii")
         except UnicodeError:
             ascii_form = ""
-        shown = (f"; its IDNA form is {ascii_form}: if that really is the address, write {ascii_form}, else "
-                 "type the host again in plain ASCII") if ascii_form and ascii_form != host else \
-            "; type the host again in plain ASCII letters"
-        raise ValueError(f"host {host!r} is not plain ASCII: it holds {named}, which may look like a Latin "
-                         f"letter but leads to another address{shown}")
+        if ascii_form and ascii_form != host:
+            raise ValueError(_("host {host!r} is not plain ASCII: it holds {named}, which may look like a Latin "
+                               "letter but leads to another address; its IDNA form is {ascii_form}: if that really "
+                               "is the address, write {ascii_form}, else type the host again in plain ASCII").format(
+                                   host=host, named=named, ascii_form=ascii_form))
+        raise ValueError(_("host {host!r} is not plain ASCII: it holds {named}, which may look like a Latin "
+                           "letter but leads to another address; type the host again in plain ASCII letters").format(
+                               host=host, named=named))
     if len(host.rstrip(".")) > 253:
-        raise ValueError(f"host {host[:40]!r}… is longer than a host name can be (253 characters)")
+        raise ValueError(_("host {host!r}… is longer than a host name can be (253 characters)").format(host=host[:40]))
     labels = host.rstrip(".").split(".")
     if re.fullmatch(r"(?:0x[0-9a-f]*|[0-9]+)", labels[-1], re.IGNORECASE):  # no top-level domain is a number
-        raise ValueError(f"host {host!r} is an IP address (in any of its written forms); a printed address must "
-                         "be the service's host name, such as hc.tj.gov.cn")
+        raise ValueError(_("host {host!r} is an IP address (in any of its written forms); a printed address must "
+                           "be the service's host name, such as hc.tj.gov.cn").format(host=host))
     if len(labels) < 2 and host.lower() != "localhost":
-        raise ValueError(f"host {host!r} is not a full host name such as hc.tj.gov.cn")
+        raise ValueError(_("host {host!r} is not a full host name such as hc.tj.gov.cn").format(host=host))
     for label in labels:
         if not HOST_LABEL.match(label):
-            raise ValueError(f"host {host!r} is not a host name such as hc.tj.gov.cn (label {label!r})")
+            raise ValueError(_("host {host!r} is not a host name such as hc.tj.gov.cn (label {label!r})").format(
+                host=host, label=label))
         if label.lower().startswith("xn--"):
             try:
                 label.lower().encode("ascii").decode("idna")
             except UnicodeError:
-                raise ValueError(f"host {host!r}: {label!r} is not a valid IDNA (xn--) label") from None
+                raise ValueError(_("host {host!r}: {label!r} is not a valid IDNA (xn--) label").format(
+                    host=host, label=label)) from None
     return host.lower()
 
 
@@ -94,19 +105,20 @@ def placeholder_keys(data: object, prefix: str = "") -> list[str]:
 
 def _slug(value: str) -> str:
     if not SLUG.match(value):
-        raise ValueError(f"{value!r} is not a key of lower-case letters, digits and single hyphens")
+        raise ValueError(_("{value!r} is not a key of lower-case letters, digits and single hyphens").format(
+            value=value))
     return value
 
 
 def _colour(value: str) -> str:
     if not COLOUR.match(value):
-        raise ValueError(f"{value!r} is not a colour written as #rrggbb")
+        raise ValueError(_("{value!r} is not a colour written as #rrggbb").format(value=value))
     return value.lower()
 
 
 def _language(value: str) -> str:
     if not LANGUAGE.match(value):
-        raise ValueError(f"{value!r} is not a language tag such as zh-CN, en or fr")
+        raise ValueError(_("{value!r} is not a language tag such as zh-CN, en or fr").format(value=value))
     return value
 
 
@@ -114,21 +126,23 @@ def check_https_url(value: str) -> str:
     """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
     blank = next((c for c in value if c.isspace() or not c.isprintable()), None)
     if blank is not None:
-        raise ValueError(f"{value!r} holds {unicodedata.name(blank, f'U+{ord(blank):04X}')} (U+{ord(blank):04X}); an "
-                         "address has no spaces or invisible characters: write a space as %20, or remove it")
+        raise ValueError(_("{value!r} holds {name} (U+{ord:04X}); an "
+                           "address has no spaces or invisible characters: write a space as %20, or remove it").format(
+                               value=value, name=unicodedata.name(blank, f'U+{ord(blank):04X}'), ord=ord(blank)))
     parts = urlsplit(value)
     if parts.scheme != "https":
-        raise ValueError(f"{value!r} must start with https:// (people type their health information there)")
+        raise ValueError(_("{value!r} must start with https:// (people type their health information there)").format(
+            value=value))
     if "@" in parts.netloc:
-        raise ValueError(f"{value!r} holds a user name or password before '@'; a printed address must not "
-                         "(and 'https://real.host@other.host' leads to other.host): remove it")
+        raise ValueError(_("{value!r} holds a user name or password before '@'; a printed address must not "
+                           "(and 'https://real.host@other.host' leads to other.host): remove it").format(value=value))
     try:
         check_host(parts.hostname or "")
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError as e:
         raise ValueError(f"{value!r}: {e}") from None
     if parts.fragment:
-        raise ValueError(f"{value!r} must not have a #fragment: the build adds the channel tag")
+        raise ValueError(_("{value!r} must not have a #fragment: the build adds the channel tag").format(value=value))
     return value
 
 
@@ -151,3 +165,114 @@ class NamedKey(Strict):
     """Stable key used in files, links and front matter."""
     names: PerLanguage
     """Display name per language."""
+
+
+#: pydantic's own messages for the errors a settings file meets, in our catalog: the English is pydantic's
+#: wording (so the English output does not change), the fields come from the error's `ctx`.
+_PYDANTIC = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "finite_number": N_("Input should be a finite number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "set_type": N_("Input should be a valid set"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_("Datetimes provided to dates should have zero time - e.g. be exact dates"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime, {error}"),
+    "url_type": N_("URL input should be a string or URL"),
+    "url_parsing": N_("Input should be a valid URL, {error}"),
+    "url_syntax_violation": N_("Input violated strict URL syntax rules, {error}"),
+    "url_scheme": N_("URL scheme should be {expected_schemes}"),
+    "none_required": N_("Input should be None"),
+    "invalid_key": N_("Keys should be strings"),
+}
+#: Messages whose English says "character" or "characters" (pydantic's `{expected_plural}`): one per form.
+_PYDANTIC_PLURAL = {
+    "string_too_short": (N_("String should have at least {min_length} character"),
+                         N_("String should have at least {min_length} characters"), "min_length"),
+    "string_too_long": (N_("String should have at most {max_length} character"),
+                        N_("String should have at most {max_length} characters"), "max_length"),
+    "url_too_long": (N_("URL should have at most {max_length} character"),
+                     N_("URL should have at most {max_length} characters"), "max_length"),
+    "too_short": (N_("{field_type} should have at least {min_length} item after validation, not {actual_length}"),
+                  N_("{field_type} should have at least {min_length} items after validation, not {actual_length}"),
+                  "min_length"),
+    "too_long": (N_("{field_type} should have at most {max_length} item after validation, not {actual_length}"),
+                 N_("{field_type} should have at most {max_length} items after validation, not {actual_length}"),
+                 "max_length"),
+}
+#: pydantic's names of collection kinds in `too_short`/`too_long` messages.
+_FIELD_TYPES = {"List": N_("List"), "Tuple": N_("Tuple"), "Set": N_("Set"), "Dictionary": N_("Dictionary"),
+                "Value": N_("Value"), "Data": N_("Data")}
+#: Values listed as pydantic lists them (`'a', 'b' or 'c'`), to be listed again in the user's language.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,']+")
+
+
+def _given(message: str, error: Mapping[str, Any]) -> str:
+    """The message and the value the file holds, when that value is short enough to show."""
+    value = error.get("input")
+    if error.get("type") in ("missing", "extra_forbidden") or isinstance(value, dict | list | tuple | set):
+        return message
+    shown = repr(value)
+    if len(shown) > 60:
+        return message
+    return _("{message}, not {value}").format(message=message, value=shown)
+
+
+def _number(value: object) -> object:
+    """A bound as pydantic writes it: `0`, not `0.0`."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of `ValidationError.errors()`) as a message in the user's language.
+
+    A `ValueError` raised by our own validators carries a message already translated where it was raised;
+    pydantic's own errors are looked up in our catalog by their type and name the value the file holds
+    (`Input should be a valid string, not 5`); a type we do not know keeps pydantic's English words, quoted
+    inside a translated sentence."""
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    message = str(error.get("msg", ""))
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if kind in _PYDANTIC:
+        fields = {k: _number(ctx.get(k, "")) for k in ("class_name", "gt", "ge", "lt", "le", "multiple_of",
+                                                          "pattern", "error", "expected_schemes")}
+        return _given(_(_PYDANTIC[kind]).format(**fields), error)
+    if kind in _PYDANTIC_PLURAL:
+        one, many, counted = _PYDANTIC_PLURAL[kind]
+        field_type = str(ctx.get("field_type", ""))
+        fields = {"min_length": ctx.get("min_length", ""), "max_length": ctx.get("max_length", ""),
+                  "actual_length": ctx.get("actual_length", ""),
+                  "field_type": _(_FIELD_TYPES[field_type]) if field_type in _FIELD_TYPES else field_type}
+        # Both forms are in the catalog as messages of their own (pydantic chose the form by its number).
+        return _given(_(one if int(ctx.get(counted, 0) or 0) == 1 else many).format(**fields), error)
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        if current_language() != "en":  # pydantic joins the values with English words ("'a', 'b' or 'c'")
+            expected = ", ".join(v for v in _QUOTED.findall(expected) if v != "or")
+        return _given(_("Input should be {expected}").format(expected=expected), error)
+    if current_language() == "en":
+        return message
+    return _("the value is not valid (pydantic says: “{detail}”)").format(detail=message)

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from materials.i18n import _
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -86,11 +88,11 @@ def register(target: object) -> Target:
     missing += [name for name in ("validate", "render", "verify")
                 if name not in missing and not callable(getattr(target, name))]
     if missing:
-        raise TypeError(f"output kind {getattr(target, 'name', target)!r} lacks {', '.join(missing)}: "
-                        "see materials/targets.py for the shape every output kind has")
+        raise TypeError(_("output kind {name!r} lacks {missing}: see materials/targets.py for the shape every "
+                          "output kind has").format(name=getattr(target, "name", target), missing=", ".join(missing)))
     assert isinstance(target, Target)
     if target.name in target.depends_on:
-        raise TypeError(f"output kind {target.name!r} cannot depend on itself")
+        raise TypeError(_("output kind {name!r} cannot depend on itself").format(name=target.name))
     _registry[target.name] = target
     return target
 
@@ -105,7 +107,8 @@ def registry() -> dict[str, Target]:
         if target.name in ordered:
             return
         if target.name in path:
-            raise TypeError(f"output kinds depend on each other in a circle: {' -> '.join((*path, target.name))}")
+            raise TypeError(_("output kinds depend on each other in a circle: {value}").format(
+                value=' -> '.join((*path, target.name))))
         for dep in target.depends_on:
             if dep in _registry:
                 visit(_registry[dep], (*path, target.name))
@@ -160,6 +163,6 @@ def render(name: str, campaign: Campaign, dest: Path, built: Mapping[str, Path] 
     target = get(name)
     with target.validate(campaign) as plan:
         if plan.problems:
-            raise CampaignError(plan.problems, f"{name} cannot be rendered")
+            raise CampaignError(plan.problems, _("{name} cannot be rendered").format(name=name))
         dest.mkdir(parents=True, exist_ok=True)
         target.render(plan, dest, dict(built or {}))

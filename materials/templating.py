@@ -17,7 +17,8 @@ reads only files inside its folders, after symbolic links are resolved. A refuse
 `TemplateProblem` naming the template and line, never a Python error.
 
 Context every template gets (documented here, built in one place):
-- `campaign`: the `Campaign`; `settings`: its settings;
+- `campaign`: the `Campaign`; `settings`: its settings as read-only tables, without the settings that name
+  files (the key's and the venue list's paths: `PRIVATE_SETTINGS`);
 - `t(mapping, lang)`: a per-language text; `service_link(channel)`: the tagged declaration-service URL;
 - `language_name(lang)`: a language's own name; `languages`: the campaign languages, primary first;
 - `strings[lang]`: the interface texts of the output kind (`<kind>/strings.toml`, merged as above).
@@ -39,10 +40,14 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import jinja2.compiler
 import jinja2.meta
+import jinja2.nodes
 import jinja2.sandbox
+import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
+from materials.i18n import N_, _
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -53,7 +58,7 @@ STRINGS = "strings.toml"
 def _builtin() -> Path:
     root = importlib.resources.files("materials") / "templates"
     if not isinstance(root, Path):  # a zipped install: Jinja and WeasyPrint need real files
-        raise MaterialsError("the materials package must be installed as files, not zipped (pip install does)")
+        raise MaterialsError(_("the materials package must be installed as files, not zipped (pip install does)"))
     return root
 
 
@@ -74,8 +79,9 @@ def template_file(campaign: Campaign, relative: str) -> Path:
         path = root / relative
         if path.is_file():
             if not path.resolve().is_relative_to(root.resolve()):
-                raise TemplateProblem(f"templates/{relative} is a link to {path.resolve()}, outside the "
-                                      "templates folder; copy the file into the templates folder instead")
+                raise TemplateProblem(_("templates/{relative} is a link to {resolve}, outside the "
+                                        "templates folder; copy the file into the templates folder instead").format(
+                                            relative=relative, resolve=path.resolve()))
             return path
     return BUILTIN / relative
 
@@ -105,18 +111,20 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                 name = path.relative_to(folder).as_posix()
                 label = _label(campaign, path) if root == own else f"built-in {kind}/{name}"
                 if root == own and not path.resolve().is_relative_to(own.resolve()):
-                    problems.append(Problem(label, None, None, f"is a link to {path.resolve()}, outside the "
-                                            "templates folder; copy the file into the templates folder instead"))
+                    problems.append(Problem(label, None, None, _("is a link to {target}, outside the templates "
+                                              "folder; copy the file into the templates folder "
+                                              "instead").format(target=path.resolve())))
                     graph.pop(name, None)
                     continue
                 try:
                     tree = Sandbox().parse(path.read_text(encoding="utf-8"), name, label)
                 except jinja2.TemplateSyntaxError as e:
-                    problems.append(Problem(label, e.lineno, None, f"{e.message}; fix the template"))
+                    problems.append(Problem(label, e.lineno, None, _("{message}; fix the template").format(
+                        message=e.message)))
                     graph.pop(name, None)
                     continue
                 except (OSError, UnicodeDecodeError) as e:
-                    problems.append(Problem(label, None, None, f"cannot read the template ({e})"))
+                    problems.append(Problem(label, None, None, _("cannot read the template ({e})").format(e=e)))
                     continue
                 refs = {r for r in jinja2.meta.find_referenced_templates(tree) if r is not None}
                 graph[name] = (label, refs)
@@ -140,8 +148,8 @@ def _internals(tree: jinja2.nodes.Template, label: str) -> list[Problem]:
     for flt in tree.find_all(nodes.Filter):
         if flt.name == "attr" and flt.args and isinstance(flt.args[0], nodes.Const):
             found.append((flt.lineno, f"|attr({flt.args[0].value!r})", flt.args[0].value))
-    return [Problem(label, line, None, f"{shown} reaches Python internals, which the template sandbox refuses; "
-                    "remove it") for line, shown, name in sorted(found, key=lambda f: f[0])
+    return [Problem(label, line, None, _("{shown} reaches Python internals, which the template sandbox refuses; "
+                      "remove it").format(shown=shown)) for line, shown, name in sorted(found, key=lambda f: f[0])
             if isinstance(name, str) and name.startswith("_")]
 
 
@@ -156,8 +164,8 @@ def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
             labels = [graph[n][0] for n in loop[:-1]]
             if frozenset(loop) not in seen and any(not label.startswith("built-in") for label in labels):
                 seen.add(frozenset(loop))
-                problems.append(Problem(labels[0], None, None, "templates include, import or extend each other "
-                                        f"in a loop ({' -> '.join(loop)}); break the loop"))
+                problems.append(Problem(labels[0], None, None, _("templates include, import or extend each other "
+                                          "in a loop ({loop}); break the loop").format(loop=' -> '.join(loop))))
             return
         if name not in graph or len(path) > 50:
             return
@@ -171,12 +179,109 @@ def _loops(graph: Mapping[str, tuple[str, set[str]]]) -> list[Problem]:
 
 #: The largest string, list or number a template may build with `*` or `**`.
 MAX_SIZE = 1_000_000
+#: The largest text a template may build by joining (`~`, `+`, a call's result, a macro's or block's output) and
+#: the largest page it may write: a loop that doubles a string fails here, naming the template, not the machine.
+MAX_TEXT = 20_000_000
+
+
+#: What grew too large, as `_too_long` names it.
+_TOO_LARGE = {
+    "a text": N_("a text of {size:,} characters is too large for a template (at most {limit:,})"),
+    "a value": N_("a value of {size:,} characters is too large for a template (at most {limit:,})"),
+    "an output": N_("an output of {size:,} characters is too large for a template (at most {limit:,})"),
+    "a text joined with ~": N_("a text joined with ~ of {size:,} characters is too large for a template "
+                               "(at most {limit:,})"),
+}
+
+
+def _too_long(size: int, what: str = "a text") -> None:
+    if size > MAX_TEXT:
+        raise jinja2.sandbox.SecurityError(_(_TOO_LARGE[what]).format(size=size, limit=MAX_TEXT))
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else 0
+
+
+class _Generator(jinja2.compiler.CodeGenerator):
+    """`a ~ b` compiles to a join whose size is checked before it is built (`Sandbox.joined`)."""
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
+        if frame.eval_ctx.volatile:
+            func_name = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            func_name = "markup_join"
+        else:
+            func_name = "str_join"
+        self.write(f"environment.joined({func_name}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def buffer(self, frame: jinja2.compiler.Frame) -> None:
+        """A macro's, call block's or `{% set %}` block's output collects in a `_Buffer`, bounded as it grows."""
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.buffer()")
+
+
+class _Buffer(list[str]):
+    """An output buffer that refuses to grow past `MAX_TEXT` (a loop printing a large value 100,000 times)."""
+
+    size = 0
+
+    def append(self, item: str) -> None:
+        self.size += len(item)
+        _too_long(self.size, "an output")
+        super().append(item)
+
+    def extend(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.append(item)
+
+
+class _Template(jinja2.Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """A page too large to write names its template (the check runs after the template's own frames end)."""
+        try:
+            return super().render(*args, **kwargs)
+        except jinja2.sandbox.SecurityError as e:
+            if _where(e) != "a template" or not getattr(e, "page_too_large", False):
+                raise
+            raise jinja2.sandbox.SecurityError(_("{problem}; the page was written by template {name}").format(
+                problem=e.message, name=self.filename or self.name)) from None
 
 
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """The one template environment: sandboxed, autoescaped, StrictUndefined (see the module docstring)."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _Generator
+    template_class = _Template
+
+    @staticmethod
+    def buffer() -> _Buffer:
+        return _Buffer()
+
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:
+        """A page as the template yields it, counted piece by piece (and every buffer joined)."""
+        kept, size = [], 0
+        for part in parts:
+            size += len(part)
+            if size > MAX_TEXT:
+                error = jinja2.sandbox.SecurityError(_(
+                    "a page of more than {limit:,} characters is too large for a template").format(limit=MAX_TEXT))
+                error.page_too_large = True  # type: ignore[attr-defined]
+                raise error
+            kept.append(part)
+        return "".join(kept)
+
+    @staticmethod
+    def joined(join: Callable[[Iterable[Any]], str], items: tuple[Any, ...]) -> str:
+        texts = [item if isinstance(item, str) else str(item) for item in items]
+        _too_long(sum(len(text) for text in texts), "a text joined with ~")
+        return join(items)
 
     def __init__(self, loader: jinja2.BaseLoader | None = None, **options: Any) -> None:
         options.setdefault("autoescape", jinja2.select_autoescape(default=True, default_for_string=True))
@@ -195,7 +300,9 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             _check_replace(owner, *args[:2], *args[2:3])
         if isinstance(owner, str) and getattr(__obj, "__name__", "") == "join" and len(args) == 1:
             args = (_check_join(args[0], owner),)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        _too_long(_size(result), "a value")  # a macro or method that doubles its argument, called in a loop
+        return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """`'{:>100000000}'.format(x)`: a width or precision above the bound is refused before formatting."""
@@ -207,6 +314,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, _UNSAFE) or isinstance(value, _UNSAFE):
             return False
+        if attr in PRIVATE_SETTINGS and isinstance(obj, pydantic.BaseModel):
+            return False  # the key's or the list's path
+        if isinstance(value, pydantic.BaseModel) and _holds_private(value):
+            return False  # `campaign.settings`: templates read `settings`, which has no file paths
         return super().is_safe_attribute(obj, attr, value)
 
     def is_safe_callable(self, obj: Any) -> bool:
@@ -216,20 +327,25 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         """Refuse at once (Jinja returns an undefined that fails later, where `|attr` chains hide why)."""
-        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
-                                           "is unsafe")
+        raise jinja2.sandbox.SecurityError(_("access to attribute {attribute!r} of {kind!r} object "
+                                             "is unsafe").format(attribute=attribute, kind=type(obj).__name__))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             _check_printf(left, right)
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise jinja2.sandbox.SecurityError(f"the power {right!r} is too large for a template")
+            raise jinja2.sandbox.SecurityError(_("the power {right!r} is too large for a template").format(right=right))
         if operator == "*":
             for a, b in ((left, right), (right, left)):
                 if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
                     raise jinja2.sandbox.SecurityError(
-                        f"a value of {len(a) * b:,} items is too large for a template (at most {MAX_SIZE:,})")
-        return super().call_binop(context, operator, left, right)
+                        _("a value of {value:,} items is too large for a template (at most {MAX_SIZE:,})").format(
+                            value=len(a) * b, MAX_SIZE=MAX_SIZE))
+        if operator == "+":
+            _too_long(_size(left) + _size(right), "a value")
+        result = super().call_binop(context, operator, left, right)
+        _too_long(_size(result), "a value")  # `'%s%s' % (s, s)` in a loop
+        return result
 
 
 _UNSAFE = (PurePath, types.ModuleType, io.IOBase)
@@ -237,8 +353,8 @@ _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 def _too_wide(width: object) -> None:
-    raise jinja2.sandbox.SecurityError(f"a width or precision of {width:,} is too large for a template "
-                                       f"(at most {MAX_SIZE:,})")
+    raise jinja2.sandbox.SecurityError(_("a width or precision of {width:,} is too large for a template "
+                                         "(at most {MAX_SIZE:,})").format(width=width, MAX_SIZE=MAX_SIZE))
 
 
 def _check_widths(*groups: Iterable[Any]) -> None:
@@ -264,10 +380,10 @@ def _check_format_spec(fmt: str) -> None:
         fields = list(string.Formatter().parse(fmt))
     except ValueError:
         return  # str.format raises the same error itself
-    for _, _, spec, _ in fields:
+    for _text, _field, spec, _conversion in fields:
         if spec and "{" in spec:
-            raise jinja2.sandbox.SecurityError("a nested format field (a width or precision from a value) is not "
-                                               "allowed in a template; write the width as a number")
+            raise jinja2.sandbox.SecurityError(_("a nested format field (a width or precision from a value) is not "
+                                                 "allowed in a template; write the width as a number"))
         for number in re.findall(r"\d+", spec or ""):
             if int(number) > MAX_SIZE:
                 _too_wide(int(number))
@@ -275,8 +391,8 @@ def _check_format_spec(fmt: str) -> None:
 
 def _too_large(size: int) -> None:
     if size > MAX_SIZE:
-        raise jinja2.sandbox.SecurityError(f"a value of {size:,} items is too large for a template "
-                                           f"(at most {MAX_SIZE:,})")
+        raise jinja2.sandbox.SecurityError(_("a value of {size:,} items is too large for a template "
+                                             "(at most {MAX_SIZE:,})").format(size=size, MAX_SIZE=MAX_SIZE))
 
 
 def _check_replace(value: str, old: Any, new: Any, count: Any = -1) -> None:
@@ -324,6 +440,7 @@ def _indent(value: str, width: int | str = 4, first: bool = False, blank: bool =
 
 def _format(value: str, *args: Any, **kwargs: Any) -> str:
     _check_printf(str(value), kwargs or args)
+    _too_long(len(str(value)) + sum(len(str(a)) for a in [*args, *kwargs.values()]), "a value")
     return jinja2.filters.do_format(value, *args, **kwargs)
 
 
@@ -335,10 +452,47 @@ class ContainedLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
-            raise jinja2.TemplateNotFound(
-                template, f"template {template} is a link to {real}, outside the templates folder; "
-                "copy the file into the templates folder instead")
+            raise LinkOutside(template, _("template {template} is a link to {target}, outside the templates folder; "
+                                          "copy the file into the templates folder instead").format(template=template,
+                                                                                                   target=real))
         return source, filename, uptodate
+
+
+#: Settings that name files on this machine (the signing key, the venue list): no template may print them.
+PRIVATE_SETTINGS = frozenset({"key_file", "list"})
+#: Values derived from the settings that templates print too (`settings.short_authority`).
+DERIVED_SETTINGS = ("short_authority",)
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({k: _public(v) for k, v in value.items() if k not in PRIVATE_SETTINGS})
+    if isinstance(value, list | tuple):
+        return tuple(_public(v) for v in value)
+    return value
+
+
+def template_settings(settings: Any) -> Mapping[str, Any]:
+    """What templates see as `settings`: its values as read-only tables (`settings.title`, `settings.issued`),
+    without the settings that name files (`PRIVATE_SETTINGS`), so `{{ settings }}` prints no key path."""
+    values = settings.model_dump()
+    for name in DERIVED_SETTINGS:  # properties, which a dump leaves out
+        values[name] = getattr(settings, name)
+    return _public(values)
+
+
+def _holds_private(model: pydantic.BaseModel) -> bool:
+    """Whether a settings model (or one inside it) has a file-naming setting: never handed to a template."""
+    def names(value: Any) -> Iterator[str]:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                yield str(key)
+                yield from names(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from names(item)
+
+    return not PRIVATE_SETTINGS.isdisjoint(names(model.model_dump()))
 
 
 def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
@@ -349,7 +503,7 @@ def environment(campaign: Campaign, *subdirs: str) -> jinja2.Environment:
     env = Sandbox(ContainedLoader(search), keep_trailing_newline=True)
     env.globals.update(
         campaign=campaign,
-        settings=campaign.settings,
+        settings=template_settings(campaign.settings),
         languages=campaign.languages,
         t=campaign.text,
         service_link=campaign.service_link,
@@ -374,7 +528,8 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise MaterialsError(f"{_label(campaign, path)}: cannot read the interface strings ({e})") from None
+            raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
+                file=_label(campaign, path), error=e)) from None
         for lang, table in data.items():
             if isinstance(table, dict):
                 merged.setdefault(lang, {}).update({k: str(v) for k, v in table.items()})
@@ -389,13 +544,14 @@ def check_strings(table: Mapping[str, Mapping[str, str]], languages: list[str], 
     for lang in languages:
         texts = table.get(lang)
         if texts is None:
-            problems.append(Problem(label, None, f"[{lang}]", "no interface texts for this campaign language; "
-                                    "copy the [en] table of the built-in file into the campaign's own "
-                                    f"templates/{kind}/{STRINGS} and translate it"))
+            problems.append(Problem(label, None, f"[{lang}]", _("no interface texts for this campaign language; "
+                                      "copy the [en] table of the built-in file into the campaign's own "
+                                      "templates/{kind}/{STRINGS} and translate it").format(kind=kind,
+                                                                                            STRINGS=STRINGS)))
             continue
         for key in every_key:
             if not texts.get(key, "").strip():
-                problems.append(Problem(label, None, f"{lang}.{key}", "text is missing"))
+                problems.append(Problem(label, None, f"{lang}.{key}", _("text is missing")))
     return problems
 
 
@@ -420,32 +576,52 @@ def _label(campaign: Campaign, path: Path) -> str:
 
 
 def describe_template_error(error: jinja2.TemplateError) -> str:
-    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake."""
+    """`templates/web/home.html line 12: unexpected '}'`: the file and line of a template's mistake.
+
+    Jinja's own words (`unexpected '}'`) stay as Jinja writes them, inside our translated sentence."""
     if isinstance(error, jinja2.TemplateSyntaxError):
-        where = error.filename or error.name or "a template"
-        return f"template {where} line {error.lineno}: {error.message}; fix the template"
+        if error.filename or error.name:
+            return _("template {file} line {line}: {detail}; fix the template").format(
+                file=error.filename or error.name, line=error.lineno, detail=error.message)
+        return _("a template, line {line}: {detail}; fix the template").format(line=error.lineno,
+                                                                               detail=error.message)
     if isinstance(error, jinja2.TemplateNotFound):
-        if error.message and " is a link to " in error.message:
-            return error.message
+        if isinstance(error, LinkOutside):
+            return str(error.message)
         names = getattr(error, "templates", None) or [error.name]
-        return f"template {', '.join(str(n) for n in names)} not found; add it or fix the name that includes it"
+        return _("template {names} not found; add it or fix the name that includes it").format(
+            names=", ".join(str(n) for n in names))
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
     where = _where(error)
     if isinstance(error, jinja2.sandbox.SecurityError):
-        return f"{where}: refused by the template sandbox ({error.message}); templates may not reach Python " \
-            "internals, files or the signing key: remove it from the template"
-    return f"{where}: {error.message or type(error).__name__}; fix the template"
+        return _("{where}: refused by the template sandbox ({detail}); templates may not reach Python "
+                 "internals, files or the signing key: remove it from the template").format(where=where,
+                                                                                          detail=error.message)
+    return _("{where}: {detail}; fix the template").format(where=where,
+                                                           detail=error.message or type(error).__name__)
+
+
+class LinkOutside(jinja2.TemplateNotFound):
+    """A template refused because it is a link to a file outside the templates folder."""
+
+
+def _frame(error: BaseException) -> traceback.FrameSummary | None:
+    """The innermost template frame of an error raised while rendering, if a template raised it."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    return frames[-1] if frames else None
 
 
 def _where(error: BaseException) -> str:
     """`template web/404.html line 3`: the innermost template frame of an error raised while rendering."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
-    return f"template {frames[-1].filename} line {frames[-1].lineno}" if frames else "a template"
+    frame = _frame(error)
+    if frame is None:
+        return _("a template")
+    return _("template {file} line {line}").format(file=frame.filename, line=frame.lineno)
 
 
 def describe_recursion(error: RecursionError) -> str:
-    return (f"{_where(error)}: templates include, import or extend each other in a loop (or a macro calls "
-            "itself without end); break the loop")
+    return _("{where}: templates include, import or extend each other in a loop (or a macro calls "
+             "itself without end); break the loop").format(where=_where(error))
 
 
 @contextlib.contextmanager
@@ -458,9 +634,10 @@ def template_errors() -> Iterator[None]:
     except RecursionError as e:
         raise TemplateProblem(describe_recursion(e)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as e:
-        if isinstance(e, MaterialsError) or _where(e) == "a template":
+        if isinstance(e, MaterialsError) or _frame(e) is None:
             raise  # not raised by a template's own expression: a bug to see whole
-        raise TemplateProblem(f"{_where(e)}: {type(e).__name__}: {e}; fix the template") from None
+        raise TemplateProblem(_("{where}: {error_type}: {detail}; fix the template").format(
+            where=_where(e), error_type=type(e).__name__, detail=e)) from None
 
 
 def check_syntax(name: str, source: str, filename: str) -> None:

@@ -8,6 +8,8 @@ or while it is being checked.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,26 @@ import yaml
 
 from materials import fonts
 from materials.errors import Problem
+from materials.i18n import _
 
 #: Largest Markdown file we read: an FAQ answer is a few hundred words.
 MAX_SOURCE_BYTES = 256 * 1024
+
+
+def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+    """A TOML syntax error as a problem: our sentence, the line and column, tomllib's own (English) detail,
+    and the line as written."""
+    match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+    detail = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)$", "", str(error))
+    if match is None:
+        return Problem(label, None, None, _("TOML syntax error: {detail}").format(detail=detail))
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and lines[line - 1].strip():
+        return Problem(label, line, None, _("TOML syntax error at column {column}: {detail}: {text!r}").format(
+            column=column, detail=detail, text=lines[line - 1].strip()))
+    return Problem(label, line, None, _("TOML syntax error at column {column}: {detail}").format(
+        column=column, detail=detail))
 
 
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
@@ -25,26 +44,28 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            problems.append(Problem(label, None, None, f"file is {size:,} bytes; the limit is "
-                                    f"{MAX_SOURCE_BYTES:,} (is this really a content file?)"))
+            problems.append(Problem(label, None, None, _("file is {size:,} bytes; the limit is "
+                                      "{MAX_SOURCE_BYTES:,} (is this really a content file?)").format(
+                                          size=size, MAX_SOURCE_BYTES=MAX_SOURCE_BYTES)))
             return None
         raw = path.read_bytes()
     except OSError as e:
-        problems.append(Problem(label, None, None, f"cannot read: {e.strerror}"))
+        problems.append(Problem(label, None, None, _("cannot read: {strerror}").format(strerror=e.strerror)))
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        problems.append(Problem(label, line, None, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
-                                "save the file as UTF-8"))
+        problems.append(Problem(label, line, None, _("not valid UTF-8 (byte 0x{raw:02x}); "
+                                  "save the file as UTF-8").format(raw=raw[e.start])))
         return None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     for number, line_text in enumerate(text.split("\n"), 1):
         for char in line_text:
             if _forbidden_char(char):
-                problems.append(Problem(label, number, None, f"invisible control character {fonts.describe(char)}; "
-                                        "delete it (often pasted from another document)"))
+                problems.append(Problem(label, number, None, _("invisible control character {char}; "
+                                          "delete it (often pasted from another document)").format(
+                                              char=fonts.describe(char))))
                 break
     return text
 
@@ -67,23 +88,24 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
     """(front matter, body, line where the body starts) of a Markdown file with YAML front matter."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        problems.append(Problem(label, 1, None, "must start with YAML front matter between two '---' lines"))
+        problems.append(Problem(label, 1, None, _("must start with YAML front matter between two '---' lines")))
         return None
     for end in range(1, len(lines)):
         if lines[end].strip() == "---":
             break
     else:
-        problems.append(Problem(label, 1, None, "front matter has no closing '---' line"))
+        problems.append(Problem(label, 1, None, _("front matter has no closing '---' line")))
         return None
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        problems.append(Problem(label, line, None, f"front matter is not valid YAML: {getattr(e, 'problem', e)}"))
+        problems.append(Problem(label, line, None, _("front matter is not valid YAML: {detail}").format(
+            detail=getattr(e, 'problem', e))))
         return None
     if not isinstance(meta, dict):
-        problems.append(Problem(label, 2, None, "front matter must be key: value lines"))
+        problems.append(Problem(label, 2, None, _("front matter must be key: value lines")))
         return None
     rest = "\n".join(lines[end + 1:])
     body = rest.lstrip("\n")

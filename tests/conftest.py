@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,13 @@ def mini_campaign(tmp_path: Path) -> Path:
     target = tmp_path / "campaign"
     shutil.copytree(FIXTURES / "mini", target)
     return target
+
+
+# Messages are asserted in English; a developer whose desktop runs in Chinese gets the same results. The tests
+# of the Chinese messages (tests/test_i18n.py) set the language of the processes they start themselves.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 
 @pytest.fixture(autouse=True)

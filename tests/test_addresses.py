@@ -49,7 +49,8 @@ def test_good_hosts_pass(host: str) -> None:
 
 @pytest.mark.parametrize("host", ["hc.tianjin.example", "a.test", "x.invalid", "my.localhost", "localhost",
                                   "LOCALHOST.", "example.com", "svc.local", "hc.internal", "router.lan",
-                                  "nas.home.arpa", "hc.corp"])
+                                  "nas.home.arpa", "hc.corp", "hcdeclare2x7q.onion", "HC.ONION.", "hc.alt",
+                                  "1.0.0.10.in-addr.arpa"])
 def test_reserved_names_are_placeholders(host: str) -> None:
     assert schema.is_placeholder_name(host)
     assert not schema.is_placeholder_name("hc.tj.gov.cn")

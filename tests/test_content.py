@@ -258,7 +258,7 @@ def test_hostile_glossary_files_are_problems_not_tracebacks(glossary_campaign: P
     assert problem.startswith("glossary.toml: file is 307,200 bytes; the limit is 262,144")
     path.write_text("[[terms]\n", encoding="utf-8")
     (problem,) = problems_of(glossary_campaign)
-    assert problem.startswith("glossary.toml: TOML syntax error")
+    assert problem.startswith("glossary.toml line 1: TOML syntax error at column ")
 
 
 def test_glossary_checks_interface_strings_and_venue_templates(glossary_campaign: Path) -> None:

@@ -143,3 +143,56 @@ def test_a_placeholder_fact_is_never_printed_as_prose(tmp_path: Path) -> None:
     assert "fact {{ notice_number }} is a placeholder" in campaign.draft_reasons()
     answer = campaign.faq("zh-CN", "what-does-the-notice-say").html("portal")
     assert "PLACEHOLDER" not in answer and "［notice_number 待填写" in answer
+
+
+def _sticker_text(folder: Path, size: str) -> str:
+    """The text of a sticker of a one-venue list in the campaign's first district."""
+    import pypdfium2
+
+    from materials.venues.run import Options, run
+
+    out = folder / "output" / "stickers"
+    venues = folder / "venues" / "one.csv"
+    venues.write_text("id,name,district,category,address\nN-C-001,示例社区,north,community,北区示例路1号\n",
+                      encoding="utf-8")
+    run(load(folder), venues, out, Options(size=size, jobs=1))
+    first = sorted((out / "north").glob("*.pdf"))[0]
+    with pypdfium2.PdfDocument(first) as document:
+        return " ".join(document[0].get_textpage().get_text_range().split())
+
+
+def test_new_asks_for_the_authoritys_short_name_and_stickers_print_it(tmp_path: Path) -> None:
+    """Issue 22: `materials new` takes the authority's full and short name; the A6 sticker's issuer line, where
+    space is tight, prints the short one; without a short name the full name stands for it."""
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    full = "示例市新型冠状病毒肺炎疫情防控指挥部"
+    folder = tmp_path / "short"
+    result = CliRunner().invoke(cli, ["new", str(folder), "--authority", full, "--authority-en",
+                                      "Example City Headquarters of Epidemic Prevention and Control",
+                                      "--authority-short", "示例市防控指挥部", "--authority-short-en", "Example HQ"])
+    assert result.exit_code == 0, result.output
+    settings = load(folder).settings
+    assert settings.authority["zh-CN"] == full
+    assert settings.short_authority == {"zh-CN": "示例市防控指挥部", "en": "Example HQ"}
+    text = _sticker_text(folder, "A6")
+    assert "示例市防控指挥部" in text and full not in text, text
+
+    plain = tmp_path / "plain"
+    assert CliRunner().invoke(cli, ["new", str(plain), "--authority", full]).exit_code == 0
+    settings = load(plain).settings
+    assert settings.authority_short["zh-CN"] == full, "written out, to be shortened"
+    assert settings.short_authority["en"] == settings.authority["en"]
+    assert "authority.en" in placeholder_keys(settings.model_dump(mode="json"))
+
+
+def test_a_short_name_in_a_language_the_campaign_lacks_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    create(folder)
+    toml = folder / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[authority_short]\n", "[authority_short]\nfr = \"X\"\n"),
+                    encoding="utf-8")
+    with pytest.raises(MaterialsError, match="authority_short: fr is not a campaign language"):
+        load(folder)

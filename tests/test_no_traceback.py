@@ -57,6 +57,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "good.csv").write_text(HEADER + ROW, encoding="utf-8")
     (bad / "empty.csv").write_bytes(b"")
     (bad / "latin1.csv").write_bytes((HEADER + "HP-1,Café Zoë,heping,community,x\n").encode("latin-1"))
+    (bad / "utf16le.csv").write_bytes((HEADER + ROW).encode("utf-16-le"))  # "Unicode text" without its BOM
+    (bad / "utf16be.csv").write_bytes((HEADER + ROW).encode("utf-16-be"))
+    (bad / "big5.csv").write_bytes((HEADER + "HP-1,寧夏路社區服務站,和平區,社區,和平區寧夏路12號\n").encode("big5"))
     (bad / "binary.csv").write_bytes(bytes(range(256)) * 40)
     (bad / "nul.csv").write_bytes((HEADER + ROW).encode() + b"HP-2,\x00\x00,heping,community,x\n")
     (bad / "fake.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
@@ -100,6 +103,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                ("userinfo", "https://user:secret@declare.health-code.gov.cn/apply", ""),
                ("at-sign", "https://declare.gov.cn\\\\@evil.com/apply", ""),
                ("localhost", "https://localhost/apply", ""),
+               ("onion", "https://declarehealthcode7x.onion/apply", ""),
                ("link-host", "https://declare.health-code.gov.cn/apply",
                 '\n[venues]\nlink_host = "hc.tianjin.example"\n'),
                ("link-host-cyrillic", "https://declare.health-code.gov.cn/apply",
@@ -119,6 +123,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
         "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
+        # Red team 2: strings doubled in a loop, and a large value written 100,000 times (each a gigabytes' worth)
+        "doubling": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "doubling-macro": "{% macro d(x) %}{{ x }}{{ x }}{% endmacro %}{% set ns = namespace(s='x') %}"
+                          "{% for i in range(60) %}{% set ns.s = d(ns.s) %}{% endfor %}",
+        "huge-page": "{% set big = 'x' * 1000000 %}{% for i in range(100000) %}{{ big }}{% endfor %}",
+        # Red team 2: the settings whole printed the key's path
+        "settings": '{% extends "base.html" %}{% block main %}<p>{{ settings }}</p><p>{{ settings.venues }}</p>'
+                    "<h1>{{ t(settings.title, 'en') }}</h1>{% endblock %}",
+        "settings-key": "{{ campaign.settings.venues.key_file }}",
+        "settings-dump": "{{ campaign.settings.model_dump() }}",
     }.items():
         folder = root / f"template-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -183,6 +197,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
     ("build  --campaign  {r}/template-escape-built  --only  web", 1, "refused by the template sandbox"),
     ("build  --campaign  {r}/template-loop  --only  web", 1, "404.html -> 404.html"),
+    ("build  --campaign  {r}/template-settings-key  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
+    ("build  --campaign  {r}/template-settings-dump  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "xn--dclare-3of.health-code.gov.cn"),
@@ -190,6 +206,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/broken-host-userinfo", 1, "service.url: 'https://user:secret@"),
     ("check  --campaign  {r}/broken-host-at-sign", 1, "user name or password"),
     ("check  --campaign  {r}/broken-host-localhost  --strict", 1, "localhost/apply is a PLACEHOLDER"),
+    ("check  --campaign  {r}/broken-host-onion  --strict", 1, "declarehealthcode7x.onion/apply is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-link-host  --strict", 1, "link_host hc.tianjin.example is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "venues.link_host"),
     ("check  --campaign  {r}/broken-host-link-host-cyrillic", 1, "xn--"),
@@ -206,6 +223,12 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
     ("venues  {b}/empty.csv  --campaign  {c}  --out  {r}/o1", 1, "the file is empty"),
     ("venues  {b}/latin1.csv  --campaign  {c}  --out  {r}/o1", 1, "UTF-8"),
+    ("venues  {b}/utf16le.csv  --campaign  {c}  --out  {r}/o1", 1,
+     "utf16le.csv: the file is in UTF-16 (little-endian) without a byte-order mark, not UTF-8; open it in Excel"),
+    ("venues  {b}/utf16be.csv  --campaign  {c}  --out  {r}/o1", 1, "UTF-16 (big-endian)"),
+    ("venues  {b}/big5.csv  --campaign  {c}  --out  {r}/o1", 1, "big5.csv: not UTF-8, and read as GBK/GB18030"),
+    ("venues  {b}/big5.csv  --campaign  {c}  --out  {r}/o1", 1, "probably Big5 (Traditional Chinese)"),
+    ("venues  {b}/latin1.csv  --campaign  {c}  --out  {r}/o1", 1, 'save it as "CSV UTF-8 (Comma delimited)", or as'),
     ("venues  {b}/binary.csv  --campaign  {c}  --out  {r}/o1", 1, "binary.csv"),
     ("venues  {b}/nul.csv  --campaign  {c}  --out  {r}/o1", 1, "nul.csv"),
     ("venues  {b}/fake.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not an XLSX workbook"),
@@ -232,6 +255,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/two-sheets.xlsx  --campaign  {c}  --out  {r}/o1", 1, "2 sheets hold data"),
     ("venues  {b}/two-sheets.xlsx  --campaign  {c}  --out  {r}/o1  --sheet  C", 1, "no sheet named 'C'"),
     ("venues  {b}/hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "is hidden"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --sheet  Sheet2", 1,
+     "good.csv: --sheet 'Sheet2' names a sheet of a workbook, but this list is a CSV file"),
+    (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/good.csv  --sheet  S", 1, "drop --sheet"),
     ("venues  {b}/bools.xlsx  --campaign  {c}  --out  {r}/o1", 1, "TRUE/FALSE"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --size  A3", 2, "A3"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --jobs  0", 2, "--jobs"),
@@ -256,7 +282,13 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  HTTPS://EVIL.EXAMPLE/ANY/PATH/{TOKEN}  --key-file  {{c}}/keys/venue.key", 1, "no campaign found"),
     (f"verify  https://x/v/{TOKEN}  --campaign  {{c}}", 1, "upper case"),
     (f"verify  HTTPS://X/V/{TOKEN}  --campaign  {{c}}  --base  ftp://x", 1, "--base"),
-    (f"verify  HTTPS://X/V/{V1_TOKEN}  --campaign  {{c}}  --base  HTTPS://X/V/", 1, "version-1 link"),
+    (f"verify  HTTPS://HC.TJ.GOV.CN/V/{V1_TOKEN}  --campaign  {{c}}  --base  HTTPS://HC.TJ.GOV.CN/V/", 1,
+     "version-1 link"),
+    (f"verify  HTTPS://X/V/{TOKEN}  --campaign  {{c}}  --base  HTTPS://X/V/", 1,
+     "--base 'HTTPS://X/V/': host 'x' is not a full host name"),
+    (f"verify  HTTPS://10.0.0.1/V/{TOKEN}  --campaign  {{c}}  --base  HTTPS://10.0.0.1/V/", 1, "is an IP address"),
+    (f"verify  HTTPS://-HC.GOV.CN/V/{TOKEN}  --campaign  {{c}}  --base  HTTPS://-HC.GOV.CN/V/", 1,
+     "is not a host name such as hc.tj.gov.cn (label '-hc')"),
     ("verify  健康码-一二三四五六七八  --campaign  {c}", 1, "not a venue code"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/missing.key", 1, "not found"),
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
@@ -520,6 +552,128 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
 
 
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("doubling", "404.html line 1: refused by the template sandbox (a text joined with ~ of 33,554,432 characters"),
+    ("doubling-macro", "404.html line 1: refused by the template sandbox (an output of 33,554,432 characters"),
+    ("huge-page", "a page of more than 20,000,000 characters is too large for a template; the page was written by "
+                  "template"),
+])
+def test_a_template_building_a_huge_text_fails_naming_it(world: Path, name: str, fragment: str) -> None:
+    """Red team 2: `~` in a loop (and a macro doubling its argument, a page printing a large value 100,000 times)
+    built gigabytes until the machine ran out of memory. Now a clear error naming the template, exit 1. The build
+    runs under a 6 GB address-space limit, so a regression fails with MemoryError, not the shared machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+
+    done = subprocess.run([*CLI, "build", "--campaign", str(world / f"template-{name}"), "--only", "web"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+                          preexec_fn=limit)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert fragment in output and "404.html" in output, output
+
+
+def test_print_and_web_files_get_the_umask_mode_and_the_key_stays_private(world: Path, tmp_path: Path) -> None:
+    """Red team 2: print PDFs (and the web downloads linked to them) were written 0600 under umask 022, so a web
+    server could not read them. Every output file is now 0644 under umask 022, twice (the second build reuses
+    the print cache); the signing key stays 0600."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    for _ in range(2):
+        done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "print,web"], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+                              preexec_fn=lambda: os.umask(0o022))
+        assert done.returncode == 0, done.stdout + done.stderr
+        files = [path for path in (campaign / "output").rglob("*") if path.is_file() and not path.is_symlink()]
+        assert any(path.suffix == ".pdf" for path in files) and any("downloads" in path.parts for path in files)
+        wrong = {str(path.relative_to(campaign)): oct(path.stat().st_mode & 0o777) for path in files
+                 if path.stat().st_mode & 0o777 != 0o644 and path.name != ".materials-output.lock"}
+        assert not wrong, wrong
+    assert (campaign / "keys" / "venue.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_serve_stopped_by_a_signal_removes_its_preview_folder(world: Path, tmp_path: Path, name: str) -> None:
+    """Red team 2: `kill` (SIGTERM) or a closed terminal (SIGHUP) left /tmp/materials-preview-* behind; they stop
+    serve as Ctrl+C does, the folder removed, no traceback, exit 128 + the signal's number."""
+    import signal
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen([*CLI, "serve", "--campaign", str(world / "campaign"), "--out", str(tmp_path / "out"),
+                                "--port", "0", "--no-watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(temp)},
+                               start_new_session=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving" in line, line + process.communicate(timeout=60)[1]
+        assert list(temp.glob("materials-preview-*")), "the preview folder was not made where TMPDIR says"
+        process.send_signal(getattr(signal, name))
+        _, errors = process.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in errors, errors
+    assert process.returncode == 128 + getattr(signal, name), errors
+    assert not list(temp.glob("materials-preview-*"))
+
+
+def test_a_template_printing_the_settings_shows_no_file_path(world: Path, tmp_path: Path) -> None:
+    """Red team 2: `{{ settings }}` in a template published every setting, the signing key's path among them.
+    Templates get the settings without the ones that name files; the rest still prints."""
+    out = tmp_path / "out"
+    done = subprocess.run([*CLI, "build", "--campaign", str(world / "template-settings"), "--only", "web", "--out",
+                           str(out)], capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (out / "web" / "404.html").read_text(encoding="utf-8")
+    assert "Health code test campaign" in page and "link_path" in page, page
+    assert "key_file" not in page and "venue-signing.key" not in page and "keys/venue.key" not in page, page
+
+
+def test_a_clash_with_a_run_outside_the_output_folder_is_refused(world: Path, tmp_path: Path) -> None:
+    """Red team 2: the clash check read only manifests under output/. A run with --out elsewhere signs HP-1-A;
+    hp1a and ＨＰ１Ａ (full width) from other lists (the same typed code) are refused, naming the first."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign), "--out", str(tmp_path / "away")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "HP-1-A" in (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    for spelled, shown in (("hp1a", "hp1a"), ("ＨＰ１Ａ", "HP1A")):
+        listed = tmp_path / f"{shown}.csv"
+        listed.write_text(HEADER + f"{spelled},宁夏路便民点,和平区,社区,和平区宁夏路14号\n", encoding="utf-8")
+        done = subprocess.run([*CLI, "venues", str(listed), "--campaign", str(campaign)], capture_output=True,
+                              text=True, timeout=300, env=env)
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output and done.returncode == 1, output
+        assert f"{shown} differs from HP-1-A, already signed in district heping" in output, output
+        assert not list((campaign / "output").rglob("*.pdf"))
+
+
+def test_verify_reports_an_ambiguous_code_instead_of_calling_it_genuine(world: Path, tmp_path: Path) -> None:
+    """Two runs signed before the register (their manifests under output/) hold HP-1-A and HP1A in one district:
+    their typed codes are the same, so `verify` says the code is ambiguous and names both, exit 1."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    for run, (venue_id, name) in {"a": ("HP-1-A", "宁夏路社区"), "b": ("HP1A", "宁夏路便民点")}.items():
+        folder = campaign / "output" / "venue-lists" / run
+        folder.mkdir(parents=True)
+        (folder / "manifest.csv").write_text(
+            f"id,name,district,category,reprint\n{venue_id},{name},heping,community,0\n", encoding="utf-8")
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A")
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "ambiguous" in output and "HP-1-A" in output and "HP1A" in output and "genuine code:" not in output, output
+
+
 @pytest.mark.parametrize("link", ["output", "output/venue-lists", "dangling"])
 def test_a_default_venue_folder_that_is_a_link_is_refused(world: Path, tmp_path: Path, link: str) -> None:
     """Red team 2, #4, #7, #8: a default `output`, `output/venue-lists` or run folder that is a symbolic link
@@ -668,3 +822,11 @@ def start_big_venue_run(world: Path, tmp_path: Path, out: Path, **popen: Any) ->
                        encoding="utf-8")
     return subprocess.Popen([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out),
                              "--jobs", "2"], cwd=world, env={**os.environ, "NO_COLOR": "1"}, **popen)
+
+
+def test_a_utf32_list_with_its_byte_order_mark_is_read() -> None:
+    """UTF-32 with a BOM starts like UTF-16's (FF FE): it was read as UTF-16 and every column was 'missing'."""
+    from materials.venues.reading import decode_csv
+
+    assert decode_csv((HEADER + ROW).encode("utf-32"), "list.csv") == HEADER + ROW
+    assert decode_csv((HEADER + ROW).encode("utf-16"), "list.csv") == HEADER + ROW

@@ -119,7 +119,7 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     body = everything
     for faq in campaign.faqs["zh-CN"]:
         assert f"{faq.order}.{squeeze(faq.question)}" in body
-    for heading in ("通知原文Thenotice", "海报Posters", "提示牌Tipssigns",
+    for heading in ("通知原文Thenotice", "海报Posters", "明白纸Tipssigns",
                     "入口查验人员工作指引Guideforinspectionstaff",
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
                     "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
@@ -141,13 +141,17 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
 
 
 def test_the_shipped_proof_blocks_on_the_authority_name_the_demo_key_and_the_sample_list(shipped_root: Path) -> None:
-    """Review of issue 20: the signer sees, first on the cover, that the printed authority is not the notice's
-    issuer as written, that venue posters are signed with a demo key and that the venue list is the sample."""
+    """Review of issue 20: the signer sees, first on the cover, that the authority's short name printed on
+    posters is not the notice's issuer as written, that venue posters are signed with a demo key and that the
+    venue list is the sample."""
     from materials.proof import collect_proof
 
     blockers = collect_proof(campaign_mod.load(shipped_root)).blockers
-    assert any("authority (zh-CN)" in b and "天津市新型冠状病毒肺炎疫情防控指挥部" in b for b in blockers), blockers
-    assert not any("authority (en)" in b for b in blockers), blockers  # the English name is the signature's
+    # The full name is the issuer's; the short one printed where space is tight is the signer's to approve.
+    assert any("authority_short (zh-CN)" in b and "“天津市防控指挥部”" in b
+               and "天津市新型冠状病毒肺炎疫情防控指挥部" in b for b in blockers), blockers
+    assert not any("authority (zh-CN)" in b for b in blockers), blockers
+    assert not any("(en)" in b for b in blockers), blockers  # the English name is the signature's
     assert any("demo_key" in b for b in blockers) and any("sample list" in b for b in blockers), blockers
 
 
@@ -164,5 +168,5 @@ def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synon
     assert "why-use-the-health-code" in parts["开头 Preamble"]  # 一“码”通用 is covered
     page = html_document(campaign, proof)
     assert "未覆盖 Not covered" not in page
-    assert "标签 Tags: 非绿码 · 颜色" in page and "code not green" in page  # tags and a synonym group
+    assert "标签 Tags: 绿码 · 颜色 · 非绿码" in page and "code not green" in page  # tags and a synonym group
     assert "quotation checked word for word against notice/zh-CN.md (a reprint" in page

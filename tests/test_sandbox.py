@@ -153,6 +153,11 @@ def test_every_overridable_template_is_sandboxed(campaign_dir: Path, tmp_path: P
             'poster_sizes = ["A4"]', 'poster_sizes = ["A4", "billboard"]'), encoding="utf-8")
     if name == "web/notice.html":  # the notice's page is made only for a campaign that has the notice
         shutil.copytree(FIXTURES.parent.parent / "notice", campaign_dir / "notice")
+    if name == "web/redirect.html":  # redirect pages are made only for a question's former ids
+        for lang in ("en", "zh-CN"):
+            page = campaign_dir / "faq" / lang / "green.md"
+            page.write_text(page.read_text(encoding="utf-8").replace("order: 2\n", "order: 2\nredirect_from: "
+                                                                     "[\"old-green\"]\n", 1), encoding="utf-8")
     sentinel = tmp_path / "ran"
     command = f"touch {sentinel}; cat {campaign_dir / 'keys' / 'venue.key'}"
     # Names built while rendering, so only the sandbox itself can refuse them (check's reading finds `.__init__`).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from materials.errors import Problem
+from materials.i18n import _
 from materials.printing import legibility
 from materials.printing.legibility import LegibleItem
 from materials.printing.planner import FONT_TOKEN, Planner, qr_width, theme_colour
@@ -51,8 +52,9 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
     card = qr_size + 2 * card_pad
     if card > top_h or card > width * 0.5:
         return Problem("campaign.toml", None, "print.sizes.billboard.scan_distance_m",
-                       f"a code scanned from {scan:g} m must be {qr_size:.0f} mm wide, more than the "
-                       f"{width:g}x{height:g} mm billboard has room for beside its headline; lower it")
+                       _("a code scanned from {scan:g} m must be {qr_size:.0f} mm wide, more than the "
+                         "{width:g}x{height:g} mm billboard has room for beside its headline; lower it").format(
+                             scan=scan, qr_size=qr_size, width=width, height=height))
     words_w = width - 2 * pad - (card + gap if material.qr else 0)
     # The headline as large as its longest phrase allows (shrunk to fit if it runs to too many lines);
     # the address keeps its legible size in mm, so shrinking the headline never shrinks it.
@@ -86,7 +88,7 @@ def item(planner: Planner, material: Material, lang: str) -> LegibleItem | Probl
         qr_mm=qr_size if link else None, qr_min_mm=qr_width(scan) if link else None,
         qr_level=settings.poster_qr_error if link else None,
         preview=f"previews/billboards-{material.id}-{lang}.png", press=True,
-        min_letter_px=letter_mm * px, distance_m=viewing, where="the billboard", background=colour,
+        min_letter_px=letter_mm * px, distance_m=viewing, where=_("the billboard"), background=colour,
     )
 
 

@@ -83,7 +83,7 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
         path=f"booklet/{name}.pdf", kind="booklet", material="faq",
         size=size_name if edition == PRINT else f"{size_name} ({SCREEN})",
         edition=lang, titles=titles, width_mm=size.width_mm, height_mm=size.height_mm, link=link,
-        pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,
+        pages=None, label=f"faq/{lang}/", html="", fit=False, lang=lang,  # i18n: not shown
         author=campaign.text(campaign.settings.authority, lang), qr_mm=round(qr_size, 1),
         qr_min_mm=qr_width(distance), qr_level=settings.qr_error, press=edition == PRINT,
     )

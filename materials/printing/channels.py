@@ -12,6 +12,7 @@ from pathlib import Path
 
 from materials.campaign import Campaign
 from materials.errors import Problem
+from materials.i18n import _
 from materials.printing import billboard, incremental, playlist, screens, wechat
 from materials.printing.legibility import LegibleItem
 from materials.printing.manifest import ManifestEntry
@@ -85,8 +86,9 @@ def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem
         else:
             share = wechat.centre_share(path, item.background)
             if share < wechat.CENTRE_SHARE:
-                problems.append(Problem(item.path, None, None, f"only {share:.0%} of the words and icon are in "
-                                        f"the centre square a share card shows; at least {wechat.CENTRE_SHARE:.0%}"))
+                problems.append(Problem(item.path, None, None, _("only {share:.0%} of the words and icon are in "
+                                          "the centre square a share card shows; at least {CENTRE_SHARE:.0%}").format(
+                                              share=share, CENTRE_SHARE=wechat.CENTRE_SHARE)))
         if not problems:
             cache.remember(name, key)
         found += problems
@@ -94,5 +96,5 @@ def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem
         for ext in ("m3u8", "html"):
             name = f"{screens.folder(kind)}/playlist-{edition}.{ext}"
             if not (dest / name).is_file():
-                found.append(Problem(name, None, None, f"the {kind} screens' playlist is missing"))
+                found.append(Problem(name, None, None, _("the {kind} screens' playlist is missing").format(kind=kind)))
     return found

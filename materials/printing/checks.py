@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from materials import progress
-from materials.campaign import Campaign
+from materials.campaign import DRAFT_MARK, Campaign
 from materials.errors import MaterialsError, Problem
+from materials.i18n import N_, _
 from materials.printing import home, incremental
 from materials.printing.batches import plan_batches
 from materials.printing.manifest import PrintManifest
-from materials.printing.planner import Batch, Item
+from materials.printing.planner import DRAFT_EDGE_MM, Batch, Item
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class Check:
 def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -> list[Problem]:
     """Check every file of a print folder against the plan (`batches`, planned again when not given)."""
     if batches is None:
-        _, batches, problems = plan_batches(campaign)
+        _items, batches, problems = plan_batches(campaign)
         if problems:
             return problems
     settings = campaign.settings.print
@@ -63,15 +64,17 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
         listed = {e.pdf or e.png for e in PrintManifest.read(dest).materials}
         for check in checks:
             if check.path not in listed:
-                problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"{check.path} is not listed"))
+                problems.append(Problem(f"{dest.name}/manifest.json", None, None, _("{path} is not listed").format(
+                    path=check.path)))
     except MaterialsError as error:
-        problems.append(Problem(f"{dest.name}/manifest.json", None, None, f"missing or unreadable ({error})"))
+        problems.append(Problem(f"{dest.name}/manifest.json", None, None, _("missing or unreadable ({error})").format(
+            error=error)))
     for lang in campaign.languages:
         article = dest / "wechat" / f"faq-article-{lang}.html"
         if not article.is_file():
-            problems.append(Problem(str(article), None, None, "WeChat article is missing"))
+            problems.append(Problem(str(article), None, None, _("WeChat article is missing")))
         elif "<script" in article.read_text("utf-8").lower():
-            problems.append(Problem(str(article), None, None, "WeChat article must not contain scripts"))
+            problems.append(Problem(str(article), None, None, _("WeChat article must not contain scripts")))
     import multiprocessing
 
     # A file checked before, byte for byte, against the same expectations is not rasterised again.
@@ -87,7 +90,7 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
             keys[check.path] = key
     todo = [check for check in checks if check.path in keys]
     if len(todo) < len(checks):
-        log.info("print: %d of %d files checked before, byte for byte", len(checks) - len(todo), len(checks))
+        log.info(_("print: %d of %d files checked before, byte for byte"), len(checks) - len(todo), len(checks))
     if not todo:
         return problems
     from materials.printing.worker import preload
@@ -97,8 +100,8 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
 
     with worker_deaths(), ProcessPoolExecutor(max_workers=settings.workers,
                                               mp_context=multiprocessing.get_context("fork")) as pool:
-        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), "print: verifying",
-                                                      length=len(todo), unit="files"), strict=True):
+        for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), _("print: verifying"),
+                                                      length=len(todo), unit=_("files")), strict=True):
             problems += found
             if not found:
                 cache.remember(check.path, keys[check.path])
@@ -117,21 +120,23 @@ def _home_edition(item: Item, dest: Path, cache: incremental.Cache) -> list[Prob
         return []
     path = dest / office
     if not path.is_file():
-        return [Problem(office, None, None, "home edition is missing from the print folder")]
+        return [Problem(office, None, None, _("home edition is missing from the print folder"))]
     key = cache.verified(office, ["home edition", item.width_mm, item.height_mm], path)
     if key is None:
         return []
     problems = glyphcheck.check(path, name=office)
     with pikepdf.open(path) as pdf:
         if "/OutputIntents" in pdf.Root:
-            problems.append(Problem(office, None, None, "a home edition must not carry the press output intent"))
+            problems.append(Problem(office, None, None, _("a home edition must not carry the press output intent")))
         for number, page in enumerate(pdf.pages, start=1):
             x0, y0, x1, y1 = (float(v) for v in page.mediabox)
             if abs((x1 - x0) / MM - item.width_mm) > 0.3 or abs((y1 - y0) / MM - item.height_mm) > 0.3 \
                     or "/BleedBox" in page.obj:
                 size = f"{(x1 - x0) / MM:.1f}x{(y1 - y0) / MM:.1f} mm"
-                problems.append(Problem(office, None, None, f"page {number} is {size}; a home edition is its paper, "
-                                        f"{item.width_mm:g}x{item.height_mm:g} mm, without bleed or marks"))
+                problems.append(Problem(office, None, None, _("page {number} is {size}; a home edition is its paper, "
+                                          "{width_mm:g}x{height_mm:g} mm, without bleed or marks").format(
+                                              number=number, size=size, width_mm=item.width_mm,
+                                              height_mm=item.height_mm)))
     if not problems:
         cache.remember(office, key)
     return problems
@@ -153,7 +158,7 @@ def _check(item: Item, dest: Path, safe: float, bleed: float, campaign: Campaign
 def check_file(check: Check) -> list[Problem]:
     path = Path(check.file)
     if not path.is_file():
-        return [Problem(check.path, None, None, "missing from the print folder")]
+        return [Problem(check.path, None, None, _("missing from the print folder"))]
     if check.png is not None:
         return _check_png(check, path)
     return _check_pdf(check, path)
@@ -166,8 +171,9 @@ def _check_png(check: Check, path: Path) -> list[Problem]:
     assert check.png is not None
     with Image.open(path) as image:
         if image.size != check.png:
-            problems.append(Problem(check.path, None, None, f"image is {image.size[0]}x{image.size[1]} px, "
-                                    f"expected {check.png[0]}x{check.png[1]}"))
+            problems.append(Problem(check.path, None, None, _("image is {size}x{size2} px, "
+                                      "expected {png}x{png2}").format(size=image.size[0], size2=image.size[1],
+                                                                      png=check.png[0], png2=check.png[1])))
         if check.link:
             problems += codes(check, image.convert("L"), "the image")
     return problems
@@ -176,10 +182,11 @@ def _check_png(check: Check, path: Path) -> list[Problem]:
 def _links(check: Check, found: list[str], where: str) -> list[Problem]:
     assert check.link is not None
     if not found:
-        return [Problem(check.path, None, None, f"no QR code could be read from {where}")]
+        return [Problem(check.path, None, None, _("no QR code could be read from {where}").format(where=where))]
     wrong = [text for text in found if text != check.link]
     if wrong:
-        return [Problem(check.path, None, None, f"QR code on {where} reads {wrong[0]!r}, expected {check.link!r}")]
+        return [Problem(check.path, None, None, _("QR code on {where} reads {wrong!r}, expected {link!r}").format(
+            where=where, wrong=wrong[0], link=check.link))]
     return []
 
 
@@ -190,16 +197,17 @@ def _check_pdf(check: Check, path: Path) -> list[Problem]:
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as error:
-        return [Problem(check.path, None, None, f"not a readable PDF ({error})")]
+        return [Problem(check.path, None, None, _("not a readable PDF ({error})").format(error=error))]
     try:
         count = len(document)
         if check.pages is not None and count != check.pages:
-            problems.append(Problem(check.path, None, None, f"{count} pages; a {check.kind} must be {check.pages}"))
+            problems.append(Problem(check.path, None, None, _("{count} pages; a {kind} must be {pages}").format(
+                count=count, kind=check.kind, pages=check.pages)))
         elif count < 3 and check.pages is None:
-            problems.append(Problem(check.path, None, None, f"only {count} pages"))
+            problems.append(Problem(check.path, None, None, _("only {count} pages").format(count=count)))
         for index in range(count):
             page = document[index]
-            where = f"page {index + 1}"
+            where = _("page {number}").format(number=index + 1)
             if not check.press:  # the preflight below checks a press file's boxes and fonts
                 problems += _boxes(check, page, where)
                 problems += _fonts(check, page, where)
@@ -229,12 +237,15 @@ def _boxes(check: Check, page: Any, where: str) -> list[Problem]:
     width, height = (trim[2] - trim[0]) / MM, (trim[3] - trim[1]) / MM
     problems = []
     if abs(width - check.width_mm) * MM > BOX_TOLERANCE_PT or abs(height - check.height_mm) * MM > BOX_TOLERANCE_PT:
-        problems.append(Problem(check.path, None, None, f"{where}: TrimBox is {width:.1f}x{height:.1f} mm, expected "
-                                f"{check.width_mm:.1f}x{check.height_mm:.1f} mm"))
+        problems.append(Problem(check.path, None, None, _("{where}: TrimBox is {width:.1f}x{height:.1f} mm, expected "
+                                  "{width_mm:.1f}x{height_mm:.1f} mm").format(where=where, width=width, height=height,
+                                                                              width_mm=check.width_mm,
+                                                                              height_mm=check.height_mm)))
     # A screen PDF has no bleed; a press file's bleed is the preflight's (materials.pdfx).
     if (media[0] > bleed[0] + 0.01 or media[1] > bleed[1] + 0.01
             or media[2] < bleed[2] - 0.01 or media[3] < bleed[3] - 0.01):
-        problems.append(Problem(check.path, None, None, f"{where}: BleedBox is outside the MediaBox"))
+        problems.append(Problem(check.path, None, None, _("{where}: BleedBox is outside the MediaBox").format(
+            where=where)))
     return problems
 
 
@@ -259,10 +270,11 @@ def _fonts(check: Check, page: Any, where: str) -> list[Problem]:
     problems = []
     for name, embedded in _page_fonts(page):
         if not embedded:
-            problems.append(Problem(check.path, None, None, f"{where}: font {name} is not embedded"))
+            problems.append(Problem(check.path, None, None, _("{where}: font {name} is not embedded").format(
+                where=where, name=name)))
         elif "CJK" in name and "CJK-SC" not in name.replace("CJKSC", "CJK-SC"):
-            problems.append(Problem(check.path, None, None, f"{where}: font {name} is not the Simplified "
-                                    "Chinese face (set lang and the SC family)"))
+            problems.append(Problem(check.path, None, None, _("{where}: font {name} is not the Simplified "
+                                      "Chinese face (set lang and the SC family)").format(where=where, name=name)))
     return problems
 
 
@@ -274,6 +286,10 @@ def _safe_area(check: Check, page: Any, where: str) -> list[Problem]:
         height_pt = trim[3] - trim[1]
         safe = check.safe_mm * MM
         cells = [(x * MM, y * MM, (x + w) * MM, (y + h) * MM) for x, y, w, h in check.cells]
+        # The draft mark is never on an approved file: on pages too small for it above the authority's line
+        # (A6 cards) it may enter the safe margin, never the last DRAFT_EDGE_MM (planner.draft_mark_css).
+        whole = text.get_text_range()
+        mark = {i for start in _occurrences(whole, DRAFT_MARK) for i in range(start, start + len(DRAFT_MARK))}
         for index in range(text.count_chars()):
             char = text.get_text_range(index, 1)
             if not char.strip():
@@ -282,14 +298,23 @@ def _safe_area(check: Check, page: Any, where: str) -> list[Problem]:
             # PDF space has y upwards from the trim's bottom; cells are measured from the top.
             x0, x1 = left - trim[0], right - trim[0]
             y0, y1 = height_pt - (top - trim[1]), height_pt - (bottom - trim[1])
-            inside = any(cx0 + safe - 0.5 <= x0 and x1 <= cx1 - safe + 0.5 and cy0 + safe - 0.5 <= y0
-                         and y1 <= cy1 - safe + 0.5 for cx0, cy0, cx1, cy1 in cells)
+            inset = DRAFT_EDGE_MM * MM if index in mark else safe
+            inside = any(cx0 + inset - 0.5 <= x0 and x1 <= cx1 - inset + 0.5 and cy0 + inset - 0.5 <= y0
+                         and y1 <= cy1 - inset + 0.5 for cx0, cy0, cx1, cy1 in cells)
             if not inside:
-                return [Problem(check.path, None, None, f"{where}: {char!r} is closer than {check.safe_mm:g} mm "
-                                "to the trim")]
+                return [Problem(check.path, None, None, _("{where}: {char!r} is closer than {safe_mm:g} mm "
+                                  "to the trim").format(where=where, char=char, safe_mm=check.safe_mm))]
     finally:
         text.close()
     return []
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, start = [], text.find(word)
+    while start >= 0:
+        found.append(start)
+        start = text.find(word, start + len(word))
+    return found
 
 
 def _qr(check: Check, page: Any, where: str) -> list[Problem]:
@@ -335,22 +360,25 @@ def codes(check: Check, image: Any, where: str, *, px_per_mm: float | None = Non
         module_px = (x1 - x0) / modules
         level = result.ec_level or (result.extra.get("ECLevel") if isinstance(result.extra, dict) else "")
         if check.qr_level and level and level != check.qr_level:
-            problems.append(Problem(check.path, None, None, f"QR code on {where} has error level {level}; "
-                                    f"the settings ask for {check.qr_level}"))
+            problems.append(Problem(check.path, None, None, _("QR code on {where} has error level {level}; "
+                                      "the settings ask for {qr_level}").format(where=where, level=level,
+                                                                                qr_level=check.qr_level)))
         problems += _quiet_zone(check, image, (x0, y0, x1, y1), module_px, where)
         if px_per_mm is None:
             continue
         width_mm = (x1 - x0 + 8 * module_px) / px_per_mm  # with its quiet zone, as the rule counts it
         if check.qr_min_mm and width_mm < check.qr_min_mm * 0.98:
-            problems.append(Problem(check.path, None, None, f"QR code on {where} is {width_mm:.0f} mm wide with its "
-                                    f"quiet zone; read from {check.qr_min_mm / 100:g} m it must be at least "
-                                    f"{check.qr_min_mm:.0f} mm (a tenth of the reading distance)"))
+            problems.append(Problem(check.path, None, None, _("QR code on {where} is {width_mm:.0f} mm wide with its "
+                                      "quiet zone; read from {value:g} m it must be at least "
+                                      "{qr_min_mm:.0f} mm (a tenth of the reading distance)").format(
+                                          where=where, width_mm=width_mm, value=check.qr_min_mm / 100,
+                                          qr_min_mm=check.qr_min_mm)))
         quiet = 4 * module_px
         box = ((x0 - quiet) / px_per_mm - origin_mm[0], (y0 - quiet) / px_per_mm - origin_mm[1],
                (x1 + quiet) / px_per_mm - origin_mm[0], (y1 + quiet) / px_per_mm - origin_mm[1])
         if not _inside_safe_area(check, box):
-            problems.append(Problem(check.path, None, None, f"QR code on {where} is closer than {check.safe_mm:g} mm "
-                                    "to the trim"))
+            problems.append(Problem(check.path, None, None, _("QR code on {where} is closer than {safe_mm:g} mm "
+                                      "to the trim").format(where=where, safe_mm=check.safe_mm)))
     return problems
 
 
@@ -368,21 +396,22 @@ def _quiet_zone(check: Check, image: Any, symbol: tuple[float, float, float, flo
     quiet = 4 * module_px
     edge = max(1.0, module_px * 0.25)  # the symbol's own anti-aliased edge
     strips = {
-        "above": (x0 - quiet, y0 - quiet, x1 + quiet, y0 - edge),
-        "below": (x0 - quiet, y1 + edge, x1 + quiet, y1 + quiet),
-        "left of": (x0 - quiet, y0, x0 - edge, y1),
-        "right of": (x1 + edge, y0, x1 + quiet, y1),
+        N_("above"): (x0 - quiet, y0 - quiet, x1 + quiet, y0 - edge),
+        N_("below"): (x0 - quiet, y1 + edge, x1 + quiet, y1 + quiet),
+        N_("left of"): (x0 - quiet, y0, x0 - edge, y1),
+        N_("right of"): (x1 + edge, y0, x1 + quiet, y1),
     }
     for side, (a, b, c, d) in strips.items():
         box = (max(0, round(a)), max(0, round(b)), min(image.width, round(c)), min(image.height, round(d)))
         full = (round(c) - round(a)) * (round(d) - round(b))
         area = (box[2] - box[0]) * (box[3] - box[1])
         if area <= 0 or area < full * 0.9:
-            return [Problem(check.path, None, None, f"QR code on {where}: its quiet zone {side} the code is cut off "
-                            "by the edge")]
+            return [Problem(check.path, None, None, _("QR code on {where}: its quiet zone {side} the code is cut off "
+                              "by the edge").format(where=where, side=_(side)))]
         histogram = image.crop(box).histogram()
         inked = sum(histogram[:INK])
         if inked > area * QUIET_TOLERANCE:
-            return [Problem(check.path, None, None, f"QR code on {where}: something prints in the 4-module quiet "
-                            f"zone {side} the code ({inked / area:.0%} of it is dark)")]
+            return [Problem(check.path, None, None, _("QR code on {where}: something prints in the 4-module quiet "
+                              "zone {side} the code ({value:.0%} of it is dark)").format(where=where, side=_(side),
+                                                                                         value=inked / area))]
     return []

@@ -25,7 +25,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -36,6 +35,7 @@ from urllib.parse import unquote
 
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
+from materials.i18n import _
 from materials.printing.planner import Batch, Item
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def font_key(family_files: Iterable[tuple[str, int]], text: str) -> str:
 def item_key(batch: Batch, item: Item, options: dict[str, Any], fonts: str) -> str:
     """The input hash of one item."""
     fields = asdict(item)
+    fields.pop("where", None)  # named in the user's language, for messages only: no part of what is printed
     html = fields.pop("html")
     loaded = sorted(set(_FILE_URI.findall(html)) | set(_FILE_URI.findall(batch.head)))
     payload = {
@@ -329,15 +330,11 @@ class Cache:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Atomically, with the mode a plain `open()` gives (umask respected): the stamped print files are written
+    here, and mkstemp's 0600 would hide them (and the web downloads linked to them) from a web server."""
+    from materials.output import write_atomic
+
+    write_atomic(path, data)
 
 
 def copy_into(reused: dict[str, Reused], dest: Path, cache: Cache, value: str) -> None:
@@ -355,6 +352,6 @@ def copy_into(reused: dict[str, Reused], dest: Path, cache: Cache, value: str) -
                 else:
                     shutil.copyfile(blob, target)
             except FileNotFoundError:
-                raise MaterialsError(f"{blob.parent.parent.parent}: a cached print file went away during the "
-                                     "build (the folder was deleted?); nothing was replaced, run the build "
-                                     "again") from None
+                raise MaterialsError(_("{parent}: a cached print file went away during the "
+                                       "build (the folder was deleted?); nothing was replaced, run the build "
+                                       "again").format(parent=blob.parent.parent.parent)) from None

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from materials.campaign import DRAFT_MARK
 from materials.errors import Problem
+from materials.i18n import _
 from materials.printing.planner import Item
 
 #: Letter height as a share of the type size: Noto Sans capitals, Noto Sans CJK ideographs.
@@ -82,6 +84,8 @@ def smallest(page: Any) -> tuple[float, str] | None:
             continue
         if box.style["visibility"] != "visible" or box.style["opacity"] == 0:
             continue
+        if box.text.strip() == DRAFT_MARK:  # a proof's mark, in the top band: a draft billboard never goes up
+            continue
         height = letter_height(box.text, box.style["font_size"])
         if height is not None and (found is None or height < found[0]):
             found = (height, box.text.strip())
@@ -110,8 +114,10 @@ def problems(items: list[Item], pages: dict[str, tuple[Any, list[Any]]]) -> list
         height, text = found
         excerpt = text if len(text) <= 24 else text[:23] + "…"
         out.append(Problem(item.label, None, None, (
-            f"{item.edition} {item.kind} for {item.where}: the words {excerpt!r} are "
-            f"{height * item.unit_mm:.0f} mm tall; read from {item.distance_m:g} m they need at least "
-            f"{item.min_letter_px * item.unit_mm:.0f} mm ([print] legibility_ratio); shorten the words or "
-            "make them larger")))
+            _("{edition} {kind} for {where}: the words {excerpt!r} are "
+              "{value:.0f} mm tall; read from {distance_m:g} m they need at least "
+              "{value2:.0f} mm ([print] legibility_ratio); shorten the words or "
+              "make them larger").format(edition=item.edition, kind=item.kind, where=item.where, excerpt=excerpt,
+                                         value=height * item.unit_mm, distance_m=item.distance_m,
+                                         value2=item.min_letter_px * item.unit_mm))))
     return out

@@ -13,6 +13,8 @@ from pathlib import Path, PurePosixPath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from materials.errors import MaterialsError
+from materials.i18n import _
+from materials.schema import validation_message
 
 NAME = "manifest.json"
 VERSION = 1
@@ -23,7 +25,7 @@ def _relative(value: str | None) -> str | None:
         return None
     pure = PurePosixPath(value)
     if pure.is_absolute() or ".." in pure.parts or "\\" in value:
-        raise ValueError(f"{value!r} must be a path inside the print folder")
+        raise ValueError(_("{value!r} must be a path inside the print folder").format(value=value))
     return value
 
 
@@ -90,19 +92,22 @@ class PrintManifest(BaseModel):
         try:
             data = json.loads((folder / NAME).read_bytes().decode("utf-8"))
         except FileNotFoundError:
-            raise MaterialsError(f"{label}: missing; rebuild with `materials build --only print`") from None
+            raise MaterialsError(_("{label}: missing; rebuild with `materials build --only print`").format(
+                label=label)) from None
         except (ValueError, UnicodeDecodeError) as e:
-            raise MaterialsError(f"{label}: cannot read the print manifest ({e}); rebuild the print target") from None
+            raise MaterialsError(_("{label}: cannot read the print manifest ({e}); rebuild the print target").format(
+                label=label, e=e)) from None
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            raise MaterialsError("; ".join(_where(label, error["loc"]) + error["msg"].removeprefix("Value error, ")
-                                           for error in e.errors()[:5])
-                                 + "; rebuild with `materials build --only print`") from None
+            found = "; ".join(_where(label, error["loc"]) + validation_message(error) for error in e.errors()[:5])
+            raise MaterialsError(_("{problems}; rebuild with `materials build --only print`").format(
+                problems=found)) from None
 
 
 def _where(label: str, loc: tuple[int | str, ...]) -> str:
     if len(loc) >= 2 and loc[0] == "materials" and isinstance(loc[1], int):
         rest = ".".join(str(part) for part in loc[2:])
-        return f"{label} item {loc[1] + 1}: " + (f"{rest}: " if rest else "")
+        where = _("{file} item {number}").format(file=label, number=loc[1] + 1)
+        return f"{where}: {rest}: " if rest else f"{where}: "
     return f"{label}: " + (".".join(str(part) for part in loc) + ": " if loc else "")

@@ -23,20 +23,36 @@ from materials.printing.sources import Material
 from materials.templating import environment, strings
 
 #: Token in an item's HTML replaced by its type size, so a trial layout can shrink the words cheaply.
-#: Size of the draft mark's type as a share of the page's short side (the mark is about 5.8 em wide).
-DRAFT_EM = 0.085
+#: The draft mark's type: at most this share of the page's short side (the mark is about 6.4 em wide).
+DRAFT_EM = 0.035
+#: Smallest type of the draft mark (mm, about 8 pt): below it a mark is missed at arm's length.
+DRAFT_MIN_MM = 2.8
+#: How close to the trim a draft mark may come on pages whose top band is thinner than the mark (A6 cards):
+#: the mark is never printed on an approved file, so it may enter the safe margin, never the last 2.5 mm.
+DRAFT_EDGE_MM = 2.5
 
 
-def draft_mark_css(width: float, height: float, printed: bool = True) -> str:
-    """Size and place of the draft mark (issue 20) on a page of this size, in mm: level, in the top margin
-    band of a printed portrait page (above the authority's line: a stamp across the middle hid the English
-    text); level, larger and inside the action-safe area at the top of landscape pages and of images for
-    screens and WeChat (their QR codes are read back from the image)."""
-    if printed and width <= height * 1.2:
-        top = max(height * 0.02, 6.0)  # in the band above the authority's line, and 6 mm inside the trim
-        return f"font-size:{width * DRAFT_EM * 0.45:.1f}mm;top:{top:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
-    size = min(width, height) * DRAFT_EM * (1.2 if printed else 0.6)  # billboards: legible from the road
+def draft_mark_css(width: float, height: float, printed: bool = True, safe: float = 5.0) -> str:
+    """Size and place of the draft mark (issue 20) on a page of this size, in mm. Printed pages: level, in
+    the top band between the safe margin and the page's padding (`sign_geometry`'s and the billboard's pad,
+    where the authority's bar and the headline begin), at the right: visible on every page, over no text
+    (a stamp across the middle hid the English text; one at the top touched the headline and the
+    authority's line). Images for screens and WeChat keep their mark inside the action-safe area at the top."""
+    short = min(width, height)
+    if printed:
+        pad = max(safe + 1, short * 0.07)
+        clearance = max(0.8, short * 0.006)
+        size = min(short * DRAFT_EM, (pad - safe - clearance) / 1.25)
+        top = safe
+        if size < DRAFT_MIN_MM:
+            size = DRAFT_MIN_MM
+            top = max(DRAFT_EDGE_MM, pad - clearance - size * 1.25)
+        return (f"font-size:{size:.2f}mm;top:{top:.2f}mm;right:{pad:.2f}mm;left:auto;width:auto;"
+                "text-align:right;transform:none")
+    size = short * 0.085 * 0.6
     return f"font-size:{size:.1f}mm;top:{height * 0.065:.1f}mm;left:0;width:{width:.1f}mm;transform:none"
+
+
 FONT_TOKEN = "@@FONT@@"  # noqa: S105 - a placeholder, not a secret
 PX_MM = 25.4 / 96
 #: Body type size as a fraction of the page's short side (pt per mm): 18.5 pt on A4.
@@ -217,7 +233,7 @@ class Planner:
             extra = f"bleed:{bleed}mm;" if marks else ""
             rules.append(f"@page {name}{{size:{width}mm {height}mm;margin:0;{extra}background:{background}}}"
                          f".{name}{{page:{name}}}"
-                         f".{name}>.draft-mark{{{draft_mark_css(width, height, printed=marks)}}}")
+                         f".{name}>.draft-mark{{{draft_mark_css(width, height, marks, self.settings.safe_margin_mm)}}}")
         return "\n".join(rules)
 
     def titles(self, material: Material) -> dict[str, str]:

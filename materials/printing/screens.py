@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from materials.errors import Problem
+from materials.i18n import _
 from materials.printing import legibility
 from materials.printing.legibility import LegibleItem
 from materials.printing.planner import FONT_TOKEN, PX_MM, Planner, edition_langs, editions, theme_colour
@@ -107,7 +108,8 @@ def item(planner: Planner, material: Material, edition: str, name: str, screen: 
         author=" / ".join(campaign.text(campaign.settings.authority, lang) for lang in langs),
         qr_level=settings.qr_error if link else None,
         min_letter_px=letter_px, distance_m=screen.viewing_distance_m,
-        where=f"the {name} screen ({screen.diagonal_in:g} in)", unit_mm=1 / screen.px_per_mm, background=colour,
+        where=_("the {name} screen ({size:g} in)").format(name=name, size=screen.diagonal_in),
+        unit_mm=1 / screen.px_per_mm, background=colour,
     )
 
 
@@ -148,6 +150,6 @@ def verify_image(item: LegibleItem, path: Any, action_safe: float) -> list[Probl
         mx, my = round(width * action_safe), round(height * action_safe)
         outside = content_outside(image, (mx, my, width - mx, height - my), item.background)
     if outside:
-        return [Problem(item.path, None, None, f"{outside} px of words or code lie in the {action_safe:.0%} "
-                        "action-safe margin that TVs overscan")]
+        return [Problem(item.path, None, None, _("{outside} px of words or code lie in the {action_safe:.0%} "
+                          "action-safe margin that TVs overscan").format(outside=outside, action_safe=action_safe))]
     return []

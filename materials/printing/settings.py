@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from materials.i18n import _
 from materials.printorder import OrderSettings
 
 QrLevel = Literal["L", "M", "Q", "H"]
@@ -149,6 +150,6 @@ class PrintSettings(BaseModel):
         wanted = [*self.poster_sizes, *self.tip_sizes, self.card_size, self.card_sheet, *self.booklet_sizes]
         unknown = sorted({s for s in wanted if s not in self.sizes})
         if unknown:
-            raise ValueError(f"unknown size {', '.join(unknown)}; define it under [print.sizes] "
-                             f"(known: {', '.join(self.sizes)})")
+            raise ValueError(_("unknown size {unknown}; define it under [print.sizes] "
+                               "(known: {sizes})").format(unknown=', '.join(unknown), sizes=', '.join(self.sizes)))
         return self

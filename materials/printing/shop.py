@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from materials import fingerprint, printorder, templating
 from materials.errors import Problem
+from materials.i18n import _
 from materials.output import write_atomic
 from materials.printing import fontcache, incremental
 
@@ -90,7 +91,7 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
     sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pack).as_posix()}\n" for p in files)
     write_atomic(pack / SUMS, sums.encode())
     _zip(pack, dest / ZIP, campaign)
-    log.info("print: print-shop pack of %d press files (%s/ and %s)", len(items), FOLDER, ZIP)
+    log.info(_("print: print-shop pack of %d press files (%s/ and %s)"), len(items), FOLDER, ZIP)
     return pack
 
 
@@ -248,29 +249,31 @@ def verify(campaign: Campaign, batches: list[Batch], dest: Path) -> list[Problem
     pack = dest / FOLDER
     label = f"{dest.name}/{FOLDER}"
     if not (pack / ORDER_CSV).is_file():
-        return [Problem(label, None, None, "the print-shop pack is missing; rebuild the print target")]
+        return [Problem(label, None, None, _("the print-shop pack is missing; rebuild the print target"))]
     problems = []
     listed = [row["file"] for row in csv.DictReader(io.StringIO((pack / ORDER_CSV).read_text("utf-8-sig")))]
     expected = [item.path for item in items]
     if listed != expected:
         missing, extra = sorted(set(expected) - set(listed)), sorted(set(listed) - set(expected))
-        problems.append(Problem(f"{label}/{ORDER_CSV}", None, None, "does not list every press file once "
-                                f"(missing {missing[:3]}, not press files {extra[:3]})"))
+        problems.append(Problem(f"{label}/{ORDER_CSV}", None, None, _("does not list every press file once "
+                                  "(missing {missing}, not press files {extra})").format(missing=missing[:3],
+                                                                                         extra=extra[:3])))
     held = {p.relative_to(pack).as_posix() for p in pack.rglob("*.pdf")} - {ORDER_PDF, CONTACT_SHEET}
     if held != set(expected):
-        problems.append(Problem(label, None, None, "holds other files than the press files"))
+        problems.append(Problem(label, None, None, _("holds other files than the press files")))
     for line in (pack / SUMS).read_text("utf-8").splitlines() if (pack / SUMS).is_file() else []:
-        digest, _, name = line.partition("  ")
+        digest, _sep, name = line.partition("  ")
         path = pack / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            problems.append(Problem(f"{label}/{SUMS}", None, None, f"{name} does not match its checksum"))
+            problems.append(Problem(f"{label}/{SUMS}", None, None, _("{name} does not match its checksum").format(
+                name=name)))
     if (pack / ORDER_PDF).is_file() and _pages(pack / ORDER_PDF) != 1:
-        problems.append(Problem(f"{label}/{ORDER_PDF}", None, None, "the order sheet is more than one page"))
+        problems.append(Problem(f"{label}/{ORDER_PDF}", None, None, _("the order sheet is more than one page")))
     if not (dest / ZIP).is_file():
-        problems.append(Problem(f"{dest.name}/{ZIP}", None, None, "missing"))
+        problems.append(Problem(f"{dest.name}/{ZIP}", None, None, _("missing")))
     else:
         with zipfile.ZipFile(dest / ZIP) as archive:
             names = set(archive.namelist())
         if names != {f"{FOLDER}/{p.relative_to(pack).as_posix()}" for p in pack.rglob("*") if p.is_file()}:
-            problems.append(Problem(f"{dest.name}/{ZIP}", None, None, "does not hold the pack's files"))
+            problems.append(Problem(f"{dest.name}/{ZIP}", None, None, _("does not hold the pack's files")))
     return problems

@@ -32,6 +32,7 @@ from materials import fonts
 from materials import markdown as mdown
 from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
+from materials.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +88,12 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
     """Every poster and tip of the campaign, and every problem found reading them."""
     problems: list[Problem] = []
     materials: list[Material] = []
-    for folder, kind in ((POSTER_DIR, "poster"), (TIP_DIR, "tip")):
+    for folder, kind, absent in ((POSTER_DIR, "poster", N_("%s/ not found: no posters in this campaign")),
+                                 (TIP_DIR, "tip", N_("%s/ not found: no tips in this campaign"))):
         root = campaign.root / folder
         if not root.is_dir():
             # A campaign may print only the booklet; the shipped one has both folders.
-            log.info("%s/ not found: no %ss in this campaign", folder, kind)
+            log.info(_(absent), folder)
             continue
         for path in sorted(root.glob("*.md")):
             item = _material(campaign, path, kind, f"{folder}/{path.name}", problems)
@@ -100,7 +102,8 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
     seen: dict[str, Material] = {}
     for item in materials:
         if item.id in seen:
-            problems.append(Problem(item.label, 2, "id", f"duplicate id {item.id!r}, also in {seen[item.id].label}"))
+            problems.append(Problem(item.label, 2, "id", _("duplicate id {id!r}, also in {label}").format(
+                id=item.id, label=seen[item.id].label)))
         seen[item.id] = item
     materials.sort(key=lambda m: (m.kind != "poster", m.order, m.id))
     return materials, problems
@@ -121,41 +124,46 @@ def _material(campaign: Campaign, path: Path, kind: str, label: str, problems: l
         problems.append(Problem(label, 2, key, message))
 
     for key in sorted(set(meta) - KEYS):
-        bad(key, f"unknown front-matter field; allowed: {', '.join(sorted(KEYS))}")
+        bad(key, _("unknown front-matter field; allowed: {keys}").format(keys=', '.join(sorted(KEYS))))
     ident = meta.get("id")
     if not isinstance(ident, str) or not ID.match(ident):
-        bad("id", f"{ident!r} must be lower-case letters, digits and hyphens")
+        bad("id", _("{ident!r} must be lower-case letters, digits and hyphens").format(ident=ident))
     order = meta.get("order", 1000)
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        bad("order", f"{order!r} must be a whole number from 1")
+        bad("order", _("{order!r} must be a whole number from 1").format(order=order))
     theme = meta.get("theme", "green")
     if theme not in THEMES:
-        bad("theme", f"{theme!r} is not one of {', '.join(THEMES)}")
+        bad("theme", _("{theme!r} is not one of {themes}").format(theme=theme, themes=', '.join(THEMES)))
     icon = meta.get("icon", "scan")
     if icon not in ICONS:
-        bad("icon", f"{icon!r} is not one of {', '.join(ICONS)}")
+        bad("icon", _("{icon!r} is not one of {icons}").format(icon=icon, icons=', '.join(ICONS)))
     layout = meta.get("layout", "sign")
     if layout not in LAYOUTS or (kind == "poster" and layout != "sign"):
-        bad("layout", f"{layout!r} is not a {kind} layout; use {'sign or guide' if kind == 'tip' else 'sign'}")
+        if kind == "tip":
+            bad("layout", _("{layout!r} is not a tip layout; use sign or guide").format(layout=layout))
+        else:
+            bad("layout", _("{layout!r} is not a {kind} layout; use sign").format(layout=layout, kind=kind))
     default_sizes = settings.poster_sizes if kind == "poster" else settings.tip_sizes
     sizes = meta.get("sizes", default_sizes)
     if layout == "guide" and "sizes" not in meta:
         sizes = ["A4"]
     if not isinstance(sizes, list) or not sizes or not all(isinstance(s, str) for s in sizes):
-        bad("sizes", "must be a list of size names, like [A4, A3]")
+        bad("sizes", _("must be a list of size names, like [A4, A3]"))
         sizes = []
     for size in sizes:
         if size not in settings.sizes:
-            bad("sizes", f"unknown size {size!r}; known: {', '.join(settings.sizes)} (campaign.toml [print.sizes])")
+            bad("sizes", _("unknown size {size!r}; known: {sizes} (campaign.toml [print.sizes])").format(
+                size=size, sizes=', '.join(settings.sizes)))
     qr = meta.get("qr", True)
     cards = meta.get("cards", kind == "tip" and layout == "sign")
     for key, value in (("qr", qr), ("cards", cards)):
         if not isinstance(value, bool):
-            bad(key, f"{value!r} must be true or false")
+            bad(key, _("{value!r} must be true or false").format(value=value))
     distance = meta.get("reading_distance_m")
     if distance is not None and (isinstance(distance, bool) or not isinstance(distance, int | float)
                                  or not 0.1 <= distance <= 50):
-        bad("reading_distance_m", f"{distance!r} must be a distance in metres between 0.1 and 50")
+        bad("reading_distance_m", _("{distance!r} must be a distance in metres between 0.1 and 50").format(
+            distance=distance))
     image = _image(campaign, path, meta.get("image"), label, problems)
     words = _words(campaign, body, body_line, label, problems)
     if len(problems) > before:
@@ -172,27 +180,30 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(label, 2, "image", "must be a file name relative to this file"))
+        problems.append(Problem(label, 2, "image", _("must be a file name relative to this file")))
         return None
     if urlsplit(value).scheme:
-        problems.append(Problem(label, 2, "image", f"{value!r} is a URL; images must be files inside the campaign "
-                                "folder (nothing is fetched from the network)"))
+        problems.append(Problem(label, 2, "image", _("{value!r} is a URL; images must be files inside the campaign "
+                                  "folder (nothing is fetched from the network)").format(value=value)))
         return None
     target = (path.parent / value).resolve()
     if not target.is_relative_to(campaign.root.resolve()):
-        problems.append(Problem(label, 2, "image", f"{value!r} is outside the campaign folder; copy it into it"))
+        problems.append(Problem(label, 2, "image",
+                                _("{value!r} is outside the campaign folder; copy it into it").format(value=value)))
         return None
     if not target.is_file():
-        problems.append(Problem(label, 2, "image", f"{value!r} does not exist"))
+        problems.append(Problem(label, 2, "image", _("{value!r} does not exist").format(value=value)))
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
-        problems.append(Problem(label, 2, "image", f"{value!r} must be one of {', '.join(sorted(IMAGE_TYPES))}"))
+        problems.append(Problem(label, 2, "image", _("{value!r} must be one of {IMAGE_TYPES}").format(
+            value=value, IMAGE_TYPES=', '.join(sorted(IMAGE_TYPES)))))
         return None
     size = target.stat().st_size
     limit = campaign.settings.print.max_image_bytes
     if size > limit:
-        problems.append(Problem(label, 2, "image", f"{value!r} is {size:,} bytes; the limit is {limit:,} "
-                                "(campaign.toml print.max_image_bytes): scale it down"))
+        problems.append(Problem(label, 2, "image", _("{value!r} is {size:,} bytes; the limit is {limit:,} "
+                                  "(campaign.toml print.max_image_bytes): scale it down").format(value=value, size=size,
+                                                                                                 limit=limit)))
         return None
     return target
 
@@ -206,11 +217,11 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
             lang = match.group(1)
             number = body_line + offset
             if lang not in campaign.languages:
-                problems.append(Problem(label, number, None, f"{lang!r} is not a campaign language "
-                                        f"({', '.join(campaign.languages)})"))
+                problems.append(Problem(label, number, None, _("{lang!r} is not a campaign language "
+                                          "({languages})").format(lang=lang, languages=', '.join(campaign.languages))))
                 current = None
             elif lang in sections:
-                problems.append(Problem(label, number, None, f"second '::: {lang}' section"))
+                problems.append(Problem(label, number, None, _("second '::: {lang}' section").format(lang=lang)))
                 current = None
             else:
                 current = []
@@ -218,22 +229,23 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
         elif current is not None:
             current.append(line)
         elif line.strip():
-            problems.append(Problem(label, body_line + offset, None, "text outside a language section: start each "
-                                    "language with a line '::: zh-CN' or '::: en'"))
+            problems.append(Problem(label, body_line + offset, None, _("text outside a language section: start each "
+                                      "language with a line '::: zh-CN' or '::: en'")))
             break
     words: dict[str, Words] = {}
     families = campaign.settings.fonts.sans
     for lang in campaign.languages:
         if lang not in sections:
-            problems.append(Problem(label, None, None, f"no {lang} translation: add a '::: {lang}' section"))
+            problems.append(Problem(label, None, None, _("no {lang} translation: add a '::: {lang}' section").format(
+                lang=lang)))
             continue
         first, lines = sections[lang]
         while lines and not lines[0].strip():
             lines.pop(0)
             first += 1
         if not lines or not lines[0].startswith("# "):
-            problems.append(Problem(label, first, None, f"the {lang} section must start with the headline as "
-                                    "'# Headline'"))
+            problems.append(Problem(label, first, None, _("the {lang} section must start with the headline as "
+                                      "'# Headline'").format(lang=lang)))
             continue
         headline = lines[0][2:].strip()
         rest = "\n".join(lines[1:]).strip("\n")
@@ -250,9 +262,11 @@ def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: 
             problems += fact_problems
             filled.append(text)
         if len(headline) > MAX_HEADLINE_CHARS:
-            problems.append(Problem(label, first, None, f"the {lang} headline has {len(headline)} characters; "
-                                    f"keep it under {MAX_HEADLINE_CHARS}"))
+            problems.append(Problem(label, first, None, _("the {lang} headline has {count} characters; "
+                                      "keep it under {MAX_HEADLINE_CHARS}").format(lang=lang, count=len(headline),
+                                                                                   MAX_HEADLINE_CHARS=MAX_HEADLINE_CHARS)))
         for char in fonts.uncovered("".join(filled), families):
-            problems.append(Problem(label, first, None, f"no font covers {fonts.describe(char)} ({lang})"))
+            problems.append(Problem(label, first, None, _("no font covers {char} ({lang})").format(
+                char=fonts.describe(char), lang=lang)))
         words[lang] = Words(lang=lang, headline=filled[0], body=rest, caption=filled[2], line=first)
     return words

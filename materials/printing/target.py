@@ -22,6 +22,7 @@ from pathlib import Path
 from materials import fingerprint, progress, templating
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.i18n import _
 from materials.printing import channels, checks, fontcache, home, incremental, shop
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
 from materials.printing.manifest import ManifestEntry, PrintManifest
@@ -101,7 +102,7 @@ def _lay_out(campaign: Campaign, dest: Path) -> LaidOut:
             todo.append(replace(batch, items=fresh))
     total = sum(len(b.items) for b in batches)
     if reused:
-        log.info("print: %d of %d files unchanged since the last run, taken from the cache", len(reused), total)
+        log.info(_("print: %d of %d files unchanged since the last run, taken from the cache"), len(reused), total)
     results: list[BatchResult] = []
     if todo:
         results = _render_batches(campaign, todo, chars, dest, planner)
@@ -135,8 +136,8 @@ def _render_batches(campaign: Campaign, todo: list[Batch], chars: set[str], dest
                         bleed_mm=settings.bleed_mm, colours=campaign.settings.brand.print_colours())
                     for b in todo]
             pages = sum(len(b.items) for b in todo)
-            return list(progress.track(pool.map(run, jobs), "print: laying out", length=pages,
-                                       unit="pages", weights=[len(b.items) for b in todo]))
+            return list(progress.track(pool.map(run, jobs), _("print: laying out"), length=pages,
+                                       unit=_("pages"), weights=[len(b.items) for b in todo]))
     finally:
         shutil.rmtree(fonts, ignore_errors=True)
 
@@ -187,7 +188,7 @@ def render(plan: PrintPlan, dest: Path, built: Mapping[str, Path]) -> None:
     staging folder); then write what is made from them (playlists, the WeChat article, the manifest)."""
     del built  # print depends on no other output kind
     if plan.problems or plan.folder is None or plan.laid_out is None:
-        raise CampaignError(plan.problems, "print materials cannot be rendered")
+        raise CampaignError(plan.problems, _("print materials cannot be rendered"))
     dest.mkdir(parents=True, exist_ok=True)
     for entry in sorted(plan.folder.iterdir()):
         shutil.move(str(entry), str(dest / entry.name))
@@ -213,7 +214,7 @@ def _finish(campaign: Campaign, laid_out: LaidOut, dest: Path) -> None:
     for path, scale in sorted(scaled.items()):
         log.debug("%s: words set at %d%% of the design's type size to fit", path, round(scale * 100))
     if scaled:
-        log.info("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes",
+        log.info(_("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes"),
                  len(scaled), sum(len(b.items) for b in batches), round(min(scaled.values()) * 100))
     manifest(campaign, batches).write(dest)
     shop.write(campaign, batches, dest)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from materials import qr, templating
 from materials.campaign import Campaign
 from materials.errors import Problem
+from materials.i18n import _
 from materials.printing import legibility
 from materials.printing.booklet import chapters
 from materials.printing.legibility import LegibleItem
@@ -226,10 +227,12 @@ class _Audit(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
         if tag not in ALLOWED:
-            self.found.append(f"line {line}: <{tag}> (the editor drops it or it links out)")
+            self.found.append(_("line {line}: <{tag}> (the editor drops it or it links out)").format(
+                line=line, tag=tag))
         for name, value in attrs:
             if name in ("class", "id", "href") or name.startswith("on"):
-                self.found.append(f"line {line}: {name}= on <{tag}> (the editor drops it)")
+                self.found.append(_("line {line}: {name}= on <{tag}> (the editor drops it)").format(
+                    line=line, name=name, tag=tag))
             if tag == "img" and name == "src":
                 self.images.append(value or "")
 
@@ -247,18 +250,21 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         article = dest / "wechat" / f"faq-article-{lang}.html"
         label = f"{dest.name}/wechat/{article.name}"
         if not article.is_file():
-            problems.append(Problem(label, None, None, "WeChat article is missing"))
+            problems.append(Problem(label, None, None, _("WeChat article is missing")))
             continue
         found, images = audit(article.read_text("utf-8"))
-        problems += [Problem(label, None, None, f"{what}; keep to what the editor keeps") for what in found[:5]]
+        problems += [Problem(label, None, None, _("{what}; keep to what the editor keeps").format(
+            what=what)) for what in found[:5]]
         for src in images:
             image = article.parent / src
             if "/" in src or not image.is_file():
-                problems.append(Problem(label, None, None, f"image {src!r} is not a file beside the article"))
+                problems.append(Problem(label, None, None, _("image {src!r} is not a file beside the article").format(
+                    src=src)))
             elif qr.decode_image(_grey(image)) != [campaign.service_link("wechat")]:
-                problems.append(Problem(label, None, None, f"{src} does not read as the wechat service link"))
+                problems.append(Problem(label, None, None, _("{src} does not read as the wechat service link").format(
+                    src=src)))
         if not (article.parent / f"faq-article-{lang}-note.txt").is_file():
-            problems.append(Problem(label, None, None, "the editor's note beside the article is missing"))
+            problems.append(Problem(label, None, None, _("the editor's note beside the article is missing")))
     return problems
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from materials.errors import MaterialsError, Problem
+from materials.i18n import N_, _
 from materials.printing import home, legibility
 from materials.printing.planner import BILINGUAL, Batch, Item
 
@@ -104,16 +105,19 @@ def fit_ratio(page: Any) -> float:
 
 
 #: What each `.fit` box of the templates is, and the elements inside them, as a message names them.
-FIT_BOXES = {"ch-bar": "authority bar", "ch-words": "words", "ch-card": "QR card", "ch-square": "centre square",
-             "words": "words", "qrcard": "QR card"}
+FIT_BOXES = {"ch-bar": N_("authority bar"), "ch-words": N_("words"), "ch-card": N_("QR card"),
+             "ch-square": N_("centre square"), "words": N_("words"), "qrcard": N_("QR card")}
 PARTS = {"ch-who": "authority", "who": "authority", "ch-host": "service address", "host": "service address",
          "ch-cta": "caption", "cta": "caption"}
+#: An overflowing element, named in messages: "the {part} in the {box}".
+PART_IN_BOX = {"authority": N_("the authority in the {box}"), "service address": N_("the service address in the {box}"),
+               "caption": N_("the caption in the {box}")}
 #: What to do when a box never fits, by what overflows.
 ADVICE = {
-    "the authority": "shorten the authority's name in campaign.toml [authority] (it wraps at spaces, and in "
-                     "Chinese after 市, 部, 室 and the like)",
-    "the service address": "the service address prints whole: use a shorter host for service.url",
-    "the caption": "shorten the caption under the code",
+    "authority": N_("set a shorter name in campaign.toml [authority_short] (or, where none is set, shorten "
+                    "[authority]); it wraps at spaces, and in Chinese after 市, 部, 室 and the like"),
+    "service address": N_("the service address prints whole: use a shorter host for service.url"),
+    "caption": N_("shorten the caption under the code"),
 }
 
 
@@ -133,9 +137,15 @@ def _texts_within(box: Any, parts: tuple[str, ...] = ()) -> Any:
 
 
 def overflowing(page: Any) -> str | None:
+    found = _overflow(page)
+    return found[0] if found else None
+
+
+def _overflow(page: Any) -> tuple[str, str | None] | None:
     """What spills out of a page's `.fit` boxes the most, as `the authority in the authority bar
-    ('天津市…', 12 mm out)`: the element and the value that overflows (the text reaching furthest out)."""
-    worst: tuple[float, str] | None = None
+    ('天津市…', 12 mm out)`: the element and the value that overflows (the text reaching furthest out), and
+    the PARTS name of the element."""
+    worst: tuple[float, str, str | None] | None = None
     for box in page._page_box.descendants():
         classes = _classes(box)
         if "fit" not in classes:
@@ -147,12 +157,13 @@ def overflowing(page: Any) -> str | None:
             beyond = max(text.position_x + text.margin_width() - right, text.position_y + text.margin_height() - bottom,
                          0.0 if _halted(text) else left - text.position_x, top - text.position_y)
             if beyond > TOLERANCE_PX and (worst is None or beyond > worst[0]):
-                where = next((FIT_BOXES[c] for c in classes if c in FIT_BOXES), "box")
-                what = f"the {parts[-1]} in the {where}" if parts else f"the {where}"
+                where = next((_(FIT_BOXES[c]) for c in classes if c in FIT_BOXES), _("box"))
+                what = _(PART_IN_BOX[parts[-1]]).format(box=where) if parts else _("the {box}").format(box=where)
                 value = " ".join(str(getattr(text, "text", "")).split()) or " ".join(
                     str(getattr(t, "text", "")) for t, _ in _texts_within(inner) if getattr(t, "text", ""))
-                worst = (beyond, f"{what} ({value[:60]!r}, {beyond * 0.2646:.0f} mm out)")
-    return worst[1] if worst else None
+                worst = (beyond, _("{what} ({value!r}, {beyond:.0f} mm out)").format(
+                    what=what, value=value[:60], beyond=beyond * 0.2646), parts[-1] if parts else None)
+    return (worst[1], worst[2]) if worst else None
 
 
 def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | None = None,
@@ -161,7 +172,7 @@ def _layout(job: Job, fonts: dict[str, float] | None = None, only: set[str] | No
 
     from materials.fetcher import url_fetcher
 
-    fetcher = url_fetcher([Path(r) for r in job.roots], "print templates (templates/print/)")
+    fetcher = url_fetcher([Path(r) for r in job.roots], _("print templates (templates/print/)"))
     with _fetch_errors(job):
         return HTML(string=html or job.batch.html(fonts, only), base_url=job.roots[0] + "/",
                     url_fetcher=fetcher).render()
@@ -182,8 +193,9 @@ def _fetch_errors(job: Job) -> Iterator[None]:
         # Name the source that asked for the file: a material if its own page holds the URL, else the
         # templates and stylesheet every page shares.
         culprit = next((item.label for item in job.batch.items if refused.url in item.html), None)
-        origin = culprit or "templates/print (a template or print.css)"
-        raise MaterialsError(f"{origin}: refused to load {refused.url!r}: {refused.reason}") from None
+        origin = culprit or _("templates/print (a template or print.css)")
+        raise MaterialsError(_("{origin}: refused to load {url!r}: {reason}").format(origin=origin, url=refused.url,
+                                                                                     reason=refused.reason)) from None
 
 
 def _refused(error: BaseException) -> Any:
@@ -198,8 +210,10 @@ def _refused(error: BaseException) -> Any:
 
 
 def _where(item: Item) -> str:
-    edition = f"bilingual ({' + '.join(item.titles)})" if item.edition == BILINGUAL else item.edition
-    return f"{edition}, {item.size} {item.kind}"
+    if item.edition == BILINGUAL:
+        return _("bilingual ({titles}), {size} {kind}").format(titles=" + ".join(item.titles), size=item.size,
+                                                               kind=item.kind)
+    return _("{edition}, {size} {kind}").format(edition=item.edition, size=item.size, kind=item.kind)
 
 
 def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
@@ -210,8 +224,10 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
     pages: dict[str, tuple[Any, Any]] = {}
     one_page = [item for item in batch.items if item.pages == 1]
     if one_page and len(document.pages) != len(one_page):
-        raise MaterialsError(f"print batch {batch.name}: {len(document.pages)} pages for {len(one_page)} one-page "
-                             "materials (a template breaks a page)")
+        raise MaterialsError(_("print batch {name}: {count} pages for {count2} one-page "
+                               "materials (a template breaks a page)").format(name=batch.name,
+                                                                              count=len(document.pages),
+                                                                              count2=len(one_page)))
     if not one_page:  # a booklet: the whole document is the item
         sheet = len(batch.padded) + 1
         short = -len(document.pages) % sheet
@@ -219,8 +235,10 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
             document = _layout(job, html=batch.padded[short - 1])
             if len(document.pages) % sheet:
                 result.problems.append(Problem(batch.items[0].label, None, None,
-                                               f"the {_where(batch.items[0])} has {len(document.pages)} pages "
-                                               f"with notes pages, not a multiple of {sheet}"))
+                                               _("the {items} has {count} pages "
+                                                 "with notes pages, not a multiple of {sheet}").format(
+                                                     items=_where(batch.items[0]), count=len(document.pages),
+                                                     sheet=sheet)))
         pages[batch.items[0].path] = (document, document.pages)
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
@@ -244,12 +262,13 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
             if not below:
                 item = items[path]
                 del pending[path]
-                culprit = overflowing(last[path]) if path in last else None
-                advice = next((text for part, text in ADVICE.items() if culprit and culprit.startswith(part)),
-                              "shorten the words")
+                culprit, part = _overflow(last[path]) or (None, None) if path in last else (None, None)
+                advice = _(ADVICE[part]) if part in ADVICE else _("shorten the words")
                 result.problems.append(Problem(item.label, None, None,
-                                               f"{culprit or 'the words'} overflow the {_where(item)} even at "
-                                               f"{job.min_scale:.0%} of the design's type size; {advice}"))
+                                               _("{value} overflow the {item} even at "
+                                                 "{min_scale:.0%} of the design's type size; {advice}").format(
+                                                     value=culprit or _("the words"), item=_where(item),
+                                                     min_scale=job.min_scale, advice=advice)))
                 continue
             scale[path] = below[0]
             fonts[path] = items[path].base_pt * below[0]
@@ -277,7 +296,7 @@ def run(job: Job) -> BatchResult:
     try:
         pages, result = fit_pages(job)
     except MaterialsError as error:  # a refused resource or a broken template: a problem of the sources
-        origin, _, message = error.message.partition(": ")
+        origin, _sep, message = error.message.partition(": ")
         return BatchResult(problems=[Problem(origin, None, None, message or origin)])
     result.problems += legibility.problems(job.batch.items, pages)  # screens and billboards
     if job.dest is None or result.problems:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from materials.errors import MaterialsError
+from materials.i18n import _, current_language
 from materials.venues import sizes
 
 if TYPE_CHECKING:
@@ -20,31 +21,33 @@ if TYPE_CHECKING:
     from materials.venues.links import KeyRing, Venue
 
 KEY_FILE = click.option("--key-file", "key_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-                        help="Signing key file (repeat during a key rotation) [default: campaign.toml "
-                        "venues.key_file]. Never inside an output folder.")
+                        help=_("Signing key file (repeat during a key rotation) [default: campaign.toml "
+                               "venues.key_file]. Never inside an output folder."))
 SHEET = click.option("--sheet", default=None, metavar="NAME",
-                     help="Sheet of an XLSX workbook to read, when several sheets hold data.")
+                     help=_("Sheet of an XLSX workbook to read, when several sheets hold data."))
 
 
-@click.command()
+@click.command(help=_("Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and "
+                      "manifest.csv."))
 @click.argument("venue_list", metavar="LIST", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
-              show_default=True, help="Campaign folder (holds campaign.toml).")
+              show_default=True, help=_("Campaign folder (holds campaign.toml)."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A rerun "
-              "(also of a renamed copy of the list) skips unchanged venues.")
+              help=_("Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A "
+                     "rerun (also of a renamed copy of the list) skips unchanged venues."))
 @click.option("--size", type=click.Choice(list(sizes.SIZES)), default=None,
-              help="Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size].")
+              help=_("Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size]."))
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
-              help="Local worker processes.")
+              help=_("Local worker processes."))
 @click.option("--dask", metavar="ADDRESS", default=None,
-              help="Run the chunks on a Dask distributed scheduler (tcp://host:8786) instead of local processes.")
+              help=_("Run the chunks on a Dask distributed scheduler (tcp://host:8786) instead of local "
+                     "processes."))
 @click.option("--skip-invalid", is_flag=True,
-              help="Render the valid rows, list the others in rejects.csv, exit 0 with a summary.")
-@click.option("--screens/--no-screens", default=None, help="Also write a 1920x1080 PNG per venue.")
+              help=_("Render the valid rows, list the others in rejects.csv, exit 0 with a summary."))
+@click.option("--screens/--no-screens", default=None, help=_("Also write a 1920x1080 PNG per venue."))
 @KEY_FILE
 @SHEET
-@click.option("--strict", is_flag=True, help="Treat warnings (e.g. a placeholder service URL) as failure.")
+@click.option("--strict", is_flag=True, help=_("Treat warnings (e.g. a placeholder service URL) as failure."))
 def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | None, jobs: int, dask: str | None,
            skip_invalid: bool, screens: bool | None, key_files: tuple[Path, ...], sheet: str | None,
            strict: bool) -> None:
@@ -56,19 +59,23 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
-    click.echo(f"{summary.line()} in {summary.seconds:.1f} s")
+    click.echo(_("{summary} in {seconds} s").format(summary=summary.line(), seconds=f"{summary.seconds:.1f}"))
 
 
-@click.command()
+@click.command(help=_("Check a scanned venue link or a typed venue code (BD-000001-P5GMCLXY).\n\nExit 0 and print "
+                      "the venue (name, district, category, reprint, which key signed) when it is genuine; exit 1 "
+                      "and say why it is refused. A link must lead to the campaign's own host and path (service.url, "
+                      "or --base)."))
 @click.argument("link", metavar="LINK_OR_CODE")
 @KEY_FILE
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Take the key file, districts, host and path from this campaign's campaign.toml [default: the "
-              "current folder's].")
+              help=_("Take the key file, districts, host and path from this campaign's campaign.toml [default: the "
+                     "current folder's]."))
 @click.option("--base", default=None, metavar="HTTPS://HOST/PATH/",
-              help="Where genuine links lead, instead of the campaign's service URL.")
+              help=_("Where genuine links lead, instead of the campaign's service URL."))
 @click.option("--list", "venue_list", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Current venue list: name the venue from it, and refuse posters replaced by a higher reprint.")
+              help=_("Current venue list: name the venue from it, and refuse posters replaced by a higher "
+                     "reprint."))
 @SHEET
 def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, base: str | None,
            venue_list: Path | None, sheet: str | None) -> None:
@@ -85,9 +92,9 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     is_link = "://" in link
     root = campaign_dir or Path(".")
     if not (root / "campaign.toml").is_file():
-        raise MaterialsError(
-            f"no campaign found in {root} (no campaign.toml): a venue is genuine only for the campaign's own "
-            "districts, host and path. Run it in the campaign folder, or give --campaign DIR")
+        raise MaterialsError(_(
+            "no campaign found in {folder} (no campaign.toml): a venue is genuine only for the campaign's own "
+            "districts, host and path. Run it in the campaign folder, or give --campaign DIR").format(folder=root))
     campaign = load(root)
     if base is None:
         base = link_base(campaign)
@@ -108,50 +115,68 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
         else:
             venue = links.verify_code(link, ring, districts=districts, reprints=reprints)
     except links.LinkError as e:
-        raise links.LinkError(f"refused: {e.message}") from None
-    click.echo(describe(campaign, ring, venue, known, "link" if is_link else "code"))
+        raise links.LinkError(_("refused: {reason}").format(reason=e.message)) from None
+    from materials.venues.known import ambiguity
+
+    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, listing)
+    if unclear:
+        raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
+    click.echo(describe(campaign, ring, venue, known, is_link))
 
 
-def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[str, str], Known], kind: str) -> str:
+def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[str, str], Known],
+             is_link: bool) -> str:
     """What an office files about a genuine poster: name, district, category, reprint, and which key signed."""
     from materials.venues import links
 
     lang = campaign.primary_language
     names = {d.key: d.names.get(lang, d.key) for d in campaign.settings.districts}
-    district = f"{names.get(venue.district, venue.district)} ({venue.district})"
+    district = _("{name} ({key})").format(name=names.get(venue.district, venue.district), key=venue.district)
     key = ring.keys[venue.key_id]
-    signer = (f"key {key.key_id}, {names.get(key.district, key.district)}'s district key" if key.district
-              else f"key {key.key_id}, the campaign's city-wide key")
+    signer = (_("key {id}, {district}'s district key").format(id=key.key_id,
+                                                               district=names.get(key.district, key.district))
+              if key.district else _("key {id}, the campaign's city-wide key").format(id=key.key_id))
     entry = known.get((venue.district, links.typed_id(venue.venue_id)))
     if entry is not None:
         category = campaign.settings.place_categories.get(entry.category, {}).get(lang, entry.category)
-        return (f"genuine {kind}: {entry.name}\n  district: {district}\n  category: {category} ({entry.category})\n"
-                f"  venue id: {entry.venue_id}, reprint {venue.reprint}"
-                + (f" (the list says reprint {entry.reprint}: this poster was replaced)"
-                   if venue.reprint < entry.reprint else "")
-                + f"\n  signed with {signer}\n  from: {entry.source}")
-    return (f"genuine {kind}: venue {venue.venue_id}, district {district}, reprint {venue.reprint}; signed with "
-            f"{signer}\n  (its name is not in the campaign's venue list or run manifests: give --list LIST)")
+        head = (_("genuine link: {name}") if is_link else _("genuine code: {name}")).format(name=entry.name)
+        lines = [head, _("  district: {district}").format(district=district),
+                 _("  category: {category} ({key})").format(category=category, key=entry.category)]
+        if venue.reprint < entry.reprint:
+            lines.append(_("  venue id: {id}, reprint {reprint} (the list says reprint {listed}: this poster was "
+                           "replaced)").format(id=entry.venue_id, reprint=venue.reprint, listed=entry.reprint))
+        else:
+            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=entry.venue_id, reprint=venue.reprint))
+        lines += [_("  signed with {signer}").format(signer=signer), _("  from: {source}").format(source=entry.source)]
+        return "\n".join(lines)
+    text = (_("genuine link: venue {id}, district {district}, reprint {reprint}; signed with {signer}") if is_link
+            else _("genuine code: venue {id}, district {district}, reprint {reprint}; signed with {signer}"))
+    return (text.format(id=venue.venue_id, district=district, reprint=venue.reprint, signer=signer) + "\n"
+            + _("  (its name is not in the campaign's venue list or run manifests: give --list LIST)"))
 
 
-@click.group()
+@click.group(help=_("Signing keys of venue check-in links."))
 def keys() -> None:
     """Signing keys of venue check-in links."""
 
 
-@keys.command("new")
+@keys.command("new", help=_("Make a new random signing key. Keep the file secret; posters signed with it verify only "
+                            "with it.\n\n`materials new` already made the campaign's key; the city makes one key per "
+                            "district office with --district and hands each office its own file (README, Venue "
+                            "check-in codes: keys)."))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Key file to create (mode 0600); never inside an output folder [default: the campaign's "
-              "venues.key_file; with --district, .materials/district-keys/DISTRICT.key to hand over].")
+              help=_("Key file to create (mode 0600); never inside an output folder [default: the campaign's "
+                     "venues.key_file; with --district, .materials/district-keys/DISTRICT.key to hand over]."))
 @click.option("--district", default=None, metavar="DISTRICT",
-              help="Make a district office's key (district by key or name, such as heping or 和平区): it is added "
-              "to the campaign's key file, so `verify --campaign` knows it, and written alone to --out for the "
-              "office. It signs that district's venues only.")
+              help=_("Make a district office's key (district by key or name, such as heping or 和平区): it is added "
+                     "to the campaign's key file, so `verify --campaign` knows it, and written alone to --out for the "
+                     "office. It signs that district's venues only."))
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
-              show_default=True, help="Campaign folder (for the key file and --district).")
+              show_default=True, help=_("Campaign folder (for the key file and --district)."))
 @click.option("--key-id", type=click.IntRange(0, 255), default=None,
-              help="Id of the new key [default: 1, or one more than the highest id already in use].")
-@click.option("--add", is_flag=True, help="Add a new key to an existing key file (rotation): it signs from now on.")
+              help=_("Id of the new key [default: 1, or one more than the highest id already in use]."))
+@click.option("--add", is_flag=True,
+              help=_("Add a new key to an existing key file (rotation): it signs from now on."))
 def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int | None, add: bool) -> None:
     """Make a new random signing key. Keep the file secret; posters signed with it verify only with it.
 
@@ -165,7 +190,8 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
         return _district_key(district, campaign_dir, out, key_id)
     if out is None:
         if not (campaign_dir / "campaign.toml").is_file():
-            raise MaterialsError(f"no campaign in {campaign_dir}: give --out FILE, or --campaign DIR")
+            raise MaterialsError(_("no campaign in {folder}: give --out FILE, or --campaign DIR").format(
+                folder=campaign_dir))
         from materials.config import load_settings
 
         out = campaign_dir / load_settings(campaign_dir / "campaign.toml", "campaign.toml").venues.key_file
@@ -175,10 +201,10 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
         out = out.resolve()  # a link to the real key file: the new key goes into that file, the link stays
         existing = list(links.read_key_file(out).keys.values())
         if key_id is not None and any(k.key_id == key_id for k in existing):
-            raise MaterialsError(f"{out} already has key id {key_id}")
+            raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
-    click.echo(f"wrote key {chosen} to {out} (mode 0600); keep it secret")
+    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=out))
 
 
 def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: int | None) -> None:
@@ -190,19 +216,22 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     from materials.venues.reading import district_hint, lookup_tables
 
     if not (campaign_dir / "campaign.toml").is_file():
-        raise MaterialsError(f"--district needs the campaign (no campaign.toml in {campaign_dir}): give --campaign DIR")
+        raise MaterialsError(_("--district needs the campaign (no campaign.toml in {folder}): give --campaign "
+                               "DIR").format(folder=campaign_dir))
     settings = load_settings(campaign_dir / "campaign.toml", "campaign.toml")
-    districts, _ = lookup_tables(settings)
+    districts, _categories = lookup_tables(settings)
     found = districts.get(district.strip().lower())
     if found is None:
-        raise MaterialsError(f"--district {district!r} is not a district of campaign.toml; {district_hint(settings)}")
+        raise MaterialsError(_("--district {district!r} is not a district of campaign.toml; {hint}").format(
+            district=district, hint=district_hint(settings)))
     own = campaign_dir / settings.venues.key_file
     out = out or campaign_dir / ".materials" / "district-keys" / f"{found}.key"
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
     existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
     if key_id is not None and any(k.key_id == key_id for k in existing):
-        raise MaterialsError(f"{own} already has key id {key_id}; leave out --key-id to take the next free one")
+        raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free one").format(
+            file=own, id=key_id))
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     key = links.new_key(chosen, found)
     links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
@@ -212,8 +241,11 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
         out.unlink(missing_ok=True)
         raise
     name = next(d.names for d in settings.districts if d.key == found)
-    label = " / ".join(dict.fromkeys(name.values()))
-    click.echo(f"wrote key {chosen} for {label} ({found}) to {out} (mode 0600) and added it to {own}.\n"
-               f"Hand {out.name} to the district office (in person or encrypted, never by e-mail); it saves the file "
-               f"as {settings.venues.key_file} in its copy of the campaign. Its posters verify here with "
-               "`materials verify`, and the key signs that district's venues only.")
+    # In Chinese the district's Chinese name; in English every name the campaign gives it (和平区 / Heping District).
+    chinese = name.get(settings.languages[0]) if current_language() == "zh" else None
+    label = chinese or " / ".join(dict.fromkeys(name.values()))
+    click.echo(_("wrote key {id} for {district} ({key}) to {file} (mode 0600) and added it to {own}.\n"
+                 "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
+                 "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
+                 "the key signs that district's venues only.").format(
+        id=chosen, district=label, key=found, file=out, own=own, name=out.name, key_file=settings.venues.key_file))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from materials import qr
+from materials.i18n import _
 from materials.venues.context import Poster, VenueText
 
 _DARK_RUN = re.compile(b"\x01+")
@@ -30,7 +31,7 @@ def qr_operators(matrix: tuple[bytes, ...], left: float, bottom: float, size: fl
 def qr_matrix(venue: VenueText, poster: Poster) -> tuple[bytes, ...]:
     code = qr.make(venue.link, poster.qr_error, fixed_mask=True)
     if code.mode != "alphanumeric":
-        raise ValueError(f"venue {venue.id}: link is not in QR alphanumeric mode")
+        raise ValueError(_("venue {id}: link is not in QR alphanumeric mode").format(id=venue.id))
     return tuple(bytes(row) for row in code.matrix)
 
 
@@ -42,7 +43,7 @@ def decode_region(pdf: bytes, box: tuple[float, float, float, float], bleed: flo
     """
     import pypdfium2 as pdfium
 
-    x, y, size, _ = box
+    x, y, size, _height = box
     margin = size * 0.08
     document = pdfium.PdfDocument(pdf)
     try:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from materials import scripts
+from materials.i18n import _
 from materials.venues import glyphs, sizes
 from materials.venues.codes import qr_operators
 from materials.venues.context import Poster, VenueText, cmyk, scale_of
@@ -65,14 +66,14 @@ def _fit(faces: dict[str, glyphs.Face], runs: list[tuple[str, glyphs.Style, str]
         if found is not None:
             return found, max(single, smallest)
         if lines == 1:
-            raise TooLong("does not fit on one line")
+            raise TooLong(_("does not fit on one line"))
     size = max(min(largest * 0.8, single * lines), smallest)
     while True:
         found = at(size, lines)
         if found is not None:
             return found, size
         if size <= smallest:
-            raise TooLong(f"needs more than {lines} lines")
+            raise TooLong(_("needs more than {lines} lines").format(lines=lines))
         size = max(size * 0.96, smallest)
 
 
@@ -108,20 +109,20 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
         while True:
             # Shrinking goes below the usual smallest name size only as far as three quarters of it.
             least = max(shrink, 0.75)
-            name, _ = _fit(faces, name_runs, width, pt(34) * shrink, max(17 * scale, 9) * least, 2)
+            name, _shrunk = _fit(faces, name_runs, width, pt(34) * shrink, max(17 * scale, 9) * least, 2)
             in_others = [_fit(faces, runs, width, pt(size) * shrink, max(size * 0.625 * scale, 7) * least, 2)[0]
                       for size, runs in translated]
-            where, _ = _fit(faces, where_runs, width, pt(12) * shrink, MIN_PT, 1)
+            where, _shrunk = _fit(faces, where_runs, width, pt(12) * shrink, MIN_PT, 1)
             total = (glyphs.height(name) + sum(gap_en + glyphs.height(lines) for lines in in_others) + gap_where +
                      glyphs.height(where))
             if total <= height + 0.01:
                 break
             if shrink < 0.5:
-                raise TooLong("does not fit its box")
+                raise TooLong(_("does not fit its box"))
             shrink *= 0.95
     except TooLong as e:
-        raise TooLong(f"the name of venue {venue.id} is too long for a {poster.size} poster ({e}); "
-                      "shorten it") from None
+        raise TooLong(_("the name of venue {id} is too long for a {size} poster ({why}); shorten it").format(
+            id=venue.id, size=poster.size, why=e)) from None
     top = bottom + height - (height - total) / 2
     content = []
     for lines, gap in ((name, 0.0), *((lines, gap_en) for lines in in_others), (where, gap_where)):
@@ -143,15 +144,15 @@ def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, sl
         runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), poster.primary)]
         runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang) for lang, text in translations[:keep]]
         try:
-            lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 2)
+            lines, _shrunk = _fit(faces, runs, slot[2], pt(10), MIN_PT, 2)
             if glyphs.height(lines) > slot[3] + 0.01:  # two lines do not fit a small slot: one line
-                lines, _ = _fit(faces, runs, slot[2], pt(10), MIN_PT, 1)
+                lines, _shrunk = _fit(faces, runs, slot[2], pt(10), MIN_PT, 1)
             return lines, [lang for lang, _ in translations[keep:]]
         except TooLong as e:
             if keep == 0:
-                raise TooLong(f"the address of venue {venue.id} is too long for a {poster.size} poster ({e}); "
-                              "shorten it") from None
-    raise AssertionError("unreachable")
+                raise TooLong(_("the address of venue {id} is too long for a {size} poster ({why}); shorten "
+                                "it").format(id=venue.id, size=poster.size, why=e)) from None
+    raise AssertionError("unreachable")  # i18n: not shown
 
 
 def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
@@ -171,14 +172,14 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
     label = " ".join(labels[lang] for lang in langs if lang in labels)
     code_runs = [(label + " ", glyphs.Style("regular", pt(11), BLACK), primary),
                  (venue.code, glyphs.Style("bold", pt(13), BLACK, tracking=0.06), "en")]
-    code_lines, _ = _fit(faces, code_runs, code[2], pt(13), MIN_PT, 1)
+    code_lines, _shrunk = _fit(faces, code_runs, code[2], pt(13), MIN_PT, 1)
     content.append(glyphs.paragraph_ops(code_lines, code, faces, valign="middle"))
 
     address = art.slots["address"]
     address_lines, left_off = _address(faces, poster, venue, address, pt)
     content.append(glyphs.paragraph_ops(address_lines, address, faces))
 
-    left, bottom, size, _ = art.slots["qr"]
+    left, bottom, size, _height = art.slots["qr"]
     content.append(qr_operators(matrix, left, bottom, size))
     printed = [piece for lines in (*block_lines, code_lines, address_lines) for line in lines
                for piece in line.pieces]
@@ -188,6 +189,6 @@ def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue
         for cid, text in piece.texts.items():
             texts.setdefault(piece.style.weight, {}).setdefault(cid, text)
     notes = () if not left_off else (
-        f"its address in {', '.join(left_off)} does not fit a {poster.size} poster beside the others and is left "
-        "off; shorten the addresses to print it",)
+        _("its address in {languages} does not fit a {size} poster beside the others and is left off; shorten the "
+          "addresses to print it").format(languages=", ".join(left_off), size=poster.size),)
     return PageArt(b"".join(content), cids, texts, notes)

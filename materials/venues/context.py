@@ -73,6 +73,8 @@ class Poster:
     others: tuple[str, ...]
     title: dict[str, str]
     authority: dict[str, str]
+    #: The authority's short name per language (the full name where the campaign sets none): the issuer line.
+    authority_short: dict[str, str]
     issued: dict[str, str]
     date_iso: str
     host: str

@@ -13,6 +13,7 @@ from pathlib import Path
 from materials import __version__, printorder, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
+from materials.i18n import _
 from materials.output import write_atomic
 from materials.venues import files, glyphs, outputs, sizes, static
 from materials.venues.compose import PageArt
@@ -59,8 +60,9 @@ def check_same_list(out: Path, listing: VenueList) -> None:
         return
     held = {(row.get("district"), row.get("id")) for row in rows}
     if held and listing.venues and not held & {(v.district, v.id) for v in listing.venues}:
-        raise MaterialsError(f"--out {out} holds the posters of {len(held)} venue(s) of another list, none of them in "
-                             f"{listing.label}; a run there would delete them. Give this list its own --out")
+        raise MaterialsError(_("--out {out} holds the posters of {count} venue(s) of another list, none of "
+                               "them in {label}; a run there would delete them. Give this list its own "
+                               "--out").format(out=out, count=len(held), label=listing.label))
 
 
 def made_by_run(out: Path) -> bool:
@@ -68,9 +70,13 @@ def made_by_run(out: Path) -> bool:
     return (out / CACHE / "venues").is_dir()
 
 
-def unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[VenueRow], dict[str, str]]:
+def unchanged(plan: Plan, out: Path, cache: Path,
+              resume: bool) -> tuple[list[VenueRow], dict[str, str], dict[str, list[str]]]:
+    """The venues to render, the sha256 of the others' PDFs, and the notes their rendering made (an address left
+    off), which a rerun repeats: a warning does not go away because the poster was not rendered again."""
     todo: list[VenueRow] = []
     shas: dict[str, str] = {}
+    notes: dict[str, list[str]] = {}
     for venue in plan.venues:
         record = cache / "venues" / f"{venue.id}.json"
         wanted = input_hash(plan, venue.id)
@@ -86,9 +92,10 @@ def unchanged(plan: Plan, out: Path, cache: Path, resume: bool) -> tuple[list[Ve
                 files_ok = files_ok and png.is_file() and outputs.sha256(png.read_bytes()) == saved.get("png")
             if saved.get("input") == wanted and files_ok:
                 shas[venue.id] = saved["sha256"]
+                notes[venue.id] = [str(note) for note in saved.get("notes") or []]
                 continue
         todo.append(venue)
-    return todo, shas
+    return todo, shas, notes
 
 
 def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path, cache: Path,
@@ -102,8 +109,8 @@ def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path
     link = plan.contexts[venue.id].link
     if rendered.decoded != [link]:
         found = ", ".join(rendered.decoded) or "nothing"
-        return [Problem(label, None, where, f"the QR code read back from the rendered page gives {found}, "
-                        f"not {link}")]
+        return [Problem(label, None, where, _("the QR code read back from the rendered page gives {found}, "
+                                              "not {link}").format(found=found, link=link))]
     is_png = rendered.data.startswith(b"\x89PNG")
     target = out / (screen_file(venue) if is_png else venue_file(venue))
     write_atomic(target, rendered.data)
@@ -116,7 +123,8 @@ def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path
     if is_png:
         record["png"] = digest
     else:
-        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png")}
+        record = {"input": input_hash(plan, venue.id), "sha256": digest, "png": record.get("png"),
+                  "notes": list(rendered.art.notes) if rendered.art is not None else []}
         shas[venue.id] = digest
     # The record names the input only once the PDF is in place: a kill between the two re-renders the venue.
     write_atomic(record_path, json.dumps(record, sort_keys=True))
@@ -160,7 +168,8 @@ def district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
         links_here = sorted(plan.contexts[v.id].link for v in venues)
         found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
         if found != links_here:
-            raise VerificationError([Problem(name, None, None, "a sticker's QR code does not read back on the sheet")])
+            raise VerificationError([Problem(name, None, None, _("a sticker's QR code does not read back "
+                                                                 "on the sheet"))])
     write_atomic(target, data)
     write_atomic(record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
     return name

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from materials.fonts import font_file
 from materials.fontsubset import subset
+from materials.i18n import N_, _
+from materials.log import DETAIL
 from materials.output import write_atomic
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 #: Bumped when the way the pack is made changes, so cached packs are rebuilt.
 PACK_VERSION = "3"
 WEIGHTS = ("regular", "bold")
+#: The weights as the font-pack line names them.
+WEIGHT_NAMES = {"regular": N_("regular"), "bold": N_("bold")}
 
 #: Always present: digits, Latin and the punctuation of dates, addresses and codes.
 #: Only the characters a run prints are added: a pack with the 6,763 GB2312 hanzi as a stable base was
@@ -64,7 +68,8 @@ def make_pack(family: str, text: str, cache: Path | None) -> FontPack:
                if cached[weight] is None or not cached[weight].is_file()]  # type: ignore[union-attr]
     made: dict[str, bytes] = {}
     if missing:
-        log.info("font pack: %d characters of %s (%s)", len(chars), family, ", ".join(w for w, _, _ in missing))
+        log.log(DETAIL, _("font pack: %d characters of %s (%s)"), len(chars), family,
+                 ", ".join(_(WEIGHT_NAMES.get(w, w)) for w, _path, _index in missing))
         made = {weight: subset(path, index, chars) for weight, path, index in missing}
     faces = []
     for weight in WEIGHTS:

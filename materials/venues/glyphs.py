@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from materials import scripts
+from materials.i18n import _
 from materials.venues.fontpack import FontPack
 
 #: Resource names of the venue text's fonts in every page (the static layer is the form XObject /S).
@@ -290,7 +291,7 @@ def cff_subset(face: Face, cids: Sequence[int]) -> bytes:
             drop.add(_tag(tag))
     result = hb.subset(face.hb_face, subset_input)
     if result is None:
-        raise RuntimeError(f"HarfBuzz could not subset the {face.weight} font pack")
+        raise RuntimeError(_("HarfBuzz could not subset the {weight} font pack").format(weight=face.weight))
     return bytes(result.reference_table("CFF ").data)
 
 

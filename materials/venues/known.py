@@ -10,13 +10,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.i18n import _
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, read_list
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,30 +70,121 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
     return found
 
 
-def refuse_respelled_ids(campaign: Campaign, listing: VenueList, out: Path) -> None:
-    """A venue id that differs from one already signed in the same district only in hyphens or letter case
-    (S1-C-001 and S1C001) would get the same typed code, and `verify` would name the other venue: refused,
-    naming the run that signed it. The run's own folder (`out`) is the same list again and counts as its own."""
-    signed: dict[tuple[str, str], tuple[str, str]] = {}
-    own = (out / "manifest.csv").resolve()
+#: The campaign's register of every venue identity it has signed, wherever the run's --out was: (district,
+#: id as typed) -> the id as spelled, the venue's name and the list it came from. Runs read it before signing.
+REGISTER = ".materials/signed-venues.csv"
+REGISTER_COLUMNS = ("district", "typed", "id", "name", "list")
+
+
+def _list_identity(campaign: Campaign, list_path: Path) -> str:
+    real = list_path.resolve()
+    return campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [row for row in csv.DictReader(io.StringIO(text))
+            if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
+
+
+def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
+    """Every venue identity the campaign signed: its register, then the manifests of runs under output/ (runs
+    made before the register existed). Several entries for one (district, typed id): ambiguous."""
+    found: dict[tuple[str, str], list[Known]] = {}
+
+    def add(entry: Known) -> None:
+        same = found.setdefault((entry.district, typed_id(entry.venue_id)), [])
+        if not any(e.venue_id == entry.venue_id and e.name == entry.name for e in same):
+            same.append(entry)
+
+    register = _rows(campaign.root / REGISTER)
+    for row in register:
+        add(Known(row["id"], row.get("name") or "", row["district"], "", 0, row.get("list") or REGISTER))
+    registered = {(row["district"], typed_id(row["id"])) for row in register}
     for path in _manifests(campaign):
-        if path.resolve() == own:
+        for row in _rows(path):
+            if (row["district"], typed_id(row["id"])) not in registered:
+                add(Known(row["id"], row.get("name") or "", row["district"], "", 0, campaign.relative(path)))
+    return found
+
+
+def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:
+    """The signed identity of a venue is its district and its id as typed (upper case, no hyphens, half-width):
+    S1-C-001 and S1C001 get the same typed code. An id the campaign already signed in another spelling is refused,
+    naming the earlier one (the same spelling is the same venue, as in every list of the district); the register
+    (`REGISTER`) holds every run's venues, wherever its --out was.
+    The run's own folder (`out`) and this list's own entries are the same list again and count as its own."""
+    register = _rows(campaign.root / REGISTER)
+    own = _list_identity(campaign, list_path)
+    signed: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in register:
+        if row.get("list") != own:
+            signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
+    registered = {(row["district"], typed_id(row["id"])) for row in register}
+    mine = (out / "manifest.csv").resolve()
+    for path in _manifests(campaign):  # runs made before the register
+        if path.resolve() == mine:
             continue
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for row in csv.DictReader(io.StringIO(text)):
-            venue_id, district = row.get("id"), row.get("district")
-            if isinstance(venue_id, str) and isinstance(district, str):
-                signed.setdefault((district, typed_id(venue_id)), (venue_id, campaign.relative(path)))
+        for row in _rows(path):
+            if (row["district"], typed_id(row["id"])) not in registered:
+                signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], campaign.relative(path)))
     problems = []
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
         if earlier is not None and earlier[0] != venue.id:
-            problems.append(Problem(listing.label, None, f"row {venue.row}, id", (
-                f"{venue.id} differs from {earlier[0]}, already signed in district {venue.district} ({earlier[1]}), "
-                "only in hyphens or letter case: both would carry the same typed code and `materials verify` "
-                f"would name the other venue. Use {earlier[0]} if it is the same venue, else an id of its own")))
+            problems.append(Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", (
+                _("{id} differs from {earlier}, already signed in district {district} ({file}), only in "
+                  "hyphens or letter case: both would carry the same typed code and `materials verify` "
+                  "would name the other venue. Use {earlier} if it is the same venue, else an id of its own").format(
+                    id=venue.id, earlier=earlier[0], district=venue.district, file=earlier[1]))))
     if problems:
-        raise CampaignError(problems, "venue ids clash with venues already signed")
+        raise CampaignError(problems, _("venue ids clash with venues already signed"))
+
+
+def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
+    """Add a finished run's venues to the campaign's register (this list's earlier entries replaced)."""
+    import fcntl
+
+    from materials.output import write_atomic
+
+    own = _list_identity(campaign, list_path)
+    register = campaign.root / REGISTER
+    try:
+        register.parent.mkdir(parents=True, exist_ok=True)
+        with open(register.with_suffix(".lock"), "a") as lock:  # two runs at once: neither loses the other's rows
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            rows = [row for row in _rows(register) if row.get("list") != own]
+            rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name, "list": own}
+                     for v in listing.venues]
+            rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
+            text = io.StringIO()
+            writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            write_atomic(register, text.getvalue())
+    except OSError as e:
+        log.warning(
+            _("cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "
+              "spelling will not be refused; make the folder writable and run again"), campaign.relative(register),
+            e.strerror or e)
+
+
+def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
+              given: VenueList | None = None) -> str:
+    """Why `verify` cannot name one venue for a genuine typed code, or "": the campaign signed several ids that
+    type the same (HP-1-A and HP1A), before the register refused such clashes or in runs it did not see; never
+    called genuine. A link (`exact`) signs the id as spelled and is never ambiguous."""
+    entries = list(signed_before(campaign).get((district, typed_id(venue_id)), []))
+    if given is not None:
+        entries += [Known(v.id, v.name, v.district, v.category, v.reprint, given.label) for v in given.venues
+                    if v.district == district and typed_id(v.id) == typed_id(venue_id)]
+    if exact or len({e.venue_id for e in entries}) < 2:  # a link signs the id as spelled: one venue
+        return ""
+    shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries)
+    return _("the signature is genuine but its typed code is the same for several venue ids the campaign signed in "
+             "district {district}: {venues}. It cannot say which poster this is: scan the QR code (it carries the "
+             "id as spelled), check the poster's name and address, and reprint one of them under an id of its "
+             "own").format(district=district, venues=shown)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 
 #: Version 2 signs the district with the venue id (version 1 signed the id alone: codes clashed across districts).
 VERSION = 2
@@ -95,10 +96,11 @@ class KeyRing:
         self.keys: dict[int, Key] = {}
         for key in items:
             if len(key.secret) != KEY_BYTES:
-                raise MaterialsError(f"key {key.key_id} is {len(key.secret)} bytes; keys are {KEY_BYTES} bytes")
+                raise MaterialsError(_("key {key_id} is {count} bytes; keys are {key_bytes} bytes").format(
+                                         key_id=key.key_id, count=len(key.secret), key_bytes=KEY_BYTES))
             self.keys[key.key_id] = key
         if not self.keys:
-            raise MaterialsError("the key ring is empty")
+            raise MaterialsError(_("the key ring is empty"))
 
     def __repr__(self) -> str:
         return f"KeyRing(ids={sorted(self.keys)})"
@@ -108,7 +110,8 @@ class KeyRing:
         key file) the newest key of `district`. A district key never signs another district's venues."""
         if key_id is not None:
             if key_id not in self.keys:
-                raise MaterialsError(f"venues.key_id {key_id} is not in the key file (it has {sorted(self.keys)})")
+                raise MaterialsError(_("venues.key_id {key_id} is not in the key file (it has {keys})").format(
+                                         key_id=key_id, keys=sorted(self.keys)))
             chosen = self.keys[key_id]
         else:
             city = [k for k in self.keys.values() if k.district is None]
@@ -116,10 +119,11 @@ class KeyRing:
             pool = city or own or list(self.keys.values())
             chosen = max(pool, key=lambda k: k.key_id)
         if district is not None and not chosen.may_sign(district):
-            held = ", ".join(sorted({k.district or "city-wide" for k in self.keys.values()}))
-            raise MaterialsError(f"key {chosen.key_id} is the key of district {chosen.district!r}; it cannot sign "
-                                 f"venues of {district!r} (the key file holds keys of: {held}). Each district "
-                                 "office signs its own district's venues")
+            held = ", ".join(sorted({k.district or _("city-wide") for k in self.keys.values()}))
+            raise MaterialsError(_("key {key_id} is the key of district {district!r}; it cannot sign "
+                                   "venues of {district2!r} (the key file holds keys of: {held}). Each "
+                                   "district office signs its own district's venues").format(
+                                     key_id=chosen.key_id, district=chosen.district, district2=district, held=held))
         return chosen
 
     def holds(self, key: Key) -> bool:
@@ -148,16 +152,18 @@ def _signed(domain: bytes, district: str, payload: bytes) -> bytes:
 
 def _check_district(district: str) -> str:
     if not DISTRICT.match(district) or len(district) > 64:
-        raise MaterialsError(f"district {district!r}: a district key of campaign.toml (lower-case letters, digits, "
-                             "hyphens) is signed with every venue")
+        raise MaterialsError(_("district {district!r}: a district key of campaign.toml (lower-case "
+                               "letters, digits, hyphens) is signed with every venue").format(district=district))
     return district
 
 
 def _payload(key_id: int, venue_id: str, reprint: int) -> bytes:
     if not VENUE_ID.match(venue_id) or len(venue_id) > MAX_ID_LENGTH:
-        raise MaterialsError(f"venue id {venue_id!r}: letters, digits and single hyphens, at most {MAX_ID_LENGTH}")
+        raise MaterialsError(_("venue id {venue_id!r}: letters, digits and single hyphens, at most "
+                               "{max_id_length}").format(venue_id=venue_id, max_id_length=MAX_ID_LENGTH))
     if not 0 <= reprint <= 255:
-        raise MaterialsError(f"venue {venue_id}: reprint {reprint} is not between 0 and 255")
+        raise MaterialsError(_("venue {venue_id}: reprint {reprint} is not between 0 and 255").format(
+                                 venue_id=venue_id, reprint=reprint))
     raw = venue_id.encode("ascii")
     return bytes([VERSION, key_id, reprint, len(raw)]) + raw
 
@@ -165,7 +171,8 @@ def _payload(key_id: int, venue_id: str, reprint: int) -> bytes:
 def token(key: Key, district: str, venue_id: str, reprint: int = 0) -> str:
     _check_district(district)
     if not key.may_sign(district):
-        raise MaterialsError(f"key {key.key_id} signs only venues of district {key.district!r}, not {district!r}")
+        raise MaterialsError(_("key {key_id} signs only venues of district {district!r}, not {district2!r}").format(
+                                 key_id=key.key_id, district=key.district, district2=district))
     payload = _payload(key.key_id, venue_id, reprint)
     tag = hmac.new(key.secret, _signed(LINK_DOMAIN, district, payload), hashlib.sha256).digest()[:TAG_BYTES]
     return _b32(payload + tag)
@@ -202,7 +209,8 @@ def venue_code(key: Key, district: str, venue_id: str, reprint: int = 0) -> str:
     _payload(key.key_id, venue_id, reprint)  # the same rules on id and reprint as links
     _check_district(district)
     if not key.may_sign(district):
-        raise MaterialsError(f"key {key.key_id} signs only venues of district {key.district!r}, not {district!r}")
+        raise MaterialsError(_("key {key_id} signs only venues of district {district!r}, not {district2!r}").format(
+                                 key_id=key.key_id, district=key.district, district2=district))
     check = _code_check(key, district, typed_id(venue_id), reprint)
     return f"{venue_id}-R{reprint}-{check}" if reprint else f"{venue_id}-{check}"
 
@@ -228,7 +236,7 @@ def verify_code(
     ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
     typed = "".join(str(code).split()).replace("-", "").upper() if isinstance(code, str) else ""
     if not TYPED_CODE.match(typed):
-        raise LinkError("not a venue code (letters and digits such as BD-000001-P5GMCLXY) and not a link")
+        raise LinkError(_("not a venue code (letters and digits such as BD-000001-P5GMCLXY) and not a link"))
     body, check = typed[:-CODE_CHECK_CHARS], typed[-CODE_CHECK_CHARS:]
     readings = [(body, 0)]
     marked = REPRINT_MARK.match(body)
@@ -243,21 +251,22 @@ def verify_code(
                 if hmac.compare_digest(_code_check(key, district, venue_id, reprint), check):
                     matches.append(Venue(venue_id, key.key_id, reprint, district))
     if not matches:
-        raise LinkError("the code does not match: mistyped, forged or made with a key this service does not hold; "
-                        "compare it character by character with the poster")
+        raise LinkError(_("the code does not match: mistyped, forged or made with a key this service does "
+                          "not hold; compare it character by character with the poster"))
     if len({(v.district, v.venue_id, v.reprint) for v in matches}) > 1:
-        raise LinkError("the code matches more than one venue (" + ", ".join(f"{v.district} {v.venue_id}"
-                        for v in matches) + "); scan the QR code instead")
+        raise LinkError(_("the code matches more than one venue ({venues}); scan the QR code instead").format(
+            venues=", ".join(f"{v.district} {v.venue_id}" for v in matches)))
     found = matches[-1]
     if reprints is not None:
         spelled = {(district, typed_id(venue_id)): venue_id for district, venue_id in reprints}
         venue_id = spelled.get((found.district, found.venue_id), "")
         if not venue_id:
-            raise LinkError(f"venue {found.venue_id} of district {found.district} is not in the current venue list")
+            raise LinkError(_("venue {venue_id} of district {district} is not in the current venue list").format(
+                                venue_id=found.venue_id, district=found.district))
         current = reprints[(found.district, venue_id)]
         if found.reprint < current:
-            raise LinkError(f"venue {venue_id}: this poster (reprint {found.reprint}) was replaced by reprint "
-                            f"{current}")
+            raise LinkError(_("venue {venue_id}: this poster (reprint {reprint}) was replaced by reprint "
+                              "{current}").format(venue_id=venue_id, reprint=found.reprint, current=current))
         found = Venue(venue_id, found.key_id, found.reprint, found.district)
     return found
 
@@ -267,23 +276,30 @@ def canonical_base(base: str) -> tuple[str, str, str]:
     text = base.strip()
     match = BASE_URL.match(text.upper())
     if not match:
-        raise MaterialsError(f"--base {base!r}: give the start of genuine links, HTTPS://HOST/PATH/ "
-                             "(such as HTTPS://HC.TJ.GOV.CN/V/)")
+        raise MaterialsError(_("--base {base!r}: give the start of genuine links, HTTPS://HOST/PATH/ (such "
+                               "as HTTPS://HC.TJ.GOV.CN/V/)").format(base=base))
     host, path = match.group(1), match.group(2).strip("/")
+    from materials.schema import check_host
+
+    try:  # the one address rule of every host setting: no IP address, no single label, no stray hyphen
+        check_host(host.partition(":")[0].lower())
+    except ValueError as e:
+        raise MaterialsError(_("--base {base!r}: {reason}; give the start of genuine links, HTTPS://HOST/PATH/").format(
+            base=base, reason=e)) from None
     return f"HTTPS://{host}/{path}/", host, path
 
 
 def _decode_token(text: str) -> bytes:
     if not text or not BASE32.match(text):
-        raise LinkError("the token is not upper-case base32 (A-Z, 2-7) without padding")
+        raise LinkError(_("the token is not upper-case base32 (A-Z, 2-7) without padding"))
     padded = text + "=" * (-len(text) % 8)
     try:
         raw = base64.b32decode(padded)
     except (binascii.Error, ValueError):
-        raise LinkError("the token is not valid base32") from None
+        raise LinkError(_("the token is not valid base32")) from None
     # Several strings decode to the same bytes when the unused low bits differ; accept only the one we write.
     if _b32(raw) != text:
-        raise LinkError("the token is not in canonical base32 form")
+        raise LinkError(_("the token is not in canonical base32 form"))
     return raw
 
 
@@ -306,32 +322,33 @@ def verify_link(
     ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
     base, host, path = canonical_base(base)
     if not isinstance(link, str) or not link.startswith("HTTPS://"):
-        raise LinkError("not a venue link (it must start with HTTPS:// in upper case)")
+        raise LinkError(_("not a venue link (it must start with HTTPS:// in upper case)"))
     if "?" in link or "#" in link:
-        raise LinkError("not a venue link (expected HTTPS://HOST/PATH/TOKEN, without ? or #)")
-    found_host, _, rest = link.removeprefix("HTTPS://").partition("/")
+        raise LinkError(_("not a venue link (expected HTTPS://HOST/PATH/TOKEN, without ? or #)"))
+    found_host, _slash, rest = link.removeprefix("HTTPS://").partition("/")
     if found_host != host:
-        raise LinkError(f"the link leads to {found_host or 'no host'}, not to the campaign's {host}: a sticker "
-                        "over a genuine poster looks like this")
+        raise LinkError(_("the link leads to {value}, not to the campaign's {host}: a sticker over a "
+                          "genuine poster looks like this").format(value=found_host or _("no host"), host=host))
     if not link.startswith(base):
-        raise LinkError(f"the link's path /{rest.rpartition('/')[0]}/ is not the campaign's /{path}/")
+        raise LinkError(_("the link's path /{value}/ is not the campaign's /{path}/").format(
+                            value=rest.rpartition('/')[0], path=path))
     text = link[len(base):]
     if "/" in text:
-        raise LinkError(f"extra path segments after {base}: not a canonical venue link")
+        raise LinkError(_("extra path segments after {base}: not a canonical venue link").format(base=base))
     raw = _decode_token(text)
     if len(raw) < 4 + 1 + TAG_BYTES:
-        raise LinkError("the token is too short")
+        raise LinkError(_("the token is too short"))
     version, key_id, reprint, id_length = raw[0], raw[1], raw[2], raw[3]
     if version == 1:
-        raise LinkError("a version-1 link (made before venue identities named their district, when two districts' "
-                        "codes could clash): reprint the poster with this version of materials")
+        raise LinkError(_("a version-1 link (made before venue identities named their district, when two "
+                          "districts' codes could clash): reprint the poster with this version of materials"))
     if version != VERSION:
-        raise LinkError(f"unknown token version {version}")
+        raise LinkError(_("unknown token version {version}").format(version=version))
     if len(raw) != 4 + id_length + TAG_BYTES:
-        raise LinkError("the token length does not match its venue id")
+        raise LinkError(_("the token length does not match its venue id"))
     key = ring.keys.get(key_id)
     if key is None:
-        raise LinkError(f"unknown key id {key_id} (made with a key this service does not hold)")
+        raise LinkError(_("unknown key id {key_id} (made with a key this service does not hold)").format(key_id=key_id))
     payload, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     found = ""
     for district in ring.districts_of(key, districts):
@@ -339,16 +356,19 @@ def verify_link(
         if hmac.compare_digest(expected, tag):
             found = district
     if not found:
-        raise LinkError("the signature does not match: the link is forged, altered or made with another key")
+        raise LinkError(_("the signature does not match: the link is forged, altered or made with another "
+                          "key"))
     venue_id = payload[4:].decode("ascii", errors="replace")
     if not VENUE_ID.match(venue_id):
-        raise LinkError("the venue id inside the token is malformed")
+        raise LinkError(_("the venue id inside the token is malformed"))
     if reprints is not None:
         current = reprints.get((found, venue_id))
         if current is None:
-            raise LinkError(f"venue {venue_id} of district {found} is not in the current venue list")
+            raise LinkError(_("venue {venue_id} of district {found} is not in the current venue list").format(
+                                venue_id=venue_id, found=found))
         if reprint < current:
-            raise LinkError(f"venue {venue_id}: this poster (reprint {reprint}) was replaced by reprint {current}")
+            raise LinkError(_("venue {venue_id}: this poster (reprint {reprint}) was replaced by reprint "
+                              "{current}").format(venue_id=venue_id, reprint=reprint, current=current))
     return Venue(venue_id, key_id, reprint, found)
 
 
@@ -357,7 +377,7 @@ def verify_link(
 
 def new_key(key_id: int = 1, district: str | None = None) -> Key:
     if not 0 <= key_id <= 255:
-        raise MaterialsError(f"--key-id {key_id}: choose a number from 0 to 255")
+        raise MaterialsError(_("--key-id {key_id}: choose a number from 0 to 255").format(key_id=key_id))
     if district is not None:
         _check_district(district)
     return Key(key_id, secrets.token_bytes(KEY_BYTES), district)
@@ -380,15 +400,17 @@ def refuse_unsafe_key(path: Path) -> None:
     second hard link, or one whose real path lies in a campaign's sources. A hostile campaign ships
     `.materials/venue-signing.key` linked to `templates/web/assets/site.css`, and copying the district's key there
     would write it into the published stylesheet."""
-    advice = ("Remove it (`rm` removes the link, not its target), check the file it named for a copied key, and put "
-              "the key in a file of its own, e.g. `materials keys new --out .materials/venue-signing.key`")
+    advice = _("Remove it (`rm` removes the link, not its target), check the file it named for a copied key, and "
+               "put the key in a file of its own, e.g. `materials keys new --out .materials/venue-signing.key`")
     try:
         if path.is_symlink() and _campaign_of(path.absolute().parent) is not None:
-            raise MaterialsError(f"key file {path} is a symbolic link (to {os.readlink(path)}); a campaign's key "
-                                 f"file must be a file of its own. {advice}")
+            raise MaterialsError(_("key file {path} is a symbolic link (to {readlink}); a campaign's key "
+                                   "file must be a file of its own. {advice}").format(
+                                     path=path, readlink=os.readlink(path), advice=advice))
         if path.exists() and path.stat().st_nlink > 1:
-            raise MaterialsError(f"key file {path} has {path.stat().st_nlink} hard links: the same file is also "
-                                 f"elsewhere, where the key could be published. {advice}")
+            raise MaterialsError(_("key file {path} has {st_nlink} hard links: the same file is also "
+                                   "elsewhere, where the key could be published. {advice}").format(
+                                     path=path, st_nlink=path.stat().st_nlink, advice=advice))
         real = path.resolve()
     except OSError:
         return  # reading or writing it names the problem
@@ -397,9 +419,11 @@ def refuse_unsafe_key(path: Path) -> None:
         inside = real.relative_to(root).parts
         if inside and inside[0] in KEY_UNSAFE_FOLDERS:
             if not (path.exists() or path.is_symlink()):  # a new key file (keys new --out)
-                advice = "Keep keys outside the sources, e.g. --out .materials/venue-signing.key or secrets/venue.key"
-            raise MaterialsError(f"key file {path} lies in the campaign's sources ({root / inside[0]}), which are "
-                                 f"built into the website and print files. {advice}")
+                advice = _("Keep keys outside the sources, e.g. --out .materials/venue-signing.key or "
+                           "secrets/venue.key")
+            raise MaterialsError(_("key file {path} lies in the campaign's sources ({value}), which are "
+                                   "built into the website and print files. {advice}").format(
+                                     path=path, value=root / inside[0], advice=advice))
         root = _campaign_of(root.parent) if root.parent != root else None
 
 
@@ -425,17 +449,20 @@ def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> N
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise MaterialsError(f"cannot write {path}: {e.strerror or e}; choose another --out") from None
+        raise MaterialsError(_("cannot write {path}: {value}; choose another --out").format(
+                                 path=path, value=e.strerror or e)) from None
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         if not overwrite and not _looks_like_key(target):
-            raise MaterialsError(f"{target} exists and is not a key file; refusing to replace it. Choose another "
-                                 "--out, such as secrets/venue.key") from None
-        raise MaterialsError(f"{target} exists; refusing to replace a signing key (posters signed with it would "
-                             "stop verifying). Choose another --out, or add a key with --add") from None
+            raise MaterialsError(_("{target} exists and is not a key file; refusing to replace it. Choose "
+                                   "another --out, such as secrets/venue.key").format(target=target)) from None
+        raise MaterialsError(_("{target} exists; refusing to replace a signing key (posters signed with it "
+                               "would stop verifying). Choose another --out, or add a key with --add").format(
+                                 target=target)) from None
     except OSError as e:
-        raise MaterialsError(f"cannot write {e.filename or target}: {e.strerror or e}; choose another --out") from None
+        raise MaterialsError(_("cannot write {value}: {value2}; choose another --out").format(
+                                 value=e.filename or target, value2=e.strerror or e)) from None
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             os.fchmod(handle.fileno(), 0o600)
@@ -470,9 +497,10 @@ def read_key_file(path: Path) -> KeyRing:
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        raise MaterialsError(f"key file {path} not found; make one with `materials keys new --out {path}`") from None
+        raise MaterialsError(_("key file {path} not found; make one with `materials keys new --out {path}`").format(
+                                 path=path)) from None
     except UnicodeDecodeError:
-        raise MaterialsError(f"key file {path} is not a materials key file") from None
+        raise MaterialsError(_("key file {path} is not a materials key file").format(path=path)) from None
     keys: list[Key] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -480,28 +508,34 @@ def read_key_file(path: Path) -> KeyRing:
             continue
         parts = line.split()
         if len(parts) not in (3, 4) or parts[0] != KEY_MAGIC or not parts[1].isdigit():
-            raise MaterialsError(f"key file {path} line {number}: not `{KEY_MAGIC} ID HEX [DISTRICT]`")
+            raise MaterialsError(_("key file {path} line {number}: not `{key_magic} ID HEX [DISTRICT]`").format(
+                                     path=path, number=number, key_magic=KEY_MAGIC))
         district = parts[3] if len(parts) == 4 else None
         if district is not None and not DISTRICT.match(district):
-            raise MaterialsError(f"key file {path} line {number}: {district!r} is not a district key")
+            raise MaterialsError(_("key file {path} line {number}: {district!r} is not a district key").format(
+                                     path=path, number=number, district=district))
         try:
             secret = bytes.fromhex(parts[2])
         except ValueError:
-            raise MaterialsError(f"key file {path} line {number}: the key is not hex") from None
+            raise MaterialsError(_("key file {path} line {number}: the key is not hex").format(
+                                     path=path, number=number)) from None
         key_id = int(parts[1])
         if not 0 <= key_id <= 255 or len(secret) != KEY_BYTES:
-            raise MaterialsError(f"key file {path} line {number}: key id 0-255 and {KEY_BYTES * 2} hex digits")
+            raise MaterialsError(_("key file {path} line {number}: key id 0-255 and {value} hex digits").format(
+                                     path=path, number=number, value=KEY_BYTES * 2))
         if any(k.key_id == key_id for k in keys):
-            raise MaterialsError(f"key file {path} line {number}: key id {key_id} appears twice")
+            raise MaterialsError(_("key file {path} line {number}: key id {key_id} appears twice").format(
+                                     path=path, number=number, key_id=key_id))
         if len(set(secret)) < MIN_DISTINCT_BYTES:
-            raise MaterialsError(f"key file {path} line {number}: key {key_id} is not random (all zeros or a few "
-                                 "repeated bytes, anyone could guess it); make one with `materials keys new`")
+            raise MaterialsError(_("key file {path} line {number}: key {key_id} is not random (all zeros "
+                                   "or a few repeated bytes, anyone could guess it); make one with "
+                                   "`materials keys new`").format(path=path, number=number, key_id=key_id))
         keys.append(Key(key_id, secret, district))
     if not keys:
-        raise MaterialsError(f"key file {path} holds no key")
+        raise MaterialsError(_("key file {path} holds no key").format(path=path))
     # Only now, once the file is known to be a key file, suggest a chmod (never for a path such as /etc/passwd).
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MaterialsError(f"key file {path} is readable by other users; run `chmod 600 {path}`")
+        raise MaterialsError(_("key file {path} is readable by other users; run `chmod 600 {path}`").format(path=path))
     return KeyRing(keys)
 
 
@@ -511,6 +545,6 @@ def read_key_files(paths: list[Path]) -> KeyRing:
     for path in paths:
         for key_id, key in read_key_file(path).keys.items():
             if key_id in merged and (merged[key_id].secret, merged[key_id].district) != (key.secret, key.district):
-                raise MaterialsError(f"key id {key_id} has different keys in two key files")
+                raise MaterialsError(_("key id {key_id} has different keys in two key files").format(key_id=key_id))
             merged[key_id] = key
     return KeyRing(list(merged.values()))

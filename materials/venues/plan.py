@@ -14,6 +14,7 @@ from typing import Any
 from materials import fingerprint
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
+from materials.i18n import _
 from materials.printorder import OrderSettings
 from materials.venues import links, sizes, static
 from materials.venues.context import Brand, Poster, VenueText
@@ -48,8 +49,8 @@ def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:
     path = campaign.root / settings.key_file
     if not path.exists() and settings.demo_key:
         links.write_key_file(path, [links.new_key(1)])
-        log.warning("created a DEMO signing key at %s for the sample campaign; real campaigns bring their own "
-                    "key (`materials keys new --out FILE`) and keep it secret", campaign.relative(path))
+        log.warning(_("created a DEMO signing key at %s for the sample campaign; real campaigns bring "
+                      "their own key (`materials keys new --out FILE`) and keep it secret"), campaign.relative(path))
     return links.read_key_file(path)
 
 
@@ -62,9 +63,10 @@ def signing_keys(ring: links.KeyRing, key_id: int | None, listing: VenueList) ->
             signers[district] = ring.signing_key(key_id, district)
         except MaterialsError as e:
             rows = [v.row for v in listing.venues if v.district == district]
-            refused.append(Problem(listing.label, None, f"rows {row_span(rows)}", e.message))
+            refused.append(Problem(listing.label, None, _("rows {rows}").format(rows=row_span(rows)), e.message))
     if refused:
-        raise CampaignError(refused, "the signing key cannot sign every venue of the list; nothing was written")
+        raise CampaignError(refused, _("the signing key cannot sign every venue of the list; nothing was "
+                                       "written"))
     return signers
 
 
@@ -75,19 +77,22 @@ def check_verifiable(campaign: Campaign, key_files: list[Path], signers: Any) ->
         return
     own = campaign.root / campaign.settings.venues.key_file
     if not own.exists():
-        log.warning("the campaign has no key file at %s, so `materials verify --campaign %s` cannot check these "
-                    "posters; keep the key with the campaign there (README, Venue check-in codes: keys)",
+        log.warning(_("the campaign has no key file at %s, so `materials verify --campaign %s` cannot "
+                      "check these posters; keep the key with the campaign there (README, Venue check-in "
+                      "codes: keys)"),
                     campaign.relative(own), campaign.root)
         return
     ring = links.read_key_file(own)
     for key in signers:
         if not ring.holds(key):
-            whose = f"district {key.district}'s key" if key.district else "a city-wide key"
+            whose = (_("district {district}'s key").format(district=key.district) if key.district
+                     else _("a city-wide key"))
             raise MaterialsError(
-                f"refused: key {key.key_id} of {', '.join(map(str, key_files))} ({whose}) is not in the campaign's "
-                f"key file {campaign.relative(own)}, so `materials verify --campaign` would call these posters "
-                "forged. Sign with the campaign's key (leave out --key-file), or use the district key the city "
-                "made with `materials keys new --district` (README, Venue check-in codes: keys)")
+                _("refused: key {key_id} of {names} ({whose}) is not in the campaign's key file {path}, so "
+                  "`materials verify --campaign` would call these posters forged. Sign with the campaign's "
+                  "key (leave out --key-file), or use the district key the city made with `materials keys "
+                  "new --district` (README, Venue check-in codes: keys)").format(
+                    key_id=key.key_id, names=', '.join(map(str, key_files)), whose=whose, path=campaign.relative(own)))
 
 
 def link_base(campaign: Campaign) -> str:
@@ -104,7 +109,7 @@ def template_sources(campaign: Campaign) -> tuple[tuple[str, str], ...]:
         try:
             sources.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise MaterialsError(f"template {campaign.relative(path)} is missing") from None
+            raise MaterialsError(_("template {path} is missing").format(path=campaign.relative(path))) from None
         check_syntax(name, sources[-1][1], campaign.relative(path))
     return tuple(sources)
 
@@ -151,6 +156,7 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
         others=tuple(lang for lang in campaign.languages if lang != campaign.primary_language),
         title=dict(settings.title),
         authority=dict(settings.authority),
+        authority_short=settings.short_authority,
         issued=issued_texts(campaign, date),
         strings=labels(campaign),
         date_iso=date.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
@@ -207,10 +213,11 @@ def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, labe
 def checked(listing: VenueList, skip_invalid: bool) -> VenueList:
     """The list, or its problems as one `CampaignError` (all rows reported, nothing written)."""
     if listing.problems and not skip_invalid:
-        raise CampaignError(listing.problems, f"{listing.label} has problems; nothing was written "
-                            "(fix them, or pass --skip-invalid to render the valid rows)")
+        raise CampaignError(listing.problems, _("{label} has problems; nothing was written (fix them, or "
+                                                "pass --skip-invalid to render the valid rows)").format(
+                                                  label=listing.label))
     if not listing.venues:
-        raise CampaignError(listing.problems, f"{listing.label}: no valid venue to render")
+        raise CampaignError(listing.problems, _("{label}: no valid venue to render").format(label=listing.label))
     return listing
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from materials import fonts
 from materials.errors import MaterialsError, Problem
+from materials.i18n import _, ngettext
 from materials.venues.links import MAX_ID_LENGTH, VENUE_ID, typed_id
 
 log = logging.getLogger(__name__)
@@ -123,26 +124,65 @@ def bad_character(text: str) -> str | None:
     for char in text:
         code = f"U+{ord(char):04X}"
         if char in ZERO_WIDTH:
-            return f"contains an invisible zero-width character ({code}); delete it"
+            return _("contains an invisible zero-width character ({code}); delete it").format(code=code)
         if char in BIDI:
-            return f"contains a bidirectional control character ({code}) that can disguise the text; delete it"
+            return _("contains a bidirectional control character ({code}) that can disguise the text; "
+                     "delete it").format(code=code)
         if char == "\ufffd":
-            return "contains U+FFFD, the mark of an earlier failed conversion; re-type the damaged characters"
+            return _("contains U+FFFD, the mark of an earlier failed conversion; re-type the damaged characters")
         category = unicodedata.category(char)
         if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            return f"contains a control or unassigned character ({code}); delete it"
+            return _("contains a control or unassigned character ({code}); delete it").format(code=code)
     return None
 
 
 # ---- decoding ---------------------------------------------------------------------------------------------
 
 
+def _save_as() -> str:
+    return _("open it in Excel (or WPS) and save it as \"CSV UTF-8 (Comma delimited)\", or as an Excel workbook "
+             "(.xlsx), then run again")
+
+#: Encodings a list that is neither UTF-8 nor GBK is often in, to name in the message (never used to read it).
+OTHER_ENCODINGS = (("big5", "Big5 (Traditional Chinese)"), ("shift_jis", "Shift-JIS (Japanese)"),
+                   ("euc_kr", "EUC-KR (Korean)"), ("cp1252", "Windows-1252 (Western European)"))
+
+
+def _odd_characters(text: str) -> bool:
+    """Private-use, unassigned or control characters: what bytes read in the wrong encoding turn into."""
+    return any(unicodedata.category(c) in ("Co", "Cn", "Cc") and c not in "\r\n\t" for c in text)
+
+
+def _utf16_without_bom(raw: bytes) -> str:
+    """`UTF-16 (little-endian)` when a quarter of the bytes are NUL, mostly at odd (or even) places, else ""."""
+    sample = raw[:65536]
+    if sample.count(0) < len(sample) // 4:
+        return ""
+    return "UTF-16 (big-endian)" if sample[0::2].count(0) > sample[1::2].count(0) else "UTF-16 (little-endian)"
+
+
+def _encoding_found(raw: bytes) -> str:
+    for codec, name in OTHER_ENCODINGS:
+        try:
+            if not _odd_characters(raw.decode(codec)):
+                return _("probably {encoding}").format(encoding=name)
+        except UnicodeDecodeError:
+            continue
+    return _("in an encoding materials cannot tell")
+
+
 def decode_csv(raw: bytes, label: str) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK; never guessed silently."""
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 or UTF-32 with BOM, or GB18030/GBK; anything else
+    is refused naming the encoding it seems to be in and how to save the file; never guessed silently."""
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif _utf16_without_bom(raw):
+        raise MaterialsError(_("{label}: the file is in {encoding} without a byte-order mark, not UTF-8; "
+                               "{advice}").format(label=label, encoding=_utf16_without_bom(raw), advice=_save_as()))
     else:
         try:
             return raw.decode("utf-8")
@@ -151,8 +191,13 @@ def decode_csv(raw: bytes, label: str) -> str:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as e:
-        raise MaterialsError(
-            f"{label}: neither UTF-8 nor GBK/GB18030 (byte {e.start}); save the file as \"CSV UTF-8\"") from None
+        found = encoding.upper() if encoding != "gb18030" else _encoding_found(raw)
+        raise MaterialsError(_("{label}: not UTF-8 or GBK/GB18030 (byte {start}); the file is {found}; "
+                               "{advice}").format(label=label, start=e.start, found=found, advice=_save_as())) from None
+    if encoding == "gb18030" and _odd_characters(text):
+        raise MaterialsError(_("{label}: not UTF-8, and read as GBK/GB18030 it holds characters no list has; the "
+                               "file is {found}; {advice}").format(label=label, found=_encoding_found(raw),
+                                                                   advice=_save_as()))
     if encoding == "gb18030":
         # Almost any bytes decode as GB18030, so check it looks like Chinese: real lists keep to GB2312 hanzi
         # nearly always, while Latin-1 or Big5 read as GB18030 gives rare characters everywhere.
@@ -164,9 +209,10 @@ def decode_csv(raw: bytes, label: str) -> str:
             except UnicodeEncodeError:
                 rare += 1
         if wide and rare > max(3, len(wide) // 5):
-            raise MaterialsError(f"{label}: the encoding is unclear (not UTF-8, and as GBK it reads as rare "
-                                 "characters); save the file as \"CSV UTF-8\" and try again")
-        log.info("%s: read as GBK/GB18030 (what Excel on Chinese Windows saves as CSV)", label)
+            raise MaterialsError(_("{label}: the encoding is unclear (not UTF-8, and as GBK it reads as rare "
+                                   "characters); the file is {found}; {advice}").format(
+                                       label=label, found=_encoding_found(raw), advice=_save_as()))
+        log.info(_("%s: read as GBK/GB18030 (what Excel on Chinese Windows saves as CSV)"), label)
     return text
 
 
@@ -184,9 +230,10 @@ def csv_records(path: Path, label: str) -> Iterator[list[str]]:
             yield record
             start = reader.line_num + 1
     except csv.Error as e:
-        hint = ("; a double quote opened in this row is never closed: close it, or write a quote inside a cell "
-                'as two ("")') if "end of data" in str(e) else ""
-        raise MaterialsError(f"{label}: row {rows + 1} (line {start}): not valid CSV ({e}){hint}") from None
+        hint = _("; a double quote opened in this row is never closed: close it, or write a quote inside a cell "
+                 'as two ("")') if "end of data" in str(e) else ""
+        raise MaterialsError(_("{label}: row {row} (line {start}): not valid CSV ({e}){hint}").format(
+                                 label=label, row=rows + 1, start=start, e=e, hint=hint)) from None
 
 
 def check_xlsx_archive(path: Path, label: str) -> None:
@@ -197,13 +244,16 @@ def check_xlsx_archive(path: Path, label: str) -> None:
                 total += info.file_size
                 ratio = info.file_size / max(info.compress_size, 1)
                 if ratio > MAX_XLSX_RATIO and info.file_size > 1024 * 1024:
-                    raise MaterialsError(f"{label}: refused, {info.filename} inflates {ratio:.0f}-fold "
-                                         "(a damaged or hostile workbook); export the sheet as CSV instead")
+                    raise MaterialsError(_("{label}: refused, {filename} inflates {ratio:.0f}-fold (a "
+                                           "damaged or hostile workbook); export the sheet as CSV instead").format(
+                                             label=label, filename=info.filename, ratio=ratio))
             if total > MAX_XLSX_UNCOMPRESSED:
-                raise MaterialsError(f"{label}: refused, the workbook unpacks to {total / 1e6:.0f} MB (limit "
-                                     f"{MAX_XLSX_UNCOMPRESSED / 1e6:.0f} MB); split the list or export it as CSV")
+                raise MaterialsError(_("{label}: refused, the workbook unpacks to {value:.0f} MB (limit "
+                                       "{limit:.0f} MB); split the list or export it as CSV").format(
+                                         label=label, value=total / 1e6, limit=MAX_XLSX_UNCOMPRESSED / 1e6))
     except zipfile.BadZipFile:
-        raise MaterialsError(f"{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)") from None
+        raise MaterialsError(_("{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)").format(
+                                 label=label)) from None
 
 
 def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None,
@@ -217,8 +267,8 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         # data_only=False: a formula is reported, never evaluated or trusted as its cached value.
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises many kinds for damaged files
-        raise MaterialsError(f"{label}: cannot read the workbook ({type(e).__name__}); "
-                             "save it again as .xlsx") from None
+        raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
+                                 label=label, kind=type(e).__name__)) from None
     try:
         sheet = choose_sheet(book, label, sheet_name)
         found = sheet_layout(path, sheet.title, label)
@@ -247,20 +297,24 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
         for sheet in book.worksheets:
             if sheet.title == wanted:
                 return sheet
-        raise MaterialsError(f"{label}: no sheet named {wanted!r}; its sheets are {', '.join(map(repr, names))}")
+        raise MaterialsError(_("{label}: no sheet named {wanted!r}; its sheets are {names}").format(
+                                 label=label, wanted=wanted, names=', '.join(map(repr, names))))
     full = [s for s in book.worksheets if _has_data(s)]
     if not full:
-        raise MaterialsError(f"{label}: every sheet is empty; put the venue list on one sheet with a header row")
+        raise MaterialsError(_("{label}: every sheet is empty; put the venue list on one sheet with a "
+                               "header row").format(label=label))
 
     def shown(sheet: Any) -> str:
         return repr(sheet.title) + ("" if sheet.sheet_state == "visible" else f" ({sheet.sheet_state})")
 
     if len(full) > 1:
-        raise MaterialsError(f"{label}: {len(full)} sheets hold data: {', '.join(shown(s) for s in full)}; choose "
-                             "the venue list with --sheet NAME (rows on the other sheets are not read)")
+        raise MaterialsError(_("{label}: {count} sheets hold data: {names}; choose the venue list with "
+                               "--sheet NAME (rows on the other sheets are not read)").format(
+                                 label=label, count=len(full), names=', '.join(shown(s) for s in full)))
     if full[0].sheet_state != "visible":
-        raise MaterialsError(f"{label}: the only sheet with data, {shown(full[0])}, is hidden; unhide it in Excel, "
-                             f"or pass --sheet {full[0].title!r} to read it")
+        raise MaterialsError(_("{label}: the only sheet with data, {shown}, is hidden; unhide it in Excel, "
+                               "or pass --sheet {title!r} to read it").format(
+                                 label=label, shown=shown(full[0]), title=full[0].title))
     return full[0]
 
 
@@ -320,8 +374,9 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                     layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
     if len(found) > MAX_MERGED:
-        raise MaterialsError(f"{label}: sheet {title!r} has {len(found)} merged cell ranges; unmerge them and fill "
-                             "every row (Home > Merge & Center > Unmerge, then fill down)")
+        raise MaterialsError(_("{label}: sheet {title!r} has {count} merged cell ranges; unmerge them and "
+                               "fill every row (Home > Merge & Center > Unmerge, then fill down)").format(
+                                 label=label, title=title, count=len(found)))
     return layout
 
 
@@ -369,7 +424,8 @@ def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, i
     lookup = {spelling.lower(): key for key, spellings in COLUMNS.items() for spelling in spellings}
     for index, cell in enumerate(header):
         if cell.startswith("\x00"):
-            problems.append(Problem(label, None, where, f"header cell {index + 1} is {_cell_kind('header', cell)}"))
+            problems.append(Problem(label, None, where, _("header cell {number} is {kind}").format(
+                                                            number=index + 1, kind=_cell_kind("header", cell))))
             continue
         name = clean(cell.lstrip("\ufeff")).lower()
         if not name:
@@ -378,23 +434,25 @@ def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, i
         if key is None:
             ignored.append(clean(cell))
         elif key in found:
-            problems.append(Problem(label, None, where, f"column {cell!r} appears twice"))
+            problems.append(Problem(label, None, where, _("column {cell!r} appears twice").format(cell=cell)))
         else:
             found[key] = index
     for key in REQUIRED:
         if key not in found:
-            unknown = f"; the header's other columns are {', '.join(map(repr, ignored))}" if ignored else ""
-            problems.append(Problem(label, None, where, f"missing column {key!r} ({COLUMNS[key][1]}){unknown}. Columns "
-                                    "are id,name,district,category,address[,name_LANG,address_LANG,reprint] or "
-                                    "场所编号,场所名称,所属区,场所类型,地址"))
+            unknown = _("; the header's other columns are {names}").format(
+                names=", ".join(map(repr, ignored))) if ignored else ""
+            problems.append(Problem(label, None, where, _(
+                "missing column {key!r} ({meaning}){unknown}. Columns are id,name,district,category,address"
+                "[,name_LANG,address_LANG,reprint] or 场所编号,场所名称,所属区,场所类型,地址").format(
+                    key=key, meaning=COLUMNS[key][1], unknown=unknown)))
     return found, problems, ignored
 
 
 def district_hint(settings: Any) -> str:
     """The districts of campaign.toml in official order, as a message names them."""
     lang = settings.languages[0]
-    names = [f"{d.names.get(lang, d.key)} ({d.key})" for d in settings.districts]
-    return "the districts of campaign.toml are " + ", ".join(names)
+    names = [_("{name} ({key})").format(name=d.names.get(lang, d.key), key=d.key) for d in settings.districts]
+    return _("the districts of campaign.toml are {names}").format(names=", ".join(names))
 
 
 def lookup_tables(settings: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -424,18 +482,24 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     problems: list[Problem] = []
     notes: list[tuple[bool, str]] = []
     if not path.is_file():
-        raise MaterialsError(f"{label}: file not found")
+        raise MaterialsError(_("{label}: file not found").format(label=label))
     if path.stat().st_size == 0:
-        raise MaterialsError(f"{label}: the file is empty; it needs a header row (id,name,district,category,"
-                             "address) and one row per venue")
+        raise MaterialsError(_("{label}: the file is empty; it needs a header row "
+                               "(id,name,district,category,address) and one row per venue").format(label=label))
     suffix = path.suffix.lower()
     layout = SheetLayout()
     if suffix == ".xlsx":
         records: Iterable[list[str]] = xlsx_records(path, label, problems, sheet, layout)
     elif suffix in (".csv", ".txt", ".tsv"):
+        if sheet is not None:
+            raise MaterialsError(_("{label}: --sheet {sheet!r} names a sheet of a workbook, but this list is a "
+                                   "{kind} file, which has one table and no sheets: drop --sheet, or give the .xlsx "
+                                   "workbook that has the sheet").format(label=label, sheet=sheet,
+                                                                         kind=suffix.lstrip(".").upper()))
         records = csv_records(path, label)
     else:
-        raise MaterialsError(f"{label}: unknown kind of list {suffix!r}; use .csv or .xlsx")
+        raise MaterialsError(_("{label}: unknown kind of list {suffix!r}; use .csv or .xlsx").format(
+                                 label=label, suffix=suffix))
 
     families = list(families or settings.fonts.sans)
     districts, categories = lookup_tables(settings)
@@ -444,18 +508,21 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     width_ = len(header)
     rows_iter = itertools.chain(after, rows_iter)
     if header_row > 1:
-        notes.append((False, f"{label}: rows 1–{header_row - 1} above the header are a title; the header is row "
-                      f"{header_row}" if header_row > 2 else f"{label}: row 1 above the header is a title; the "
-                      "header is row 2"))
+        notes.append((False, _("{label}: rows 1–{last} above the header are a title; the header is row "
+                               "{header}").format(label=label, last=header_row - 1, header=header_row)
+                      if header_row > 2 else
+                      _("{label}: row 1 above the header is a title; the header is row 2").format(label=label)))
     header_map_, header_problems, ignored = header_map(header, label, header_row)
     languages = {lang.lower() for lang in settings.languages}
-    header_problems += [Problem(label, None, f"row {header_row}", f"column {column!r}: {m.group(2)} is not a language "
-                                f"of campaign.toml ({', '.join(settings.languages)})")
+    header_problems += [Problem(label, None, f"row {header_row}",
+                                _("column {column!r}: {language} is not a language of campaign.toml ({names})").format(
+                                    column=column, language=m.group(2), names=", ".join(settings.languages)))
                         for column in header_map_ if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
     if header_problems:
-        return VenueList(label, [], problems + header_problems, [], notes)
+        return VenueList(label, [], group_problems(problems + header_problems), [], notes)
     if ignored:
-        notes.append((False, f"{label}: columns {', '.join(ignored)} are not printed on posters; ignored"))
+        notes.append((False, _("{label}: columns {names} are not printed on posters; ignored").format(
+            label=label, names=", ".join(ignored))))
 
     candidates: list[VenueRow] = []
     rejected: list[tuple[int, str, str]] = []
@@ -474,7 +541,8 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             continue
         rows += 1
         if rows > MAX_ROWS:
-            raise MaterialsError(f"{label}: more than {MAX_ROWS} venues; split the list by district")
+            raise MaterialsError(_("{label}: more than {max_rows} venues; split the list by district").format(
+                                     label=label, max_rows=MAX_ROWS))
         record = _narrow(record, header_map_, number, narrowed)
         row_problems = _check_row(number, record, header_map_, width_, districts, categories, families, settings,
                                   label)
@@ -485,22 +553,33 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             continue
         candidates.append(_venue(number, record, header_map_, districts, categories))
     if totals:
-        notes.append((False, f"{label}: {rows_named(totals)}: a totals row (合计), not a venue; skipped"))
+        notes.append((False, _("{label}: {rows}: a totals row (合计), not a venue; skipped").format(
+            label=label, rows=rows_named(totals))))
     if narrowed:
         shown = "; ".join(f"{a} → {b}" for a, b in list(dict.fromkeys(
             (o, n) for changes in narrowed.values() for o, n in zip(changes[::2], changes[1::2], strict=True)))[:3])
-        notes.append((False, f"{label}: {rows_named(list(narrowed))}: full-width letters, digits or dashes made "
-                      f"half-width ({shown})"))
+        notes.append((False, _("{label}: {rows}: full-width letters, digits or dashes made half-width "
+                               "({changes})").format(label=label, rows=rows_named(list(narrowed)), changes=shown)))
     if hidden:
-        why = "hidden or filtered out by the AutoFilter" if layout.filtered else "hidden"
-        notes.append((True, f"{label}: {rows_named(hidden)} {'are' if len(hidden) > 1 else 'is'} {why} in the workbook "
-                      "and NOT printed; to print them, clear the filter or unhide the rows (Home > Format > Hide & "
-                      "Unhide) and run again"))
+        if layout.filtered:
+            text = ngettext("{label}: {rows} is hidden or filtered out by the AutoFilter in the workbook and NOT "
+                            "printed; to print them, clear the filter or unhide the rows (Home > Format > Hide & "
+                            "Unhide) and run again",
+                            "{label}: {rows} are hidden or filtered out by the AutoFilter in the workbook and NOT "
+                            "printed; to print them, clear the filter or unhide the rows (Home > Format > Hide & "
+                            "Unhide) and run again", len(hidden))
+        else:
+            text = ngettext("{label}: {rows} is hidden in the workbook and NOT printed; to print them, clear the "
+                            "filter or unhide the rows (Home > Format > Hide & Unhide) and run again",
+                            "{label}: {rows} are hidden in the workbook and NOT printed; to print them, clear the "
+                            "filter or unhide the rows (Home > Format > Hide & Unhide) and run again", len(hidden))
+        notes.append((True, text.format(label=label, rows=rows_named(hidden))))
     if not candidates and not problems:
         if hidden:
-            raise MaterialsError(f"{label}: every venue row is hidden or filtered out ({rows_named(hidden)}); clear "
-                                 "the filter or unhide the rows in Excel")
-        raise MaterialsError(f"{label}: no venues, only a header row; add one row per venue")
+            raise MaterialsError(_("{label}: every venue row is hidden or filtered out ({rows_named}); "
+                                   "clear the filter or unhide the rows in Excel").format(
+                                     label=label, rows_named=rows_named(hidden)))
+        raise MaterialsError(_("{label}: no venues, only a header row; add one row per venue").format(label=label))
     # A duplicate id names every row that has it, and none of them is rendered: which one is right is for
     # the district office to say.
     rows_of: dict[str, list[int]] = {}
@@ -511,8 +590,8 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         same = rows_of[typed_id(venue.id)]
         if len(same) > 1:
             others = ", ".join(str(r) for r in same if r != venue.row)
-            message = (f"{venue.id} is also the id on row {others}; ids must be unique (letter case and hyphens "
-                       "ignored, as in the typed codes)")
+            message = _("{id} is also the id on row {others}; ids must be unique (letter case and hyphens "
+                        "ignored, as in the typed codes)").format(id=venue.id, others=others)
             problems.append(Problem(label, None, f"row {venue.row}, id", message))
             rejected.append((venue.row, venue.id, f"id: {message}"))
         else:
@@ -534,7 +613,8 @@ def _find_header(rows: Iterator[tuple[int, list[str]]], label: str
             break
     filled = [i for i, (_, r) in enumerate(seen) if any(c.strip() for c in r)]
     if not filled:
-        raise MaterialsError(f"{label}: the file is empty; it needs a header row and one row per venue")
+        raise MaterialsError(_("{label}: the file is empty; it needs a header row and one row per venue").format(
+                                 label=label))
     number, record = seen[filled[0]]
     return number, record, seen[filled[0] + 1:]
 
@@ -581,8 +661,13 @@ def row_span(rows: list[int]) -> str:
 
 
 def rows_named(rows: list[int]) -> str:
-    """`row 6` or `rows 9–10, 12`."""
-    return f"row {rows[0]}" if len(set(rows)) == 1 else f"rows {row_span(rows)}"
+    """`row 6` or `rows 9–10, 12`, in the user's language."""
+    if len(set(rows)) == 1:
+        return _("row {row}").format(row=rows[0])
+    return _("rows {rows}").format(rows=row_span(rows))
+
+
+ROW_ONLY = re.compile(r"^row (\d+)$")
 
 
 def group_problems(problems: list[Problem]) -> list[Problem]:
@@ -592,10 +677,13 @@ def group_problems(problems: list[Problem]) -> list[Problem]:
     for problem in problems:
         match = ROW_KEY.match(problem.key or "")
         if match is None or problem.line is not None:
+            alone = ROW_ONLY.match(problem.key or "")
+            if alone is not None and problem.line is None:  # the key names a row: say it in the user's language
+                problem = Problem(problem.file, None, rows_named([int(alone.group(1))]), problem.message)
             others.append(problem)
             continue
         groups.setdefault((problem.file, None, match.group(2), problem.message), []).append(int(match.group(1)))
-    for (file, _, column, message), rows in groups.items():
+    for (file, _line, column, message), rows in groups.items():
         others.append(Problem(file, None, f"{rows_named(rows)}, {column}", message))
     return others
 
@@ -618,9 +706,9 @@ def _check_row(
 
     extra = [c for i, c in enumerate(record) if i >= width_ and c.strip()]
     if extra:
-        problems.append(Problem(label, None, f"row {number}", f"has {len(record)} cells but the header names "
-                                f"{width_} columns (extra: {clean(extra[0])[:30]!r}); a comma inside a cell "
-                                "needs the cell in double quotes"))
+        problems.append(Problem(label, None, f"row {number}", _(
+            "has {count} cells but the header names {width} columns (extra: {extra!r}); a comma inside a cell needs "
+            "the cell in double quotes").format(count=len(record), width=width_, extra=clean(extra[0])[:30])))
         return problems
     limits = {"name": settings.venues.max_name_width, "address": settings.venues.max_address_width,
               "name_en": settings.venues.max_name_width * 3 // 2,
@@ -630,19 +718,20 @@ def _check_row(
         if raw.startswith("\x00number:"):
             number_text = raw.split(":", 1)[1]
             if column == "id":
-                problem(column, f"is a number in the workbook ({number_text}); Excel changes long ids into numbers "
-                        "such as 4.40104E+17: format the column as Text and re-type the ids")
+                problem(column, _("is a number in the workbook ({number}); Excel changes long ids into numbers "
+                                  "such as 4.40104E+17: format the column as Text and re-type the ids").format(
+                                      number=number_text))
                 continue
             raw = number_text.removesuffix(".0")
         elif raw.startswith("\x00"):
             problem(column, _cell_kind(column, raw))
             continue
         if len(raw) > MAX_CELL:
-            problem(column, f"is {len(raw)} characters long; at most {MAX_CELL}")
+            problem(column, _("is {count} characters long; at most {most}").format(count=len(raw), most=MAX_CELL))
             continue
         value = clean(raw)
         if column in REQUIRED and not value:
-            problem(column, "is empty")
+            problem(column, _("is empty"))
             continue
         why = bad_character(raw.replace("\n", " ").replace("\r", " ").replace("\t", " "))
         if why:
@@ -650,30 +739,35 @@ def _check_row(
             continue
         if column == "id":
             if EXCEL_DATE.match(value):
-                problem(column, f"{value} looks like a date Excel made of an id (1-3 becomes 1-Mar); format the "
-                        "column as Text and re-type the ids")
+                problem(column, _("{value} looks like a date Excel made of an id (1-3 becomes 1-Mar); format the "
+                                  "column as Text and re-type the ids").format(value=value))
             elif EXCEL_NUMBER.match(value):
-                problem(column, f"{value} looks like a number Excel rewrote (an 18-digit id shown as 4.40104E+17); "
-                        "format the column as Text and re-type the ids")
+                problem(column, _("{value} looks like a number Excel rewrote (an 18-digit id shown as "
+                                  "4.40104E+17); format the column as Text and re-type the ids").format(value=value))
             elif not VENUE_ID.match(value) or len(value) > MAX_ID_LENGTH:
-                problem(column, f"{value!r} may hold only letters, digits and single hyphens, at most "
-                        f"{MAX_ID_LENGTH} characters (it names the venue's file)")
+                problem(column, _("{value!r} may hold only letters, digits and single hyphens, at most "
+                                  "{most} characters (it names the venue's file)").format(value=value,
+                                                                                          most=MAX_ID_LENGTH))
         elif column == "district" and value.lower() not in districts:
-            problem(column, f"unknown district {value!r}; write it by name or key: {district_hint(settings)}")
+            problem(column, _("unknown district {value!r}; write it by name or key: {hint}").format(
+                value=value, hint=district_hint(settings)))
         elif column == "category" and value.lower() not in categories:
             lang = settings.languages[0]
-            known = ", ".join(f"{names.get(lang, key)} ({key})" for key, names in settings.place_categories.items())
-            problem(column, f"unknown place category {value!r}; use one of {known}, or add it to place_categories "
-                    "in campaign.toml (a key and its name in every language)")
+            known = ", ".join(_("{name} ({key})").format(name=names.get(lang, key), key=key)
+                              for key, names in settings.place_categories.items())
+            problem(column, _("unknown place category {value!r}; use one of {known}, or add it to "
+                              "place_categories in campaign.toml (a key and its name in every language)").format(
+                                  value=value, known=known))
         elif column == "reprint" and value and (not value.isdigit() or int(value) > 255):
-            problem(column, f"{value!r} is not a whole number from 0 to 255")
+            problem(column, _("{value!r} is not a whole number from 0 to 255").format(value=value))
         elif (most := _limit(limits, column)) and width(value) > most:
-            problem(column, f"is too long to print legibly ({width(value)} half-width units, at most "
-                    f"{most}; a Chinese character counts 2): shorten it")
+            problem(column, _("is too long to print legibly ({width} half-width units, at most {most}; a "
+                              "Chinese character counts 2): shorten it").format(width=width(value), most=most))
         if (column in ("name", "address") or TRANSLATED.match(column)) and value:
             missing = fonts.uncovered(value, families)
             if missing:
-                problem(column, f"no font covers {fonts.describe(missing[0])}; replace the character")
+                problem(column, _("no font covers {character}; replace the character").format(
+                    character=fonts.describe(missing[0])))
     return problems
 
 
@@ -685,17 +779,21 @@ def _limit(limits: dict[str, int], column: str) -> int | None:
 
 def _cell_kind(column: str, marker: str) -> str:
     """What is wrong with a workbook cell that is not text (see `_xlsx_text`)."""
-    kind, _, detail = marker[1:].partition(":")
+    kind, _colon, detail = marker[1:].partition(":")
     if kind == "merged":
-        return f"merged cells ({detail}); unmerge and fill every row"
+        return _("merged cells ({detail}); unmerge and fill every row").format(detail=detail)
     if kind == "formula":
-        return f"is a formula ({detail}); type the value itself"
+        return _("is a formula ({detail}); type the value itself").format(detail=detail)
     if kind == "date" and column == "id":
-        return (f"is a date in the workbook ({detail}): Excel turns ids such as 1-3 into dates (1-Mar); format the "
-                "column as Text and re-type the ids")
+        return _("is a date in the workbook ({detail}): Excel turns ids such as 1-3 into dates (1-Mar); format the "
+                 "column as Text and re-type the ids").format(detail=detail)
     if kind == "date":
-        return f"is a date ({detail}), not text; format the column as Text and type the {column}"
-    return f"is {kind} ({detail}), not text; format the column as Text and type the {column}"
+        return _("is a date ({detail}), not text; format the column as Text and type the {column}").format(
+            detail=detail, column=column)
+    if kind == "a TRUE/FALSE cell":
+        kind = _("a TRUE/FALSE cell")
+    return _("is {kind} ({detail}), not text; format the column as Text and type the {column}").format(
+        kind=kind, detail=detail, column=column)
 
 
 def _venue(number: int, record: list[str], header: dict[str, int], districts: dict[str, str],

@@ -24,6 +24,8 @@ from typing import Any
 from materials import progress
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
+from materials.i18n import _, ngettext
+from materials.log import DETAIL, WarningCounter
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -46,6 +48,10 @@ from materials.venues.reading import VenueList, VenueRow, read_list
 
 log = logging.getLogger(__name__)
 
+#: The settings a venue poster prints (besides the service address, always checked): a PLACEHOLDER elsewhere
+#: (a fact of the FAQ, say) is for `materials build` to warn about, not a venue run.
+POSTER_SETTINGS = ("title", "authority", "authority_short", "districts", "place_categories", "venues")
+
 #: Below this many venues a process pool costs more than it saves.
 INLINE_BELOW = 48
 
@@ -62,11 +68,19 @@ class Summary:
     font_seconds: float = 0.0
 
     def line(self) -> str:
-        text = (f"{self.venues} venues in {self.districts} districts -> {self.out} "
-                f"({self.rendered} rendered, {self.skipped} unchanged")
+        """The run's one summary line: what was made and where."""
+        districts = ngettext("{count} district", "{count} districts", self.districts).format(count=self.districts)
         if self.rejected:
-            text += f", {self.rejected} rows rejected: see rejects.csv"
-        return text + ")"
+            return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)",
+                            "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged, "
+                            "{rejected} rows rejected: see rejects.csv)", self.venues).format(
+                venues=self.venues, districts=districts, out=self.out, rendered=self.rendered,
+                skipped=self.skipped, rejected=self.rejected)
+        return ngettext("{venues} venue in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        "{venues} venues in {districts} -> {out} ({rendered} rendered, {skipped} unchanged)",
+                        self.venues).format(venues=self.venues, districts=districts, out=self.out,
+                                            rendered=self.rendered, skipped=self.skipped)
 
 
 def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Executor | None, Callable[[], None]]:
@@ -77,11 +91,12 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
         try:
             from distributed import Client
         except ImportError:
-            raise MaterialsError("--dask needs the optional extra: pip install 'materials[dask]'") from None
+            raise MaterialsError(_("--dask needs the optional extra: pip install 'materials[dask]'")) from None
         try:
             client = Client(options.dask, timeout=10)
         except (OSError, TimeoutError) as e:
-            raise MaterialsError(f"--dask {options.dask}: cannot reach the scheduler ({e})") from None
+            raise MaterialsError(_("--dask {dask}: cannot reach the scheduler ({e})").format(dask=options.dask,
+                                                                                             e=e)) from None
         return client.get_executor(), client.close
     if options.jobs <= 1 or work < INLINE_BELOW:
         return None, lambda: None
@@ -127,22 +142,30 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, label: str | None = None,
-        font_cache: Path | None = None, listing: VenueList | None = None) -> Summary:
+        font_cache: Path | None = None, listing: VenueList | None = None,
+        strict: WarningCounter | None = None) -> Summary:
     """Render a venue list into `out` (created if needed; only venue files in it are touched). `listing`: the
-    list already read (by `run_into`)."""
+    list already read (by `run_into`); `strict`: under --strict, the warnings counted so far (none: the run
+    checked them before writing), and a warning while rendering fails the run before manifest.csv is written."""
     import time
 
     started = time.perf_counter()
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or campaign.settings.venues.size)
-    known.refuse_respelled_ids(campaign, listing, out)
+    known.refuse_respelled_ids(campaign, listing, list_path, out)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
     font_seconds = time.perf_counter() - planned
+    log.log(DETAIL, _("%d links signed, font packs and the static layer made in %.1f s"), len(plan.venues),
+            font_seconds)
 
-    todo, shas = unchanged(plan, out, cache, options.resume)
+    todo, shas, skipped_notes = unchanged(plan, out, cache, options.resume)
+    by_id = {v.id: v for v in plan.venues}
+    for venue_id, notes in skipped_notes.items():
+        for note in notes:
+            log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[venue_id].row, venue_id, note)
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
                       rejected=len(listing.rejected_rows), font_seconds=font_seconds)
     jobs = _jobs(plan, todo)
@@ -155,7 +178,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 (out / name).unlink()
         (cache / "venues").mkdir(parents=True, exist_ok=True)
         results = (r for batch in _map(executor, jobs) for r in batch)
-        by_id = {v.id: v for v in plan.venues}
         districts = by_district(plan)
         # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
         # district by district), while the workers render the next district: not all after the last chunk.
@@ -164,13 +186,13 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
             waiting[venue.district] += 1
         district_files: dict[str, str] = {}
         arts: dict[str, PageArt] = {}
-        for rendered in progress.track(results, "venue posters", length=len(todo) * (2 if plan.screens else 1),
-                                       unit="files"):
+        for rendered in progress.track(results, _("venue posters"), length=len(todo) * (2 if plan.screens else 1),
+                                       unit=_("files"), level=DETAIL):
             found = accept(rendered, plan, by_id, out, cache, shas)
             problems += found
             district = by_id[rendered.id].district
             for note in rendered.art.notes if rendered.art is not None and not found else ():
-                log.warning("%s row %d, id %s: %s", plan.listing.label, by_id[rendered.id].row, rendered.id, note)
+                log.warning(_("%s row %d, id %s: %s"), plan.listing.label, by_id[rendered.id].row, rendered.id, note)
             if found:
                 waiting[district] = -1  # never merged: the run fails
             elif waiting[district] > 0 and rendered.art is not None:
@@ -179,16 +201,23 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
                 if waiting[district] == 0 and not problems:
                     district_files[district] = district_file(plan, out, district, districts[district], arts, shas)
         if problems:
-            raise VerificationError(problems, "venue posters failed verification; manifest.csv was not written")
+            raise VerificationError(problems, _("venue posters failed verification; manifest.csv was not "
+                                                "written"))
         for district, venues in districts.items():
             if district not in district_files:
                 district_files[district] = district_file(plan, out, district, venues, arts, shas)
     finally:
         close()
+    if strict is not None and strict.messages:
+        raise MaterialsError(_("--strict: {count} warning(s) while rendering turned into failure; manifest.csv was "
+                               "not written, so the folder is not ready to print (the next run resumes):\n"
+                               "{warnings}").format(count=len(strict.messages),
+                                                    warnings="\n".join(f"  {m}" for m in strict.messages)))
     summary.rendered = len(todo)
     summary.districts = len(district_files)
     write_tables(plan, out, shas, district_files)
     remove_stale(plan, out, cache, district_files)
+    known.register_signed(campaign, listing, list_path)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -227,15 +256,16 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
         keys = options.key_files or [campaign.root / campaign.settings.venues.key_file]
         option = "--key-file" if options.key_files else "venues.key_file"
-        kept = (f"no file was left half-written; the previous output in {out_dir} is intact apart from venues "
-                "already re-rendered, and the next run resumes")
+        kept = _("no file was left half-written; the previous output in {out} is intact apart from venues "
+                 "already re-rendered, and the next run resumes").format(out=out_dir)
         with guarded.Run(out_dir, MADE_BY, campaign.root, keys=[(key, option) for key in keys],
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
                          kept=kept, strict=strict, release=True, counter=counter,
                          default_place=out is None) as guard:
             check_same_list(out_dir, listing)
-            guarded.warn_placeholders(campaign)
+            guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
             with guard.writing():
                 listing = checked(listing, options.skip_invalid)
-                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing)
+                return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing,
+                           strict=counter if strict else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from materials import qr
+from materials.i18n import _
 from materials.venues.jobs import Job, Rendered
 from materials.venues.static import environment, font_faces, weasy
 
@@ -31,7 +32,7 @@ def render_screens(job: Job) -> list[Rendered]:
     for venue in job.venues:
         result = Rendered(venue.id, b"")
         if venue.id not in by_anchor:
-            result.problems.append(f"the screen image of venue {venue.id} has no page")
+            result.problems.append(_("the screen image of venue {id} has no page").format(id=venue.id))
         else:
             pdf = document.copy([document.pages[by_anchor[venue.id]]]).write_pdf()
             result.data = _png(pdf)

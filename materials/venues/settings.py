@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.i18n import _
 from materials.schema import check_host
 from materials.venues import sizes
 
@@ -68,8 +69,8 @@ class VenueSettings(BaseModel):
     @classmethod
     def _path(cls, value: str) -> str:
         if not LINK_PATH.match(value):
-            raise ValueError(f"{value!r} must be upper-case letters and digits, parts separated by / "
-                             "(the link must stay in QR alphanumeric mode)")
+            raise ValueError(_("{value!r} must be upper-case letters and digits, parts separated by / (the "
+                               "link must stay in QR alphanumeric mode)").format(value=value))
         return value
 
     @field_validator("link_host")
@@ -77,7 +78,7 @@ class VenueSettings(BaseModel):
     def _host(cls, value: str) -> str:
         if value and not LINK_HOST.match(value):
             check_host(value)  # names a look-alike letter and shows the xn-- form
-            raise ValueError(f"{value!r} is not a host name such as hc.tj.gov.cn")
+            raise ValueError(_("{value!r} is not a host name such as hc.tj.gov.cn").format(value=value))
         return check_host(value).upper() if value else value
 
     @field_validator("allotment")
@@ -86,5 +87,6 @@ class VenueSettings(BaseModel):
         for category, items in value.items():
             for item, count in items.items():
                 if count < 0 or count > 10_000:
-                    raise ValueError(f"{category}.{item}: {count} is not a count between 0 and 10000")
+                    raise ValueError(_("{category}.{item}: {count} is not a count between 0 and 10000").format(
+                                         category=category, item=item, count=count))
         return value

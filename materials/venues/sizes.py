@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from materials.i18n import _
+
 #: Bleed around posters and sticker sheets: 3.5 mm of colour past the trim, crop marks beyond it.
 BLEED_MM = 6.0
 #: Modules across a version-4 code with its quiet zone: what the read-back resolution is computed from.
@@ -93,4 +95,5 @@ def get(name: str) -> VenueSize:
     try:
         return SIZES[name]
     except KeyError:
-        raise ValueError(f"unknown venue poster size {name!r}; sizes are {', '.join(SIZES)}") from None
+        raise ValueError(_("unknown venue poster size {name!r}; sizes are {names}").format(
+                             name=name, names=', '.join(SIZES))) from None

@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from materials.i18n import _
 from materials.venues.context import Poster, css_cmyk, scale_of
 from materials.venues.fontpack import FontPack
 
@@ -123,9 +124,10 @@ class StaticArt:
     def warn(self, poster: Poster) -> None:
         """Name each slot that the static layer's text runs into (once per run: the layer is cached)."""
         for name, count in self.intrusions.items():
-            log.warning("venue poster %s: the poster's own text runs into the %s box, where each venue's %s is "
-                        "printed (%d characters there): the templates' texts are too long for this size in %d "
-                        "languages; shorten them (templates/venues/strings.toml) or enlarge the box (poster.css)",
+            log.warning(_("venue poster %s: the poster's own text runs into the %s box, where each venue's "
+                          "%s is printed (%d characters there): the templates' texts are too long for this "
+                          "size in %d languages; shorten them (templates/venues/strings.toml) or enlarge "
+                          "the box (poster.css)"),
                         poster.size, name, name, count, 1 + len(poster.others))
 
 
@@ -153,19 +155,22 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
     html = env.get_template("posters.html").render(g=poster, css=css, venues=[None], layer="static")
     document = weasy(html, folder, "venue poster (static layer)")
     if len(document.pages) != 1:
-        raise ValueError(f"the static layer of the venue poster takes {len(document.pages)} pages instead of one")
+        raise ValueError(_("the static layer of the venue poster takes {count} pages instead of one").format(
+                             count=len(document.pages)))
     page = document.pages[0]
     width, height = poster.page_w * PT_PER_MM, poster.page_h * PT_PER_MM
     slots = {}
     for name in SLOTS:
         start, end = page.anchors.get(f"slot-{name}"), page.anchors.get(f"slot-{name}-end")
         if start is None or end is None:
-            raise ValueError(f"template macros.html: the static layer has no slot `{name}` (an element with "
-                             f'id="slot-{name}" holding `slot("{name}")`); see docs/venues.md')
+            raise ValueError(_("template macros.html: the static layer has no slot `{name}` (an element "
+                               "with id=\"slot-{name}\" holding `slot(\"{name}\")`); see docs/venues.md").format(
+                                 name=name))
         # CSS px from the trim's top left -> points from its bottom left.
         left, top, right, bottom = start[0] * 0.75, start[1] * 0.75, end[0] * 0.75, end[1] * 0.75
         if right <= left or bottom <= top or bottom > height + 0.01:
-            raise ValueError(f"template: the slot `{name}` of the venue poster is empty or off the page")
+            raise ValueError(_("template: the slot `{name}` of the venue poster is empty or off the page").format(
+                                 name=name))
         slots[name] = (left, height - bottom, right - left, bottom - top)
     data = document.write_pdf()
     pdf = pikepdf.open(io.BytesIO(data))
@@ -231,8 +236,8 @@ def _cmyk_only(xobject: Any) -> None:
         seen.add(form.objgen)
         data = _RGB_BLACK.sub(lambda m: b"0 0 0 1 k" if m.group(1) == b"rg" else b"0 0 0 1 K", form.read_bytes())
         if _RGB_OPERATOR.search(data) or b"/DeviceRGB" in data:
-            raise ValueError("template poster.css: the venue poster uses an RGB colour; print colours are "
-                             "written as device-cmyk(C M Y K)")
+            raise ValueError(_("template poster.css: the venue poster uses an RGB colour; print colours "
+                               "are written as device-cmyk(C M Y K)"))
         form.write(data)
         group = form.get("/Group")
         if group is not None and group.get("/CS") is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from materials import glyphcheck, pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
+from materials.i18n import _
 from materials.venues import links, outputs, sizes
 from materials.venues.folder import CACHE
 from materials.venues.plan import TEMPLATE_FILES, Options, checked, link_base
@@ -54,8 +55,9 @@ def plan(campaign: Campaign) -> VenuesPlan:
     key = campaign.root / settings.key_file
     if not key.exists() and not settings.demo_key:
         problems.append(Problem("campaign.toml", None, "venues.key_file",
-                                f"{settings.key_file} does not exist; make a key with `materials keys new --out "
-                                f"{settings.key_file}` (keep it secret, outside any output folder)"))
+                                _("{key_file} does not exist; make a key with `materials keys new --out "
+                                  "{key_file}` (keep it secret, outside any output folder)").format(
+                                    key_file=settings.key_file)))
     elif key.exists():
         try:
             ring = links.read_key_file(key)
@@ -65,7 +67,7 @@ def plan(campaign: Campaign) -> VenuesPlan:
     for category in settings.allotment:
         if category not in campaign.settings.place_categories:
             problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
-                                    "not a place category of campaign.toml"))
+                                    _("not a place category of campaign.toml")))
     from materials import templating
     from materials.templating import template_file
 
@@ -76,7 +78,7 @@ def plan(campaign: Campaign) -> VenuesPlan:
     for name in TEMPLATE_FILES:
         path = template_file(campaign, f"venues/{name}")
         if not path.is_file():
-            problems.append(Problem(campaign.relative(path), None, None, "template is missing"))
+            problems.append(Problem(campaign.relative(path), None, None, _("template is missing")))
     return result
 
 
@@ -90,14 +92,14 @@ def render(campaign: Campaign, dest: Path, built: Mapping[str, Path], listing: V
     list as `plan` read and checked it (else it is read here)."""
     del built  # venues depend on no other target
     if not campaign.settings.venues.list:
-        log.info("venues: campaign.toml venues.list is empty, no sample list to render")
+        log.info(_("venues: campaign.toml venues.list is empty, no sample list to render"))
         return
     path = list_path(campaign)
     summary = run(campaign, path, dest, Options(jobs=1, resume=False), label=campaign.relative(path),
                   listing=None if listing is None else checked(listing, skip_invalid=False))
     # The resume records serve `materials venues` runs into a fixed folder; a build replaces the folder whole.
     shutil.rmtree(dest / CACHE, ignore_errors=True)
-    log.info("venues: %s", summary.line())
+    log.info(_("venues: %s"), summary.line())
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -115,7 +117,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     if not campaign.settings.venues.list:
         return problems
     if not manifest.is_file():
-        return [Problem("venues/manifest.csv", None, None, "missing: the venue run did not finish")]
+        return [Problem("venues/manifest.csv", None, None, _("missing: the venue run did not finish"))]
     key = campaign.root / campaign.settings.venues.key_file
     ring = links.read_key_file(key) if key.exists() else None
     secrets = [k.secret.hex() for k in ring.keys.values()] if ring else []
@@ -123,14 +125,15 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     paper = sizes.get(campaign.settings.venues.size)
     counts: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
-        where = f"venues/manifest.csv row {number}"
+        where = _("venues/manifest.csv row {row}").format(row=number)
         path = dest / row["file"]
         if not path.resolve().is_relative_to(dest.resolve()) or not path.is_file():
-            problems.append(Problem(where, None, "file", f"{row['file']} is missing"))
+            problems.append(Problem(where, None, "file", _("{file} is missing").format(file=row['file'])))
             continue
         data = path.read_bytes()
         if outputs.sha256(data) != row["sha256"]:
-            problems.append(Problem(where, None, "sha256", f"{row['file']} does not match its hash"))
+            problems.append(Problem(where, None, "sha256",
+                                    _("{file} does not match its hash").format(file=row["file"])))
         # The print shop's preflight (PDF/X-4, CMYK only, black in K, ink, boxes, fonts): site managers print
         # these. A sticker has no bleed of its own: its press file is the district's sheet, checked below.
         if paper.press_file:
@@ -138,23 +141,25 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         problems += glyphcheck.check(path, name=f"venues/{row['file']}")
         decoded = qr.decode_pdf(data, 72)
         if decoded != [[row["link"]]]:
-            problems.append(Problem(where, None, "link", f"{row['file']}: pages read back as {decoded}"))
+            problems.append(Problem(where, None, "link", _("{file}: pages read back as {decoded}").format(
+                                                             file=row['file'], decoded=decoded)))
         if ring is not None:
             try:
                 venue = links.verify_link(row["link"], ring, base=link_base(campaign),
                                           districts=[d.key for d in campaign.settings.districts])
                 if (venue.district, venue.venue_id) != (row["district"], _unsafe(row["id"])):
-                    problems.append(Problem(where, None, "link", "the link is signed for another venue"))
+                    problems.append(Problem(where, None, "link", _("the link is signed for another venue")))
             except links.LinkError as e:
-                problems.append(Problem(where, None, "link", f"does not verify: {e.message}"))
+                problems.append(Problem(where, None, "link", _("does not verify: {message}").format(message=e.message)))
         counts[row["district"]] = counts.get(row["district"], 0) + 1
     for district, count in counts.items():
         path = dest / f"{district}.pdf"
         expected = paper.pages(count)
         if not path.is_file():
-            problems.append(Problem(f"venues/{district}.pdf", None, None, "missing"))
+            problems.append(Problem(f"venues/{district}.pdf", None, None, _("missing")))
         elif outputs.page_count(path) != expected:
-            problems.append(Problem(f"venues/{district}.pdf", None, None, f"expected {expected} pages"))
+            problems.append(Problem(f"venues/{district}.pdf", None, None, _("expected {expected} pages").format(
+                                                                              expected=expected)))
         else:
             problems += pdfx.preflight(path, name=f"venues/{district}.pdf")
             problems += glyphcheck.check(path, name=f"venues/{district}.pdf")
@@ -163,5 +168,5 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
         if path.is_file():
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             if any(secret in text for secret in secrets):
-                problems.append(Problem(f"venues/{name}", None, None, "contains signing key material"))
+                problems.append(Problem(f"venues/{name}", None, None, _("contains signing key material")))
     return problems

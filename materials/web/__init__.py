@@ -16,12 +16,17 @@ from pydantic import BaseModel
 
 from materials import targets
 from materials.errors import MaterialsError, Problem
+from materials.i18n import N_, _
 from materials.web.settings import SearchSettings, SiteSettings
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 log = logging.getLogger(__name__)
+
+#: The steps of a site build (materials/web/site.py), as its timing line names them.
+STEPS = {"downloads": N_("downloads"), "pages": N_("pages"), "assets": N_("assets"), "sitemap": N_("sitemap"),
+         "search": N_("search")}
 
 __all__ = ["render", "validate", "verify"]
 
@@ -52,36 +57,37 @@ def _problems(campaign: Campaign) -> list[Problem]:
     languages = campaign.languages
     for key, mapping in (("site.description", site.description), ("site.intro", site.intro)):
         for lang in sorted(set(mapping) - set(languages)):
-            problems.append(Problem("campaign.toml", None, f"{key}.{lang}", "not a campaign language"))
+            problems.append(Problem("campaign.toml", None, f"{key}.{lang}", _("not a campaign language")))
         # Optional as a whole (the title stands in), but once written it must exist in every language.
         if any(text.strip() for text in mapping.values()):
             for lang in languages:
                 if not mapping.get(lang, "").strip():
                     problems.append(Problem("campaign.toml", None, f"{key}.{lang}",
-                                            "missing: written for another language, so the home page and link "
-                                            "previews need it in this one too"))
+                                            _("missing: written for another language, so the home page and link "
+                                              "previews need it in this one too")))
     for lang, text in site.intro.items():
         problems += markdown.source_problems(text, f"campaign.toml site.intro.{lang}")
     brand = settings.brand
     for name, fg, bg in (("brand.primary", "#ffffff", brand.primary), ("brand.text", brand.text, brand.background)):
         ratio = contrast(fg, bg)
         if ratio < 4.5:
-            problems.append(Problem("campaign.toml", None, name, f"contrast {ratio:.2f}:1 is below the 4.5:1 "
-                                    "WCAG AA minimum for text on the website; choose a darker colour"))
+            problems.append(Problem("campaign.toml", None, name, _("contrast {ratio:.2f}:1 is below the 4.5:1 "
+                                      "WCAG AA minimum for text on the website; choose a darker colour").format(
+                                          ratio=ratio)))
     try:
         problems += templating.check_strings(templating.strings(campaign, "web"), languages, "web")
     except MaterialsError as e:
         problems.append(Problem("templates/web/strings.toml", None, None, e.message))
     for name in ASSET_NAMES:
         if not templating.template_file(campaign, f"web/assets/{name}").is_file():
-            problems.append(Problem(f"templates/web/assets/{name}", None, None, "missing web asset"))
+            problems.append(Problem(f"templates/web/assets/{name}", None, None, _("missing web asset")))
     if site.search:
         from materials.web import search
 
         problems += search.validate(campaign)
     if site.is_placeholder:
-        log.warning("campaign.toml site.base_url %s is a PLACEHOLDER on a reserved .example host: canonical "
-                    "links, sitemap.xml and link previews point nowhere until you set the real address",
+        log.warning(_("campaign.toml site.base_url %s is a PLACEHOLDER on a reserved .example host: canonical "
+                      "links, sitemap.xml and link previews point nowhere until you set the real address"),
                     site.base_url)
     return problems
 
@@ -106,7 +112,10 @@ class WebTarget:
         from materials.web.site import render as render_site
 
         timings = render_site(plan.campaign, dest, dict(built))
-        log.info("web: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+        # i18n: the separator between the steps of the site build's timing line
+        separator = _(", ")
+        log.info(_("web: %s"), separator.join(_("{step} {seconds:.2f} s").format(step=_(STEPS.get(k, k)), seconds=v)
+                                              for k, v in timings.items()))
 
     def verify(self, campaign: Campaign, dest: Path) -> list[Problem]:
         """Internal links and anchors resolve; no inline script or style; every page has a lang; the portal

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from materials.errors import MaterialsError, OutputError
+from materials.i18n import _
 from materials.printing.manifest import NAME as MANIFEST
 from materials.printing.manifest import ManifestEntry, PrintManifest
 
@@ -54,8 +55,9 @@ def _inside(print_dir: Path, rel: str | None, label: str, index: int, key: str) 
         return None
     path = print_dir / PurePosixPath(rel)  # PrintManifest has refused absolute paths and `..`
     if not path.is_file():
-        raise MaterialsError(f"{label} item {index}: {key} {rel!r} does not exist; rebuild with "
-                             "`materials build --only print` before the web target")
+        raise MaterialsError(_("{label} item {index}: {key} {rel!r} does not exist; rebuild with "
+                               "`materials build --only print` before the web target").format(label=label, index=index,
+                                                                                              key=key, rel=rel))
     return path
 
 
@@ -73,7 +75,7 @@ def _size_text(size: str, entry: ManifestEntry) -> str:
 def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict[str, Any]]:
     """Copy the print files into `dest/downloads` and describe each one for the tips page."""
     if print_dir is None or not (print_dir / MANIFEST).is_file():
-        log.info("no print output found; the tips page shows its texts without downloads")
+        log.info(_("no print output found; the tips page shows its texts without downloads"))
         return []
     label = f"{print_dir.name}/{MANIFEST}"
     manifest = PrintManifest.read(print_dir, label)
@@ -85,7 +87,8 @@ def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[dict
         if pdf is None and png is None:
             if entry.html:
                 continue  # the WeChat article: published through WeChat, not offered as a download
-            raise MaterialsError(f"{label} item {index}: neither a pdf nor a png path")
+            raise MaterialsError(_("{label} item {index}: neither a pdf nor a png path").format(label=label,
+                                                                                                index=index))
         # Citizens get what an office printer prints right; press, billboard, screen and WeChat files are
         # production files for the print shop and the channels, never on the public site.
         pdf = _inside(print_dir, entry.home_pdf, label, index, "home_pdf")
@@ -129,14 +132,15 @@ def _refuse_foreign(path: Path | None, print_dir: Path) -> None:
     if path is None:
         return
     if path.is_symlink() or not path.resolve().is_relative_to(print_dir.resolve()) or not path.is_file():
-        raise OutputError(f"{path} is not a regular file of {print_dir} (a symbolic link or a special file); the "
-                          "website publishes only the print build's own files. Remove it and run "
-                          "`materials build --only print` again")
+        raise OutputError(_("{path} is not a regular file of {print_dir} (a symbolic link or a special file); the "
+                            "website publishes only the print build's own files. Remove it and run "
+                            "`materials build --only print` again").format(path=path, print_dir=print_dir))
     magic = b"%PDF-" if path.suffix == ".pdf" else b"\x89PNG"
     with path.open("rb") as handle:
         if handle.read(5)[:len(magic)] != magic:
-            raise OutputError(f"{path} is not a {path.suffix[1:].upper()} file; the website publishes only the "
-                              "print build's own files. Run `materials build --only print` again")
+            raise OutputError(_("{path} is not a {upper} file; the website publishes only the "
+                                "print build's own files. Run `materials build --only print` again").format(
+                                    path=path, upper=path.suffix[1:].upper()))
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -153,7 +157,7 @@ def png_size(path: Path) -> tuple[int, int]:
     """Width and height from the IHDR chunk, so the page reserves the image's space (no layout shift)."""
     head = path.read_bytes()[:24]
     if head[:8] != b"\x89PNG\r\n\x1a\n":
-        raise MaterialsError(f"{path.name}: not a PNG file")
+        raise MaterialsError(_("{name}: not a PNG file").format(name=path.name))
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
@@ -236,7 +240,7 @@ def materials_texts(campaign: Campaign, items: list[dict[str, Any]], dest: Path)
     else:
         found, problems = [], []  # a campaign without print materials: only downloads, if any
     for problem in problems:
-        log.warning("%s (the tips page shows the materials that could be read)", problem)
+        log.warning(_("%s (the tips page shows the materials that could be read)"), problem)
     languages = campaign.languages
     by_id: dict[str, list[dict[str, Any]]] = {}
     for item in items:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from materials.errors import Problem
+from materials.i18n import _
 
 LINK_ATTRS = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("form", "action"),
               ("source", "src"), ("iframe", "src")}
@@ -48,9 +49,10 @@ class _Parser(HTMLParser):
             self.out.ids.add(values["name"])
         for name in values:
             if name.startswith("on"):
-                self.out.problems.append((line, f"inline event handler {name}= (blocked by the CSP)"))
+                self.out.problems.append((line, _("inline event handler {name}= (blocked by the CSP)").format(
+                    name=name)))
             if name == "style":
-                self.out.problems.append((line, "style= attribute (blocked by the CSP; use site.css)"))
+                self.out.problems.append((line, _("style= attribute (blocked by the CSP; use site.css)")))
         for attr_tag, attr in LINK_ATTRS:
             if tag == attr_tag and attr in values:
                 self.out.links.append((line, tag, values[attr]))
@@ -63,7 +65,7 @@ class _Parser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._script_inline and data.strip():
-            self.out.problems.append((self._script_inline[0], "inline script (blocked by the CSP)"))
+            self.out.problems.append((self._script_inline[0], _("inline script (blocked by the CSP)")))
             self._script_inline = None
 
     def handle_endtag(self, tag: str) -> None:
@@ -96,7 +98,7 @@ def check(site: Path, base_url: str, label: str = "web") -> list[Problem]:
         where = f"{label}/{rel}"
         # portal/ holds fragments for other sites' pages (portal.py): their links are checked, not their <html>.
         if not page.lang and not rel.startswith("portal/"):
-            problems.append(Problem(where, 1, None, "<html> has no lang attribute"))
+            problems.append(Problem(where, 1, None, _("<html> has no lang attribute")))
         for line, message in page.problems:
             problems.append(Problem(where, line, None, message))
         page_dir = posixpath.dirname(rel)
@@ -107,19 +109,21 @@ def check(site: Path, base_url: str, label: str = "web") -> list[Problem]:
             if url.startswith(base_url):
                 target = url[len(base_url):]
             elif parts.scheme == "http" or url.startswith("//"):
-                problems.append(Problem(where, line, None, f"insecure or scheme-relative link {url!r}: use https"))
+                problems.append(Problem(where, line, None,
+                                        _("insecure or scheme-relative link {url!r}: use https").format(url=url)))
                 continue
             elif parts.scheme == "https":
                 if tag != "a" and tag != "form":
-                    problems.append(Problem(where, line, None, f"<{tag}> loads {url!r} from another site"))
+                    problems.append(Problem(where, line, None, _("<{tag}> loads {url!r} from another site").format(
+                        tag=tag, url=url)))
                 continue
             elif parts.scheme:
-                problems.append(Problem(where, line, None, f"unexpected link scheme in {url!r}"))
+                problems.append(Problem(where, line, None, _("unexpected link scheme in {url!r}").format(url=url)))
                 continue
             elif parts.path.startswith("/"):
                 if rel != "404.html" or not parts.path.startswith(base_path):
-                    problems.append(Problem(where, line, None, f"root-relative link {url!r} breaks under a "
-                                            "sub-path; use a relative link"))
+                    problems.append(Problem(where, line, None, _("root-relative link {url!r} breaks under a "
+                                              "sub-path; use a relative link").format(url=url)))
                     continue
                 target = parts.path[len(base_path):]
             else:
@@ -127,24 +131,27 @@ def check(site: Path, base_url: str, label: str = "web") -> list[Problem]:
                 if target == ".":
                     target = ""
                 if target.startswith(".."):
-                    problems.append(Problem(where, line, None, f"link {url!r} leaves the site folder"))
+                    problems.append(Problem(where, line, None, _("link {url!r} leaves the site folder").format(
+                        url=url)))
                     continue
             target_path = urlsplit(target).path
             anchor = urlsplit(url).fragment
             file = _target_file(site, target_path)
             if file is None:
-                problems.append(Problem(where, line, None, f"broken link {url!r}: no file {target_path or '/'}"))
+                problems.append(Problem(where, line, None, _("broken link {url!r}: no file {value}").format(
+                    url=url, value=target_path or '/')))
                 continue
             if anchor:
                 target_rel = file.relative_to(site).as_posix()
                 ids = parsed[target_rel].ids if target_rel in parsed else set()
                 if anchor not in ids:
-                    problems.append(Problem(where, line, None, f"broken anchor {url!r}: no id {anchor!r} in "
-                                            f"{target_rel}"))
+                    problems.append(Problem(where, line, None, _("broken anchor {url!r}: no id {anchor!r} in "
+                                              "{target_rel}").format(url=url, anchor=anchor, target_rel=target_rel)))
     sitemap = site / "sitemap.xml"
     if sitemap.is_file():
         for number, text in enumerate(sitemap.read_text(encoding="utf-8").splitlines(), start=1):
             for url in re.findall(r'(?:<loc>|href=")([^<"]+)', text):
                 if not url.startswith(base_url) or _target_file(site, url[len(base_url):]) is None:
-                    problems.append(Problem(f"{label}/sitemap.xml", number, None, f"{url} is not a page of the site"))
+                    problems.append(Problem(f"{label}/sitemap.xml", number, None,
+                                            _("{url} is not a page of the site").format(url=url)))
     return problems

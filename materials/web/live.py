@@ -32,6 +32,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from materials.errors import MaterialsError
+from materials.facts import UNCONFIRMED
+from materials.i18n import N_, _, current_language
 from materials.web import preview
 
 #: The pipeline's signature as the gallery calls it: build(campaign_dir, out, kinds, each_fact=False).
@@ -148,6 +150,7 @@ class Gallery(threading.Thread):
         self.stopping = False
         self.builder: Any = None  # the builder process
         self.pipe: Any = None
+        self.starting = threading.Lock()  # no builder is started once stop() has run (it would outlive serve)
         self.dirty.set()
 
     def changed(self, paths: Iterable[str]) -> None:
@@ -158,7 +161,8 @@ class Gallery(threading.Thread):
         self.dirty.set()
 
     def stop(self) -> None:
-        self.stopping = True
+        with self.starting:
+            self.stopping = True
         self.dirty.set()
         if self.builder is not None and self.builder.is_alive():
             self.builder.terminate()
@@ -177,14 +181,17 @@ class Gallery(threading.Thread):
         while the builder works."""
         import multiprocessing
 
-        if self.builder is None or not self.builder.is_alive():
-            # spawn, not fork: a fork of this threaded server could inherit a lock another thread holds.
-            context = multiprocessing.get_context("spawn")
-            self.pipe, there = context.Pipe()
-            # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
-            self.builder = context.Process(target=builder, args=(there, self.build), name="materials-gallery")
-            self.builder.start()
-            there.close()
+        with self.starting:
+            if self.stopping:
+                return "error", "serve is stopping"
+            if self.builder is None or not self.builder.is_alive():
+                # spawn, not fork: a fork of this threaded server could inherit a lock another thread holds.
+                context = multiprocessing.get_context("spawn")
+                self.pipe, there = context.Pipe()
+                # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
+                self.builder = context.Process(target=builder, args=(there, self.build), name="materials-gallery")
+                self.builder.start()
+                there.close()
         assert self.pipe is not None
         try:
             self.pipe.send((str(self.state.campaign_dir), str(self.state.preview), kinds))
@@ -211,7 +218,7 @@ class Gallery(threading.Thread):
             return
         if status == "error":
             state.problems["print"] = str(payload)
-            log.error("gallery: the print materials did not build:\n%s", payload)
+            log.error(_("gallery: the print materials did not build:\n%s"), payload)
         else:
             state.problems.pop("print", None)
             state.warnings = [str(m) for m in payload]
@@ -233,7 +240,8 @@ class Gallery(threading.Thread):
 
 
 def _stopped(error: BaseException) -> str:
-    return f"the gallery's build process stopped ({error or 'killed'}); it restarts at the next edit"
+    return _("the gallery's build process stopped ({reason}); it restarts at the next edit").format(
+        reason=error or _("killed"))
 
 
 def builder(connection: Any, build: Build) -> None:
@@ -314,7 +322,7 @@ def thumbnails(folder: Path, cache: Path) -> dict[str, list[str]]:
     for old in cache.iterdir():
         if old.name not in keep:
             old.unlink(missing_ok=True)
-    log.info("gallery: %d thumbnail(s) drawn, %d file(s) unchanged", drawn, len(made) - drawn)
+    log.info(_("gallery: %d thumbnail(s) drawn, %d file(s) unchanged"), drawn, len(made) - drawn)
     return made
 
 
@@ -347,9 +355,10 @@ def _draw(path: Path, digest: str, cache: Path) -> list[str]:
 
 # -- the gallery page ----------------------------------------------------------------------------------------
 KIND_ORDER = ("poster", "tip", "guide", "card", "booklet", "screen", "wechat-cover", "wechat-square", "billboard")
-KIND_NAMES = {"poster": "Posters", "tip": "Tips signs", "guide": "Staff guide", "card": "Card sheets",
-              "booklet": "FAQ booklet", "screen": "Display screens", "wechat-cover": "WeChat covers",
-              "wechat-square": "WeChat share squares", "billboard": "Billboards"}
+KIND_NAMES = {"poster": N_("Posters"), "tip": N_("Tips signs"), "guide": N_("Staff guide"),
+              "card": N_("Card sheets"), "booklet": N_("FAQ booklet"), "screen": N_("Display screens"),
+              "wechat-cover": N_("WeChat covers"), "wechat-square": N_("WeChat share squares"),
+              "billboard": N_("Billboards")}
 
 
 def _entries(folder: Path) -> list[Any]:
@@ -362,20 +371,24 @@ def _entries(folder: Path) -> list[Any]:
 
 def gallery_page(state: State, seen: dict[str, int]) -> str:
     folder = state.preview
-    parts = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+    title = html.escape(_("Gallery: every print output"))
+    lang = "zh-CN" if current_language() == "zh" else "en"
+    parts = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<title>Gallery: every print output</title>",
+             f"<title>{title}</title>",
              f'<link rel="stylesheet" href="{PREFIX}gallery.css"></head><body>',
-             "<h1>Gallery: every print output</h1>"]
+             f"<h1>{title}</h1>"]
     parts.append(_problems(state))
     entries = state.entries
     kinds = [k for k in KIND_ORDER if any(e.kind == k for e in entries)]
-    links = [f'<a href="#{k}">{KIND_NAMES[k]}</a>' for k in kinds]
-    links += ['<a href="#venue">Venue poster</a>'] if state.venue else []
-    links.append('<a href="#facts">Facts</a>')
+    links = [f'<a href="#{k}">{_(KIND_NAMES[k])}</a>' for k in kinds]
+    venue_poster, facts = _("Venue poster"), _("Facts")
+    links += [f'<a href="#venue">{venue_poster}</a>'] if state.venue else []
+    links.append(f'<a href="#facts">{facts}</a>')
     parts.append(f"<nav>{' · '.join(links)}</nav>")
     if not entries:
-        parts.append("<p>The print materials are being built; this page updates by itself.</p>")
+        building = _("The print materials are being built; this page updates by itself.")
+        parts.append(f"<p>{building}</p>")
     by_kind: dict[str, list[Any]] = {}
     for entry in entries:
         if entry.kind in KIND_NAMES and entry.file:
@@ -384,16 +397,19 @@ def gallery_page(state: State, seen: dict[str, int]) -> str:
         group = sorted(by_kind.get(kind, []), key=lambda e: (e.id, e.size, e.language))
         if not group:
             continue
-        parts.append(f'<h2 id="{kind}">{KIND_NAMES[kind]} ({len(group)})</h2><ul class="grid">')
+        heading = _("{kind} ({count})").format(kind=_(KIND_NAMES[kind]), count=len(group))
+        parts.append(f'<h2 id="{kind}">{heading}</h2><ul class="grid">')
         for entry in group:
             parts.append(_tile(state, f"print/{entry.file}", f"{entry.id} · {entry.size} · {entry.language}"))
         parts.append("</ul>")
     venue = state.venue
     if venue is not None:
         relative = venue.relative_to(folder).as_posix()
-        parts.append(f'<h2 id="venue">Venue poster (a sample)</h2><ul class="grid">'
+        sample = _("Venue poster (a sample)")
+        parts.append(f'<h2 id="venue">{sample}</h2><ul class="grid">'
                      f"{_tile(state, relative, venue.stem)}</ul>")
-    parts.append(state.facts or '<section id="facts"><h2>Facts</h2><p>Reading campaign.toml…</p></section>')
+    reading = _("Reading campaign.toml…")
+    parts.append(state.facts or f'<section id="facts"><h2>{facts}</h2><p>{reading}</p></section>')
     parts.append(script_tag(seen))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -402,9 +418,12 @@ def gallery_page(state: State, seen: dict[str, int]) -> str:
 def _tile(state: State, relative: str, caption: str) -> str:
     href = f"{PREFIX}files/{quote(relative)}"
     thumbs = state.thumbs.get(relative, [])
-    pages = "".join(f'<img src="{PREFIX}thumbs/{quote(name)}" alt="{html.escape(caption)}, page {n}" '
-                    f'loading="lazy" width="{THUMB_WIDTH // 2}">' for n, name in enumerate(thumbs, 1))
-    return (f'<li><a href="{href}">{pages or "(no thumbnail yet)"}<span>{html.escape(caption)}</span>'
+    alts = [html.escape(_("{caption}, page {number}").format(caption=caption, number=n))
+            for n in range(1, len(thumbs) + 1)]
+    pages = "".join(f'<img src="{PREFIX}thumbs/{quote(name)}" alt="{alt}" loading="lazy" width="{THUMB_WIDTH // 2}">'
+                    for name, alt in zip(thumbs, alts, strict=True))
+    pages = pages or html.escape(_("(no thumbnail yet)"))
+    return (f'<li><a href="{href}">{pages}<span>{html.escape(caption)}</span>'
             f"<code>{html.escape(relative)}</code></a></li>")
 
 
@@ -412,16 +431,20 @@ def _problems(state: State) -> str:
     """Failed rebuilds in full; warnings folded (unconfirmed facts are in the facts table below)."""
     failed = [f"<li><strong>{html.escape(part)}</strong><pre>{html.escape(message)}</pre></li>"
               for part, message in sorted(state.problems.items())]
+    fact_warning = _(UNCONFIRMED).partition("{")[0]  # the words before the fact's name, in this language
     warned = [f"<li>{html.escape(message)}</li>" for message in state.warnings
-              if not message.startswith("unconfirmed fact")]
+              if not message.startswith(fact_warning)]
     parts = ['<section id="problems">']
     if failed:
-        parts.append(f'<h2>Problems ({len(failed)})</h2><ul class="failed">{"".join(failed)}</ul>')
+        heading = html.escape(_("Problems ({count})").format(count=len(failed)))
+        parts.append(f'<h2>{heading}</h2><ul class="failed">{"".join(failed)}</ul>')
     else:
-        parts.append("<h2>Problems (0)</h2><p>None: the last rebuild went through.</p>")
+        heading = html.escape(_("Problems ({count})").format(count=0))
+        none = html.escape(_("None: the last rebuild went through."))
+        parts.append(f"<h2>{heading}</h2><p>{none}</p>")
     if warned:
-        parts.append(f"<details><summary>{len(warned)} warning(s) of the last print build</summary>"
-                     f'<ul>{"".join(warned)}</ul></details>')
+        summary = html.escape(_("{count} warning(s) of the last print build").format(count=len(warned)))
+        parts.append(f'<details><summary>{summary}</summary><ul>{"".join(warned)}</ul></details>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -433,17 +456,19 @@ def _facts(state: State) -> str:
     try:
         campaign = load(state.campaign_dir)
     except MaterialsError as e:
-        return f'<section id="facts"><h2>Facts</h2><pre>{html.escape(e.format_message())}</pre></section>'
+        facts = _("Facts")
+        return f'<section id="facts"><h2>{facts}</h2><pre>{html.escape(e.format_message())}</pre></section>'
     rows = []
     for name, fact in sorted(campaign.settings.facts.items()):
-        status = "confirmed" if fact.confirmed else "to be confirmed"
+        status = _("confirmed") if fact.confirmed else _("to be confirmed")
         rows.append(f'<tr class="{"ok" if fact.confirmed else "todo"}"><th>{html.escape(name)}</th>'
                     f"<td>{html.escape(describe(fact, campaign.primary_language))}</td><td>{status}</td>"
                     f"<td>{html.escape(source_line(fact))}</td></tr>")
     done = sum(1 for f in campaign.settings.facts.values() if f.confirmed)
-    return (f'<section id="facts"><h2>Facts ({done} of {len(rows)} confirmed)</h2><table><thead><tr><th>fact</th>'
-            f"<th>text</th><th>status</th><th>source</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "</section>")
+    heading = html.escape(_("Facts ({done} of {count} confirmed)").format(done=done, count=len(rows)))
+    columns = "".join(f"<th>{html.escape(name)}</th>" for name in (_("fact"), _("text"), _("status"), _("source")))
+    return (f'<section id="facts"><h2>{heading}</h2><table><thead><tr>{columns}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></section>")
 
 
 CSS = """body{font-family:"Noto Sans CJK SC",sans-serif;margin:1rem 2rem;color:#1b1b1b}

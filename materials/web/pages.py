@@ -120,6 +120,11 @@ def collect(campaign: Campaign, strings: Mapping[str, Mapping[str, str]], materi
                 {"faq": faq, "group": group,
                  "previous": ordered[i - 1] if i > 0 else None,
                  "next": ordered[i + 1] if i + 1 < len(ordered) else None}))
+            # Addresses of merged or renamed questions stay valid: a page that sends the reader on. Not in
+            # the sitemap or the search index; the same CSP as every page (a <meta> refresh, no script).
+            for old in faq.redirect_from:
+                pages.append(Page(f"moved/{old}", lang, f"{base}faq/{old}/", "redirect.html", faq.question,
+                                  description, {"target": f"{base}faq/{faq.id}/", "faq": faq}, in_sitemap=False))
         notice = notices.get(lang)
         if notice is not None:
             pages.append(Page("notice", lang, f"{base}notice/", "notice.html", f"{notice.title} | {title}",

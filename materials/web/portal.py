@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 
 from materials.campaign import Campaign, Faq
 from materials.errors import Problem
+from materials.i18n import _
 from materials.output import write_atomic
 from materials.templating import environment
 
@@ -169,20 +170,23 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             entries = ET.parse(folder / "feed.atom").getroot().findall(f"{{{ATOM}}}entry")  # noqa: S314
             if len(entries) != len(want):
                 problems.append(Problem(f"{label}/feed.atom", None, None,
-                                        f"{len(entries)} entries for {len(want)} questions"))
+                                        _("{count} entries for {count2} questions").format(count=len(entries),
+                                                                                           count2=len(want))))
         except (OSError, ET.ParseError) as error:
-            problems.append(Problem(f"{label}/feed.atom", None, None, f"missing or not XML ({error})"))
+            problems.append(Problem(f"{label}/feed.atom", None, None, _("missing or not XML ({error})").format(
+                error=error)))
         try:
             ids = {q["id"] for q in json.loads((folder / "faq.json").read_text("utf-8"))["questions"]}
             if ids != want:
-                problems.append(Problem(f"{label}/faq.json", None, None, "does not list every question"))
+                problems.append(Problem(f"{label}/faq.json", None, None, _("does not list every question")))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            problems.append(Problem(f"{label}/faq.json", None, None, f"missing or unreadable ({error})"))
+            problems.append(Problem(f"{label}/faq.json", None, None, _("missing or unreadable ({error})").format(
+                error=error)))
         try:
             problems += [Problem(f"{label}/embed.html", None, None, p) for p in
                          fragment_problems((folder / "embed.html").read_text("utf-8"))]
         except OSError as error:
-            problems.append(Problem(f"{label}/embed.html", None, None, f"missing ({error})"))
+            problems.append(Problem(f"{label}/embed.html", None, None, _("missing ({error})").format(error=error)))
     return problems
 
 
@@ -198,9 +202,9 @@ class _Fragment(HTMLParser):
             self.found.append(f"has a <{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
-                self.found.append(f"has an event handler {name}= on <{tag}>")
+                self.found.append(_("has an event handler {name}= on <{tag}>").format(name=name, tag=tag))
             if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
-                self.found.append(f"has a javascript: link on <{tag}>")
+                self.found.append(_("has a javascript: link on <{tag}>").format(tag=tag))
         self._in_style = tag == "style"
 
     def handle_endtag(self, tag: str) -> None:
@@ -223,5 +227,6 @@ def fragment_problems(html: str) -> list[str]:
         for selectors in re.findall(r"([^{}]+)\{[^{}]*\}", css):
             for selector in selectors.split(","):
                 if not selector.strip().startswith(f".{SCOPE}"):
-                    found.append(f"style rule {selector.strip()!r} is not scoped under .{SCOPE}")
+                    found.append(_("style rule {selector!r} is not scoped under .{scope}").format(
+                        selector=selector.strip(), scope=SCOPE))
     return found

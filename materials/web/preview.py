@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from materials.errors import MaterialsError
+from materials.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,13 @@ def build_site(campaign_dir: Path, out: Path | None) -> Path:
                 with run.checking():
                     guarded.warn_placeholders(campaign)
                     if plan.problems:
-                        raise CampaignError(plan.problems, f"campaign {campaign.root} has problems")
+                        raise CampaignError(plan.problems, _("campaign {root} has problems").format(root=campaign.root))
                 with run.writing(), run.staging() as stages:
                     stage = stages.make("web")
                     TARGET.render(plan, stage, {n: out_dir / n for n in TARGET.depends_on if (out_dir / n).is_dir()})
                     problems = TARGET.verify(campaign, stage)
                     if problems:
-                        raise VerificationError(problems, "web output failed verification; nothing was replaced")
+                        raise VerificationError(problems, _("web output failed verification; nothing was replaced"))
                     stages.swap_in()
             finally:
                 plan.close()
@@ -76,13 +77,13 @@ def rebuild_problem(campaign_dir: Path, out: Path | None) -> str | None:
         build_site(campaign_dir, out)
     except MaterialsError as e:
         problem = e.format_message()
-        log.error("rebuild failed, still serving the last good site:\n%s", problem)
+        log.error(_("rebuild failed, still serving the last good site:\n%s"), problem)
         return problem
     except (OSError, ValueError, LookupError) as e:  # an edit in progress (a file half saved, a bad byte)
         problem = f"{type(e).__name__}: {e}"
-        log.error("rebuild failed, still serving the last good site: %s", problem)
+        log.error(_("rebuild failed, still serving the last good site: %s"), problem)
         return problem
-    log.info("rebuilt the site")
+    log.info(_("rebuilt the site"))
     return None
 
 
@@ -97,7 +98,7 @@ def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[ob
     count = 0
     for batch in changes:
         paths = sorted(str(p) for _, p in batch) if isinstance(batch, set) else [str(batch)]
-        log.info("changed: %s", ", ".join(paths))
+        log.info(_("changed: %s"), ", ".join(paths))
         if on_change is None:
             rebuild(campaign_dir, out)
         else:
@@ -123,9 +124,11 @@ def bind(port: int) -> Server:
         return Server(("127.0.0.1", port), Handler)
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
-            raise MaterialsError(f"port {port} on 127.0.0.1 is already in use (another `materials serve`?); "
-                                 "stop it or choose another with --port (0 picks a free one)") from None
-        raise MaterialsError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from None
+            raise MaterialsError(_("port {port} on 127.0.0.1 is already in use (another `materials serve`?); "
+                                   "stop it or choose another with --port (0 picks a free one)").format(
+                                       port=port)) from None
+        raise MaterialsError(_("cannot listen on 127.0.0.1:{port}: {value}").format(port=port,
+                                                                                    value=e.strerror or e)) from None
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from materials import markdown as mdown
 from materials.errors import Problem
+from materials.i18n import _
 from materials.output import write_atomic
 from materials.web.pages import href_from_question
 from materials.web.segment import STOP, Segmenter
@@ -57,7 +58,8 @@ def user_words(campaign: Campaign) -> list[str]:
 def validate(campaign: Campaign) -> list[Problem]:
     """`[search] popular` names questions that exist; keywords name known facts; a synonym is in one group."""
     ids = {f.id for items in campaign.faqs.values() for f in items}
-    problems = [Problem("campaign.toml", None, f"search.popular[{i}]", f"{faq_id!r} is not the id of a question")
+    problems = [Problem("campaign.toml", None, f"search.popular[{i}]",
+                        _("{faq_id!r} is not the id of a question").format(faq_id=faq_id))
                 for i, faq_id in enumerate(campaign.settings.search.popular) if faq_id not in ids]
     for lang, items in campaign.faqs.items():
         for faq in items:
@@ -71,8 +73,8 @@ def validate(campaign: Campaign) -> list[Problem]:
             key = " ".join(word.lower().split())
             if groups.setdefault(key, number) != number:
                 problems.append(Problem("campaign.toml", None, f"search.synonyms[{number}]",
-                                        f"{word!r} is also in search.synonyms[{groups[key]}]: "
-                                        "keep a word in one group"))
+                                        _("{word!r} is also in search.synonyms[{groups}]: "
+                                          "keep a word in one group").format(word=word, groups=groups[key])))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from materials.i18n import _
 from materials.schema import HttpsUrl, is_placeholder_host
 
 # The shipped default is deliberately on a reserved `.example` host (RFC 2606): canonical links,
@@ -38,9 +39,9 @@ class SiteSettings(BaseModel):
     @classmethod
     def _https_with_slash(cls, value: str) -> str:
         if not value.startswith("https://"):
-            raise ValueError("must start with https:// (the site is linked from QR codes and shares)")
+            raise ValueError(_("must start with https:// (the site is linked from QR codes and shares)"))
         if not value.endswith("/"):
-            raise ValueError("must end with '/'")
+            raise ValueError(_("must end with '/'"))
         return value
 
     @property
@@ -70,7 +71,7 @@ class SearchSettings(BaseModel):
     @classmethod
     def _no_blank_words(cls, value: list[str]) -> list[str]:
         if any(not w.strip() or len(w) > 20 for w in value):
-            raise ValueError("every word must be 1 to 20 characters, not blank")
+            raise ValueError(_("every word must be 1 to 20 characters, not blank"))
         return [w.strip() for w in value]
 
     @field_validator("synonyms")
@@ -78,5 +79,6 @@ class SearchSettings(BaseModel):
     def _groups(cls, value: list[list[str]]) -> list[list[str]]:
         for i, group in enumerate(value):
             if len(group) < 2 or any(not w.strip() for w in group):
-                raise ValueError(f"group {i + 1} {group!r}: a group needs at least two words, none blank")
+                raise ValueError(_("group {value} {group!r}: a group needs at least two words, none blank").format(
+                    value=i + 1, group=group))
         return [[w.strip() for w in group] for group in value]

@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LONG = {
     'url = "https://declare.health-code.example/apply"': 'url = "https://jkm.tj.gov.cn/apply"',
     'base_url = "https://health-code.tianjin.example/"': 'base_url = "https://jkm.tj.gov.cn/faq/"',
+    # The full name and the short one (printed in the bars) both at 30 characters.
+    'zh-CN = "天津市新型冠状病毒肺炎疫情防控指挥部"':
+        'zh-CN = "天津市新型冠状病毒感染肺炎疫情联防联控工作指挥部办公室宣传组"',
     'zh-CN = "天津市防控指挥部"': 'zh-CN = "天津市新型冠状病毒感染肺炎疫情联防联控工作指挥部办公室宣传组"',
     'en = "Tianjin Municipal Headquarters of Epidemic Prevention and Control"':
         'en = "Publicity Group of the Office of the Tianjin Municipal Joint Prevention and Control Headquarters"',
@@ -49,6 +52,7 @@ def long_campaign(target: Path, replace: dict[str, str]) -> Path:
 def test_the_shipped_campaign_holds_a_real_address_a_30_character_authority_and_long_names(tmp_path: Path) -> None:
     campaign = load(long_campaign(tmp_path, LONG))
     assert len(campaign.text(campaign.settings.authority, "zh-CN")) == 30
+    assert len(campaign.text(campaign.settings.short_authority, "zh-CN")) == 30
     assert campaign.service_host == "jkm.tj.gov.cn"
     assert printing.validate(campaign) == []
 

@@ -101,7 +101,7 @@ def test_the_ledger_gives_posters_without_editing(venue_campaign: Path, tmp_path
     result = CliRunner().invoke(cli, ["venues", str(FIXTURES / "ledger.xlsx"), "--campaign", str(venue_campaign),
                                       "--out", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert "5 venues in 1 districts" in result.output
+    assert "5 venues in 1 district ->" in result.output
     rows = list(csv.DictReader(io.StringIO((out / "manifest.csv").read_text(encoding="utf-8-sig"))))
     assert [r["id"] for r in rows] == ["HP-LY-0001", "HP-QY-0001", "HP-SQ-0011", "HP-SQ-0012", "HP-SQ-0014"]
     assert all(r["code"].startswith(r["id"] + "-") and len(r["code"]) == len(r["id"]) + 9 for r in rows), rows

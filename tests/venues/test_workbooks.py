@@ -76,7 +76,7 @@ def test_cli_sheet_option(venue_campaign: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["venues", str(path), "--campaign", str(venue_campaign), "--out", str(tmp_path / "o"),
                                  "--jobs", "1", "--sheet", "B"])
     assert result.exit_code == 0, result.output
-    assert "1 venues in 1 districts" in result.output
+    assert "1 venue in 1 district ->" in result.output
 
 
 def test_cells_that_are_not_text_are_named_by_row_and_header(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]

@@ -116,7 +116,7 @@ def result_ids(page) -> list[str]:
     ("zh-CN", "小孩", "children"),
     ("zh-CN", "返津", "arriving-in-the-city"),
     ("zh-CN", "隐私", "personal-information"),
-    ("zh-CN", "看病", "medical-institutions"),
+    ("zh-CN", "看病", "what-the-original-way-means"),
     ("zh-CN", "绿码", "green-code"),
     ("zh-CN", "复工", "enterprises-and-returning-to-work"),
     ("en", "grandparents", "people-without-a-code"),

@@ -347,3 +347,38 @@ def test_preview_rebuilds_after_a_change_and_survives_a_bad_edit(campaign_copy, 
     faq.write_text("no front matter", encoding="utf-8")
     assert preview.rebuild(campaign_copy, out) is False
     assert "entire city" in (site / "en" / "faq" / "green" / "index.html").read_text(encoding="utf-8")
+
+
+# --- addresses of merged and renamed questions --------------------------------------------------------------
+
+def _redirect_from(campaign_dir: Path, faq: str, olds: str) -> None:
+    for lang in ("zh-CN", "en"):
+        path = campaign_dir / "faq" / lang / f"{faq}.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n---\n", f"\nredirect_from: {olds}\n---\n", 1), encoding="utf-8")
+
+
+def test_a_former_question_address_sends_the_reader_on_without_script(campaign_copy, tmp_path):
+    _redirect_from(campaign_copy, "green", "[green-light, code-colours]")
+    campaign = load(campaign_copy)
+    site = render_site(campaign, tmp_path / "web")
+    assert web.verify(campaign, site) == []
+    for lang in ("zh-CN", "en"):
+        for old in ("green-light", "code-colours"):
+            html = read(site, f"{lang}/faq/{old}/index.html")
+            assert '<meta http-equiv="refresh" content="0; url=../green/">' in html
+            assert '<a href="../green/">' in html and '<meta name="robots" content="noindex, follow">' in html
+            assert "<script" not in html and 'http-equiv="Content-Security-Policy"' in html
+    sitemap = read(site, "sitemap.xml")
+    assert "green-light" not in sitemap and "code-colours" not in sitemap
+    assert "green-light" not in read(site, "en/faq/index.html")
+
+
+def test_a_former_id_may_not_shadow_a_live_question_or_lead_to_two(campaign_copy):
+    _redirect_from(campaign_copy, "green", "[red]")
+    with pytest.raises(MaterialsError, match=r"faq/en/green\.md.*'red' is the id of faq/en/red\.md"):
+        load(campaign_copy)
+    _redirect_from(campaign_copy, "green", "[old]")
+    _redirect_from(campaign_copy, "red", "[old]")
+    with pytest.raises(MaterialsError, match=r"'old' already redirects to faq/.*/green\.md"):
+        load(campaign_copy)
