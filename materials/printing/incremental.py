@@ -313,11 +313,14 @@ class Cache:
             for record_path in (self.folder / "stamped").glob("*.json"):
                 try:
                     record = json.loads(record_path.read_text(encoding="utf-8"))
-                    if record["value"] != value or record["origin"] not in used:
-                        raise ValueError("another fingerprint, or a file no item has")
-                    stamped.add(str(record["stamped"]))
+                    # Another fingerprint's, or of a file no item has: None.
+                    kept = str(record["stamped"]) if record["value"] == value and record["origin"] in used else None
                 except (OSError, ValueError, KeyError, TypeError):
+                    kept = None
+                if kept is None:
                     record_path.unlink(missing_ok=True)
+                else:
+                    stamped.add(kept)
             used |= stamped
             # A file no record names may still be about to be copied by a run started from other records
             # (serve's gallery and a build at the same time): only files an hour old go.
