@@ -311,8 +311,7 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
     gallery.start()
 
     def changed(paths: list[str]) -> None:
-        live.rebuild_site(state, out)  # the site first: an open page updates in about a second
-        gallery.changed(paths)
+        live.changed(state, gallery, out, paths)
 
     _stop_on_signals()
     try:

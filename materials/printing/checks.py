@@ -76,13 +76,13 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
             problems.append(Problem(str(article), None, None, _("WeChat article is missing")))
         elif "<script" in article.read_text("utf-8").lower():
             problems.append(Problem(str(article), None, None, _("WeChat article must not contain scripts")))
-    for batch in batches:
-        for item in batch.items:
-            problems += _home_edition(item, dest)
     import multiprocessing
 
     # A file checked before, byte for byte, against the same expectations is not rasterised again.
     cache = incremental.Cache.of(campaign)
+    for batch in batches:
+        for item in batch.items:
+            problems += _home_edition(item, dest, cache)
     keys = {}
     for check in checks:
         expected = {k: v for k, v in asdict(check).items() if k != "file"}
@@ -109,9 +109,9 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
     return problems
 
 
-def _home_edition(item: Item, dest: Path) -> list[Problem]:
+def _home_edition(item: Item, dest: Path, cache: incremental.Cache) -> list[Problem]:
     """The public site's copy of a press file: its paper exactly (no bleed, no marks), no PDF/X output intent,
-    every glyph drawable."""
+    every glyph drawable. A file checked before, byte for byte, with the same paper is not read again."""
     import pikepdf
 
     from materials import glyphcheck
@@ -122,6 +122,9 @@ def _home_edition(item: Item, dest: Path) -> list[Problem]:
     path = dest / office
     if not path.is_file():
         return [Problem(office, None, None, _("home edition is missing from the print folder"))]
+    key = cache.verified(office, ["home edition", item.width_mm, item.height_mm], path)
+    if key is None:
+        return []
     problems = glyphcheck.check(path, name=office)
     with pikepdf.open(path) as pdf:
         if "/OutputIntents" in pdf.Root:
@@ -135,6 +138,8 @@ def _home_edition(item: Item, dest: Path) -> list[Problem]:
                                           "{width_mm:g}x{height_mm:g} mm, without bleed or marks").format(
                                               number=number, size=size, width_mm=item.width_mm,
                                               height_mm=item.height_mm)))
+    if not problems:
+        cache.remember(office, key)
     return problems
 
 

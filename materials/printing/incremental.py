@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -184,36 +184,75 @@ class Cache:
             log.debug("print cache: cannot store %s (%s)", item.path, error)
 
     def stamp(self, folder: Path, value: str) -> None:
-        """Put the sources fingerprint `value` into every PDF under `folder` (materials.fingerprint.stamp),
-        keeping each stamped file by (its unstamped sha256, value): a run with the same sources stamps
-        nothing again, and checks and thumbnails find the unstamped sha256 of a stamped file (`origin`)."""
+        """Put the sources fingerprint `value` into every PDF under `folder` (`stamped`)."""
         for path in sorted(folder.rglob("*.pdf")):
             data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            done: bytes | None = None
-            if self.folder is not None:
-                try:
-                    stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))
-                    done = self._blob(str(stamped)).read_bytes()
-                    if hashlib.sha256(done).hexdigest() != stamped:
-                        done = None
-                except (OSError, ValueError):
-                    done = None
-            if done is None:
-                from materials import fingerprint
+            done = self.stamped(data, value)
+            if done is not data:
+                _write(path, done)
 
-                done = fingerprint.stamp(data, value)
-                if done == data:
-                    continue
-                if self.folder is not None:
-                    try:
-                        stamped = hashlib.sha256(done).hexdigest()
-                        _write(self._blob(stamped), done)
-                        _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(stamped).encode())
-                        _write(self._record_path(stamped, "origin"), json.dumps(sha).encode())
-                    except OSError as error:
-                        log.debug("print cache: cannot keep the stamped %s (%s)", path, error)
-            _write(path, done)
+    def stamped(self, data: bytes, value: str) -> bytes:
+        """`data` (a PDF laid out with the fingerprint placeholder) with the sources fingerprint `value` in
+        (materials.fingerprint.stamp), `data` itself when it has no placeholder. The stamped file is kept by
+        (its unstamped sha256, value): a run with the same sources stamps nothing again, and checks and
+        thumbnails find the unstamped sha256 of a stamped file (`origin`)."""
+        sha = hashlib.sha256(data).hexdigest()
+        kept = self.kept_stamped(sha, value)
+        if kept is not None:
+            return kept
+        from materials import fingerprint
+
+        done = fingerprint.stamp(data, value)
+        if done == data:
+            return data
+        if self.folder is not None:
+            try:
+                stamped = hashlib.sha256(done).hexdigest()
+                _write(self._blob(stamped), done)
+                record = {"stamped": stamped, "origin": sha, "value": value}
+                _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(record).encode())
+                _write(self._record_path(stamped, "origin"), json.dumps(sha).encode())
+            except OSError as error:
+                log.debug("print cache: cannot keep a stamped file (%s)", error)
+        return done
+
+    def kept_stamped(self, sha: str, value: str) -> bytes | None:
+        """The kept file of sha256 `sha` stamped with `value`, if it is kept and still has its sha256."""
+        if self.folder is None:
+            return None
+        try:
+            stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))["stamped"]
+            done = self._blob(str(stamped)).read_bytes()
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return done if hashlib.sha256(done).hexdigest() == stamped else None
+
+    def derived(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
+        """A file made from other files and settings (the print-shop pack's order sheet and contact sheet):
+        the bytes kept under `name` when its record names the same hash of `inputs` (and of this package and
+        the rendering libraries) and the kept file still has its sha256; else `make()`'s, kept for the next
+        run. `inputs` must name everything the file is made from: a reused file is byte for byte what
+        `make` would return."""
+        key = hashlib.sha256(json.dumps([code_version(), inputs], sort_keys=True, default=str).encode()).hexdigest()
+        if self.folder is not None:
+            try:
+                record = json.loads(self._record_path(name, "derived").read_text(encoding="utf-8"))
+                if isinstance(record, dict) and record.get("input") == key:
+                    data = self._blob(str(record["sha"])).read_bytes()
+                    if hashlib.sha256(data).hexdigest() == record["sha"]:
+                        log.debug("print cache: %s unchanged, taken from the cache", name)
+                        return data
+            except (OSError, ValueError, KeyError):
+                pass
+        data = make()
+        if self.folder is not None:
+            try:
+                sha = hashlib.sha256(data).hexdigest()
+                _write(self._blob(sha), data)
+                _write(self._record_path(name, "derived"), json.dumps({"input": key, "sha": sha}).encode())
+            except OSError as error:
+                log.debug("print cache: cannot keep %s (%s)", name, error)
+        return data
 
     def origin(self, path: Path) -> str:
         """The sha256 of a file as laid out, before its fingerprint was stamped in (else of the file)."""
@@ -248,8 +287,10 @@ class Cache:
         except OSError as error:
             log.debug("print cache: cannot remember the check of %s (%s)", name, error)
 
-    def prune(self, keep: Iterable[str]) -> None:
-        """Drop records of items no longer planned and files no record names."""
+    def prune(self, keep: Iterable[str], value: str) -> None:
+        """Drop records of items no longer planned and files no record names: the files of the items, the
+        kept sheets, and the files stamped with the sources fingerprint `value` (the current one) of those
+        items; stamped files of other fingerprints go, with their records."""
         if self.folder is None or not (self.folder / "items").is_dir():
             return
         wanted = {self._record_path(name).name for name in keep}
@@ -263,6 +304,24 @@ class Cache:
                     used.update(json.loads(record_path.read_text(encoding="utf-8")).get("files", {}).values())
                 except (OSError, ValueError, AttributeError):
                     record_path.unlink(missing_ok=True)
+            for record_path in (self.folder / "derived").glob("*.json"):
+                try:
+                    used.add(str(json.loads(record_path.read_text(encoding="utf-8")).get("sha")))
+                except (OSError, ValueError, AttributeError):
+                    record_path.unlink(missing_ok=True)
+            stamped: set[str] = set()
+            for record_path in (self.folder / "stamped").glob("*.json"):
+                try:
+                    record = json.loads(record_path.read_text(encoding="utf-8"))
+                    # Another fingerprint's, or of a file no item has: None.
+                    kept = str(record["stamped"]) if record["value"] == value and record["origin"] in used else None
+                except (OSError, ValueError, KeyError, TypeError):
+                    kept = None
+                if kept is None:
+                    record_path.unlink(missing_ok=True)
+                else:
+                    stamped.add(kept)
+            used |= stamped
             # A file no record names may still be about to be copied by a run started from other records
             # (serve's gallery and a build at the same time): only files an hour old go.
             old = time.time() - 3600
@@ -281,14 +340,20 @@ def _write(path: Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-def copy_into(reused: dict[str, Reused], dest: Path) -> None:
-    """Copy every reused item's files into the print folder `dest`."""
+def copy_into(reused: dict[str, Reused], dest: Path, cache: Cache, value: str) -> None:
+    """Write every reused item's files into the print folder `dest`, each PDF with the sources fingerprint
+    `value` stamped in (the stamped file kept from a previous run with the same sources, when there is one)."""
     for item in reused.values():
         for name, blob in item.files.items():
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                shutil.copyfile(blob, target)
+                if name.endswith(".pdf"):
+                    # A blob is named by its sha256 (checked by `lookup`): no need to read it if it was stamped.
+                    data = cache.kept_stamped(blob.name, value)
+                    target.write_bytes(data if data is not None else cache.stamped(blob.read_bytes(), value))
+                else:
+                    shutil.copyfile(blob, target)
             except FileNotFoundError:
                 raise MaterialsError(_("{parent}: a cached print file went away during the "
                                        "build (the folder was deleted?); nothing was replaced, run the build "

@@ -9,6 +9,7 @@ campaign's date as every entry's time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -17,11 +18,11 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from materials import printorder, templating
+from materials import fingerprint, printorder, templating
 from materials.errors import Problem
 from materials.i18n import _
 from materials.output import write_atomic
-from materials.printing import fontcache
+from materials.printing import fontcache, incremental
 from materials.printing.settings import PrintSettings
 
 if TYPE_CHECKING:
@@ -81,8 +82,12 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
             target.write_bytes((dest / item.path).read_bytes())
     rows = order_rows(campaign, items, dest)
     write_atomic(pack / ORDER_CSV, printorder.order_csv(rows))
-    write_atomic(pack / ORDER_PDF, _order_pdf(campaign, rows))
-    write_atomic(pack / CONTACT_SHEET, _contact_sheet(campaign, items, dest))
+    # The two sheets are laid out with the fingerprint placeholder and kept in the print cache by what they
+    # are made from (issue 21): an unchanged build, or an edit that changes no row or thumbnail, lays neither
+    # out again; the sources fingerprint is stamped in as into every print file.
+    cache, value = incremental.Cache.of(campaign), fingerprint.sources(campaign)
+    write_atomic(pack / ORDER_PDF, cache.stamped(_order_pdf(campaign, rows, cache), value))
+    write_atomic(pack / CONTACT_SHEET, cache.stamped(_contact_sheet(campaign, items, dest, cache), value))
     files = sorted(p for p in pack.rglob("*") if p.is_file() and p.name != SUMS)
     sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(pack).as_posix()}\n" for p in files)
     write_atomic(pack / SUMS, sums.encode())
@@ -91,9 +96,20 @@ def write(campaign: Campaign, batches: list[Batch], dest: Path) -> Path:
     return pack
 
 
-def _order_pdf(campaign: Campaign, rows: list[printorder.Row]) -> bytes:
-    from weasyprint import HTML
+def _fonts(campaign: Campaign) -> list[str]:
+    """The installed faces the sheets are drawn with (file, face, size, time): a font update draws them again."""
+    from materials.fonts import font_file
 
+    faces = []
+    for weight in ("regular", "bold"):
+        path, index = font_file(campaign.settings.fonts.sans[0], weight)
+        stat = path.stat()
+        faces.append(f"{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}")
+    return faces
+
+
+def _order_pdf(campaign: Campaign, rows: list[printorder.Row], cache: incremental.Cache) -> bytes:
+    """The order sheet, with the fingerprint placeholder (kept in `cache` by its page and fonts)."""
     from materials import pdfx
 
     env = templating.environment(campaign, "print")
@@ -102,14 +118,59 @@ def _order_pdf(campaign: Campaign, rows: list[printorder.Row]) -> bytes:
     html = env.get_template("order.html.j2").render(
         lang=lang, rows=rows, count=len(rows), copies=sum(r.quantity for r in rows), profile=pdfx.PROFILE,
         max_ink=round(pdfx.MAX_INK), darkest=round(max((sum(ink) for ink in inks), default=100)),
-        font_css=fontcache.css_system(campaign.settings.fonts.sans),
+        font_css=fontcache.css_system(campaign.settings.fonts.sans), sources_fingerprint=fingerprint.PLACEHOLDER,
         # A3 portrait: the table's type shrinks with its rows so the sheet stays one page.
         row_pt=max(4.5, min(9.0, 860 / ((len(rows) + 1) * 1.45))))
-    return bytes(HTML(string=html).write_pdf(pdf_identifier=b"materials-print-shop-order"))
+
+    def make() -> bytes:
+        from weasyprint import HTML
+
+        return bytes(HTML(string=html).write_pdf(pdf_identifier=b"materials-print-shop-order"))
+
+    return cache.derived(f"{FOLDER}/{ORDER_PDF}", [html, _fonts(campaign)], make)
 
 
-def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
-    """Thumbnails of every press file (from its preview) with its path under it, 18 to an A4 page."""
+def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path, cache: incremental.Cache) -> bytes:
+    """The contact sheet, with the fingerprint placeholder. Each page is kept in `cache` by its previews and
+    names, the title, the draft mark and the fonts: a poster's edit draws only the page its thumbnails are on
+    again (issue 21); the pages are then put in one file."""
+    per_page = GRID[0] * GRID[1]
+    common = [campaign.text(campaign.settings.title, campaign.primary_language), campaign.primary_language,
+              campaign.draft_mark, campaign.draft_note, campaign.source_date().isoformat(),
+              list(campaign.settings.fonts.sans), _fonts(campaign), SHEET_PX, GRID, len(items)]
+    pages = []
+    for number, start in enumerate(range(0, max(len(items), 1), per_page), 1):
+        shown = items[start:start + per_page]
+        previews = []
+        for item in shown:
+            preview = dest / item.preview if item.preview else None
+            digest = hashlib.sha256(preview.read_bytes()).hexdigest() if preview and preview.is_file() else None
+            previews.append([item.path, digest])
+        pages.append(cache.derived(f"{FOLDER}/{CONTACT_SHEET}#{number}", [common, number, previews],
+                                   functools.partial(_contact_page, campaign, shown, number, len(items), dest)))
+    digests = [hashlib.sha256(page).hexdigest() for page in pages]
+    return cache.derived(f"{FOLDER}/{CONTACT_SHEET}", digests, functools.partial(_join, pages))
+
+
+def _join(pages: list[bytes]) -> bytes:
+    """One PDF of one-page PDFs, the first one's document information kept."""
+    import contextlib
+
+    import pikepdf
+
+    with contextlib.ExitStack() as stack:
+        pdf = stack.enter_context(pikepdf.open(io.BytesIO(pages[0])))
+        for data in pages[1:]:
+            pdf.pages.extend(stack.enter_context(pikepdf.open(io.BytesIO(data))).pages)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
+
+
+def _contact_page(campaign: Campaign, items: list[Item], number: int, total: int, dest: Path) -> bytes:
+    """One page of the contact sheet: thumbnails of its press files (from their previews), each with its path
+    under it, 18 to an A4 page."""
     from PIL import Image, ImageDraw, ImageFont
 
     from materials.fonts import font_file
@@ -118,14 +179,12 @@ def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
     font = ImageFont.truetype(str(path), 11, index=index)
     columns, lines = GRID
     cell_w, cell_h = SHEET_PX[0] // columns, (SHEET_PX[1] - 40) // lines
-    pages = []
-    for start in range(0, len(items), columns * lines):
-        page = Image.new("RGB", SHEET_PX, "white")
+    page = Image.new("RGB", SHEET_PX, "white")
+    if items:
         draw = ImageDraw.Draw(page)
         draw.text((20, 12), f"{campaign.text(campaign.settings.title, campaign.primary_language)} · "
-                            f"{len(items)} press files · page {start // (columns * lines) + 1}",
-                  fill="black", font=font)
-        for offset, item in enumerate(items[start:start + columns * lines]):
+                            f"{total} press files · page {number}", fill="black", font=font)
+        for offset, item in enumerate(items):
             x, y = (offset % columns) * cell_w, 40 + (offset // columns) * cell_h
             preview = dest / item.preview if item.preview else None
             if preview is not None and preview.is_file():
@@ -137,21 +196,16 @@ def _contact_sheet(campaign: Campaign, items: list[Item], dest: Path) -> bytes:
                                 y + 4 + thumb.height - 1), outline="#999999")
             name = item.path.rsplit("/", 1)[-1]
             draw.text((x + 8, y + cell_h - 26), name, fill="black", font=font)
-        pages.append(page)
-    if not pages:
-        pages.append(Image.new("RGB", SHEET_PX, "white"))
-    return _sheet_pdf(campaign, pages)
+    return _sheet_pdf(campaign, [page])
 
 
 def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
     """The contact sheet's pages as a PDF with what every print PDF carries (issue 20): the draft mark as text
-    on every page while the campaign is a draft, and the sources fingerprint in its keywords."""
+    on every page while the campaign is a draft, and the sources fingerprint's placeholder in its keywords."""
     import base64
     import html
 
     from weasyprint import HTML
-
-    from materials import fingerprint
 
     images = []
     for page in pages:
@@ -164,7 +218,7 @@ def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
     document = (
         f'<!DOCTYPE html><html lang="{html.escape(campaign.primary_language)}"><head><meta charset="utf-8">'
         f'<title>Contact sheet</title>'
-        f'<meta name="keywords" content="{fingerprint.KEY} {html.escape(fingerprint.sources(campaign))}">'
+        f'<meta name="keywords" content="{fingerprint.KEY} {fingerprint.PLACEHOLDER}">'
         f'<meta name="dcterms.created" content="{campaign.source_date().isoformat()}">'
         f'<style>{fontcache.css_system(campaign.settings.fonts.sans)}'
         '@page { size: A4 landscape; margin: 0 } body { margin: 0 }'

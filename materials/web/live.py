@@ -113,6 +113,28 @@ def rebuild_site(state: State, out: Path | None) -> bool:
 
 
 VENUE_SOURCES = ("venues", "campaign.toml", "templates")
+#: Sources whose edit is looked at in the gallery: the print build starts before the site's rebuild.
+PRINT_SOURCES = ("posters", "tips", "venues")
+
+
+def changed(state: State, gallery: Gallery, out: Path | None, paths: list[str]) -> None:
+    """After an edit: rebuild the site and the gallery, the one the edit is looked at in first. A FAQ's edit
+    (or a setting's) rebuilds the site before the gallery's build competes for the processor, so the open
+    page updates in about a second; a poster's or tip's starts the gallery's build (its own process) first,
+    beside the site's rebuild."""
+    prints = bool(paths) and all(_under(state.root, path, PRINT_SOURCES) for path in paths)
+    if prints:
+        gallery.changed(paths)
+    rebuild_site(state, out)
+    if not prints:
+        gallery.changed(paths)
+
+
+def _under(root: Path, path: str, folders: tuple[str, ...]) -> bool:
+    try:
+        return Path(path).resolve().relative_to(root).parts[0] in folders
+    except (ValueError, IndexError):
+        return False
 
 
 class Gallery(threading.Thread):
@@ -135,9 +157,8 @@ class Gallery(threading.Thread):
     def changed(self, paths: Iterable[str]) -> None:
         root = self.state.root
         for path in paths:
-            with contextlib.suppress(ValueError):
-                if Path(path).resolve().relative_to(root).parts[0] in VENUE_SOURCES:
-                    self.venues_dirty = True
+            if _under(root, path, VENUE_SOURCES):
+                self.venues_dirty = True
         self.dirty.set()
 
     def stop(self) -> None:
@@ -156,8 +177,9 @@ class Gallery(threading.Thread):
             self.dirty.clear()
             self.once()
 
-    def _build(self, kinds: list[str]) -> tuple[str, Any]:
-        """One build in the builder process (started on first use, again after a crash)."""
+    def _build(self, kinds: list[str], meanwhile: Callable[[], object]) -> tuple[str, Any]:
+        """One build in the builder process (started on first use, again after a crash); `meanwhile` runs here
+        while the builder works."""
         import multiprocessing
 
         with self.starting:
@@ -174,18 +196,25 @@ class Gallery(threading.Thread):
         assert self.pipe is not None
         try:
             self.pipe.send((str(self.state.campaign_dir), str(self.state.preview), kinds))
+        except OSError as e:
+            meanwhile()
+            return "error", _stopped(e)
+        meanwhile()
+        try:
             answer: tuple[str, Any] = self.pipe.recv()
             return answer
         except (EOFError, OSError) as e:
-            return "error", _("the gallery's build process stopped ({reason}); it restarts at the next "
-                              "edit").format(reason=e or _("killed"))
+            return "error", _stopped(e)
 
     def once(self) -> None:
         state = self.state
-        state.facts = _facts(state)
         kinds = ["print", *(["venues"] if self.venues_dirty and self._has_venues() else [])]
         self.venues_dirty = False
-        status, payload = self._build(kinds)
+
+        def facts() -> None:
+            state.facts = _facts(state)
+
+        status, payload = self._build(kinds, facts)  # the facts' table is read while the builder builds
         if self.stopping:
             return
         if status == "error":
@@ -209,6 +238,11 @@ class Gallery(threading.Thread):
             return bool(VenueSettings.of(load(self.state.campaign_dir).settings).list)
         except (MaterialsError, AttributeError):
             return False
+
+
+def _stopped(error: BaseException) -> str:
+    return _("the gallery's build process stopped ({reason}); it restarts at the next edit").format(
+        reason=error or _("killed"))
 
 
 def builder(connection: Any, build: Build) -> None:

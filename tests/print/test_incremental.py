@@ -29,6 +29,14 @@ def reused(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "taken from the cache" in r.getMessage()]
 
 
+def reword_apply(campaign: Path) -> None:
+    """One sentence of the apply poster's English text changed."""
+    poster = campaign / "posters" / "apply.md"
+    poster.write_text(poster.read_text(encoding="utf-8").replace("Scan with your phone camera to apply.",
+                                                                 "Scan the code with your phone camera."),
+                      encoding="utf-8")
+
+
 def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
         print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="materials")
@@ -38,10 +46,7 @@ def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
     assert reused(caplog) == []
 
     caplog.clear()
-    poster = print_campaign / "posters" / "apply.md"
-    poster.write_text(poster.read_text(encoding="utf-8").replace("Scan with your phone camera to apply.",
-                                                                 "Scan the code with your phone camera."),
-                      encoding="utf-8")
+    reword_apply(print_campaign)
     second = build(print_campaign, tmp_path / "second", only="print").outputs["print"]
     after = digests(second)
     [line] = reused(caplog)
@@ -159,3 +164,120 @@ def test_a_changed_file_of_the_campaigns_templates_lays_everything_out_again(
     caplog.set_level(logging.INFO, logger="materials")
     build(print_campaign, tmp_path / "second", only="print")
     assert reused(caplog) == []
+
+
+def pack_reuse(caplog: pytest.LogCaptureFixture) -> set[str]:
+    return {r.getMessage().split()[2] for r in caplog.records
+            if r.getMessage().startswith("print cache: print-shop/") and r.getMessage().endswith("from the cache")}
+
+
+def test_an_unchanged_rebuild_reuses_the_pack_and_home_editions_byte_for_byte(
+        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from materials.printing import shop
+
+    first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
+    assert sorted((first / "home").rglob("*.pdf")) and (first / shop.ZIP).is_file()
+    kept = print_campaign / incremental.CACHE
+    kinds = ("stamped", "derived", "verified")
+    records = {p: p.stat().st_mtime_ns for kind in kinds for p in (kept / kind).glob("*.json")}
+    assert len(records) > 10
+    caplog.set_level(logging.DEBUG, logger="materials")
+    again = build(print_campaign, tmp_path / "again", only="print").outputs["print"]
+    # No file was stamped with the fingerprint again, no sheet kept again, no file (home editions included)
+    # checked again: their records are untouched.
+    assert {p: p.stat().st_mtime_ns for p in records} == records
+    assert {p for kind in kinds for p in (kept / kind).glob("*.json")} == set(records)
+    # Neither sheet of the pack was laid out again, and no home edition was read again to check it.
+    assert {f"{shop.FOLDER}/{shop.ORDER_PDF}", f"{shop.FOLDER}/{shop.CONTACT_SHEET}"} <= pack_reuse(caplog)
+    [line] = [r.getMessage() for r in caplog.records if "checked before, byte for byte" in r.getMessage()]
+    assert line.split()[1] == line.split()[3]
+    after = digests(again)
+    assert after == digests(first)
+    # ... and every reused file is what a build with no cache makes, the stamped fingerprint included.
+    shutil.rmtree(print_campaign / incremental.CACHE)
+    caplog.clear()
+    cold = build(print_campaign, tmp_path / "cold", only="print").outputs["print"]
+    assert pack_reuse(caplog) == set()
+    assert digests(cold) == after
+    mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
+    for name in (shop.ORDER_PDF, shop.CONTACT_SHEET):
+        with pikepdf.open(cold / shop.FOLDER / name) as pdf:
+            assert str(pdf.docinfo["/Keywords"]) == mark, name
+
+
+def test_a_changed_input_makes_the_pack_again(print_campaign: Path, tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    from materials.printing import shop
+
+    order, sheet = f"{shop.FOLDER}/{shop.ORDER_PDF}", f"{shop.FOLDER}/{shop.CONTACT_SHEET}"
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    caplog.set_level(logging.DEBUG, logger="materials")
+
+    # A new quantity changes the order sheet's rows, not a thumbnail of the contact sheet.
+    toml = print_campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[print.order.quantity]\nposter = 7\n", encoding="utf-8")
+    second = digests(build(print_campaign, tmp_path / "second", only="print").outputs["print"])
+    assert sheet in pack_reuse(caplog) and order not in pack_reuse(caplog)
+    assert second[order] != first[order] and second[shop.ZIP] != first[shop.ZIP]
+    assert second[f"{shop.FOLDER}/{shop.SUMS}"] != first[f"{shop.FOLDER}/{shop.SUMS}"]
+
+    # A poster's new words change its preview (the contact sheet) and the fingerprint (both sheets' keywords).
+    caplog.clear()
+    reword_apply(print_campaign)
+    third_dir = build(print_campaign, tmp_path / "third", only="print").outputs["print"]
+    third = digests(third_dir)
+    assert order in pack_reuse(caplog)  # its rows are the same: only the new fingerprint is stamped in
+    # The fixture's 19 press files fill two pages of the sheet: the apply poster's previews are all on the first.
+    assert sheet not in pack_reuse(caplog) and f"{sheet}#1" not in pack_reuse(caplog)
+    assert f"{sheet}#2" in pack_reuse(caplog)
+    assert third[sheet] != second[sheet] and third[order] != second[order]
+    changed = [p for p in third if p.startswith("home/posters/apply/") and "-en" in p]
+    assert changed and all(third[p] != second[p] for p in changed)
+    mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
+    for path in (order, sheet):
+        with pikepdf.open(third_dir / path) as pdf:
+            assert str(pdf.docinfo["/Keywords"]) == mark, path
+
+    # Each made again is what a build with no cache makes.
+    shutil.rmtree(print_campaign / incremental.CACHE)
+    assert digests(build(print_campaign, tmp_path / "cold", only="print").outputs["print"]) == third
+
+
+def test_a_damaged_kept_sheet_is_made_again(print_campaign: Path, tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    import json
+
+    from materials.printing import shop
+
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    records = sorted((print_campaign / incremental.CACHE / "derived").glob("*.json"))
+    assert len(records) >= 3  # the order sheet, the contact sheet and its pages
+    for record in records:
+        blob = incremental.Cache(print_campaign / incremental.CACHE)._blob(json.loads(record.read_text())["sha"])
+        blob.write_bytes(b"%PDF-1.7 not what was kept")
+    caplog.set_level(logging.DEBUG, logger="materials")
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert pack_reuse(caplog) == set()
+    assert again == first
+    assert again[f"{shop.FOLDER}/{shop.ORDER_PDF}"] == first[f"{shop.FOLDER}/{shop.ORDER_PDF}"]
+
+
+def test_stamped_files_outlive_an_idle_hour_and_not_their_fingerprint(print_campaign: Path, tmp_path: Path) -> None:
+    import os
+    import time
+
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    kept = print_campaign / incremental.CACHE
+    stamped = {p: p.stat().st_mtime_ns for p in (kept / "stamped").glob("*.json")}
+    assert stamped
+    old = time.time() - 2 * 3600  # the cache drops files no record names once they are an hour old
+    for blob in (kept / "files").glob("*/*"):
+        os.utime(blob, (old, old))
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert {p: p.stat().st_mtime_ns for p in (kept / "stamped").glob("*.json")} == stamped  # nothing stamped again
+
+    reword_apply(print_campaign)  # a new fingerprint: every file is stamped with it, the old stamps go
+    build(print_campaign, tmp_path / "edited", only="print")
+    assert len(list((kept / "stamped").glob("*.json"))) == len(stamped)
+    assert not set((kept / "stamped").glob("*.json")) & set(stamped)

@@ -169,3 +169,24 @@ def test_the_gallery_shows_every_print_output_and_redraws_only_what_changed(
 
     wait_for(reported, 120, "the poster's problem on the gallery page")
     assert gallery_tiles(url) == after
+
+
+def test_a_poster_edit_starts_the_gallery_before_the_site_and_a_faq_edit_after(campaign_copy: Path,
+                                                                              tmp_path: Path) -> None:
+    from typing import cast
+
+    from materials.web import live
+
+    state = live.State(campaign_copy, tmp_path / "preview")
+    told: list[tuple[list[str], int]] = []  # what the gallery was told, and how many site rebuilds were done then
+
+    class Gallery:
+        def changed(self, paths: list[str]) -> None:
+            told.append((paths, state.snapshot()["web"]))
+
+    poster, faq = next((campaign_copy / "posters").glob("*.md")), next((campaign_copy / "faq").rglob("*.md"))
+    gallery = cast(live.Gallery, Gallery())
+    live.changed(state, gallery, tmp_path / "out", [str(poster)])
+    live.changed(state, gallery, tmp_path / "out", [str(faq)])
+    assert "site" not in state.problems
+    assert told == [([str(poster)], 0), ([str(faq)], 2)]
