@@ -80,6 +80,12 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
             problems += _typed_out(facts, text)
         if text.kind in COLOUR_KINDS and text.lang is not None:
             problems += _colours(text)
+    problems += _colours_in_search(campaign)
+    for name, fact in facts.items():
+        for other in fact.source.decide_with if fact.source else []:
+            if other not in facts:
+                problems.append(Problem("campaign.toml", None, f"facts.{name}.source.decide_with",
+                                        f"{other!r} is not a fact; name facts of campaign.toml"))
     used = uses(texts)
     notes = campaign.fact_notes
     notes.clear()
@@ -132,6 +138,35 @@ def _colours(text: Text) -> list[Problem]:
             problems.append(Problem(text.file, line, None, f"“{match.group(0)}”: the colours of the code are local "
                                     "facts (the notice names only the green code); write the colour's fact, such "
                                     "as {{ colour_high }}, and set its words in campaign.toml"))
+    return problems
+
+
+def _colours_in_search(campaign: Campaign) -> list[Problem]:
+    """Colour names typed in what the search reads and shows (FAQ keywords, `[search]` words and synonyms):
+    write the colour's fact there too (`{{ colour_high }}`)."""
+    problems = []
+
+    def typed(words: str, lang: str) -> list[str]:
+        patterns = [COLOURS[lang]] if lang in COLOURS else list(COLOURS.values())
+        plain = mdown.FACT.sub("", words)
+        return [m.group(0) for pattern in patterns for m in pattern.finditer(plain)]
+
+    for lang, items in campaign.faqs.items():
+        for faq in items:
+            for word in faq.keywords:
+                for found in typed(word, lang.split("-")[0].lower()):
+                    problems.append(Problem(campaign.relative(faq.path), None, "keywords", f"“{found}” in "
+                                            f"“{word}”: the colours of the code are local facts; write the colour's "
+                                            "fact, such as {{ colour_high }}, or leave the word out"))
+    search = getattr(campaign.settings, "search", None)
+    if search is not None:
+        entries = [(f"search.words[{i}]", w) for i, w in enumerate(search.words)]
+        entries += [(f"search.synonyms[{n}]", w) for n, group in enumerate(search.synonyms) for w in group]
+        for key, word in entries:
+            for found in typed(word, ""):
+                problems.append(Problem("campaign.toml", None, key, f"“{found}” in “{word}”: the colours of the "
+                                        "code are local facts; write the colour's fact, such as {{ colour_high }}, "
+                                        "or leave the word out"))
     return problems
 
 

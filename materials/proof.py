@@ -86,6 +86,7 @@ class Proof:
     notice: dict[str, Any] = field(default_factory=dict)  # language -> materials.notice.Notice
     articles: list[tuple[str, list[str]]] = field(default_factory=list)  # notice part -> texts citing it
     synonyms: list[list[str]] = field(default_factory=list)  # the site search's synonym groups
+    decisions: list[list[FactRow]] = field(default_factory=list)  # facts to decide together (`decide_with`)
 
     @property
     def unconfirmed(self) -> list[FactRow]:
@@ -104,7 +105,8 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
         rows.append(FactRow(number, name, dict(fact.text), fact.confirmed, facts_mod.source_line(fact),
                             fact.source.note if fact.source else "", len(uses.get(name, [])),
                             fact.source.contrary if fact.source else ""))
-    render = _renderer(campaign, {row.name: row for row in rows})
+    notices = notice.load(campaign)
+    render = _renderer(campaign, {row.name: row for row in rows}, notices)
     counter = iter(range(1, 10_000))
     sections: list[tuple[str, list[Item]]] = [("faq", _faqs(campaign, render, counter))]
     by_kind: dict[str, list[Text]] = {}
@@ -129,14 +131,26 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
         if items and kind == "venues":
             items[0].pictures = pictures.venue()
         sections.append((key, items))
-    notices = notice.load(campaign)
     proof = Proof(rows, sections, fingerprint=fingerprint.sources(campaign), links=_links(campaign),
                   notice=dict(notices.by_lang))
     proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
     proof.articles = _articles(texts)
     search = getattr(campaign.settings, "search", None)
     proof.synonyms = [list(group) for group in getattr(search, "synonyms", [])]
+    proof.decisions = _decisions(campaign, rows)
     return proof
+
+
+def _decisions(campaign: Campaign, rows: list[FactRow]) -> list[list[FactRow]]:
+    """Each fact with the facts it names in `source.decide_with`: rules that may contradict each other, which
+    the authority must decide together (an unknown name is skipped here; `materials check` reports it)."""
+    by_name = {row.name: row for row in rows}
+    out = []
+    for name, fact in campaign.settings.facts.items():
+        others = [by_name[other] for other in (fact.source.decide_with if fact.source else []) if other in by_name]
+        if others:
+            out.append([by_name[name], *others])
+    return out
 
 
 #: How a text cites a part of the notice: its preamble, or Article 1-4 (the notice's four articles).
@@ -315,8 +329,31 @@ class Pictures:
         return [(f"venue poster {pdfs[0].stem}", _png_uri(image))]
 
 
-def _renderer(campaign: Campaign, rows: dict[str, FactRow]) -> Callable[[str, str], Markup]:
-    """Markdown -> HTML with every fact marked: highlighted words and their number on the cover."""
+BLOCKQUOTE = re.compile(r"<blockquote>(.*?)</blockquote>", re.DOTALL)
+PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def _label_quotations(body: str, notice_text: Any) -> str:
+    """Label each blockquote: `notice-quote` only when its words between “ and ” are verbatim in that
+    language's notice, otherwise `own-words` (a poster's or sign's call to action is the campaign's)."""
+    from materials.notice import quoted_words
+
+    def verbatim(paragraph: str) -> bool:
+        words = quoted_words(html.unescape(re.sub(r"<[^>]*>", "", paragraph)))
+        return words is not None and notice_text is not None and notice_text.contains(words)
+
+    def label(match: re.Match[str]) -> str:
+        # Adjacent quotations become one blockquote: each of its paragraphs must be the notice's words.
+        paragraphs = PARAGRAPH.findall(match.group(1)) or [match.group(1)]
+        verbatim_all = all(verbatim(paragraph) for paragraph in paragraphs)
+        return f'<blockquote class="{"notice-quote" if verbatim_all else "own-words"}">{match.group(1)}</blockquote>'
+
+    return BLOCKQUOTE.sub(label, body)
+
+
+def _renderer(campaign: Campaign, rows: dict[str, FactRow], notices: Any = None) -> Callable[[str, str], Markup]:
+    """Markdown -> HTML with every fact marked: highlighted words and their number on the cover; a blockquote
+    is labelled a checked quotation only when it is the notice's words (`_label_quotations`)."""
     def render(source: str, lang: str) -> Markup:
         values = campaign.facts(lang)
         values.update({name: f"{OPEN}{row.number}{CLOSE}" for name, row in rows.items()})
@@ -330,6 +367,7 @@ def _renderer(campaign: Campaign, rows: dict[str, FactRow]) -> Callable[[str, st
             words = html.escape(row.texts.get(lang) or next(iter(row.texts.values())))
             return f'<mark class="{status}">{words}</mark><sup class="ref">F{row.number}</sup>'
 
+        body = _label_quotations(body, notices.by_lang.get(lang) if notices is not None else None)
         return Markup(TOKEN.sub(mark, body))  # noqa: S704 - sanitised by mdown.render, facts escaped above
 
     return render
