@@ -87,6 +87,7 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
                 problems.append(Problem("campaign.toml", None, f"facts.{name}.source.decide_with",
                                         f"{other!r} is not a fact; name facts of campaign.toml"))
     used = uses(texts)
+    used.update({name: [] for name in _named_in_search(campaign)})
     notes = campaign.fact_notes
     notes.clear()
     for name, fact in facts.items():
@@ -139,6 +140,14 @@ def _colours(text: Text) -> list[Problem]:
                                     "facts (the notice names only the green code); write the colour's fact, such "
                                     "as {{ colour_high }}, and set its words in campaign.toml"))
     return problems
+
+
+def _named_in_search(campaign: Campaign) -> set[str]:
+    """Facts written in FAQ keywords or `[search]` synonyms (used by the search only)."""
+    words = [w for items in campaign.faqs.values() for faq in items for w in faq.keywords]
+    search = getattr(campaign.settings, "search", None)
+    words += [w for group in getattr(search, "synonyms", []) for w in group]
+    return {m.group(1) for w in words for m in mdown.FACT.finditer(w)}
 
 
 def _colours_in_search(campaign: Campaign) -> list[Problem]:

@@ -389,6 +389,22 @@ def test_a_colour_written_as_a_fact_passes(mini_campaign: Path) -> None:
     campaign_mod.load(mini_campaign)  # passes
 
 
+def test_a_colour_name_in_keywords_or_search_settings_is_refused_and_a_fact_there_passes(mini_campaign: Path) -> None:
+    """Review 20c: 橙码/红码 and "turned red" sat in keywords and search synonyms, where the check did not look."""
+    edit(mini_campaign / "faq/zh-CN/green.md", "tags: [绿码, 通行]", "tags: [绿码, 通行]\nkeywords: [红码怎么办, 绿码]")
+    with (mini_campaign / "campaign.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[search]\nsynonyms = [["turned red", "变色"]]\n')
+    problems = problems_of(mini_campaign)
+    assert any(p.startswith("faq/zh-CN/green.md") and "“红码” in “红码怎么办”" in p for p in problems), problems
+    assert any("search.synonyms[0]" in p and "“red” in “turned red”" in p for p in problems), problems
+    edit(mini_campaign / "faq/zh-CN/green.md", "keywords: [红码怎么办, 绿码]", "keywords: [\"{{ colour_high }}\", 绿码]")
+    text = (mini_campaign / "campaign.toml").read_text(encoding="utf-8")
+    text = text.replace('synonyms = [["turned red", "变色"]]', 'synonyms = [["{{ colour_high }}"]]')
+    text += ('\n[facts.colour_high]\nzh-CN = "红码"\nen = "red code"\nsource = { document = "To be confirmed" }\n')
+    (mini_campaign / "campaign.toml").write_text(text, encoding="utf-8")
+    campaign_mod.load(mini_campaign)  # passes
+
+
 # --- materials facts --------------------------------------------------------------------------------
 
 def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments(mini_campaign: Path) -> None:
