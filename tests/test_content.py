@@ -397,7 +397,8 @@ def test_a_colour_name_in_keywords_or_search_settings_is_refused_and_a_fact_ther
     problems = problems_of(mini_campaign)
     assert any(p.startswith("faq/zh-CN/green.md") and "“红码” in “红码怎么办”" in p for p in problems), problems
     assert any("search.synonyms[0]" in p and "“red” in “turned red”" in p for p in problems), problems
-    edit(mini_campaign / "faq/zh-CN/green.md", "keywords: [红码怎么办, 绿码]", "keywords: [\"{{ colour_high }}\", 绿码]")
+    edit(mini_campaign / "faq/zh-CN/green.md", "keywords: [红码怎么办, 绿码]",
+         "keywords: [\"{{ colour_high }}\", 绿码]")
     text = (mini_campaign / "campaign.toml").read_text(encoding="utf-8")
     text = text.replace('synonyms = [["turned red", "变色"]]', 'synonyms = [["{{ colour_high }}"]]')
     text += ('\n[facts.colour_high]\nzh-CN = "红码"\nen = "red code"\nsource = { document = "To be confirmed" }\n')
