@@ -48,8 +48,8 @@ HEADLINE = re.compile(r"^#\s+(.*)$")
 HOME_STRINGS = ("apply", "apply_note", "footer_note")
 #: Sections of interface strings: the output kind whose strings.toml holds them, and the proof's section.
 STRING_SECTIONS = (("web", "strings_web"), ("print", "strings_print"), ("venues", "strings_venues"))
-#: Width in pixels of the pictures embedded in the proof (enough to read a headline at 45 mm).
-PICTURE_PX = 360
+#: Width in pixels of the pictures embedded in the proof (280 dpi at 58 mm: the body text of a poster reads).
+PICTURE_PX = 640
 
 
 @dataclass
@@ -87,6 +87,7 @@ class Proof:
     articles: list[tuple[str, list[str]]] = field(default_factory=list)  # notice part -> texts citing it
     synonyms: list[list[str]] = field(default_factory=list)  # the site search's synonym groups
     decisions: list[list[FactRow]] = field(default_factory=list)  # facts to decide together (`decide_with`)
+    pictures_from: Path | None = None  # the build whose pictures the proof shows; None: no pictures
 
     @property
     def unconfirmed(self) -> list[FactRow]:
@@ -138,6 +139,7 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
     search = getattr(campaign.settings, "search", None)
     proof.synonyms = [list(group) for group in getattr(search, "synonyms", [])]
     proof.decisions = _decisions(campaign, rows)
+    proof.pictures_from = pictures.root if pictures.found else None
     return proof
 
 
@@ -164,14 +166,23 @@ ARTICLE_CITES = [
 
 
 def _articles(texts: list[Text]) -> list[tuple[str, list[str]]]:
-    """Each part of the notice with the FAQs, posters and signs that quote or cite it (empty: uncovered)."""
+    """Each part of the notice with the FAQs, posters and signs that quote or cite it (empty: uncovered). A
+    question is named by its id and its words in every language, so a signer of either language reads it."""
+    questions: dict[str, list[str]] = {}
+    for text in texts:
+        if text.kind == "faq" and text.part == "question":
+            questions.setdefault(text.unit.split(":")[1], []).append(text.text)
     out = []
     for label, pattern in ARTICLE_CITES:
         where: list[str] = []
         for text in texts:
             if text.kind not in ("faq", "poster", "tip", "site") or not pattern.search(text.text):
                 continue
-            name = text.unit.split(":")[1] if text.kind == "faq" else text.file
+            if text.kind == "faq":
+                faq_id = text.unit.split(":")[1]
+                name = f"{faq_id} ({' / '.join(questions.get(faq_id, []))})"
+            else:
+                name = text.file
             if name not in where:
                 where.append(name)
         out.append((label, where))
