@@ -342,6 +342,20 @@ class Pictures:
 
 BLOCKQUOTE = re.compile(r"<blockquote>(.*?)</blockquote>", re.DOTALL)
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+OWN_BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.DOTALL)
+
+
+def _mark_own_words(body: str) -> str:
+    """Class `own` on each paragraph or list item outside a blockquote that holds no fact: words the campaign
+    wrote itself, neither the notice's nor a sourced fact, which a signer must read as such."""
+    def own(match: re.Match[str]) -> str:
+        tag, content = match.group(1), match.group(2)
+        if OPEN in content:
+            return match.group(0)
+        return f'<{tag} class="own">{content}</{tag}>'
+
+    parts = re.split(r"(<blockquote.*?</blockquote>)", body, flags=re.DOTALL)
+    return "".join(part if part.startswith("<blockquote") else OWN_BLOCK.sub(own, part) for part in parts)
 
 
 def _label_quotations(body: str, notice_text: Any) -> str:
@@ -379,6 +393,7 @@ def _renderer(campaign: Campaign, rows: dict[str, FactRow], notices: Any = None)
             return f'<mark class="{status}">{words}</mark><sup class="ref">F{row.number}</sup>'
 
         body = _label_quotations(body, notices.by_lang.get(lang) if notices is not None else None)
+        body = _mark_own_words(body)
         return Markup(TOKEN.sub(mark, body))  # noqa: S704 - sanitised by mdown.render, facts escaped above
 
     return render

@@ -199,6 +199,9 @@ def test_the_shipped_proof_labels_posters_calls_to_action_and_lists_facts_to_dec
     assert 'blockquote class="notice-quote"' not in columns and 'blockquote class="own-words"' in columns
     faqs = "".join(str(column) for item in dict(proof.sections)["faq"] for column in item.columns.values())
     assert 'blockquote class="notice-quote"' in faqs and 'blockquote class="own-words"' not in faqs
+    # The campaign's own sentences (no quotation, no fact) are marked for the signer; a sentence with a fact is not.
+    assert '<p class="own">扫描本次宣传印制的申领二维码，打开的是官方申报服务，用于申领健康码。</p>' in faqs
+    assert '<p class="own">{{' not in faqs and "蓝底" in page
     groups = [[row.name for row in group] for group in proof.decisions]
     assert ["staff_screenshots", "gate_not_green", "original_way_at_gate", "code_not_loading", "screenshots"] in groups
     assert "须一并决定的事实 Facts to decide together" in page
