@@ -480,3 +480,17 @@ def test_links_content_may_use_pass(line: str) -> None:
     from materials import markdown
 
     assert markdown.source_problems(line, "faq/en/x.md") == []
+
+
+def test_booklet_cross_references_name_the_question_number(shipped_root: Path) -> None:
+    """Review 20c: the printed booklet said "见有了健康码，还要测体温吗。" with no number to find it by."""
+    from materials.printing.booklet import chapters
+
+    campaign = campaign_mod.load(shipped_root)
+    zh = "".join(html for _, items in chapters(campaign, "zh-CN") for _, html in items)
+    en = "".join(html for _, items in chapters(campaign, "en") for _, html in items)
+    link = '<a href="#faq-official-channels" rel="noopener noreferrer">'
+    assert f"官方渠道见{link}第 7 问“哪些是发布健康码信息的官方渠道”</a>" in zh
+    assert f"see {link}question 7, “which channels are official”</a>" in en
+    labels = re.findall(r'<a href="#faq-[^"]*"[^>]*>(.*?)</a>', zh + en)
+    assert labels and all(re.search(r"第 \d+ 问|question \d+", label) for label in labels)  # every one numbered
