@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from materials import markdown as mdown
 from materials.config import Fact
 from materials.errors import Problem
+from materials.i18n import _
 from materials.texts import Text
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
         for other in fact.source.decide_with if fact.source else []:
             if other not in facts:
                 problems.append(Problem("campaign.toml", None, f"facts.{name}.source.decide_with",
-                                        f"{other!r} is not a fact; name facts of campaign.toml"))
+                                        _("{other!r} is not a fact; name facts of campaign.toml").format(
+                                            other=other)))
     used = uses(texts)
     used.update({name: [] for name in _named_in_search(campaign)})
     notes = campaign.fact_notes
@@ -160,22 +162,21 @@ def _colours_in_search(campaign: Campaign) -> list[Problem]:
         plain = mdown.FACT.sub("", words)
         return [m.group(0) for pattern in patterns for m in pattern.finditer(plain)]
 
+    message = _("“{found}” in “{word}”: the colours of the code are local facts; write the colour's fact, such "
+                "as {{{{ colour_high }}}}, or leave the word out")
     for lang, items in campaign.faqs.items():
         for faq in items:
             for word in faq.keywords:
                 for found in typed(word, lang.split("-")[0].lower()):
-                    problems.append(Problem(campaign.relative(faq.path), None, "keywords", f"“{found}” in "
-                                            f"“{word}”: the colours of the code are local facts; write the colour's "
-                                            "fact, such as {{ colour_high }}, or leave the word out"))
+                    problems.append(Problem(campaign.relative(faq.path), None, "keywords",
+                                            message.format(found=found, word=word)))
     search = getattr(campaign.settings, "search", None)
     if search is not None:
         entries = [(f"search.words[{i}]", w) for i, w in enumerate(search.words)]
         entries += [(f"search.synonyms[{n}]", w) for n, group in enumerate(search.synonyms) for w in group]
         for key, word in entries:
             for found in typed(word, ""):
-                problems.append(Problem("campaign.toml", None, key, f"“{found}” in “{word}”: the colours of the "
-                                        "code are local facts; write the colour's fact, such as {{ colour_high }}, "
-                                        "or leave the word out"))
+                problems.append(Problem("campaign.toml", None, key, message.format(found=found, word=word)))
     return problems
 
 
