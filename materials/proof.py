@@ -137,7 +137,10 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
     proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
     proof.articles = _articles(texts)
     search = getattr(campaign.settings, "search", None)
-    proof.synonyms = [list(group) for group in getattr(search, "synonyms", [])]
+    if search is not None:  # as the site searches them: a {{ fact }} entry shows the fact's words
+        from materials.web.search import synonym_groups
+
+        proof.synonyms = synonym_groups(campaign)
     proof.decisions = _decisions(campaign, rows)
     proof.pictures_from = pictures.root if pictures.found else None
     return proof
