@@ -204,6 +204,10 @@ def proof(campaign_dir: Path, out: Path | None, output: Path | None) -> None:
                  "sources fingerprint {fingerprint})").format(path=path.resolve(), blockers=len(result.blockers),
                                                               unconfirmed=len(result.unconfirmed),
                                                               fingerprint=result.fingerprint))
+    if result.pictures_from is None:
+        click.secho(_("warning: the proof has no pictures of the materials: no build in {output}. Run `materials "
+                      "build` first, or give --output DIR of a build, then run `materials proof` again").format(
+                          output=(output or campaign_dir / "output")), fg="yellow", err=True)
 
 
 @cli.group(invoke_without_command=True,

@@ -46,7 +46,8 @@ from materials.textfiles import toml_problem
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
 
-#: Place categories the notice names (communities, enterprises, airport, docks, stations, parks, buildings).
+#: Place categories in the notice's words (Article 2: 工业园区, industrial parks): the starter's defaults;
+#: a campaign sets its own, with their source, in [place_categories].
 DEFAULT_PLACE_CATEGORIES = {
     "community": {"zh-CN": "社区", "en": "Community"},
     "enterprise": {"zh-CN": "企业", "en": "Enterprise"},
@@ -54,7 +55,7 @@ DEFAULT_PLACE_CATEGORIES = {
     "dock": {"zh-CN": "码头", "en": "Dock"},
     "railway-station": {"zh-CN": "火车站", "en": "Railway station"},
     "highway-station": {"zh-CN": "公路客运站", "en": "Highway passenger station"},
-    "industrial-park": {"zh-CN": "产业园区", "en": "Industrial park"},
+    "industrial-park": {"zh-CN": "工业园区", "en": "Industrial park"},
     "commercial-building": {"zh-CN": "商务楼宇", "en": "Commercial building"},
 }
 
@@ -160,6 +161,10 @@ class FactSource(Strict):
     """Anything the approver should know (what is still to be checked, where the words come from)."""
     contrary: str = ""
     """Evidence that says otherwise (document and date): the proof lists the fact among its blockers."""
+    decide_with: list[str] = []
+    """Other facts the authority must decide together with this one, because they may contradict each other
+    (for example what a gatekeeper does with a code that is not green and who goes the original way): the
+    proof lists each group on its cover."""
 
     @model_validator(mode="after")
     def _link_is_https(self) -> FactSource:

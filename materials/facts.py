@@ -85,7 +85,15 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
             problems += _typed_out(facts, text)
         if text.kind in COLOUR_KINDS and text.lang is not None:
             problems += _colours(text)
+    problems += _colours_in_search(campaign)
+    for name, fact in facts.items():
+        for other in fact.source.decide_with if fact.source else []:
+            if other not in facts:
+                problems.append(Problem("campaign.toml", None, f"facts.{name}.source.decide_with",
+                                        _("{other!r} is not a fact; name facts of campaign.toml").format(
+                                            other=other)))
     used = uses(texts)
+    used.update({name: [] for name in _named_in_search(campaign)})
     notes = campaign.fact_notes
     notes.clear()
     for name, fact in facts.items():
@@ -138,6 +146,38 @@ def _colours(text: Text) -> list[Problem]:
                                       "facts (the notice names only the green code); write the colour's fact, such "
                                       "as {{{{ colour_high }}}}, and set its words in campaign.toml").format(
                                           group=match.group(0))))
+    return problems
+
+
+def _named_in_search(campaign: Campaign) -> set[str]:
+    """Facts written in FAQ keywords or `[search]` synonyms (used by the search only)."""
+    words = [w for items in campaign.faqs.values() for faq in items for w in faq.keywords]
+    words += [w for table in campaign.settings.kind_tables() for _key, w in table.searched_words()]
+    return {m.group(1) for w in words for m in mdown.FACT.finditer(w)}
+
+
+def _colours_in_search(campaign: Campaign) -> list[Problem]:
+    """Colour names typed in what the search reads and shows (FAQ keywords, `[search]` words and synonyms):
+    write the colour's fact there too (`{{ colour_high }}`)."""
+    problems = []
+
+    def typed(words: str, lang: str) -> list[str]:
+        patterns = [COLOURS[lang]] if lang in COLOURS else list(COLOURS.values())
+        plain = mdown.FACT.sub("", words)
+        return [m.group(0) for pattern in patterns for m in pattern.finditer(plain)]
+
+    message = _("“{found}” in “{word}”: the colours of the code are local facts; write the colour's fact, such "
+                "as {{{{ colour_high }}}}, or leave the word out")
+    for lang, items in campaign.faqs.items():
+        for faq in items:
+            for word in faq.keywords:
+                for found in typed(word, lang.split("-")[0].lower()):
+                    problems.append(Problem(campaign.relative(faq.path), None, "keywords",
+                                            message.format(found=found, word=word)))
+    for table in campaign.settings.kind_tables():
+        for key, word in table.searched_words():
+            for found in typed(word, ""):
+                problems.append(Problem("campaign.toml", None, key, message.format(found=found, word=word)))
     return problems
 
 

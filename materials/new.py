@@ -152,6 +152,7 @@ SAMPLE_VENUES = [
 #: enough to fit the posters (like every fact of a new campaign they are unconfirmed, so every build warns).
 LOCAL = {
     "city": {"zh-CN": "某市", "en": "Anytown"},
+    "city_short": {"zh-CN": "某市", "en": "Anytown"},  # 津 for Tianjin: a city gives its own one-character name
     "app": {"zh-CN": "示例办", "en": "the city's app"},
     "hotline": {"zh-CN": "12345热线", "en": "the 12345 hotline"},
     "portal_site": {"zh-CN": "本市政府网站", "en": "the city government website"},
@@ -375,6 +376,7 @@ def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None) -
     local = dict(LOCAL)
     if answers is not None and answers.city:
         local["city"] = {"zh-CN": answers.city, "en": answers.city_en or answers.city}
+        local["city_short"] = local["city"]  # the city's own short name (杭 for 杭州) is for it to set
     out = []
     for name, table in shipped.items():
         texts = {lang: local.get(name, table)[lang] for lang in LANGUAGES if lang in table}

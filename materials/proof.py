@@ -40,7 +40,7 @@ from materials.errors import MaterialsError
 from materials.i18n import _
 from materials.texts import Text, collect
 from materials.venues.settings import VenueSettings
-from materials.web.settings import SearchSettings, SiteSettings
+from materials.web.settings import SiteSettings
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ HEADLINE = re.compile(r"^#\s+(.*)$")
 HOME_STRINGS = ("apply", "apply_note", "footer_note")
 #: Sections of interface strings: the output kind whose strings.toml holds them, and the proof's section.
 STRING_SECTIONS = (("web", "strings_web"), ("print", "strings_print"), ("venues", "strings_venues"))
-#: Width in pixels of the pictures embedded in the proof (enough to read a headline at 45 mm).
-PICTURE_PX = 360
+#: Width in pixels of the pictures embedded in the proof (280 dpi at 58 mm: the body text of a poster reads).
+PICTURE_PX = 640
 
 
 @dataclass
@@ -90,6 +90,8 @@ class Proof:
     notice: dict[str, Any] = field(default_factory=dict)  # language -> materials.notice.Notice
     articles: list[tuple[str, list[str]]] = field(default_factory=list)  # notice part -> texts citing it
     synonyms: list[list[str]] = field(default_factory=list)  # the site search's synonym groups
+    decisions: list[list[FactRow]] = field(default_factory=list)  # facts to decide together (`decide_with`)
+    pictures_from: Path | None = None  # the build whose pictures the proof shows; None: no pictures
 
     @property
     def unconfirmed(self) -> list[FactRow]:
@@ -108,7 +110,8 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
         rows.append(FactRow(number, name, dict(fact.text), fact.confirmed, facts_mod.source_line(fact),
                             fact.source.note if fact.source else "", len(uses.get(name, [])),
                             fact.source.contrary if fact.source else ""))
-    render = _renderer(campaign, {row.name: row for row in rows})
+    notices = notice.load(campaign)
+    render = _renderer(campaign, {row.name: row for row in rows}, notices)
     counter = iter(range(1, 10_000))
     sections: list[tuple[str, list[Item]]] = [("faq", _faqs(campaign, render, counter))]
     by_kind: dict[str, list[Text]] = {}
@@ -133,13 +136,29 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
         if items and kind == "venues":
             items[0].pictures = pictures.venue()
         sections.append((key, items))
-    notices = notice.load(campaign)
     proof = Proof(rows, sections, fingerprint=fingerprint.sources(campaign), links=_links(campaign),
                   notice=dict(notices.by_lang))
     proof.blockers = _blockers(campaign, proof, notices.blockers(), pictures)
     proof.articles = _articles(texts)
-    proof.synonyms = [list(group) for group in SearchSettings.of(campaign.settings).synonyms]
+    # as the site searches them: a {{ fact }} entry shows the fact's words
+    from materials.web.search import synonym_groups
+
+    proof.synonyms = synonym_groups(campaign)
+    proof.decisions = _decisions(campaign, rows)
+    proof.pictures_from = pictures.root if pictures.found else None
     return proof
+
+
+def _decisions(campaign: Campaign, rows: list[FactRow]) -> list[list[FactRow]]:
+    """Each fact with the facts it names in `source.decide_with`: rules that may contradict each other, which
+    the authority must decide together (an unknown name is skipped here; `materials check` reports it)."""
+    by_name = {row.name: row for row in rows}
+    out = []
+    for name, fact in campaign.settings.facts.items():
+        others = [by_name[other] for other in (fact.source.decide_with if fact.source else []) if other in by_name]
+        if others:
+            out.append([by_name[name], *others])
+    return out
 
 
 #: How a text cites a part of the notice: its preamble, or Article 1-4 (the notice's four articles).
@@ -153,14 +172,23 @@ ARTICLE_CITES = [
 
 
 def _articles(texts: list[Text]) -> list[tuple[str, list[str]]]:
-    """Each part of the notice with the FAQs, posters and signs that quote or cite it (empty: uncovered)."""
+    """Each part of the notice with the FAQs, posters and signs that quote or cite it (empty: uncovered). A
+    question is named by its id and its words in every language, so a signer of either language reads it."""
+    questions: dict[str, list[str]] = {}
+    for text in texts:
+        if text.kind == "faq" and text.part == "question":
+            questions.setdefault(text.unit.split(":")[1], []).append(text.text)
     out = []
     for label, pattern in ARTICLE_CITES:
         where: list[str] = []
         for text in texts:
             if text.kind not in ("faq", "poster", "tip", "site") or not pattern.search(text.text):
                 continue
-            name = text.unit.split(":")[1] if text.kind == "faq" else text.file
+            if text.kind == "faq":
+                faq_id = text.unit.split(":")[1]
+                name = f"{faq_id} ({' / '.join(questions.get(faq_id, []))})"
+            else:
+                name = text.file
             if name not in where:
                 where.append(name)
         out.append((label, where))
@@ -320,8 +348,45 @@ class Pictures:
         return [(f"venue poster {pdfs[0].stem}", _png_uri(image))]
 
 
-def _renderer(campaign: Campaign, rows: dict[str, FactRow]) -> Callable[[str, str], Markup]:
-    """Markdown -> HTML with every fact marked: highlighted words and their number on the cover."""
+BLOCKQUOTE = re.compile(r"<blockquote>(.*?)</blockquote>", re.DOTALL)
+PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+OWN_BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.DOTALL)
+
+
+def _mark_own_words(body: str) -> str:
+    """Class `own` on each paragraph or list item outside a blockquote that holds no fact: words the campaign
+    wrote itself, neither the notice's nor a sourced fact, which a signer must read as such."""
+    def own(match: re.Match[str]) -> str:
+        tag, content = match.group(1), match.group(2)
+        if OPEN in content:
+            return match.group(0)
+        return f'<{tag} class="own">{content}</{tag}>'
+
+    parts = re.split(r"(<blockquote.*?</blockquote>)", body, flags=re.DOTALL)
+    return "".join(part if part.startswith("<blockquote") else OWN_BLOCK.sub(own, part) for part in parts)
+
+
+def _label_quotations(body: str, notice_text: Any) -> str:
+    """Label each blockquote: `notice-quote` only when its words between “ and ” are verbatim in that
+    language's notice, otherwise `own-words` (a poster's or sign's call to action is the campaign's)."""
+    from materials.notice import quoted_words
+
+    def verbatim(paragraph: str) -> bool:
+        words = quoted_words(html.unescape(re.sub(r"<[^>]*>", "", paragraph)))
+        return words is not None and notice_text is not None and notice_text.contains(words)
+
+    def label(match: re.Match[str]) -> str:
+        # Adjacent quotations become one blockquote: each of its paragraphs must be the notice's words.
+        paragraphs = PARAGRAPH.findall(match.group(1)) or [match.group(1)]
+        verbatim_all = all(verbatim(paragraph) for paragraph in paragraphs)
+        return f'<blockquote class="{"notice-quote" if verbatim_all else "own-words"}">{match.group(1)}</blockquote>'
+
+    return BLOCKQUOTE.sub(label, body)
+
+
+def _renderer(campaign: Campaign, rows: dict[str, FactRow], notices: Any = None) -> Callable[[str, str], Markup]:
+    """Markdown -> HTML with every fact marked: highlighted words and their number on the cover; a blockquote
+    is labelled a checked quotation only when it is the notice's words (`_label_quotations`)."""
     def render(source: str, lang: str) -> Markup:
         values = campaign.facts(lang)
         values.update({name: f"{OPEN}{row.number}{CLOSE}" for name, row in rows.items()})
@@ -335,6 +400,8 @@ def _renderer(campaign: Campaign, rows: dict[str, FactRow]) -> Callable[[str, st
             words = html.escape(row.texts.get(lang) or next(iter(row.texts.values())))
             return f'<mark class="{status}">{words}</mark><sup class="ref">F{row.number}</sup>'
 
+        body = _label_quotations(body, notices.by_lang.get(lang) if notices is not None else None)
+        body = _mark_own_words(body)
         return Markup(TOKEN.sub(mark, body))  # noqa: S704 - sanitised by mdown.render, facts escaped above
 
     return render

@@ -315,6 +315,10 @@ class KindSettings(BaseModel):
         """Campaign texts this table holds, for the content rules: (setting, language, text, is Markdown)."""
         return []
 
+    def searched_words(self) -> list[tuple[str, str]]:
+        """Words the site's search reads and shows from this table (setting, word): no typed local fact."""
+        return []
+
 
 @functools.cache
 def _table_field(settings: type[BaseModel], table: type[KindSettings]) -> str | None:

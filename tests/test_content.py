@@ -401,6 +401,23 @@ def test_a_colour_written_as_a_fact_passes(mini_campaign: Path) -> None:
     campaign_mod.load(mini_campaign)  # passes
 
 
+def test_a_colour_name_in_keywords_or_search_settings_is_refused_and_a_fact_there_passes(mini_campaign: Path) -> None:
+    """Review 20c: 橙码/红码 and "turned red" sat in keywords and search synonyms, where the check did not look."""
+    edit(mini_campaign / "faq/zh-CN/green.md", "tags: [绿码, 通行]", "tags: [绿码, 通行]\nkeywords: [红码怎么办, 绿码]")
+    with (mini_campaign / "campaign.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[search]\nsynonyms = [["turned red", "变色"]]\n')
+    problems = problems_of(mini_campaign)
+    assert any(p.startswith("faq/zh-CN/green.md") and "“红码” in “红码怎么办”" in p for p in problems), problems
+    assert any("search.synonyms[0]" in p and "“red” in “turned red”" in p for p in problems), problems
+    edit(mini_campaign / "faq/zh-CN/green.md", "keywords: [红码怎么办, 绿码]",
+         "keywords: [\"{{ colour_high }}\", 绿码]")
+    text = (mini_campaign / "campaign.toml").read_text(encoding="utf-8")
+    text = text.replace('synonyms = [["turned red", "变色"]]', 'synonyms = [["{{ colour_high }}"]]')
+    text += ('\n[facts.colour_high]\nzh-CN = "红码"\nen = "red code"\nsource = { document = "To be confirmed" }\n')
+    (mini_campaign / "campaign.toml").write_text(text, encoding="utf-8")
+    campaign_mod.load(mini_campaign)  # passes
+
+
 # --- materials facts --------------------------------------------------------------------------------
 
 def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments(mini_campaign: Path) -> None:
@@ -475,3 +492,17 @@ def test_links_content_may_use_pass(line: str) -> None:
     from materials import markdown
 
     assert markdown.source_problems(line, "faq/en/x.md") == []
+
+
+def test_booklet_cross_references_name_the_question_number(shipped_root: Path) -> None:
+    """Review 20c: the printed booklet said "见有了健康码，还要测体温吗。" with no number to find it by."""
+    from materials.printing.booklet import chapters
+
+    campaign = campaign_mod.load(shipped_root)
+    zh = "".join(html for _, items in chapters(campaign, "zh-CN") for _, html in items)
+    en = "".join(html for _, items in chapters(campaign, "en") for _, html in items)
+    link = '<a href="#faq-official-channels" rel="noopener noreferrer">'
+    assert f"官方渠道见{link}第 7 问“哪些是发布健康码信息的官方渠道”</a>" in zh
+    assert f"see {link}question 7, “which channels are official”</a>" in en
+    labels = re.findall(r'<a href="#faq-[^"]*"[^>]*>(.*?)</a>', zh + en)
+    assert labels and all(re.search(r"第 \d+ 问|question \d+", label) for label in labels)  # every one numbered

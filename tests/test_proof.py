@@ -41,6 +41,8 @@ def test_proof_of_the_mini_campaign(mini_campaign: Path, tmp_path: Path) -> None
     code, output = run("proof", "--campaign", str(mini_campaign), "--out", str(out))
     assert code == 0, output
     assert f"proof: {out.resolve()} (" in output and "1 unconfirmed fact(s)" in output  # where it wrote, absolute
+    # No build yet: the user is told on screen (and on the cover) how to get the pictures.
+    assert "the proof has no pictures of the materials" in output and "materials build" in output
     text = pages(out)
     everything = squeeze("".join(text))
     cover = everything[: everything.index("常见问题Frequentlyaskedquestions")]
@@ -143,15 +145,17 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
 def test_the_shipped_proof_blocks_on_the_authority_name_the_demo_key_and_the_sample_list(shipped_root: Path) -> None:
     """Review of issue 20: the signer sees, first on the cover, that the authority's short name printed on
     posters is not the notice's issuer as written, that venue posters are signed with a demo key and that the
-    venue list is the sample."""
+    venue list is the sample; the issuer itself is an unconfirmed fact."""
     from materials.proof import collect_proof
 
-    blockers = collect_proof(campaign_mod.load(shipped_root)).blockers
+    proof = collect_proof(campaign_mod.load(shipped_root))
+    blockers = proof.blockers
     # The full name is the issuer's; the short one printed where space is tight is the signer's to approve.
     assert any("authority_short (zh-CN)" in b and "“天津市防控指挥部”" in b
                and "天津市新型冠状病毒肺炎疫情防控指挥部" in b for b in blockers), blockers
     assert not any("authority (zh-CN)" in b for b in blockers), blockers
     assert not any("(en)" in b for b in blockers), blockers  # the English name is the signature's
+    assert "notice_issuer" in [row.name for row in proof.unconfirmed]
     assert any("demo_key" in b for b in blockers) and any("sample list" in b for b in blockers), blockers
 
 
@@ -165,8 +169,43 @@ def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synon
     proof = collect_proof(campaign)
     parts = dict(proof.articles)
     assert len(parts) == 5 and all(parts.values()), parts
-    assert "why-use-the-health-code" in parts["开头 Preamble"]  # 一“码”通用 is covered
+    # each question named in both languages
+    assert any(p.startswith("why-use-the-health-code (") and "？ / " in p for p in parts["开头 Preamble"])
     page = html_document(campaign, proof)
     assert "未覆盖 Not covered" not in page
     assert "标签 Tags: 绿码 · 颜色 · 非绿码" in page and "code not green" in page  # tags and a synonym group
     assert "quotation checked word for word against notice/zh-CN.md (a reprint" in page
+
+
+def test_only_the_notice_s_words_are_labelled_a_checked_quotation(shipped_root: Path) -> None:
+    """Review 20c: a poster's call to action (“扫码如实申报”) was labelled “quotation checked word for word”. A
+    blockquote gets that label only when its words are in the notice; any other is the campaign's own words."""
+    from materials.notice import load
+    from materials.proof import _label_quotations
+
+    zh = load(campaign_mod.load(shipped_root)).by_lang["zh-CN"]
+    quote = _label_quotations("<blockquote><p>通知第一条：“持‘绿码’全市通行。”</p></blockquote>", zh)
+    own = _label_quotations("<blockquote><p>用手机扫描二维码，立即申领</p></blockquote>", zh)
+    invented = _label_quotations("<blockquote><p>通知第一条：“持绿码可以不配合查验。”</p></blockquote>", zh)
+    assert 'class="notice-quote"' in quote
+    assert 'class="own-words"' in own and 'class="own-words"' in invented
+
+
+def test_the_shipped_proof_labels_posters_calls_to_action_and_lists_facts_to_decide_together(
+        shipped_root: Path) -> None:
+    from materials.proof import collect_proof, html_document
+
+    campaign = campaign_mod.load(shipped_root)
+    proof = collect_proof(campaign)
+    page = html_document(campaign, proof)
+    posters = dict(proof.sections)["posters"]
+    columns = "".join(str(column) for item in posters for column in item.columns.values())
+    assert 'blockquote class="notice-quote"' not in columns and 'blockquote class="own-words"' in columns
+    faqs = "".join(str(column) for item in dict(proof.sections)["faq"] for column in item.columns.values())
+    assert 'blockquote class="notice-quote"' in faqs and 'blockquote class="own-words"' not in faqs
+    # The campaign's own sentences (no quotation, no fact) are marked for the signer; a sentence with a fact is not.
+    assert '<p class="own">扫描本次宣传印制的申领二维码，打开的是官方申报服务，用于申领健康码。</p>' in faqs
+    assert '<p class="own">{{' not in faqs and "蓝底" in page
+    groups = [[row.name for row in group] for group in proof.decisions]
+    assert ["staff_screenshots", "gate_not_green", "original_way_at_gate", "code_not_loading", "screenshots"] in groups
+    assert "须一并决定的事实 Facts to decide together" in page

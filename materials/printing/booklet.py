@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from materials import templating
 from materials.campaign import Campaign, Faq
@@ -19,10 +20,33 @@ def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[F
     """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
     result = []
     for category in campaign.settings.faq_categories:
-        items = [(faq, faq.html("booklet")) for faq in campaign.faqs[lang] if faq.category == category.key]
+        items = [(faq, numbered_refs(faq.html("booklet"), campaign, lang)) for faq in campaign.faqs[lang]
+                 if faq.category == category.key]
         if items:
             result.append((category, items))
     return result
+
+
+#: A cross-reference in an answer, with the "see" that may come before it.
+REF = re.compile(r'(详见|参见|见|\b[Ss]ee )?<a href="#faq-([a-z0-9-]+)"([^>]*)>(.*?)</a>', re.S)
+
+
+def numbered_refs(html: str, campaign: Campaign, lang: str) -> str:
+    """A cross-reference names the question's number, as the WeChat article does ("见第 12 问“标题”"), so a
+    reader of the printed booklet finds it; the link stays for the screen edition."""
+    from materials import templating
+
+    table = templating.strings(campaign, "print")[lang]  # the WeChat article's words for a cross-reference
+    words = {"seen": table["wechat_seen"], "ref": table["wechat_ref"]}
+    numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
+
+    def ref(match: re.Match[str]) -> str:
+        see, faq_id, attrs, text = match.groups()
+        n = numbers.get(faq_id, "?")
+        label = words["seen"].format(n=n, text=text) if see else words["ref"].format(n=n, text=text)
+        return f'{see or ""}<a href="#faq-{faq_id}"{attrs}>{label}</a>'
+
+    return REF.sub(ref, html)
 
 
 #: The booklet's two editions: one for the print shop (PDF/X-4, CMYK, bleed and crop marks, every size) and

@@ -20,7 +20,7 @@ from materials.campaign import Campaign
 from materials.printing import typeset
 from materials.printing.settings import PaperSize, PrintSettings
 from materials.printing.sources import Material
-from materials.templating import environment, strings
+from materials.templating import environment, format_date, strings
 
 #: Token in an item's HTML replaced by its type size, so a trial layout can shrink the words cheaply.
 #: The draft mark's type: at most this share of the page's short side (the mark is about 6.4 em wide).
@@ -205,6 +205,11 @@ class Planner:
         self.env.globals["sources_fingerprint"] = fingerprint.PLACEHOLDER
         self.env.globals["mm"] = _mm
         self.env.globals["ui"] = strings(campaign, "print")  # labels: the foot's date is the notice's date
+        # The notice's date written as each language writes dates, in the venue posters' style (one style for
+        # every printed material): 2020年3月10日, 10 March 2020.
+        dates = strings(campaign, "venues")
+        self.env.globals["issued_on"] = {lang: format_date(campaign.settings.issued, dates[lang])
+                                         for lang in campaign.languages if lang in dates}
         self.env.filters["display"] = typeset.display
         self.font_css = font_css
         self.created = campaign.source_date().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -89,7 +89,7 @@ class VenueSize:
     def print_item(self) -> str:
         """The district file's line in print-order.csv."""
         if self.sheet is None:
-            return f"venue check-in posters {self.name}"
+            return f"venue apply code posters {self.name}"
         return f"venue stickers {self.name}, {self.sheet.per_sheet} up on {self.sheet.name} sheets"
 
 

@@ -52,8 +52,23 @@ def user_words(campaign: Campaign) -> list[str]:
     words += [name for names in settings.place_categories.values() for name in names.values()]
     words += [name for d in settings.districts for name in d.names.values()]
     words += [name for c in settings.faq_categories for name in c.names.values()]
-    words += [w for group in SearchSettings.of(settings).synonyms for w in group]
+    words += [w for group in synonym_groups(campaign) for w in group]
     return words
+
+
+def synonym_groups(campaign: Campaign) -> list[list[str]]:
+    """`[search] synonyms` with each `{{ fact }}` entry replaced by the fact's words in every language, so a
+    local fact (a colour's name) is searched for without being typed in the settings."""
+    groups = []
+    for group in SearchSettings.of(campaign.settings).synonyms:
+        out: list[str] = []
+        for entry in group:
+            for lang in campaign.languages if mdown.FACT.search(entry) else [None]:
+                word = mdown.fill_facts(entry, campaign.facts(lang), "")[0] if lang else entry
+                if word not in out:
+                    out.append(word)
+        groups.append(out)
+    return groups
 
 
 def validate(campaign: Campaign) -> list[Problem]:
@@ -157,7 +172,7 @@ def language_index(campaign: Campaign, lang: str, segmenter: Segmenter) -> dict[
         docs.append({"id": faq.id, "url": f"../faq/{faq.id}/", "question": faq.question,
                      "category": category.names[lang], "answer": blocks, "lengths": doc_lengths})
     synonyms = []
-    for group in SearchSettings.of(campaign.settings).synonyms:
+    for group in synonym_groups(campaign):
         alternatives = []
         for entry in group:
             seen_words.update(segmenter.words(entry))

@@ -70,11 +70,16 @@ class SearchSettings(KindSettings):
 
     synonyms: list[list[str]] = Field(default_factory=list)
     """Groups of words or phrases that mean the same thing everywhere, in any language: a query with one
-    also finds the others, as in `["老人", "老年人", "elderly", "senior"]`."""
+    also finds the others, as in `["老人", "老年人", "elderly", "senior"]`. An entry `{{ fact }}` stands for
+    the fact's words in every language (a colour's name is a local fact, never typed here)."""
 
     popular: list[str] = Field(default_factory=list)
     """Ids of the most-read questions, offered with the categories when a search finds nothing (default:
     the first five questions)."""
+
+    def searched_words(self) -> list[tuple[str, str]]:
+        entries = [(f"search.words[{i}]", w) for i, w in enumerate(self.words)]
+        return entries + [(f"search.synonyms[{n}]", w) for n, group in enumerate(self.synonyms) for w in group]
 
     @field_validator("words")
     @classmethod
@@ -87,7 +92,9 @@ class SearchSettings(KindSettings):
     @classmethod
     def _groups(cls, value: list[list[str]]) -> list[list[str]]:
         for i, group in enumerate(value):
-            if len(group) < 2 or any(not w.strip() for w in group):
-                raise ValueError(_("group {value} {group!r}: a group needs at least two words, none blank").format(
-                    value=i + 1, group=group))
+            facts = sum(1 for w in group if w.strip().startswith("{{"))  # a fact's words in every language
+            if len(group) + facts < 2 or any(not w.strip() for w in group):
+                raise ValueError(_("group {value} {group!r}: a group needs at least two words (a {{{{ fact }}}} "
+                                   "counts for its words in each language), none blank").format(value=i + 1,
+                                                                                               group=group))
         return [[w.strip() for w in group] for group in value]

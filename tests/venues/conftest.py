@@ -30,7 +30,7 @@ HEADER = "id,name,district,category,address,name_en,address_en,reprint\n"
 STREETS = ["南京路", "卫津路", "黄河道", "友谊路", "解放北路", "大沽南路", "复康路", "红旗路", "中山路", "津塘公路",
            "海河东路", "西康路", "鞍山道", "成都道", "睦南道", "营口道", "滨江道", "鼓楼东街", "芥园道", "水上公园路"]
 KINDS = [("社区", "community", "Community"), ("企业", "enterprise", "Company"), ("码头", "dock", "Terminal"),
-         ("商务楼宇", "commercial-building", "Tower"), ("产业园区", "industrial-park", "Industrial Park")]
+         ("商务楼宇", "commercial-building", "Tower"), ("工业园区", "industrial-park", "Industrial Park")]
 
 
 @pytest.fixture

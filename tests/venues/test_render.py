@@ -63,7 +63,7 @@ def test_200_venues_every_code_reads_back_to_its_manifest_link(
         assert page_count(out / f"{district}.pdf") == count
     assert target.verify(campaign, out) == []
     order = (out / "print-order.csv").read_text(encoding="utf-8-sig")
-    assert "venue check-in posters A4" in order and "poster A3" in order
+    assert "venue apply code posters A4" in order and "poster A3" in order
 
 
 def test_manifest_is_formula_safe(venue_campaign: Path, tmp_path: Path,

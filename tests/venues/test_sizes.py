@@ -45,7 +45,7 @@ def test_a_poster_size_added_as_data_renders_and_verifies(venue_campaign: Path, 
     with pikepdf.open(poster) as pdf:
         trim = [float(v) for v in pdf.pages[0].obj.TrimBox]
     assert [round(v / 72 * 25.4, 1) for v in trim[2:]] == [176.0, 250.0]
-    assert "venue check-in posters B5" in (dest / "print-order.csv").read_text(encoding="utf-8-sig")
+    assert "venue apply code posters B5" in (dest / "print-order.csv").read_text(encoding="utf-8-sig")
 
 
 def test_a_sticker_size_added_as_data_is_imposed_on_its_sheet(

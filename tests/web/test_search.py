@@ -204,11 +204,14 @@ def test_keywords_must_be_a_list_of_words(campaign_copy):
     assert "faq/en/green.md" in problem and "keywords" in problem and "list of words" in problem
 
 
+RED_KEYWORDS = 'keywords: ["{{ colour_high }}", "{{ colour_searched }}", quarantine, stay home]'
+
+
 def test_a_word_in_two_synonym_groups_and_an_unknown_fact_in_keywords_are_reported(campaign_copy):
     import materials.web as web
 
     _edit(campaign_copy / "campaign.toml", 'synonyms = [', 'synonyms = [["Ring", "bell"], ')
-    _edit(campaign_copy / "faq" / "en" / "red.md", "keywords: [red code, yellow code, quarantine, stay home]",
+    _edit(campaign_copy / "faq" / "en" / "red.md", RED_KEYWORDS,
           'keywords: [quarantine, "{{ hotline }}", "{{ nope }}"]')
     problems = [str(p) for p in web.validate(load(campaign_copy))]
     assert any("search.synonyms[1]" in p and "'ring'" in p and "search.synonyms[0]" in p for p in problems), problems
@@ -216,7 +219,7 @@ def test_a_word_in_two_synonym_groups_and_an_unknown_fact_in_keywords_are_report
 
 
 def test_keywords_may_name_campaign_facts(campaign_copy, tmp_path):
-    _edit(campaign_copy / "faq" / "en" / "red.md", "keywords: [red code, yellow code, quarantine, stay home]",
+    _edit(campaign_copy / "faq" / "en" / "red.md", RED_KEYWORDS,
           'keywords: [quarantine, "{{ hotline }}"]')
     campaign = load(campaign_copy)
     site = tmp_path / "web"
