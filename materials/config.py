@@ -49,7 +49,7 @@ __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", 
 #: Place categories in the notice's words (Article 2: 工业园区, industrial parks): the starter's defaults;
 #: a campaign sets its own, with their source, in [place_categories].
 DEFAULT_PLACE_CATEGORIES = {
-    "community": {"zh-CN": "社区", "en": "Community"},
+    "community": {"zh-CN": "小区", "en": "Residential compound"},
     "enterprise": {"zh-CN": "企业", "en": "Enterprise"},
     "airport": {"zh-CN": "机场", "en": "Airport"},
     "dock": {"zh-CN": "码头", "en": "Dock"},
@@ -207,6 +207,13 @@ class Fact(Strict):
         return self
 
 
+class District(NamedKey):
+    """A district: its key, its names and the document those names come from."""
+
+    source: str = ""
+    """The document (and date) that names the district, shown on the proof for the authority to confirm."""
+
+
 class Settings(Strict):
     """Everything in campaign.toml that is not an output kind's own table."""
 
@@ -235,8 +242,10 @@ class Settings(Strict):
     """FAQ categories in display order; each FAQ's front matter names one by key."""
     place_categories: dict[Slug, PerLanguage] = DEFAULT_PLACE_CATEGORIES
     """Kinds of places that check codes (venue lists use the key or any of its names)."""
-    districts: list[NamedKey] = Field(min_length=1)
-    """Districts of the city, in official order; venue lists use the key or any of its names."""
+    districts: list[District] = Field(min_length=1)
+    """Districts of the city, in official order; venue lists use the key or any of its names. Each may give
+    its `source` (the document that names the districts, and its date): `materials proof` lists the names with
+    it for the authority to confirm."""
     channels: list[Slug] = []
     """More publicity channels a link can be tagged with (links carry one so the declaration service can count
     where people came from), beside the ones each output kind tags its own links with (docs/architecture.md)."""
@@ -445,7 +454,7 @@ def _type_name(annotation: Any) -> str:
     if origin is typing.Literal:
         return " / ".join(repr(a) for a in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return _("table") if annotation is not NamedKey else "{key, names}"
+        return _("table") if not issubclass(annotation, NamedKey) else "{" + ", ".join(annotation.model_fields) + "}"
     if annotation in _TYPE_NAMES:
         return _(_TYPE_NAMES[annotation])
     return getattr(annotation, "__name__", str(annotation))
@@ -465,7 +474,7 @@ def reference(model: type[BaseModel] | None = None, prefix: str = "", *,
         annotation = field.annotation
         doc = " ".join((field.description or "").split())
         doc = translate(doc) if doc else doc
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not NamedKey:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not issubclass(annotation, NamedKey):
             tables.append((f"[{key}]", _("table"), doc))
             tables += reference(annotation, f"{key}.", translate=translate)
             continue

@@ -22,6 +22,7 @@ def check(campaign: Campaign) -> list[Problem]:
     every = texts.collect(campaign, problems)
     problems += facts.check(campaign, every)
     problems += notice.check(notice.load(campaign, problems), every, campaign.settings.issued)
+    problems += notice.check_settings(campaign)
     if campaign.settings.glossary:
         found, glossary_problems = glossary.load(campaign.root / campaign.settings.glossary,
                                                  campaign.settings.glossary, campaign.languages)

@@ -30,6 +30,7 @@ from materials import markdown as mdown
 from materials.config import Fact
 from materials.errors import Problem
 from materials.i18n import N_, _
+from materials.notice import SETTING_FACTS
 from materials.texts import Text
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def check(campaign: Campaign, texts: list[Text]) -> list[Problem]:
                                             other=other)))
     used = uses(texts)
     used.update({name: [] for name in _named_in_search(campaign)})
+    used.update({name: [] for _setting, name in SETTING_FACTS})  # printed from the settings (notice.py)
     notes = campaign.fact_notes
     notes.clear()
     for name, fact in facts.items():

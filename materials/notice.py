@@ -167,6 +167,38 @@ def quoted_words(paragraph: str) -> str | None:
     return paragraph[first + 1:last]
 
 
+#: Settings printed on the materials that are sourced facts, one value each (`check_settings` holds them
+#: equal; the proof lists them with the fact's source and status): setting -> the fact it is.
+SETTING_FACTS = (("authority", "notice_issuer"), ("authority_short", "authority_short"), ("issued", "notice_date"))
+
+
+def check_settings(campaign: Campaign) -> list[Problem]:
+    """What every material prints from the settings is a sourced fact, one value each: the authority
+    (`[authority]`) is the fact `notice_issuer`, its short name (`[authority_short]`) the fact `authority_short`
+    where the campaign has one, the notice's date (`issued`) the date of the fact `notice_date`.
+    A difference is an error: the proof lists the fact for sign-off, the materials would print the other value."""
+    problems: list[Problem] = []
+    settings = campaign.settings
+    for key, name, values in (("authority", "notice_issuer", settings.authority),
+                              ("authority_short", "authority_short", settings.short_authority)):
+        fact = settings.facts.get(name)
+        for lang, printed in values.items():
+            said = fact.text.get(lang) if fact is not None else None
+            if said and printed != said:
+                problems.append(Problem("campaign.toml", None, f"{key}.{lang}", _(
+                    "“{printed}” is printed on the materials as the authority, but the fact {name} says "
+                    "“{said}”: make them the same name (correct the one that is wrong)").format(
+                        printed=printed, name=name, said=said)))
+    dated = settings.facts.get("notice_date")
+    day = dated.source.date if dated is not None and dated.source is not None else None
+    if day is not None and day != settings.issued:
+        problems.append(Problem("campaign.toml", None, "issued", _(
+            "{isoformat} is printed on every material as the notice's date, but the fact notice_date is dated "
+            "{isoformat2}: make them agree").format(isoformat=settings.issued.isoformat(),
+                                                    isoformat2=day.isoformat())))
+    return problems
+
+
 def check(notices: Notices, texts: list[Text], issued: dt.date | None = None) -> list[Problem]:
     """Every quotation of the notice (a blockquote in an FAQ answer or a site text) is the notice's own words
     in the same language; the date printed on every material (`issued`) is the notice's date."""

@@ -131,6 +131,7 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
         site[0].pictures = pictures.booklet()
     sections.append(("site", site))
     sections.append(("categories", _categories(campaign, by_kind, counter)))
+    sections.append(("settings", _settings(campaign, counter)))
     for kind, key in STRING_SECTIONS:
         items = _strings(by_kind, kind, counter)
         if items and kind == "venues":
@@ -255,6 +256,36 @@ def _links(campaign: Campaign) -> list[tuple[str, str]]:
                 "`materials verify LINK`)"))
     out.append(("FAQ website", SiteSettings.of(campaign.settings).base_url))
     return out
+
+
+def _settings(campaign: Campaign, counter: Iterator[int]) -> list[Item]:
+    """The names and the date every material prints from campaign.toml, with the fact and source each comes
+    from, and the districts' names with theirs: values the approver confirms like the facts."""
+    settings = campaign.settings
+    items = []
+    from materials.notice import SETTING_FACTS
+
+    for key, fact_name in SETTING_FACTS:
+        fact = settings.facts.get(fact_name)
+        item = Item(next(counter), key, f"campaign.toml {key}")
+        for lang in campaign.languages:
+            value = settings.issued.isoformat() if key == "issued" else campaign.text(
+                settings.short_authority if key == "authority_short" else settings.authority, lang)
+            if fact is None:
+                origin = "no fact records it: confirm it here / 无对应事实，请在此核对"
+            else:
+                status = "confirmed / 已确认" if fact.confirmed else "NOT CONFIRMED / 待确认"
+                origin = f"= {{{{ {fact_name} }}}} ({status}): {facts_mod.source_line(fact)}"
+            item.columns[lang] = Markup("<p>%s</p><p class=\"meta\">%s</p>") % (value, origin)
+        items.append(item)
+    item = Item(next(counter), "districts", "campaign.toml districts")
+    for lang in campaign.languages:
+        names = [Markup("<li>%s · <span class=\"meta\">%s</span></li>") % (
+            campaign.text(d.names, lang), d.source or "no source given: confirm it here / 未注明来源，请在此核对")
+            for d in settings.districts]
+        item.columns[lang] = Markup("<ul>%s</ul>") % Markup("").join(names)
+    items.append(item)
+    return items
 
 
 def _categories(campaign: Campaign, by_kind: dict[str, list[Text]], counter: Iterator[int]) -> list[Item]:

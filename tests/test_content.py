@@ -16,7 +16,7 @@ import pytest
 from test_campaign import edit
 
 from materials import campaign as campaign_mod
-from materials import content
+from materials import content, notice
 from materials.build import check
 from materials.errors import CampaignError, MaterialsError
 
@@ -462,6 +462,36 @@ def test_the_printed_issue_date_is_the_notices(mini_campaign: Path) -> None:
     problems = problems_of(mini_campaign)
     assert len(problems) == 2 and all(p.startswith("campaign.toml: issued: 2020-03-11 is printed on every material "
                                                    "as the notice's date, but notice/") for p in problems), problems
+
+
+
+def test_the_printed_authority_and_date_are_the_notices_facts(mini_campaign: Path) -> None:
+    """[authority], [authority_short] and `issued` print the facts notice_issuer, authority_short and
+    notice_date: one value each, so a difference is an error naming the setting and the fact."""
+    facts = ('[facts.notice_issuer]\nzh-CN = "测试市疫情防控指挥部"\n'
+             'en = "Test City Headquarters of Epidemic Prevention and Control"\n'
+             'source = { document = "Test notice", date = 2020-03-10 }\n\n'
+             '[facts.authority_short]\nzh-CN = "测试市指挥部"\nen = "Test City Headquarters"\n'
+             'source = { document = "Test notice" }\n\n'
+             '[facts.notice_date]\nzh-CN = "2020年3月10日"\nen = "10 March 2020"\n'
+             'source = { document = "Test notice", date = 2020-03-10 }'
+             '\n\n[[faq_categories]]')
+    edit(mini_campaign / "campaign.toml", "[[faq_categories]]", facts)
+    edit(mini_campaign / "campaign.toml", "[service]",
+         '[authority_short]\nzh-CN = "测试市指挥部"\nen = "Test City Headquarters"\n\n[service]')
+    assert not notice.check_settings(campaign_mod.load(mini_campaign))
+    edit(mini_campaign / "campaign.toml", 'zh-CN = "测试市疫情防控指挥部"', 'zh-CN = "测试市防控指挥部"')
+    edit(mini_campaign / "campaign.toml", '[authority_short]\nzh-CN = "测试市指挥部"',
+         '[authority_short]\nzh-CN = "测试指挥部"')
+    edit(mini_campaign / "campaign.toml", "issued = 2020-03-10", "issued = 2020-03-11")
+    problems = [str(p) for p in notice.check_settings(campaign_mod.load(mini_campaign))]
+    assert problems == [
+        "campaign.toml: authority.zh-CN: “测试市防控指挥部” is printed on the materials as the authority, but the fact "
+        "notice_issuer says “测试市疫情防控指挥部”: make them the same name (correct the one that is wrong)",
+        "campaign.toml: authority_short.zh-CN: “测试指挥部” is printed on the materials as the authority, but the fact "
+        "authority_short says “测试市指挥部”: make them the same name (correct the one that is wrong)",
+        "campaign.toml: issued: 2020-03-11 is printed on every material as the notice's date, but the fact "
+        "notice_date is dated 2020-03-10: make them agree"], problems
 
 
 @pytest.mark.parametrize(("line", "fragment"), [

@@ -470,7 +470,15 @@ def lookup_tables(settings: Any) -> tuple[dict[str, str], dict[str, str]]:
         categories[key.lower()] = key
         for name in names.values():
             categories[name.lower()] = key
+    for spelling, key in CATEGORY_SPELLINGS.items():   # lists written before the label took the notice's word
+        if key in settings.place_categories:
+            categories.setdefault(spelling, key)
     return districts, categories
+
+
+#: Other spellings a venue list's category column may use, accepted for the category key (never printed):
+#: 社区 was this tool's label for the notice's 小区 (Article 2) before it took the notice's word.
+CATEGORY_SPELLINGS = {"社区": "community"}
 
 
 def read_list(path: Path, settings: Any, label: str | None = None, families: Iterable[str] | None = None, *,
