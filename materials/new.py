@@ -159,6 +159,7 @@ LOCAL = {
     "wechat_account": {"zh-CN": "本市政务微信公众号", "en": "the city's official WeChat account"},
     "notice_date": {"zh-CN": f"{PLACEHOLDER_MARK}: 通知日期", "en": f"{PLACEHOLDER_MARK}: the notice's date"},
     "notice_issuer": {"zh-CN": f"{PLACEHOLDER_MARK}: 发文机关", "en": f"{PLACEHOLDER_MARK}: the notice's issuer"},
+    "authority_short": {"zh-CN": f"{PLACEHOLDER_MARK}: 发文机关简称", "en": f"{PLACEHOLDER_MARK}: its short name"},
     "notice_publisher": {"zh-CN": "本市卫生健康委员会网站", "en": "the city health commission's website"},
     "notice_title": {"zh-CN": f"{PLACEHOLDER_MARK}: 《通知标题》", "en": f"{PLACEHOLDER_MARK}: the notice's title"},
     "notice_number": {"zh-CN": f"{PLACEHOLDER_MARK}: 文号", "en": f"{PLACEHOLDER_MARK}: its number"},

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from materials.errors import Problem
 from materials.i18n import _
+from materials.schema import PLACEHOLDER_MARK
 from materials.textfiles import read_text, split_front_matter
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def check_settings(campaign: Campaign) -> list[Problem]:
         fact = settings.facts.get(name)
         for lang, printed in values.items():
             said = fact.text.get(lang) if fact is not None else None
-            if said and printed != said:
+            if said and printed != said and PLACEHOLDER_MARK not in said:  # a new campaign's fact to fill in
                 problems.append(Problem("campaign.toml", None, f"{key}.{lang}", _(
                     "“{printed}” is printed on the materials as the authority, but the fact {name} says "
                     "“{said}”: make them the same name (correct the one that is wrong)").format(

@@ -70,7 +70,7 @@ def test_a_problem_on_many_rows_is_one_line_with_the_rows_and_what_to_do(
     path = write_list("parks.csv", HEADER + "".join(rows))
     found = [str(p) for p in read_list(path, load(venue_campaign).settings).problems]
     assert len(found) == 1, found
-    assert found[0].startswith("parks.csv: rows 12–36, category: unknown place category '公园'; use one of 社区 "
+    assert found[0].startswith("parks.csv: rows 12–36, category: unknown place category '公园'; use one of 小区 "
                                "(community)"), found
     assert "add it to place_categories in campaign.toml" in found[0]
 
