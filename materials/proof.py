@@ -279,11 +279,15 @@ def _settings(campaign: Campaign, counter: Iterator[int]) -> list[Item]:
             item.columns[lang] = Markup("<p>%s</p><p class=\"meta\">%s</p>") % (value, origin)
         items.append(item)
     item = Item(next(counter), "districts", "campaign.toml districts")
+    by_source: dict[str, list[Any]] = {}  # one line per source: the names it gives, in official order
+    for district in settings.districts:
+        by_source.setdefault(district.source, []).append(district)
     for lang in campaign.languages:
-        names = [Markup("<li>%s · <span class=\"meta\">%s</span></li>") % (
-            campaign.text(d.names, lang), d.source or "no source given: confirm it here / 未注明来源，请在此核对")
-            for d in settings.districts]
-        item.columns[lang] = Markup("<ul>%s</ul>") % Markup("").join(names)
+        comma = "、" if lang.startswith("zh") else ", "
+        item.columns[lang] = Markup("").join(Markup("<p>%s</p><p class=\"meta\">%s</p>") % (
+            comma.join(campaign.text(d.names, lang) for d in group),
+            source or "no source given: confirm them here / 未注明来源，请在此核对")
+            for source, group in by_source.items())
     items.append(item)
     return items
 
