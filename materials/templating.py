@@ -697,7 +697,11 @@ def language_name(campaign: Campaign, lang: str) -> str:
 
 
 def _label(campaign: Campaign, path: Path) -> str:
-    return campaign.relative(path) if path.is_relative_to(campaign.root) else f"built-in {path.relative_to(BUILTIN)}"
+    """`templates/web/k.html` as the user named it: a symbolic link by its own name, never by its target's."""
+    if not path.is_relative_to(campaign.root):
+        return f"built-in {path.relative_to(BUILTIN)}"
+    named, root = path.parent.resolve() / path.name, campaign.root.resolve()
+    return named.relative_to(root).as_posix() if named.is_relative_to(root) else campaign.relative(path)
 
 
 def describe_template_error(error: jinja2.TemplateError) -> str:

@@ -910,7 +910,7 @@ def test_a_bidi_character_in_a_fact_is_refused_by_check(tmp_path: Path) -> None:
                           env={**os.environ, "NO_COLOR": "1"})
     output = done.stdout + done.stderr
     assert "Traceback" not in output and done.returncode == 1, output
-    assert "facts.hotline" in output and "U+202E" in output, output
+    assert "facts.hotline" in output and "invisible control character" in output and "U+202E" in output, output
 
 
 def test_facts_confirm_keeps_contrary_evidence_and_says_so(tmp_path: Path) -> None:

@@ -343,6 +343,12 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
     with pytest.raises(TemplateProblem) as refused, templating.template_errors():
         env.from_string('{% include "k.html" %}').render()
     assert f"template {own / 'k.html'} is a link to" in str(refused.value), refused.value
+    from materials.build import check
+
+    with pytest.raises(MaterialsError) as checked:
+        check(campaign_dir)
+    assert "templates/web/k.html: is a link to" in str(checked.value.message), checked.value.message
+    assert "keys/venue.key: is a link" not in str(checked.value.message)
 
 
 @pytest.mark.parametrize(("source", "fragment"), [
