@@ -247,6 +247,7 @@ def facts(ctx: click.Context, campaign_dir: Path) -> None:
 @click.pass_obj
 def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: str, texts: tuple[str, ...]) -> None:
     """Record that the authority confirmed fact NAME (or corrected it): campaign.toml keeps its comments."""
+    from materials.config import load_settings
     from materials.facts import confirm
 
     words: dict[str, str] = {}
@@ -260,6 +261,11 @@ def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: 
     click.echo(_("{settings}: facts.{name} confirmed").format(settings=campaign_dir / "campaign.toml", name=name))
     for line in written:
         click.echo(f"  {line}")
+    fact = load_settings(campaign_dir / "campaign.toml").facts[name]
+    if fact.source is not None and fact.source.contrary:
+        click.echo(_("facts.{name} keeps its contrary evidence ({evidence}): the proof lists it as a blocker until "
+                     "you remove `contrary` from its source in campaign.toml").format(
+                         name=name, evidence=fact.source.contrary), err=True)
 
 
 @cli.command("settings", help=_("Print the settings reference of campaign.toml (Markdown)."))

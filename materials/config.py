@@ -200,6 +200,20 @@ class Fact(Strict):
         return data
 
     @model_validator(mode="after")
+    def _no_hidden_characters(self) -> Fact:
+        """A fact's words are printed on every poster that uses it: no control or bidi character (Trojan Source),
+        as in every content file."""
+        from materials.fonts import describe
+        from materials.textfiles import _forbidden_char
+
+        for lang, words in self.text.items():
+            bad = next((c for c in str(words) if _forbidden_char(c) or c == "\t"), None)
+            if bad is not None:
+                raise ValueError(_("{lang}: invisible control character {char}; delete it (often pasted from "
+                                   "another document)").format(lang=lang, char=describe(bad)))
+        return self
+
+    @model_validator(mode="after")
     def _confirmed_needs_source(self) -> Fact:
         if self.confirmed and (self.source is None or self.source.date is None):
             raise ValueError(_("confirmed = true needs its source: source = { document = \"…\", date = YYYY-MM-DD, "

@@ -225,7 +225,14 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     from materials.config import load_settings
     from materials.errors import MaterialsError
 
-    path = root / settings_file
+    # A linked campaign.toml is written through, as `keys new --add` writes a linked key file: replacing the link
+    # with a plain file would leave the real settings unconfirmed.
+    path = (root / settings_file).resolve()
+    if day > date.today():
+        raise MaterialsError(_("--date {day} is in the future; give the date of the document that confirms the "
+                               "fact").format(day=day.isoformat()))
+    texts = dict(texts or {})
+    _check_words(root, name, texts, settings_file)
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -243,10 +250,16 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
     body = lines[start + 1:end]
-    texts = dict(texts or {})
     source = f"document = {_toml_string(document)}, date = {day.isoformat()}"
     if link:
         source += f", link = {_toml_string(link)}"
+    # Evidence that says otherwise stays until someone removes it by hand: a confirmation does not answer it, and
+    # the proof keeps listing the fact among its blockers while it is there. The approver's note stays too.
+    old = load_settings(path, settings_file).facts.get(name)
+    for key in ("note", "contrary"):
+        value = getattr(old.source, key) if old is not None and old.source is not None else ""
+        if value:
+            source += f", {key} = {_toml_string(value)}"
     wanted = {"confirmed": "confirmed = true", "source": f"source = {{ {source} }}"}
     wanted.update({lang: f"{lang} = {_toml_string(words)}" for lang, words in texts.items()})
     kept: list[str] = []
@@ -268,3 +281,31 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     finally:
         temporary.unlink(missing_ok=True)
     return written
+
+
+def _check_words(root: Path, name: str, texts: dict[str, str], settings_file: str) -> None:
+    """The rules `check` applies to a fact's words, before they are written: no control or bidi character
+    (campaign.toml's fact values refuse them too), no word the campaign's glossary refuses."""
+    from materials import glossary
+    from materials.config import load_settings
+    from materials.errors import MaterialsError
+    from materials.fonts import describe as describe_char
+    from materials.textfiles import _forbidden_char
+
+    for lang, words in texts.items():
+        bad = next((c for c in words if _forbidden_char(c) or c == "\t"), None)
+        if bad is not None:
+            raise MaterialsError(_("--text {lang}=…: invisible control character {char}; delete it (often pasted "
+                                   "from another document)").format(lang=lang, char=describe_char(bad)))
+    settings = load_settings(root / settings_file, settings_file)
+    if not settings.glossary or not texts:
+        return
+    found, _problems = glossary.load(root / settings.glossary, settings.glossary, list(texts))
+    if found is None:
+        return  # `check` reports a missing or broken glossary
+    pieces = [Text(f"--text {lang}", 1, lang, words, f"fact:{name}", "fact", markdown=False)
+              for lang, words in texts.items()]
+    refused = glossary.check(found, pieces, first=False)
+    if refused:
+        raise MaterialsError("\n".join(_("{where}: {message}").format(where=problem.file, message=problem.message)
+                                       for problem in refused))

@@ -19,6 +19,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from materials.errors import MaterialsError
 from materials.i18n import _
+from materials.textfiles import hard_linked
 
 #: Largest image or stylesheet a material may pull in (a print-resolution A2 photo is ~15 MB).
 MAX_RESOURCE_BYTES = 25 * 1024 * 1024
@@ -63,6 +64,9 @@ class CampaignFetcher(URLFetcher):
             raise RefusedResource(self.origin, url, _("the file is outside the campaign folder"))
         if not path.is_file():
             raise RefusedResource(self.origin, url, _("the file does not exist"))
+        linked = None if path.is_relative_to(_builtin_root()) else hard_linked(path, str(path))
+        if linked is not None:
+            raise RefusedResource(self.origin, url, linked)
         size = path.stat().st_size
         if size > self.max_bytes:
             raise RefusedResource(self.origin, url, _("the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale "
@@ -74,6 +78,13 @@ class CampaignFetcher(URLFetcher):
             raise RefusedResource(self.origin, url, _("it is a venue signing key, which never goes into any output"))
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
+
+
+def _builtin_root() -> Path:
+    """The tool's own templates, which an installer may hard-link from its cache."""
+    from materials.templating import BUILTIN
+
+    return BUILTIN.resolve()
 
 
 def _data_url(url: str, origin: str) -> URLFetcherResponse:

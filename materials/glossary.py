@@ -141,8 +141,8 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def check(glossary: Glossary, texts: list[Text]) -> list[Problem]:
-    """Every variant in every text, and every first mention in its short form."""
+def check(glossary: Glossary, texts: list[Text], *, first: bool = True) -> list[Problem]:
+    """Every variant in every text, and (`first`) every first mention in its short form."""
     problems: list[Problem] = []
     patterns = {w: _pattern(w) for e in glossary.entries for w in (*e.variants, e.preferred, e.first, *e.allow) if w}
     for text in texts:
@@ -160,7 +160,8 @@ def check(glossary: Glossary, texts: list[Text]) -> list[Problem]:
                         if not any(o is not match and _inside([o.span()], *match.span()) and o.span() != match.span()
                                    for o in found):
                             problems.append(Problem(text.file, line, None, _message(entry, match.group(0))))
-    problems += _first_mentions(glossary, patterns, texts)
+    if first:
+        problems += _first_mentions(glossary, patterns, texts)
     return problems
 
 

@@ -28,6 +28,7 @@ Context every template gets (documented here, built in one place):
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib.resources
 import io
 import re
@@ -48,7 +49,9 @@ import jinja2.sandbox
 import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
+from materials.fetcher import KEY_MARK
 from materials.i18n import N_, _
+from materials.textfiles import hard_linked
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -92,6 +95,9 @@ def template_file(campaign: Campaign, relative: str) -> Path:
                 raise TemplateProblem(_("templates/{relative} is a link to {resolve}, outside the "
                                         "templates folder; copy the file into the templates folder instead").format(
                                             relative=relative, resolve=path.resolve()))
+            linked = hard_linked(path, f"templates/{relative}", named=True) if root != BUILTIN else None
+            if linked is not None:
+                raise TemplateProblem(linked)
             return path
     return BUILTIN / relative
 
@@ -132,6 +138,11 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                     problems.append(Problem(label, None, None, _("is a link to {target}, outside the templates "
                                               "folder; copy the file into the templates folder "
                                               "instead").format(target=path.resolve())))
+                    graph.pop(name, None)
+                    continue
+                linked = hard_linked(path, label) if root == own else None
+                if linked is not None:
+                    problems.append(Problem(label, None, None, linked))
                     graph.pop(name, None)
                     continue
                 try:
@@ -221,8 +232,59 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, str | bytes | list | tuple) else 0
 
 
+#: The most loop turns and calls one render may make. A page of the shipped campaign makes a few thousand; nested
+#: loops over `range(99999)` or a macro calling itself twice per call would run for hours: they stop here instead,
+#: naming the template and line.
+MAX_STEPS = 5_000_000
+#: The steps made by the render in progress (`_Template.render` starts a count; includes and macros share it).
+_STEPS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("materials_template_steps", default=None)
+
+
+#: A call (a macro's above all) costs about as much as this many loop turns.
+CALL_STEPS = 20
+
+
+class TooLong(jinja2.sandbox.SecurityError):
+    """A render that made more than `MAX_STEPS` steps."""
+
+
+def _step(weight: int = 1) -> None:
+    steps = _STEPS.get()
+    if steps is None:
+        return
+    steps[0] += weight
+    if steps[0] > MAX_STEPS:
+        raise TooLong(_("more than {limit:,} loop turns in one page (a call counts as {call}): the template "
+                        "loops too long").format(limit=MAX_STEPS, call=CALL_STEPS))
+
+
+class _Counted:
+    """An iterable whose every item counts as a step; its length (`loop.length`) is the wrapped one's."""
+
+    def __init__(self, iterable: Any) -> None:
+        self.iterable = iterable
+
+    def __len__(self) -> int:
+        return len(self.iterable)
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.iterable:
+            _step()
+            yield item
+
+
 class _Generator(jinja2.compiler.CodeGenerator):
-    """`a ~ b` compiles to a join whose size is checked before it is built (`Sandbox.joined`)."""
+    """`a ~ b` compiles to a join whose size is checked before it is built (`Sandbox.joined`); a `{% for %}`
+    loop's turns are counted (`MAX_STEPS`)."""
+
+    def visit_For(self, node: jinja2.nodes.For, frame: jinja2.compiler.Frame) -> None:
+        """`{% for x in items %}` compiles as `for x in environment.counted(items)`."""
+        wrapped = isinstance(node.iter, jinja2.nodes.Call) and isinstance(node.iter.node,
+                                                                          jinja2.nodes.EnvironmentAttribute)
+        if not wrapped:
+            node.iter = jinja2.nodes.Call(jinja2.nodes.EnvironmentAttribute("counted", lineno=node.iter.lineno),
+                                          [node.iter], [], None, None, lineno=node.iter.lineno)
+        super().visit_For(node, frame)
 
     def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
         if frame.eval_ctx.volatile:
@@ -260,7 +322,9 @@ class _Buffer(list[str]):
 
 class _Template(jinja2.Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
-        """A page too large to write names its template (the check runs after the template's own frames end)."""
+        """A page too large to write names its template (the check runs after the template's own frames end).
+        Each render counts its loop turns and calls afresh (`MAX_STEPS`)."""
+        token = _STEPS.set([0]) if _STEPS.get() is None else None
         try:
             return super().render(*args, **kwargs)
         except jinja2.sandbox.SecurityError as e:
@@ -268,6 +332,9 @@ class _Template(jinja2.Template):
                 raise
             raise jinja2.sandbox.SecurityError(_("{problem}; the page was written by template {name}").format(
                 problem=e.message, name=self.filename or self.name)) from None
+        finally:
+            if token is not None:
+                _STEPS.reset(token)
 
 
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
@@ -280,6 +347,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     @staticmethod
     def buffer() -> _Buffer:
         return _Buffer()
+
+    @staticmethod
+    def counted(iterable: Any) -> _Counted:
+        return _Counted(iterable)
 
     @staticmethod
     def concat(parts: Iterable[str]) -> str:
@@ -310,7 +381,9 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         self.filters.update(center=_center, indent=_indent, format=_format, replace=_replace, join=_join)
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`."""
+        """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`.
+        Every call (a macro's too) counts as `CALL_STEPS` steps (`MAX_STEPS`)."""
+        _step(CALL_STEPS)
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str) and getattr(__obj, "__name__", "") in _PADDING:
             _check_widths(args, kwargs.values())
@@ -353,6 +426,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             _check_printf(left, right)
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
             raise jinja2.sandbox.SecurityError(_("the power {right!r} is too large for a template").format(right=right))
+        if operator == "**" and _is_int(left) and _is_int(right) and right > 0:
+            _too_many_bits(left.bit_length() * right)
+        if operator == "*" and _is_int(left) and _is_int(right):
+            _too_many_bits(left.bit_length() + right.bit_length())  # squaring a number in a loop
         if operator == "*":
             for a, b in ((left, right), (right, left)):
                 if isinstance(a, str | bytes | list | tuple) and isinstance(b, int) and len(a) * b > MAX_SIZE:
@@ -367,6 +444,19 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
 
 _UNSAFE = (PurePath, types.ModuleType, io.IOBase)
+
+#: The largest whole number a template may build with `*` or `**`, in bits (about 1,200 decimal digits).
+MAX_INT_BITS = 4096
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _too_many_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise jinja2.sandbox.SecurityError(_("a number of about {bits:,} bits is too large for a template "
+                                             "(at most {limit:,})").format(bits=bits, limit=MAX_INT_BITS))
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
@@ -471,8 +561,15 @@ class ContainedLoader(jinja2.FileSystemLoader):
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
             raise LinkOutside(template, _("template {template} is a link to {target}, outside the templates folder; "
-                                          "copy the file into the templates folder instead").format(template=template,
-                                                                                                   target=real))
+                                          "copy the file into the templates folder instead").format(
+                                              template=filename, target=real))
+        if not real.is_relative_to(BUILTIN.resolve()):  # an installer may hard-link the package's own files
+            linked = hard_linked(Path(filename), filename, named=True)
+            if linked is not None:
+                raise LinkOutside(template, linked)
+        if KEY_MARK.decode() in source:
+            raise LinkOutside(template, _("template {template} holds a venue signing key, which never goes into any "
+                                          "output; delete the file").format(template=filename))
         return source, filename, uptodate
 
 
@@ -543,6 +640,9 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         path = root / kind / STRINGS
         if not path.is_file():
             continue
+        linked = hard_linked(path, _label(campaign, path), named=True) if root != BUILTIN else None
+        if linked is not None:
+            raise MaterialsError(linked)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -597,7 +697,11 @@ def language_name(campaign: Campaign, lang: str) -> str:
 
 
 def _label(campaign: Campaign, path: Path) -> str:
-    return campaign.relative(path) if path.is_relative_to(campaign.root) else f"built-in {path.relative_to(BUILTIN)}"
+    """`templates/web/k.html` as the user named it: a symbolic link by its own name, never by its target's."""
+    if not path.is_relative_to(campaign.root):
+        return f"built-in {path.relative_to(BUILTIN)}"
+    named, root = path.parent.resolve() / path.name, campaign.root.resolve()
+    return named.relative_to(root).as_posix() if named.is_relative_to(root) else campaign.relative(path)
 
 
 def describe_template_error(error: jinja2.TemplateError) -> str:
@@ -618,6 +722,9 @@ def describe_template_error(error: jinja2.TemplateError) -> str:
             names=", ".join(str(n) for n in names))
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.
     where = _where(error)
+    if isinstance(error, TooLong):
+        return _("{where}: refused by the template sandbox ({detail}); loop over fewer items, or make the macro "
+                 "stop calling itself").format(where=where, detail=error.message)
     if isinstance(error, jinja2.sandbox.SecurityError):
         return _("{where}: refused by the template sandbox ({detail}); templates may not reach Python "
                  "internals, files or the signing key: remove it from the template").format(where=where,
@@ -627,12 +734,14 @@ def describe_template_error(error: jinja2.TemplateError) -> str:
 
 
 class LinkOutside(jinja2.TemplateNotFound):
-    """A template refused because it is a link to a file outside the templates folder."""
+    """A template refused because it is a link to a file outside the templates folder, a hard link (whatever it
+    points to) or holds the signing key."""
 
 
 def _frame(error: BaseException) -> traceback.FrameSummary | None:
     """The innermost template frame of an error raised while rendering, if a template raised it."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.endswith(".py") and not f.filename.startswith("<frozen")]
     return frames[-1] if frames else None
 
 

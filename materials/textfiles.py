@@ -39,8 +39,33 @@ def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Probl
         column=column, detail=detail))
 
 
+def hard_linked(path: Path, label: str, *, named: bool = False) -> str | None:
+    """Why a campaign file is not read, if it is hard-linked: another name on the disk shares its contents,
+    which may be the signing key (`ln .materials/venue-signing.key templates/web/k.html`, or an archive's
+    hard-link entry extracted over a campaign), so a template or page could publish it. A symbolic link shows
+    where it points; a hard link does not, so it is refused whatever it points to."""
+    try:
+        count = path.stat().st_nlink
+    except OSError:
+        return None  # the caller's own read reports it
+    if count <= 1:
+        return None
+    if named:  # a message of its own, not a problem already labelled with the file
+        return _("{file} has {count} hard links (another name on this disk shares its contents, which could be the "
+                 "signing key), so it is not read; replace the link with a copy: "
+                 "cp {file} {file}.copy && mv {file}.copy {file}").format(file=label, count=count)
+    return _("has {count} hard links (another name on this disk shares its contents, which could be the signing "
+             "key), so it is not read; replace the link with a copy: "
+             "cp {file} {file}.copy && mv {file}.copy {file}").format(file=label, count=count)
+
+
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
-    """Read a UTF-8 text file; wrong encodings and huge files are problems, not tracebacks."""
+    """Read a UTF-8 text file; wrong encodings and huge files are problems, not tracebacks. A hard-linked file
+    is refused (`hard_linked`)."""
+    linked = hard_linked(path, label)
+    if linked is not None:
+        problems.append(Problem(label, None, None, linked))
+        return None
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:

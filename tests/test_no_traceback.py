@@ -133,11 +133,32 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "<h1>{{ t(settings.title, 'en') }}</h1>{% endblock %}",
         "settings-key": "{{ campaign.settings.venues.key_file }}",
         "settings-dump": "{{ campaign.settings.model_dump() }}",
+        # Red team 3, #4: work without end, no memory needed (each ran for hours): a number squared in a loop,
+        # nested loops, a macro calling itself twice per call; #13: a macro calling itself without end.
+        "squaring": "{% set ns = namespace(n=3) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}"
+                    "{{ ns.n > 5 }}",
+        "nested-loops": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+        "macro-tree": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n{{ f(60) }}",
+        "macro-recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}\n\n{{ f(1) }}",
+        # Red team 3, #3: a hard link to the signing key, included by a page
+        "hard-link": '{% extends "base.html" %}{% block main %}<pre>{% include "k.html" %}</pre>{% endblock %}',
     }.items():
         folder = root / f"template-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
         (folder / "templates" / "web").mkdir(parents=True)
         (folder / "templates" / "web" / "404.html").write_text(template, encoding="utf-8")
+    linked = root / "template-hard-link"
+    links.write_key_file(linked / "keys" / "venue.key", [links.Key(1, bytes(range(32)))])
+    os.link(linked / "keys" / "venue.key", linked / "templates" / "web" / "k.html")
+    for name in ("faq", "strings"):  # any hard-linked source: what the other name is cannot be known
+        folder = root / f"hard-link-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        if name == "faq":
+            os.link(folder / "faq" / "en" / "green.md", root / f"{name}-other-name.md")
+        else:
+            (folder / "templates" / "web").mkdir(parents=True)
+            (folder / "templates" / "web" / "strings.toml").write_text('[en]\nsearch = "Search"\n', encoding="utf-8")
+            os.link(folder / "templates" / "web" / "strings.toml", root / f"{name}-other-name.toml")
     run = root / "venue-run"  # a district office's venue run: its print files are not the proof's to replace
     run.mkdir()
     (run / ".materials-output").write_text('{"made_by": "materials venues", "source": "list.csv"}\n', "utf-8")
@@ -200,6 +221,19 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/template-settings-key  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("build  --campaign  {r}/template-settings-dump  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
+    ("build  --campaign  {r}/template-squaring  --only  web", 1,
+     "404.html line 1: refused by the template sandbox (a number of about"),
+    ("build  --campaign  {r}/template-nested-loops  --only  web", 1,
+     "404.html line 1: refused by the template sandbox (more than 5,000,000 loop turns"),
+    ("build  --campaign  {r}/template-macro-tree  --only  web", 1,
+     "404.html line 1: refused by the template sandbox (more than 5,000,000 loop turns"),
+    ("build  --campaign  {r}/template-macro-recursion  --only  web", 1,
+     "404.html line 1: templates include, import or extend each other in a loop (or a macro calls itself"),
+    ("build  --campaign  {r}/template-hard-link  --only  web", 1, "templates/web/k.html: has 2 hard links"),
+    ("check  --campaign  {r}/template-hard-link", 1, "templates/web/k.html: has 2 hard links"),
+    ("check  --campaign  {r}/hard-link-faq", 1, "faq/en/green.md: has 2 hard links"),
+    ("build  --campaign  {r}/hard-link-faq  --only  web", 1, "faq/en/green.md: has 2 hard links"),
+    ("build  --campaign  {r}/hard-link-strings  --only  web", 1, "templates/web/strings.toml has 2 hard links"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "service.url: 'https://dеclare.health-code.gov.cn/apply': host"),
     ("check  --campaign  {r}/broken-host-cyrillic", 1, "xn--dclare-3of.health-code.gov.cn"),
     ("venues  {b}/good.csv  --campaign  {r}/broken-host-cyrillic  --out  {r}/o3", 1, "U+0435 CYRILLIC"),
@@ -830,3 +864,86 @@ def test_a_utf32_list_with_its_byte_order_mark_is_read() -> None:
 
     assert decode_csv((HEADER + ROW).encode("utf-32"), "list.csv") == HEADER + ROW
     assert decode_csv((HEADER + ROW).encode("utf-16"), "list.csv") == HEADER + ROW
+
+
+def _confirm(campaign: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "facts", "--campaign", str(campaign), "confirm", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("--date", "2999-01-01"), "--date 2999-01-01 is in the future"),
+    (("--date", "2020-03-10", "--text", "en=abc\u202edef"), "--text en=…: invisible control character '\\u202e' "
+                                                           "(U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    (("--date", "2020-03-10", "--text", "zh-CN=12345\u200b"), "U+200B"),
+    (("--date", "2020-03-10", "--text", "en=Health QR Code hotline"),
+     "--text en: “Health QR Code”: write “health code”"),
+])
+def test_facts_confirm_refuses_what_check_refuses(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
+    """Red team 3, #6: `facts confirm` wrote a bidi override, a word the glossary refuses and a date in the
+    future into campaign.toml. Each is refused, naming it; the file is left as it was."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    (campaign / "glossary.toml").write_text(
+        '[[terms]]\nconcept = "health code"\nrule = "One name."\nen = { preferred = "health code", variants = '
+        '["Health QR Code"] }\n', encoding="utf-8")
+    toml = campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("issued = ", 'glossary = "glossary.toml"\nissued = ', 1),
+                    encoding="utf-8")
+    before = toml.read_bytes()
+    done = _confirm(campaign, "hotline", "--source", "doc", *args)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert fragment in output, output
+    assert toml.read_bytes() == before
+
+
+def test_a_bidi_character_in_a_fact_is_refused_by_check(tmp_path: Path) -> None:
+    """The same rule for a fact typed into campaign.toml by hand: `check` names the fact and the character (it
+    said only that no font covers U+202E)."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    toml = campaign / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('en = "12345"', 'en = "123\u202e45"', 1),
+                    encoding="utf-8")
+    done = subprocess.run([*CLI, "check", "--campaign", str(campaign)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "facts.hotline" in output and "invisible control character" in output and "U+202E" in output, output
+
+
+def test_facts_confirm_keeps_contrary_evidence_and_says_so(tmp_path: Path) -> None:
+    """Red team 3, #6: confirming a fact silently dropped its `contrary` evidence (and the approver's note)."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    toml = campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = 'source = { document = "Test hotline list", date = 2020-03-10 }'
+    assert old in text
+    toml.write_text(text.replace(old, 'source = { document = "Test hotline list", date = 2020-03-10, note = "ask '
+                                      'again", contrary = "Street poster of 2020-03-01 says 54321" }'),
+                    encoding="utf-8")
+    done = _confirm(campaign, "hotline", "--source", "Hotline list", "--date", "2020-03-12")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "keeps its contrary evidence (Street poster of 2020-03-01 says 54321)" in output, output
+    after = toml.read_text(encoding="utf-8")
+    assert ('source = { document = "Hotline list", date = 2020-03-12, note = "ask again", contrary = "Street poster '
+            'of 2020-03-01 says 54321" }') in after, after
+
+
+def test_facts_confirm_writes_through_a_linked_campaign_toml(tmp_path: Path) -> None:
+    """Red team 3, #7: a campaign.toml that is a symbolic link was replaced by a plain file and the real file
+    kept the old value. The real file is written; the link stays a link (as `keys new --add` does)."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    real = tmp_path / "shared" / "real.toml"
+    real.parent.mkdir()
+    (campaign / "campaign.toml").rename(real)
+    (campaign / "campaign.toml").symlink_to(real)
+    done = _confirm(campaign, "hotline", "--source", "Hotline list", "--date", "2020-03-12", "--text", "en=12346")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (campaign / "campaign.toml").is_symlink() and (campaign / "campaign.toml").resolve() == real
+    assert 'en = "12346"' in real.read_text(encoding="utf-8")
+    assert not list(real.parent.glob(".*facts-confirm")) and not list(campaign.glob(".*facts-confirm"))

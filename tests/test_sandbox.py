@@ -303,3 +303,223 @@ def test_printing_campaign_objects_never_writes_the_host_path(campaign_dir: Path
                            "|{{ [campaign]|join(',') }}").render()
     assert str(campaign_dir) not in text and str(campaign_dir.name) not in text and "PosixPath" not in text, text
     assert text.startswith(campaign.settings.title[campaign.primary_language] + "|")
+
+
+# --- red team 3 -----------------------------------------------------------------------------------------------
+
+def test_a_hard_link_to_the_key_is_never_read_as_a_template(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 3, #3: `ln keys/venue.key templates/web/k.html` and `{% include "k.html" %}` published the key:
+    a hard link lies inside the templates folder and is no symbolic link. `check`, `build` and the loader itself
+    refuse it, naming the file and what to do; the key is in no output."""
+    from materials.build import build, check
+
+    own = campaign_dir / "templates" / "web"
+    own.mkdir(parents=True)
+    (own / "404.html").write_text('{% extends "base.html" %}{% block main %}<pre>{% include "k.html" %}</pre>'
+                                  "{% endblock %}", encoding="utf-8")
+    (own / "k.html").hardlink_to(campaign_dir / "keys" / "venue.key")
+    with pytest.raises(MaterialsError, match=r"templates/web/k\.html: has 2 hard links .* replace the link with a"):
+        check(campaign_dir)
+    with pytest.raises(MaterialsError, match="has 2 hard links"):
+        build(campaign_dir, tmp_path / "out", only="web")
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    with pytest.raises(TemplateProblem, match=r"k\.html has 2 hard links"), templating.template_errors():
+        env.from_string('{% include "k.html" %}').render()
+    # A copy of the key (one link) is refused by what it holds.
+    (own / "k.html").unlink()
+    shutil.copy(campaign_dir / "keys" / "venue.key", own / "k.html")
+    with pytest.raises(TemplateProblem, match="holds a venue signing key"), templating.template_errors():
+        env.get_template("k.html").render()
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()] if (tmp_path / "out").exists() else []
+    assert not any(KEY.hex().encode() in p.read_bytes() for p in written)
+
+
+def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> None:
+    """Red team 3, #13: the refusal named the link's target (the key's path), not the template the user has."""
+    own = campaign_dir / "templates" / "web"
+    own.mkdir(parents=True)
+    (own / "k.html").symlink_to(campaign_dir / "keys" / "venue.key")
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    with pytest.raises(TemplateProblem) as refused, templating.template_errors():
+        env.from_string('{% include "k.html" %}').render()
+    assert f"template {own / 'k.html'} is a link to" in str(refused.value), refused.value
+    from materials.build import check
+
+    with pytest.raises(MaterialsError) as checked:
+        check(campaign_dir)
+    assert "templates/web/k.html: is a link to" in str(checked.value.message), checked.value.message
+    assert "keys/venue.key: is a link" not in str(checked.value.message)
+
+
+@pytest.mark.parametrize(("source", "fragment"), [
+    ("{% set ns = namespace(n=3) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n > 5 }}",
+     "a number of about"),
+    ("{% set ns = namespace(n=3) %}{% for i in range(40) %}{% set ns.n = ns.n ** 2 %}{% endfor %}",
+     "a number of about"),
+    ("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}", "loop turns"),
+    ("{% for i in range(9) recursive %}{% if loop.depth < 30 %}{{ loop(range(9)) }}{% endif %}{% endfor %}",
+     "loop turns"),
+    ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "loop turns"),
+])
+def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
+    """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran
+    with no end. Numbers are bounded like strings, and a render's loop turns and calls are counted; the render
+    stops within seconds (a 60-second alarm fails a regression instead of hanging the suite)."""
+    import signal
+
+    def too_slow(*_args: object) -> None:
+        raise AssertionError("the template was not stopped within 60 s")
+
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(60)
+    try:
+        with pytest.raises(TemplateProblem) as refused, templating.template_errors():
+            env.from_string(source).render()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "refused by the template sandbox" in str(refused.value) and fragment in str(refused.value), refused.value
+    assert "line 1" in str(refused.value)
+
+
+def test_the_step_count_leaves_real_pages_alone(campaign_dir: Path) -> None:
+    """The bound counts per render: many ordinary pages in a row, and a loop of 100,000 turns, all render."""
+    env = templating.environment(campaign_module.load(campaign_dir), "web")
+    page = env.from_string("{% for i in range(100000) %}{% endfor %}{% for q in campaign.faqs['en'] %}"
+                           "{{ loop.index }}/{{ loop.length }} {% endfor %}{{ 2 ** 64 * 3 ** 40 }}")
+    for _ in range(60):
+        assert page.render().startswith("1/3 2/3 3/3")
+
+
+def _poster_with_image(campaign_dir: Path, name: str, data: bytes) -> None:
+    shutil.copytree(FIXTURES / "trilingual", campaign_dir, dirs_exist_ok=True)
+    (campaign_dir / "posters" / "images").mkdir(exist_ok=True)
+    (campaign_dir / "posters" / "images" / name).write_bytes(data)
+    poster = campaign_dir / "posters" / "apply.md"
+    poster.write_text(poster.read_text(encoding="utf-8").replace("icon: scan\n", f"icon: scan\nimage: images/{name}\n",
+                                                                 1), encoding="utf-8")
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_poster_with_an_image_renders_it(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 3, #5: `image: images/ok.png` made the sandbox refuse the built-in sign.html.j2 (it read the
+    image's path object). The template gets the picture's address; the poster prints the picture."""
+    import pypdfium2
+
+    from materials.build import build, check
+
+    _poster_with_image(campaign_dir, "ok.png", _png((230, 0, 120)))
+    check(campaign_dir)
+    build(campaign_dir, tmp_path / "out", only="print")
+    posters = sorted((tmp_path / "out" / "print").rglob("apply-*.pdf"))
+    assert posters
+    pdf = pypdfium2.PdfDocument(posters[0])
+    image = pdf[0].render(scale=0.5).to_pil().convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 24) or []
+    assert any(r > 200 and g < 40 and 90 < b < 150 for _count, (r, g, b) in colours), \
+        "the picture's magenta is nowhere on the poster"
+
+
+@pytest.mark.parametrize("body", [
+    '<image href="file:///etc/passwd" width="40" height="30"/>',
+    '<image xlink:href="http://example.org/x.png" width="40" height="30"/>',
+    '<image href="../../keys/venue.key" width="40" height="30"/>',
+    '<rect width="40" height="30" style="fill:url(http://example.org/p.svg#a)"/>',
+    '<style>@import "https://example.org/x.css";</style>',
+])
+def test_an_svg_picture_reaching_outside_itself_is_refused(campaign_dir: Path, body: str) -> None:
+    """An SVG poster picture that links a file or the network: WeasyPrint's fetcher refuses the link, but then
+    silently prints the poster without the picture. `check` refuses the picture, naming the poster and the link."""
+    from materials.build import check
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" '
+           f'height="30">{body}</svg>')
+    _poster_with_image(campaign_dir, "evil.svg", svg.encode())
+    with pytest.raises(MaterialsError) as refused:
+        check(campaign_dir)
+    assert "posters/apply.md" in str(refused.value.message) and "an SVG picture must hold everything it draws" in \
+        str(refused.value.message), refused.value.message
+
+
+def test_an_svg_with_entities_is_refused(campaign_dir: Path) -> None:
+    from materials.build import check
+
+    svg = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><text y="20">&x;</text></svg>')
+    _poster_with_image(campaign_dir, "entity.svg", svg.encode())
+    with pytest.raises(MaterialsError, match="refers to '<!DOCTYPE'"):
+        check(campaign_dir)
+
+
+def test_the_fetcher_refuses_a_hard_linked_file(campaign_dir: Path, tmp_path: Path) -> None:
+    """An image or stylesheet with another name elsewhere (`<a rel="attachment">` would embed it in a PDF)."""
+    from materials.fetcher import RefusedResource, url_fetcher
+
+    picture = campaign_dir / "picture.png"
+    picture.write_bytes(_png((0, 0, 0)))
+    fetcher = url_fetcher([campaign_dir], "test")
+    fetcher.fetch(picture.as_uri())  # one name: served
+    (tmp_path / "elsewhere.png").hardlink_to(picture)
+    with pytest.raises(RefusedResource, match="has 2 hard links"):
+        fetcher.fetch(picture.as_uri())
+
+
+def test_a_hard_linked_poster_image_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
+    from materials.build import check
+
+    _poster_with_image(campaign_dir, "ok.png", _png((0, 0, 0)))
+    (tmp_path / "elsewhere.png").hardlink_to(campaign_dir / "posters" / "images" / "ok.png")
+    with pytest.raises(MaterialsError, match=r"posters/apply\.md line 2: image: has 2 hard links"):
+        check(campaign_dir)
+
+
+def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 3, #9: a hard link to the key inside the served site got 200 (symbolic links already got 404).
+    A file holding a key is a 404 whatever its name; the site's other files, the print downloads among them
+    (hard links to the print files), are served."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-c", "from materials.cli import main; main()", "serve", "--campaign",
+                                str(campaign_dir), "--out", str(out), "--port", "0", "--no-watch"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NO_COLOR": "1"}, start_new_session=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"serving (\S+) at (http://\S+?)/? ", line)
+        assert match, line + process.communicate(timeout=60)[1]
+        site, url = Path(match.group(1)), match.group(2).rstrip("/")
+        os.link(campaign_dir / "keys" / "venue.key", site / "k2.txt")
+        (site / "assets" / "k3.css").hardlink_to(campaign_dir / "keys" / "venue.key")
+        (site / "plain.txt").write_text("hello", encoding="utf-8")
+        os.link(site / "plain.txt", tmp_path / "plain-elsewhere.txt")
+        for name in ("k2.txt", "assets/k3.css"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{url}/{name}", timeout=30)
+            assert refused.value.code == 404
+            assert KEY.hex().encode() not in refused.value.read()
+        with urllib.request.urlopen(f"{url}/plain.txt", timeout=30) as answer:
+            assert answer.read() == b"hello"
+        with urllib.request.urlopen(f"{url}/", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=60)

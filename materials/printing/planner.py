@@ -272,6 +272,7 @@ class Planner:
             qr=self.qr_svg(link, level, qr_size) if link and qr_size else "", qr_size=qr_size,
             host=campaign.service_host, font=FONT_TOKEN, layout=material.layout, kind=kind,
             landscape=width > height * 1.2,
+            image=material.image.as_uri() if material.image else "",  # the sandbox hands templates no paths
         )
         return Item(
             path=path, kind=kind, material=material.id, size=size, edition=edition, titles=self.titles(material),

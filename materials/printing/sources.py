@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 from materials import fonts
 from materials import markdown as mdown
@@ -34,6 +35,7 @@ from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
 from materials.i18n import N_, _
 from materials.printing.settings import PrintSettings
+from materials.textfiles import hard_linked
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +201,10 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
         problems.append(Problem(label, 2, "image", _("{value!r} must be one of {IMAGE_TYPES}").format(
             value=value, IMAGE_TYPES=', '.join(sorted(IMAGE_TYPES)))))
         return None
+    linked = hard_linked(target, campaign.relative(target))
+    if linked is not None:
+        problems.append(Problem(label, 2, "image", linked))
+        return None
     size = target.stat().st_size
     limit = PrintSettings.of(campaign.settings).max_image_bytes
     if size > limit:
@@ -206,7 +212,49 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
                                   "(campaign.toml print.max_image_bytes): scale it down").format(value=value, size=size,
                                                                                                  limit=limit)))
         return None
+    if target.suffix.lower() == ".svg":
+        refused = svg_reference(target)
+        if refused is not None:
+            problems.append(Problem(label, 2, "image", _("{value!r} refers to {reference!r}; an SVG picture must hold "
+                                      "everything it draws (no DOCTYPE or entities, no links to other files or the "
+                                      "network): embed the picture, or export it as PNG").format(
+                                          value=value, reference=refused)))
+            return None
     return target
+
+
+#: `url(…)` in an SVG's style: a reference like `href`.
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)|@import", re.IGNORECASE)
+
+
+def svg_reference(path: Path) -> str | None:
+    """The first thing in an SVG that reaches outside it (another file, the network, an entity), or None.
+
+    WeasyPrint draws an SVG's `<image href>` and `url()` through the campaign's fetcher, which refuses what lies
+    outside the campaign, but it then drops the whole picture with one log line: the poster would be printed
+    without it. So such a picture is refused where the poster names it."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return str(e.strerror)
+    if re.search(rb"<!(?:DOCTYPE|ENTITY)", data, re.IGNORECASE):
+        return "<!DOCTYPE"
+    try:
+        root = ElementTree.fromstring(data)  # noqa: S314 - a DOCTYPE (the only way to entities) is refused above
+    except ElementTree.ParseError as e:
+        return f"(not XML: {e})"
+    for element in root.iter():
+        texts = [element.text or ""] if str(element.tag).endswith("style") else []
+        for name, value in element.attrib.items():
+            if name.rsplit("}", 1)[-1] in ("href", "src") and not value.strip().startswith(("#", "data:")):
+                return value
+            texts.append(value)
+        for text in texts:
+            for match in _CSS_URL.finditer(text):
+                target = (match.group(1) or "").strip()
+                if match.group(0).lower() == "@import" or not target.startswith(("#", "data:")):
+                    return match.group(0) if match.group(0).lower() == "@import" else target
+    return None
 
 
 def _words(campaign: Campaign, body: str, body_line: int, label: str, problems: list[Problem]) -> dict[str, Words]:

@@ -543,7 +543,8 @@ class LiveHandler(preview.Handler):
     def _file(self, folder: Path, relative: str) -> None:
         try:
             path = (folder / relative).resolve()
-            found = "\x00" not in relative and path.is_relative_to(folder.resolve()) and path.is_file()
+            found = "\x00" not in relative and path.is_relative_to(folder.resolve()) and path.is_file() \
+                and not preview.holds_key(path)
         except (OSError, ValueError):  # a NUL byte, a name too long
             found = False
         if not found:

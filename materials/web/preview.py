@@ -132,6 +132,25 @@ def bind(port: int) -> Server:
                                                                                     value=e.strerror or e)) from None
 
 
+#: Key files are a few lines; a larger file is not read to tell (a print download can be 100 MB).
+KEY_FILE_LIMIT = 1 << 20
+
+
+def holds_key(path: str | os.PathLike[str]) -> bool:
+    """Whether a file is a venue signing key (a line of one starts with `KEY_MARK`), by its contents, whatever
+    its name: never served."""
+    from materials.fetcher import KEY_MARK
+
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > KEY_FILE_LIMIT:
+            return False
+        with open(path, "rb") as handle:
+            data = handle.read(KEY_FILE_LIMIT)
+    except OSError:  # a missing or unreadable file: not served anyway
+        return False
+    return data.startswith(KEY_MARK) or b"\n" + KEY_MARK in data
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site like a static host: scripts and JSON with their types, 404.html for missing files."""
 
@@ -154,11 +173,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         # static host that serves only its own folder: the real path must lie inside the site.
         if not self._inside(Path(translated)):
             return missing
+        # A hard link to the signing key inside the site (`ln .materials/venue-signing.key output/web/k.txt`) lies
+        # inside it and is no symbolic link: the file's own first bytes tell a key, wherever its other names are.
+        if holds_key(translated):
+            return missing
         # A folder is served as its index.html (index.htm): that file too must really lie inside the site.
         if os.path.isdir(translated):
             for name in ("index.html", "index.htm"):
                 index = Path(translated) / name
-                if (index.is_symlink() or index.exists()) and not self._inside(index):
+                if (index.is_symlink() or index.exists()) and (not self._inside(index) or holds_key(index)):
                     return missing
         return translated
 
@@ -174,7 +197,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(str(self.directory)) / "404.html"
-        if code == 404 and page.is_file():
+        if code == 404 and page.is_file() and not holds_key(page):
             body = page.read_bytes()
             self.send_response(404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
