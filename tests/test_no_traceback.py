@@ -83,7 +83,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workbook(bad / "bools.xlsx", {"S": [HEADER.strip().split(","), [True, False, None, 1.5, 2]]})
     (bad / "readable.key").write_text(f"materials-venue-key 1 {bytes(range(32)).hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
-    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16}.items():
+    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16,
+                         "block": "0123456789abcdef" * 4, "block16": bytes(range(16)).hex() * 2}.items():
         (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
         (bad / f"{name}.key").chmod(0o600)
     (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
@@ -267,6 +268,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/zero.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/same.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/pattern.key", 1, "is not random"),
+    # Red team 3, #10: a repeated 8-byte block (0123456789abcdef four times), and 16 distinct bytes twice.
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block16.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
     ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
@@ -830,3 +834,76 @@ def test_a_utf32_list_with_its_byte_order_mark_is_read() -> None:
 
     assert decode_csv((HEADER + ROW).encode("utf-32"), "list.csv") == HEADER + ROW
     assert decode_csv((HEADER + ROW).encode("utf-16"), "list.csv") == HEADER + ROW
+
+
+def test_build_refuses_an_out_folder_of_another_campaign(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #1: a build of one campaign with --out at another campaign's output replaced that campaign's
+    site (the marker said only "materials build"). The marker records the campaign; another one is refused,
+    naming both, and nothing is replaced. The same campaign builds there again."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    first, second = tmp_path / "c1", tmp_path / "k1"
+    for campaign in (first, second):
+        shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    out = tmp_path / "c1-site"
+    done = subprocess.run([*CLI, "build", "--campaign", str(first), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert str(first.resolve()) in (out / ".materials-output").read_text(encoding="utf-8")
+    before = (out / "web" / "index.html").stat().st_mtime_ns
+    done = subprocess.run([*CLI, "build", "--campaign", str(second), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "holds the output of the campaign" in output and str(first.resolve()) in output, output
+    assert str(second.resolve()) in output, output
+    assert (out / "web" / "index.html").stat().st_mtime_ns == before
+    # A folder marked by an older version (no campaign recorded) outside the campaign: refused with advice.
+    marker = out / ".materials-output"
+    marker.write_text('{"made_by": "materials build"}\n', encoding="utf-8")
+    done = subprocess.run([*CLI, "build", "--campaign", str(first), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "older version" in output and "delete" in output, output
+
+
+def _venue_run(campaign: Path, listed: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "venues", str(listed), "--campaign", str(campaign), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #2 and #8: two lists of one district signed HP-1 for two different venues (both posters the
+    same code) and `verify` called it genuine. The second is refused naming the first list; a declared reprint
+    of the same id is accepted; a register holding two venues for one code makes verify say ambiguous (exit 1).
+    The register's names are formula-safe as manifest.csv's."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + 'HP-1,"=HYPERLINK(""http://evil.example"",""x"")",和平区,社区,和平区宁夏路12号\n',
+                     encoding="utf-8")
+    done = _venue_run(campaign, first, tmp_path / "a")
+    assert done.returncode == 0, done.stdout + done.stderr
+    register = (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in register and ",=HYPERLINK" not in register and '"=HYPERLINK' not in register, register
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "HP-1,完全不同的场所,和平区,企业,和平区大沽路1号\n", encoding="utf-8")
+    done = _venue_run(campaign, other, tmp_path / "b")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "HP-1 is already signed in district heping for another venue" in output and "first.csv" in output, output
+    assert "reprint" in output and not (tmp_path / "b" / "manifest.csv").exists(), output
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text("id,name,district,category,address,reprint\n"
+                         "HP-1,宁夏路社区服务站,和平区,社区,和平区宁夏路12号,1\n", encoding="utf-8")
+    done = _venue_run(campaign, corrected, tmp_path / "c")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # A register written before this check (two venues for HP-1 at reprint 0): verify names both, exit 1.
+    (campaign / ".materials" / "signed-venues.csv").write_text(
+        "district,typed,id,name,list\nheping,HP1,HP-1,宁夏路社区,one.csv\nheping,HP1,HP-1,完全不同的场所,two.csv\n",
+        encoding="utf-8")
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1")
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "ambiguous" in output and "完全不同的场所" in output, output
+    assert "genuine code:" not in output, output
