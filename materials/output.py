@@ -215,11 +215,11 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
         return
     marker = read_marker(out)
     if marker is not None:
-        refuse_other_campaign(out, marker, campaign_root)
         if marker["made_by"] != made_by:
             raise OutputError(_("--out {out} holds the output of `{made_by}`; `{made_by2}` would replace "
                                 "it. Choose another folder (each command has its own, see README)").format(
                                   out=out, made_by=marker['made_by'], made_by2=made_by))
+        refuse_other_campaign(out, marker, campaign_root)
         if source and marker.get("source", source) != source:
             raise OutputError(_("--out {out} holds the run of {source}; a run of {source2} there would "
                                 "replace those venues. Give this list its own --out, or delete {out} first").format(

@@ -67,6 +67,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "list.pdf").write_bytes(b"%PDF-1.7")
     (bad / "dates.csv").write_text(HEADER + "1-Mar,宁夏路社区,和平区,社区,x\n", encoding="utf-8")
     (bad / "huge-cell.csv").write_text(HEADER + "HP-1," + "长" * 5000 + ",和平区,社区,x\n", encoding="utf-8")
+    (bad / "field-limit.csv").write_text(HEADER + "HP-1," + "长" * 200_000 + ",和平区,社区,x\n", encoding="utf-8")
     (bad / "quotes.csv").write_text(HEADER + 'HP-1,"unclosed,和平区,社区,x\n', encoding="utf-8")
     unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
     (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
@@ -113,6 +114,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 '\n[site]\nbase_url = "https://h\u0435alth.tj.gov.cn/"\n'),
            )},
         "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
+        # Red team 3, #11: settings that name a file outside the campaign (absolute, `..`, a link out of it)
+        "glossary-outside": 'glossary = "/etc/passwd"\n' + (FIXTURES / "mini" / "campaign.toml").read_text(
+            encoding="utf-8"),
+        "list-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nlist = "../bad/good.csv"\nkey_file = "k.key"\n',
+        "key-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = "keys/link.key"\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -120,6 +128,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "campaign.toml").write_bytes(b"\xff\xfe\x00garbage")
         else:
             (folder / "campaign.toml").write_text(text, encoding="utf-8")
+    (root / "broken-key-outside" / "keys").mkdir()
+    (root / "broken-key-outside" / "keys" / "link.key").symlink_to(bad / "stray.key")
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
@@ -193,6 +203,15 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
+    ("check  --campaign  {r}/broken-glossary-outside", 1, "glossary: /etc/passwd is an absolute path"),
+    ("build  --campaign  {r}/broken-glossary-outside  --only  web", 1, "glossary: /etc/passwd is an absolute"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-list-outside  --out  {r}/o4", 1,
+     "venues.list: ../bad/good.csv leads outside the campaign folder"),
+    ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-outside", 1,
+     "venues.key_file: keys/link.key leads outside the campaign folder"),
+    # Red team 3, #13: a cell over the csv module's limit names its row and column and what to do
+    ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
+     "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
     ("build  --campaign  {r}/template-escape  --only  web", 1, "404.html line 1: .__init__ reaches Python internals"),
     ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
@@ -907,3 +926,25 @@ def test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous(world: Path,
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "ambiguous" in output and "完全不同的场所" in output, output
     assert "genuine code:" not in output, output
+
+
+def test_problems_name_the_campaign_folder_and_verify_the_id_as_listed(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #13: `check` in the campaign folder said "campaign . has problems"; it names the folder. `verify`
+    of a typed code from a run whose --out was outside output/ printed the typed form (HP1A); it prints the id as
+    the list spells it, and the venue's name, from the campaign's register."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "check"], capture_output=True, text=True, cwd=world / "broken-glossary-outside",
+                          timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and f"campaign {(world / 'broken-glossary-outside').resolve()} has problems" in output
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    listed = tmp_path / "list.csv"
+    listed.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    done = _venue_run(campaign, listed, tmp_path / "away")
+    assert done.returncode == 0, done.stdout + done.stderr
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A").replace("-", "").lower()
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "venue id: HP-1-A" in output and "宁夏路社区" in output, output

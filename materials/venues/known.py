@@ -47,6 +47,11 @@ def _manifests(campaign: Campaign) -> list[Path]:
 def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tuple[str, str], Known]:
     """(district, id as typed) -> what the campaign knows of the venue; later sources win (a given list last)."""
     found: dict[tuple[str, str], Known] = {}
+    # The register first: a run whose --out was outside output/ is known by it alone (its id as spelled, name).
+    for row in _rows(campaign.root / REGISTER):
+        found[(row["district"], typed_id(row["id"]))] = Known(
+            row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
+            row.get("list") or REGISTER)
     for path in _manifests(campaign):
         try:
             text = path.read_text(encoding="utf-8-sig")
