@@ -948,3 +948,80 @@ def test_problems_name_the_campaign_folder_and_verify_the_id_as_listed(world: Pa
                           timeout=120, env=env)
     output = done.stdout + done.stderr
     assert done.returncode == 0 and "venue id: HP-1-A" in output and "宁夏路社区" in output, output
+
+
+def _all_children(pid: int) -> list[int]:
+    """Children started by any thread of `pid` (serve starts its gallery builder from a thread)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in _all_children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b"?"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_serve_stopped_during_the_gallery_build_leaves_no_process(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #12: SIGTERM to `serve --no-watch` during the gallery's first print build left a child running
+    (148 MB, 70 s and more) and a /tmp/materials-print-* folder. Every process serve started (the gallery's
+    builder and its print pool workers) ends with it, and no temporary folder stays."""
+    import signal
+    import time
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen([*CLI, "serve", "--campaign", str(campaign), "--out", str(tmp_path / "out"),
+                                "--port", "0", "--no-watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(temp)},
+                               start_new_session=True)
+    seen: set[int] = set()
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving" in line, line + process.communicate(timeout=60)[1]
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:  # until the builder lays out pages in its pool
+            seen.update(_descendants(process.pid))
+            # a forked pool worker runs its parent's command line (the builder's); fc-list and gs do not
+            workers = [pid for child in _all_children(process.pid) for pid in _all_children(child)
+                       if list(temp.glob("materials-print-*")) and _cmdline(pid) == _cmdline(child)]
+            time.sleep(0.02)
+        assert workers, "the gallery's build never started a print worker"
+        seen.update(_descendants(process.pid))
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+        deadline = time.monotonic() + 5
+        while any(_running(pid) for pid in seen) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in seen if _running(pid)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert not left, f"processes of serve still running after it ended: {left}"
+    assert "Traceback" not in errors and process.returncode == 128 + signal.SIGTERM, errors
+    assert not list(temp.glob("materials-*")), list(temp.iterdir())
