@@ -177,6 +177,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def fresh_register(world: Path) -> None:
+    """Each test signs its venues afresh: the shared campaign's register of signed venues (which refuses one id
+    for two venues, test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous) is emptied before it."""
+    for name in ("signed-venues.csv", "signed-venues.lock"):
+        (world / "campaign" / ".materials" / name).unlink(missing_ok=True)
+
+
 Case = Callable[[Path], list[str]]
 
 
