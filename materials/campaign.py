@@ -403,13 +403,38 @@ def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
                     char=fonts.describe(char))))
 
 
+def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[Problem]:
+    """Every setting that names a file must name one of the campaign: a campaign folder travels between offices,
+    and `glossary = "/etc/passwd"` or `list = "../other/venues.csv"` would read (and print onto posters) any
+    file of the machine that runs it. An absolute path, `..` out of the folder, or a link whose target lies
+    outside is refused, naming the key. (Command-line arguments such as `materials venues ../x.csv` or
+    `--key-file` name files the person running the command chose: they stay free.)"""
+    named = [("glossary", settings.glossary)]
+    named += [item for table in settings.kind_tables() for item in table.file_settings()]
+    real_root = root.resolve()
+    problems = []
+    for key, value in named:
+        if not value:
+            continue
+        if Path(value).is_absolute():
+            problems.append(Problem(settings_file, None, key, _(
+                "{value} is an absolute path; a setting names a file inside the campaign folder, relative to it "
+                "(copy the file into the campaign, or give it on the command line)").format(value=value)))
+        elif not (real_root / value).resolve().is_relative_to(real_root):
+            problems.append(Problem(settings_file, None, key, _(
+                "{value} leads outside the campaign folder {root} (through `..` or a symbolic link); a setting "
+                "names a file inside the campaign (copy the file into the campaign, or give it on the command "
+                "line)").format(value=value, root=real_root)))
+    return problems
+
+
 def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
     """Load and validate a campaign folder; raise `CampaignError` listing every problem."""
     root = Path(root)
     if not root.is_dir():
         raise MaterialsError(_("campaign folder {root} does not exist (use --campaign DIR)").format(root=root))
     settings = load_settings(root / settings_file, settings_file)
-    problems: list[Problem] = []
+    problems: list[Problem] = _outside_files(root, settings, settings_file)
     broken: set[str] = set()
     faqs = _load_faqs(root, settings, problems, broken)
     _cross_check(faqs, settings, problems, broken)
@@ -419,7 +444,7 @@ def load(root: Path | str, settings_file: str = "campaign.toml") -> Campaign:
     }
     _check_fonts(campaign, problems)
     if problems:
-        raise CampaignError(problems, _("campaign {root} has problems").format(root=root))
+        raise CampaignError(problems, _("campaign {root} has problems").format(root=root.resolve()))
     return campaign
 
 

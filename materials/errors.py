@@ -113,3 +113,18 @@ def worker_deaths() -> Iterator[None]:
         yield
     except BrokenProcessPool:
         raise MaterialsError(_(WORKER_DIED)) from None
+
+
+def end_with_parent(parent: int, number: int | None = None) -> None:
+    """Make this process (a pool worker, serve's gallery builder) receive `number` (default SIGKILL) when the
+    thread that started it ends, however it ends (kill -9 included), so no child outlives its command; exit at
+    once when `parent` already died before the signal was armed. Linux only (elsewhere a no-op)."""
+    import ctypes
+    import os
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL if number is None else number, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)

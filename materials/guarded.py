@@ -147,7 +147,7 @@ class Run:
         created = not self.out.exists()
         try:
             with output.locked(self.out, self.made_by):
-                output.claim(self.out, self.made_by, self.source)
+                output.claim(self.out, self.made_by, self.source, self._root)
                 with output.problems_report(self.out), template_errors():
                     yield
         except BaseException:

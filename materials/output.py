@@ -219,6 +219,7 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
             raise OutputError(_("--out {out} holds the output of `{made_by}`; `{made_by2}` would replace "
                                 "it. Choose another folder (each command has its own, see README)").format(
                                   out=out, made_by=marker['made_by'], made_by2=made_by))
+        refuse_other_campaign(out, marker, campaign_root)
         if source and marker.get("source", source) != source:
             raise OutputError(_("--out {out} holds the run of {source}; a run of {source2} there would "
                                 "replace those venues. Give this list its own --out, or delete {out} first").format(
@@ -233,6 +234,33 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     raise OutputError(_("--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
                         "marker); its files would be replaced or deleted. Choose a new or empty folder").format(
                           out=out, shown=shown, made_by=made_by, marker=MARKER))
+
+
+def campaign_identity(campaign_root: Path) -> str:
+    """What an output folder's marker records of the campaign that wrote it: its folder's real path."""
+    return str(campaign_root.resolve())
+
+
+def refuse_other_campaign(out: Path, marker: dict[str, str], campaign_root: Path) -> None:
+    """Refuse `out` when its marker names another campaign: a run there would replace that campaign's output.
+
+    A folder inside this campaign's own folder is always its own (a copied or moved campaign keeps its
+    `output/`; the next run records the new path). A marker without a campaign (written by an older version)
+    is accepted only there too: elsewhere it could be any campaign's."""
+    out_r, root_r = out.resolve(), campaign_root.resolve()
+    if out_r.is_relative_to(root_r):
+        return
+    recorded = marker.get("campaign", "")
+    if recorded == campaign_identity(campaign_root):
+        return
+    if not recorded:
+        raise OutputError(_("--out {out} was written by `{made_by}` of an older version, which did not record "
+                            "the campaign; it may be another campaign's output. Choose another --out, or, if it is "
+                            "this campaign's ({campaign}), delete {out} yourself and run again").format(
+                              out=out, made_by=marker["made_by"], campaign=root_r))
+    raise OutputError(_("--out {out} holds the output of the campaign {other}; a run of the campaign {campaign} "
+                        "would replace it. Choose another --out, or delete {out} yourself if that output is no "
+                        "longer needed").format(out=out, other=recorded, campaign=root_r))
 
 
 def _legacy_build(out: Path, entries: list[str]) -> bool:
@@ -282,11 +310,13 @@ def check_single_file(path: Path, campaign_root: Path, ours: Callable[[Path], bo
                             "replaced. Choose a new file name, or move that file first").format(path=path, what=what))
 
 
-def claim(out: Path, made_by: str, source: str = "") -> None:
-    """Mark `out` as made by `made_by` (call with its lock held)."""
+def claim(out: Path, made_by: str, source: str = "", campaign_root: Path | None = None) -> None:
+    """Mark `out` as made by `made_by` for the campaign at `campaign_root` (call with its lock held)."""
     payload = {"made_by": made_by, "note": "made by materials; only that command writes here"}
     if source:
         payload["source"] = source
+    if campaign_root is not None:
+        payload["campaign"] = campaign_identity(campaign_root)
     if read_marker(out) != payload:
         write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
 

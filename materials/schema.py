@@ -311,6 +311,11 @@ class KindSettings(BaseModel):
         """Files a build reads through this table that no output folder may hold."""
         return ()
 
+    def file_settings(self) -> list[tuple[str, str]]:
+        """Settings of this table that name a file of the campaign, as (key in campaign.toml, value): each must
+        stay inside the campaign folder (materials/campaign.py checks them)."""
+        return []
+
     def texts(self) -> list[tuple[str, str, str, bool]]:
         """Campaign texts this table holds, for the content rules: (setting, language, text, is Markdown)."""
         return []

@@ -67,6 +67,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "list.pdf").write_bytes(b"%PDF-1.7")
     (bad / "dates.csv").write_text(HEADER + "1-Mar,宁夏路社区,和平区,社区,x\n", encoding="utf-8")
     (bad / "huge-cell.csv").write_text(HEADER + "HP-1," + "长" * 5000 + ",和平区,社区,x\n", encoding="utf-8")
+    (bad / "field-limit.csv").write_text(HEADER + "HP-1," + "长" * 200_000 + ",和平区,社区,x\n", encoding="utf-8")
     (bad / "quotes.csv").write_text(HEADER + 'HP-1,"unclosed,和平区,社区,x\n', encoding="utf-8")
     unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
     (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
@@ -83,7 +84,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workbook(bad / "bools.xlsx", {"S": [HEADER.strip().split(","), [True, False, None, 1.5, 2]]})
     (bad / "readable.key").write_text(f"materials-venue-key 1 {bytes(range(32)).hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
-    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16}.items():
+    for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16,
+                         "block": "0123456789abcdef" * 4, "block16": bytes(range(16)).hex() * 2}.items():
         (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
         (bad / f"{name}.key").chmod(0o600)
     (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
@@ -112,6 +114,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 '\n[site]\nbase_url = "https://h\u0435alth.tj.gov.cn/"\n'),
            )},
         "misplaced": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8") + '\nchannels = ["poster"]\n',
+        # Red team 3, #11: settings that name a file outside the campaign (absolute, `..`, a link out of it)
+        "glossary-outside": 'glossary = "/etc/passwd"\n' + (FIXTURES / "mini" / "campaign.toml").read_text(
+            encoding="utf-8"),
+        "list-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nlist = "../bad/good.csv"\nkey_file = "k.key"\n',
+        "key-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = "keys/link.key"\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -119,6 +128,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "campaign.toml").write_bytes(b"\xff\xfe\x00garbage")
         else:
             (folder / "campaign.toml").write_text(text, encoding="utf-8")
+    (root / "broken-key-outside" / "keys").mkdir()
+    (root / "broken-key-outside" / "keys" / "link.key").symlink_to(bad / "stray.key")
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
@@ -187,6 +198,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def fresh_register(world: Path) -> None:
+    """Each test signs its venues afresh: the shared campaign's register of signed venues (which refuses one id
+    for two venues, test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous) is emptied before it."""
+    for name in ("signed-venues.csv", "signed-venues.lock"):
+        (world / "campaign" / ".materials" / name).unlink(missing_ok=True)
+
+
 Case = Callable[[Path], list[str]]
 
 
@@ -213,6 +232,15 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
+    ("check  --campaign  {r}/broken-glossary-outside", 1, "glossary: /etc/passwd is an absolute path"),
+    ("build  --campaign  {r}/broken-glossary-outside  --only  web", 1, "glossary: /etc/passwd is an absolute"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-list-outside  --out  {r}/o4", 1,
+     "venues.list: ../bad/good.csv leads outside the campaign folder"),
+    ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-outside", 1,
+     "venues.key_file: keys/link.key leads outside the campaign folder"),
+    # Red team 3, #13: a cell over the csv module's limit names its row and column and what to do
+    ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
+     "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
     ("build  --campaign  {r}/template-escape  --only  web", 1, "404.html line 1: .__init__ reaches Python internals"),
     ("check  --campaign  {r}/template-escape", 1, "404.html line 1: .__globals__ reaches Python internals"),
@@ -301,6 +329,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/zero.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/same.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/pattern.key", 1, "is not random"),
+    # Red team 3, #10: a repeated 8-byte block (0123456789abcdef four times), and 16 distinct bytes twice.
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block16.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
     ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
@@ -813,12 +844,16 @@ def test_a_killed_print_worker_is_one_clear_error(world: Path, tmp_path: Path) -
                                env={**os.environ, "NO_COLOR": "1"})
     deadline = time.monotonic() + 120
     killed = False
+    before: set[int] = set()
     while process.poll() is None and time.monotonic() < deadline:  # every worker, until the run ends
         try:  # a forked pool worker runs the parent's command line (fc-list and gs do not)
             own = Path(f"/proc/{process.pid}/cmdline").read_bytes()
-            workers = [c for c in _children(process.pid) if Path(f"/proc/{c}/cmdline").read_bytes() == own]
+            found = {c for c in _children(process.pid) if Path(f"/proc/{c}/cmdline").read_bytes() == own}
         except OSError:
-            workers = []
+            found = set()
+        # A subprocess (fc-match) has the parent's command line too, for the instant before it execs: only a
+        # process seen in two polls in a row is a pool worker (killing fc-match fails the run another way).
+        workers, before = found & before, found
         for worker in workers:
             with contextlib.suppress(OSError):
                 os.kill(worker, signal.SIGKILL)
@@ -947,3 +982,175 @@ def test_facts_confirm_writes_through_a_linked_campaign_toml(tmp_path: Path) -> 
     assert (campaign / "campaign.toml").is_symlink() and (campaign / "campaign.toml").resolve() == real
     assert 'en = "12346"' in real.read_text(encoding="utf-8")
     assert not list(real.parent.glob(".*facts-confirm")) and not list(campaign.glob(".*facts-confirm"))
+
+
+def test_build_refuses_an_out_folder_of_another_campaign(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #1: a build of one campaign with --out at another campaign's output replaced that campaign's
+    site (the marker said only "materials build"). The marker records the campaign; another one is refused,
+    naming both, and nothing is replaced. The same campaign builds there again."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    first, second = tmp_path / "c1", tmp_path / "k1"
+    for campaign in (first, second):
+        shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    out = tmp_path / "c1-site"
+    done = subprocess.run([*CLI, "build", "--campaign", str(first), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert str(first.resolve()) in (out / ".materials-output").read_text(encoding="utf-8")
+    before = (out / "web" / "index.html").stat().st_mtime_ns
+    done = subprocess.run([*CLI, "build", "--campaign", str(second), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "holds the output of the campaign" in output and str(first.resolve()) in output, output
+    assert str(second.resolve()) in output, output
+    assert (out / "web" / "index.html").stat().st_mtime_ns == before
+    # A folder marked by an older version (no campaign recorded) outside the campaign: refused with advice.
+    marker = out / ".materials-output"
+    marker.write_text('{"made_by": "materials build"}\n', encoding="utf-8")
+    done = subprocess.run([*CLI, "build", "--campaign", str(first), "--only", "web", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "older version" in output and "delete" in output, output
+
+
+def _venue_run(campaign: Path, listed: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "venues", str(listed), "--campaign", str(campaign), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #2 and #8: two lists of one district signed HP-1 for two different venues (both posters the
+    same code) and `verify` called it genuine. The second is refused naming the first list; a declared reprint
+    of the same id is accepted; a register holding two venues for one code makes verify say ambiguous (exit 1).
+    The register's names are formula-safe as manifest.csv's."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + 'HP-1,"=HYPERLINK(""http://evil.example"",""x"")",和平区,社区,和平区宁夏路12号\n',
+                     encoding="utf-8")
+    done = _venue_run(campaign, first, tmp_path / "a")
+    assert done.returncode == 0, done.stdout + done.stderr
+    register = (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in register and ",=HYPERLINK" not in register and '"=HYPERLINK' not in register, register
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "HP-1,完全不同的场所,和平区,企业,和平区大沽路1号\n", encoding="utf-8")
+    done = _venue_run(campaign, other, tmp_path / "b")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "HP-1 is already signed in district heping for another venue" in output and "first.csv" in output, output
+    assert "reprint" in output and not (tmp_path / "b" / "manifest.csv").exists(), output
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text("id,name,district,category,address,reprint\n"
+                         "HP-1,宁夏路社区服务站,和平区,社区,和平区宁夏路12号,1\n", encoding="utf-8")
+    done = _venue_run(campaign, corrected, tmp_path / "c")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # A register written before this check (two venues for HP-1 at reprint 0): verify names both, exit 1.
+    (campaign / ".materials" / "signed-venues.csv").write_text(
+        "district,typed,id,name,list\nheping,HP1,HP-1,宁夏路社区,one.csv\nheping,HP1,HP-1,完全不同的场所,two.csv\n",
+        encoding="utf-8")
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1")
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "ambiguous" in output and "完全不同的场所" in output, output
+    assert "genuine code:" not in output, output
+
+
+def test_problems_name_the_campaign_folder_and_verify_the_id_as_listed(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #13: `check` in the campaign folder said "campaign . has problems"; it names the folder. `verify`
+    of a typed code from a run whose --out was outside output/ printed the typed form (HP1A); it prints the id as
+    the list spells it, and the venue's name, from the campaign's register."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "check"], capture_output=True, text=True, cwd=world / "broken-glossary-outside",
+                          timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and f"campaign {(world / 'broken-glossary-outside').resolve()} has problems" in output
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    listed = tmp_path / "list.csv"
+    listed.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
+    done = _venue_run(campaign, listed, tmp_path / "away")
+    assert done.returncode == 0, done.stdout + done.stderr
+    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A").replace("-", "").lower()
+    done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "venue id: HP-1-A" in output and "宁夏路社区" in output, output
+
+
+def _all_children(pid: int) -> list[int]:
+    """Children started by any thread of `pid` (serve starts its gallery builder from a thread)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in _all_children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b"?"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_serve_stopped_during_the_gallery_build_leaves_no_process(world: Path, tmp_path: Path) -> None:
+    """Red team 3, #12: SIGTERM to `serve --no-watch` during the gallery's first print build left a child running
+    (148 MB, 70 s and more) and a /tmp/materials-print-* folder. Every process serve started (the gallery's
+    builder and its print pool workers) ends with it, and no temporary folder stays."""
+    import signal
+    import time
+
+    campaign = tmp_path / "campaign"  # without the print cache of earlier tests: the gallery lays out every page
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*", "cache"))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen([*CLI, "serve", "--campaign", str(campaign), "--out", str(tmp_path / "out"),
+                                "--port", "0", "--no-watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(temp)},
+                               start_new_session=True)
+    seen: set[int] = set()
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving" in line, line + process.communicate(timeout=60)[1]
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:  # until the builder lays out pages in its pool
+            seen.update(_descendants(process.pid))
+            # a forked pool worker runs its parent's command line (the builder's); fc-list and gs do not
+            workers = [pid for child in _all_children(process.pid) for pid in _all_children(child)
+                       if list(temp.glob("materials-print-*")) and _cmdline(pid) == _cmdline(child)]
+            time.sleep(0.02)
+        assert workers, "the gallery's build never started a print worker"
+        seen.update(_descendants(process.pid))
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+        deadline = time.monotonic() + 5
+        while any(_running(pid) for pid in seen) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in seen if _running(pid)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert not left, f"processes of serve still running after it ended: {left}"
+    assert "Traceback" not in errors and process.returncode == 128 + signal.SIGTERM, errors
+    assert not list(temp.glob("materials-*")), list(temp.iterdir())

@@ -109,9 +109,9 @@ def test_keys_new_refuses_a_path_inside_an_output_folder(mini_campaign: Path, tm
 
 
 def test_build_refuses_an_out_that_holds_the_campaigns_key(mini_campaign: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
+    out = mini_campaign / "site"  # a key_file setting names a file inside the campaign (an absolute one is refused)
     with (mini_campaign / "campaign.toml").open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[venues]\nkey_file = "{out}/venue.key"\n')
+        handle.write('\n[venues]\nkey_file = "site/venue.key"\n')
     code, output = web_build(mini_campaign, out)
     assert code == 1 and "venues.key_file" in output and "inside the output folder" in output
 

@@ -8,6 +8,7 @@ area, and each QR code decoded from a raster of the page (pypdfium2 + zxing-cpp)
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -97,10 +98,11 @@ def verify(campaign: Campaign, dest: Path, batches: list[Batch] | None = None) -
     from materials.printing.worker import preload
 
     preload()  # the workers inherit the rendering libraries instead of importing them each
-    from materials.errors import worker_deaths
+    from materials.errors import end_with_parent, worker_deaths
 
     with worker_deaths(), ProcessPoolExecutor(max_workers=settings.workers,
-                                              mp_context=multiprocessing.get_context("fork")) as pool:
+                                              mp_context=multiprocessing.get_context("fork"),
+                                              initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
         for check, found in zip(todo, progress.track(pool.map(check_file, todo, chunksize=8), _("print: verifying"),
                                                       length=len(todo), unit=_("files")), strict=True):
             problems += found

@@ -11,6 +11,7 @@ verify:   check the written files against the plan (checks.py): the plan render 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -51,10 +52,11 @@ def _pool(workers: int) -> Iterator[Executor]:
     import multiprocessing
 
     preload()
-    from materials.errors import worker_deaths
+    from materials.errors import end_with_parent, worker_deaths
 
     with worker_deaths(), ProcessPoolExecutor(max_workers=workers,
-                                              mp_context=multiprocessing.get_context("fork")) as pool:
+                                              mp_context=multiprocessing.get_context("fork"),
+                                              initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
         yield pool
 
 

@@ -121,7 +121,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
         raise links.LinkError(_("refused: {reason}").format(reason=e.message)) from None
     from materials.venues.known import ambiguity
 
-    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, listing)
+    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, listing, venue.reprint)
     if unclear:
         raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
     click.echo(describe(campaign, ring, venue, known, is_link))

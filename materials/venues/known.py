@@ -17,8 +17,9 @@ from pathlib import Path
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
+from materials.printorder import safe_cell
 from materials.venues.links import typed_id
-from materials.venues.reading import VenueList, read_list
+from materials.venues.reading import VenueList, VenueRow, read_list
 from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ def _manifests(campaign: Campaign) -> list[Path]:
 def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tuple[str, str], Known]:
     """(district, id as typed) -> what the campaign knows of the venue; later sources win (a given list last)."""
     found: dict[tuple[str, str], Known] = {}
+    # The register first: a run whose --out was outside output/ is known by it alone (its id as spelled, name).
+    for row in _rows(campaign.root / REGISTER):
+        found[(row["district"], typed_id(row["id"]))] = Known(
+            row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
+            row.get("list") or REGISTER)
     for path in _manifests(campaign):
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -74,7 +80,9 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
 #: The campaign's register of every venue identity it has signed, wherever the run's --out was: (district,
 #: id as typed) -> the id as spelled, the venue's name and the list it came from. Runs read it before signing.
 REGISTER = ".materials/signed-venues.csv"
-REGISTER_COLUMNS = ("district", "typed", "id", "name", "list")
+REGISTER_COLUMNS = ("district", "typed", "id", "name", "category", "address", "reprint", "list")
+#: The register's free-text cells, written formula-safe as manifest.csv's (the register is opened in Excel).
+REGISTER_TEXT = ("name", "category", "address")
 
 
 def _list_identity(campaign: Campaign, list_path: Path) -> str:
@@ -91,6 +99,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
             if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
 
 
+def _reprint(row: dict[str, str]) -> int:
+    try:
+        return int(row.get("reprint") or 0)
+    except ValueError:
+        return 0
+
+
 def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
     """Every venue identity the campaign signed: its register, then the manifests of runs under output/ (runs
     made before the register existed). Several entries for one (district, typed id): ambiguous."""
@@ -98,17 +113,20 @@ def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
 
     def add(entry: Known) -> None:
         same = found.setdefault((entry.district, typed_id(entry.venue_id)), [])
-        if not any(e.venue_id == entry.venue_id and e.name == entry.name for e in same):
+        if not any(e.venue_id == entry.venue_id and e.name == entry.name and e.reprint == entry.reprint
+                   for e in same):
             same.append(entry)
 
     register = _rows(campaign.root / REGISTER)
     for row in register:
-        add(Known(row["id"], row.get("name") or "", row["district"], "", 0, row.get("list") or REGISTER))
+        add(Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
+                  row.get("list") or REGISTER))
     registered = {(row["district"], typed_id(row["id"])) for row in register}
     for path in _manifests(campaign):
         for row in _rows(path):
             if (row["district"], typed_id(row["id"])) not in registered:
-                add(Known(row["id"], row.get("name") or "", row["district"], "", 0, campaign.relative(path)))
+                add(Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "",
+                          _reprint(row), campaign.relative(path)))
     return found
 
 
@@ -124,6 +142,12 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
     for row in register:
         if row.get("list") != own:
             signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
+    others: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in register:
+        if row.get("list") != own:
+            others.setdefault((row["district"], row["id"]), []).append(row)
+    problems = [_other_venue(listing, venue, row) for venue in listing.venues
+                for row in others.get((venue.district, venue.id), []) if _differs(venue, row)]
     registered = {(row["district"], typed_id(row["id"])) for row in register}
     mine = (out / "manifest.csv").resolve()
     for path in _manifests(campaign):  # runs made before the register
@@ -132,7 +156,6 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
         for row in _rows(path):
             if (row["district"], typed_id(row["id"])) not in registered:
                 signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], campaign.relative(path)))
-    problems = []
     for venue in listing.venues:
         earlier = signed.get((venue.district, typed_id(venue.id)))
         if earlier is not None and earlier[0] != venue.id:
@@ -143,6 +166,27 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
                     id=venue.id, earlier=earlier[0], district=venue.district, file=earlier[1]))))
     if problems:
         raise CampaignError(problems, _("venue ids clash with venues already signed"))
+
+
+def _differs(venue: VenueRow, row: dict[str, str]) -> bool:
+    """A register row of the same id and district names another venue (its name, category or address differ;
+    a register written before category and address were recorded compares the name alone), and this list does
+    not declare a later reprint (a correction reprints the poster, whose new code the old one cannot pass for)."""
+    if venue.reprint > int(row.get("reprint") or 0):
+        return False
+    recorded = {"name": venue.name, "category": venue.category, "address": venue.address}
+    return any(row.get(column) not in (None, "") and row[column] != safe_cell(recorded[column])
+               for column in REGISTER_TEXT)
+
+
+def _other_venue(listing: VenueList, venue: VenueRow, row: dict[str, str]) -> Problem:
+    return Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", _(
+        "{id} is already signed in district {district} for another venue ({name!r}, {category}, {address!r}; list "
+        "{file}): both posters would carry the same code and `materials verify` could not tell them apart. Give "
+        "this venue an id of its own; if it is the same venue corrected, raise its reprint above {reprint} (the "
+        "old posters then no longer pass for it)").format(
+            id=venue.id, district=venue.district, name=row.get("name", ""), category=row.get("category") or "?",
+            address=row.get("address") or "?", file=row.get("list") or REGISTER, reprint=row.get("reprint") or 0))
 
 
 def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
@@ -158,8 +202,9 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
         with open(register.with_suffix(".lock"), "a") as lock:  # two runs at once: neither loses the other's rows
             fcntl.flock(lock, fcntl.LOCK_EX)
             rows = [row for row in _rows(register) if row.get("list") != own]
-            rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name, "list": own}
-                     for v in listing.venues]
+            rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": safe_cell(v.name),
+                      "category": safe_cell(v.category), "address": safe_cell(v.address), "reprint": str(v.reprint),
+                      "list": own} for v in listing.venues]
             rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
             text = io.StringIO()
             writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
@@ -174,15 +219,19 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
 
 
 def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
-              given: VenueList | None = None) -> str:
+              given: VenueList | None = None, reprint: int = 0) -> str:
     """Why `verify` cannot name one venue for a genuine typed code, or "": the campaign signed several ids that
-    type the same (HP-1-A and HP1A), before the register refused such clashes or in runs it did not see; never
-    called genuine. A link (`exact`) signs the id as spelled and is never ambiguous."""
+    type the same (HP-1-A and HP1A), or one id for two venues (two lists reusing an id), before the register
+    refused such clashes or in runs it did not see; never called genuine. A link (`exact`) signs the id as
+    spelled: it is ambiguous only when that very id names two venues."""
     entries = list(signed_before(campaign).get((district, typed_id(venue_id)), []))
     if given is not None:
         entries += [Known(v.id, v.name, v.district, v.category, v.reprint, given.label) for v in given.venues
                     if v.district == district and typed_id(v.id) == typed_id(venue_id)]
-    if exact or len({e.venue_id for e in entries}) < 2:  # a link signs the id as spelled: one venue
+    # A link signs the id as spelled: only entries of that spelling can share it. Two entries of one id are two
+    # venues when their names differ (one id reused in two lists); a corrected venue has another reprint.
+    entries = [e for e in entries if e.reprint == reprint and (not exact or e.venue_id == venue_id)]
+    if len({(e.venue_id, safe_cell(e.name)) for e in entries}) < 2:
         return ""
     shown = "; ".join(f"{e.venue_id} {e.name!r} ({e.source})" for e in entries)
     return _("the signature is genuine but its typed code is the same for several venue ids the campaign signed in "

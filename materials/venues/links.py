@@ -38,8 +38,17 @@ from materials.i18n import _
 VERSION = 2
 TAG_BYTES = 16
 KEY_BYTES = 32
-#: 32 random bytes hold about 30 distinct values; fewer than 8 is a made-up key (all zeros, a pattern).
-MIN_DISTINCT_BYTES = 8
+#: 32 random bytes hold about 30 distinct values (fewer than 16 has a chance below 1e-12); fewer is a made-up key
+#: (all zeros, a few bytes repeated, `0123456789abcdef` four times).
+MIN_DISTINCT_BYTES = 16
+#: A key that repeats a block of up to this many bytes is typed or pasted, never random.
+MAX_PERIOD = KEY_BYTES // 2
+
+
+def is_weak(secret: bytes) -> bool:
+    """A key anyone could guess: few distinct bytes, or a block repeated (a pattern typed by hand)."""
+    return len(set(secret)) < MIN_DISTINCT_BYTES or any(
+        secret[period:] == secret[:-period] for period in range(1, min(MAX_PERIOD, len(secret) - 1) + 1))
 MAX_ID_LENGTH = 32
 #: Domain separation: a tag made for a link can never be replayed as a typed venue code, and vice versa.
 LINK_DOMAIN = b"materials venue link v2\x00"
@@ -526,9 +535,9 @@ def read_key_file(path: Path) -> KeyRing:
         if any(k.key_id == key_id for k in keys):
             raise MaterialsError(_("key file {path} line {number}: key id {key_id} appears twice").format(
                                      path=path, number=number, key_id=key_id))
-        if len(set(secret)) < MIN_DISTINCT_BYTES:
-            raise MaterialsError(_("key file {path} line {number}: key {key_id} is not random (all zeros "
-                                   "or a few repeated bytes, anyone could guess it); make one with "
+        if is_weak(secret):
+            raise MaterialsError(_("key file {path} line {number}: key {key_id} is not random (all zeros, "
+                                   "a few repeated bytes or a repeated block: anyone could guess it); make one with "
                                    "`materials keys new`").format(path=path, number=number, key_id=key_id))
         keys.append(Key(key_id, secret, district))
     if not keys:

@@ -225,16 +225,42 @@ def csv_records(path: Path, label: str) -> Iterator[list[str]]:
     # A record may span lines (a quoted line break): a fault is reported on the row, and line, it starts on,
     # where an unclosed quote was opened, not on the file's last line where the reader gave up.
     rows, start = 0, 1
+    header: list[str] = []
     try:
         for record in reader:
             rows += 1
+            header = header or record
             yield record
             start = reader.line_num + 1
     except csv.Error as e:
+        if "field larger than field limit" in str(e):
+            raise MaterialsError(_("{label}: row {row} (line {start}), column {column}: a cell holds more than "
+                                   "{limit} characters, the most a list's cell may hold (a name or an address is a "
+                                   "line); shorten it, or close the double quote that makes it run on over the "
+                                   "rows below").format(
+                                     label=label, row=rows + 1, start=start, limit=csv.field_size_limit(),
+                                     column=_long_column(text, start, delimiter, header))) from None
         hint = _("; a double quote opened in this row is never closed: close it, or write a quote inside a cell "
                  'as two ("")') if "end of data" in str(e) else ""
         raise MaterialsError(_("{label}: row {row} (line {start}): not valid CSV ({e}){hint}").format(
                                  label=label, row=rows + 1, start=start, e=e, hint=hint)) from None
+
+
+def _long_column(text: str, start: int, delimiter: str, header: list[str]) -> str:
+    """The column of the record at line `start` whose cell is longest (the one over the csv field limit)."""
+    rest = "".join(text.splitlines(keepends=True)[start - 1:])
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(rest) + 1))
+    try:
+        record = next(csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        record = []
+    finally:
+        csv.field_size_limit(limit)
+    if not record:
+        return "?"
+    index = max(range(len(record)), key=lambda i: len(record[i]))
+    return header[index] if index < len(header) and header[index] else str(index + 1)
 
 
 def check_xlsx_archive(path: Path, label: str) -> None:

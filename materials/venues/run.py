@@ -109,17 +109,11 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
 def worker_start(parent: int) -> None:
     """A pool worker ends with the run that started it: it drops the inherited lock descriptor (the lock is the
     run's alone) and is killed when its parent dies, however it dies (kill -9 included)."""
-    import ctypes
-    import signal
-
+    from materials.errors import end_with_parent
     from materials.output import close_inherited_locks
 
     close_inherited_locks()
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
+    end_with_parent(parent)
 
 
 def _map(executor: concurrent.futures.Executor | None,

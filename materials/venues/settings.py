@@ -105,3 +105,6 @@ class VenueSettings(KindSettings):
 
     def sources_read(self, root: Path) -> tuple[Path, ...]:
         return (root / self.key_file, *([root / self.list] if self.list else []))
+
+    def file_settings(self) -> builtins.list[tuple[str, str]]:
+        return [("venues.list", self.list), ("venues.key_file", self.key_file)]

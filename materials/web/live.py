@@ -24,6 +24,7 @@ import html
 import io
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -166,8 +167,13 @@ class Gallery(threading.Thread):
             self.stopping = True
         self.dirty.set()
         if self.builder is not None and self.builder.is_alive():
+            # SIGTERM: the builder ends its own pool workers and removes its temporary folders (`builder`);
+            # one that does not end in 10 s is killed (its workers die with it: `end_with_parent`).
             self.builder.terminate()
             self.builder.join(10)
+            if self.builder.is_alive():
+                self.builder.kill()
+                self.builder.join(10)
 
     def run(self) -> None:
         while True:
@@ -190,7 +196,8 @@ class Gallery(threading.Thread):
                 context = multiprocessing.get_context("spawn")
                 self.pipe, there = context.Pipe()
                 # Not a daemon: it forks worker pools of its own. stop() ends it when serve stops.
-                self.builder = context.Process(target=builder, args=(there, self.build), name="materials-gallery")
+                self.builder = context.Process(target=builder, args=(there, self.build, os.getpid()),
+                                               name="materials-gallery")
                 self.builder.start()
                 there.close()
         assert self.pipe is not None
@@ -245,15 +252,28 @@ def _stopped(error: BaseException) -> str:
         reason=error or _("killed"))
 
 
-def builder(connection: Any, build: Build) -> None:
+def builder(connection: Any, build: Build, parent: int) -> None:
     """The gallery's build process: one process with the rendering libraries imported once, single-threaded,
     so the print build forks its worker pools safely; builds what the pipe asks with `build` (the pipeline, handed
     down by the command: an output kind never calls it itself), answers warnings or the error."""
+    import multiprocessing
     import signal
 
+    from materials.errors import end_with_parent
     from materials.printing.worker import preload
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops serve, which then ends this process
+
+    def stop(number: int, _frame: object) -> None:
+        """serve stops (or died: `end_with_parent`): end the build's pool workers now (waiting for them would
+        finish the whole build), then leave through every `finally`, which removes the temporary folders."""
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for child in multiprocessing.active_children():
+            child.kill()
+        raise SystemExit(128 + number)
+
+    signal.signal(signal.SIGTERM, stop)
+    end_with_parent(parent, signal.SIGTERM)
     for name in ("materials", "weasyprint"):  # counted by the build, printed by nobody (the gallery shows them)
         logging.getLogger(name).addHandler(logging.NullHandler())
         logging.getLogger(name).propagate = False

@@ -71,7 +71,8 @@ def test_another_list_of_the_same_name_does_not_replace_a_run(venue_campaign: Pa
     assert "its own --out" in output
     marker = json.loads((venue_campaign / "output" / "venue-lists" / "heping-A4" / ".materials-output").read_text())
     assert marker == {"made_by": "materials venues", "source": "venues of heping (A4)",
-                      "note": "made by materials; only that command writes here"}
+                      "note": "made by materials; only that command writes here",
+                      "campaign": str(venue_campaign.resolve())}
 
 
 def test_a_renamed_copy_resumes_and_another_size_never_replaces_posters(venue_campaign: Path) -> None:
