@@ -9,6 +9,7 @@ names the material for anything else.
 from __future__ import annotations
 
 import base64
+import importlib.resources
 import mimetypes
 import urllib.parse
 from collections.abc import Iterable
@@ -81,10 +82,9 @@ class CampaignFetcher(URLFetcher):
 
 
 def _builtin_root() -> Path:
-    """The tool's own templates, which an installer may hard-link from its cache."""
-    from materials.templating import BUILTIN
-
-    return BUILTIN.resolve()
+    """The tool's own templates, which an installer may hard-link from its cache (found as templating finds
+    them; templating imports this module, so it is not asked)."""
+    return Path(str(importlib.resources.files("materials.templates"))).resolve()
 
 
 def _data_url(url: str, origin: str) -> URLFetcherResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -74,8 +75,12 @@ def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
 def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
     first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
-    blobs = sorted((print_campaign / incremental.CACHE / "files").glob("*/*"))
-    assert blobs
+    # The laid-out files items reuse (the cache also keeps stamped copies and the pack's sheets beside them).
+    cache = incremental.Cache(print_campaign / incremental.CACHE)
+    shas = sorted({sha for record in (print_campaign / incremental.CACHE / "items").glob("*.json")
+                   for sha in json.loads(record.read_text(encoding="utf-8"))["files"].values()})
+    blobs = [cache._blob(sha) for sha in shas]
+    assert blobs and all(blob.is_file() for blob in blobs)
     for blob in blobs[:3]:
         blob.write_bytes(b"%PDF-1.7 not what was stored")
     caplog.set_level(logging.INFO, logger="materials")
