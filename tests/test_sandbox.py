@@ -510,11 +510,15 @@ def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_pa
         (site / "assets" / "k3.css").hardlink_to(campaign_dir / "keys" / "venue.key")
         (site / "plain.txt").write_text("hello", encoding="utf-8")
         os.link(site / "plain.txt", tmp_path / "plain-elsewhere.txt")
-        for name in ("k2.txt", "assets/k3.css"):
+        # Red team 4, D4: the key copied out of its file as bare hex, in either case, with or without spacing.
+        (site / "hex.txt").write_text(KEY.hex() + "\n", encoding="ascii")
+        (site / "HEX.txt").write_text(KEY.hex().upper(), encoding="ascii")
+        (site / "spaced.txt").write_text(" ".join(KEY.hex()[i:i + 8] for i in range(0, 64, 8)), encoding="ascii")
+        for name in ("k2.txt", "assets/k3.css", "hex.txt", "HEX.txt", "spaced.txt"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(f"{url}/{name}", timeout=30)
             assert refused.value.code == 404
-            assert KEY.hex().encode() not in refused.value.read()
+            assert KEY.hex().encode() not in refused.value.read().lower()
         with urllib.request.urlopen(f"{url}/plain.txt", timeout=30) as answer:
             assert answer.read() == b"hello"
         with urllib.request.urlopen(f"{url}/", timeout=30) as answer:
