@@ -1154,3 +1154,33 @@ def test_serve_stopped_during_the_gallery_build_leaves_no_process(world: Path, t
     assert not left, f"processes of serve still running after it ended: {left}"
     assert "Traceback" not in errors and process.returncode == 128 + signal.SIGTERM, errors
     assert not list(temp.glob("materials-*")), list(temp.iterdir())
+
+
+@pytest.mark.parametrize("kind", ["line", "mixed", "upper", "xlsx"])
+def test_a_venue_list_holding_a_key_is_refused_without_echoing_it(world: Path, tmp_path: Path, kind: str) -> None:
+    """Red team 4, D1: a key file's line given as a venue list (or pasted into a row) echoed the key in five
+    messages, and with --skip-invalid copied it into rejects.csv. It is refused at reading, naming the row only."""
+    secret = bytes(range(32)).hex()
+    line = f"materials-venue-key 1 {secret} heping\n"
+    listing = tmp_path / ("list.xlsx" if kind == "xlsx" else "list.csv")
+    if kind == "line":
+        listing.write_text(line, encoding="ascii")
+    elif kind == "mixed":
+        listing.write_text(HEADER + ROW + line.replace(" ", ","), encoding="utf-8")
+    elif kind == "upper":
+        listing.write_text(HEADER + ROW + f"HP-2,{secret.upper()},和平区,社区,x\n", encoding="utf-8")
+    else:
+        workbook(listing, {"S": [HEADER.strip().split(","), ROW.strip().split(","), ["HP-2", "x", "和平区", "社区",
+                                                                                        secret]]})
+    out = tmp_path / "out"
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out),
+                           "--skip-invalid"], capture_output=True, text=True, cwd=world, timeout=300,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == 1, output
+    assert "this cell holds a signing key" in output, output
+    assert f"row {1 if kind == 'line' else 3}" in output, output
+    assert secret not in output.lower(), output
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(secret in p.read_bytes().decode("latin-1").lower() for p in written), written
