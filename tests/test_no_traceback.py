@@ -911,6 +911,11 @@ def _confirm(campaign: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (("--date", "2020-03-10", "--text", "en=abc\u202edef"), "--text en=…: invisible control character '\\u202e' "
                                                            "(U+202E RIGHT-TO-LEFT OVERRIDE)"),
     (("--date", "2020-03-10", "--text", "zh-CN=12345\u200b"), "U+200B"),
+    # Red team 4, D3: the source shown to the approver, with a bidi override, an isolate or a line break.
+    (("--date", "2020-03-10", "--source", "doc\u202egpj.exe"), "--source: invisible control character '\\u202e'"),
+    (("--date", "2020-03-10", "--source", "doc\u2066x"), "U+2066"),
+    (("--date", "2020-03-10", "--source", "doc\n[venues]\nkey_file = \"x\""), "--source: invisible control"),
+    (("--date", "2020-03-10", "--link", "https://example.org/\u200bx"), "--link: invisible control"),
     (("--date", "2020-03-10", "--text", "en=Health QR Code hotline"),
      "--text en: “Health QR Code”: write “health code”"),
 ])
@@ -946,6 +951,27 @@ def test_a_bidi_character_in_a_fact_is_refused_by_check(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert "Traceback" not in output and done.returncode == 1, output
     assert "facts.hotline" in output and "invisible control character" in output and "U+202E" in output, output
+
+
+def test_a_bidi_character_in_a_facts_source_is_refused_by_check(tmp_path: Path) -> None:
+    """Red team 4, D3: `check` accepted a RIGHT-TO-LEFT OVERRIDE in a fact's source document, which the proof
+    shows the approver; it names the fact, the field and the character."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    toml = campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    start = text.index("[facts.hotline]")
+    end = text.find("\n[", start + 1)
+    end = len(text) if end < 0 else end
+    table = text[start:end].rstrip("\n")
+    table = "\n".join(line for line in table.split("\n") if not line.startswith(("source", "confirmed")))
+    toml.write_text(text[:start] + table + '\nsource = { document = "doc\u202egpj.exe" }\n' + text[end:],
+                    encoding="utf-8")
+    done = subprocess.run([*CLI, "check", "--campaign", str(campaign)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "facts.hotline" in output and "source.document" in output and "U+202E" in output, output
 
 
 def test_facts_confirm_keeps_contrary_evidence_and_says_so(tmp_path: Path) -> None:
