@@ -20,7 +20,7 @@ from materials.errors import MaterialsError, TemplateProblem
 from materials.venues import links
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-KEY = bytes(range(32))
+KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
 
 #: Known ways out of a plain Jinja environment; {s} is a file each would create if it ran.
 ESCAPES = [
@@ -360,6 +360,10 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
     ("{% for i in range(9) recursive %}{% if loop.depth < 30 %}{{ loop(range(9)) }}{% endif %}{% endfor %}",
      "loop turns"),
     ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "loop turns"),
+    # Red team 4, D2: one `wordwrap(1)` on a million characters took 7.5 s, and nothing bounded the calls.
+    ('{% set s = "x" * 999999 %}{{ s|wordwrap(1)|length }}', "loop turns"),
+    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}', "loop turns"),
+    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}', "loop turns"),
 ])
 def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
     """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran
@@ -390,6 +394,8 @@ def test_the_step_count_leaves_real_pages_alone(campaign_dir: Path) -> None:
                            "{{ loop.index }}/{{ loop.length }} {% endfor %}{{ 2 ** 64 * 3 ** 40 }}")
     for _ in range(60):
         assert page.render().startswith("1/3 2/3 3/3")
+    wrapped = env.from_string('{{ ("word " * 2000)|wordwrap(40)|wordcount }} {{ "see https://a.example"|urlize }}')
+    assert wrapped.render().startswith("2000 see <a href")
 
 
 def _poster_with_image(campaign_dir: Path, name: str, data: bytes) -> None:
