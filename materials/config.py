@@ -167,6 +167,22 @@ class FactSource(Strict):
     proof lists each group on its cover."""
 
     @model_validator(mode="after")
+    def _no_hidden_characters(self) -> FactSource:
+        """The source is shown to the approver on the proof: a control, bidi or zero-width character could show
+        another document name than the one stored (`doc\u202egpj.exe`), so it is refused as in a fact's words."""
+        from materials.fonts import describe
+        from materials.textfiles import _forbidden_char
+
+        fields = {"document": self.document, "link": self.link, "note": self.note, "contrary": self.contrary,
+                  **{f"decide_with[{i}]": name for i, name in enumerate(self.decide_with)}}
+        for key, value in fields.items():
+            bad = next((c for c in value if _forbidden_char(c) or c == "\t"), None)
+            if bad is not None:
+                raise ValueError(_("source.{key}: invisible control character {char}; delete it (often pasted "
+                                   "from another document)").format(key=key, char=describe(bad)))
+        return self
+
+    @model_validator(mode="after")
     def _link_is_https(self) -> FactSource:
         if self.link and not self.link.startswith("https://"):
             raise ValueError(_("source.link {link!r} must start with https://").format(link=self.link))

@@ -232,6 +232,7 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
         raise MaterialsError(_("--date {day} is in the future; give the date of the document that confirms the "
                                "fact").format(day=day.isoformat()))
     texts = dict(texts or {})
+    _check_source({"--source": document, "--link": link})
     _check_words(root, name, texts, settings_file)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -281,6 +282,20 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     finally:
         temporary.unlink(missing_ok=True)
     return written
+
+
+def _check_source(options: dict[str, str]) -> None:
+    """The source is shown to the approver on the proof: no control, bidi or zero-width character in it, which
+    could show another document name than the one written (campaign.toml refuses them there too)."""
+    from materials.errors import MaterialsError
+    from materials.fonts import describe as describe_char
+    from materials.textfiles import _forbidden_char
+
+    for option, value in options.items():
+        bad = next((c for c in value if _forbidden_char(c) or c == "\t"), None)
+        if bad is not None:
+            raise MaterialsError(_("{option}: invisible control character {char}; delete it (often pasted from "
+                                   "another document)").format(option=option, char=describe_char(bad)))
 
 
 def _check_words(root: Path, name: str, texts: dict[str, str], settings_file: str) -> None:

@@ -25,6 +25,8 @@ VENUE_FIXTURES = Path(__file__).resolve().parent / "venues" / "fixtures"
 CLI = [sys.executable, "-c", "from materials.cli import main; main()"]
 HEADER = "id,name,district,category,address\n"
 ROW = "HP-1,宁夏路社区,和平区,社区,和平区宁夏路12号\n"
+#: The campaign's test key: 32 distinct bytes, evens then odds (counting bytes are a weak key).
+TEST_KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
 
 
 def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
@@ -51,7 +53,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "mini", campaign)
     with (campaign / "campaign.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[venues]\nkey_file = "keys/venue.key"\n')
-    links.write_key_file(campaign / "keys" / "venue.key", [links.Key(1, bytes(range(32)))])
+    links.write_key_file(campaign / "keys" / "venue.key", [links.Key(1, TEST_KEY)])
     bad = root / "bad"
     bad.mkdir()
     (bad / "good.csv").write_text(HEADER + ROW, encoding="utf-8")
@@ -75,17 +77,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
                                    encoding="utf-8")
     workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
-    links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37)))])
+    links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37, 2)) + bytes(range(6, 37, 2)))])
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
                  "header-only.csv", "excel-id.csv"):
         shutil.copy(VENUE_FIXTURES / name, bad / name)
     workbook(bad / "two-sheets.xlsx", {"A": [HEADER.strip().split(",")], "B": [["x"]]})
     workbook(bad / "hidden.xlsx", {"Shown": [], "Secret": [HEADER.strip().split(",")]}, hidden=("Secret",))
     workbook(bad / "bools.xlsx", {"S": [HEADER.strip().split(","), [True, False, None, 1.5, 2]]})
-    (bad / "readable.key").write_text(f"materials-venue-key 1 {bytes(range(32)).hex()}\n", encoding="ascii")
+    (bad / "readable.key").write_text(f"materials-venue-key 1 {TEST_KEY.hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
     for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16,
-                         "block": "0123456789abcdef" * 4, "block16": bytes(range(16)).hex() * 2}.items():
+                         "block": "0123456789abcdef" * 4, "block16": bytes(range(16)).hex() * 2,
+                         "counting": bytes(range(32)).hex(), "down": bytes(range(200, 136, -2)).hex()}.items():
         (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
         (bad / f"{name}.key").chmod(0o600)
     (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
@@ -159,7 +162,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (folder / "templates" / "web").mkdir(parents=True)
         (folder / "templates" / "web" / "404.html").write_text(template, encoding="utf-8")
     linked = root / "template-hard-link"
-    links.write_key_file(linked / "keys" / "venue.key", [links.Key(1, bytes(range(32)))])
+    links.write_key_file(linked / "keys" / "venue.key", [links.Key(1, TEST_KEY)])
     os.link(linked / "keys" / "venue.key", linked / "templates" / "web" / "k.html")
     for name in ("faq", "strings"):  # any hard-linked source: what the other name is cannot be known
         folder = root / f"hard-link-{name}"
@@ -215,7 +218,7 @@ def c(text: str) -> Case:
 
 
 CODE = "BD-000001-P5GMCLXY"
-TOKEN = links.sign_link(links.Key(1, bytes(range(32))), "HTTPS://X/V/", "heping", "HP-1").rsplit("/", 1)[1]
+TOKEN = links.sign_link(links.Key(1, TEST_KEY), "HTTPS://X/V/", "heping", "HP-1").rsplit("/", 1)[1]
 #: A token of the first version, which signed the venue id without its district (two districts' C-001 clashed).
 V1_TOKEN = links._b32(bytes([1, 1, 0, 4]) + b"HP-1" + bytes(16))
 #: (case, expected exit status, a fragment the message must hold)
@@ -332,6 +335,9 @@ MATRIX: list[tuple[str, int, str]] = [
     # Red team 3, #10: a repeated 8-byte block (0123456789abcdef four times), and 16 distinct bytes twice.
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/block16.key", 1, "is not random"),
+    # Red team 4, D8: counting bytes (00 01 02 … 1f), and a step of -2.
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/counting.key", 1, "is not random"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/down.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
     ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
@@ -456,7 +462,7 @@ def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: P
 
 def test_keys_new_add_through_a_link_writes_the_real_file(tmp_path: Path) -> None:
     real = tmp_path / "secrets" / "venue.key"
-    links.write_key_file(real, [links.Key(1, bytes(range(32)))])
+    links.write_key_file(real, [links.Key(1, TEST_KEY)])
     link = tmp_path / "venue.key"
     link.symlink_to(real)
     done = subprocess.run([*CLI, "keys", "new", "--out", str(link), "--add"], capture_output=True, text=True,
@@ -731,7 +737,7 @@ def test_verify_reports_an_ambiguous_code_instead_of_calling_it_genuine(world: P
         folder.mkdir(parents=True)
         (folder / "manifest.csv").write_text(
             f"id,name,district,category,reprint\n{venue_id},{name},heping,community,0\n", encoding="utf-8")
-    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A")
+    code = links.venue_code(links.Key(1, TEST_KEY), "heping", "HP-1-A")
     done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "NO_COLOR": "1"})
     output = done.stdout + done.stderr
@@ -911,6 +917,11 @@ def _confirm(campaign: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (("--date", "2020-03-10", "--text", "en=abc\u202edef"), "--text en=…: invisible control character '\\u202e' "
                                                            "(U+202E RIGHT-TO-LEFT OVERRIDE)"),
     (("--date", "2020-03-10", "--text", "zh-CN=12345\u200b"), "U+200B"),
+    # Red team 4, D3: the source shown to the approver, with a bidi override, an isolate or a line break.
+    (("--date", "2020-03-10", "--source", "doc\u202egpj.exe"), "--source: invisible control character '\\u202e'"),
+    (("--date", "2020-03-10", "--source", "doc\u2066x"), "U+2066"),
+    (("--date", "2020-03-10", "--source", "doc\n[venues]\nkey_file = \"x\""), "--source: invisible control"),
+    (("--date", "2020-03-10", "--link", "https://example.org/\u200bx"), "--link: invisible control"),
     (("--date", "2020-03-10", "--text", "en=Health QR Code hotline"),
      "--text en: “Health QR Code”: write “health code”"),
 ])
@@ -946,6 +957,27 @@ def test_a_bidi_character_in_a_fact_is_refused_by_check(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert "Traceback" not in output and done.returncode == 1, output
     assert "facts.hotline" in output and "invisible control character" in output and "U+202E" in output, output
+
+
+def test_a_bidi_character_in_a_facts_source_is_refused_by_check(tmp_path: Path) -> None:
+    """Red team 4, D3: `check` accepted a RIGHT-TO-LEFT OVERRIDE in a fact's source document, which the proof
+    shows the approver; it names the fact, the field and the character."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    toml = campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    start = text.index("[facts.hotline]")
+    end = text.find("\n[", start + 1)
+    end = len(text) if end < 0 else end
+    table = text[start:end].rstrip("\n")
+    table = "\n".join(line for line in table.split("\n") if not line.startswith(("source", "confirmed")))
+    toml.write_text(text[:start] + table + '\nsource = { document = "doc\u202egpj.exe" }\n' + text[end:],
+                    encoding="utf-8")
+    done = subprocess.run([*CLI, "check", "--campaign", str(campaign)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "facts.hotline" in output and "source.document" in output and "U+202E" in output, output
 
 
 def test_facts_confirm_keeps_contrary_evidence_and_says_so(tmp_path: Path) -> None:
@@ -1049,7 +1081,7 @@ def test_one_id_for_two_venues_is_refused_and_verify_says_ambiguous(world: Path,
     (campaign / ".materials" / "signed-venues.csv").write_text(
         "district,typed,id,name,list\nheping,HP1,HP-1,宁夏路社区,one.csv\nheping,HP1,HP-1,完全不同的场所,two.csv\n",
         encoding="utf-8")
-    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1")
+    code = links.venue_code(links.Key(1, TEST_KEY), "heping", "HP-1")
     done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "NO_COLOR": "1"})
     output = done.stdout + done.stderr
@@ -1072,7 +1104,7 @@ def test_problems_name_the_campaign_folder_and_verify_the_id_as_listed(world: Pa
     listed.write_text(HEADER + ROW.replace("HP-1,", "HP-1-A,"), encoding="utf-8")
     done = _venue_run(campaign, listed, tmp_path / "away")
     assert done.returncode == 0, done.stdout + done.stderr
-    code = links.venue_code(links.Key(1, bytes(range(32))), "heping", "HP-1-A").replace("-", "").lower()
+    code = links.venue_code(links.Key(1, TEST_KEY), "heping", "HP-1-A").replace("-", "").lower()
     done = subprocess.run([*CLI, "verify", code, "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=120, env=env)
     output = done.stdout + done.stderr
@@ -1154,3 +1186,33 @@ def test_serve_stopped_during_the_gallery_build_leaves_no_process(world: Path, t
     assert not left, f"processes of serve still running after it ended: {left}"
     assert "Traceback" not in errors and process.returncode == 128 + signal.SIGTERM, errors
     assert not list(temp.glob("materials-*")), list(temp.iterdir())
+
+
+@pytest.mark.parametrize("kind", ["line", "mixed", "upper", "xlsx"])
+def test_a_venue_list_holding_a_key_is_refused_without_echoing_it(world: Path, tmp_path: Path, kind: str) -> None:
+    """Red team 4, D1: a key file's line given as a venue list (or pasted into a row) echoed the key in five
+    messages, and with --skip-invalid copied it into rejects.csv. It is refused at reading, naming the row only."""
+    secret = TEST_KEY.hex()
+    line = f"materials-venue-key 1 {secret} heping\n"
+    listing = tmp_path / ("list.xlsx" if kind == "xlsx" else "list.csv")
+    if kind == "line":
+        listing.write_text(line, encoding="ascii")
+    elif kind == "mixed":
+        listing.write_text(HEADER + ROW + line.replace(" ", ","), encoding="utf-8")
+    elif kind == "upper":
+        listing.write_text(HEADER + ROW + f"HP-2,{secret.upper()},和平区,社区,x\n", encoding="utf-8")
+    else:
+        workbook(listing, {"S": [HEADER.strip().split(","), ROW.strip().split(","), ["HP-2", "x", "和平区", "社区",
+                                                                                        secret]]})
+    out = tmp_path / "out"
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(world / "campaign"), "--out", str(out),
+                           "--skip-invalid"], capture_output=True, text=True, cwd=world, timeout=300,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == 1, output
+    assert "this cell holds a signing key" in output, output
+    assert f"row {1 if kind == 'line' else 3}" in output, output
+    assert secret not in output.lower(), output
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(secret in p.read_bytes().decode("latin-1").lower() for p in written), written

@@ -20,7 +20,7 @@ from materials.errors import MaterialsError, TemplateProblem
 from materials.venues import links
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-KEY = bytes(range(32))
+KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
 
 #: Known ways out of a plain Jinja environment; {s} is a file each would create if it ran.
 ESCAPES = [
@@ -360,6 +360,10 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
     ("{% for i in range(9) recursive %}{% if loop.depth < 30 %}{{ loop(range(9)) }}{% endif %}{% endfor %}",
      "loop turns"),
     ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "loop turns"),
+    # Red team 4, D2: one `wordwrap(1)` on a million characters took 7.5 s, and nothing bounded the calls.
+    ('{% set s = "x" * 999999 %}{{ s|wordwrap(1)|length }}', "loop turns"),
+    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}', "loop turns"),
+    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}', "loop turns"),
 ])
 def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
     """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran
@@ -390,6 +394,8 @@ def test_the_step_count_leaves_real_pages_alone(campaign_dir: Path) -> None:
                            "{{ loop.index }}/{{ loop.length }} {% endfor %}{{ 2 ** 64 * 3 ** 40 }}")
     for _ in range(60):
         assert page.render().startswith("1/3 2/3 3/3")
+    wrapped = env.from_string('{{ ("word " * 2000)|wordwrap(40)|wordcount }} {{ "see https://a.example"|urlize }}')
+    assert wrapped.render().startswith("2000 see <a href")
 
 
 def _poster_with_image(campaign_dir: Path, name: str, data: bytes) -> None:
@@ -510,11 +516,15 @@ def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_pa
         (site / "assets" / "k3.css").hardlink_to(campaign_dir / "keys" / "venue.key")
         (site / "plain.txt").write_text("hello", encoding="utf-8")
         os.link(site / "plain.txt", tmp_path / "plain-elsewhere.txt")
-        for name in ("k2.txt", "assets/k3.css"):
+        # Red team 4, D4: the key copied out of its file as bare hex, in either case, with or without spacing.
+        (site / "hex.txt").write_text(KEY.hex() + "\n", encoding="ascii")
+        (site / "HEX.txt").write_text(KEY.hex().upper(), encoding="ascii")
+        (site / "spaced.txt").write_text(" ".join(KEY.hex()[i:i + 8] for i in range(0, 64, 8)), encoding="ascii")
+        for name in ("k2.txt", "assets/k3.css", "hex.txt", "HEX.txt", "spaced.txt"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(f"{url}/{name}", timeout=30)
             assert refused.value.code == 404
-            assert KEY.hex().encode() not in refused.value.read()
+            assert KEY.hex().encode() not in refused.value.read().lower()
         with urllib.request.urlopen(f"{url}/plain.txt", timeout=30) as answer:
             assert answer.read() == b"hello"
         with urllib.request.urlopen(f"{url}/", timeout=30) as answer:

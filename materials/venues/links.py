@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import os
 import re
 import secrets
@@ -46,8 +47,10 @@ MAX_PERIOD = KEY_BYTES // 2
 
 
 def is_weak(secret: bytes) -> bool:
-    """A key anyone could guess: few distinct bytes, or a block repeated (a pattern typed by hand)."""
-    return len(set(secret)) < MIN_DISTINCT_BYTES or any(
+    """A key anyone could guess: few distinct bytes, a block repeated (a pattern typed by hand), or bytes counting
+    up or down by a constant step (`00 01 02 …`, `1f 1e 1d …`)."""
+    steps = {(b - a) % 256 for a, b in itertools.pairwise(secret)}
+    return len(set(secret)) < MIN_DISTINCT_BYTES or len(steps) == 1 or any(
         secret[period:] == secret[:-period] for period in range(1, min(MAX_PERIOD, len(secret) - 1) + 1))
 MAX_ID_LENGTH = 32
 #: Domain separation: a tag made for a link can never be replayed as a typed venue code, and vice versa.
@@ -537,8 +540,9 @@ def read_key_file(path: Path) -> KeyRing:
                                      path=path, number=number, key_id=key_id))
         if is_weak(secret):
             raise MaterialsError(_("key file {path} line {number}: key {key_id} is not random (all zeros, "
-                                   "a few repeated bytes or a repeated block: anyone could guess it); make one with "
-                                   "`materials keys new`").format(path=path, number=number, key_id=key_id))
+                                   "a few repeated bytes, a repeated block or counting bytes: anyone could guess it); "
+                                   "make one with `materials keys new`").format(
+                                       path=path, number=number, key_id=key_id))
         keys.append(Key(key_id, secret, district))
     if not keys:
         raise MaterialsError(_("key file {path} holds no key").format(path=path))

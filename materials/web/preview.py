@@ -7,6 +7,7 @@ import errno
 import http.server
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -148,7 +149,13 @@ def holds_key(path: str | os.PathLike[str]) -> bool:
             data = handle.read(KEY_FILE_LIMIT)
     except OSError:  # a missing or unreadable file: not served anyway
         return False
-    return data.startswith(KEY_MARK) or b"\n" + KEY_MARK in data
+    # A key copied out of its file as bare hex (any case, any spacing) is a key too.
+    return data.startswith(KEY_MARK) or b"\n" + KEY_MARK in data or BARE_HEX_KEY.fullmatch(
+        b"".join(data.split())) is not None
+
+
+#: A signing key's 32 bytes written as hex, the whole content of a file once whitespace is taken out.
+BARE_HEX_KEY = re.compile(rb"[0-9a-fA-F]{64}")
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):

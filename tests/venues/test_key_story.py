@@ -12,7 +12,7 @@ from materials.cli import cli
 from materials.errors import MaterialsError
 from materials.venues import links
 
-CITY = links.Key(1, bytes(range(32)))
+CITY = links.Key(1, bytes(range(0, 32, 2)) + bytes(range(1, 32, 2)))
 BASE = links.link_base("hc.tj.gov.cn", "V")
 DISTRICTS = ["heping", "binhai"]
 
@@ -33,7 +33,7 @@ def test_the_same_id_in_two_districts_gets_two_links_and_two_codes() -> None:
 
 
 def test_a_district_key_signs_and_verifies_its_own_district_only() -> None:
-    heping_key = links.Key(2, bytes(range(1, 33)), "heping")
+    heping_key = links.Key(2, bytes(range(1, 33, 2)) + bytes(range(2, 33, 2)), "heping")
     ring = links.KeyRing([CITY, heping_key])
     with pytest.raises(MaterialsError, match="signs only venues of district 'heping'"):
         links.sign_link(heping_key, BASE, "binhai", "C-001")

@@ -16,8 +16,8 @@ from materials.errors import MaterialsError
 from materials.venues import links
 from materials.venues.links import LinkError, verify_link
 
-KEY = links.Key(1, bytes(range(32)))
-OTHER = links.Key(1, bytes(range(1, 33)))
+KEY = links.Key(1, bytes(range(0, 32, 2)) + bytes(range(1, 32, 2)))
+OTHER = links.Key(1, bytes(range(1, 33, 2)) + bytes(range(2, 33, 2)))
 BASE = links.link_base("hc.tj.gov.cn", "V")
 RING = links.KeyRing([KEY])
 #: Every district of the campaigns these tests sign for (a city-wide key may sign any of them).
@@ -83,7 +83,7 @@ def test_wrong_key_unknown_key_and_rotation() -> None:
         verify_link(link, links.KeyRing([OTHER]), base=BASE, districts=DISTRICTS)
     with pytest.raises(LinkError, match="unknown key id 1"):
         verify_link(link, links.KeyRing([links.Key(2, bytes(32))]), base=BASE, districts=DISTRICTS)
-    new = links.Key(2, bytes(range(100, 132)))
+    new = links.Key(2, bytes(range(100, 132, 2)) + bytes(range(101, 132, 2)))
     ring = links.KeyRing([KEY, new])
     assert ring.signing_key().key_id == 2, "the newest key signs after a rotation"
     assert verify_link(link, ring, base=BASE, districts=DISTRICTS).key_id == 1, "old posters verify during a rotation"

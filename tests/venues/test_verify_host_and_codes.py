@@ -16,8 +16,8 @@ from materials.cli import cli
 from materials.venues import links
 from materials.venues.links import LinkError, verify_link
 
-KEY = links.Key(1, bytes(range(32)))
-NEW = links.Key(2, bytes(range(100, 132)))
+KEY = links.Key(1, bytes(range(0, 32, 2)) + bytes(range(1, 32, 2)))
+NEW = links.Key(2, bytes(range(100, 132, 2)) + bytes(range(101, 132, 2)))
 RING = links.KeyRing([KEY])
 #: Every district of the campaigns these tests sign for (a city-wide key may sign any of them).
 DISTRICTS = ["heping", "hedong", "hexi", "nankai", "hebei", "hongqiao", "dongli", "xiqing", "jinnan", "beichen",
