@@ -9,6 +9,7 @@ names the material for anything else.
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.resources
 import mimetypes
 import urllib.parse
@@ -70,10 +71,9 @@ class CampaignFetcher(URLFetcher):
             raise RefusedResource(self.origin, url, linked)
         size = path.stat().st_size
         if size > self.max_bytes:
-            raise RefusedResource(self.origin, url, _("the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale "
-                                                      "the image "
-                                                            "down)").format(
-                                                                size=size / 1e6, limit=self.max_bytes / 1e6))
+            raise RefusedResource(self.origin, url, _(
+                "the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale the image down)").format(
+                    size=size / 1e6, limit=self.max_bytes / 1e6))
         data = path.read_bytes()
         if KEY_MARK in data:
             raise RefusedResource(self.origin, url, _("it is a venue signing key, which never goes into any output"))
@@ -81,6 +81,7 @@ class CampaignFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 
 
+@functools.cache
 def _builtin_root() -> Path:
     """The tool's own templates, which an installer may hard-link from its cache (found as templating finds
     them; templating imports this module, so it is not asked)."""

@@ -329,13 +329,17 @@ class _Template(jinja2.Template):
         try:
             return super().render(*args, **kwargs)
         except jinja2.sandbox.SecurityError as e:
-            if _where(e) != "a template" or not getattr(e, "page_too_large", False):
+            if _where(e) != "a template" or not isinstance(e, _PageTooLarge):
                 raise
             raise jinja2.sandbox.SecurityError(_("{problem}; the page was written by template {name}").format(
                 problem=e.message, name=self.filename or self.name)) from None
         finally:
             if token is not None:
                 _STEPS.reset(token)
+
+
+class _PageTooLarge(jinja2.sandbox.SecurityError):
+    """A page over `MAX_TEXT`: raised where the page is joined, named with its template by `_Template.render`."""
 
 
 class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
@@ -360,10 +364,8 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         for part in parts:
             size += len(part)
             if size > MAX_TEXT:
-                error = jinja2.sandbox.SecurityError(_(
+                raise _PageTooLarge(_(
                     "a page of more than {limit:,} characters is too large for a template").format(limit=MAX_TEXT))
-                error.page_too_large = True  # type: ignore[attr-defined]
-                raise error
             kept.append(part)
         return "".join(kept)
 

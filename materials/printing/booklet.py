@@ -31,13 +31,20 @@ def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[F
 REF = re.compile(r'(详见|参见|见|\b[Ss]ee )?<a href="#faq-([a-z0-9-]+)"([^>]*)>(.*?)</a>', re.S)
 
 
+def reference_words(campaign: Campaign, lang: str) -> dict[str, str]:
+    """How print words a numbered cross-reference, from print/strings.toml: "详见[标题](faq:x)" ->
+    "详见第 12 问“标题”" (`wechat_seen`); a link without "见" before it -> "标题（见第 12 问）" (`wechat_ref`).
+    The booklet and the WeChat article word them alike."""
+    from materials import templating
+
+    table = templating.strings(campaign, "print")[lang]
+    return {"seen": table["wechat_seen"], "ref": table["wechat_ref"]}
+
+
 def numbered_refs(html: str, campaign: Campaign, lang: str) -> str:
     """A cross-reference names the question's number, as the WeChat article does ("见第 12 问“标题”"), so a
     reader of the printed booklet finds it; the link stays for the screen edition."""
-    from materials import templating
-
-    table = templating.strings(campaign, "print")[lang]  # the WeChat article's words for a cross-reference
-    words = {"seen": table["wechat_seen"], "ref": table["wechat_ref"]}
+    words = reference_words(campaign, lang)
     numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
 
     def ref(match: re.Match[str]) -> str:

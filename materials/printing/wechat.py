@@ -25,7 +25,7 @@ from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.i18n import _
 from materials.printing import legibility
-from materials.printing.booklet import chapters
+from materials.printing.booklet import chapters, reference_words
 from materials.printing.legibility import LegibleItem
 from materials.printing.planner import FONT_TOKEN, PX_MM, Planner, edition_langs, theme_colour
 from materials.printing.settings import PrintSettings
@@ -59,11 +59,10 @@ LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 
 
 def texts(campaign: Campaign, lang: str) -> dict[str, str]:
-    """How the article words a cross-reference and a service link, from print/strings.toml:
-    "详见[标题](faq:x)" -> "详见第 12 问“标题”" (`wechat_seen`); a link without "见" before it ->
-    "标题（见第 12 问）" (`wechat_ref`); a service link's words + `wechat_service`."""
+    """How the article words a cross-reference (`booklet.reference_words`) and a service link (its words +
+    `wechat_service`, from print/strings.toml)."""
     table = templating.strings(campaign, "print")[lang]
-    return {"seen": table["wechat_seen"], "ref": table["wechat_ref"], "service": table["wechat_service"]}
+    return {**reference_words(campaign, lang), "service": table["wechat_service"]}
 
 
 def qr_file(lang: str) -> str:
