@@ -152,7 +152,6 @@ SAMPLE_VENUES = [
 #: enough to fit the posters (like every fact of a new campaign they are unconfirmed, so every build warns).
 LOCAL = {
     "city": {"zh-CN": "某市", "en": "Anytown"},
-    "city_short": {"zh-CN": "某市", "en": "Anytown"},  # 津 for Tianjin: a city gives its own one-character name
     "app": {"zh-CN": "示例办", "en": "the city's app"},
     "hotline": {"zh-CN": "12345热线", "en": "the 12345 hotline"},
     "portal_site": {"zh-CN": "本市政府网站", "en": "the city government website"},
@@ -331,7 +330,7 @@ def campaign_toml(issued: date | None = None, answers: Answers | None = None) ->
     text = CORE.format(mark=PLACEHOLDER_MARK, issued=(issued or date.today()).isoformat(), top="".join(top),
                        authority=_authority(answers), service_url=_service_url(answers),
                        service=_commented(model.model_fields["service"].annotation, "service", set_keys={"url"}),
-                       facts=_facts(shipped.get("facts", {}), answers),
+                       facts=_facts(shipped.get("facts", {}), answers, _named_only_in_search(shipped)),
                        categories=_categories(shipped["faq_categories"]), districts=_districts(answers))
     return text + "\n# The other tables of settings, with their defaults.\n" + "".join(tables)
 
@@ -371,15 +370,18 @@ def _districts(answers: Answers) -> str:
     return "\n".join(out)
 
 
-def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None) -> str:
+def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None,
+           search_only: frozenset[str] = frozenset()) -> str:
     """The shipped campaign's facts, none confirmed: the city's own ones (LOCAL, or the city's name as given) in
-    neutral words, the others with the shipped words as a starting point for the authority to confirm or change."""
+    neutral words, the others with the shipped words as a starting point for the authority to confirm or change.
+    Facts in `search_only` are left out (see `_named_only_in_search`)."""
     local = dict(LOCAL)
     if answers is not None and answers.city:
         local["city"] = {"zh-CN": answers.city, "en": answers.city_en or answers.city}
-        local["city_short"] = local["city"]  # the city's own short name (杭 for 杭州) is for it to set
     out = []
     for name, table in shipped.items():
+        if name in search_only:
+            continue
         texts = {lang: local.get(name, table)[lang] for lang in LANGUAGES if lang in table}
         # The shipped sources name Tianjin's documents: a new city states its own (issue 20: no city words).
         document = _toml("To be confirmed for this city: the document that states it")
@@ -387,6 +389,18 @@ def _facts(shipped: dict[str, dict[str, Any]], answers: Answers | None = None) -
                  "confirmed = false", f"source = {{ document = {document} }}"]
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
+
+
+def _named_only_in_search(shipped: dict[str, Any]) -> frozenset[str]:
+    """Facts the shipped campaign names only in its own `[search]` table (city_short: 来津, 返津). A new
+    campaign leaves that table at its defaults, so it would carry them unused and every check would warn."""
+    from materials.markdown import FACT
+
+    in_search = set(FACT.findall(repr(shipped.get("search", {}))))
+    root = starter()
+    texts = "".join(path.read_text(encoding="utf-8") for folder in ("faq", "posters", "tips")
+                    for path in sorted((root / folder).rglob("*.md")))
+    return frozenset(in_search - set(FACT.findall(texts)))
 
 
 def _categories(shipped: list[dict[str, Any]]) -> str:

@@ -197,3 +197,16 @@ def test_a_short_name_in_a_language_the_campaign_lacks_is_refused(tmp_path: Path
                     encoding="utf-8")
     with pytest.raises(MaterialsError, match="authority_short: fr is not a campaign language"):
         load(folder)
+
+
+def test_a_new_campaign_carries_no_fact_its_texts_leave_unused(tmp_path: Path) -> None:
+    """The shipped campaign names city_short only in its own [search] synonyms (来津, 返津), which a new campaign
+    leaves at its defaults: `materials new` leaves such facts out, so the first `check` does not warn of them."""
+    from materials import content
+
+    folder = tmp_path / "mycity"
+    create(folder)
+    campaign = load(folder)
+    content.check(campaign)
+    assert "city_short" not in campaign.settings.facts
+    assert not [note for note in campaign.fact_notes if "is not used by any" in note], campaign.fact_notes
