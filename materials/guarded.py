@@ -107,12 +107,12 @@ class Run:
         try:
             if self._default_place:
                 output.refuse_default_links(self.out, self._root)
-            output.guard_output(self.out, self._root)
+            output.guard_output(self.out, self._root, default=self._default_place)
             for key, option in self._keys:
                 output.refuse_key_in_output(key, option, self.out)
             output.check_owner(self.out, self.made_by, self._root, source=self.source,
                                protected=(*self._protected, *(key for key, _ in self._keys)),
-                               default=self._default, legacy=self._legacy)
+                               default=self._default, default_place=self._default_place, legacy=self._legacy)
             self._stack.enter_context(output.machine_errors(self.out, self.kept))
         except BaseException:
             self._stack.close()

@@ -99,18 +99,27 @@ def refuse_default_links(out: Path, campaign_root: Path) -> None:
                   "name the folder to write with --out").format(path=path, readlink=os.readlink(path)))
 
 
-def guard_output(out: Path, campaign_root: Path) -> None:
-    """Refuse an output folder that is, or contains, the campaign: cleaning it would destroy sources."""
+def where_out(out: Path, default: bool) -> str:
+    """How messages name the output folder `out`: as the user's --out, or as the default folder they never typed."""
+    if default:
+        return _("the default output folder {out}").format(out=out)
+    return _("--out {out}").format(out=out)
+
+
+def guard_output(out: Path, campaign_root: Path, *, default: bool = False) -> None:
+    """Refuse an output folder that is, or contains, the campaign: cleaning it would destroy sources. `default`:
+    `out` is the command's default folder (no --out given)."""
+    where = where_out(out, default)
     out_r, root_r = out.resolve(), campaign_root.resolve()
     if out_r == root_r or root_r.is_relative_to(out_r):
         raise OutputError(
-            _("--out {out} contains the campaign folder {campaign_root}; building there would replace your "
-              "sources. Choose an empty folder such as output/").format(out=out, campaign_root=campaign_root)
+            _("{where} contains the campaign folder {campaign_root}; building there would replace your "
+              "sources. Choose an empty folder such as output/").format(where=where, out=out, campaign_root=campaign_root)
         )
     for marker in ("campaign.toml", "faq"):
         if (out_r / marker).exists():
-            raise OutputError(_("--out {out} looks like a campaign folder (it has {marker}); choose "
-                                "another folder").format(out=out, marker=marker))
+            raise OutputError(_("{where} looks like a campaign folder (it has {marker}); choose "
+                                "another folder").format(where=where, out=out, marker=marker))
 
 
 # ---- ownership, locking and the machine's state ------------------------------------------------------------
@@ -182,7 +191,7 @@ def refuse_key_in_output(key: Path, option: str, out: Path | None = None) -> Non
 
 
 def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "",
-                protected: tuple[Path, ...] = (), default: bool = False,
+                protected: tuple[Path, ...] = (), default: bool = False, default_place: bool = False,
                 legacy: Callable[[Path], bool] | None = None) -> None:
     """Refuse `out` unless it is new, empty, or marked as made by `made_by` (for the same `source`).
 
@@ -190,39 +199,40 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     holds or lies inside the campaign's sources, holds a file in `protected` (a
     venue list, a key), or is another command's output: writing there would destroy what it holds.
     """
-    guard_output(out, campaign_root)
+    guard_output(out, campaign_root, default=default or default_place)
+    where = where_out(out, default or default_place)
     out_r, root_r = out.resolve(), campaign_root.resolve()
     for name in source_folders():
         folder = root_r / name
         if out_r.is_relative_to(folder):
-            raise OutputError(_("--out {out} is inside the campaign's sources ({folder}); choose a folder "
-                                "of its own, such as output/").format(out=out, folder=folder))
+            raise OutputError(_("{where} is inside the campaign's sources ({folder}); choose a folder "
+                                "of its own, such as output/").format(where=where, out=out, folder=folder))
     for path in protected:
         if path.resolve().is_relative_to(out_r):
-            raise OutputError(_("--out {out} holds {path}, which this run reads; choose another folder").format(
+            raise OutputError(_("{where} holds {path}, which this run reads; choose another folder").format(where=where,
                                   out=out, path=path))
     if out.exists() and not out.is_dir():
-        raise OutputError(_("--out {out} is a file, not a folder").format(out=out))
+        raise OutputError(_("{where} is a file, not a folder").format(where=where, out=out))
     evidence = build_evidence()
     for name in evidence:  # the folders a build swaps in whole
         refuse_link(out / name)
     parent = read_marker(out_r.parent)
     if parent is not None and parent["made_by"] != made_by and out_r.name in evidence:
-        raise OutputError(_("--out {out} is part of the output of `{made_by}`, which replaces it on its "
+        raise OutputError(_("{where} is part of the output of `{made_by}`, which replaces it on its "
                             "next run; `{made_by2}` writes elsewhere (see README, where each command "
-                            "writes)").format(out=out, made_by=parent['made_by'], made_by2=made_by))
+                            "writes)").format(where=where, out=out, made_by=parent['made_by'], made_by2=made_by))
     if not out.is_dir():
         return
     marker = read_marker(out)
     if marker is not None:
         if marker["made_by"] != made_by:
-            raise OutputError(_("--out {out} holds the output of `{made_by}`; `{made_by2}` would replace "
-                                "it. Choose another folder (each command has its own, see README)").format(
+            raise OutputError(_("{where} holds the output of `{made_by}`; `{made_by2}` would replace "
+                                "it. Choose another folder (each command has its own, see README)").format(where=where,
                                   out=out, made_by=marker['made_by'], made_by2=made_by))
-        refuse_other_campaign(out, marker, campaign_root)
+        refuse_other_campaign(out, marker, campaign_root, where=where)
         if source and marker.get("source", source) != source:
-            raise OutputError(_("--out {out} holds the run of {source}; a run of {source2} there would "
-                                "replace those venues. Give this list its own --out, or delete {out} first").format(
+            raise OutputError(_("{where} holds the run of {source}; a run of {source2} there would "
+                                "replace those venues. Give this list its own --out, or delete {out} first").format(where=where,
                                   out=out, source=marker['source'], source2=source))
         return
     entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
@@ -231,8 +241,8 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     shown = ", ".join(entries[:3])
     if len(entries) > 3:
         shown = _("{names} and {count} more").format(names=shown, count=len(entries) - 3)
-    raise OutputError(_("--out {out} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
-                        "marker); its files would be replaced or deleted. Choose a new or empty folder").format(
+    raise OutputError(_("{where} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
+                        "marker); its files would be replaced or deleted. Choose a new or empty folder").format(where=where,
                           out=out, shown=shown, made_by=made_by, marker=MARKER))
 
 
@@ -241,26 +251,27 @@ def campaign_identity(campaign_root: Path) -> str:
     return str(campaign_root.resolve())
 
 
-def refuse_other_campaign(out: Path, marker: dict[str, str], campaign_root: Path) -> None:
+def refuse_other_campaign(out: Path, marker: dict[str, str], campaign_root: Path, *, where: str = "") -> None:
     """Refuse `out` when its marker names another campaign: a run there would replace that campaign's output.
 
     A folder inside this campaign's own folder is always its own (a copied or moved campaign keeps its
     `output/`; the next run records the new path). A marker without a campaign (written by an older version)
     is accepted only there too: elsewhere it could be any campaign's."""
     out_r, root_r = out.resolve(), campaign_root.resolve()
+    where = where or where_out(out, False)
     if out_r.is_relative_to(root_r):
         return
     recorded = marker.get("campaign", "")
     if recorded == campaign_identity(campaign_root):
         return
     if not recorded:
-        raise OutputError(_("--out {out} was written by `{made_by}` of an older version, which did not record "
+        raise OutputError(_("{where} was written by `{made_by}` of an older version, which did not record "
                             "the campaign; it may be another campaign's output. Choose another --out, or, if it is "
-                            "this campaign's ({campaign}), delete {out} yourself and run again").format(
+                            "this campaign's ({campaign}), delete {out} yourself and run again").format(where=where,
                               out=out, made_by=marker["made_by"], campaign=root_r))
-    raise OutputError(_("--out {out} holds the output of the campaign {other}; a run of the campaign {campaign} "
+    raise OutputError(_("{where} holds the output of the campaign {other}; a run of the campaign {campaign} "
                         "would replace it. Choose another --out, or delete {out} yourself if that output is no "
-                        "longer needed").format(out=out, other=recorded, campaign=root_r))
+                        "longer needed").format(where=where, out=out, other=recorded, campaign=root_r))
 
 
 def _legacy_build(out: Path, entries: list[str]) -> bool:

@@ -249,11 +249,16 @@ class TooLong(jinja2.sandbox.SecurityError):
     """A render that made more than `MAX_STEPS` steps."""
 
 
-def _step(weight: int = 1) -> None:
+def _step(weight: int = 1, costly: str | None = None) -> None:
+    """Charge the render in progress `weight` steps; `costly` names the filter charging them by the text's length."""
     steps = _STEPS.get()
     if steps is None:
         return
     steps[0] += weight
+    if steps[0] > MAX_STEPS and costly is not None:
+        raise TooLong(_("the filter {filter} was given more text in one page than a page may process "
+                        "({limit:,} units, {weight} a character for this filter): apply it to shorter text "
+                        "or fewer times").format(filter=costly, limit=MAX_STEPS, weight=COSTLY_FILTERS[costly]))
     if steps[0] > MAX_STEPS:
         raise TooLong(_("more than {limit:,} loop turns in one page (a call counts as {call}): the template "
                         "loops too long").format(limit=MAX_STEPS, call=CALL_STEPS))
@@ -384,7 +389,7 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         self.filters.update(center=_center, indent=_indent, format=_format, replace=_replace, join=_join)
         # Filters that walk their text in Python cost the render's steps by its length (`MAX_STEPS`):
         # `wordwrap(1)` on a million characters took 7.5 s a call (red team 4, D2).
-        self.filters.update({name: _costed(self.filters[name], weight) for name, weight in COSTLY_FILTERS.items()})
+        self.filters.update({name: _costed(self.filters[name], name) for name in COSTLY_FILTERS})
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`.
@@ -546,13 +551,13 @@ def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
 COSTLY_FILTERS = {"wordwrap": 20, "urlize": 10, "truncate": 1, "striptags": 2, "title": 1, "wordcount": 2}
 
 
-def _costed(function: Callable[..., Any], weight: int) -> Callable[..., Any]:
-    """`function`, charging the render `weight` steps per character of the text it is given."""
+def _costed(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Filter `function`, charging the render its `COSTLY_FILTERS` weight in steps per character of its text."""
 
     @functools.wraps(function)
     def costed(*args: Any, **kwargs: Any) -> Any:
         text = next((a for a in args if isinstance(a, str)), "")
-        _step(weight * len(text))
+        _step(COSTLY_FILTERS[name] * len(text), name)
         return function(*args, **kwargs)
 
     return costed

@@ -31,7 +31,9 @@ def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Probl
     if match is None:
         return Problem(label, None, None, _("TOML syntax error: {detail}").format(detail=detail))
     line, column = int(match.group(1)), int(match.group(2))
-    lines = text.splitlines()
+    # TOML ends a line at "\n" only: `splitlines` would also split at U+2028, U+0085, form feeds… in a comment and
+    # quote another line than the one tomllib counted.
+    lines = [raw.rstrip("\r") for raw in text.split("\n")]
     if 0 < line <= len(lines) and lines[line - 1].strip():
         return Problem(label, line, None, _("TOML syntax error at column {column}: {detail}: {text!r}").format(
             column=column, detail=detail, text=lines[line - 1].strip()))
@@ -39,17 +41,24 @@ def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Probl
         column=column, detail=detail))
 
 
+def hard_links(path: Path) -> int:
+    """How many names on the disk share `path`'s contents (0 for a file that cannot be read): more than one and
+    the file may be another file too (the signing key, a published page). The one test of it, for campaign files
+    (`hard_linked`) and key files (`venues.links.refuse_unsafe_key`)."""
+    try:
+        return path.stat().st_nlink
+    except OSError:
+        return 0
+
+
 def hard_linked(path: Path, label: str, *, named: bool = False) -> str | None:
     """Why a campaign file is not read, if it is hard-linked: another name on the disk shares its contents,
     which may be the signing key (`ln .materials/venue-signing.key templates/web/k.html`, or an archive's
     hard-link entry extracted over a campaign), so a template or page could publish it. A symbolic link shows
     where it points; a hard link does not, so it is refused whatever it points to."""
-    try:
-        count = path.stat().st_nlink
-    except OSError:
-        return None  # the caller's own read reports it
+    count = hard_links(path)
     if count <= 1:
-        return None
+        return None  # a missing or unreadable file: the caller's own read reports it
     if named:  # a message of its own, not a problem already labelled with the file
         return _("{file} has {count} hard links (another name on this disk shares its contents, which could be the "
                  "signing key), so it is not read; replace the link with a copy: "

@@ -361,9 +361,9 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
      "loop turns"),
     ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "loop turns"),
     # Red team 4, D2: one `wordwrap(1)` on a million characters took 7.5 s, and nothing bounded the calls.
-    ('{% set s = "x" * 999999 %}{{ s|wordwrap(1)|length }}', "loop turns"),
-    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}', "loop turns"),
-    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}', "loop turns"),
+    ('{% set s = "x" * 999999 %}{{ s|wordwrap(1)|length }}', "the filter wordwrap was given more text"),
+    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}', "the filter wordwrap was given more text"),
+    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}', "the filter urlize was given more text"),
 ])
 def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
     """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran

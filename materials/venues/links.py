@@ -34,6 +34,7 @@ from pathlib import Path
 
 from materials.errors import MaterialsError
 from materials.i18n import _
+from materials.textfiles import hard_links
 
 #: Version 2 signs the district with the venue id (version 1 signed the id alone: codes clashed across districts).
 VERSION = 2
@@ -419,10 +420,10 @@ def refuse_unsafe_key(path: Path) -> None:
             raise MaterialsError(_("key file {path} is a symbolic link (to {readlink}); a campaign's key "
                                    "file must be a file of its own. {advice}").format(
                                      path=path, readlink=os.readlink(path), advice=advice))
-        if path.exists() and path.stat().st_nlink > 1:
+        if (count := hard_links(path)) > 1:
             raise MaterialsError(_("key file {path} has {st_nlink} hard links: the same file is also "
                                    "elsewhere, where the key could be published. {advice}").format(
-                                     path=path, st_nlink=path.stat().st_nlink, advice=advice))
+                                     path=path, st_nlink=count, advice=advice))
         real = path.resolve()
     except OSError:
         return  # reading or writing it names the problem
@@ -503,14 +504,27 @@ def _looks_like_key(path: Path) -> bool:
         os.close(fd)
 
 
+def new_key_advice(path: Path, setting: str) -> str:
+    """What to do about a key file `path` that does not exist (`setting`: how the user wrote it). A path inside an
+    output folder is no place for a new key (`keys new` refuses it): the advice moves the setting out of it."""
+    from materials.output import owned_folder
+
+    if owned_folder(path) is None:
+        return _("make one with `materials keys new --out {path}`").format(path=setting)
+    return _("{path} is inside the output folder {folder}, where `materials keys new` makes no key (the next run "
+             "would delete it, or publish it). Set venues.key_file in campaign.toml to a path outside every output "
+             "folder, e.g. .materials/venue-signing.key, and run `materials keys new --out "
+             ".materials/venue-signing.key`").format(path=setting, folder=owned_folder(path))
+
+
 def read_key_file(path: Path) -> KeyRing:
     """Read a key file; errors name the file and line but never echo key material."""
     refuse_unsafe_key(path)
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        raise MaterialsError(_("key file {path} not found; make one with `materials keys new --out {path}`").format(
-                                 path=path)) from None
+        raise MaterialsError(_("key file {path} not found; {advice}").format(
+                                 path=path, advice=new_key_advice(path, str(path)))) from None
     except UnicodeDecodeError:
         raise MaterialsError(_("key file {path} is not a materials key file").format(path=path)) from None
     keys: list[Key] = []

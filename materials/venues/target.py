@@ -56,9 +56,9 @@ def plan(campaign: Campaign) -> VenuesPlan:
     key = campaign.root / settings.key_file
     if not key.exists() and not settings.demo_key:
         problems.append(Problem("campaign.toml", None, "venues.key_file",
-                                _("{key_file} does not exist; make a key with `materials keys new --out "
-                                  "{key_file}` (keep it secret, outside any output folder)").format(
-                                    key_file=settings.key_file)))
+                                _("{key_file} does not exist; {advice} (keep it secret, outside any output "
+                                  "folder)").format(key_file=settings.key_file,
+                                                    advice=links.new_key_advice(key, settings.key_file))))
     elif key.exists():
         try:
             ring = links.read_key_file(key)
