@@ -21,14 +21,11 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from materials.errors import MaterialsError
 from materials.i18n import _
+from materials.keys import key_material
 from materials.textfiles import hard_linked
 
 #: Largest image or stylesheet a material may pull in (a print-resolution A2 photo is ~15 MB).
 MAX_RESOURCE_BYTES = 25 * 1024 * 1024
-#: What every line of a venue signing key file starts with (materials.venues.links.KEY_MAGIC): a file
-#: holding it is never served, so no template can attach the key to a PDF (`<a rel="attachment">`),
-#: inline it or load it as a stylesheet, wherever in the campaign the key lies.
-KEY_MARK = b"materials-venue-key "
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -75,8 +72,12 @@ class CampaignFetcher(URLFetcher):
                 "the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale the image down)").format(
                     size=size / 1e6, limit=self.max_bytes / 1e6))
         data = path.read_bytes()
-        if KEY_MARK in data:
-            raise RefusedResource(self.origin, url, _("it is a venue signing key, which never goes into any output"))
+        # A file holding key material (`keys.key_material`) is never served, so no template can attach the key to
+        # a PDF (`<a rel="attachment">`), inline it or load it as a stylesheet, wherever in the campaign it lies.
+        what = key_material(data)
+        if what is not None:
+            raise RefusedResource(self.origin, url, _("it holds {what}, which never goes into any output; remove "
+                                                      "it from the file").format(what=what))
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 

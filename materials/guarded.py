@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from materials import log as warnings_log
-from materials import output
+from materials import keys, output
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.i18n import _
@@ -104,6 +104,9 @@ class Run:
     def __enter__(self) -> Run:
         if self._counter is None:
             self._counter = self._stack.enter_context(warnings_log.counting())
+        # Every file this run publishes is looked through for these keys too (`Stages.swap_in`), and so is every
+        # file the renderer and the preview server would read (`keys.key_material`).
+        keys.remember(key for key, _option in self._keys)
         try:
             if self._default_place:
                 output.refuse_default_links(self.out, self._root)
@@ -170,6 +173,8 @@ class Stages:
 
     def swap_in(self) -> dict[str, Path]:
         """Every staged folder replaces its published one (`out/<name>`); returns the published folders."""
+        for name, folder in self.folders.items():  # key material in any staged file: nothing is replaced
+            keys.refuse_published(folder, str(self.out / name))
         published = {}
         for name in list(self.folders):
             output.swap_in(self.folders.pop(name), self.out / name)

@@ -50,7 +50,7 @@ import jinja2.sandbox
 import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
-from materials.fetcher import KEY_MARK
+from materials.keys import key_material
 from materials.i18n import N_, _
 from materials.textfiles import hard_linked
 
@@ -595,9 +595,10 @@ class ContainedLoader(jinja2.FileSystemLoader):
             linked = hard_linked(Path(filename), filename, named=True)
             if linked is not None:
                 raise LinkOutside(template, linked)
-        if KEY_MARK.decode() in source:
-            raise LinkOutside(template, _("template {template} holds a venue signing key, which never goes into any "
-                                          "output; delete the file").format(template=filename))
+        what = key_material(source.encode("utf-8", "surrogateescape"))
+        if what is not None:
+            raise LinkOutside(template, _("template {template} holds {what}, which never goes into any output; "
+                                          "remove it from the file").format(template=filename, what=what))
         return source, filename, uptodate
 
 

@@ -8,6 +8,7 @@ renders it: the run fails naming the template, nothing ran, nothing was publishe
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from pathlib import Path
@@ -279,7 +280,7 @@ def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Pat
     own.parent.mkdir(parents=True, exist_ok=True)
     own.write_text(source, encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(MaterialsError, match="it is a venue signing key, which never goes into any output"):
+    with pytest.raises(MaterialsError, match="it holds a line of a venue signing key file, which never goes into any output"):
         if kind == "proof":
             write_proof(campaign_dir, out / "proof.pdf")
         else:
@@ -289,9 +290,9 @@ def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Pat
 
 
 def test_fetcher_key_mark_is_the_key_files_magic() -> None:
-    from materials import fetcher
+    from materials import keys
 
-    assert f"{links.KEY_MAGIC} ".encode() == fetcher.KEY_MARK
+    assert f"{links.KEY_MAGIC} ".encode() == keys.KEY_MARK
 
 
 def test_printing_campaign_objects_never_writes_the_host_path(campaign_dir: Path) -> None:
@@ -328,7 +329,7 @@ def test_a_hard_link_to_the_key_is_never_read_as_a_template(campaign_dir: Path, 
     # A copy of the key (one link) is refused by what it holds.
     (own / "k.html").unlink()
     shutil.copy(campaign_dir / "keys" / "venue.key", own / "k.html")
-    with pytest.raises(TemplateProblem, match="holds a venue signing key"), templating.template_errors():
+    with pytest.raises(TemplateProblem, match="holds a line of a venue signing key file"), templating.template_errors():
         env.get_template("k.html").render()
     written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()] if (tmp_path / "out").exists() else []
     assert not any(KEY.hex().encode() in p.read_bytes() for p in written)
@@ -533,3 +534,46 @@ def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_pa
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=60)
+
+
+# --- red team 5: one test of key material, in every form, through build and serve ------------------------------
+
+KEY_FORMS = {
+    "marked-line": f"/* materials-venue-key 1 {KEY.hex()} */".encode(),
+    "hex": f"// build {KEY.hex()} end".encode(),
+    "hex-upper": f"// {KEY.hex().upper()}".encode(),
+    "raw": b"// " + KEY + b" //",
+    "base64": b"// " + base64.b64encode(KEY),
+    "base64url": b"// " + base64.urlsafe_b64encode(KEY).rstrip(b"="),
+}
+
+
+@pytest.mark.parametrize("form", sorted(KEY_FORMS))
+def test_a_published_file_holding_the_key_in_any_form_is_refused(campaign_dir: Path, tmp_path: Path,
+                                                                 form: str) -> None:
+    """Red team 5: the key's hex hidden in a bigger file, its raw bytes, its base64 were published by `build`:
+    only a key file's line at a line's start, or a file of nothing but hex, was caught. Every file a build
+    publishes is looked through for the campaign's actual key (hex, raw, base64) and the key-file marker; the
+    build is refused naming the file, and nothing is written."""
+    from materials.build import build
+
+    own = campaign_dir / "templates" / "web" / "assets"
+    own.mkdir(parents=True)
+    builtin = (templating.BUILTIN / "web" / "assets" / "search.js").read_bytes()
+    (own / "search.js").write_bytes(builtin + b"\n" + KEY_FORMS[form] + b"\n")
+    out = tmp_path / "out"
+    with pytest.raises(MaterialsError, match=r"web/assets/search\.js would publish .*signing key.* nothing was "
+                                             r"replaced"):
+        build(campaign_dir, out, only="web")
+    assert not (out / "web").exists()
+
+
+def test_the_key_hex_in_an_faq_answer_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 5: the key's hex pasted into an FAQ answer went onto the published page."""
+    from materials.build import build
+
+    answer = campaign_dir / "faq" / "en" / "help.md"
+    answer.write_text(answer.read_text(encoding="utf-8") + f"\nReference {KEY.hex()}.\n", encoding="utf-8")
+    with pytest.raises(MaterialsError, match=r"would publish the signing key as hex"):
+        build(campaign_dir, tmp_path / "out", only="web")
+    assert not (tmp_path / "out" / "web").exists()

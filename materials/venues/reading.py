@@ -26,6 +26,7 @@ from typing import Any
 from materials import fonts
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _, ngettext
+from materials.keys import BARE_HEX_KEY, key_material
 from materials.venues.links import KEY_MAGIC, MAX_ID_LENGTH, VENUE_ID, typed_id
 from materials.venues.settings import VenueSettings
 
@@ -635,17 +636,14 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     return VenueList(label, venues, group_problems(problems), rejected, notes)
 
 
-#: A signing key written out as hex (a line of a key file, a key pasted into a ledger): 64 hex digits in a row.
-KEY_HEX = re.compile(r"[0-9a-fA-F]{64}")
-
-
 def _refuse_keys(rows: Iterable[tuple[int, list[str]]], label: str) -> Iterator[tuple[int, list[str]]]:
     """The rows, each checked before anything else reads it: a cell holding key material (64 hex digits, the
     form every key of a key file takes, or a key file's line) stops the whole list with one message that never
     shows the cell, so the key reaches no log, no rejects.csv and no other output."""
     for number, record in rows:
         for cell in record:
-            if KEY_HEX.search(cell) or KEY_MAGIC in cell:
+            data = cell.encode("utf-8", "surrogateescape")
+            if BARE_HEX_KEY.search(data) or KEY_MAGIC in cell or key_material(data) is not None:
                 raise MaterialsError(_("{label}: row {row}: this cell holds a signing key; a key never goes into a "
                                        "venue list — check you chose the right file").format(label=label, row=number))
         yield number, record

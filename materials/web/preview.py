@@ -13,6 +13,7 @@ from pathlib import Path
 
 from materials.errors import MaterialsError
 from materials.i18n import _
+from materials.keys import file_key_material
 
 log = logging.getLogger(__name__)
 
@@ -133,29 +134,9 @@ def bind(port: int) -> Server:
                                                                                     value=e.strerror or e)) from None
 
 
-#: Key files are a few lines; a larger file is not read to tell (a print download can be 100 MB).
-KEY_FILE_LIMIT = 1 << 20
-
-
 def holds_key(path: str | os.PathLike[str]) -> bool:
-    """Whether a file is a venue signing key (a line of one starts with `KEY_MARK`), by its contents, whatever
-    its name: never served."""
-    from materials.fetcher import KEY_MARK
-
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > KEY_FILE_LIMIT:
-            return False
-        with open(path, "rb") as handle:
-            data = handle.read(KEY_FILE_LIMIT)
-    except OSError:  # a missing or unreadable file: not served anyway
-        return False
-    # A key copied out of its file as bare hex (any case, any spacing) is a key too.
-    return data.startswith(KEY_MARK) or b"\n" + KEY_MARK in data or BARE_HEX_KEY.fullmatch(
-        b"".join(data.split())) is not None
-
-
-#: A signing key's 32 bytes written as hex, the whole content of a file once whitespace is taken out.
-BARE_HEX_KEY = re.compile(rb"[0-9a-fA-F]{64}")
+    """Whether a file holds key material (`keys.key_material`), by its contents, whatever its name: never served."""
+    return file_key_material(path) is not None
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
