@@ -107,8 +107,16 @@ def colours(pages: int) -> str:
 
 
 def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs: a leading formula character gets a `'` before it. A cell
+    that starts with `'` gets one too, so that two values stay two cells (`=1+1` -> `'=1+1`, `'=1+1` ->
+    `''=1+1`) and `unsafe_cell` gives each back: a register compared by its cells never takes one for the other."""
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text.startswith((*FORMULA_START, "'")) else text
+
+
+def unsafe_cell(text: str) -> str:
+    """The value `safe_cell` guarded (a `'` it did not add, before a letter say, is the value's own)."""
+    return text[1:] if text.startswith("'") and text[1:2].startswith((*FORMULA_START, "'")) else text
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

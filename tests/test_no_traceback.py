@@ -1216,3 +1216,27 @@ def test_a_venue_list_holding_a_key_is_refused_without_echoing_it(world: Path, t
     assert secret not in output.lower(), output
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert not any(secret in p.read_bytes().decode("latin-1").lower() for p in written), written
+
+
+def test_two_venues_told_apart_only_by_a_formula_guard_are_not_one_venue(world: Path, tmp_path: Path) -> None:
+    """Red team 5: a venue named `=1+1` is registered formula-safe as `'=1+1`, and a venue named `'=1+1` in
+    another list was left as it was: both read back as the same venue, so the second list's venue got the first
+    one's code. Every cell a formula guard could have written is escaped, so the two stay distinct and the
+    second is refused, naming the first list."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "HP-1,=1+1,和平区,社区,和平区宁夏路12号\n", encoding="utf-8")
+    done = _venue_run(campaign, first, tmp_path / "a")
+    assert done.returncode == 0, done.stdout + done.stderr
+    second = tmp_path / "second.csv"
+    second.write_text(HEADER + "HP-1,'=1+1,和平区,社区,和平区宁夏路12号\n", encoding="utf-8")
+    done = _venue_run(campaign, second, tmp_path / "b")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "HP-1 is already signed in district heping for another venue" in output, output
+    assert "first.csv" in output and "second.csv" in output and "row 2" in output, output
+    assert not (tmp_path / "b" / "manifest.csv").exists()
+    # The same list again is the same venue.
+    done = _venue_run(campaign, first, tmp_path / "c")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from materials import markdown
+from materials import markdown, printorder
 from materials.campaign import load
 from materials.venues import links, outputs
 from materials.venues.reading import read_list
@@ -85,6 +85,8 @@ def test_every_cell_written_is_formula_safe(text: str) -> None:
     cell = outputs.safe_cell(text)
     assert not cell.startswith(outputs.FORMULA_START)
     assert cell == text or cell == "'" + text  # only ever a leading quote, the value itself unchanged
+    # Two values are never one cell (red team 5: `=1+1` and `'=1+1` were both written `'=1+1`).
+    assert printorder.unsafe_cell(cell) == text
     (row,) = list(csv.reader(io.StringIO(outputs.csv_bytes(["a"], [[text]]).decode("utf-8-sig"))))[1:]
     assert not row[0].startswith(outputs.FORMULA_START)
 

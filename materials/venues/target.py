@@ -17,6 +17,7 @@ from materials import glyphcheck, pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _
+from materials.printorder import unsafe_cell
 from materials.venues import links, outputs, sizes
 from materials.venues.folder import CACHE
 from materials.venues.plan import TEMPLATE_FILES, Options, checked, link_base
@@ -107,10 +108,6 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
 
 
-def _unsafe(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     """Every poster decodes to its manifest link, the link verifies, files match their hashes."""
     problems: list[Problem] = []
@@ -148,7 +145,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
             try:
                 venue = links.verify_link(row["link"], ring, base=link_base(campaign),
                                           districts=[d.key for d in campaign.settings.districts])
-                if (venue.district, venue.venue_id) != (row["district"], _unsafe(row["id"])):
+                if (venue.district, venue.venue_id) != (row["district"], unsafe_cell(row["id"])):
                     problems.append(Problem(where, None, "link", _("the link is signed for another venue")))
             except links.LinkError as e:
                 problems.append(Problem(where, None, "link", _("does not verify: {message}").format(message=e.message)))
