@@ -458,6 +458,38 @@ def test_an_svg_picture_reaching_outside_itself_is_refused(campaign_dir: Path, b
         str(refused.value.message), refused.value.message
 
 
+_INNER_SVG = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image '
+                              b'href="file:///etc/passwd" width="10" height="10"/></svg>').decode()
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (f'<image href="data:image/svg+xml;base64,{_INNER_SVG}" width="40" height="30"/>',
+     "holds another SVG picture inside it"),
+    (f'<rect width="40" height="30" style="fill:url(&quot;data:image/svg+xml;base64,{_INNER_SVG}&quot;)"/>',
+     "holds another SVG picture inside it"),
+    ('<rect width="40" height="30" style="fill:\\75 rl(file:///etc/passwd)"/>', "has a CSS escape"),
+    ('<style>rect { fill: \\75 rl("https://example.org/x.svg#a") }</style><rect width="40" height="30"/>',
+     "has a CSS escape"),
+])
+def test_an_svg_picture_hiding_a_reference_is_refused_by_check(campaign_dir: Path, tmp_path: Path, body: str,
+                                                               fragment: str) -> None:
+    """Red team 5: an SVG with a nested SVG in a data: URI passed `check`, and the build then failed with "no QR
+    code could be read" (the renderer dropped the picture); a CSS escape (`\\75 rl(` is `url(`) hid a link from
+    the check, stopped only by the renderer. `check` and `build` refuse both, naming the poster, the picture and
+    what to do."""
+    from materials.build import build, check
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" '
+           f'height="30">{body}</svg>')
+    _poster_with_image(campaign_dir, "nested.svg", svg.encode())
+    for run in (lambda: check(campaign_dir), lambda: build(campaign_dir, tmp_path / "out", only="print")):
+        with pytest.raises(MaterialsError) as refused:
+            run()
+        message = str(refused.value.message) + "".join(str(p) for p in getattr(refused.value, "problems", []))
+        assert "posters/apply.md" in message and "nested.svg" in message and fragment in message, message
+        assert "export it as PNG" in message, message
+
+
 def test_an_svg_with_entities_is_refused(campaign_dir: Path) -> None:
     from materials.build import check
 

@@ -213,18 +213,40 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
                                                                                                  limit=limit)))
         return None
     if target.suffix.lower() == ".svg":
-        refused = svg_reference(target)
+        refused = svg_problem(target, value)
         if refused is not None:
-            problems.append(Problem(label, 2, "image", _("{value!r} refers to {reference!r}; an SVG picture must hold "
-                                      "everything it draws (no DOCTYPE or entities, no links to other files or the "
-                                      "network): embed the picture, or export it as PNG").format(
-                                          value=value, reference=refused)))
+            problems.append(Problem(label, 2, "image", refused))
             return None
     return target
 
 
 #: `url(…)` in an SVG's style: a reference like `href`.
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)|@import", re.IGNORECASE)
+
+
+#: A CSS escape (`\\75 rl(` is `url(`): it could hide a reference from `_CSS_URL`.
+_CSS_ESCAPE = re.compile(r"\\")
+#: A picture inside the picture: a `data:` URI of an SVG, whose own references WeasyPrint draws unchecked by us.
+_NESTED_SVG = re.compile(r"^\s*data:\s*image/svg", re.IGNORECASE)
+
+
+def svg_problem(path: Path, value: str) -> str | None:
+    """Why the SVG picture `path` (as the front matter names it, `value`) is refused, naming what to do; None if
+    it holds everything it draws."""
+    refused = svg_reference(path)
+    if refused is None:
+        return None
+    if refused == "data:":
+        return _("{value!r} holds another SVG picture inside it (a data:image/svg+xml URI), which is not checked "
+                 "and may reach other files; flatten the picture into one SVG (in the drawing program: ungroup "
+                 "or paste the inner picture in place), or export it as PNG").format(value=value)
+    if refused == "\\":
+        return _("{value!r} has a CSS escape (a backslash) in a style, which can hide a link to another file "
+                 "(\\75 rl( reads as url( ); write the style without escapes, or export it as PNG").format(
+                     value=value)
+    return _("{value!r} refers to {reference!r}; an SVG picture must hold everything it draws (no DOCTYPE or "
+             "entities, no links to other files or the network): embed the picture, or export it as PNG").format(
+                 value=value, reference=refused)
 
 
 def svg_reference(path: Path) -> str | None:
@@ -250,6 +272,10 @@ def svg_reference(path: Path) -> str | None:
                 return value
             texts.append(value)
         for text in texts:
+            if _NESTED_SVG.search(text) or _NESTED_SVG.search(text.partition("url(")[2].lstrip("'\" ")):
+                return "data:"  # a nested picture (`svg_problem` says so)
+            if _CSS_ESCAPE.search(text):
+                return "\\"  # a CSS escape (`svg_problem` says so)
             for match in _CSS_URL.finditer(text):
                 target = (match.group(1) or "").strip()
                 if match.group(0).lower() == "@import" or not target.startswith(("#", "data:")):
