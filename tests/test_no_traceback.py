@@ -1240,3 +1240,47 @@ def test_two_venues_told_apart_only_by_a_formula_guard_are_not_one_venue(world: 
     # The same list again is the same venue.
     done = _venue_run(campaign, first, tmp_path / "c")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_messages_say_what_the_user_did(world: Path, tmp_path: Path) -> None:
+    """Red team 5: (a) a key_file under output/ that is missing suggested `keys new --out` that path, which is
+    refused; (b) `build` without --out named the refused default folder as "--out …"; (c) a TOML error quoted
+    another line than the one it counted when a comment held a line separator that TOML does not count."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    settings = (campaign / "campaign.toml").read_text(encoding="utf-8")
+    (campaign / "campaign.toml").write_text(settings.replace('key_file = "keys/venue.key"',
+                                                             'key_file = "output/k.key"'), encoding="utf-8")
+    done = subprocess.run([*CLI, "verify", "HP1ABCDEFGH", "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "keys new --out .materials/venue-signing.key" in output and "keys new --out " + str(
+        campaign / "output" / "k.key") not in output, output
+    (campaign / "campaign.toml").write_text(settings, encoding="utf-8")
+    (campaign / "output").mkdir()
+    (campaign / "output" / "mine.txt").write_text("x", encoding="utf-8")
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "web"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "the default output folder" in output and "--out " + str(
+        campaign / "output") not in output, output
+    lines = settings.split("\n")
+    lines[0] += " note\u2028more\x85end"
+    lines.insert(3, "broken = ")
+    (campaign / "campaign.toml").write_text("\n".join(lines), encoding="utf-8")
+    done = subprocess.run([*CLI, "check", "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "campaign.toml line 4: TOML syntax error" in output, output
+    assert "'broken ='" in output, output
+
+
+def test_one_hard_link_count_for_campaign_and_key_files() -> None:
+    """The key files' hard-link refusal was a twin of `textfiles.hard_linked`'s: both count links through
+    `textfiles.hard_links`, the only reader of st_nlink in the package."""
+    package = Path(__file__).resolve().parent.parent / "materials"
+    readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if ".st_nlink" in p.read_text(encoding="utf-8"))
+    assert readers == ["textfiles.py"], readers
