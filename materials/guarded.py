@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from materials import log as warnings_log
 from materials import keys, output
+from materials import log as warnings_log
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.i18n import _

@@ -114,7 +114,7 @@ def guard_output(out: Path, campaign_root: Path, *, default: bool = False) -> No
     if out_r == root_r or root_r.is_relative_to(out_r):
         raise OutputError(
             _("{where} contains the campaign folder {campaign_root}; building there would replace your "
-              "sources. Choose an empty folder such as output/").format(where=where, out=out, campaign_root=campaign_root)
+              "sources. Choose an empty folder such as output/").format(where=where, campaign_root=campaign_root)
         )
     for marker in ("campaign.toml", "faq"):
         if (out_r / marker).exists():
@@ -227,13 +227,13 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     if marker is not None:
         if marker["made_by"] != made_by:
             raise OutputError(_("{where} holds the output of `{made_by}`; `{made_by2}` would replace "
-                                "it. Choose another folder (each command has its own, see README)").format(where=where,
-                                  out=out, made_by=marker['made_by'], made_by2=made_by))
+                                "it. Choose another folder (each command has its own, see README)").format(
+                                  where=where, out=out, made_by=marker['made_by'], made_by2=made_by))
         refuse_other_campaign(out, marker, campaign_root, where=where)
         if source and marker.get("source", source) != source:
             raise OutputError(_("{where} holds the run of {source}; a run of {source2} there would "
-                                "replace those venues. Give this list its own --out, or delete {out} first").format(where=where,
-                                  out=out, source=marker['source'], source2=source))
+                                "replace those venues. Give this list its own --out, or delete {out} first").format(
+                                  where=where, out=out, source=marker['source'], source2=source))
         return
     entries = sorted(p.name for p in out.iterdir() if p.name not in (LOCK, PROBLEMS))
     if not entries or (default and _legacy_build(out, entries)) or (legacy is not None and legacy(out)):
@@ -242,8 +242,8 @@ def check_owner(out: Path, made_by: str, campaign_root: Path, *, source: str = "
     if len(entries) > 3:
         shown = _("{names} and {count} more").format(names=shown, count=len(entries) - 3)
     raise OutputError(_("{where} is not empty ({shown}) and was not made by `{made_by}` (no {marker} "
-                        "marker); its files would be replaced or deleted. Choose a new or empty folder").format(where=where,
-                          out=out, shown=shown, made_by=made_by, marker=MARKER))
+                        "marker); its files would be replaced or deleted. Choose a new or empty folder").format(
+                          where=where, shown=shown, made_by=made_by, marker=MARKER))
 
 
 def campaign_identity(campaign_root: Path) -> str:

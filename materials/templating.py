@@ -50,8 +50,8 @@ import jinja2.sandbox
 import pydantic
 
 from materials.errors import MaterialsError, Problem, TemplateProblem
-from materials.keys import key_material
 from materials.i18n import N_, _
+from materials.keys import key_material
 from materials.textfiles import hard_linked
 
 if TYPE_CHECKING:

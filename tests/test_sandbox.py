@@ -280,7 +280,8 @@ def test_no_template_attaches_or_loads_the_key(campaign_dir: Path, tmp_path: Pat
     own.parent.mkdir(parents=True, exist_ok=True)
     own.write_text(source, encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(MaterialsError, match="it holds a line of a venue signing key file, which never goes into any output"):
+    with pytest.raises(MaterialsError,
+                       match="it holds a line of a venue signing key file, which never goes into any output"):
         if kind == "proof":
             write_proof(campaign_dir, out / "proof.pdf")
         else:
@@ -363,8 +364,10 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
     ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "loop turns"),
     # Red team 4, D2: one `wordwrap(1)` on a million characters took 7.5 s, and nothing bounded the calls.
     ('{% set s = "x" * 999999 %}{{ s|wordwrap(1)|length }}', "the filter wordwrap was given more text"),
-    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}', "the filter wordwrap was given more text"),
-    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}', "the filter urlize was given more text"),
+    ('{% set s = "x" * 99999 %}{% for i in range(40) %}{{ s|wordwrap(1)|length }}{% endfor %}',
+     "the filter wordwrap was given more text"),
+    ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}',
+     "the filter urlize was given more text"),
 ])
 def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
     """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran

@@ -7,7 +7,6 @@ import errno
 import http.server
 import logging
 import os
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
