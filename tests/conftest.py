@@ -11,6 +11,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The test campaigns' venue signing key: 32 distinct bytes, evens then odds (counting bytes are a weak key).
+SIGNING_KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
+
+
+@pytest.fixture(params=["marked-line", "hex", "hex-upper", "raw", "base64", "base64url"])
+def key_form(request: pytest.FixtureRequest) -> bytes:
+    """`SIGNING_KEY` as it may be copied into a bigger file (red team 5): a key file's line, hex in either case,
+    raw bytes, base64 and base64url, each between other text."""
+    import base64
+
+    return {
+        "marked-line": f"/* materials-venue-key 1 {SIGNING_KEY.hex()} */".encode(),
+        "hex": f"// build {SIGNING_KEY.hex()} end".encode(),
+        "hex-upper": f"// {SIGNING_KEY.hex().upper()}".encode(),
+        "raw": b"// " + SIGNING_KEY + b" //",
+        "base64": b"// " + base64.b64encode(SIGNING_KEY),
+        "base64url": b"// " + base64.urlsafe_b64encode(SIGNING_KEY).rstrip(b"="),
+    }[request.param]
 
 
 @pytest.fixture

@@ -573,19 +573,8 @@ def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_pa
 
 # --- red team 5: one test of key material, in every form, through build and serve ------------------------------
 
-KEY_FORMS = {
-    "marked-line": f"/* materials-venue-key 1 {KEY.hex()} */".encode(),
-    "hex": f"// build {KEY.hex()} end".encode(),
-    "hex-upper": f"// {KEY.hex().upper()}".encode(),
-    "raw": b"// " + KEY + b" //",
-    "base64": b"// " + base64.b64encode(KEY),
-    "base64url": b"// " + base64.urlsafe_b64encode(KEY).rstrip(b"="),
-}
-
-
-@pytest.mark.parametrize("form", sorted(KEY_FORMS))
 def test_a_published_file_holding_the_key_in_any_form_is_refused(campaign_dir: Path, tmp_path: Path,
-                                                                 form: str) -> None:
+                                                                 key_form: bytes) -> None:
     """Red team 5: the key's hex hidden in a bigger file, its raw bytes, its base64 were published by `build`:
     only a key file's line at a line's start, or a file of nothing but hex, was caught. Every file a build
     publishes is looked through for the campaign's actual key (hex, raw, base64) and the key-file marker; the
@@ -595,7 +584,7 @@ def test_a_published_file_holding_the_key_in_any_form_is_refused(campaign_dir: P
     own = campaign_dir / "templates" / "web" / "assets"
     own.mkdir(parents=True)
     builtin = (templating.BUILTIN / "web" / "assets" / "search.js").read_bytes()
-    (own / "search.js").write_bytes(builtin + b"\n" + KEY_FORMS[form] + b"\n")
+    (own / "search.js").write_bytes(builtin + b"\n" + key_form + b"\n")
     out = tmp_path / "out"
     with pytest.raises(MaterialsError, match=r"web/assets/search\.js would publish .*signing key.* nothing was "
                                              r"replaced"):
