@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from materials.i18n import _
 
 #: What every line of a venue signing key file starts with (`materials.venues.links.KEY_MAGIC` and a space).
 KEY_MARK = b"materials-venue-key "
+#: A file of nothing but a key's hex and whitespace is smaller than this (a page of the site is larger).
+BARE_KEY_LIMIT = 4096
 #: A signing key's 32 bytes written as hex: the whole content of a file once whitespace is taken out.
 BARE_HEX_KEY = re.compile(rb"[0-9a-fA-F]{64}")
 #: Key files are a few lines; a larger file named as a key file is not one.
@@ -57,26 +60,29 @@ def remember(paths: Iterable[Path]) -> None:
             continue
 
 
-def forms(secret: bytes) -> list[tuple[bytes, str]]:
+@functools.cache
+def forms(secret: bytes) -> tuple[tuple[bytes, str], ...]:
     """A key as it may be copied: hex (both cases), its raw bytes, base64 and base64url (the 43 characters that
-    do not depend on padding or on what follows it)."""
-    return [(secret.hex().encode(), _("the signing key as hex")),
-            (secret.hex().upper().encode(), _("the signing key as hex")),
-            (secret, _("the signing key's raw bytes")),
-            (base64.b64encode(secret)[:43], _("the signing key in base64")),
-            (base64.urlsafe_b64encode(secret)[:43], _("the signing key in base64"))]
+    do not depend on padding or on what follows it), each with what it is (`_described`)."""
+    return ((secret.hex().encode(), "hex"), (secret.hex().upper().encode(), "hex"), (secret, "raw"),
+            (base64.b64encode(secret)[:43], "base64"), (base64.urlsafe_b64encode(secret)[:43], "base64"))
+
+
+def _described(form: str) -> str:
+    return {"hex": _("the signing key as hex"), "raw": _("the signing key's raw bytes"),
+            "base64": _("the signing key in base64")}[form]
 
 
 def key_material(data: bytes) -> str | None:
     """What key material `data` holds (a phrase for a message, never the key itself), or None."""
     if KEY_MARK in data:
         return _("a line of a venue signing key file")
-    if len(data) <= KEY_FILE_LIMIT and BARE_HEX_KEY.fullmatch(b"".join(data.split())):
+    if len(data) <= BARE_KEY_LIMIT and BARE_HEX_KEY.fullmatch(b"".join(data.split())):
         return _("a signing key written as hex")
     for secret in _KNOWN:
         for form, what in forms(secret):
             if form in data:
-                return what
+                return _described(what)
     return None
 
 
