@@ -124,7 +124,7 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     for heading in ("通知原文Thenotice", "海报Posters", "明白纸Tipssigns",
                     "入口查验人员工作指引Guideforinspectionstaff",
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
-                    "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
+                    "网站界面文字Websiteinterfacestrings", "场所申领二维码海报文字Applycodepostertexts(onepervenue)"):
         assert heading in body
     # The notice in both languages, its own words; the reprint still to be checked is a blocker.
     assert squeeze("暂停使用纸质或其他出行证明。出入医疗卫生机构人员以及无码人员按原有方式通行。") in body
