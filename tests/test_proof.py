@@ -126,6 +126,18 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
                     "网站界面文字Websiteinterfacestrings", "场所申领二维码海报文字Applycodepostertexts(onepervenue)"):
         assert heading in body
+    # Fresh reading 3: facts a document states stand apart from those only the campaign says; the settings
+    # section shows the districts and billboard size as facts with their status, and the place categories.
+    evidenced = cover.index("有文件依据的Withasourcedocument(")
+    unevidenced = cover.index("无文件依据的Withnosourcedocument(")
+    assert evidenced < cover.index("F", evidenced) < unevidenced
+    assert cover.index("hotline", unevidenced) > unevidenced  # “To be confirmed”: no document states it
+    assert "app" in cover[evidenced:unevidenced]  # a dated news report states it
+    settings = body[body.index("设置中印在材料上的名称"):]
+    assert "2400mm×1200mm" in settings and "readfrom20m,scannedfrom6m" in settings
+    assert "={{billboard_size}}(NOTCONFIRMED/待确认)" in settings
+    assert "={{districts}}(NOTCONFIRMED/待确认)" in settings and "和平区、河东区" in settings
+    assert "place_categories" in settings and "小区、企业、机场、码头" in settings and "Residentialcompound" in settings
     # The notice in both languages, its own words; the reprint still to be checked is a blocker.
     assert squeeze("暂停使用纸质或其他出行证明。出入医疗卫生机构人员以及无码人员按原有方式通行。") in body
     assert squeeze("Suspend the use of documents for getting around in written or other forms.") in body
