@@ -182,7 +182,7 @@ def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synon
     parts = dict(proof.articles)
     assert len(parts) == 5 and all(parts.values()), parts
     # each question named in both languages
-    assert any(p.startswith("why-use-the-health-code (") and "？ / " in p for p in parts["开头 Preamble"])
+    assert any(p.startswith("what-is-the-health-code (") and "？ / " in p for p in parts["开头 Preamble"])
     page = html_document(campaign, proof)
     assert "未覆盖 Not covered" not in page
     assert "标签 Tags: 绿码 · 颜色 · 非绿码" in page and "code not green" in page  # tags and a synonym group
