@@ -273,9 +273,9 @@ class Settings(Strict):
     place_categories: dict[Slug, PerLanguage] = DEFAULT_PLACE_CATEGORIES
     """Kinds of places that check codes (venue lists use the key or any of its names)."""
     districts: list[District] = Field(min_length=1)
-    """Districts of the city, in official order; venue lists use the key or any of its names. Each may give
-    its `source` (the document that names the districts, and its date): `materials proof` lists the names with
-    it for the authority to confirm."""
+    """Districts of the city, in official order; venue lists use the key or any of its names. The fact
+    `districts` (its names joined by 、 or “, ”) gives their source and status: `materials check` holds the two
+    equal and `materials proof` lists them for the authority to confirm."""
     channels: list[Slug] = []
     """More publicity channels a link can be tagged with (links carry one so the declaration service can count
     where people came from), beside the ones each output kind tags its own links with (docs/architecture.md)."""

@@ -200,6 +200,13 @@ def source_line(fact: Fact) -> str:
     return ", ".join(parts)
 
 
+def evidenced(fact: Fact) -> bool:
+    """Whether a document outside the campaign states the fact: a source with a date or a link. Otherwise only
+    the campaign says it (a proposal or a question to the authority), and the proof shows it apart."""
+    source = fact.source
+    return source is not None and (source.date is not None or bool(source.link))
+
+
 def unconfirmed(campaign: Campaign) -> list[str]:
     return [name for name, fact in campaign.settings.facts.items() if not fact.confirmed]
 

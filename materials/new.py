@@ -159,6 +159,9 @@ LOCAL = {
     "notice_date": {"zh-CN": f"{PLACEHOLDER_MARK}: 通知日期", "en": f"{PLACEHOLDER_MARK}: the notice's date"},
     "notice_issuer": {"zh-CN": f"{PLACEHOLDER_MARK}: 发文机关", "en": f"{PLACEHOLDER_MARK}: the notice's issuer"},
     "authority_short": {"zh-CN": f"{PLACEHOLDER_MARK}: 发文机关简称", "en": f"{PLACEHOLDER_MARK}: its short name"},
+    # The city's districts as [[districts]] lists them (`materials check` holds the two equal once filled in).
+    "districts": {"zh-CN": f"{PLACEHOLDER_MARK}: 各区名称（按官方顺序，用顿号分隔）",
+                  "en": f"{PLACEHOLDER_MARK}: the districts' names, in official order, separated by commas"},
     "notice_publisher": {"zh-CN": "本市卫生健康委员会网站", "en": "the city health commission's website"},
     "notice_title": {"zh-CN": f"{PLACEHOLDER_MARK}: 《通知标题》", "en": f"{PLACEHOLDER_MARK}: the notice's title"},
     "notice_number": {"zh-CN": f"{PLACEHOLDER_MARK}: 文号", "en": f"{PLACEHOLDER_MARK}: its number"},

@@ -170,7 +170,38 @@ def quoted_words(paragraph: str) -> str | None:
 
 #: Settings printed on the materials that are sourced facts, one value each (`check_settings` holds them
 #: equal; the proof lists them with the fact's source and status): setting -> the fact it is.
-SETTING_FACTS = (("authority", "notice_issuer"), ("authority_short", "authority_short"), ("issued", "notice_date"))
+SETTING_FACTS = (("authority", "notice_issuer"), ("authority_short", "authority_short"), ("issued", "notice_date"),
+                 ("districts", "districts"), ("print.sizes.billboard", "billboard_size"))
+#: How a fact lists the districts' names in each language (`districts`: the names in official order).
+DISTRICT_SEPARATORS = {"zh": "、"}
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def district_names(campaign: Campaign, lang: str) -> str:
+    """The districts' names in one language, as the fact `districts` lists them."""
+    separator = DISTRICT_SEPARATORS.get(lang.split("-")[0], ", ")
+    return separator.join(campaign.text(district.names, lang) for district in campaign.settings.districts)
+
+
+def billboard_size(campaign: Campaign) -> tuple[float, float] | None:
+    """The billboard's trim (width, height) in mm as `[print.sizes.billboard]` sets it, or None without one."""
+    from materials.printing.settings import PrintSettings
+
+    size = PrintSettings.of(campaign.settings).sizes.get("billboard")
+    return (size.width_mm, size.height_mm) if size is not None else None
+
+
+def setting_text(campaign: Campaign, key: str, lang: str) -> str:
+    """What the materials print (or are sized by) from the setting `key` of SETTING_FACTS, in one language."""
+    settings = campaign.settings
+    if key == "issued":
+        return settings.issued.isoformat()
+    if key == "districts":
+        return district_names(campaign, lang)
+    if key == "print.sizes.billboard":
+        size = billboard_size(campaign)
+        return "" if size is None else f"{size[0]:g} mm × {size[1]:g} mm"
+    return campaign.text(settings.short_authority if key == "authority_short" else settings.authority, lang)
 
 
 def check_settings(campaign: Campaign) -> list[Problem]:
@@ -190,6 +221,21 @@ def check_settings(campaign: Campaign) -> list[Problem]:
                     "“{printed}” is printed on the materials as the authority, but the fact {name} says "
                     "“{said}”: make them the same name (correct the one that is wrong)").format(
                         printed=printed, name=name, said=said)))
+    fact = settings.facts.get("districts")
+    for lang, said in (fact.text.items() if fact is not None else []):
+        listed = district_names(campaign, lang)
+        if said != listed and PLACEHOLDER_MARK not in said:
+            problems.append(Problem("campaign.toml", None, f"facts.districts.{lang}", _(
+                "the fact districts says “{said}”, but [[districts]] lists “{listed}”: make them the same names "
+                "in the same order (correct the one that is wrong)").format(said=said, listed=listed)))
+    fact, size = settings.facts.get("billboard_size"), billboard_size(campaign)
+    for lang, said in (fact.text.items() if fact is not None and size is not None else []):
+        numbers = tuple(float(n) for n in NUMBER.findall(said))
+        if numbers[:2] != size and PLACEHOLDER_MARK not in said:
+            problems.append(Problem("campaign.toml", None, f"facts.billboard_size.{lang}", _(
+                "the fact billboard_size says “{said}”, but [print.sizes.billboard] is {width:g} × {height:g} mm: "
+                "make them the same size (correct the one that is wrong)").format(said=said, width=size[0],
+                                                                                     height=size[1])))
     dated = settings.facts.get("notice_date")
     day = dated.source.date if dated is not None and dated.source is not None else None
     if day is not None and day != settings.issued:

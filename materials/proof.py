@@ -66,6 +66,7 @@ class FactRow:
     note: str
     uses: int
     contrary: str = ""
+    evidenced: bool = False  # a source document with a date or link states it; else only the campaign says it
 
 
 @dataclass
@@ -109,7 +110,8 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
     for number, (name, fact) in enumerate(campaign.settings.facts.items(), 1):
         rows.append(FactRow(number, name, dict(fact.text), fact.confirmed, facts_mod.source_line(fact),
                             fact.source.note if fact.source else "", len(uses.get(name, [])),
-                            fact.source.contrary if fact.source else ""))
+                            fact.source.contrary if fact.source else "",
+                            facts_mod.evidenced(fact)))
     notices = notice.load(campaign)
     render = _renderer(campaign, {row.name: row for row in rows}, notices)
     counter = iter(range(1, 10_000))
@@ -259,37 +261,52 @@ def _links(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 def _settings(campaign: Campaign, counter: Iterator[int]) -> list[Item]:
-    """The names and the date every material prints from campaign.toml, with the fact and source each comes
-    from, and the districts' names with theirs: values the approver confirms like the facts."""
+    """What every material prints (or is sized by) from campaign.toml: the names, the notice's date, the
+    districts and the billboard's size, each with the fact and source it comes from, then the place categories
+    (the notice's Article 2 words) and the billboard's reading and scanning distances: values the approver
+    confirms like the facts."""
     settings = campaign.settings
     items = []
-    from materials.notice import SETTING_FACTS
+    from materials.notice import SETTING_FACTS, setting_text
 
     for key, fact_name in SETTING_FACTS:
         fact = settings.facts.get(fact_name)
         item = Item(next(counter), key, f"campaign.toml {key}")
         for lang in campaign.languages:
-            value = settings.issued.isoformat() if key == "issued" else campaign.text(
-                settings.short_authority if key == "authority_short" else settings.authority, lang)
-            if fact is None:
-                origin = "no fact records it: confirm it here / 无对应事实，请在此核对"
-            else:
-                status = "confirmed / 已确认" if fact.confirmed else "NOT CONFIRMED / 待确认"
-                origin = f"= {{{{ {fact_name} }}}} ({status}): {facts_mod.source_line(fact)}"
-            item.columns[lang] = Markup("<p>%s</p><p class=\"meta\">%s</p>") % (value, origin)
+            item.columns[lang] = Markup("<p>%s</p><p class=\"meta\">%s</p>") % (
+                setting_text(campaign, key, lang), _origin(fact, fact_name))
         items.append(item)
-    item = Item(next(counter), "districts", "campaign.toml districts")
-    by_source: dict[str, list[Any]] = {}  # one line per source: the names it gives, in official order
-    for district in settings.districts:
-        by_source.setdefault(district.source, []).append(district)
+    item = Item(next(counter), "place_categories", "campaign.toml place_categories")
     for lang in campaign.languages:
         comma = "、" if lang.startswith("zh") else ", "
-        item.columns[lang] = Markup("").join(Markup("<p>%s</p><p class=\"meta\">%s</p>") % (
-            comma.join(campaign.text(d.names, lang) for d in group),
-            source or "no source given: confirm them here / 未注明来源，请在此核对")
-            for source, group in by_source.items())
+        item.columns[lang] = Markup("<p>%s</p><p class=\"meta\">%s</p>") % (
+            comma.join(campaign.text(names, lang) for names in settings.place_categories.values()),
+            "printed on every venue poster; the notice's Article 2 words (notice/zh-CN.md, notice/en.md: "
+            "“communities” in English is 小区, printed “Residential compound”): confirm them here / "
+            "通知第二条原文，请在此核对")
     items.append(item)
+    from materials.printing.settings import PrintSettings
+
+    billboard = PrintSettings.of(settings).sizes.get("billboard")
+    if billboard is not None:
+        item = Item(next(counter), "billboard", "campaign.toml print.sizes.billboard")
+        fact = settings.facts.get("billboard_size")
+        for lang in campaign.languages:
+            item.columns[lang] = Markup("<p>%s</p><p>%s</p><p class=\"meta\">%s</p>") % (
+                f"{billboard.width_mm:g} mm × {billboard.height_mm:g} mm",
+                f"read from {billboard.viewing_distance_m:g} m, scanned from {billboard.scan_distance_m:g} m "
+                f"/ 阅读距离 {billboard.viewing_distance_m:g} 米，扫码距离 {billboard.scan_distance_m:g} 米",
+                _origin(fact, "billboard_size"))
+        items.append(item)
     return items
+
+
+def _origin(fact: Any, fact_name: str) -> str:
+    """The fact a printed setting is, with its status and source, for the approver."""
+    if fact is None:
+        return "no fact records it: confirm it here / 无对应事实，请在此核对"
+    status = "confirmed / 已确认" if fact.confirmed else "NOT CONFIRMED / 待确认"
+    return f"= {{{{ {fact_name} }}}} ({status}): {facts_mod.source_line(fact)}"
 
 
 def _categories(campaign: Campaign, by_kind: dict[str, list[Text]], counter: Iterator[int]) -> list[Item]:

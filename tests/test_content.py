@@ -494,6 +494,34 @@ def test_the_printed_authority_and_date_are_the_notices_facts(mini_campaign: Pat
         "notice_date is dated 2020-03-10: make them agree"], problems
 
 
+def test_the_districts_and_the_billboard_size_are_sourced_facts(mini_campaign: Path) -> None:
+    """Fresh reading 3: the district names and the billboard's size are local facts; the facts districts and
+    billboard_size hold them with a source and status, and check refuses a setting that says otherwise."""
+    facts = ('[facts.districts]\nzh-CN = "和平区、滨海新区"\nen = "Heping District, Binhai New Area"\n'
+             'source = { document = "Test list of districts" }\n\n'
+             '[facts.billboard_size]\nzh-CN = "2400毫米×1200毫米"\nen = "2400 mm × 1200 mm"\n'
+             'source = { document = "Test billboard owner" }\n\n[[faq_categories]]')
+    edit(mini_campaign / "campaign.toml", "[[faq_categories]]", facts)
+    assert not notice.check_settings(campaign_mod.load(mini_campaign))
+    edit(mini_campaign / "campaign.toml", 'en = "Heping District, Binhai New Area"', 'en = "Binhai New Area"')
+    edit(mini_campaign / "campaign.toml", 'en = "2400 mm × 1200 mm"', 'en = "2400 mm × 1000 mm"')
+    problems = [str(p) for p in notice.check_settings(campaign_mod.load(mini_campaign))]
+    assert problems == [
+        "campaign.toml: facts.districts.en: the fact districts says “Binhai New Area”, but [[districts]] lists "
+        "“Heping District, Binhai New Area”: make them the same names in the same order (correct the one that "
+        "is wrong)",
+        "campaign.toml: facts.billboard_size.en: the fact billboard_size says “2400 mm × 1000 mm”, but "
+        "[print.sizes.billboard] is 2400 × 1200 mm: make them the same size (correct the one that is wrong)"], problems
+
+
+def test_the_shipped_districts_and_billboard_are_facts_awaiting_confirmation(shipped_root: Path) -> None:
+    campaign = campaign_mod.load(shipped_root)
+    facts = campaign.settings.facts
+    assert not facts["districts"].confirmed and not facts["billboard_size"].confirmed
+    assert all(not d.source for d in campaign.settings.districts)  # the fact holds the source, once
+    assert not notice.check_settings(campaign)
+
+
 @pytest.mark.parametrize(("line", "fragment"), [
     ("[old](http://tj.gov.cn/x)", "insecure link 'http://tj.gov.cn/x'"),
     ("[old](//tj.gov.cn/x)", "insecure link '//tj.gov.cn/x'"),

@@ -124,8 +124,20 @@ def test_proof_of_the_shipped_campaign_lists_every_unconfirmed_fact(shipped_root
     for heading in ("通知原文Thenotice", "海报Posters", "明白纸Tipssigns",
                     "入口查验人员工作指引Guideforinspectionstaff",
                     "网站首页文字与手册封面Websitehometextsandbookletcover", "问题类别名称FAQcategorynames",
-                    "网站界面文字Websiteinterfacestrings", "场所码海报文字Venuepostertexts"):
+                    "网站界面文字Websiteinterfacestrings", "场所申领二维码海报文字Applycodepostertexts(onepervenue)"):
         assert heading in body
+    # Fresh reading 3: facts a document states stand apart from those only the campaign says; the settings
+    # section shows the districts and billboard size as facts with their status, and the place categories.
+    evidenced = cover.index("有文件依据的Withasourcedocument(")
+    unevidenced = cover.index("无文件依据的Withnosourcedocument(")
+    assert evidenced < cover.index("F", evidenced) < unevidenced
+    assert cover.index("hotline", unevidenced) > unevidenced  # “To be confirmed”: no document states it
+    assert "app" in cover[evidenced:unevidenced]  # a dated news report states it
+    settings = body[body.index("设置中印在材料上的名称"):]
+    assert "2400mm×1200mm" in settings and "readfrom20m,scannedfrom6m" in settings
+    assert "={{billboard_size}}(NOTCONFIRMED/待确认)" in settings
+    assert "={{districts}}(NOTCONFIRMED/待确认)" in settings and "和平区、河东区" in settings
+    assert "place_categories" in settings and "小区、企业、机场、码头" in settings and "Residentialcompound" in settings
     # The notice in both languages, its own words; the reprint still to be checked is a blocker.
     assert squeeze("暂停使用纸质或其他出行证明。出入医疗卫生机构人员以及无码人员按原有方式通行。") in body
     assert squeeze("Suspend the use of documents for getting around in written or other forms.") in body
@@ -170,7 +182,7 @@ def test_the_shipped_proof_maps_the_notice_to_the_materials_and_shows_tags_synon
     parts = dict(proof.articles)
     assert len(parts) == 5 and all(parts.values()), parts
     # each question named in both languages
-    assert any(p.startswith("why-use-the-health-code (") and "？ / " in p for p in parts["开头 Preamble"])
+    assert any(p.startswith("what-is-the-health-code (") and "？ / " in p for p in parts["开头 Preamble"])
     page = html_document(campaign, proof)
     assert "未覆盖 Not covered" not in page
     assert "标签 Tags: 绿码 · 颜色 · 非绿码" in page and "code not green" in page  # tags and a synonym group

@@ -267,16 +267,26 @@ class Planner:
         words = [material.words[lang] for lang in langs]
         bodies = [campaign.markdown(w.body, lang=w.lang, channel=channel) if with_body else "" for w in words]
         page = self.page_class(width, height, background, print_marks)
-        html = self.env.get_template("sign.html.j2").render(
-            m=material, words=words, bodies=bodies, langs=langs, geo=geo, page=page, colour=colour,
-            qr=self.qr_svg(link, level, qr_size) if link and qr_size else "", qr_size=qr_size,
-            host=campaign.service_host, font=FONT_TOKEN, layout=material.layout, kind=kind,
-            landscape=width > height * 1.2,
-            image=material.image.as_uri() if material.image else "",  # the sandbox hands templates no paths
-        )
+        qr = self.qr_svg(link, level, qr_size) if link and qr_size else ""
+
+        def sheet(words: list[Any], bodies: list[str], langs: list[str]) -> str:
+            return self.env.get_template("sign.html.j2").render(
+                m=material, words=words, bodies=bodies, langs=langs, geo=geo, page=page, colour=colour,
+                qr=qr, qr_size=qr_size, host=campaign.service_host, font=FONT_TOKEN, layout=material.layout,
+                kind=kind, landscape=width > height * 1.2,
+                image=material.image.as_uri() if material.image else "",  # the sandbox hands templates no paths
+            )
+
+        # The staff guide's words fill its page in one language: its bilingual edition is a page per language,
+        # the primary first (a sign's or poster's languages share one page).
+        if material.layout == "guide":
+            html = "".join(sheet([w], [b], [w.lang]) for w, b in zip(words, bodies, strict=True))
+            count = len(words)
+        else:
+            html, count = sheet(words, bodies, langs), 1
         return Item(
             path=path, kind=kind, material=material.id, size=size, edition=edition, titles=self.titles(material),
-            width_mm=width, height_mm=height, link=link, pages=1, label=material.label, html=html,
+            width_mm=width, height_mm=height, link=link, pages=count, label=material.label, html=html,
             base_pt=short * BODY_PT_PER_MM, png=png, lang=langs[0], press=png is None,
             qr_min_mm=qr_width(reading_distance(campaign, material, size, short)) if qr_size else None,
             qr_level=level if qr_size else None,

@@ -222,13 +222,15 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
     batch = job.batch
     document = _layout(job)
     pages: dict[str, tuple[Any, Any]] = {}
-    one_page = [item for item in batch.items if item.pages == 1]
-    if one_page and len(document.pages) != len(one_page):
+    # Items of a known page count (one page, or one per language for a bilingual staff guide); a booklet has none.
+    counted = [item for item in batch.items if item.pages]
+    expected = sum(item.pages or 0 for item in counted)
+    if counted and len(document.pages) != expected:
         raise MaterialsError(_("print batch {name}: {count} pages for {count2} one-page "
                                "materials (a template breaks a page)").format(name=batch.name,
                                                                               count=len(document.pages),
-                                                                              count2=len(one_page)))
-    if not one_page:  # a booklet: the whole document is the item
+                                                                              count2=expected))
+    if not counted:  # a booklet: the whole document is the item
         sheet = len(batch.padded) + 1
         short = -len(document.pages) % sheet
         if batch.padded and short:  # saddle stitching: laid out again with notes pages up to 4n pages
@@ -243,14 +245,14 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         return pages, result
     pending: dict[str, float] = {}  # path -> the largest step worth trying next
     last: dict[str, Any] = {}  # path -> its latest page that overflowed, for the message naming what overflows
-    for item, page in zip(one_page, document.pages, strict=True):
-        ratio = fit_ratio(page) if item.fit else 1.0
+    for item, item_pages in _split(document.pages, counted):
+        ratio, page = _worst(item_pages) if item.fit else (1.0, item_pages[0])
         if ratio < 1.0:
             pending[item.path] = ratio
             last[item.path] = page
         else:
-            pages[item.path] = (document, [page])
-    items = {item.path: item for item in one_page}
+            pages[item.path] = (document, item_pages)
+    items = {item.path: item for item in counted}
     fonts: dict[str, float] = {}
     scale = {path: 1.0 for path in pending}
     # The design's steps down to the smallest allowed scale, which is always tried last.
@@ -275,20 +277,40 @@ def fit_pages(job: Job) -> tuple[dict[str, tuple[Any, Any]], BatchResult]:
         if not pending:
             break
         retry = _layout(job, fonts, set(pending))
-        order = [item.path for item in job.batch.items if item.path in pending]
-        for path, page in zip(order, retry.pages, strict=True):
-            ratio = fit_ratio(page)
+        order = [item for item in job.batch.items if item.path in pending]
+        for item, item_pages in _split(retry.pages, order):
+            path = item.path
+            ratio, page = _worst(item_pages)
             last[path] = page
             if ratio < 1.0:
                 # Scale the estimate from the current try; never ask for a larger step again.
                 pending[path] = min(ratio * scale[path], scale[path])
             else:
                 del pending[path]
-                pages[path] = (retry, [page])
+                pages[path] = (retry, item_pages)
                 result.scales[path] = scale[path]
                 log.debug("%s: type set at %d%% to fit", path, scale[path] * 100)
     result.problems.sort()
     return pages, result
+
+
+def _split(document_pages: list[Any], items: list[Item]) -> Iterator[tuple[Item, list[Any]]]:
+    """Each item with its pages, in order: `item.pages` of them each (the layout is checked to hold them all)."""
+    start = 0
+    for item in items:
+        count = item.pages or 1
+        yield item, list(document_pages[start:start + count])
+        start += count
+    if start != len(document_pages):
+        raise MaterialsError(_("print batch {name}: {count} pages for {count2} one-page "
+                               "materials (a template breaks a page)").format(name=items[0].label if items else "",
+                                                                              count=len(document_pages),
+                                                                              count2=start))
+
+
+def _worst(item_pages: list[Any]) -> tuple[float, Any]:
+    """The fit ratio of an item (its page that overflows most) and that page."""
+    return min(((fit_ratio(page), page) for page in item_pages), key=lambda pair: pair[0])
 
 
 def run(job: Job) -> BatchResult:

@@ -68,7 +68,8 @@ def test_page_boxes_trim_bleed_and_marks(rendered: tuple[Any, Path]) -> None:
 def test_one_page_materials_are_one_page_and_booklet_has_contents(rendered: tuple[Any, Path]) -> None:
     _, dest = rendered
     for path in [*(dest / "posters").rglob("*.pdf"), *(dest / "tips").rglob("*.pdf")]:
-        assert pages(path) == 1, path
+        bilingual_guide = path.name.startswith("staff-guide-") and path.stem.endswith("-bilingual")
+        assert pages(path) == (2 if bilingual_guide else 1), path  # the guide: a page per language
     assert pages(dest / "booklet" / "faq-A5-zh-CN.pdf") >= 3
 
 
@@ -164,3 +165,24 @@ def test_reproducible(rendered: tuple[Any, Path], tmp_path: Path) -> None:
     for path in sorted(dest.rglob("*")):
         if path.is_file():
             assert (again / path.relative_to(dest)).read_bytes() == path.read_bytes(), path
+
+
+def test_the_bilingual_staff_guide_prints_every_language(rendered: tuple[Any, Path]) -> None:
+    """Fresh reading 3: the bilingual staff guide printed the Chinese page only (its English was hidden). Its
+    words fill a page in one language, so the bilingual edition has a page per language, the primary first; each
+    language edition is one page of its own words."""
+    _, dest = rendered
+    folder = dest / "tips" / "staff-guide"
+    bilingual = next(folder.glob("staff-guide-*-bilingual.pdf"))
+    document = pdfium.PdfDocument(str(bilingual))
+    try:
+        texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    assert len(texts) == 2
+    flat = [" ".join(text.split()) for text in texts]
+    assert "入口检查人员工作指引" in flat[0].replace(" ", "") and "Guide for staff at entrances" not in flat[0]
+    assert "Guide for staff at entrances" in flat[1] and "Look at the colour of the code" in flat[1]
+    assert "入口检查人员工作指引" not in flat[1].replace(" ", "")
+    english = next(folder.glob("staff-guide-*-en.pdf"))
+    assert pages(english) == 1
