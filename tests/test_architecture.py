@@ -105,13 +105,30 @@ def test_a_misspelt_setting_of_an_output_kind_is_a_type_error(tmp_path: Path) ->
     assert '"PrintSettings" has no attribute "bleed_mmm"' in out and '"Settings" has no attribute "print"' in out
 
 
-def test_the_web_reads_print_through_its_typed_manifest_only() -> None:
-    """The tips page offers print's files and words through printing/manifest.py (a typed contract): no web
-    module reads the print kind's sources, and the downloads module takes nothing else of the print kind."""
+def _kind(module: str) -> str | None:
+    return next((k for k in OUTPUT_KINDS if module == k or module.startswith(k + ".")), None)
+
+
+def test_a_kind_reads_another_through_its_contract_or_settings_only() -> None:
+    """An output kind reaches another one through the registry, that kind's typed contract (print's
+    `manifest.py`) or its settings module; never its internals. No exception: `materials serve`'s gallery
+    (web/live.py) used to import print's worker and cache, and now asks the registry to preload and the
+    manifest module for a file's digest. Every import counts, inside functions and under TYPE_CHECKING."""
     known = modules()
+    found = []
     for name, path in known.items():
-        if name.startswith("materials.web"):
-            assert "materials.printing.sources" not in imports(path, known, typing=True), name
+        mine = _kind(name)
+        if mine is None:
+            continue
+        found += [f"{name} imports {d}" for d in sorted(imports(path, known, typing=True))
+                  if _kind(d) not in (None, mine) and d.rsplit(".", 1)[1] not in ("manifest", "settings")]
+    assert found == []
+
+
+def test_the_web_reads_print_through_its_typed_manifest_only() -> None:
+    """The tips page offers print's files and words through printing/manifest.py (a typed contract): the
+    downloads module takes nothing else of the print kind."""
+    known = modules()
     printing = {d for d in imports(known["materials.web.downloads"], known, typing=True)
                 if d.startswith("materials.printing")}
     assert printing == {"materials.printing.manifest"}

@@ -145,6 +145,15 @@ class MaterialText(BaseModel):
     """Words per language the source has."""
 
 
+def laid_out_digest(root: Path, path: Path) -> str:
+    """The sha256 of a print file of the campaign at `root` as it was laid out, before the sources fingerprint
+    was stamped in (a file the print cache does not know: its own sha256). A file whose only change is a new
+    fingerprint keeps its digest: `materials serve`'s gallery draws its thumbnails again only on a real change."""
+    from materials.printing import incremental
+
+    return incremental.Cache(root / incremental.CACHE).origin(path)
+
+
 def material_texts(campaign: Campaign) -> tuple[list[MaterialText], list[Problem]]:
     """Every poster and tip of the campaign's sources, in order, with the problems that kept any from being read.
     A campaign without posters/ and tips/ has none."""
