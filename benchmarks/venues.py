@@ -78,13 +78,12 @@ def weasyprint_batched(campaign, venues_csv: Path, sample: int, key_file: Path, 
 
     from materials import qr
     from materials.venues import static
-    from materials.venues.context import scale_of
     from materials.venues.run import Options, make_plan, read_and_check
 
     listing = read_and_check(campaign, venues_csv, False)
     listing.venues = listing.venues[:sample]
     plan = make_plan(campaign, listing, Options(key_files=[key_file]), None)
-    env = static.environment(plan.templates, scale_of(plan.size), plan.poster)
+    env = static.environment(plan.templates, plan.poster.paper.scale, plan.poster)
     font_css, folder = static.font_faces(plan.fonts)
     css = font_css + env.get_template("poster.css").render(g=plan.poster)
     pages = 0

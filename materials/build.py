@@ -64,7 +64,7 @@ class BuildResult:
 
 def parse_only(only: str | Iterable[str] | None) -> list[str]:
     """The output kinds to build, in render order (dependencies first)."""
-    known = list(targets.registry())
+    known = list(targets.registered())
     if only is None:
         return known
     names = [n.strip() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
@@ -129,7 +129,7 @@ def build(
                 plans = validate(campaign, names, plans_open, validated, found)
             with run.writing(), run.staging() as stages:
                 result = BuildResult()
-                built = {n: out_dir / n for n in targets.registry() if (out_dir / n).is_dir()}
+                built = {n: out_dir / n for n in targets.registered() if (out_dir / n).is_dir()}
                 for name in names:  # render -> verify, each target into a staged folder
                     target, stage, started = targets.get(name), stages.make(name), time.perf_counter()
                     target.render(plans[name], stage, built)
@@ -158,7 +158,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
         facts.report(campaign, each=True)
         warn_placeholders(campaign)
         strict_failure(strict, counter.messages)
-        kinds = targets.registry()
+        kinds = targets.registered()
         with contextlib.ExitStack() as cleanup:
             validate(campaign, list(kinds), cleanup, found=content_problems)
         if output is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from materials import fonts
+from materials import fonts, registry
 from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
@@ -109,11 +109,9 @@ class Campaign:
 
     @functools.cached_property
     def channels(self) -> list[str]:
-        """Publicity channels a link may be tagged with: the output kinds' own (materials/targets.py), then
+        """Publicity channels a link may be tagged with: the output kinds' own (materials/registry.py), then
         the ones campaign.toml adds."""
-        from materials import targets
-
-        kinds = targets.channels()
+        kinds = registry.channels()
         return kinds + [c for c in self.settings.channels if c not in kinds]
 
     def draft_reasons(self) -> list[str]:

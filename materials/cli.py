@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from materials import __version__, i18n
+from materials import __version__, i18n, registry
 from materials.i18n import N_, _
 
 #: A word click shows through `gettext` of a variable, which the catalog's extraction cannot see: listed here so
@@ -358,10 +358,8 @@ def _stop_on_signals() -> None:
 
 def _register_optional_commands() -> None:
     """Commands owned by the output kinds (`materials venues`, `verify`, `keys`): each kind's Target names its
-    own (`commands`, materials/targets.py)."""
-    from materials import targets
-
-    for command in targets.commands():
+    own (`commands`, materials/registry.py)."""
+    for command in registry.commands():
         cli.add_command(command)
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from materials import registry
 from materials.errors import CampaignError, Problem
 from materials.i18n import N_, _
 from materials.schema import (
@@ -287,7 +288,7 @@ class Settings(Strict):
     """A language's own name where the interface strings do not give one (`{ fr = "Français" }`)."""
 
     # Each output kind adds its own table (`[print]`, `[venues]`, `[site]`) through the registry in
-    # materials/targets.py; `settings_model()` composes them, so this module imports no output kind. A kind
+    # materials/registry.py; `settings_model()` composes them, so this module imports no output kind. A kind
     # reaches its table typed (`PrintSettings.of(settings)`, materials.schema.KindSettings); this module asks
     # every table the same questions through `kind_tables()`.
 
@@ -395,9 +396,7 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
 
 def settings_model() -> type[Settings]:
     """`Settings` plus every output kind's table, each with its summary as the docstring."""
-    from materials import targets  # the registry, which imports each output kind's light settings module
-
-    tables = targets.settings_tables()
+    tables = registry.settings_tables()
     key = tuple((name, model) for name, (model, _) in tables.items())
     cached = _composed.get(key)
     if cached is None:

@@ -19,7 +19,7 @@ import importlib.resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from materials import targets
+from materials import registry
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -45,7 +45,7 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
     own = root / "templates"
     mine = own.is_dir() and own.resolve() != builtin.resolve()
     for number, templates in enumerate([own, builtin] if mine else [builtin]):
-        for kind in sorted(targets.registry()):  # every output kind's templates hold printed or published words
+        for kind in sorted(registry.kinds()):  # every output kind's templates hold printed or published words
             if (templates / kind).is_dir():
                 found += [(f"templates{number}/{path.relative_to(templates).as_posix()}", path)
                           for path in sorted((templates / kind).rglob("*")) if path.is_file()]

@@ -229,13 +229,14 @@ def check_settings(campaign: Campaign) -> list[Problem]:
                 "the fact districts says “{said}”, but [[districts]] lists “{listed}”: make them the same names "
                 "in the same order (correct the one that is wrong)").format(said=said, listed=listed)))
     fact, size = settings.facts.get("billboard_size"), billboard_size(campaign)
-    for lang, said in (fact.text.items() if fact is not None and size is not None else []):
-        numbers = tuple(float(n) for n in NUMBER.findall(said))
-        if numbers[:2] != size and PLACEHOLDER_MARK not in said:
-            problems.append(Problem("campaign.toml", None, f"facts.billboard_size.{lang}", _(
-                "the fact billboard_size says “{said}”, but [print.sizes.billboard] is {width:g} × {height:g} mm: "
-                "make them the same size (correct the one that is wrong)").format(said=said, width=size[0],
-                                                                                     height=size[1])))
+    if fact is not None and size is not None:
+        for lang, said in fact.text.items():
+            numbers = tuple(float(n) for n in NUMBER.findall(said))
+            if numbers[:2] != size and PLACEHOLDER_MARK not in said:
+                problems.append(Problem("campaign.toml", None, f"facts.billboard_size.{lang}", _(
+                    "the fact billboard_size says “{said}”, but [print.sizes.billboard] is {width:g} × {height:g} mm: "
+                    "make them the same size (correct the one that is wrong)").format(said=said, width=size[0],
+                                                                                         height=size[1])))
     dated = settings.facts.get("notice_date")
     day = dated.source.date if dated is not None and dated.source is not None else None
     if day is not None and day != settings.issued:

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from materials import registry
 from materials.errors import SHOWN, CampaignError, OutputError
 from materials.i18n import _
 
@@ -137,17 +138,13 @@ PROBLEMS = "problems.txt"
 
 def source_folders() -> tuple[str, ...]:
     """Every campaign folder that holds sources: the campaign's own and the ones each output kind reads."""
-    from materials import targets
-
-    return (*SOURCE_FOLDERS, *targets.source_folders())
+    return (*SOURCE_FOLDERS, *registry.source_folders())
 
 
 def build_evidence() -> dict[str, str]:
     """What `materials build` makes inside its folder (a folder per output kind), and the file each holds that
-    only this tool writes: each output kind declares its own (materials/targets.py)."""
-    from materials import targets
-
-    return targets.evidence()
+    only this tool writes: each output kind declares its own (materials/registry.py)."""
+    return registry.evidence()
 
 #: Single files other commands write into the campaign's `output/` (`materials proof`).
 SINGLE_FILES = ("proof.pdf",)

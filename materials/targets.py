@@ -1,57 +1,51 @@
-"""Output kinds: the shape each one has and the registry the pipeline reads.
+"""Output kinds: the shape each one has, and the calls the pipeline makes on it.
 
 Like Sphinx's builders, an output kind is an object with a fixed set of attributes and methods, and the
 pipeline calls that shape, never a module attribute it may or may not find:
 
-- `name` (`print`), `table` (its settings table in campaign.toml, `[print]`), `settings` (the pydantic
-  model of that table, every field with a default and a docstring), `summary` (one line for the settings
-  reference), `depends_on` (output kinds whose files it reads when they exist: web offers print's PDFs);
-  optionally `extra_tables` (more tables it owns, name -> (model, summary): web's `[search]`) and
-  `lays_out` (True when validation lays pages out: it runs after the other kinds' and is skipped when
-  they found problems, so content and settings errors come in seconds);
+- what it declares (materials/registry.py, which the foundation reads): `name` (`print`), `table` (its
+  settings table in campaign.toml, `[print]`), `settings` (the pydantic model of that table, every field
+  with a default and a docstring), `summary` (one line for the settings reference), `depends_on` (output
+  kinds whose files it reads when they exist: web offers print's PDFs); optionally `extra_tables` (more
+  tables it owns, name -> (model, summary): web's `[search]`), `lays_out` (True when validation lays pages
+  out: it runs after the other kinds' and is skipped when they found problems, so content and settings
+  errors come in seconds), `channels` (the publicity channels its links are tagged with, `("portal",)`:
+  campaign.toml's `channels` only adds more), `evidence` (a file in its output folder that only this tool
+  writes, which tells an older build's folder from someone's files), `sources` (the campaign folders it
+  reads: no output folder may be one of them), `words_in_templates` (True when its templates hold printed
+  words of their own, which the content rules read: the venue posters'), `commands` (its click commands as
+  `"module:name"`, added to the `materials` CLI, imported only when the CLI starts) and `preload()` (import
+  what it renders with, for a process that builds again and again);
 - `validate(campaign) -> Plan`: read and check its own sources, write nothing that outlives the plan;
 - `render(plan, dest, built)`: write into the empty folder `dest`; `built` maps output kinds already
   rendered in this run (or present in the output folder) to their folders;
-- `verify(campaign, dest) -> list[Problem]`: check a rendered folder, this run's or an old one;
-- optionally `channels` (the publicity channels its links are tagged with, `("portal",)`: campaign.toml's
-  `channels` only adds more), `evidence` (a file in its output folder that only this tool writes, which
-  tells an older build's folder from someone's files), `sources` (the campaign folders it reads: no output
-  folder may be one of them), `words_in_templates` (True when its templates hold printed words of their
-  own, which the content rules read: the venue posters') and `commands` (its click commands as
-  `"module:name"`, added to the `materials` CLI, imported only when the CLI starts). The foundation reads
-  them through the functions below (`channels()`, `evidence()`...), never by the kind's name; what a kind's
-  settings table knows (its keys, the files it reads, its placeholders and texts) it answers itself
-  (materials.schema.KindSettings).
+- `verify(campaign, dest) -> list[Problem]`: check a rendered folder, this run's or an old one.
 
-The plan carries whatever validation learned to `render` (print lays every page out to prove the words
-fit, and `render` reuses those pages); `Plan.close()` releases it. The build closes every plan, whether it
-rendered or not, so nothing lives in module globals or in exit handlers.
+What a kind's settings table knows (its keys, the files it reads, its placeholders and texts) it answers
+itself (materials.schema.KindSettings).
+
+The plan carries whatever validation read and learned to `render` (print's parsed sources and laid-out
+pages, venues' checked list), so a build reads each source once; `Plan.close()` releases it. The build closes
+every plan, whether it rendered or not, so nothing lives in module globals or in exit handlers.
 
 Each output kind registers itself when its package is imported (`register(...)` at the end of
-`materials/<kind>/__init__.py`, which must import nothing heavy). `BUILTIN` names those packages in
-render order; `config.py` asks `settings_tables()` for the tables, so it imports no output kind.
+`materials/<kind>/__init__.py`, which must import nothing heavy).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from materials import registry
 from materials.i18n import _
 
 if TYPE_CHECKING:
-    import click
-    from pydantic import BaseModel
-
     from materials.campaign import Campaign
     from materials.errors import Problem
-
-#: The packages of the built-in output kinds, in the order they render (web offers print's files).
-BUILTIN = ("materials.printing", "materials.venues", "materials.web")
 
 #: What an output kind must have; a registration without one of them is a programming error.
 REQUIRED = ("name", "table", "settings", "summary", "depends_on", "validate", "render", "verify")
@@ -75,21 +69,14 @@ class Plan:
 
 
 @runtime_checkable
-class Target(Protocol):
-    name: str
-    table: str
-    settings: type[BaseModel]
-    summary: str
-    depends_on: tuple[str, ...]
+class Target(registry.Kind, Protocol):
+    """An output kind: what it declares (`registry.Kind`) and the three calls of the pipeline."""
 
     def validate(self, campaign: Campaign) -> Plan: ...
 
     def render(self, plan: Any, dest: Path, built: Mapping[str, Path]) -> None: ...
 
     def verify(self, campaign: Campaign, dest: Path) -> list[Problem]: ...
-
-
-_registry: dict[str, Target] = {}
 
 
 def register(target: object) -> Target:
@@ -101,85 +88,22 @@ def register(target: object) -> Target:
         raise TypeError(_("output kind {name!r} lacks {missing}: see materials/targets.py for the shape every "
                           "output kind has").format(name=getattr(target, "name", target), missing=", ".join(missing)))
     assert isinstance(target, Target)
-    if target.name in target.depends_on:
-        raise TypeError(_("output kind {name!r} cannot depend on itself").format(name=target.name))
-    _registry[target.name] = target
+    registry.add(target)
     return target
 
 
-def registry() -> dict[str, Target]:
+def registered() -> dict[str, Target]:
     """Every output kind, dependencies first (the render order)."""
-    for module in BUILTIN:
-        importlib.import_module(module)
-    ordered: dict[str, Target] = {}
-
-    def visit(target: Target, path: tuple[str, ...]) -> None:
-        if target.name in ordered:
-            return
-        if target.name in path:
-            raise TypeError(_("output kinds depend on each other in a circle: {value}").format(
-                value=' -> '.join((*path, target.name))))
-        for dep in target.depends_on:
-            if dep in _registry:
-                visit(_registry[dep], (*path, target.name))
-        ordered[target.name] = target
-
-    def builtin_rank(target: Target) -> int:
-        module = type(target).__module__
-        return next((i for i, name in enumerate(BUILTIN) if module == name or module.startswith(name + ".")),
-                    len(BUILTIN))
-
-    # Built-in kinds in BUILTIN's order whatever imported them first, then the others as registered.
-    for target in sorted(_registry.values(), key=builtin_rank):
-        visit(target, ())
-    return ordered
-
-
-def channels() -> list[str]:
-    """Publicity channels the output kinds tag their links with, in render order."""
-    found: list[str] = []
-    for target in registry().values():
-        found += [c for c in getattr(target, "channels", ()) if c not in found]
-    return found
-
-
-def evidence() -> dict[str, str]:
-    """Output kind -> the file in its output folder that only this tool writes (kinds that declare one)."""
-    found = {name: str(getattr(target, "evidence", "")) for name, target in registry().items()}
-    return {name: file for name, file in found.items() if file}
-
-
-def source_folders() -> list[str]:
-    """Campaign folders the output kinds read their own sources from (`posters`, `venues`)."""
-    return [folder for target in registry().values() for folder in getattr(target, "sources", ())]
-
-
-def template_words() -> list[str]:
-    """Output kinds whose templates hold printed words of their own (read by the content rules)."""
-    return [name for name, target in registry().items() if getattr(target, "words_in_templates", False)]
-
-
-def commands() -> list[click.Command]:
-    """The output kinds' own commands for the `materials` CLI, in render order."""
-    found = []
-    for target in registry().values():
-        for spec in getattr(target, "commands", ()):
-            module, _, name = spec.partition(":")
-            found.append(getattr(importlib.import_module(module), name))
-    return found
+    return {name: _shaped(kind) for name, kind in registry.kinds().items()}
 
 
 def get(name: str) -> Target:
-    return registry()[name]
+    return _shaped(registry.kinds()[name])
 
 
-def settings_tables() -> dict[str, tuple[type[BaseModel], str]]:
-    """campaign.toml tables of the output kinds: table -> (settings model, one-line summary)."""
-    tables: dict[str, tuple[type[BaseModel], str]] = {}
-    for target in registry().values():
-        tables[target.table] = (target.settings, target.summary)
-        tables.update(getattr(target, "extra_tables", {}))
-    return tables
+def _shaped(kind: registry.Kind) -> Target:
+    assert isinstance(kind, Target)  # register() let in nothing else
+    return kind
 
 
 def problems(name: str, campaign: Campaign) -> list[Problem]:

@@ -49,6 +49,7 @@ import jinja2.nodes
 import jinja2.sandbox
 import pydantic
 
+from materials import registry
 from materials.errors import MaterialsError, Problem, TemplateProblem
 from materials.i18n import N_, _
 from materials.keys import key_material
@@ -110,10 +111,8 @@ COMMAND_TEMPLATES = ("proof",)
 
 
 def template_kinds() -> list[str]:
-    """The template folders a campaign overrides: one per output kind (materials/targets.py), and the proof's."""
-    from materials import targets
-
-    return [*targets.registry(), *COMMAND_TEMPLATES]
+    """The template folders a campaign overrides: one per output kind (materials/registry.py), and the proof's."""
+    return [*registry.kinds(), *COMMAND_TEMPLATES]
 
 
 def check_templates(campaign: Campaign) -> list[Problem]:
@@ -713,12 +712,10 @@ def format_date(day: date, texts: Mapping[str, str]) -> str:
 def language_name(campaign: Campaign, lang: str) -> str:
     """A language's own name: `[language_names]` of campaign.toml, else the `language_name` of the first output
     kind's strings that give one (every kind's strings may), else the tag itself."""
-    from materials import targets
-
     named = campaign.settings.language_names.get(lang)
     if named:
         return str(named)
-    for kind in targets.registry():
+    for kind in registry.kinds():
         name = strings(campaign, kind).get(lang, {}).get("language_name")
         if name:
             return str(name)

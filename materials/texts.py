@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from materials import registry
 from materials.errors import Problem
 from materials.textfiles import read_text, split_front_matter
 
@@ -160,11 +161,10 @@ def _category_line(raw: list[str], key: str) -> int:
 def _strings(campaign: Campaign) -> list[Text]:
     """The interface strings of the website, print labels and venue posters, one text per key (each is read
     on its own). A key the campaign's own strings.toml sets hides the built-in one (templating.strings)."""
-    from materials import targets
     from materials.templating import STRINGS, template_roots
 
     found: list[Text] = []
-    for kind in targets.registry():  # every output kind's strings.toml, in render order
+    for kind in registry.kinds():  # every output kind's strings.toml, in render order
         seen: set[tuple[str, str]] = set()
         for root in template_roots(campaign):  # the campaign's own files first
             path = root / kind / STRINGS
@@ -188,11 +188,10 @@ def _strings(campaign: Campaign) -> list[Text]:
 def _templates(campaign: Campaign) -> list[Text]:
     """Templates that hold printed words of their own (the venue posters': words printed on every code), the
     campaign's own file where it has one."""
-    from materials import targets
     from materials.templating import template_file, template_roots
 
     found = []
-    for kind in targets.template_words():
+    for kind in registry.template_words():
         names = sorted({path.name for root in template_roots(campaign) for path in (root / kind).glob("*.html")})
         for name in names:
             path = template_file(campaign, f"{kind}/{name}")

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from materials import build as build_mod
-from materials import targets
+from materials import registry, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.output import LOCK, MARKER
@@ -58,8 +58,8 @@ class TextTarget:
 @pytest.fixture
 def kinds(monkeypatch: pytest.MonkeyPatch) -> dict[str, TextTarget]:
     """A registry of test output kinds in place of the built-in ones."""
-    monkeypatch.setattr(targets, "BUILTIN", ())
-    monkeypatch.setattr(targets, "_registry", {})
+    monkeypatch.setattr(registry, "BUILTIN", ())
+    monkeypatch.setattr(registry, "_registry", {})
     made = {"print": TextTarget("print"), "web": TextTarget("web", depends_on=("print",))}
     for kind in made.values():
         targets.register(kind)
@@ -67,7 +67,7 @@ def kinds(monkeypatch: pytest.MonkeyPatch) -> dict[str, TextTarget]:
 
 
 def replace(monkeypatch: pytest.MonkeyPatch, kind: TextTarget) -> None:
-    monkeypatch.setitem(targets._registry, kind.name, kind)
+    monkeypatch.setitem(registry._registry, kind.name, kind)
 
 
 def test_build_writes_every_target(mini_campaign: Path, kinds: dict[str, TextTarget], tmp_path: Path) -> None:
@@ -164,18 +164,18 @@ def test_an_output_kind_missing_a_method_is_an_error(kinds: dict[str, TextTarget
 
     with pytest.raises(TypeError, match="'screens' lacks verify"):
         targets.register(NoVerify())
-    assert "screens" not in targets.registry()
+    assert "screens" not in targets.registered()
 
 
 def test_dependencies_render_first(kinds: dict[str, TextTarget], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(targets, "_registry", {})
+    monkeypatch.setattr(registry, "_registry", {})
     targets.register(TextTarget("web", depends_on=("print",)))
     targets.register(TextTarget("print"))
-    assert list(targets.registry()) == ["print", "web"]
+    assert list(targets.registered()) == ["print", "web"]
     assert build_mod.parse_only("web,print") == ["print", "web"]
     targets.register(TextTarget("print", depends_on=("web",)))
     with pytest.raises(TypeError, match=r"circle: (print -> web -> print|web -> print -> web)"):
-        targets.registry()
+        targets.registered()
 
 
 def test_each_output_kind_brings_its_settings_table() -> None:

@@ -124,6 +124,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + '\n[venues]\nlist = "../bad/good.csv"\nkey_file = "k.key"\n',
         "key-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues]\nkey_file = "keys/link.key"\n',
+        # A venue size of the campaign's own whose stickers do not fit the sheet they are imposed on
+        "sticker-sheet": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues.sizes.A6-A5]\nwidth_mm = 105\nheight_mm = 148\nqr_mm = 50\n'
+        'sheet = { name = "A5", width_mm = 148, height_mm = 210, across = 2, down = 2 }\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -235,6 +239,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
     ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
+    ("check  --campaign  {r}/broken-sticker-sheet", 1, "do not fit a A5 sheet of 148 × 210 mm"),
     ("check  --campaign  {r}/broken-glossary-outside", 1, "glossary: /etc/passwd is an absolute path"),
     ("build  --campaign  {r}/broken-glossary-outside  --only  web", 1, "glossary: /etc/passwd is an absolute"),
     ("venues  {b}/good.csv  --campaign  {r}/broken-list-outside  --out  {r}/o4", 1,

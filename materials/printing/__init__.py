@@ -32,6 +32,12 @@ class PrintTarget:
     sources: tuple[str, ...] = ("posters", "tips")
     lays_out = True  # validation lays every changed page out: validated after the cheap kinds
 
+    def preload(self) -> None:
+        """Import the rendering libraries now (a process that builds again and again pays for them once)."""
+        from materials.printing.worker import preload
+
+        preload()
+
     def validate(self, campaign: Campaign) -> PrintPlan:
         """Read posters/ and tips/ and lay out every page once, proving the words fit their boxes."""
         from materials.printing import target

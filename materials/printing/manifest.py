@@ -5,24 +5,29 @@ One typed model is the contract between them, so a field renamed on one side fai
 Paths are POSIX paths relative to the print folder; reading refuses any that would leave it.
 
 The same contract gives the words of every poster and tip (`material_texts`), typed, whether the print
-target has run or not: the website's tips page shows them before any PDF exists. The web kind reads print
-through this module only, never through the print kind's source readers.
+target has run or not: the website's tips page shows them before any PDF exists. A print build writes them
+into its manifest (`texts`, with the sources fingerprint they were read under), so in a build the web takes
+the words print read, and no poster or tip is read twice. The web kind reads print through this module
+only, never through the print kind's source readers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from materials import fingerprint
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _
 from materials.schema import validation_message
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
+    from materials.printing.sources import Material
 
 NAME = "manifest.json"
 VERSION = 1
@@ -76,11 +81,39 @@ class ManifestEntry(BaseModel):
         return self.pdf or self.png or self.html
 
 
+class MaterialWords(BaseModel):
+    """A poster's or tip's words in one language, as its source gives them (the body is Markdown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lang: str
+    headline: str
+    body: str
+
+
+class MaterialText(BaseModel):
+    """One poster or tip of the campaign's sources: what the website says about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: str
+    """`poster` or `tip`."""
+    layout: str
+    """`sign` or `guide` (tips only)."""
+    words: dict[str, MaterialWords]
+    """Words per language the source has."""
+
+
 class PrintManifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = Field(default=VERSION, ge=VERSION, le=VERSION)
     materials: list[ManifestEntry] = []
+    sources: str = ""
+    """The sources fingerprint (materials.fingerprint) of the campaign the folder was made from."""
+    texts: list[MaterialText] = []
+    """The words of every poster and tip, as the print target read them from posters/ and tips/."""
 
     def dumps(self) -> str:
         """Stable JSON (sorted keys, one space indent): the same run writes the same bytes."""
@@ -121,39 +154,37 @@ def _where(label: str, loc: tuple[int | str, ...]) -> str:
     return f"{label}: " + (".".join(str(part) for part in loc) + ": " if loc else "")
 
 
-class MaterialWords(BaseModel):
-    """A poster's or tip's words in one language, as its source gives them (the body is Markdown)."""
+def laid_out_digest(root: Path, path: Path) -> str:
+    """The sha256 of a print file of the campaign at `root` as it was laid out, before the sources fingerprint
+    was stamped in (a file the print cache does not know: its own sha256). A file whose only change is a new
+    fingerprint keeps its digest: `materials serve`'s gallery draws its thumbnails again only on a real change."""
+    from materials.printing import incremental
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    lang: str
-    headline: str
-    body: str
-
-
-class MaterialText(BaseModel):
-    """One poster or tip of the campaign's sources: what the website says about it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    kind: str
-    """`poster` or `tip`."""
-    layout: str
-    """`sign` or `guide` (tips only)."""
-    words: dict[str, MaterialWords]
-    """Words per language the source has."""
+    return incremental.Cache(root / incremental.CACHE).origin(path)
 
 
-def material_texts(campaign: Campaign) -> tuple[list[MaterialText], list[Problem]]:
+def texts_of(found: Iterable[Material]) -> list[MaterialText]:
+    """The contract's view of the print target's parsed sources."""
+    return [MaterialText(id=m.id, kind=m.kind, layout=m.layout,
+                         words={lang: MaterialWords(lang=w.lang, headline=w.headline, body=w.body)
+                                for lang, w in m.words.items()})
+            for m in found]
+
+
+def material_texts(campaign: Campaign,
+                   printed: PrintManifest | None = None) -> tuple[list[MaterialText], list[Problem]]:
     """Every poster and tip of the campaign's sources, in order, with the problems that kept any from being read.
-    A campaign without posters/ and tips/ has none."""
+    A campaign without posters/ and tips/ has none.
+
+    When `printed` (a print folder's manifest) was made from these very sources (its `sources` is the
+    campaign's fingerprint), the words are the ones the print target read: a build reads and parses each
+    poster and tip once, in print's validation. Otherwise (no print build, or an older one) they are read from
+    the sources here."""
+    if printed is not None and printed.sources and printed.sources == fingerprint.sources(campaign):
+        return list(printed.texts), []
     from materials.printing import sources
 
     if not any((campaign.root / folder).is_dir() for folder in (sources.POSTER_DIR, sources.TIP_DIR)):
         return [], []
     found, problems = sources.load(campaign)
-    return [MaterialText(id=m.id, kind=m.kind, layout=m.layout,
-                         words={lang: MaterialWords(lang=w.lang, headline=w.headline, body=w.body)
-                                for lang, w in m.words.items()})
-            for m in found], problems
+    return texts_of(found), problems

@@ -26,9 +26,10 @@ from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
 from materials.printing import channels, checks, fontcache, home, incremental, shop
 from materials.printing.batches import FONT_CSS_TOKEN, plan_batches
-from materials.printing.manifest import ManifestEntry, PrintManifest
+from materials.printing.manifest import ManifestEntry, PrintManifest, texts_of
 from materials.printing.planner import Batch, Planner
 from materials.printing.settings import PrintSettings
+from materials.printing.sources import Material
 from materials.printing.worker import BatchResult, Job, preload, run
 from materials.targets import Plan
 from materials.templating import template_roots
@@ -219,12 +220,13 @@ def _finish(campaign: Campaign, laid_out: LaidOut, dest: Path) -> None:
     if scaled:
         log.info(_("print: %d of %d files set their words smaller (down to %d%%) to fit their boxes"),
                  len(scaled), sum(len(b.items) for b in batches), round(min(scaled.values()) * 100))
-    manifest(campaign, batches).write(dest)
+    manifest(campaign, batches, planner.materials).write(dest)
     shop.write(campaign, batches, dest)
 
 
-def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
-    """What the print folder holds, for the website's download list."""
+def manifest(campaign: Campaign, batches: list[Batch], read: list[Material]) -> PrintManifest:
+    """What the print folder holds, for the website's download list, and the words of the poster and tip
+    sources validation `read`, for its tips page."""
     entries = [
         ManifestEntry(id=item.material, kind=item.kind, title=item.titles, size=item.size, language=item.edition,
                       width_mm=round(item.width_mm, 2), height_mm=round(item.height_mm, 2),
@@ -240,7 +242,7 @@ def manifest(campaign: Campaign, batches: list[Batch]) -> PrintManifest:
     ]
     entries += channels.manifest_entries(campaign, batches)
     entries.sort(key=lambda e: (e.kind, e.id, e.language, e.size))
-    return PrintManifest(materials=entries)
+    return PrintManifest(materials=entries, sources=fingerprint.sources(campaign), texts=texts_of(read))
 
 
 def verify(campaign: Campaign, dest: Path) -> list[Problem]:

@@ -13,7 +13,6 @@ import click
 
 from materials.errors import MaterialsError
 from materials.i18n import _, current_language
-from materials.venues import sizes
 from materials.venues.settings import VenueSettings
 
 if TYPE_CHECKING:
@@ -36,8 +35,9 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help=_("Output folder [default: CAMPAIGN/output/venue-lists/DISTRICTS-SIZE, such as heping-A4]. A "
                      "rerun (also of a renamed copy of the list) skips unchanged venues."))
-@click.option("--size", type=click.Choice(list(sizes.SIZES)), default=None,
-              help=_("Poster size; A6 makes stickers imposed four to an A4 sheet [default: venues.size]."))
+@click.option("--size", default=None,
+              help=_("Poster size: A4, A5, A6 (stickers imposed four to an A4 sheet) or a size of the campaign's "
+                     "[venues.sizes] [default: venues.size]."))
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
               help=_("Local worker processes."))
 @click.option("--dask", metavar="ADDRESS", default=None,
@@ -59,6 +59,11 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
 
     campaign = load(campaign_dir)
     content.require(campaign)  # the venue posters' words pass the content rules, as in the pipeline
+    if size is not None:
+        try:
+            VenueSettings.of(campaign.settings).paper(size)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="'--size'") from None
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)

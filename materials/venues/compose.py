@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from materials import scripts
 from materials.i18n import _
-from materials.venues import glyphs, sizes
+from materials.venues import glyphs
 from materials.venues.codes import qr_operators
-from materials.venues.context import Poster, VenueText, cmyk, scale_of
+from materials.venues.context import Poster, VenueText, cmyk
 from materials.venues.static import MIN_PT, PT_PER_MM, StaticArt, scaled_pt
 
 BLACK = (0.0, 0.0, 0.0, 1.0)
@@ -81,7 +81,7 @@ def _venue_block(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster,
                  venue: VenueText) -> tuple[bytes, list[list[glyphs.Line]]]:
     """Name (in every language the list gives), category and district, fitted together into the `venue` slot
     and centred in it."""
-    scale = scale_of(poster.size)
+    scale = poster.paper.scale
     brand = cmyk(poster.brand.primary, poster.brand.inks)
     primary, others = poster.primary, poster.others
 
@@ -139,7 +139,7 @@ def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, sl
     """The address in the first language, then in the others the size has room for, in the campaign's order, on
     two lines (one in a small slot). Each address fits by itself (the list's width limits), but not always all of
     them together: the last languages' are left off (and named) before the first one's is refused."""
-    translations = list(venue.addresses.items()) if sizes.get(poster.size).translated_address else []
+    translations = list(venue.addresses.items()) if poster.paper.translated_address else []
     for keep in range(len(translations), -1, -1):
         runs = [(venue.address, glyphs.Style("regular", pt(10), BLACK), poster.primary)]
         runs += [(" " + text, glyphs.Style("regular", pt(10), grey(0.73)), lang) for lang, text in translations[:keep]]
@@ -158,7 +158,7 @@ def _address(faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText, sl
 def compose(art: StaticArt, faces: dict[str, glyphs.Face], poster: Poster, venue: VenueText,
             matrix: tuple[bytes, ...]) -> PageArt:
     """The venue's page content: the static layer, its own text in the slots, its QR code."""
-    scale = scale_of(poster.size)
+    scale = poster.paper.scale
     langs = _languages(poster)
     primary = poster.primary
 

@@ -14,12 +14,6 @@ from typing import Any
 
 from materials.venues import sizes
 
-
-def scale_of(size: str) -> float:
-    """Type and lengths of the A4 design scaled to `size` (materials/venues/sizes.py)."""
-    return sizes.get(size).scale
-
-
 #: A campaign's chosen print colours: ('#rrggbb', (C, M, Y, K) in percent), as `[brand.cmyk]` gives them.
 PrintColours = tuple[tuple[str, tuple[float, float, float, float]], ...]
 
@@ -63,6 +57,8 @@ class Poster:
     """The run's settings of every poster: `g` in the templates."""
 
     size: str
+    #: The size's row (materials/venues/sizes.py, or the campaign's `[venues.sizes]`): sheet, scale, QR width.
+    paper: sizes.VenueSize
     page_w: float
     page_h: float
     #: mm of bleed around the page; 0 for stickers (their sheets carry the bleed).

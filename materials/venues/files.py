@@ -86,7 +86,7 @@ def district_pdf(art: StaticArt, faces: dict[str, glyphs.Face], pages: list[Page
 
     pdf = pikepdf.new()
     resources = _resources(pdf, art, faces, pages)
-    sheet = sizes.get(poster.size).sheet
+    sheet = poster.paper.sheet
     if sheet is None:
         for page in pages:
             _add_page(pdf, art.boxes, resources, page.content)

@@ -15,7 +15,7 @@ from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.i18n import _
 from materials.output import write_atomic
-from materials.venues import files, glyphs, outputs, sizes, static
+from materials.venues import files, glyphs, outputs, static
 from materials.venues.compose import PageArt
 from materials.venues.jobs import Rendered
 from materials.venues.plan import Plan
@@ -164,7 +164,7 @@ def district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
              for v in venues]
     art = static.static_art(plan.templates, plan.static_fonts, plan.poster)
     data = files.district_pdf(art, glyphs.faces(plan.fonts), pages, f"{district} {plan.size}", plan.poster)
-    if sizes.get(plan.size).sticker:
+    if plan.poster.paper.sticker:
         links_here = sorted(plan.contexts[v.id].link for v in venues)
         found = sorted(text for page in qr.decode_pdf(data, plan.verify_dpi) for text in page)
         if found != links_here:
@@ -198,7 +198,7 @@ def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[printorder.R
     for venue in plan.venues:
         by_district.setdefault(venue.district, []).append(venue)
     language = plan.poster.primary
-    size = sizes.get(plan.size)
+    size = plan.poster.paper
     kind = size.order_kind
     trim = (printorder.trim_size(size.sheet.name, size.sheet.width_mm, size.sheet.height_mm) if size.sheet
             else printorder.trim_size(size.name, size.width_mm, size.height_mm))

@@ -143,10 +143,11 @@ def poster_context(campaign: Campaign, size: str) -> Poster:
     settings = campaign.settings
     date = campaign.source_date()
     host = VenueSettings.of(settings).link_host or campaign.service_host
-    paper = sizes.get(size)
+    paper = VenueSettings.of(settings).paper(size)
     brand = settings.brand
     return Poster(
         size=size,
+        paper=paper,
         page_w=paper.width_mm,
         page_h=paper.height_mm,
         # Stickers are imposed on sheets that carry the bleed and marks; the sticker itself has a white edge.
@@ -254,7 +255,7 @@ def make_plan(campaign: Campaign, listing: VenueList, options: Options, font_cac
     art.warn(poster)
     screens = settings.screens if options.screens is None else options.screens
     # Rasterise at a fixed number of pixels per module: ~40 dpi for A4, ~80 for A6 stickers.
-    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * sizes.QR_MODULES / sizes.get(size).qr_mm))
+    verify_dpi = max(24, round(settings.verify_px_per_module * 25.4 * sizes.QR_MODULES / poster.paper.qr_mm))
     return Plan(listing.venues, contexts, poster, templates, fonts, static_fonts, size, screens, verify_dpi,
                 settings.chunk_size, {v.id: signers[v.district].key_id for v in listing.venues}, listing,
                 settings.allotment,

@@ -7,17 +7,69 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from materials.i18n import _
-from materials.schema import KindSettings, check_host, is_placeholder_name
+from materials.schema import KindSettings, Strict, check_host, is_placeholder_name
 from materials.venues import sizes
+from materials.venues.sizes import VenueSize
 
 QrLevel = Literal["L", "M", "Q", "H"]
 
 #: Upper-case letters and digits only: keeps the whole link in QR alphanumeric mode.
 LINK_PATH = re.compile(r"^[A-Z0-9]+(?:/[A-Z0-9]+)*$")
 LINK_HOST = re.compile(r"^[A-Za-z0-9]+(?:(?:\.|-+)[A-Za-z0-9]+)*\.(?:[A-Za-z]{2,}|[Xx][Nn]--[A-Za-z0-9-]+)$")
+
+
+class VenueSheet(Strict):
+    """The press sheet a sticker size is imposed on."""
+
+    name: str = Field(min_length=1, max_length=40)
+    """The sheet's name on the order sheet (`SRA3`)."""
+    width_mm: float = Field(gt=0, le=2000)
+    height_mm: float = Field(gt=0, le=2000)
+    across: int = Field(ge=1, le=20)
+    """Stickers across the sheet."""
+    down: int = Field(ge=1, le=20)
+    """Stickers down the sheet."""
+
+
+class VenuePaper(Strict):
+    """A venue poster or sticker size of the campaign: one row of materials/venues/sizes.py, as data."""
+
+    width_mm: float = Field(gt=0, le=2000)
+    """Trim width."""
+    height_mm: float = Field(gt=0, le=2000)
+    """Trim height."""
+    qr_mm: float = Field(gt=0, le=2000)
+    """Width of the QR code with its quiet zone: its modules must stay readable from where the poster is read
+    (the built-in A4 has 100, A6 stickers 50)."""
+    sheet: VenueSheet | None = None
+    """For a sticker: the sheet it is imposed on with cut marks (a poster without one is a press file of its own,
+    with bleed and crop marks)."""
+    translated_address: bool = True
+    """Print the address in the campaign's other languages too (false where a sticker has room for one line)."""
+
+    @model_validator(mode="after")
+    def _fits(self) -> VenuePaper:
+        if self.qr_mm > min(self.width_mm, self.height_mm):
+            raise ValueError(_("qr_mm {qr:g} is wider than the page ({width:g} × {height:g} mm)").format(
+                qr=self.qr_mm, width=self.width_mm, height=self.height_mm))
+        sheet = self.sheet
+        if sheet is not None and (self.width_mm * sheet.across > sheet.width_mm
+                                  or self.height_mm * sheet.down > sheet.height_mm):
+            raise ValueError(_("{across} × {down} stickers of {width:g} × {height:g} mm do not fit a {sheet} sheet "
+                               "of {sheet_width:g} × {sheet_height:g} mm").format(
+                                   across=sheet.across, down=sheet.down, width=self.width_mm, height=self.height_mm,
+                                   sheet=sheet.name, sheet_width=sheet.width_mm, sheet_height=sheet.height_mm))
+        return self
+
+    def row(self, name: str) -> VenueSize:
+        sheet = self.sheet
+        return sizes.VenueSize(name, self.width_mm, self.height_mm, qr_mm=self.qr_mm,
+                               sheet=sizes.Sheet(sheet.name, sheet.width_mm, sheet.height_mm, across=sheet.across,
+                                                 down=sheet.down) if sheet else None,
+                               translated_address=self.translated_address)
 
 
 class VenueSettings(KindSettings):
@@ -35,9 +87,13 @@ class VenueSettings(KindSettings):
     """Path before the token, upper-case letters and digits (`V` gives `HTTPS://HOST/V/TOKEN`)."""
     qr_error: QrLevel = "M"
     """QR error-correction level of check-in codes (M keeps a ~70-character link at version 4)."""
+    sizes: dict[str, VenuePaper] = {}
+    """Sizes the campaign adds to the built-in ones (materials/venues/sizes.py), or redefines: `[venues.sizes.B5]`
+    with `width_mm`, `height_mm` and `qr_mm`, and for a sticker the `sheet` it is imposed on (`{ name = "SRA3",
+    width_mm = 320, height_mm = 450, across = 3, down = 3 }`)."""
     size: str = "A4"
-    """Poster size: A4 and A5 posters, or A6 stickers imposed four to an A4 sheet with cut marks (the sizes of
-    materials/venues/sizes.py)."""
+    """Poster size: A4 and A5 posters, A6 stickers imposed four to an A4 sheet with cut marks, or a size of
+    `[venues.sizes]`."""
     key_file: str = ".materials/venue-signing.key"
     """Signing key file, relative to the campaign (made by `materials keys new`); never inside an output."""
     demo_key: bool = False
@@ -63,9 +119,15 @@ class VenueSettings(KindSettings):
 
     @field_validator("size")
     @classmethod
-    def _size(cls, value: str) -> str:
-        sizes.get(value)  # a ValueError names the sizes there are
+    def _size(cls, value: str, info: ValidationInfo) -> str:
+        own = info.data.get("sizes") or {}
+        sizes.get(value, {name: paper.row(name) for name, paper in own.items()})  # a ValueError names the sizes
         return value
+
+    def paper(self, name: str | None = None) -> VenueSize:
+        """The row of the size called `name` (default: `size`), the campaign's own first; a ValueError names the
+        sizes there are."""
+        return sizes.get(name or self.size, {own: paper.row(own) for own, paper in self.sizes.items()})
 
     @field_validator("link_path")
     @classmethod

@@ -5,12 +5,14 @@ district file is its pages in order. A sticker size (A6) has a white edge instea
 the district's sheets, on which the stickers are imposed `across` x `down` with cut marks, and its codes are
 read back from those sheets. Type and lengths of the A4 design scale with the page's width.
 
-Adding a size is a row of `SIZES` (docs/architecture.md, "How to add a size"); settings, the CLI's `--size`
-and every branch of the engine read this table.
+A campaign adds a size as data (`[venues.sizes.NAME]` in campaign.toml, materials/venues/settings.py): the
+same row, made from its table. The run's row travels with its poster settings (`Poster.paper`), so every
+branch of the engine reads the row, never a size's name (docs/architecture.md, "How to add a size").
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from materials.i18n import _
@@ -102,10 +104,11 @@ SIZES: dict[str, VenueSize] = {size.name: size for size in (
 )}
 
 
-def get(name: str) -> VenueSize:
-    """The size called `name`; settings and the CLI accept only names of `SIZES`."""
+def get(name: str, own: Mapping[str, VenueSize] | None = None) -> VenueSize:
+    """The size called `name`: a campaign's `own` rows first, then the built-in `SIZES`."""
+    table = {**SIZES, **(own or {})}
     try:
-        return SIZES[name]
+        return table[name]
     except KeyError:
         raise ValueError(_("unknown venue poster size {name!r}; sizes are {names}").format(
-                             name=name, names=', '.join(SIZES))) from None
+                             name=name, names=', '.join(table))) from None

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from materials.i18n import _
-from materials.venues.context import Poster, css_cmyk, scale_of
+from materials.venues.context import Poster, css_cmyk
 from materials.venues.fontpack import FontPack
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def static_art(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster: 
 def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster: Poster) -> StaticArt:
     import pikepdf
 
-    env = environment(templates, scale_of(poster.size), poster)
+    env = environment(templates, poster.paper.scale, poster)
     font_css, folder = font_faces(fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     html = env.get_template("posters.html").render(g=poster, css=css, venues=[None], layer="static")

@@ -18,7 +18,7 @@ from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _
 from materials.printorder import unsafe_cell
-from materials.venues import links, outputs, sizes
+from materials.venues import links, outputs
 from materials.venues.folder import CACHE
 from materials.venues.plan import TEMPLATE_FILES, Options, checked, link_base
 from materials.venues.reading import VenueList, read_list
@@ -120,7 +120,7 @@ def verify(campaign: Campaign, dest: Path) -> list[Problem]:
     ring = links.read_key_file(key) if key.exists() else None
     secrets = [k.secret.hex() for k in ring.keys.values()] if ring else []
     rows = _read_csv(manifest)
-    paper = sizes.get(VenueSettings.of(campaign.settings).size)
+    paper = VenueSettings.of(campaign.settings).paper()
     counts: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
         where = _("venues/manifest.csv row {row}").format(row=number)

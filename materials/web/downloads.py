@@ -94,13 +94,18 @@ def _size_text(size: str, entry: ManifestEntry) -> str:
     return size
 
 
-def collect(campaign: Campaign, print_dir: Path | None, dest: Path) -> list[Download]:
-    """Copy the print files into `dest/downloads` and describe each one for the tips page."""
+def printed(print_dir: Path | None) -> PrintManifest | None:
+    """The print folder's manifest (its files and the words print read), or None without a print build."""
     if print_dir is None or not (print_dir / MANIFEST).is_file():
         log.info(_("no print output found; the tips page shows its texts without downloads"))
-        return []
+        return None
+    return PrintManifest.read(print_dir, f"{print_dir.name}/{MANIFEST}")
+
+
+def collect(campaign: Campaign, print_dir: Path, manifest: PrintManifest, dest: Path) -> list[Download]:
+    """Copy the print files `manifest` names in `print_dir` into `dest/downloads` and describe each one for the
+    tips page."""
     label = f"{print_dir.name}/{MANIFEST}"
-    manifest = PrintManifest.read(print_dir, label)
     languages = campaign.languages
     items: list[Download] = []
     for index, entry in enumerate(manifest.materials, start=1):
@@ -239,15 +244,16 @@ def section_of(kind: str, layout: str = "") -> str:
     return kind if kind in SECTIONS else "other"
 
 
-def materials_texts(campaign: Campaign, items: list[Download], dest: Path) -> list[dict[str, Any]]:
+def materials_texts(campaign: Campaign, items: list[Download], dest: Path,
+                    manifest: PrintManifest | None = None) -> list[dict[str, Any]]:
     """Every poster and tip with its words per language and its downloads (if the print target ran).
 
-    The words come from the campaign's posters/ and tips/ sources, typed by the print contract
-    (`printing.manifest.material_texts`), so the page says what each material says even before any PDF
-    exists. Downloads whose id matches no source (the FAQ booklet) get a section of their own kind, never
-    dropped.
+    The words are the print contract's (`printing.manifest.material_texts`): the ones print read, from its
+    `manifest` when it was built from these sources (a build reads each source once), else read from
+    posters/ and tips/, so the page says what each material says even before any PDF exists. Downloads whose
+    id matches no source (the FAQ booklet) get a section of their own kind, never dropped.
     """
-    found, problems = material_texts(campaign)  # a campaign without print materials: only downloads, if any
+    found, problems = material_texts(campaign, manifest)  # no print materials: only downloads, if any
     for problem in problems:
         log.warning(_("%s (the tips page shows the materials that could be read)"), problem)
     languages = campaign.languages

@@ -231,7 +231,7 @@ class Gallery(threading.Thread):
             state.problems.pop("print", None)
             state.warnings = [str(m) for m in payload]
             try:
-                thumbs = thumbnails(state.preview, state.root / THUMBS)
+                thumbs = thumbnails(state.preview, state.root)
                 # The page shows a new run only once every thumbnail of it is drawn.
                 state.entries, state.venue, state.thumbs = _entries(state.preview), sample_venue(state.preview), thumbs
             except OSError as e:
@@ -259,8 +259,8 @@ def builder(connection: Any, build: Build, parent: int) -> None:
     import multiprocessing
     import signal
 
+    from materials import registry
     from materials.errors import end_with_parent
-    from materials.printing.worker import preload
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops serve, which then ends this process
 
@@ -277,7 +277,7 @@ def builder(connection: Any, build: Build, parent: int) -> None:
     for name in ("materials", "weasyprint"):  # counted by the build, printed by nobody (the gallery shows them)
         logging.getLogger(name).addHandler(logging.NullHandler())
         logging.getLogger(name).propagate = False
-    preload()
+    registry.preload()  # the rendering libraries, imported once for every build of this process
     while True:
         try:
             request = connection.recv()
@@ -317,18 +317,19 @@ def sample_venue(folder: Path) -> Path | None:
     return None
 
 
-def thumbnails(folder: Path, cache: Path) -> dict[str, list[str]]:
-    """Output file (relative to `folder`) -> its thumbnails in `cache`, one per page, named by the file's
-    sha256: a file that did not change keeps its thumbnails, and unused ones are removed."""
-    cache.mkdir(parents=True, exist_ok=True)
-    from materials.printing import incremental
+def thumbnails(folder: Path, root: Path) -> dict[str, list[str]]:
+    """Output file (relative to `folder`) -> its thumbnails in the campaign's (`root`) thumbnail cache, one per
+    page, named by the file's sha256: a file that did not change keeps its thumbnails, and unused ones are
+    removed."""
+    from materials.printing.manifest import laid_out_digest
 
-    origin = incremental.Cache(cache.parent / "print").origin
+    cache = root / THUMBS
+    cache.mkdir(parents=True, exist_ok=True)
     made: dict[str, list[str]] = {}
     drawn = 0
     for path in outputs(folder):
         # A print file's sha256 as laid out: a new sources fingerprint stamped in is no change to draw.
-        digest = origin(path)[:32]
+        digest = laid_out_digest(root, path)[:32]
         index = cache / f"{digest}.json"
         names: list[str] | None = None
         with contextlib.suppress(OSError, ValueError):

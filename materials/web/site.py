@@ -72,8 +72,11 @@ def render(campaign: Campaign, dest: Path, built: dict[str, Path]) -> dict[str, 
 
     site = SiteSettings.of(campaign.settings)
     strings = templating.strings(campaign, "web")
-    items = downloads.collect(campaign, built.get("print"), dest) if site.copy_print_downloads else []
-    materials = downloads.materials_texts(campaign, items, dest)
+    print_dir = built.get("print")
+    manifest = downloads.printed(print_dir)
+    items = (downloads.collect(campaign, print_dir, manifest, dest)
+             if print_dir and manifest and site.copy_print_downloads else [])
+    materials = downloads.materials_texts(campaign, items, dest, manifest)
     lap("downloads")
     pages = collect(campaign, strings, materials, site.search)
     env = environment(campaign, "web")

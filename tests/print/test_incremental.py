@@ -15,6 +15,7 @@ from materials import fingerprint
 from materials.build import build
 from materials.campaign import Campaign, load
 from materials.printing import incremental
+from materials.printing.manifest import laid_out_digest
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -61,6 +62,10 @@ def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
     cache = incremental.Cache.of(campaign_of(print_campaign))
     tips = [p for p in after if p.startswith("tips/")]
     assert tips and all(cache.origin(second / p) == cache.origin(first / p) for p in tips)
+    # The print contract tells the same to serve's gallery, which redraws no thumbnail of them.
+    pdfs = [p for p in tips if p.endswith(".pdf")]
+    assert pdfs and all(laid_out_digest(print_campaign, second / p) == laid_out_digest(print_campaign, first / p)
+                        != after[p] for p in pdfs)
     mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
     for path in tips:
         if path.endswith(".pdf"):

@@ -186,3 +186,40 @@ def test_the_bilingual_staff_guide_prints_every_language(rendered: tuple[Any, Pa
     assert "入口检查人员工作指引" not in flat[1].replace(" ", "")
     english = next(folder.glob("staff-guide-*-en.pdf"))
     assert pages(english) == 1
+
+
+def test_a_build_reads_each_poster_and_tip_once(print_campaign: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Print's validation reads and parses posters/ and tips/; its plan carries them into render, which writes
+    their words into the manifest (the print-to-web contract, with the sources fingerprint they were read
+    under), and the website's tips page takes them from there: one parse of each source per build, where the
+    web used to parse every one again. A web-only build over an older print folder reads the sources itself,
+    so its words are never stale."""
+    from materials.build import build
+    from materials.printing import sources
+
+    parsed: list[str] = []
+    parse = sources._material
+
+    def counted(campaign: Any, path: Path, kind: str, label: str, problems: list[Any]) -> Any:
+        parsed.append(label)
+        return parse(campaign, path, kind, label, problems)
+
+    monkeypatch.setattr(sources, "_material", counted)
+    every = sorted(f"{folder}/{path.name}" for folder in ("posters", "tips")
+                   for path in (print_campaign / folder).glob("*.md"))
+    out = tmp_path / "out"
+    build(print_campaign, out, only="print,web")
+    assert sorted(parsed) == every
+    tips_page = out / "web" / "en" / "tips" / "index.html"
+    assert "Scan to get your health QR code" in tips_page.read_text(encoding="utf-8")
+
+    parsed.clear()
+    build(print_campaign, out, only="web")  # the print folder was made from these very sources
+    assert parsed == []
+    poster = print_campaign / "posters" / "apply.md"
+    poster.write_text(poster.read_text(encoding="utf-8").replace("# Scan to get your health QR code",
+                                                                 "# Scan for your health QR code"), encoding="utf-8")
+    build(print_campaign, out, only="web")  # an older print folder: the words come from the sources
+    assert sorted(parsed) == every
+    assert "Scan for your health QR code" in tips_page.read_text(encoding="utf-8")
