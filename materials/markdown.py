@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -38,6 +39,19 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "span": {"lang"}, "*": {"lang"}}
 URL_SCHEMES = {"https", "http", "mailto", "tel"}
+
+
+_converters = threading.local()
+
+
+def to_html(source: str) -> str:
+    """Python-Markdown's HTML of `source` (`markdown.markdown(source, ...)`), converted by one `Markdown` per
+    thread, reset before each text: building a converter costs more than converting an answer, and a build
+    converts some 300 texts."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = md.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+    return converter.reset().convert(source)
 
 
 def source_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
@@ -67,7 +81,7 @@ def browser_url(url: str) -> str:
 def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
     """Every link target of a Markdown source as the renderer sees it (inline, reference and raw HTML
     links), refused unless it is https, mailto, tel, `service:` or `faq:ID`."""
-    body = md.markdown(source, extensions=["sane_lists", "tables"], output_format="html")
+    body = to_html(source)
     lines = source.splitlines()
     problems: list[Problem] = []
     for match in URL_ATTR.finditer(body):
@@ -136,7 +150,7 @@ def render(
     Call `source_problems` and `fill_facts` at validation time; this function assumes valid input.
     """
     text, _unknown = fill_facts(source, facts, "")
-    body = md.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    body = to_html(text)
 
     def expand(match: re.Match[str]) -> str:
         target = html.unescape(match.group(1))
