@@ -13,6 +13,7 @@ Facts from `campaign.toml` are written `{{ name }}` and filled per language befo
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -44,10 +45,13 @@ URL_SCHEMES = {"https", "http", "mailto", "tel"}
 _converters = threading.local()
 
 
+@functools.lru_cache(maxsize=2048)
 def to_html(source: str) -> str:
     """Python-Markdown's HTML of `source` (`markdown.markdown(source, ...)`), converted by one `Markdown` per
     thread, reset before each text: building a converter costs more than converting an answer, and a build
-    converts some 300 texts."""
+    converts some 300 texts. Kept by text: an answer's HTML is the same in the booklet and the WeChat article
+    (only the links, expanded after conversion, differ), and an answer without facts converts as its source
+    did when its links were checked."""
     converter = getattr(_converters, "markdown", None)
     if converter is None:
         converter = _converters.markdown = md.Markdown(extensions=["sane_lists", "tables"], output_format="html")
