@@ -122,12 +122,14 @@ def report(campaign: Campaign, *, each: bool) -> None:
 def _typed_out(facts: dict[str, Fact], text: Text) -> list[Problem]:
     problems = []
     assert text.lang is not None
+    lines = [(line, mdown.FACT.sub("", content)) for line, content in text.lines()]  # once, not once per fact
+    whole = "\n".join(content for _line, content in lines)
     for name, fact in facts.items():
         words = fact.text.get(text.lang, "")
-        if len(words) < MIN_LITERAL:
+        if len(words) < MIN_LITERAL or words not in whole:  # not in the text: in none of its lines
             continue
-        for line, content in text.lines():
-            if words in mdown.FACT.sub("", content):
+        for line, content in lines:
+            if words in content:
                 problems.append(Problem(text.file, line, None, _("“{words}” is the fact {{{{ {name} }}}} typed out; "
                                           "write {{{{ {name} }}}} so the text follows campaign.toml").format(
                                               words=words, name=name)))

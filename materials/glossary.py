@@ -147,13 +147,21 @@ def check(glossary: Glossary, texts: list[Text], *, first: bool = True) -> list[
     patterns = {w: _pattern(w) for e in glossary.entries for w in (*e.variants, e.preferred, e.first, *e.allow) if w}
     for text in texts:
         langs = [text.lang] if text.lang is not None else sorted({e.lang for e in glossary.entries})
+        lines = _lines(text)
+        # A word is sought line by line only in a text where it occurs at all (a word holds no line break, so
+        # it occurs in a line of the text only if it occurs in the text): most lines hold no variant.
+        whole = "\n".join(content for _line, content in lines)
         for lang in langs:
-            entries = [e for e in glossary.entries if e.lang == lang]
-            protected = glossary.protected(lang)
-            for line, content in _lines(text):
+            protected = [w for w in glossary.protected(lang) if "\n" in w or patterns[w].search(whole)]
+            entries = [(e, [v for v in e.variants if "\n" in v or patterns[v].search(whole)])
+                       for e in glossary.entries if e.lang == lang]
+            entries = [(e, variants) for e, variants in entries if variants]
+            if not entries:
+                continue
+            for line, content in lines:
                 spans = [m.span() for w in protected for m in patterns[w].finditer(content)]
-                for entry in entries:
-                    found = [m for v in entry.variants for m in patterns[v].finditer(content)
+                for entry, variants in entries:
+                    found = [m for v in variants for m in patterns[v].finditer(content)
                              if not _inside(spans, *m.span())]
                     # "as before" inside "the same way as before" is one finding, the longer.
                     for match in found:

@@ -13,8 +13,10 @@ Facts from `campaign.toml` are written `{{ name }}` and filled per language befo
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -38,6 +40,22 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}, "span": {"lang"}, "*": {"lang"}}
 URL_SCHEMES = {"https", "http", "mailto", "tel"}
+
+
+_converters = threading.local()
+
+
+@functools.lru_cache(maxsize=2048)
+def to_html(source: str) -> str:
+    """Python-Markdown's HTML of `source` (`markdown.markdown(source, ...)`), converted by one `Markdown` per
+    thread, reset before each text: building a converter costs more than converting an answer, and a build
+    converts some 300 texts. Kept by text: an answer's HTML is the same in the booklet and the WeChat article
+    (only the links, expanded after conversion, differ), and an answer without facts converts as its source
+    did when its links were checked."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = md.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+    return converter.reset().convert(source)
 
 
 def source_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
@@ -67,7 +85,7 @@ def browser_url(url: str) -> str:
 def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
     """Every link target of a Markdown source as the renderer sees it (inline, reference and raw HTML
     links), refused unless it is https, mailto, tel, `service:` or `faq:ID`."""
-    body = md.markdown(source, extensions=["sane_lists", "tables"], output_format="html")
+    body = to_html(source)
     lines = source.splitlines()
     problems: list[Problem] = []
     for match in URL_ATTR.finditer(body):
@@ -136,7 +154,7 @@ def render(
     Call `source_problems` and `fill_facts` at validation time; this function assumes valid input.
     """
     text, _unknown = fill_facts(source, facts, "")
-    body = md.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    body = to_html(text)
 
     def expand(match: re.Match[str]) -> str:
         target = html.unescape(match.group(1))

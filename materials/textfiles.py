@@ -118,6 +118,19 @@ BIDI_AND_ZERO_WIDTH = {
 }
 
 
+def _front_matter(text: str) -> Any:
+    """The YAML of a front matter, read with libyaml's parser and PyYAML's safe constructor (the same Python
+    values as the pure-Python safe loader, ten times faster) when PyYAML was built with libyaml. A document
+    it refuses is read again with the pure-Python safe loader, whose error (message and line) is the one
+    reported, and whose value is taken if it reads the document after all."""
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            return yaml.load(text, Loader=yaml.CSafeLoader) or {}
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text) or {}
+
+
 def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[dict[str, Any], str, int] | None:
     """(front matter, body, line where the body starts) of a Markdown file with YAML front matter."""
     lines = text.split("\n")
@@ -131,7 +144,7 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
         problems.append(Problem(label, 1, None, _("front matter has no closing '---' line")))
         return None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = _front_matter("\n".join(lines[1:end]))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

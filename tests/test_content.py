@@ -182,6 +182,17 @@ def test_glossary_variant_names_file_line_and_preferred_term(glossary_campaign: 
     ]
 
 
+def test_glossary_finds_each_variant_on_its_line_and_spares_allowed_words(glossary_campaign: Path) -> None:
+    """A variant inside an allowed word is no variant on that line, and still one on another line of the
+    same text; the first and the last line of a text are read like the others."""
+    edit(glossary_campaign / "faq/zh-CN/help.md", "，或向查验人员求助。",
+         "，或向查验人员求助。\n在公路客运站候车。\n车站也有查验人员。\n请到车站")
+    assert problems_of(glossary_campaign) == [
+        "faq/zh-CN/help.md line 9: “车站”: write “火车站”; glossary term “key places”",
+        "faq/zh-CN/help.md line 10: “车站”: write “火车站”; glossary term “key places”",
+    ]
+
+
 def test_glossary_and_fact_checks_read_faq_tags(glossary_campaign: Path) -> None:
     """Tags are published on the question's page and indexed by the search: a variant or a colour name in
     them is refused with the tags line, like one in the answer (review of issue 20)."""

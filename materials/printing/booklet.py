@@ -19,8 +19,9 @@ BODY_PT_PER_MM = 0.0675
 def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
     """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
     result = []
+    words, numbers = reference_words(campaign, lang), question_numbers(campaign, lang)
     for category in campaign.settings.faq_categories:
-        items = [(faq, numbered_refs(faq.html("booklet"), campaign, lang)) for faq in campaign.faqs[lang]
+        items = [(faq, numbered_refs(faq.html("booklet"), words, numbers)) for faq in campaign.faqs[lang]
                  if faq.category == category.key]
         if items:
             result.append((category, items))
@@ -41,11 +42,16 @@ def reference_words(campaign: Campaign, lang: str) -> dict[str, str]:
     return {"seen": table["wechat_seen"], "ref": table["wechat_ref"]}
 
 
-def numbered_refs(html: str, campaign: Campaign, lang: str) -> str:
+def question_numbers(campaign: Campaign, lang: str) -> dict[str, int]:
+    """Each question's number in one language (faq id -> order)."""
+    return {faq.id: faq.order for faq in campaign.faqs[lang]}
+
+
+def numbered_refs(html: str, words: dict[str, str], numbers: dict[str, int]) -> str:
     """A cross-reference names the question's number, as the WeChat article does ("见第 12 问“标题”"), so a
-    reader of the printed booklet finds it; the link stays for the screen edition."""
-    words = reference_words(campaign, lang)
-    numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
+    reader of the printed booklet finds it; the link stays for the screen edition. `words` and `numbers` are
+    the language's `reference_words` and `question_numbers`, read once per booklet, not once per answer
+    (reading print/strings.toml again for each of 80 answers cost a tenth of a rebuild with nothing changed)."""
 
     def ref(match: re.Match[str]) -> str:
         see, faq_id, attrs, text = match.groups()

@@ -215,13 +215,18 @@ class Planner:
         self.created = campaign.source_date().strftime("%Y-%m-%dT%H:%M:%SZ")
         self.author = campaign.text(campaign.settings.authority, campaign.primary_language)
         self._qr_cache: dict[tuple[str, str, float], str] = {}
+        self._codes: dict[tuple[str, str], Any] = {}  # segno.QRCode by (link, level)
         self._pages: dict[tuple[Any, ...], str] = {}
 
     # -- helpers -------------------------------------------------------------------------------------------
     def qr_svg(self, link: str, level: str, size_mm: float) -> str:
         key = (link, level, size_mm)
         if key not in self._qr_cache:
-            self._qr_cache[key] = qr.svg(qr.make(link, level), size_mm, title=link)
+            # One code per link and level, drawn at every size (segno's encoding and mask search cost more
+            # than drawing, and a run draws the same few links at some fifty sizes).
+            if (link, level) not in self._codes:
+                self._codes[link, level] = qr.make(link, level)
+            self._qr_cache[key] = qr.svg(self._codes[link, level], size_mm, title=link)
         return self._qr_cache[key]
 
     def page_class(self, width: float, height: float, background: str, print_marks: bool) -> str:

@@ -25,7 +25,7 @@ from materials.campaign import Campaign
 from materials.errors import Problem
 from materials.i18n import _
 from materials.printing import legibility
-from materials.printing.booklet import chapters, reference_words
+from materials.printing.booklet import chapters, question_numbers, reference_words
 from materials.printing.legibility import LegibleItem
 from materials.printing.planner import FONT_TOKEN, PX_MM, Planner, edition_langs, theme_colour
 from materials.printing.settings import PrintSettings
@@ -86,11 +86,10 @@ def inline(html: str, colour: str) -> str:
     return TAG.sub(add, html)
 
 
-def unlink(html: str, campaign: Campaign, lang: str) -> str:
+def unlink(html: str, campaign: Campaign, words: dict[str, str], numbers: dict[str, int]) -> str:
     """No `<a>` survives: cross-references name the question's number, service links point to the QR code
-    and to "read the original", any other link keeps only its words."""
-    words = texts(campaign, lang)
-    numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
+    and to "read the original", any other link keeps only its words. `words` and `numbers` are the language's
+    `texts` and `booklet.question_numbers`, read once per article."""
     def ref(match: re.Match[str]) -> str:
         see, faq_id, text = match.groups()
         n = numbers.get(faq_id, "?")
@@ -110,8 +109,9 @@ def unlink(html: str, campaign: Campaign, lang: str) -> str:
 def article(planner: Planner, lang: str) -> str:
     campaign: Campaign = planner.campaign
     colour = theme_colour(campaign, "green")
+    words, numbers = texts(campaign, lang), question_numbers(campaign, lang)
     content = [
-        (category, [(faq, inline(unlink(faq.html("wechat", ref_target), campaign, lang), colour))
+        (category, [(faq, inline(unlink(faq.html("wechat", ref_target), campaign, words, numbers), colour))
                     for faq, _ in items])
         for category, items in chapters(campaign, lang)
     ]

@@ -78,10 +78,11 @@ def validate(campaign: Campaign) -> list[Problem]:
                         _("{faq_id!r} is not the id of a question").format(faq_id=faq_id))
                 for i, faq_id in enumerate(SearchSettings.of(campaign.settings).popular) if faq_id not in ids]
     for lang, items in campaign.faqs.items():
+        facts = campaign.facts(lang)  # once a language, not once a keyword
         for faq in items:
             label = f"faq/{lang}/{faq.path.name}"
             for word in faq.keywords:
-                for problem in mdown.fill_facts(word, campaign.facts(lang), label, 2)[1]:
+                for problem in mdown.fill_facts(word, facts, label, 2)[1]:
                     problems.append(Problem(label, 2, "keywords", problem.message))
     groups: dict[str, int] = {}
     for number, group in enumerate(SearchSettings.of(campaign.settings).synonyms):
