@@ -148,7 +148,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size)
-    known.refuse_respelled_ids(campaign, listing, list_path, out)
+    known.claim_ids(campaign, listing, list_path, out)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -212,7 +212,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     summary.districts = len(district_files)
     write_tables(plan, out, shas, district_files)
     remove_stale(plan, out, cache, district_files)
-    known.register_signed(campaign, listing, list_path)
     summary.seconds = time.perf_counter() - started
     return summary
 
