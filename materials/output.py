@@ -25,13 +25,15 @@ def _umask() -> int:
     return current
 
 
-def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes | str, mode: int | None = None, *, parents: bool = True) -> None:
     """Write `data` to `path` through a temporary file and `os.replace`.
 
     The file gets the mode a plain `open()` would give it (mkstemp's 0600 would hide print files and web
-    pages from the web server), unless `mode` says otherwise (keys: 0600).
+    pages from the web server), unless `mode` says otherwise (keys: 0600). `parents`: create missing folders
+    on the way (`write_inside` creates its own, never the output folder itself).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -391,6 +393,47 @@ def close_inherited_locks() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     HELD_LOCKS.clear()
+
+
+#: The output folders a run holds by identity (`holding`): device and inode when the run began writing.
+HELD: dict[Path, tuple[tuple[int, int] | None, str]] = {}
+
+
+@contextlib.contextmanager
+def holding(out: Path, what: str) -> Iterator[None]:
+    """While the body runs, `write_inside(out, ...)` writes only into the folder `out` is now: a folder renamed,
+    moved or replaced under the run fails it (naming the folder) at its next write, and the run never makes a
+    new folder at the old path, which would hold a half-written copy that looks like a run's."""
+    HELD[out] = (_identity(out), what)
+    try:
+        yield
+    finally:
+        HELD.pop(out, None)
+
+
+def still_held(out: Path) -> None:
+    """Raise `OutputError` if `out` is no longer the folder `holding` began with."""
+    identity, what = HELD.get(out, (None, ""))
+    if identity is not None and _identity(out) != identity:
+        raise OutputError(_moved(out, what))
+
+
+def write_inside(out: Path, path: Path, data: bytes | str) -> None:
+    """`write_atomic` of `path` inside the output folder `out`: its subfolders are made one by one inside
+    `out`, never `out` itself, after checking `out` is still the folder the run holds (`holding`)."""
+    still_held(out)
+    folder = out
+    try:
+        for part in path.parent.relative_to(out).parts:
+            folder = folder / part
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir()
+        write_atomic(path, data, parents=False)
+    except FileNotFoundError:
+        still_held(out)
+        if not out.is_dir():
+            raise OutputError(_moved(out, HELD.get(out, (None, "materials"))[1] or "materials")) from None
+        raise
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

@@ -432,6 +432,10 @@ def test_out_folder_renamed_during_a_run_fails_naming_it(world: Path, tmp_path: 
     assert "Traceback" not in output, output
     assert process.returncode == 1, output
     assert f"the output folder {out} was renamed, moved or replaced" in output
+    # Red team 5: the run went on writing, re-making the folder at its old path with a manifest and a district
+    # file of every venue but a third of the posters: a half-written folder that looked finished.
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))
+    assert not (tmp_path / "renamed" / "manifest.csv").exists()
 
 
 def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: Path) -> None:
