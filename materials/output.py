@@ -277,8 +277,9 @@ def _legacy_build(out: Path, entries: list[str]) -> bool:
             return path.is_file()
         if entry in evidence:
             return (path / evidence[entry]).is_file()
-        runs = list(path.iterdir()) if path.is_dir() else []
-        return bool(runs) and all(read_marker(run) is not None for run in runs)
+        # A folder of marked runs (output/venue-lists); empty, it holds nothing to lose.
+        return path.is_dir() and not path.is_symlink() and all(read_marker(run) is not None
+                                                                for run in path.iterdir())
 
     known = [e for e in entries if not e.startswith(".")]
     return bool(known) and all(ours(e) for e in known)
@@ -323,9 +324,16 @@ def claim(out: Path, made_by: str, source: str = "", campaign_root: Path | None 
         write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def release_if_unused(out: Path, created: bool) -> None:
+def missing_folders(out: Path) -> list[Path]:
+    """`out` and those of its parents that do not exist yet, nearest first: what a run into `out` creates."""
+    return [folder for folder in (out, *out.parents) if not folder.exists() and not folder.is_symlink()]
+
+
+def release_if_unused(out: Path, created: bool, made: list[Path] | None = None) -> None:
     """After a run that failed before writing anything: unmark the folder (so it stays free for any list), and
-    remove it if the run created it. Call after the lock is released."""
+    remove it if the run created it, with the parents it created (`made`, from `missing_folders`) left empty:
+    a refused run leaves nothing behind (an empty output/venue-lists/ would block the next build). Call after
+    the lock is released."""
     if not out.is_dir():
         return
     names = {p.name for p in out.iterdir()}
@@ -333,8 +341,11 @@ def release_if_unused(out: Path, created: bool) -> None:
         (out / MARKER).unlink(missing_ok=True)
     if created and names <= {MARKER, LOCK}:
         (out / LOCK).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            out.rmdir()
+        for folder in made or [out]:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 @contextlib.contextmanager

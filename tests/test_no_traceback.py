@@ -1220,3 +1220,24 @@ def test_a_venue_list_holding_a_key_is_refused_without_echoing_it(world: Path, t
     assert secret not in output.lower(), output
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert not any(secret in p.read_bytes().decode("latin-1").lower() for p in written), written
+
+
+def test_a_refused_venue_run_leaves_nothing_and_build_accepts_the_venue_runs_folder(world: Path,
+                                                                                   tmp_path: Path) -> None:
+    """Red team 5 (D7): a venue run refused for its list (a bidi control character in a name) said nothing was
+    written but left an empty output/venue-lists/, and `build` then refused output/ as not its own."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "HP-3,示例\u202e社区,和平区,社区,地址\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(bad), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output and "nothing was written" in output, output
+    assert not (campaign / "output").exists(), sorted(str(p) for p in (campaign / "output").rglob("*"))
+    (campaign / "output" / "venue-lists").mkdir(parents=True)  # as a refused run of an older version left it
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "web"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (campaign / "output" / "web" / "index.html").is_file()
