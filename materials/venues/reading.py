@@ -10,6 +10,7 @@ many rows is one line naming the rows and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -108,6 +109,13 @@ class SheetLayout:
     merged: list[tuple[int, int, int, int, str]] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)
     filtered: bool = False
+    #: Columns (1-based) hidden by hand or by a collapsed outline; their cells are read as empty.
+    hidden_columns: set[int] = field(default_factory=set)
+    #: The hidden columns that held text (column -> its letter), for the warning.
+    hidden_text: dict[int, str] = field(default_factory=dict)
+    #: Rows too low to show their text (under `LOW_ROW_POINTS`), and rows with a cell of invisible text.
+    low: set[int] = field(default_factory=set)
+    faint: set[int] = field(default_factory=set)
 
 
 def clean(cell: str) -> str:
@@ -300,13 +308,23 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         sheet = choose_sheet(book, label, sheet_name)
         found = sheet_layout(path, sheet.title, label)
         if layout is not None:
-            layout.hidden, layout.filtered = found.hidden, found.filtered
+            layout.hidden, layout.filtered, layout.low = found.hidden, found.filtered, found.low
+            layout.hidden_columns = found.hidden_columns
+        else:
+            layout = found
         merged = found.merged
         for number, cells in enumerate(sheet.iter_rows(), 1):
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
                 ref = next((r[4] for r in merged if r[0] <= number <= r[2] and r[1] <= col <= r[3]), None)
-                values.append(f"\x00merged:{ref}" if ref else _xlsx_text(cell))
+                text = f"\x00merged:{ref}" if ref else _xlsx_text(cell)
+                if col in found.hidden_columns:  # not seen in Excel: never printed (as a hidden row)
+                    if text.strip():
+                        layout.hidden_text[col] = getattr(cell, "column_letter", "") or str(col)
+                    text = ""
+                elif text.strip() and _invisible(cell):
+                    layout.faint.add(number)
+                values.append(text)
             yield values
     finally:
         book.close()
@@ -349,6 +367,10 @@ MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})([0-9]{1,7}
 #: A row Excel hides (by hand, or an AutoFilter that filters it out): `<row r="7" ... hidden="1">`.
 HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*?\br=\"([0-9]{1,7})\"")
 AUTOFILTER = re.compile(rb"<(?:\w+:)?autoFilter\b")
+#: A row's custom height, `<row r="7" ht="0.1" customHeight="1">` (either order), and a column range's tag.
+ROW_HEIGHT = re.compile(rb"<(?:\w+:)?row\b(?=[^>]*\bcustomHeight=\"(?:1|true)\")(?=[^>]*\bht=\"([0-9.]{1,12})\")"
+                        rb"[^>]*?\br=\"([0-9]{1,7})\"")
+COL_TAG = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
 MAX_MERGED = 1000
 SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
@@ -397,6 +419,18 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                 for m in HIDDEN_ROW.finditer(buffer):
                     layout.hidden.add(int(m.group(1)))
                     last = max(last, m.end())
+                for m in ROW_HEIGHT.finditer(buffer):
+                    with contextlib.suppress(ValueError):
+                        if float(m.group(1)) < LOW_ROW_POINTS:
+                            layout.low.add(int(m.group(2)))
+                    last = max(last, m.end())
+                for m in COL_TAG.finditer(buffer):
+                    attributes = m.group(1).decode("utf-8", "replace")
+                    if _attribute(attributes, "hidden") in ("1", "true"):
+                        low, high = _attribute(attributes, "min"), _attribute(attributes, "max")
+                        if low.isdigit() and high.isdigit():
+                            layout.hidden_columns.update(range(int(low), min(int(high), int(low) + 16384) + 1))
+                    last = max(last, m.end())
                 if AUTOFILTER.search(buffer):
                     layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
@@ -405,6 +439,26 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                                "fill every row (Home > Merge & Center > Unmerge, then fill down)").format(
                                  label=label, title=title, count=len(found)))
     return layout
+
+
+#: Text in a font smaller than this (points), or in a row lower than `LOW_ROW_POINTS`, cannot be read on screen.
+TINY_FONT_POINTS = 4.0
+LOW_ROW_POINTS = 4.0
+
+
+def _invisible(cell: Any) -> bool:
+    """A cell whose text Excel shows white (on no fill) or in a font too small to read."""
+    font = getattr(cell, "font", None)
+    if font is None:
+        return False
+    size = font.sz
+    if size is not None and float(size) < TINY_FONT_POINTS:
+        return True
+    colour = font.color
+    rgb = getattr(colour, "rgb", None) if colour is not None else None
+    white = isinstance(rgb, str) and rgb.upper().endswith("FFFFFF")
+    fill = getattr(getattr(cell, "fill", None), "fill_type", None)
+    return white and fill in (None, "none")
 
 
 def _column(letters: str) -> int:
@@ -564,6 +618,7 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     narrowed: dict[int, list[str]] = {}
     totals: list[int] = []
     hidden: list[int] = []
+    faint: list[int] = []
     rows = 0
     for number, record in rows_iter:
         if not any(c.strip() for c in record):
@@ -571,6 +626,8 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         if number in layout.hidden:
             hidden.append(number)
             continue
+        if number in layout.low or number in layout.faint:
+            faint.append(number)
         if _is_totals(record, header_map_):
             totals.append(number)
             continue
@@ -609,6 +666,19 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                             "{label}: {rows} are hidden in the workbook and NOT printed; to print them, clear the "
                             "filter or unhide the rows (Home > Format > Hide & Unhide) and run again", len(hidden))
         notes.append((True, text.format(label=label, rows=rows_named(hidden))))
+    if layout.hidden_text:
+        notes.append((True, ngettext(
+            "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
+            "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
+            "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
+            "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
+            len(layout.hidden_text)).format(label=label, columns=", ".join(
+                layout.hidden_text[column] for column in sorted(layout.hidden_text)))))
+    if faint:
+        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white, in a font under "
+                              "{points:g} pt, or in a row under {points:g} pt high) is printed on the posters; "
+                              "make it visible and check it").format(label=label, rows=rows_named(faint),
+                                                                     points=TINY_FONT_POINTS)))
     if not candidates and not problems:
         if hidden:
             raise MaterialsError(_("{label}: every venue row is hidden or filtered out ({rows_named}); "
