@@ -45,6 +45,28 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[st
     book.save(path)
 
 
+def hostile_workbooks(bad: Path) -> None:
+    """Red team 5 (D3): workbooks whose sheet declares entities: billion laughs, and an external entity."""
+    import zipfile
+
+    workbook(bad / "plain.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]})
+    laughs = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    doctypes = {"laughs.xlsx": f'<!DOCTYPE lolz [<!ENTITY lol0 "lol">{laughs}]>', "xxe.xlsx":
+                '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'}
+    for name, doctype in doctypes.items():
+        with zipfile.ZipFile(bad / "plain.xlsx") as source, zipfile.ZipFile(bad / name, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    text = data.decode("utf-8")
+                    start = text.index("?>") + 2 if text.startswith("<?xml") else 0
+                    text = text[:start] + doctype + text[start:]
+                    entity = "&lol9;" if name == "laughs.xlsx" else "&xxe;"
+                    data = re.sub(r'<c r="B2".*?</c>', f'<c r="B2" t="inlineStr"><is><t>{entity}</t></is></c>',
+                                  text).encode("utf-8")
+                target.writestr(info, data)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A campaign with venues and a key, and a folder of bad files beside it."""
@@ -77,6 +99,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
                                    encoding="utf-8")
     workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
+    hostile_workbooks(bad)
     links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37, 2)) + bytes(range(6, 37, 2)))])
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
                  "header-only.csv", "excel-id.csv"):
@@ -307,6 +330,10 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "missing column 'id'"),
     ("venues  {b}/parks.csv  --campaign  {c}  --out  {r}/o1", 1, "rows 2–29, category: unknown place category '公园'"),
     ("venues  {b}/all-hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "every venue row is hidden"),
+    # Red team 5: entity declarations in a sheet (billion laughs, XXE) were a ParseError traceback
+    ("venues  {b}/laughs.xlsx  --campaign  {c}  --out  {r}/o1", 1, "xl/worksheets/sheet1.xml holds a DOCTYPE"),
+    ("venues  {b}/xxe.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not a valid spreadsheet"),
+    ("venues  /dev/zero  --campaign  {c}  --out  {r}/o1", 1, "/dev/zero is not a regular file"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/stray.key", 1,
      "would call these posters forged"),
     ("venues  {b}/bidi.csv  --campaign  {c}  --out  {r}/o1", 1, "bidirectional"),

@@ -20,6 +20,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,9 +287,32 @@ def check_xlsx_archive(path: Path, label: str) -> None:
                 raise MaterialsError(_("{label}: refused, the workbook unpacks to {value:.0f} MB (limit "
                                        "{limit:.0f} MB); split the list or export it as CSV").format(
                                          label=label, value=total / 1e6, limit=MAX_XLSX_UNCOMPRESSED / 1e6))
+            for info in archive.infolist():
+                if _declares_entities(archive, info):
+                    raise MaterialsError(_(
+                        "{label}: refused, {filename} holds a DOCTYPE (entity declarations, which Excel never "
+                        "writes: a damaged or hostile workbook that could read other files or exhaust memory); "
+                        "not a valid spreadsheet: open it in Excel and save it again as .xlsx, or export the sheet "
+                        "as CSV").format(label=label, filename=info.filename))
     except zipfile.BadZipFile:
         raise MaterialsError(_("{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)").format(
                                  label=label)) from None
+
+
+DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part of the workbook holds a DOCTYPE or an entity (billion laughs, external entities)."""
+    if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        return False
+    with archive.open(info) as handle:
+        tail = b""
+        while chunk := handle.read(1 << 20):
+            if DOCTYPE.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None,
@@ -326,6 +350,9 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
                     layout.faint.add(number)
                 values.append(text)
             yield values
+    except ElementTree.ParseError as e:  # a sheet's XML is read as the rows are
+        raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
+                                 label=label, kind=f"{type(e).__name__}: {e}")) from None
     finally:
         book.close()
 
@@ -571,6 +598,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     problems: list[Problem] = []
     notes: list[tuple[bool, str]] = []
     if not path.is_file():
+        if path.exists():
+            raise MaterialsError(_("{label} is not a regular file (a device, folder or pipe); give the venue "
+                                   "list's .csv or .xlsx file").format(label=label))
         raise MaterialsError(_("{label}: file not found").format(label=label))
     if path.stat().st_size == 0:
         raise MaterialsError(_("{label}: the file is empty; it needs a header row "
