@@ -20,10 +20,10 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
-from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from materials import fonts
 from materials.errors import MaterialsError, Problem
