@@ -1268,3 +1268,34 @@ def test_a_refused_venue_run_leaves_nothing_and_build_accepts_the_venue_runs_fol
                           text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (campaign / "output" / "web" / "index.html").is_file()
+
+
+def test_a_refused_file_in_a_venue_or_proof_template_is_one_error_naming_it(world: Path, tmp_path: Path) -> None:
+    """Red team 5 (D2): `<link rel="attachment" href="file:///etc/passwd">` in templates/venues/posters.html
+    crashed the venue run with a RefusedResource traceback; in the proof template it was silently dropped.
+    Both now fail naming the template, and the venue run leaves nothing behind."""
+    from materials.templating import BUILTIN
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    attach = '<link rel="attachment" href="file:///etc/passwd">'
+    for relative in ("venues/posters.html", "proof/proof.html.j2"):
+        target = campaign / "templates" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (BUILTIN / relative).read_text(encoding="utf-8")
+        target.write_text(text.replace("<body", attach + "<body", 1), encoding="utf-8")
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "venue template posters.html: refused to load 'file:///etc/passwd'" in output, output
+    assert not (campaign / "output").exists()
+    done = subprocess.run([*CLI, "proof", "--campaign", str(campaign), "--out", str(tmp_path / "proof.pdf")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "proof template (templates/proof/): refused to load 'file:///etc/passwd'" in output, output
+    assert not (tmp_path / "proof.pdf").exists()
