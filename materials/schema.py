@@ -152,8 +152,21 @@ Slug = Annotated[str, AfterValidator(_slug)]
 Colour = Annotated[str, AfterValidator(_colour)]
 Language = Annotated[str, AfterValidator(_language)]
 HttpsUrl = Annotated[str, AfterValidator(check_https_url)]
+def _visible(value: str) -> str:
+    """A name or title printed on every poster: a control, bidi or zero-width character (Trojan Source) could
+    print another text than the one read in campaign.toml, and no font draws it: refused, naming it."""
+    from materials.fonts import describe
+    from materials.textfiles import _forbidden_char
+
+    bad = next((c for c in value if _forbidden_char(c) or c == "\t"), None)
+    if bad is not None:
+        raise ValueError(_("invisible control character {char}; delete it (often pasted from another "
+                           "document)").format(char=describe(bad)))
+    return value
+
+
 #: A text per language, `{ zh-CN = "…", en = "…" }`; every campaign language must be present.
-PerLanguage = dict[Language, Annotated[str, Field(min_length=1)]]
+PerLanguage = dict[Language, Annotated[str, Field(min_length=1), AfterValidator(_visible)]]
 
 
 class Strict(BaseModel):

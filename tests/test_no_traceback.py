@@ -147,6 +147,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + '\n[venues]\nlist = "../bad/good.csv"\nkey_file = "k.key"\n',
         "key-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues]\nkey_file = "keys/link.key"\n',
+        # Red team 5 (D9): a bidi override in the authority's name was blamed on the fonts
+        "bidi-authority": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'zh-CN = "测试市疫情防控指挥部"', 'zh-CN = "\u202e测试市疫情防控指挥部"'),
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -422,6 +425,14 @@ MATRIX: list[tuple[str, int, str]] = [
     ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
     ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
     ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),
+    # Red team 5 (D8, D9): a line break or a bidi override in an answer is refused naming the option
+    ("new  {r}/n4  --city  津\"\n[venues]\nkey_file = \"/etc/passwd\"\n#", 1,
+     "--city '津\"\\n[venues]\\nkey_file = \"/etc/passwd\"\\n#': holds the invisible control character '\\n'"),
+    ("new  {r}/n5  --district  a=b\"\nx=1", 1, "--district 'a=b\"\\nx=1': holds the invisible control character"),
+    ("new  {r}/n6  --city  X  --authority  \u202eevil", 1,
+     "--authority '\\u202eevil': holds the invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    ("check  --campaign  {r}/broken-bidi-authority", 1,
+     "authority.zh-CN: invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE); delete it"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
