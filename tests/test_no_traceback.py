@@ -394,6 +394,13 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/missing.key", 1, "not found"),
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
+    # Red team 5 (D13): a bad --base was ignored for a typed code, which was then called genuine
+    (f"verify  {CODE}  --campaign  {{c}}  --base  javascript:alert(1)", 1, "--base 'javascript:alert(1)': give"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://1.2.3.4/V/", 1, "is an IP address"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://u:p@hc.tj.gov.cn/V/", 1, "--base 'https://u:p@hc"),
+    # Red team 5 (D10): a look-alike letter in a link's host is named, with the host's IDNA form
+    (f"verify  HTTPS://HC.TJ.GOV.СN/V/{TOKEN}  --campaign  {{c}}  --base  HTTPS://HC.TJ.GOV.CN/V/", 1,
+     "its letter 'С' (U+0421 CYRILLIC CAPITAL LETTER ES) is not ASCII (the host is hc.tj.gov.xn--n-"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace a signing key"),
     ("keys  new  --out  {c}/campaign.toml", 1, "campaign.toml exists and is not a key file"),

@@ -339,6 +339,18 @@ def verify_link(
         raise LinkError(_("not a venue link (expected HTTPS://HOST/PATH/TOKEN, without ? or #)"))
     found_host, _slash, rest = link.removeprefix("HTTPS://").partition("/")
     if found_host != host:
+        odd = next((char for char in found_host if not char.isascii()), None)
+        if odd is not None:  # a look-alike letter: the two names print the same, so say which one differs
+            from materials.fonts import describe
+
+            try:
+                idna = found_host.lower().encode("idna").decode("ascii")
+            except UnicodeError:
+                idna = found_host.encode("ascii", "backslashreplace").decode("ascii")
+            raise LinkError(_("the link leads to {value}, not to the campaign's {host}: its letter {char} is not "
+                              "ASCII (the host is {idna}), a look-alike of the campaign's address; a sticker over a "
+                              "genuine poster looks like this").format(value=found_host, host=host,
+                                                                       char=describe(odd), idna=idna))
         raise LinkError(_("the link leads to {value}, not to the campaign's {host}: a sticker over a "
                           "genuine poster looks like this").format(value=found_host or _("no host"), host=host))
     if not link.startswith(base):
