@@ -124,6 +124,10 @@ def _language(value: str) -> str:
     return value
 
 
+#: Printable ASCII an address never holds as it is (RFC 3986): it must be percent-encoded.
+URL_UNSAFE = frozenset('"<>`{}|\\^')
+
+
 def check_https_url(value: str) -> str:
     """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
     blank = next((c for c in value if c.isspace() or not c.isprintable()), None)
@@ -138,6 +142,11 @@ def check_https_url(value: str) -> str:
     if "@" in parts.netloc:
         raise ValueError(_("{value!r} holds a user name or password before '@'; a printed address must not "
                            "(and 'https://real.host@other.host' leads to other.host): remove it").format(value=value))
+    unsafe = next((c for c in value if c in URL_UNSAFE), None)
+    if unsafe is not None:  # escaped on a web page, but printed as it is into every QR code and link
+        raise ValueError(_("{value!r} holds {char!r}; an address holds none of \" < > ` {{ }} | \\ ^ as they are: "
+                           "write it percent-encoded (\" is %22, < is %3C, > is %3E), or remove it").format(
+                               value=value, char=unsafe))
     try:
         check_host(parts.hostname or "")
         parts.port  # noqa: B018 - a port that is not a number raises here

@@ -131,6 +131,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                ("userinfo", "https://user:secret@declare.health-code.gov.cn/apply", ""),
                ("at-sign", "https://declare.gov.cn\\\\@evil.com/apply", ""),
                ("localhost", "https://localhost/apply", ""),
+               ("markup", 'https://declare.tianjin.gov.cn/apply\\"><script>alert(1)</script>', ""),
                ("onion", "https://declarehealthcode7x.onion/apply", ""),
                ("link-host", "https://declare.health-code.gov.cn/apply",
                 '\n[venues]\nlink_host = "hc.tianjin.example"\n'),
@@ -296,6 +297,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {r}/broken-host-cyrillic  --out  {r}/o3", 1, "U+0435 CYRILLIC"),
     ("check  --campaign  {r}/broken-host-userinfo", 1, "service.url: 'https://user:secret@"),
     ("check  --campaign  {r}/broken-host-at-sign", 1, "user name or password"),
+    # Red team 5 (D11): markup in service.url passed check and build, and went into every QR code
+    ("check  --campaign  {r}/broken-host-markup", 1, "holds '\"'; an address holds none of"),
+    ("build  --campaign  {r}/broken-host-markup  --only  web", 1, "holds '\"'; an address holds none of"),
     ("check  --campaign  {r}/broken-host-localhost  --strict", 1, "localhost/apply is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-onion  --strict", 1, "declarehealthcode7x.onion/apply is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-link-host  --strict", 1, "link_host hc.tianjin.example is a PLACEHOLDER"),
