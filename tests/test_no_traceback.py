@@ -117,6 +117,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
     (bad / "passwd").chmod(0o644)
     (bad / "garbage.key").write_text("hello\n", encoding="ascii")
+    (bad / "chinese-district.key").write_text(f"materials-venue-key 1 {TEST_KEY.hex()} 不存在区\n", encoding="utf-8")
+    (bad / "chinese-district.key").chmod(0o600)
     (bad / "garbage.key").chmod(0o600)
     (bad / "a-file").write_text("x", encoding="utf-8")
     for name, text in {
@@ -374,6 +376,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/down.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
+    # Red team 5 (D12): a district named in Chinese made the whole file "not a materials key file"
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/chinese-district.key", 1,
+     "chinese-district.key line 1: '不存在区' is not a district key"),
     ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/passwd", 1, "not `materials-venue-key"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/garbage.key", 1, "line 1"),

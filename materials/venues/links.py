@@ -518,8 +518,8 @@ def _looks_like_key(path: Path) -> bool:
 def read_key_file(path: Path) -> KeyRing:
     """Read a key file; errors name the file and line but never echo key material."""
     refuse_unsafe_key(path)
-    try:
-        text = path.read_text(encoding="ascii")
+    try:  # UTF-8, so a line with a Chinese district name is named by the line checks, not as a foreign file
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MaterialsError(_("key file {path} not found; make one with `materials keys new --out {path}`").format(
                                  path=path)) from None
