@@ -487,6 +487,10 @@ def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
         kept = kept or _("nothing was replaced, the previous output in {out} is intact").format(out=out)
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):  # not the disk's state: the folder is not one to write in
+            raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Its folder does not exist or "
+                                "takes no files (such as /proc): choose a folder of your own, then run again").format(
+                                  where=where, value=e.strerror or e, code=code, kept=kept)) from None
         raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Free space or fix the "
                             "folder's permissions, then run again").format(
                               where=where, value=e.strerror or e, code=code, kept=kept)) from None
