@@ -165,6 +165,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
+        # Red team 5 (D15): a missing include was named without the template and line that asked for it
+        "include-missing": '<p>x</p>\n{% include "/etc/passwd" %}',
         "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
         # Red team 2: strings doubled in a loop, and a large value written 100,000 times (each a gigabytes' worth)
         "doubling": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
@@ -281,6 +283,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/template-settings-key  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("build  --campaign  {r}/template-settings-dump  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
+    ("build  --campaign  {r}/template-include-missing  --only  web", 1,
+     "404.html line 2: template /etc/passwd not found; add it or fix the name"),
     ("build  --campaign  {r}/template-squaring  --only  web", 1,
      "404.html line 1: refused by the template sandbox (a number of about"),
     ("build  --campaign  {r}/template-nested-loops  --only  web", 1,
