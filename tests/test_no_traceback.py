@@ -96,6 +96,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
     (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    wide = ",".join(f"c{n}" for n in range(100_000))
+    (bad / "wide-missing.csv").write_text(f"id,name,district,category,{wide}\n" + ROW, encoding="utf-8")
     (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
                                    encoding="utf-8")
     workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
@@ -347,6 +349,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/laughs.xlsx  --campaign  {c}  --out  {r}/o1", 1, "xl/worksheets/sheet1.xml holds a DOCTYPE"),
     ("venues  {b}/xxe.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not a valid spreadsheet"),
     ("venues  /dev/zero  --campaign  {c}  --out  {r}/o1", 1, "/dev/zero is not a regular file"),
+    # Red team 5: a 100,000-column header was printed whole in one message
+    ("venues  {b}/wide-missing.csv  --campaign  {c}  --out  {r}/o1", 1, "'c11' and 99,988 more"),
     ("proof  --campaign  {c}  --out  /proc/self/foo.pdf", 1, "Its folder does not exist or takes no files"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/stray.key", 1,
      "would call these posters forged"),

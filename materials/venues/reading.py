@@ -523,6 +523,18 @@ def header_score(record: list[str]) -> int:
     return sum(1 for cell in record if not cell.startswith("\x00") and clean(cell.lstrip("\ufeff")).lower() in lookup)
 
 
+#: At most this many column names in one message (a header of 100,000 columns is not printed whole).
+SHOWN_NAMES = 12
+
+
+def shown_names(names: list[str]) -> str:
+    """`a, b, c` or `a, b, ... and 99,988 more`: a list of names short enough for one message."""
+    if len(names) <= SHOWN_NAMES:
+        return ", ".join(names)
+    return _("{names} and {count} more").format(names=", ".join(names[:SHOWN_NAMES]),
+                                                count=f"{len(names) - SHOWN_NAMES:,}")
+
+
 def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, int], list[Problem], list[str]]:
     """Column -> index, problems, and the names of columns posters do not use (ignored, with one note)."""
     problems: list[Problem] = []
@@ -548,7 +560,7 @@ def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, i
     for key in REQUIRED:
         if key not in found:
             unknown = _("; the header's other columns are {names}").format(
-                names=", ".join(map(repr, ignored))) if ignored else ""
+                names=shown_names([repr(name) for name in ignored])) if ignored else ""
             problems.append(Problem(label, None, where, _(
                 "missing column {key!r} ({meaning}){unknown}. Columns are id,name,district,category,address"
                 "[,name_LANG,address_LANG,reprint] or 场所编号,场所名称,所属区,场所类型,地址").format(
@@ -641,7 +653,7 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         return VenueList(label, [], group_problems(problems + header_problems), [], notes)
     if ignored:
         notes.append((False, _("{label}: columns {names} are not printed on posters; ignored").format(
-            label=label, names=", ".join(ignored))))
+            label=label, names=shown_names(ignored))))
 
     candidates: list[VenueRow] = []
     rejected: list[tuple[int, str, str]] = []
