@@ -157,31 +157,33 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
     On a terminal it asks for what the flags give (empty answer: a placeholder to edit later); in scripts,
     flags not given leave placeholders.
     """
-    from materials.new import Answers, create, parse_district
+    from materials.new import Answers, check_answer, create, parse_district
 
     asking = sys.stdin.isatty() and sys.stdout.isatty()
 
-    def ask(value: str | None, question: str) -> str:
+    def ask(value: str | None, question: str, option: str) -> str:
         if value is not None or not asking:
-            return value or ""
-        return str(click.prompt(question, default="", show_default=False)).strip()
+            return check_answer(option, value or "")
+        return check_answer(option, str(click.prompt(question, default="", show_default=False)).strip())
 
-    answers = Answers(city=ask(city, _("City, in Chinese (城市，如 杭州)")),
-                      city_en=ask(city_en, _("City, in English (such as Hangzhou)")),
-                      authority=ask(authority, _("Issuing authority, full name in Chinese (发布机关全称)")),
-                      authority_en=ask(authority_en, _("Issuing authority, full name in English")))
+    answers = Answers(city=ask(city, _("City, in Chinese (城市，如 杭州)"), "--city"),
+                      city_en=ask(city_en, _("City, in English (such as Hangzhou)"), "--city-en"),
+                      authority=ask(authority, _("Issuing authority, full name in Chinese (发布机关全称)"),
+                                    "--authority"),
+                      authority_en=ask(authority_en, _("Issuing authority, full name in English"), "--authority-en"))
     answers.authority_short = ask(authority_short, _("Issuing authority, short name in Chinese, printed where space "
-                                                     "is tight (简称，如 杭州市防控指挥部; empty: the full name)"))
+                                                     "is tight (简称，如 杭州市防控指挥部; empty: the full name)"),
+                                  "--authority-short")
     answers.authority_short_en = ask(authority_short_en, _("Issuing authority, short name in English (empty: the "
-                                                           "English full name)"))
+                                                           "English full name)"), "--authority-short-en")
     entries = list(districts)
     if not entries and asking:
         text = ask(None, _("Districts in official order, KEY=名称 separated by spaces (shangcheng=上城区 "
-                           "gongshu=拱墅区)"))
+                           "gongshu=拱墅区)"), "--district")
         entries = text.replace(",", " ").replace("，", " ").split()
     answers.districts = [parse_district(entry, number) for number, entry in enumerate(entries, 1)]
-    answers.service_url = ask(service_url, _("Declaration service address (https://…)"))
-    answers.site_url = ask(site_url, _("FAQ website address (https://…)"))
+    answers.service_url = ask(service_url, _("Declaration service address (https://…)"), "--service-url")
+    answers.site_url = ask(site_url, _("FAQ website address (https://…)"), "--site-url")
     written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None, answers)
     click.echo(_("{folder}: new campaign, {count} files. Edit {settings} (every PLACEHOLDER), then run: "
                  "materials build --campaign {folder}").format(folder=folder, count=len(written),

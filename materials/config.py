@@ -105,7 +105,8 @@ class ServiceSettings(Strict):
     """The online declaration service where people apply for their health code."""
 
     url: HttpsUrl
-    """Address of the declaration service (https only, no user name or password, no spaces; the host a name
+    """Address of the declaration service (https only, no user name or password, no spaces, none of `"` `<` `>` `{`
+    `}` `\\` `^`, a vertical bar or a backquote as they are (percent-encode them); the host a name
     in plain ASCII, never an IP address, an internationalised name in its `xn--` form). A host on a reserved
     or local-network name (`.example`, `.test`, `.invalid`, `.localhost`, `localhost`, `.local`, `.internal`,
     `.lan`, `.home.arpa`, `.onion`, `.alt`, ...) is a placeholder: every build warns and `--strict` fails."""

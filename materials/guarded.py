@@ -147,7 +147,7 @@ class Run:
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the folder's lock and mark it as this command's while the body writes."""
-        created = not self.out.exists()
+        made = output.missing_folders(self.out)
         try:
             with output.locked(self.out, self.made_by):
                 output.claim(self.out, self.made_by, self.source, self._root)
@@ -155,7 +155,7 @@ class Run:
                     yield
         except BaseException:
             if self.release:
-                output.release_if_unused(self.out, created)
+                output.release_if_unused(self.out, bool(made), made)
             raise
 
 

@@ -118,8 +118,24 @@ class Answers:
     site_url: str = ""
 
 
+def check_answer(option: str, value: str) -> str:
+    """An answer with a line break, a control, bidi or zero-width character is refused naming its option, before
+    it reaches campaign.toml: a line break would end the TOML string (and could add settings), a bidi override
+    would print another name than the one typed."""
+    from materials.fonts import describe
+    from materials.textfiles import _forbidden_char
+
+    bad = next((c for c in value if _forbidden_char(c) or c == "\t"), None)
+    if bad is not None:
+        raise MaterialsError(_("{option} {value!r}: holds the invisible control character {char} (a line break, "
+                               "tab, bidi or zero-width character); give the text on one line without it").format(
+                                 option=option, value=value, char=describe(bad)))
+    return value
+
+
 def parse_district(text: str, number: int) -> tuple[str, str, str]:
     """`shangcheng=上城区`, `shangcheng=上城区=Shangcheng District`, or `上城区` (key `district-N`)."""
+    check_answer("--district", text)
     parts = [part.strip() for part in text.split("=")]
     if len(parts) == 1:
         key, name, english = f"district-{number}", parts[0], ""
@@ -220,7 +236,8 @@ def _check_settings(text: str) -> None:
             load_settings(path)
         except CampaignError as e:
             raise MaterialsError(_("the answers do not make valid settings, nothing was written:\n{problems}").format(
-                problems="\n".join(f"  {p.key}: {p.message}" for p in e.problems))) from None
+                problems="\n".join(f"  {p.key}: {p.message}" if p.key else f"  {p.message}"
+                                   for p in e.problems))) from None
 
 
 def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:

@@ -26,13 +26,15 @@ def _umask() -> int:
     return current
 
 
-def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes | str, mode: int | None = None, *, parents: bool = True) -> None:
     """Write `data` to `path` through a temporary file and `os.replace`.
 
     The file gets the mode a plain `open()` would give it (mkstemp's 0600 would hide print files and web
-    pages from the web server), unless `mode` says otherwise (keys: 0600).
+    pages from the web server), unless `mode` says otherwise (keys: 0600). `parents`: create missing folders
+    on the way (`write_inside` creates its own, never the output folder itself).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -283,8 +285,9 @@ def _legacy_build(out: Path, entries: list[str]) -> bool:
             return path.is_file()
         if entry in evidence:
             return (path / evidence[entry]).is_file()
-        runs = list(path.iterdir()) if path.is_dir() else []
-        return bool(runs) and all(read_marker(run) is not None for run in runs)
+        # A folder of marked runs (output/venue-lists); empty, it holds nothing to lose.
+        return path.is_dir() and not path.is_symlink() and all(read_marker(run) is not None
+                                                                for run in path.iterdir())
 
     known = [e for e in entries if not e.startswith(".")]
     return bool(known) and all(ours(e) for e in known)
@@ -329,9 +332,16 @@ def claim(out: Path, made_by: str, source: str = "", campaign_root: Path | None 
         write_atomic(out / MARKER, json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def release_if_unused(out: Path, created: bool) -> None:
+def missing_folders(out: Path) -> list[Path]:
+    """`out` and those of its parents that do not exist yet, nearest first: what a run into `out` creates."""
+    return [folder for folder in (out, *out.parents) if not folder.exists() and not folder.is_symlink()]
+
+
+def release_if_unused(out: Path, created: bool, made: list[Path] | None = None) -> None:
     """After a run that failed before writing anything: unmark the folder (so it stays free for any list), and
-    remove it if the run created it. Call after the lock is released."""
+    remove it if the run created it, with the parents it created (`made`, from `missing_folders`) left empty:
+    a refused run leaves nothing behind (an empty output/venue-lists/ would block the next build). Call after
+    the lock is released."""
     if not out.is_dir():
         return
     names = {p.name for p in out.iterdir()}
@@ -339,8 +349,11 @@ def release_if_unused(out: Path, created: bool) -> None:
         (out / MARKER).unlink(missing_ok=True)
     if created and names <= {MARKER, LOCK}:
         (out / LOCK).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            out.rmdir()
+        for folder in made or [out]:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 @contextlib.contextmanager
@@ -401,6 +414,47 @@ def close_inherited_locks() -> None:
     HELD_LOCKS.clear()
 
 
+#: The output folders a run holds by identity (`holding`): device and inode when the run began writing.
+HELD: dict[Path, tuple[tuple[int, int] | None, str]] = {}
+
+
+@contextlib.contextmanager
+def holding(out: Path, what: str) -> Iterator[None]:
+    """While the body runs, `write_inside(out, ...)` writes only into the folder `out` is now: a folder renamed,
+    moved or replaced under the run fails it (naming the folder) at its next write, and the run never makes a
+    new folder at the old path, which would hold a half-written copy that looks like a run's."""
+    HELD[out] = (_identity(out), what)
+    try:
+        yield
+    finally:
+        HELD.pop(out, None)
+
+
+def still_held(out: Path) -> None:
+    """Raise `OutputError` if `out` is no longer the folder `holding` began with."""
+    identity, what = HELD.get(out, (None, ""))
+    if identity is not None and _identity(out) != identity:
+        raise OutputError(_moved(out, what))
+
+
+def write_inside(out: Path, path: Path, data: bytes | str) -> None:
+    """`write_atomic` of `path` inside the output folder `out`: its subfolders are made one by one inside
+    `out`, never `out` itself, after checking `out` is still the folder the run holds (`holding`)."""
+    still_held(out)
+    folder = out
+    try:
+        for part in path.parent.relative_to(out).parts:
+            folder = folder / part
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir()
+        write_atomic(path, data, parents=False)
+    except FileNotFoundError:
+        still_held(out)
+        if not out.is_dir():
+            raise OutputError(_moved(out, HELD.get(out, (None, "materials"))[1] or "materials")) from None
+        raise
+
+
 def _identity(folder: Path) -> tuple[int, int] | None:
     """Device and inode of a folder: a folder renamed away, or replaced by another, has new ones."""
     try:
@@ -441,6 +495,10 @@ def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
         kept = kept or _("nothing was replaced, the previous output in {out} is intact").format(out=out)
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):  # not the disk's state: the folder is not one to write in
+            raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Its folder does not exist or "
+                                "takes no files (such as /proc): choose a folder of your own, then run again").format(
+                                  where=where, value=e.strerror or e, code=code, kept=kept)) from None
         raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Free space or fix the "
                             "folder's permissions, then run again").format(
                               where=where, value=e.strerror or e, code=code, kept=kept)) from None

@@ -602,6 +602,8 @@ def render_pdf(campaign: Campaign, document: str, fingerprint: str = "") -> byte
             title=f"Proof: {title}", authors=[campaign.text(campaign.settings.authority, "en")],
             lang=campaign.primary_language, created=created, modified=created, generator="materials",
             keywords=[f"materials-sources {fingerprint}"] if fingerprint else [],
+            # The template's attachments stay, so a file it may not attach is refused as in every template.
+            attachments=rendered.metadata.attachments,
         )
         return bytes(rendered.write_pdf(pdf_identifier=identifier))
     except RefusedResource as e:  # a BaseException inside WeasyPrint: the template asked for a file it may not

@@ -124,6 +124,10 @@ def _language(value: str) -> str:
     return value
 
 
+#: Printable ASCII an address never holds as it is (RFC 3986): it must be percent-encoded.
+URL_UNSAFE = frozenset('"<>`{}|\\^')
+
+
 def check_https_url(value: str) -> str:
     """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
     blank = next((c for c in value if c.isspace() or not c.isprintable()), None)
@@ -138,6 +142,11 @@ def check_https_url(value: str) -> str:
     if "@" in parts.netloc:
         raise ValueError(_("{value!r} holds a user name or password before '@'; a printed address must not "
                            "(and 'https://real.host@other.host' leads to other.host): remove it").format(value=value))
+    unsafe = next((c for c in value if c in URL_UNSAFE), None)
+    if unsafe is not None:  # escaped on a web page, but printed as it is into every QR code and link
+        raise ValueError(_("{value!r} holds {char!r}; an address holds none of \" < > ` {{ }} | \\ ^ as they are: "
+                           "write it percent-encoded (\" is %22, < is %3C, > is %3E), or remove it").format(
+                               value=value, char=unsafe))
     try:
         check_host(parts.hostname or "")
         parts.port  # noqa: B018 - a port that is not a number raises here
@@ -152,8 +161,21 @@ Slug = Annotated[str, AfterValidator(_slug)]
 Colour = Annotated[str, AfterValidator(_colour)]
 Language = Annotated[str, AfterValidator(_language)]
 HttpsUrl = Annotated[str, AfterValidator(check_https_url)]
+def _visible(value: str) -> str:
+    """A name or title printed on every poster: a control, bidi or zero-width character (Trojan Source) could
+    print another text than the one read in campaign.toml, and no font draws it: refused, naming it."""
+    from materials.fonts import describe
+    from materials.textfiles import _forbidden_char
+
+    bad = next((c for c in value if _forbidden_char(c) or c == "\t"), None)
+    if bad is not None:
+        raise ValueError(_("invisible control character {char}; delete it (often pasted from another "
+                           "document)").format(char=describe(bad)))
+    return value
+
+
 #: A text per language, `{ zh-CN = "…", en = "…" }`; every campaign language must be present.
-PerLanguage = dict[Language, Annotated[str, Field(min_length=1)]]
+PerLanguage = dict[Language, Annotated[str, Field(min_length=1), AfterValidator(_visible)]]
 
 
 class Strict(BaseModel):

@@ -744,6 +744,9 @@ def describe_template_error(error: jinja2.TemplateError) -> str:
         if isinstance(error, LinkOutside):
             return str(error.message)
         names = getattr(error, "templates", None) or [error.name]
+        if _frame(error) is not None:  # name the template and line that asked for it
+            return _("{where}: template {names} not found; add it or fix the name").format(
+                where=_where(error), names=", ".join(str(n) for n in names))
         return _("template {names} not found; add it or fix the name that includes it").format(
             names=", ".join(str(n) for n in names))
     # A runtime error (an undefined name): Jinja maps the template's frames to its source lines.

@@ -45,6 +45,28 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[st
     book.save(path)
 
 
+def hostile_workbooks(bad: Path) -> None:
+    """Red team 5 (D3): workbooks whose sheet declares entities: billion laughs, and an external entity."""
+    import zipfile
+
+    workbook(bad / "plain.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]})
+    laughs = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    doctypes = {"laughs.xlsx": f'<!DOCTYPE lolz [<!ENTITY lol0 "lol">{laughs}]>', "xxe.xlsx":
+                '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'}
+    for name, doctype in doctypes.items():
+        with zipfile.ZipFile(bad / "plain.xlsx") as source, zipfile.ZipFile(bad / name, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    text = data.decode("utf-8")
+                    start = text.index("?>") + 2 if text.startswith("<?xml") else 0
+                    text = text[:start] + doctype + text[start:]
+                    entity = "&lol9;" if name == "laughs.xlsx" else "&xxe;"
+                    data = re.sub(r'<c r="B2".*?</c>', f'<c r="B2" t="inlineStr"><is><t>{entity}</t></is></c>',
+                                  text).encode("utf-8")
+                target.writestr(info, data)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A campaign with venues and a key, and a folder of bad files beside it."""
@@ -74,9 +96,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     unclosed = 'HP-2,"unclosed,和平区,社区,x\n'
     (bad / "quote-mid.csv").write_text(HEADER + ROW + unclosed + ROW.replace("HP-1", "HP-3") * 5, encoding="utf-8")
     (bad / "wrong-header.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    wide = ",".join(f"c{n}" for n in range(100_000))
+    (bad / "wide-missing.csv").write_text(f"id,name,district,category,{wide}\n" + ROW, encoding="utf-8")
     (bad / "parks.csv").write_text(HEADER + "".join(f"HP-{n},第{n}公园,和平区,公园,某路{n}号\n" for n in range(2, 30)),
                                    encoding="utf-8")
     workbook(bad / "all-hidden.xlsx", {"S": [HEADER.strip().split(","), ROW.strip().split(",")]}, hidden_rows=(2,))
+    hostile_workbooks(bad)
     links.write_key_file(bad / "stray.key", [links.Key(1, bytes(range(5, 37, 2)) + bytes(range(6, 37, 2)))])
     for name in ("bidi.csv", "zero-width.csv", "path-id.csv", "formula.xlsx", "oversized.xlsx", "duplicate-id.csv",
                  "header-only.csv", "excel-id.csv"):
@@ -94,6 +119,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="ascii")
     (bad / "passwd").chmod(0o644)
     (bad / "garbage.key").write_text("hello\n", encoding="ascii")
+    (bad / "chinese-district.key").write_text(f"materials-venue-key 1 {TEST_KEY.hex()} 不存在区\n", encoding="utf-8")
+    (bad / "chinese-district.key").chmod(0o600)
     (bad / "garbage.key").chmod(0o600)
     (bad / "a-file").write_text("x", encoding="utf-8")
     for name, text in {
@@ -108,6 +135,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                ("userinfo", "https://user:secret@declare.health-code.gov.cn/apply", ""),
                ("at-sign", "https://declare.gov.cn\\\\@evil.com/apply", ""),
                ("localhost", "https://localhost/apply", ""),
+               ("markup", 'https://declare.tianjin.gov.cn/apply\\"><script>alert(1)</script>', ""),
                ("onion", "https://declarehealthcode7x.onion/apply", ""),
                ("link-host", "https://declare.health-code.gov.cn/apply",
                 '\n[venues]\nlink_host = "hc.tianjin.example"\n'),
@@ -128,6 +156,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "sticker-sheet": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues.sizes.A6-A5]\nwidth_mm = 105\nheight_mm = 148\nqr_mm = 50\n'
         'sheet = { name = "A5", width_mm = 148, height_mm = 210, across = 2, down = 2 }\n',
+        # Red team 5 (D9): a bidi override in the authority's name was blamed on the fonts
+        "bidi-authority": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'zh-CN = "测试市疫情防控指挥部"', 'zh-CN = "\u202e测试市疫情防控指挥部"'),
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -140,6 +171,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
+        # Red team 5 (D15): a missing include was named without the template and line that asked for it
+        "include-missing": '<p>x</p>\n{% include "/etc/passwd" %}',
         "escape-built": "{{ (cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__'))['os'].popen('id').read() }}",
         # Red team 2: strings doubled in a loop, and a large value written 100,000 times (each a gigabytes' worth)
         "doubling": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
@@ -257,6 +290,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {r}/template-settings-key  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("build  --campaign  {r}/template-settings-dump  --only  web", 1, "attribute 'settings' of 'Campaign' object"),
     ("check  --campaign  {r}/template-loop", 1, "404.html -> 404.html"),
+    ("build  --campaign  {r}/template-include-missing  --only  web", 1,
+     "404.html line 2: template /etc/passwd not found; add it or fix the name"),
     ("build  --campaign  {r}/template-squaring  --only  web", 1,
      "404.html line 1: refused by the template sandbox (a number of about"),
     ("build  --campaign  {r}/template-nested-loops  --only  web", 1,
@@ -275,6 +310,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {r}/broken-host-cyrillic  --out  {r}/o3", 1, "U+0435 CYRILLIC"),
     ("check  --campaign  {r}/broken-host-userinfo", 1, "service.url: 'https://user:secret@"),
     ("check  --campaign  {r}/broken-host-at-sign", 1, "user name or password"),
+    # Red team 5 (D11): markup in service.url passed check and build, and went into every QR code
+    ("check  --campaign  {r}/broken-host-markup", 1, "holds '\"'; an address holds none of"),
+    ("build  --campaign  {r}/broken-host-markup  --only  web", 1, "holds '\"'; an address holds none of"),
     ("check  --campaign  {r}/broken-host-localhost  --strict", 1, "localhost/apply is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-onion  --strict", 1, "declarehealthcode7x.onion/apply is a PLACEHOLDER"),
     ("check  --campaign  {r}/broken-host-link-host  --strict", 1, "link_host hc.tianjin.example is a PLACEHOLDER"),
@@ -312,6 +350,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/wrong-header.csv  --campaign  {c}  --out  {r}/o1", 1, "missing column 'id'"),
     ("venues  {b}/parks.csv  --campaign  {c}  --out  {r}/o1", 1, "rows 2–29, category: unknown place category '公园'"),
     ("venues  {b}/all-hidden.xlsx  --campaign  {c}  --out  {r}/o1", 1, "every venue row is hidden"),
+    # Red team 5: entity declarations in a sheet (billion laughs, XXE) were a ParseError traceback
+    ("venues  {b}/laughs.xlsx  --campaign  {c}  --out  {r}/o1", 1, "xl/worksheets/sheet1.xml holds a DOCTYPE"),
+    ("venues  {b}/xxe.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not a valid spreadsheet"),
+    ("venues  /dev/zero  --campaign  {c}  --out  {r}/o1", 1, "/dev/zero is not a regular file"),
+    # Red team 5: a 100,000-column header was printed whole in one message
+    ("venues  {b}/wide-missing.csv  --campaign  {c}  --out  {r}/o1", 1, "'c11' and 99,988 more"),
+    ("proof  --campaign  {c}  --out  /proc/self/foo.pdf", 1, "Its folder does not exist or takes no files"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/stray.key", 1,
      "would call these posters forged"),
     ("venues  {b}/bidi.csv  --campaign  {c}  --out  {r}/o1", 1, "bidirectional"),
@@ -345,6 +390,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/down.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
+    # Red team 5 (D12): a district named in Chinese made the whole file "not a materials key file"
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/chinese-district.key", 1,
+     "chinese-district.key line 1: '不存在区' is not a district key"),
     ("keys  new  --out  {b}/zero.key  --add", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/passwd", 1, "not `materials-venue-key"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/garbage.key", 1, "line 1"),
@@ -369,6 +417,13 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/missing.key", 1, "not found"),
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
+    # Red team 5 (D13): a bad --base was ignored for a typed code, which was then called genuine
+    (f"verify  {CODE}  --campaign  {{c}}  --base  javascript:alert(1)", 1, "--base 'javascript:alert(1)': give"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://1.2.3.4/V/", 1, "is an IP address"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://u:p@hc.tj.gov.cn/V/", 1, "--base 'https://u:p@hc"),
+    # Red team 5 (D10): a look-alike letter in a link's host is named, with the host's IDNA form
+    (f"verify  HTTPS://HC.TJ.GOV.СN/V/{TOKEN}  --campaign  {{c}}  --base  HTTPS://HC.TJ.GOV.CN/V/", 1,
+     "its letter 'С' (U+0421 CYRILLIC CAPITAL LETTER ES) is not ASCII (the host is hc.tj.gov.xn--n-"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace"),
     ("keys  new  --out  {c}/keys/venue.key", 1, "refusing to replace a signing key"),
     ("keys  new  --out  {c}/campaign.toml", 1, "campaign.toml exists and is not a key file"),
@@ -400,6 +455,14 @@ MATRIX: list[tuple[str, int, str]] = [
     ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
     ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
     ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),
+    # Red team 5 (D8, D9): a line break or a bidi override in an answer is refused naming the option
+    ("new  {r}/n4  --city  津\"\n[venues]\nkey_file = \"/etc/passwd\"\n#", 1,
+     "--city '津\"\\n[venues]\\nkey_file = \"/etc/passwd\"\\n#': holds the invisible control character '\\n'"),
+    ("new  {r}/n5  --district  a=b\"\nx=1", 1, "--district 'a=b\"\\nx=1': holds the invisible control character"),
+    ("new  {r}/n6  --city  X  --authority  \u202eevil", 1,
+     "--authority '\\u202eevil': holds the invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    ("check  --campaign  {r}/broken-bidi-authority", 1,
+     "authority.zh-CN: invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE); delete it"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
@@ -437,6 +500,10 @@ def test_out_folder_renamed_during_a_run_fails_naming_it(world: Path, tmp_path: 
     assert "Traceback" not in output, output
     assert process.returncode == 1, output
     assert f"the output folder {out} was renamed, moved or replaced" in output
+    # Red team 5: the run went on writing, re-making the folder at its old path with a manifest and a district
+    # file of every venue but a third of the posters: a half-written folder that looked finished.
+    assert not out.exists(), sorted(p.name for p in out.rglob("*"))
+    assert not (tmp_path / "renamed" / "manifest.csv").exists()
 
 
 def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: Path) -> None:
@@ -1289,3 +1356,53 @@ def test_one_hard_link_count_for_campaign_and_key_files() -> None:
     readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
                      if ".st_nlink" in p.read_text(encoding="utf-8"))
     assert readers == ["textfiles.py"], readers
+def test_a_refused_venue_run_leaves_nothing_and_build_accepts_the_venue_runs_folder(world: Path,
+                                                                                   tmp_path: Path) -> None:
+    """Red team 5 (D7): a venue run refused for its list (a bidi control character in a name) said nothing was
+    written but left an empty output/venue-lists/, and `build` then refused output/ as not its own."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "HP-3,示例\u202e社区,和平区,社区,地址\n", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(bad), "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output and "nothing was written" in output, output
+    assert not (campaign / "output").exists(), sorted(str(p) for p in (campaign / "output").rglob("*"))
+    (campaign / "output" / "venue-lists").mkdir(parents=True)  # as a refused run of an older version left it
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "web"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (campaign / "output" / "web" / "index.html").is_file()
+
+
+def test_a_refused_file_in_a_venue_or_proof_template_is_one_error_naming_it(world: Path, tmp_path: Path) -> None:
+    """Red team 5 (D2): `<link rel="attachment" href="file:///etc/passwd">` in templates/venues/posters.html
+    crashed the venue run with a RefusedResource traceback; in the proof template it was silently dropped.
+    Both now fail naming the template, and the venue run leaves nothing behind."""
+    from materials.templating import BUILTIN
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    attach = '<link rel="attachment" href="file:///etc/passwd">'
+    for relative in ("venues/posters.html", "proof/proof.html.j2"):
+        target = campaign / "templates" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (BUILTIN / relative).read_text(encoding="utf-8")
+        target.write_text(text.replace("<body", attach + "<body", 1), encoding="utf-8")
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "venue template posters.html: refused to load 'file:///etc/passwd'" in output, output
+    assert not (campaign / "output").exists()
+    done = subprocess.run([*CLI, "proof", "--campaign", str(campaign), "--out", str(tmp_path / "proof.pdf")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "proof template (templates/proof/): refused to load 'file:///etc/passwd'" in output, output
+    assert not (tmp_path / "proof.pdf").exists()

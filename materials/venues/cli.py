@@ -106,6 +106,8 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     campaign = load(root)
     if base is None:
         base = link_base(campaign)
+    else:  # refused for a typed code too, which does not use it: a bad --base is never silently ignored
+        links.canonical_base(base)
     paths = list(key_files) or [campaign.root / VenueSettings.of(campaign.settings).key_file]
     ring = links.read_key_files(paths)
     districts = [d.key for d in campaign.settings.districts]

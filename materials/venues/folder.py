@@ -14,7 +14,7 @@ from materials import __version__, printorder, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.i18n import _
-from materials.output import write_atomic
+from materials.output import write_inside
 from materials.venues import files, glyphs, outputs, static
 from materials.venues.compose import PageArt
 from materials.venues.jobs import Rendered
@@ -113,7 +113,7 @@ def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path
                                               "not {link}").format(found=found, link=link))]
     is_png = rendered.data.startswith(b"\x89PNG")
     target = out / (screen_file(venue) if is_png else venue_file(venue))
-    write_atomic(target, rendered.data)
+    write_inside(out, target, rendered.data)
     record_path = cache / "venues" / f"{venue.id}.json"
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -127,7 +127,7 @@ def accept(rendered: Rendered, plan: Plan, by_id: dict[str, VenueRow], out: Path
                   "notes": list(rendered.art.notes) if rendered.art is not None else []}
         shas[venue.id] = digest
     # The record names the input only once the PDF is in place: a kill between the two re-renders the venue.
-    write_atomic(record_path, json.dumps(record, sort_keys=True))
+    write_inside(out, record_path, json.dumps(record, sort_keys=True))
     return []
 
 
@@ -170,8 +170,8 @@ def district_file(plan: Plan, out: Path, district: str, venues: list[VenueRow],
         if found != links_here:
             raise VerificationError([Problem(name, None, None, _("a sticker's QR code does not read back "
                                                                  "on the sheet"))])
-    write_atomic(target, data)
-    write_atomic(record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
+    write_inside(out, target, data)
+    write_inside(out, record_path, json.dumps({"input": wanted, "sha256": outputs.sha256(data)}, sort_keys=True))
     return name
 
 
@@ -182,12 +182,13 @@ def write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: di
                      venue.reprint, venue_file(venue), plan.contexts[venue.id].link,
                      plan.key_ids[venue.id], shas[venue.id]])
     if plan.listing.rejected_rows:
-        write_atomic(out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
+        write_inside(out, out / "rejects.csv",
+                     outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
     else:
         with contextlib.suppress(FileNotFoundError):
             (out / "rejects.csv").unlink()
-    write_atomic(out / "print-order.csv", printorder.order_csv(_order_rows(plan, district_files)))
-    write_atomic(out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
+    write_inside(out, out / "print-order.csv", printorder.order_csv(_order_rows(plan, district_files)))
+    write_inside(out, out / "manifest.csv", outputs.csv_bytes(outputs.MANIFEST_HEADER, rows))
 
 
 def _order_rows(plan: Plan, district_files: dict[str, str]) -> list[printorder.Row]:

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,13 +82,14 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
 #: id as typed) -> the id as spelled, the venue's name and the list it came from. Runs read it before signing.
 REGISTER = ".materials/signed-venues.csv"
 REGISTER_COLUMNS = ("district", "typed", "id", "name", "category", "address", "reprint", "list")
-#: The register's free-text cells, written formula-safe as manifest.csv's (the register is opened in Excel).
+#: The register's free-text cells (every cell is written formula-safe, as manifest.csv's: it is opened in Excel).
 REGISTER_TEXT = ("name", "category", "address")
 
 
 def _list_identity(campaign: Campaign, list_path: Path) -> str:
+    """The list as the register records it (formula-safe, as every cell of it: a list named =x.csv)."""
     real = list_path.resolve()
-    return campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real)
+    return safe_cell(campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real))
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -189,28 +191,53 @@ def _other_venue(listing: VenueList, venue: VenueRow, row: dict[str, str]) -> Pr
             address=row.get("address") or "?", file=row.get("list") or REGISTER, reprint=row.get("reprint") or 0))
 
 
-def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
-    """Add a finished run's venues to the campaign's register (this list's earlier entries replaced)."""
+@contextlib.contextmanager
+def register_lock(campaign: Campaign) -> Iterator[None]:
+    """The campaign's register, held by one run at a time (an exclusive lock on a file beside it, released when
+    the process ends however it ends): checking for clashes and recording the new ids happen under it, so two
+    runs started together are refused as they would be one after the other."""
     import fcntl
 
+    lock_path = (campaign.root / REGISTER).with_suffix(".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")  # noqa: SIM115 - held until the block ends
+    except OSError as e:
+        raise MaterialsError(_("cannot lock the campaign's register of signed venues {path} ({error}): make its "
+                               "folder writable and run again").format(path=campaign.relative(lock_path),
+                                                                       error=e.strerror or e)) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def claim_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:
+    """Before anything is signed: refuse ids that clash with the register (`refuse_respelled_ids`) and record
+    this list's ids in it, both under the register's lock. A run started at the same time as another waits
+    for the other's record and is then refused like a later run."""
+    with register_lock(campaign):
+        refuse_respelled_ids(campaign, listing, list_path, out)
+        register_signed(campaign, listing, list_path)
+
+
+def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
+    """Add a run's venues to the campaign's register (this list's earlier entries replaced); called under
+    `register_lock`."""
     from materials.output import write_atomic
 
     own = _list_identity(campaign, list_path)
     register = campaign.root / REGISTER
     try:
-        register.parent.mkdir(parents=True, exist_ok=True)
-        with open(register.with_suffix(".lock"), "a") as lock:  # two runs at once: neither loses the other's rows
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            rows = [row for row in _rows(register) if row.get("list") != own]
-            rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": safe_cell(v.name),
-                      "category": safe_cell(v.category), "address": safe_cell(v.address), "reprint": str(v.reprint),
-                      "list": own} for v in listing.venues]
-            rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
-            text = io.StringIO()
-            writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-            write_atomic(register, text.getvalue())
+        rows = [row for row in _rows(register) if row.get("list") != own]
+        rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name,
+                  "category": v.category, "address": v.address, "reprint": str(v.reprint),
+                  "list": own} for v in listing.venues]
+        rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({column: safe_cell(value) for column, value in row.items()} for row in rows)
+        write_atomic(register, text.getvalue())
     except OSError as e:
         log.warning(
             _("cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "

@@ -340,6 +340,18 @@ def verify_link(
         raise LinkError(_("not a venue link (expected HTTPS://HOST/PATH/TOKEN, without ? or #)"))
     found_host, _slash, rest = link.removeprefix("HTTPS://").partition("/")
     if found_host != host:
+        odd = next((char for char in found_host if not char.isascii()), None)
+        if odd is not None:  # a look-alike letter: the two names print the same, so say which one differs
+            from materials.fonts import describe
+
+            try:
+                idna = found_host.lower().encode("idna").decode("ascii")
+            except UnicodeError:
+                idna = found_host.encode("ascii", "backslashreplace").decode("ascii")
+            raise LinkError(_("the link leads to {value}, not to the campaign's {host}: its letter {char} is not "
+                              "ASCII (the host is {idna}), a look-alike of the campaign's address; a sticker over a "
+                              "genuine poster looks like this").format(value=found_host, host=host,
+                                                                       char=describe(odd), idna=idna))
         raise LinkError(_("the link leads to {value}, not to the campaign's {host}: a sticker over a "
                           "genuine poster looks like this").format(value=found_host or _("no host"), host=host))
     if not link.startswith(base):
@@ -520,8 +532,8 @@ def new_key_advice(path: Path, setting: str) -> str:
 def read_key_file(path: Path) -> KeyRing:
     """Read a key file; errors name the file and line but never echo key material."""
     refuse_unsafe_key(path)
-    try:
-        text = path.read_text(encoding="ascii")
+    try:  # UTF-8, so a line with a Chinese district name is named by the line checks, not as a foreign file
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MaterialsError(_("key file {path} not found; {advice}").format(
                                  path=path, advice=new_key_advice(path, str(path)))) from None

@@ -10,6 +10,7 @@ many rows is one line naming the rows and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from materials import fonts
 from materials.errors import MaterialsError, Problem
@@ -109,6 +111,13 @@ class SheetLayout:
     merged: list[tuple[int, int, int, int, str]] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)
     filtered: bool = False
+    #: Columns (1-based) hidden by hand or by a collapsed outline; their cells are read as empty.
+    hidden_columns: set[int] = field(default_factory=set)
+    #: The hidden columns that held text (column -> its letter), for the warning.
+    hidden_text: dict[int, str] = field(default_factory=dict)
+    #: Rows too low to show their text (under `LOW_ROW_POINTS`), and rows with a cell of invisible text.
+    low: set[int] = field(default_factory=set)
+    faint: set[int] = field(default_factory=set)
 
 
 def clean(cell: str) -> str:
@@ -279,9 +288,32 @@ def check_xlsx_archive(path: Path, label: str) -> None:
                 raise MaterialsError(_("{label}: refused, the workbook unpacks to {value:.0f} MB (limit "
                                        "{limit:.0f} MB); split the list or export it as CSV").format(
                                          label=label, value=total / 1e6, limit=MAX_XLSX_UNCOMPRESSED / 1e6))
+            for info in archive.infolist():
+                if _declares_entities(archive, info):
+                    raise MaterialsError(_(
+                        "{label}: refused, {filename} holds a DOCTYPE (entity declarations, which Excel never "
+                        "writes: a damaged or hostile workbook that could read other files or exhaust memory); "
+                        "not a valid spreadsheet: open it in Excel and save it again as .xlsx, or export the sheet "
+                        "as CSV").format(label=label, filename=info.filename))
     except zipfile.BadZipFile:
         raise MaterialsError(_("{label}: not an XLSX workbook (damaged, or an old .xls: save as .xlsx)").format(
                                  label=label)) from None
+
+
+DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part of the workbook holds a DOCTYPE or an entity (billion laughs, external entities)."""
+    if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        return False
+    with archive.open(info) as handle:
+        tail = b""
+        while chunk := handle.read(1 << 20):
+            if DOCTYPE.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: str | None = None,
@@ -301,14 +333,27 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         sheet = choose_sheet(book, label, sheet_name)
         found = sheet_layout(path, sheet.title, label)
         if layout is not None:
-            layout.hidden, layout.filtered = found.hidden, found.filtered
+            layout.hidden, layout.filtered, layout.low = found.hidden, found.filtered, found.low
+            layout.hidden_columns = found.hidden_columns
+        else:
+            layout = found
         merged = found.merged
         for number, cells in enumerate(sheet.iter_rows(), 1):
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
                 ref = next((r[4] for r in merged if r[0] <= number <= r[2] and r[1] <= col <= r[3]), None)
-                values.append(f"\x00merged:{ref}" if ref else _xlsx_text(cell))
+                text = f"\x00merged:{ref}" if ref else _xlsx_text(cell)
+                if col in found.hidden_columns:  # not seen in Excel: never printed (as a hidden row)
+                    if text.strip():
+                        layout.hidden_text[col] = getattr(cell, "column_letter", "") or str(col)
+                    text = ""
+                elif text.strip() and _invisible(cell):
+                    layout.faint.add(number)
+                values.append(text)
             yield values
+    except ElementTree.ParseError as e:  # a sheet's XML is read as the rows are
+        raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
+                                 label=label, kind=f"{type(e).__name__}: {e}")) from None
     finally:
         book.close()
 
@@ -350,6 +395,10 @@ MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})([0-9]{1,7}
 #: A row Excel hides (by hand, or an AutoFilter that filters it out): `<row r="7" ... hidden="1">`.
 HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*?\br=\"([0-9]{1,7})\"")
 AUTOFILTER = re.compile(rb"<(?:\w+:)?autoFilter\b")
+#: A row's custom height, `<row r="7" ht="0.1" customHeight="1">` (either order), and a column range's tag.
+ROW_HEIGHT = re.compile(rb"<(?:\w+:)?row\b(?=[^>]*\bcustomHeight=\"(?:1|true)\")(?=[^>]*\bht=\"([0-9.]{1,12})\")"
+                        rb"[^>]*?\br=\"([0-9]{1,7})\"")
+COL_TAG = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
 MAX_MERGED = 1000
 SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
@@ -398,6 +447,18 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                 for m in HIDDEN_ROW.finditer(buffer):
                     layout.hidden.add(int(m.group(1)))
                     last = max(last, m.end())
+                for m in ROW_HEIGHT.finditer(buffer):
+                    with contextlib.suppress(ValueError):
+                        if float(m.group(1)) < LOW_ROW_POINTS:
+                            layout.low.add(int(m.group(2)))
+                    last = max(last, m.end())
+                for m in COL_TAG.finditer(buffer):
+                    attributes = m.group(1).decode("utf-8", "replace")
+                    if _attribute(attributes, "hidden") in ("1", "true"):
+                        low, high = _attribute(attributes, "min"), _attribute(attributes, "max")
+                        if low.isdigit() and high.isdigit():
+                            layout.hidden_columns.update(range(int(low), min(int(high), int(low) + 16384) + 1))
+                    last = max(last, m.end())
                 if AUTOFILTER.search(buffer):
                     layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
@@ -406,6 +467,26 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                                "fill every row (Home > Merge & Center > Unmerge, then fill down)").format(
                                  label=label, title=title, count=len(found)))
     return layout
+
+
+#: Text in a font smaller than this (points), or in a row lower than `LOW_ROW_POINTS`, cannot be read on screen.
+TINY_FONT_POINTS = 4.0
+LOW_ROW_POINTS = 4.0
+
+
+def _invisible(cell: Any) -> bool:
+    """A cell whose text Excel shows white (on no fill) or in a font too small to read."""
+    font = getattr(cell, "font", None)
+    if font is None:
+        return False
+    size = font.sz
+    if size is not None and float(size) < TINY_FONT_POINTS:
+        return True
+    colour = font.color
+    rgb = getattr(colour, "rgb", None) if colour is not None else None
+    white = isinstance(rgb, str) and rgb.upper().endswith("FFFFFF")
+    fill = getattr(getattr(cell, "fill", None), "fill_type", None)
+    return white and fill in (None, "none")
 
 
 def _column(letters: str) -> int:
@@ -443,6 +524,18 @@ def header_score(record: list[str]) -> int:
     return sum(1 for cell in record if not cell.startswith("\x00") and clean(cell.lstrip("\ufeff")).lower() in lookup)
 
 
+#: At most this many column names in one message (a header of 100,000 columns is not printed whole).
+SHOWN_NAMES = 12
+
+
+def shown_names(names: list[str]) -> str:
+    """`a, b, c` or `a, b, ... and 99,988 more`: a list of names short enough for one message."""
+    if len(names) <= SHOWN_NAMES:
+        return ", ".join(names)
+    return _("{names} and {count} more").format(names=", ".join(names[:SHOWN_NAMES]),
+                                                count=f"{len(names) - SHOWN_NAMES:,}")
+
+
 def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, int], list[Problem], list[str]]:
     """Column -> index, problems, and the names of columns posters do not use (ignored, with one note)."""
     problems: list[Problem] = []
@@ -468,7 +561,7 @@ def header_map(header: list[str], label: str, row: int = 1) -> tuple[dict[str, i
     for key in REQUIRED:
         if key not in found:
             unknown = _("; the header's other columns are {names}").format(
-                names=", ".join(map(repr, ignored))) if ignored else ""
+                names=shown_names([repr(name) for name in ignored])) if ignored else ""
             problems.append(Problem(label, None, where, _(
                 "missing column {key!r} ({meaning}){unknown}. Columns are id,name,district,category,address"
                 "[,name_LANG,address_LANG,reprint] or 场所编号,场所名称,所属区,场所类型,地址").format(
@@ -518,6 +611,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     problems: list[Problem] = []
     notes: list[tuple[bool, str]] = []
     if not path.is_file():
+        if path.exists():
+            raise MaterialsError(_("{label} is not a regular file (a device, folder or pipe); give the venue "
+                                   "list's .csv or .xlsx file").format(label=label))
         raise MaterialsError(_("{label}: file not found").format(label=label))
     if path.stat().st_size == 0:
         raise MaterialsError(_("{label}: the file is empty; it needs a header row "
@@ -558,13 +654,14 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         return VenueList(label, [], group_problems(problems + header_problems), [], notes)
     if ignored:
         notes.append((False, _("{label}: columns {names} are not printed on posters; ignored").format(
-            label=label, names=", ".join(ignored))))
+            label=label, names=shown_names(ignored))))
 
     candidates: list[VenueRow] = []
     rejected: list[tuple[int, str, str]] = []
     narrowed: dict[int, list[str]] = {}
     totals: list[int] = []
     hidden: list[int] = []
+    faint: list[int] = []
     rows = 0
     for number, record in rows_iter:
         if not any(c.strip() for c in record):
@@ -572,6 +669,8 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
         if number in layout.hidden:
             hidden.append(number)
             continue
+        if number in layout.low or number in layout.faint:
+            faint.append(number)
         if _is_totals(record, header_map_):
             totals.append(number)
             continue
@@ -610,6 +709,19 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                             "{label}: {rows} are hidden in the workbook and NOT printed; to print them, clear the "
                             "filter or unhide the rows (Home > Format > Hide & Unhide) and run again", len(hidden))
         notes.append((True, text.format(label=label, rows=rows_named(hidden))))
+    if layout.hidden_text:
+        notes.append((True, ngettext(
+            "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
+            "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
+            "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
+            "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
+            len(layout.hidden_text)).format(label=label, columns=", ".join(
+                layout.hidden_text[column] for column in sorted(layout.hidden_text)))))
+    if faint:
+        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white, in a font under "
+                              "{points:g} pt, or in a row under {points:g} pt high) is printed on the posters; "
+                              "make it visible and check it").format(label=label, rows=rows_named(faint),
+                                                                     points=TINY_FONT_POINTS)))
     if not candidates and not problems:
         if hidden:
             raise MaterialsError(_("{label}: every venue row is hidden or filtered out ({rows_named}); "

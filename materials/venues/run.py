@@ -26,6 +26,7 @@ from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError
 from materials.i18n import _, ngettext
 from materials.log import DETAIL, WarningCounter
+from materials.output import holding, still_held
 from materials.venues import known, renderer
 from materials.venues.compose import PageArt
 from materials.venues.folder import (
@@ -148,7 +149,7 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size)
-    known.refuse_respelled_ids(campaign, listing, list_path, out)
+    known.claim_ids(campaign, listing, list_path, out)
     cache = out / CACHE
     planned = time.perf_counter()
     plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
@@ -171,7 +172,11 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
         for name in ("manifest.csv", "print-order.csv"):
             with contextlib.suppress(FileNotFoundError):
                 (out / name).unlink()
-        (cache / "venues").mkdir(parents=True, exist_ok=True)
+        still_held(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for folder in (cache, cache / "venues"):  # inside `out` only: never `out` again at a path it left
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir()
         results = (r for batch in _map(executor, jobs) for r in batch)
         districts = by_district(plan)
         # A4/A5 district files are merged as soon as their district's last poster is accepted (chunks come
@@ -212,7 +217,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     summary.districts = len(district_files)
     write_tables(plan, out, shas, district_files)
     remove_stale(plan, out, cache, district_files)
-    known.register_signed(campaign, listing, list_path)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -260,7 +264,9 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
             check_same_list(out_dir, listing)
             guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
-            with guard.writing():
+            # `holding`: written only into the folder out_dir is now; one renamed, moved or replaced under the
+            # run fails it at its next write and is never made again at the old path.
+            with guard.writing(), holding(out_dir, MADE_BY):
                 listing = checked(listing, options.skip_invalid)
                 return run(campaign, list_path, out_dir, options, label=str(list_path), listing=listing,
                            strict=counter if strict else None)

@@ -9,7 +9,7 @@ import io
 from materials import qr
 from materials.i18n import _
 from materials.venues.jobs import Job, Rendered
-from materials.venues.static import environment, font_faces, weasy
+from materials.venues.static import environment, font_faces, refused_resources, weasy
 
 SCREEN_QR_PX = 720
 
@@ -25,7 +25,7 @@ def render_screens(job: Job) -> list[Rendered]:
         code = qr.make(venue.link, poster.qr_error, fixed_mask=True)
         venues.append({**venue.as_data(), "qr_svg_screen": qr.svg(code, SCREEN_QR_PX * 25.4 / 96)})
     html = env.get_template("screen.html").render(g=poster, css=css, venues=venues)
-    document = weasy(html, folder, job.label or "venue screens")
+    document = weasy(html, folder, job.label or "venue screens", "screen.html")
     by_anchor = {anchor[2:]: index for index, page in enumerate(document.pages)
                  for anchor in page.anchors if anchor.startswith("v-")}
     results = []
@@ -34,7 +34,8 @@ def render_screens(job: Job) -> list[Rendered]:
         if venue.id not in by_anchor:
             result.problems.append(_("the screen image of venue {id} has no page").format(id=venue.id))
         else:
-            pdf = document.copy([document.pages[by_anchor[venue.id]]]).write_pdf()
+            with refused_resources("screen.html"):
+                pdf = document.copy([document.pages[by_anchor[venue.id]]]).write_pdf()
             result.data = _png(pdf)
             from PIL import Image
 

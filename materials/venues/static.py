@@ -6,6 +6,7 @@ poster templates' Jinja environment, the font pack as `@font-face` rules, and th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -14,12 +15,14 @@ import logging
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from materials.errors import MaterialsError
 from materials.i18n import _
 from materials.venues.context import Poster, css_cmyk
 from materials.venues.fontpack import FontPack
@@ -95,12 +98,34 @@ def font_faces(fonts: FontPack) -> tuple[str, Path]:
     return "\n".join(rules) + "\n", folder
 
 
-def weasy(html: str, folder: Path, label: str) -> Any:
+def weasy(html: str, folder: Path, label: str, template: str) -> Any:
+    """The rendered document of a venue template's page (`template`: its name, for a refused file)."""
     from weasyprint import HTML
 
     from materials.fetcher import url_fetcher
 
-    return HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=url_fetcher([folder], label)).render()
+    with refused_resources(template):
+        return HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=url_fetcher([folder], label)).render()
+
+
+@contextlib.contextmanager
+def refused_resources(template: str) -> Iterator[None]:
+    """A file a venue template asks for that the fetcher refuses (`file:///etc/passwd`, a web address) is one
+    error naming the template, as in every other template; never a traceback (WeasyPrint raises the refusal as a
+    BaseException, while laying out or while writing attachments)."""
+    from materials.fetcher import RefusedResource
+
+    try:
+        yield
+    except BaseException as error:
+        seen: BaseException | None = error
+        while seen is not None and not isinstance(seen, RefusedResource):
+            seen = seen.__cause__ or seen.__context__
+        if not isinstance(seen, RefusedResource):
+            raise
+        raise MaterialsError(_("venue template {template}: refused to load {url!r}: {reason}. A venue template may "
+                               "use only its fonts and data: URLs; remove the reference").format(
+                                 template=template, url=seen.url, reason=seen.reason)) from None
 
 
 # ---- the static layer ---------------------------------------------------------------------------------------
@@ -153,7 +178,7 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
     font_css, folder = font_faces(fonts)
     css = font_css + env.get_template("poster.css").render(g=poster)
     html = env.get_template("posters.html").render(g=poster, css=css, venues=[None], layer="static")
-    document = weasy(html, folder, "venue poster (static layer)")
+    document = weasy(html, folder, "venue poster (static layer)", "posters.html")
     if len(document.pages) != 1:
         raise ValueError(_("the static layer of the venue poster takes {count} pages instead of one").format(
                              count=len(document.pages)))
@@ -172,7 +197,8 @@ def _make_static(templates: tuple[tuple[str, str], ...], fonts: FontPack, poster
             raise ValueError(_("template: the slot `{name}` of the venue poster is empty or off the page").format(
                                  name=name))
         slots[name] = (left, height - bottom, right - left, bottom - top)
-    data = document.write_pdf()
+    with refused_resources("posters.html"):
+        data = document.write_pdf()
     pdf = pikepdf.open(io.BytesIO(data))
     source = pdf.pages[0]
     bleed = poster.bleed * PT_PER_MM

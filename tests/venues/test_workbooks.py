@@ -135,3 +135,34 @@ def test_ids_excel_turned_into_dates_are_caught(mangled: str, write_list: Callab
 def test_problems_are_listed_in_numeric_row_order() -> None:
     error = CampaignError([Problem("v.csv", None, f"row {n}, id", "bad") for n in (100, 9, 10, 2)])
     assert [p.key for p in error.problems] == ["row 2, id", "row 9, id", "row 10, id", "row 100, id"]
+
+
+def test_hidden_columns_and_invisible_text_are_not_printed_silently(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """Red team 5 (D5): a hidden (or outline-collapsed) column name_en was printed on every poster without a
+    word, as were white text, a 1 pt font and a row 0.1 pt high. A hidden column is read as empty (as a hidden
+    row is skipped), with a warning naming it; invisible text is printed with a warning naming its rows."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADER, "name_en"])
+    for number in range(1, 6):
+        sheet.append([f"HP-{number}", f"宁夏路社区{number}", "和平区", "社区", f"和平区宁夏路{number}号", "Secret"])
+    sheet.column_dimensions["F"].hidden = True
+    sheet["B3"].font = Font(color="FFFFFF")
+    sheet["E4"].font = Font(size=1)
+    sheet.row_dimensions[5].height = 0.1
+    path = tmp_path / "v.xlsx"
+    book.save(path)
+    listing = read_list(path, settings)
+    assert [v.name_en for v in listing.venues] == [""] * 5, "a hidden column is never printed"
+    warnings = [text for warning, text in listing.notes if warning]
+    assert any("column F is hidden in the workbook and NOT printed" in text for text in warnings), listing.notes
+    assert any("rows 3–5: text that cannot be seen in the workbook" in text for text in warnings), listing.notes
+    sheet.column_dimensions["F"].hidden = False
+    for cell in ("B3", "E4"):
+        sheet[cell].font = Font()
+    sheet.row_dimensions[5].height = None
+    book.save(path)
+    assert [text for warning, text in read_list(path, settings).notes if warning] == []
