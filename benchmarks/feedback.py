@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("campaign.toml", "glossary.toml", "faq", "posters", "tips", "venues", "templates", "images")
+SOURCES = ("campaign.toml", "glossary.toml", "notice", "faq", "posters", "tips", "venues", "templates", "images")
 COMMAND = [str(Path(sys.executable).parent / "materials")]
 
 
