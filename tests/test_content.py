@@ -418,6 +418,26 @@ def test_a_colour_name_in_keywords_or_search_settings_is_refused_and_a_fact_ther
     campaign_mod.load(mini_campaign)  # passes
 
 
+def test_a_colour_name_in_a_questions_id_or_old_ids_is_refused(mini_campaign: Path) -> None:
+    """Reading 4: FAQ 18 redirected from /faq/red-code/ and /faq/yellow-code/, publishing colour names (one the
+    city never uses) as addresses the check did not read."""
+    assert content.check(campaign_mod.load(mini_campaign)) == []
+    edit(mini_campaign / "faq/zh-CN/green.md", "tags: [绿码, 通行]", "tags: [绿码, 通行]\nredirect_from: [yellow-code]")
+    problems = problems_of(mini_campaign)
+    assert any(p.startswith("faq/zh-CN/green.md") and "redirect_from" in p and "“yellow” in the address "
+               "“yellow-code”" in p for p in problems), problems
+    for lang in ("en", "zh-CN"):  # the id too, links to it followed
+        edit(mini_campaign / f"faq/{lang}/green.md", "id: green", "id: red-code")
+        edit(mini_campaign / f"faq/{lang}/what.md", "faq:green", "faq:red-code")
+    assert any(p.startswith("faq/en/green.md") and " id: " in p and "“red” in the address" in p
+               for p in problems_of(mini_campaign))
+    for lang in ("en", "zh-CN"):
+        edit(mini_campaign / f"faq/{lang}/green.md", "id: red-code", "id: green")
+        edit(mini_campaign / f"faq/{lang}/what.md", "faq:red-code", "faq:green")
+    edit(mini_campaign / "faq/zh-CN/green.md", "redirect_from: [yellow-code]", "redirect_from: [colour-code]")
+    assert content.check(campaign_mod.load(mini_campaign)) == []  # a neutral old id passes
+
+
 # --- materials facts --------------------------------------------------------------------------------
 
 def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments(mini_campaign: Path) -> None:
