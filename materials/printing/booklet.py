@@ -16,15 +16,27 @@ from materials.schema import NamedKey
 BODY_PT_PER_MM = 0.0675
 
 
-def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
-    """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
+def _grouped(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[Faq]]]:
+    """The questions by category, in the order of campaign.toml's faq_categories."""
     result = []
     for category in campaign.settings.faq_categories:
-        items = [(faq, numbered_refs(faq.html("booklet"), campaign, lang)) for faq in campaign.faqs[lang]
-                 if faq.category == category.key]
+        items = [faq for faq in campaign.faqs[lang] if faq.category == category.key]
         if items:
             result.append((category, items))
     return result
+
+
+def numbers(campaign: Campaign, lang: str) -> dict[str, int]:
+    """Question id -> its number in the booklet: 1, 2, 3… in the order the booklet prints them (chapter by
+    chapter), so the contents and the cross-references read in sequence. The website keeps its ids."""
+    return {faq.id: n for n, faq in enumerate((faq for _c, items in _grouped(campaign, lang) for faq in items), 1)}
+
+
+def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
+    """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
+    numbered = numbers(campaign, lang)
+    return [(category, [(faq, numbered_refs(faq.html("booklet"), campaign, lang, numbered)) for faq in items])
+            for category, items in _grouped(campaign, lang)]
 
 
 #: A cross-reference in an answer, with the "see" that may come before it.
@@ -41,15 +53,14 @@ def reference_words(campaign: Campaign, lang: str) -> dict[str, str]:
     return {"seen": table["wechat_seen"], "ref": table["wechat_ref"]}
 
 
-def numbered_refs(html: str, campaign: Campaign, lang: str) -> str:
-    """A cross-reference names the question's number, as the WeChat article does ("见第 12 问“标题”"), so a
-    reader of the printed booklet finds it; the link stays for the screen edition."""
+def numbered_refs(html: str, campaign: Campaign, lang: str, numbered: dict[str, int]) -> str:
+    """A cross-reference names the question's number in the booklet (`numbers`), as the WeChat article does
+    ("见第 12 问“标题”"), so a reader of the printed booklet finds it; the link stays for the screen edition."""
     words = reference_words(campaign, lang)
-    numbers = {faq.id: faq.order for faq in campaign.faqs[lang]}
 
     def ref(match: re.Match[str]) -> str:
         see, faq_id, attrs, text = match.groups()
-        n = numbers.get(faq_id, "?")
+        n = numbered.get(faq_id, "?")
         label = words["seen"].format(n=n, text=text) if see else words["ref"].format(n=n, text=text)
         return f'{see or ""}<a href="#faq-{faq_id}"{attrs}>{label}</a>'
 
@@ -101,6 +112,7 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
     colour = theme_colour(campaign, "green")
     context = dict(
         lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
+        numbers=numbers(campaign, lang),
         qr_src=_data_uri(planner.qr_svg(link, settings.qr_error, round(qr_size, 1))), qr_size=qr_size,
         host=campaign.service_host, colour=colour, soft=_mix("#ffffff", colour, 0.9), font_css=planner.font_css,
         bleed=settings.bleed_mm if edition == PRINT else 0, base_pt=base_pt, link=link, edition=edition,
