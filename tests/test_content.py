@@ -280,7 +280,8 @@ def test_glossary_checks_interface_strings_and_venue_templates(glossary_campaign
     edit(glossary_campaign / "templates/web/strings.toml", 'search_placeholder = "例如：绿码"',
          'search_placeholder = "例如：健康证"')
     # The venue posters' words are their strings file (templates/venues/strings.toml), read like the site's.
-    edit(glossary_campaign / "templates/venues/strings.toml", '"Scan to apply for a health QR code"', '"Inspectors: scan to apply"')
+    edit(glossary_campaign / "templates/venues/strings.toml", '"Scan to apply for a health QR code"',
+         '"Inspectors: scan to apply"')
     strings = (glossary_campaign / "templates/web/strings.toml").read_text(encoding="utf-8").splitlines()
     labels = (glossary_campaign / "templates/venues/strings.toml").read_text(encoding="utf-8").splitlines()
     label_line = next(i for i, t in enumerate(labels, 1) if "Inspectors" in t)
