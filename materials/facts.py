@@ -162,7 +162,8 @@ def _named_in_search(campaign: Campaign) -> set[str]:
 
 def _colours_in_search(campaign: Campaign) -> list[Problem]:
     """Colour names typed in what the search reads and shows (FAQ keywords, `[search]` words and synonyms):
-    write the colour's fact there too (`{{ colour_high }}`)."""
+    write the colour's fact there too (`{{ colour_high }}`). A question's id and old ids are public addresses
+    (/faq/<id>/ and its redirects), where no fact can be written: a colour there is refused outright."""
     problems = []
 
     def typed(words: str, lang: str) -> list[str]:
@@ -172,8 +173,15 @@ def _colours_in_search(campaign: Campaign) -> list[Problem]:
 
     message = _("“{found}” in “{word}”: the colours of the code are local facts; write the colour's fact, such "
                 "as {{{{ colour_high }}}}, or leave the word out")
+    address = _("“{found}” in the address “{word}”: the colours of the code are local facts and an address cannot "
+                "follow campaign.toml; name the topic instead (such as what-the-colours-mean)")
     for lang, items in campaign.faqs.items():
         for faq in items:
+            for key, slugs in (("id", (faq.id,)), ("redirect_from", faq.redirect_from)):
+                for slug in slugs:
+                    for found in typed(slug, ""):
+                        problems.append(Problem(campaign.relative(faq.path), None, key,
+                                                address.format(found=found, word=slug)))
             for word in faq.keywords:
                 for found in typed(word, lang.split("-")[0].lower()):
                     problems.append(Problem(campaign.relative(faq.path), None, "keywords",

@@ -67,6 +67,7 @@ class FactRow:
     uses: int
     contrary: str = ""
     evidenced: bool = False  # a source document with a date or link states it; else only the campaign says it
+    setting: str = ""  # the campaign.toml setting that prints the fact's words on the materials (SETTING_FACTS)
 
 
 @dataclass
@@ -106,12 +107,15 @@ def collect_proof(campaign: Campaign, output: Path | None = None) -> Proof:
 
     texts = collect(campaign)
     uses = facts_mod.uses(texts)
+    # A fact also printed from a setting (the names, the date, the districts, the billboard's size) is used
+    # wherever the materials print that setting, not only where a text writes {{ name }}.
+    printed = {fact_name: key for key, fact_name in notice.SETTING_FACTS}
     rows = []
     for number, (name, fact) in enumerate(campaign.settings.facts.items(), 1):
         rows.append(FactRow(number, name, dict(fact.text), fact.confirmed, facts_mod.source_line(fact),
                             fact.source.note if fact.source else "", len(uses.get(name, [])),
                             fact.source.contrary if fact.source else "",
-                            facts_mod.evidenced(fact)))
+                            facts_mod.evidenced(fact), printed.get(name, "")))
     notices = notice.load(campaign)
     render = _renderer(campaign, {row.name: row for row in rows}, notices)
     counter = iter(range(1, 10_000))

@@ -291,7 +291,8 @@ def test_glossary_checks_interface_strings_and_venue_templates(glossary_campaign
     edit(glossary_campaign / "templates/web/strings.toml", 'search_placeholder = "例如：绿码"',
          'search_placeholder = "例如：健康证"')
     # The venue posters' words are their strings file (templates/venues/strings.toml), read like the site's.
-    edit(glossary_campaign / "templates/venues/strings.toml", '"Scan to apply"', '"Inspectors: scan to apply"')
+    edit(glossary_campaign / "templates/venues/strings.toml", '"Scan to apply for a health QR code"',
+         '"Inspectors: scan to apply"')
     strings = (glossary_campaign / "templates/web/strings.toml").read_text(encoding="utf-8").splitlines()
     labels = (glossary_campaign / "templates/venues/strings.toml").read_text(encoding="utf-8").splitlines()
     label_line = next(i for i, t in enumerate(labels, 1) if "Inspectors" in t)
@@ -429,6 +430,26 @@ def test_a_colour_name_in_keywords_or_search_settings_is_refused_and_a_fact_ther
     campaign_mod.load(mini_campaign)  # passes
 
 
+def test_a_colour_name_in_a_questions_id_or_old_ids_is_refused(mini_campaign: Path) -> None:
+    """Reading 4: FAQ 18 redirected from /faq/red-code/ and /faq/yellow-code/, publishing colour names (one the
+    city never uses) as addresses the check did not read."""
+    assert content.check(campaign_mod.load(mini_campaign)) == []
+    edit(mini_campaign / "faq/zh-CN/green.md", "tags: [绿码, 通行]", "tags: [绿码, 通行]\nredirect_from: [yellow-code]")
+    problems = problems_of(mini_campaign)
+    assert any(p.startswith("faq/zh-CN/green.md") and "redirect_from" in p and "“yellow” in the address "
+               "“yellow-code”" in p for p in problems), problems
+    for lang in ("en", "zh-CN"):  # the id too, links to it followed
+        edit(mini_campaign / f"faq/{lang}/green.md", "id: green", "id: red-code")
+        edit(mini_campaign / f"faq/{lang}/what.md", "faq:green", "faq:red-code")
+    assert any(p.startswith("faq/en/green.md") and " id: " in p and "“red” in the address" in p
+               for p in problems_of(mini_campaign))
+    for lang in ("en", "zh-CN"):
+        edit(mini_campaign / f"faq/{lang}/green.md", "id: red-code", "id: green")
+        edit(mini_campaign / f"faq/{lang}/what.md", "faq:red-code", "faq:green")
+    edit(mini_campaign / "faq/zh-CN/green.md", "redirect_from: [yellow-code]", "redirect_from: [colour-code]")
+    assert content.check(campaign_mod.load(mini_campaign)) == []  # a neutral old id passes
+
+
 # --- materials facts --------------------------------------------------------------------------------
 
 def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments(mini_campaign: Path) -> None:
@@ -563,15 +584,29 @@ def test_links_content_may_use_pass(line: str) -> None:
     assert markdown.source_problems(line, "faq/en/x.md") == []
 
 
+def test_booklet_numbers_its_questions_in_the_order_it_prints_them(shipped_root: Path) -> None:
+    """Reading 4: the booklet's contents read 1, 3, 4, 5, 7 / 2, 8… because chapters kept the files' numbers."""
+    from materials.printing.booklet import chapters, numbers
+
+    campaign = campaign_mod.load(shipped_root)
+    for lang in campaign.languages:
+        printed = [faq.id for _, items in chapters(campaign, lang) for faq, _html in items]
+        numbered = numbers(campaign, lang)
+        assert [numbered[faq_id] for faq_id in printed] == list(range(1, len(printed) + 1))
+        assert len(printed) == len(campaign.faqs[lang])
+
+
 def test_booklet_cross_references_name_the_question_number(shipped_root: Path) -> None:
     """Review 20c: the printed booklet said "见有了健康码，还要测体温吗。" with no number to find it by."""
-    from materials.printing.booklet import chapters
+    from materials.printing.booklet import chapters, numbers
 
     campaign = campaign_mod.load(shipped_root)
     zh = "".join(html for _, items in chapters(campaign, "zh-CN") for _, html in items)
     en = "".join(html for _, items in chapters(campaign, "en") for _, html in items)
     link = '<a href="#faq-official-channels" rel="noopener noreferrer">'
-    assert f"官方渠道见{link}第 7 问“哪些是发布健康码信息的官方渠道”</a>" in zh
-    assert f"see {link}question 7, “which channels are official”</a>" in en
+    n = numbers(campaign, "zh-CN")["official-channels"]
+    assert n == numbers(campaign, "en")["official-channels"]
+    assert f"官方渠道见{link}第 {n} 问“哪些是发布健康码信息的官方渠道”</a>" in zh
+    assert f"see {link}question {n}, “which channels are official”</a>" in en
     labels = re.findall(r'<a href="#faq-[^"]*"[^>]*>(.*?)</a>', zh + en)
     assert labels and all(re.search(r"第 \d+ 问|question \d+", label) for label in labels)  # every one numbered

@@ -221,3 +221,18 @@ def test_the_shipped_proof_labels_posters_calls_to_action_and_lists_facts_to_dec
     groups = [[row.name for row in group] for group in proof.decisions]
     assert ["staff_screenshots", "gate_not_green", "original_way_at_gate", "code_not_loading", "screenshots"] in groups
     assert "须一并决定的事实 Facts to decide together" in page
+
+
+def test_the_proof_counts_facts_printed_from_settings_as_used(shipped_root: Path) -> None:
+    """Reading 4: the Uses column read 0 for authority_short, districts and billboard_size, which every venue
+    poster, billboard and sign prints from campaign.toml's settings."""
+    from materials.proof import collect_proof, html_document
+
+    campaign = campaign_mod.load(shipped_root)
+    proof = collect_proof(campaign)
+    rows = {row.name: row for row in proof.facts}
+    assert {rows[name].setting for name in ("authority_short", "districts", "billboard_size")} == {
+        "authority_short", "districts", "print.sizes.billboard"}
+    assert rows["hotline"].setting == "" and rows["hotline"].uses > 0
+    page = html_document(campaign, proof)
+    assert "printed on every material from setting <code>authority_short</code>" in page

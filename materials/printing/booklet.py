@@ -16,16 +16,27 @@ from materials.schema import NamedKey
 BODY_PT_PER_MM = 0.0675
 
 
-def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
-    """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
+def _grouped(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[Faq]]]:
+    """The questions by category, in the order of campaign.toml's faq_categories."""
     result = []
-    words, numbers = reference_words(campaign, lang), question_numbers(campaign, lang)
     for category in campaign.settings.faq_categories:
-        items = [(faq, numbered_refs(faq.html("booklet"), words, numbers)) for faq in campaign.faqs[lang]
-                 if faq.category == category.key]
+        items = [faq for faq in campaign.faqs[lang] if faq.category == category.key]
         if items:
             result.append((category, items))
     return result
+
+
+def numbers(campaign: Campaign, lang: str) -> dict[str, int]:
+    """Question id -> its number in the booklet: 1, 2, 3… in the order the booklet prints them (chapter by
+    chapter), so the contents and the cross-references read in sequence. The website keeps its ids."""
+    return {faq.id: n for n, faq in enumerate((faq for _c, items in _grouped(campaign, lang) for faq in items), 1)}
+
+
+def chapters(campaign: Campaign, lang: str) -> list[tuple[NamedKey, list[tuple[Faq, str]]]]:
+    """[(category, [(faq, answer HTML)])] in the order of campaign.toml's faq_categories."""
+    words, numbered = reference_words(campaign, lang), numbers(campaign, lang)
+    return [(category, [(faq, numbered_refs(faq.html("booklet"), words, numbered)) for faq in items])
+            for category, items in _grouped(campaign, lang)]
 
 
 #: A cross-reference in an answer, with the "see" that may come before it.
@@ -43,19 +54,19 @@ def reference_words(campaign: Campaign, lang: str) -> dict[str, str]:
 
 
 def question_numbers(campaign: Campaign, lang: str) -> dict[str, int]:
-    """Each question's number in one language (faq id -> order)."""
+    """Each question's own number in one language (faq id -> order), as the WeChat article numbers them."""
     return {faq.id: faq.order for faq in campaign.faqs[lang]}
 
 
-def numbered_refs(html: str, words: dict[str, str], numbers: dict[str, int]) -> str:
-    """A cross-reference names the question's number, as the WeChat article does ("见第 12 问“标题”"), so a
-    reader of the printed booklet finds it; the link stays for the screen edition. `words` and `numbers` are
-    the language's `reference_words` and `question_numbers`, read once per booklet, not once per answer
-    (reading print/strings.toml again for each of 80 answers cost a tenth of a rebuild with nothing changed)."""
+def numbered_refs(html: str, words: dict[str, str], numbered: dict[str, int]) -> str:
+    """A cross-reference names the question's number in the booklet (`numbers`), as the WeChat article does
+    ("见第 12 问“标题”"), so a reader of the printed booklet finds it; the link stays for the screen edition.
+    `words` are the language's `reference_words`, read once per booklet, not once per answer (reading
+    print/strings.toml again for each of 80 answers cost a tenth of a rebuild with nothing changed)."""
 
     def ref(match: re.Match[str]) -> str:
         see, faq_id, attrs, text = match.groups()
-        n = numbers.get(faq_id, "?")
+        n = numbered.get(faq_id, "?")
         label = words["seen"].format(n=n, text=text) if see else words["ref"].format(n=n, text=text)
         return f'{see or ""}<a href="#faq-{faq_id}"{attrs}>{label}</a>'
 
@@ -107,6 +118,7 @@ def _batch(planner: Planner, lang: str, content: list[tuple[NamedKey, list[tuple
     colour = theme_colour(campaign, "green")
     context = dict(
         lang=lang, size=size, size_name=size_name, faqs_by_category=content, count=count,
+        numbers=numbers(campaign, lang),
         qr_src=_data_uri(planner.qr_svg(link, settings.qr_error, round(qr_size, 1))), qr_size=qr_size,
         host=campaign.service_host, colour=colour, soft=_mix("#ffffff", colour, 0.9), font_css=planner.font_css,
         bleed=settings.bleed_mm if edition == PRINT else 0, base_pt=base_pt, link=link, edition=edition,

@@ -153,14 +153,14 @@ def test_synonyms_and_keywords_find_what_the_answer_does_not_say(site, tmp_path)
     """The fixture's synonyms are [call, phone, ring] and [绿码, green code]; red.md has keywords."""
     queries = ["ring", "jade", "green code", "绿码", "quarantine", "How do I apply for a code?", "hosptal"]
     ranked = run_core(site, "en", tmp_path, queries=queries[:-1])["ranked"]
-    assert sorted(ranked[0][:2]) == ["apply", "red"]  # both say "call"
+    assert sorted(ranked[0][:2]) == ["apply", "not-green"]  # both say "call"
     assert ranked[1] == []
     assert ranked[2][0] == "green"
     assert ranked[3][0] == "green"  # Chinese on the English page: the other language's question
-    assert ranked[4] == ["red"]
+    assert ranked[4] == ["not-green"]
     assert ranked[5][0] == "apply"
     zh = run_core(site, "zh-CN", tmp_path, queries=["隔离", "green code", "绿码"])["ranked"]
-    assert zh[0] == ["red"] and zh[1][0] == "green" and zh[2][0] == "green"
+    assert zh[0] == ["not-green"] and zh[1][0] == "green" and zh[2][0] == "green"
 
 
 def test_half_typed_and_misspelt_english_words_still_match(site, tmp_path):
@@ -226,7 +226,7 @@ def test_keywords_may_name_campaign_facts(campaign_copy, tmp_path):
     site.mkdir()
     search.build_index(campaign, site)
     index = json.loads((site / "en" / search.INDEX).read_text(encoding="utf-8"))
-    red = next(i for i, d in enumerate(index["docs"]) if d["id"] == "red")
+    red = next(i for i, d in enumerate(index["docs"]) if d["id"] == "not-green")
     keywords = index["fields"].index("keywords")
     flat = index["terms"]["12345"]
     assert any(flat[i] == red and flat[i + 1] == keywords for i in range(0, len(flat), 3))

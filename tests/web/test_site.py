@@ -375,8 +375,8 @@ def test_a_former_question_address_sends_the_reader_on_without_script(campaign_c
 
 
 def test_a_former_id_may_not_shadow_a_live_question_or_lead_to_two(campaign_copy):
-    _redirect_from(campaign_copy, "green", "[red]")
-    with pytest.raises(MaterialsError, match=r"faq/en/green\.md.*'red' is the id of faq/en/red\.md"):
+    _redirect_from(campaign_copy, "green", "[not-green]")
+    with pytest.raises(MaterialsError, match=r"faq/en/green\.md.*'not-green' is the id of faq/en/red\.md"):
         load(campaign_copy)
     _redirect_from(campaign_copy, "green", "[old]")
     _redirect_from(campaign_copy, "red", "[old]")
