@@ -18,7 +18,7 @@ from pathlib import Path
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
-from materials.printorder import safe_cell
+from materials.printorder import safe_cell, unsafe_cell
 from materials.venues.links import typed_id
 from materials.venues.reading import VenueList, VenueRow, read_list
 from materials.venues.settings import VenueSettings
@@ -61,7 +61,8 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
         for row in csv.DictReader(io.StringIO(text)):
             try:
                 venue_id, district = row["id"], row["district"]
-                found[(district, typed_id(venue_id))] = Known(venue_id, row["name"], district, row["category"],
+                found[(district, typed_id(venue_id))] = Known(venue_id, unsafe_cell(row["name"]), district,
+                                                              unsafe_cell(row["category"]),
                                                               int(row.get("reprint") or 0), campaign.relative(path))
             except (KeyError, ValueError, TypeError):
                 continue
@@ -87,17 +88,22 @@ REGISTER_TEXT = ("name", "category", "address")
 
 
 def _list_identity(campaign: Campaign, list_path: Path) -> str:
-    """The list as the register records it (formula-safe, as every cell of it: a list named =x.csv)."""
+    """The list as the register names it (its cell is written formula-safe, as every cell: a list named =x.csv;
+    `_rows` reads the value back)."""
     real = list_path.resolve()
-    return safe_cell(campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real))
+    return campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a register or manifest as the values they hold: every cell was written formula-safe
+    (`safe_cell`), and is read back with `unsafe_cell`, so a value rewritten by a later run is guarded once, not
+    once more per run."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []
-    return [row for row in csv.DictReader(io.StringIO(text))
+    return [{key: unsafe_cell(value) if isinstance(value, str) else value for key, value in row.items()}
+            for row in csv.DictReader(io.StringIO(text))
             if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
 
 
@@ -177,7 +183,7 @@ def _differs(venue: VenueRow, row: dict[str, str]) -> bool:
     if venue.reprint > int(row.get("reprint") or 0):
         return False
     recorded = {"name": venue.name, "category": venue.category, "address": venue.address}
-    return any(row.get(column) not in (None, "") and row[column] != safe_cell(recorded[column])
+    return any(row.get(column) not in (None, "") and row[column] != recorded[column]
                for column in REGISTER_TEXT)
 
 

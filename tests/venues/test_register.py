@@ -54,3 +54,10 @@ def test_every_cell_of_the_register_is_formula_safe(venue_campaign: Path, tmp_pa
                             str(tmp_path / "o2"), "--jobs", "1"], capture_output=True, text=True, timeout=300,
                            env={**os.environ, "NO_COLOR": "1"})
     assert again.returncode == 0, again.stdout + again.stderr  # the same list again is its own, not a clash
+    # Rewritten by the second run, each value is guarded once, not once more per run: the register is read back
+    # as the values it holds (a cell starting with ' gets one more ' when written, so '' would mean the value
+    # itself started with ').
+    rewritten = [cell for row in csv.reader(io.StringIO(
+        (venue_campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8"))) for cell in row]
+    assert "'=rel.csv" in rewritten and "'+1 社区" in rewritten and "'-地址" in rewritten, rewritten
+    assert not [cell for cell in rewritten if cell.startswith("''")], rewritten
