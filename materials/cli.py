@@ -183,6 +183,8 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
     answers.service_url = ask(service_url, _("Declaration service address (https://…)"))
     answers.site_url = ask(site_url, _("FAQ website address (https://…)"))
     written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None, answers)
+    if ".." in folder.parts:  # the folder the system reached (nothere/../camp is camp)
+        folder = written[0].parent
     click.echo(_("{folder}: new campaign, {count} files. Edit {settings} (every PLACEHOLDER), then run: "
                  "materials build --campaign {folder}").format(folder=folder, count=len(written),
                                                                settings=folder / "campaign.toml"))
