@@ -138,12 +138,33 @@ def holds_key(path: str | os.PathLike[str]) -> bool:
     return file_key_material(path) is not None
 
 
+def allowed_hosts(port: int | str) -> frozenset[str]:
+    """The Host headers the preview answers: its own address and the loopback names, with its port (a browser
+    leaves the port out only for 80)."""
+    names = ("127.0.0.1", "localhost", "[::1]")
+    return frozenset({f"{name}:{port}" for name in names} | (set(names) if int(port) == 80 else set()))
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site like a static host: scripts and JSON with their types, 404.html for missing files."""
 
     extensions_map = {  # noqa: RUF012 - same shape as the stdlib's attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".json": "application/json"}
+
+    def parse_request(self) -> bool:
+        """Only requests addressed to this server by name are answered: a page elsewhere that points its own
+        host name at 127.0.0.1 (DNS rebinding) sends that name as Host and gets 421, never the preview."""
+        if not super().parse_request():
+            return False
+        host = self.headers.get("Host")
+        if host is None or host.strip().lower() not in allowed_hosts(self.server.server_address[1]):
+            self.close_connection = True
+            self.send_error(421, _("Misdirected request"),
+                            _("materials serve answers only requests to 127.0.0.1, localhost or [::1] on its own "
+                              "port; open the address it printed"))
+            return False
+        return True
 
     def translate_path(self, path: str) -> str:
         translated = super().translate_path(path)
