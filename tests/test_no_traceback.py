@@ -158,6 +158,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "nested-loops": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
         "macro-tree": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n{{ f(60) }}",
         "macro-recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}\n\n{{ f(1) }}",
+        # Red team 6, D6: a global or filter told to make a huge amount (minutes of work, or a MemoryError)
+        "lipsum": '{% extends "base.html" %}{% block main %}{{ lipsum(n=10**7)|length }}{% endblock %}',
+        "slice": '{% extends "base.html" %}{% block main %}{{ ([1]|slice(10**8, 0))|list|length }}{% endblock %}',
+        "batch": '{% extends "base.html" %}{% block main %}{{ ([1]|batch(10**9, 0)|first)|length }}{% endblock %}',
+        "tojson": '{% extends "base.html" %}{% block main %}{{ ([0]*1000)|tojson(indent=10**7)|length }}'
+                  "{% endblock %}",
+        "tojson-wide": '{% extends "base.html" %}{% block main %}{{ ([0]*1000)|tojson(indent=30000)|length }}'
+                       "{% endblock %}",
         # Red team 3, #3: a hard link to the signing key, included by a page
         "hard-link": '{% extends "base.html" %}{% block main %}<pre>{% include "k.html" %}</pre>{% endblock %}',
     }.items():
@@ -633,6 +641,12 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     ("doubling-macro", "404.html line 1: refused by the template sandbox (an output of 33,554,432 characters"),
     ("huge-page", "a page of more than 20,000,000 characters is too large for a template; the page was written by "
                   "template"),
+    ("lipsum", "404.html line 1: refused by the template sandbox (lipsum would make up to 1,000,000,000 words"),
+    ("slice", "404.html line 1: refused by the template sandbox (a value of 100,000,000 items is too large"),
+    ("batch", "404.html line 1: refused by the template sandbox (a value of 1,000,000,000 items is too large"),
+    ("tojson", "404.html line 1: refused by the template sandbox (a width or precision of 10,000,000 is too large"),
+    ("tojson-wide", "404.html line 1: refused by the template sandbox (a value of 30,003,002 characters is too "
+                    "large"),
 ])
 def test_a_template_building_a_huge_text_fails_naming_it(world: Path, name: str, fragment: str) -> None:
     """Red team 2: `~` in a loop (and a macro doubling its argument, a page printing a large value 100,000 times)

@@ -157,8 +157,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         host name at 127.0.0.1 (DNS rebinding) sends that name as Host and gets 421, never the preview."""
         if not super().parse_request():
             return False
-        host = self.headers.get("Host")
-        if host is None or host.strip().lower() not in allowed_hosts(self.server.server_address[1]):
+        host, address = self.headers.get("Host"), self.server.server_address
+        port = address[1] if isinstance(address, tuple) else 0
+        if host is None or host.strip().lower() not in allowed_hosts(port):
             self.close_connection = True
             self.send_error(421, _("Misdirected request"),
                             _("materials serve answers only requests to 127.0.0.1, localhost or [::1] on its own "
