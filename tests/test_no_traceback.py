@@ -255,6 +255,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-outside", 1,
      "venues.key_file: keys/link.key leads outside the campaign folder"),
     # Red team 3, #13: a cell over the csv module's limit names its row and column and what to do
+    # Red team 6, D9: Dask raised "ValueError: unknown address scheme 'http'" as a traceback
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  http://x", 2,
+     "http:// is not a Dask scheduler address"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tls://x:8786", 2,
+     "tls:// is not a Dask scheduler address"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://x:port", 2,
+     "write the scheduler's host and port"),
     ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
      "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
