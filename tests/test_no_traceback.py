@@ -243,6 +243,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {c}  --out  {c}/faq/en", 1, "sources"),
     ("build  --campaign  {c}  --out  {b}", 1, "not empty"),
     ("build  --campaign  {c}  --out  {b}/a-file", 2, "is a file"),
+    # Red team 6, D10: a folder below a file was "Not a directory … the previous output … is intact. Free space"
+    ("build  --campaign  {c}  --only  web  --out  {b}/a-file/x", 1, "a-file is a file, so no folder can be made"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {b}/a-file/x/y", 1, "a-file is a file, so no folder can be"),
     ("build  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
