@@ -332,9 +332,7 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
         if no_watch:
             thread.join()
         else:
-            import watchfiles
-
-            preview.watch_and_rebuild(campaign_dir, out, watchfiles.watch(*live.watched(campaign_dir)), changed)
+            preview.watch_and_rebuild(campaign_dir, out, preview.watch(live.watched(campaign_dir)), changed)
     except KeyboardInterrupt:
         pass
     finally:

@@ -7,8 +7,9 @@ import errno
 import http.server
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from materials.errors import MaterialsError
 from materials.i18n import _
@@ -68,6 +69,27 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
+def watch(paths: list[Path], **options: Any) -> Iterator[set[tuple[Any, str]]]:
+    """Batches of changes to `paths` (watchfiles). A file is watched through its folder, by name: an editor's
+    save by rename (`sed -i`, most editors: a new file moved over the old) replaces the file's inode, and a
+    watch on the file itself stayed on the old one, so every later edit went unnoticed (red team 6, D11).
+    Only the named files and what lies in the named folders count, never output/: a rebuild cannot retrigger
+    itself."""
+    import watchfiles
+
+    paths = [p.resolve() for p in paths]
+    folders = [p for p in paths if p.is_dir()]
+    files = frozenset(p for p in paths if not p.is_dir())
+    roots = [*folders, *{f.parent for f in files if not any(f.is_relative_to(d) for d in folders)}]
+    usual = watchfiles.DefaultFilter()
+
+    def wanted(change: watchfiles.Change, path: str) -> bool:
+        where = Path(path)
+        return usual(change, path) and (where in files or any(where.is_relative_to(d) for d in folders))
+
+    return watchfiles.watch(*roots, watch_filter=wanted, **options)
+
+
 def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     """One rebuild; a user's mistake is logged and the last good site stays served."""
     return rebuild_problem(campaign_dir, out) is None
@@ -94,9 +116,7 @@ def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[ob
     """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds.
     `on_change(paths)` replaces the plain rebuild (serve's live preview, materials/web/live.py)."""
     if changes is None:
-        import watchfiles
-
-        changes = watchfiles.watch(*watched_paths(campaign_dir))
+        changes = watch(watched_paths(campaign_dir))
     count = 0
     for batch in changes:
         paths = sorted(str(p) for _, p in batch) if isinstance(batch, set) else [str(batch)]
