@@ -185,6 +185,8 @@ def new(folder: Path, faq: str | None, city: str | None, city_en: str | None, au
     answers.service_url = ask(service_url, _("Declaration service address (https://…)"), "--service-url")
     answers.site_url = ask(site_url, _("FAQ website address (https://…)"), "--site-url")
     written = create(folder, [f.strip() for f in faq.split(",") if f.strip()] if faq else None, answers)
+    if ".." in folder.parts:  # the folder the system reached (nothere/../camp is camp)
+        folder = written[0].parent
     click.echo(_("{folder}: new campaign, {count} files. Edit {settings} (every PLACEHOLDER), then run: "
                  "materials build --campaign {folder}").format(folder=folder, count=len(written),
                                                                settings=folder / "campaign.toml"))
@@ -332,9 +334,7 @@ def serve(campaign_dir: Path, out: Path | None, port: int, no_watch: bool) -> No
         if no_watch:
             thread.join()
         else:
-            import watchfiles
-
-            preview.watch_and_rebuild(campaign_dir, out, watchfiles.watch(*live.watched(campaign_dir)), changed)
+            preview.watch_and_rebuild(campaign_dir, out, preview.watch(live.watched(campaign_dir)), changed)
     except KeyboardInterrupt:
         pass
     finally:

@@ -16,12 +16,13 @@ The starter content ships inside the package (`materials/starter/`), so a wheel 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import importlib.resources
 import io
+import os
 import re
-import shutil
 import textwrap
 import tomllib
 from datetime import date
@@ -209,8 +210,11 @@ def starter() -> Path:
 
 def create(folder: Path, faq: list[str] | None = None, answers: Answers | None = None) -> list[Path]:
     """Write a new campaign into `folder` (new or empty); `faq` picks question ids (default: all 40); `answers`
-    are the city's own names and addresses (default: placeholders)."""
-    folder = Path(folder)
+    are the city's own names and addresses (default: placeholders).
+
+    The folder is the one the path names as the system reads it (`..` after a symbolic link or a folder that
+    does not exist yet included), and nothing is ever written over or removed that this call did not create."""
+    folder = Path(os.path.realpath(folder))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise MaterialsError(_("{folder} already exists and is not empty; choose a new folder").format(folder=folder))
     source = starter()
@@ -243,38 +247,65 @@ def _check_settings(text: str) -> None:
 def _create(folder: Path, source: Path, chosen: set[str], text: str, answers: Answers) -> list[Path]:
     from materials.venues import links
 
-    folder.mkdir(parents=True, exist_ok=True)
+    made = _Made()
     try:
-        written = [_write(folder / "campaign.toml", text), _write(folder / ".gitignore", GITIGNORE),
-                   _copy(source / "glossary.toml", folder / "glossary.toml")]
+        made.folder(folder)
+        written = [made.write(folder / "campaign.toml", text.encode()),
+                   made.write(folder / ".gitignore", GITIGNORE.encode()),
+                   made.copy(source / "glossary.toml", folder / "glossary.toml")]
         for lang in LANGUAGES:
             for path in sorted((source / "faq" / lang).glob("*.md")):
                 if _faq_id(path) in chosen:
-                    written.append(_copy(path, folder / "faq" / lang / path.name))
+                    written.append(made.copy(path, folder / "faq" / lang / path.name))
         for kind in ("posters", "tips"):
             for path in sorted((source / kind).glob("*.md")):
-                written.append(_copy(path, folder / kind / path.name))
-        written.append(_write(folder / "venues" / "sample.csv", sample_venues(answers.districts)))
+                written.append(made.copy(path, folder / kind / path.name))
+        written.append(made.write(folder / "venues" / "sample.csv", sample_venues(answers.districts).encode()))
         key = folder / ".materials" / "venue-signing.key"
-        key.parent.mkdir(mode=0o700)
-        links.write_key_file(key, [links.new_key(1)])
+        made.folder(key.parent, mode=0o700)
+        if key.parent in made.folders:  # a key file in our own new folder is ours, even half written
+            made.files.append(key)
+        links.write_key_file(key, [links.new_key(1)])  # never replaces a file (O_EXCL)
         written.append(key)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # never half a campaign
+        made.undo()  # never half a campaign, and never anything that was there before
         raise
     return written
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+class _Made:
+    """What `materials new` created, so a failure removes exactly that: files are created exclusively (never
+    written over), folders made one level at a time (a folder that already existed is not ours)."""
 
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.folders: list[Path] = []
 
-def _copy(source: Path, dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
-    return dest
+    def folder(self, path: Path, mode: int = 0o777) -> None:
+        missing = []
+        while not path.is_dir():
+            missing.append(path)
+            path = path.parent
+        for path in reversed(missing):
+            path.mkdir(mode=mode)  # FileExistsError if something appeared meanwhile: not ours, left alone
+            self.folders.append(path)
+
+    def write(self, path: Path, data: bytes) -> Path:
+        self.folder(path.parent)
+        with path.open("xb") as stream:  # FileExistsError rather than writing over a file
+            self.files.append(path)
+            stream.write(data)
+        return path
+
+    def copy(self, source: Path, dest: Path) -> Path:
+        return self.write(dest, source.read_bytes())
+
+    def undo(self) -> None:
+        for path in reversed(self.files):
+            path.unlink(missing_ok=True)
+        for path in reversed(self.folders):
+            with contextlib.suppress(OSError):  # not empty: something not ours is in it
+                path.rmdir()
 
 
 def _faq_id(path: Path) -> str:

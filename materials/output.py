@@ -109,10 +109,24 @@ def where_out(out: Path, default: bool) -> str:
     return _("--out {out}").format(out=out)
 
 
+def refuse_file_in_path(out: Path, where: str) -> None:
+    """An output folder below a file (`--out notes.txt/x`) can never be made: say which part is the file, before
+    a write fails with "Not a directory" and a message about free space and a previous output that never was."""
+    for part in (out, *out.parents):
+        if part.is_dir():
+            return
+        if part.exists():
+            if part == out:
+                raise OutputError(_("{where} is a file, not a folder").format(where=where))
+            raise OutputError(_("{where}: {part} is a file, so no folder can be made below it; choose another "
+                                "output folder").format(where=where, part=part))
+
+
 def guard_output(out: Path, campaign_root: Path, *, default: bool = False) -> None:
     """Refuse an output folder that is, or contains, the campaign: cleaning it would destroy sources. `default`:
     `out` is the command's default folder (no --out given)."""
     where = where_out(out, default)
+    refuse_file_in_path(out, where)
     out_r, root_r = out.resolve(), campaign_root.resolve()
     if out_r == root_r or root_r.is_relative_to(out_r):
         raise OutputError(

@@ -32,6 +32,7 @@ import contextvars
 import functools
 import importlib.resources
 import io
+import json
 import re
 import string
 import tomllib
@@ -389,6 +390,10 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         # Filters that walk their text in Python cost the render's steps by its length (`MAX_STEPS`):
         # `wordwrap(1)` on a million characters took 7.5 s a call (red team 4, D2).
         self.filters.update({name: _costed(self.filters[name], name) for name in COSTLY_FILTERS})
+        # Filters and globals whose count or indent says how much they build (red team 6, D6: `lipsum(n=10**7)`,
+        # `slice(10**8)`, `batch(10**9, 0)`, `tojson(indent=10**8)` ran for minutes or ran out of memory).
+        self.filters.update(slice=_slice, batch=_batch, tojson=_tojson)
+        self.globals["lipsum"] = _lipsum
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """`'x'.center(10**8)`, `.ljust`, `.rjust`, `.zfill`, `.expandtabs`: the width is bounded like `*`.
@@ -560,6 +565,60 @@ def _costed(function: Callable[..., Any], name: str) -> Callable[..., Any]:
         return function(*args, **kwargs)
 
     return costed
+
+
+def _count(value: Any, filter_name: str) -> int:
+    """A filter's count argument: a whole number within `MAX_SIZE`."""
+    if not _is_int(value) or value < 1:
+        raise jinja2.sandbox.SecurityError(_("the count given to the filter {filter} must be a whole number of at "
+                                             "least 1, not {value!r}").format(filter=filter_name, value=value))
+    _too_large(value)
+    return int(value)
+
+
+def _slice(value: Any, slices: Any, fill_with: Any = None) -> Iterator[list[Any]]:
+    """`items|slice(n)` makes n lists: n is bounded like a width and each list costs a loop turn."""
+    _step(_count(slices, "slice"))
+    return jinja2.filters.sync_do_slice(value, slices, fill_with)
+
+
+def _batch(value: Any, linecount: Any, fill_with: Any = None) -> Iterator[list[Any]]:
+    """`items|batch(n, fill)` pads the last batch to n items: n is bounded like a width."""
+    return jinja2.filters.do_batch(value, _count(linecount, "batch"), fill_with)
+
+
+@jinja2.pass_eval_context
+def _tojson(eval_ctx: Any, value: Any, indent: Any = None) -> Any:
+    """`value|tojson(indent=n)`: the indent is bounded like a width, and the text it would make is measured
+    before it is made (with an indent of one, every indent's length is known)."""
+    if indent is not None:
+        unit = len(indent) if isinstance(indent, str) else indent if _is_int(indent) else 1
+        if unit > MAX_SIZE:
+            _too_wide(unit)
+        compact = json.dumps(value, indent=1, default=str)
+        depth = sum(len(line) - len(line.lstrip(" ")) for line in compact.splitlines())
+        _too_long(len(compact) + depth * (max(unit, 0) - 1), "a value")
+    return jinja2.filters.do_tojson(eval_ctx, value, indent)
+
+
+#: Loop turns one word of `lipsum` costs (measured: about 7 µs a word; a loop turn about 0.15 µs).
+LIPSUM_WORD_STEPS = 50
+
+
+def _lipsum(n: Any = 5, html: bool = True, min: Any = 20, max: Any = 100) -> Any:  # Jinja's names
+    """`lipsum(n)`: n paragraphs of up to `max` words, charged to the render's steps before any is made."""
+    for name, number in (("n", n), ("min", min), ("max", max)):
+        if not _is_int(number) or number < 1:
+            raise jinja2.sandbox.SecurityError(_("lipsum's {name} must be a whole number of at least 1, not "
+                                                 "{value!r}").format(name=name, value=number))
+    words = n * max
+    steps = _STEPS.get()
+    if words > MAX_SIZE or (steps is not None and steps[0] + words * LIPSUM_WORD_STEPS > MAX_STEPS):
+        raise TooLong(_("lipsum would make up to {words:,} words, more than a page may make ({limit:,} units, "
+                        "{weight} a word): ask for fewer or shorter paragraphs").format(
+                          words=words, limit=MAX_STEPS, weight=LIPSUM_WORD_STEPS))
+    _step(words * LIPSUM_WORD_STEPS)
+    return jinja2.utils.generate_lorem_ipsum(n, html, min, max)  # Markup with html: its <p> stay tags
 
 
 def _center(value: str, width: int = 80) -> str:

@@ -210,3 +210,38 @@ def test_a_new_campaign_carries_no_fact_its_texts_leave_unused(tmp_path: Path) -
     content.check(campaign)
     assert "city_short" not in campaign.settings.facts
     assert not [note for note in campaign.fact_notes if "is not used by any" in note], campaign.fact_notes
+
+
+def test_new_never_removes_or_overwrites_a_campaign_reached_through_dotdot(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team 6 D4: `materials new nothere/../camp` failed half-way and removed the existing campaign `camp`,
+    key included; `new n7/../n1` overwrote n1's campaign.toml. The path is the folder the system reaches."""
+    monkeypatch.chdir(tmp_path)
+    create(Path("camp"), faq=["green-code"])
+    before = {p: p.read_bytes() for p in sorted(Path("camp").rglob("*")) if p.is_file()}
+    with pytest.raises(MaterialsError, match="not empty"):
+        create(Path("nothere/../camp"), faq=["green-code"])
+    assert {p: p.read_bytes() for p in sorted(Path("camp").rglob("*")) if p.is_file()} == before
+    assert not Path("nothere").exists()
+    Path("n1").mkdir()
+    Path("n1/campaign.toml").write_text("mine = 1\n", encoding="utf-8")
+    with pytest.raises(MaterialsError, match="not empty"):
+        create(Path("n7/../n1"))
+    assert Path("n1/campaign.toml").read_text(encoding="utf-8") == "mine = 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["camp", "n1"]
+    create(Path("n8/../fresh"), faq=["green-code"])  # a new folder through .. is written where the system puts it
+    assert (tmp_path / "fresh" / "campaign.toml").is_file() and not Path("n8").exists()
+
+
+def test_a_failing_new_removes_only_what_it_made(tmp_path: Path) -> None:
+    """A failure half-way (here a path too long for the system below the folder) removes the files and folders
+    `new` made and leaves the empty folder that was there before."""
+    room = 4096 - len("/campaign.toml") - 1  # campaign.toml fits, faq/zh-CN/<name>.md does not
+    deep = tmp_path
+    while len(str(deep)) + 201 < room:
+        deep = deep / ("d" * 200)
+    deep = deep / ("e" * (room - len(str(deep)) - 1))
+    deep.mkdir(parents=True)
+    with pytest.raises(MaterialsError, match="cannot write"):
+        create(deep)
+    assert deep.is_dir() and not any(deep.iterdir())

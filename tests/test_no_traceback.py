@@ -191,6 +191,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "nested-loops": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
         "macro-tree": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n{{ f(60) }}",
         "macro-recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}\n\n{{ f(1) }}",
+        # Red team 6, D6: a global or filter told to make a huge amount (minutes of work, or a MemoryError)
+        "lipsum": '{% extends "base.html" %}{% block main %}{{ lipsum(n=10**7)|length }}{% endblock %}',
+        "slice": '{% extends "base.html" %}{% block main %}{{ ([1]|slice(10**8, 0))|list|length }}{% endblock %}',
+        "batch": '{% extends "base.html" %}{% block main %}{{ ([1]|batch(10**9, 0)|first)|length }}{% endblock %}',
+        "tojson": '{% extends "base.html" %}{% block main %}{{ ([0]*1000)|tojson(indent=10**7)|length }}'
+                  "{% endblock %}",
+        "tojson-wide": '{% extends "base.html" %}{% block main %}{{ ([0]*1000)|tojson(indent=30000)|length }}'
+                       "{% endblock %}",
         # Red team 3, #3: a hard link to the signing key, included by a page
         "hard-link": '{% extends "base.html" %}{% block main %}<pre>{% include "k.html" %}</pre>{% endblock %}',
     }.items():
@@ -268,6 +276,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("build  --campaign  {c}  --out  {c}/faq/en", 1, "sources"),
     ("build  --campaign  {c}  --out  {b}", 1, "not empty"),
     ("build  --campaign  {c}  --out  {b}/a-file", 2, "is a file"),
+    # Red team 6, D10: a folder below a file was "Not a directory … the previous output … is intact. Free space"
+    ("build  --campaign  {c}  --only  web  --out  {b}/a-file/x", 1, "a-file is a file, so no folder can be made"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {b}/a-file/x/y", 1, "a-file is a file, so no folder can be"),
     ("build  --campaign  {r}/broken-toml", 1, "campaign.toml"),
     ("build  --campaign  {r}/broken-url  --only  web", 1, "service.url"),
     ("build  --campaign  {r}/broken-encoding", 1, "campaign.toml"),
@@ -280,6 +291,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-outside", 1,
      "venues.key_file: keys/link.key leads outside the campaign folder"),
     # Red team 3, #13: a cell over the csv module's limit names its row and column and what to do
+    # Red team 6, D9: Dask raised "ValueError: unknown address scheme 'http'" as a traceback
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  http://x", 2,
+     "http:// is not a Dask scheduler address"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tls://x:8786", 2,
+     "tls:// is not a Dask scheduler address"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://x:port", 2,
+     "write the scheduler's host and port"),
     ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
      "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
@@ -700,6 +718,12 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     ("doubling-macro", "404.html line 1: refused by the template sandbox (an output of 33,554,432 characters"),
     ("huge-page", "a page of more than 20,000,000 characters is too large for a template; the page was written by "
                   "template"),
+    ("lipsum", "404.html line 1: refused by the template sandbox (lipsum would make up to 1,000,000,000 words"),
+    ("slice", "404.html line 1: refused by the template sandbox (a value of 100,000,000 items is too large"),
+    ("batch", "404.html line 1: refused by the template sandbox (a value of 1,000,000,000 items is too large"),
+    ("tojson", "404.html line 1: refused by the template sandbox (a width or precision of 10,000,000 is too large"),
+    ("tojson-wide", "404.html line 1: refused by the template sandbox (a value of 30,003,002 characters is too "
+                    "large"),
 ])
 def test_a_template_building_a_huge_text_fails_naming_it(world: Path, name: str, fragment: str) -> None:
     """Red team 2: `~` in a loop (and a macro doubling its argument, a page printing a large value 100,000 times)

@@ -368,6 +368,16 @@ def test_a_symbolic_link_template_is_named_by_the_link(campaign_dir: Path) -> No
      "the filter wordwrap was given more text"),
     ('{% set s = "x " * 499999 %}{% for i in range(40) %}{{ s|urlize|length }}{% endfor %}',
      "the filter urlize was given more text"),
+    # Red team 6, D6: lipsum, slice, batch and tojson told to make a huge amount ran for minutes or ran out of
+    # memory: their counts are bounded like widths, and lipsum's words are charged to the page's steps.
+    ("{{ lipsum(n=10**7)|length }}", "lipsum would make up to 1,000,000,000 words"),
+    ("{{ lipsum(20000)|length }}", "lipsum would make up to 2,000,000 words"),
+    ("{% for i in range(100) %}{{ lipsum(900)|length }}{% endfor %}", "lipsum would make up to 90,000 words"),
+    ("{{ ([1]|slice(10**8, 0))|list|length }}", "a value of 100,000,000 items is too large"),
+    ("{% for i in range(5) %}{{ ([1]|slice(10**6, 0))|list|length }}{% endfor %}", "loop turns"),
+    ("{{ ([1]|batch(10**9, 0)|first)|length }}", "a value of 1,000,000,000 items is too large"),
+    ("{{ [1,2]|tojson(indent=10**8)|length }}", "a width or precision of 100,000,000 is too large"),
+    ("{{ ([0]*1000)|tojson(indent=30000)|length }}", "a value of 30,003,002 characters is too large"),
 ])
 def test_a_template_that_would_run_for_hours_is_stopped(campaign_dir: Path, source: str, fragment: str) -> None:
     """Red team 3, #4: a number squared in a loop, nested loops, a macro calling itself twice per call: each ran
@@ -400,6 +410,10 @@ def test_the_step_count_leaves_real_pages_alone(campaign_dir: Path) -> None:
         assert page.render().startswith("1/3 2/3 3/3")
     wrapped = env.from_string('{{ ("word " * 2000)|wordwrap(40)|wordcount }} {{ "see https://a.example"|urlize }}')
     assert wrapped.render().startswith("2000 see <a href")
+    made = env.from_string("{{ lipsum(3, false)|wordcount > 20 }} {{ [1, 2, 3, 4, 5]|slice(2)|list }} "
+                           "{{ [1, 2, 3]|batch(2, 0)|list }} {{ {'a': [1]}|tojson(indent=2) }} {{ lipsum(1) }}")
+    text = made.render()
+    assert text.startswith('True [[1, 2, 3], [4, 5]] [[1, 2], [3, 0]] {\n  "a": [\n    1\n  ]\n} <p>'), text
 
 
 def _poster_with_image(campaign_dir: Path, name: str, data: bytes) -> None:

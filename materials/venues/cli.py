@@ -6,6 +6,7 @@ Thin: parse options, call the library, print the result. WeasyPrint is imported 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,7 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
                      "[venues.sizes] [default: venues.size]."))
 @click.option("--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
               help=_("Local worker processes."))
-@click.option("--dask", metavar="ADDRESS", default=None,
+@click.option("--dask", metavar="ADDRESS", default=None, callback=lambda _ctx, _param, value: dask_address(value),
               help=_("Run the chunks on a Dask distributed scheduler (tcp://host:8786) instead of local "
                      "processes."))
 @click.option("--skip-invalid", is_flag=True,
@@ -68,6 +69,31 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
     click.echo(_("{summary} in {seconds} s").format(summary=summary.line(), seconds=f"{summary.seconds:.1f}"))
+
+
+#: The address schemes `--dask` connects with (an address without one is tcp). TLS (tls://, wss://) needs a
+#: security context the command does not take, and ucx:// a library it does not install: both would fail
+#: inside Dask with a traceback.
+DASK_SCHEMES = ("tcp", "ws")
+DASK_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@]+)(?::\d{1,5})?")
+
+
+def dask_address(value: str | None) -> str | None:
+    """`tcp://host:8786`, `host:8786`, `tls://…`: a scheduler address Dask can use, else a usage error naming
+    what is wrong (Dask itself raised a ValueError traceback for `http://x`)."""
+    if value is None:
+        return None
+    scheme, found, rest = value.partition("://")
+    if not found:
+        scheme, rest = "tcp", value
+    if scheme.lower() not in DASK_SCHEMES:
+        raise click.BadParameter(_("{address}: {scheme}:// is not a Dask scheduler address; write "
+                                   "tcp://HOST:8786 or ws://HOST:PORT").format(address=value, scheme=scheme),
+                                 param_hint="'--dask'")
+    if not DASK_HOST.fullmatch(rest):
+        raise click.BadParameter(_("{address}: write the scheduler's host and port, such as "
+                                   "tcp://192.168.1.10:8786").format(address=value), param_hint="'--dask'")
+    return value
 
 
 @click.command(help=_("Check a scanned venue link or a typed venue code (BD-000001-P5GMCLXY).\n\nExit 0 and print "

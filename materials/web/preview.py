@@ -7,8 +7,9 @@ import errno
 import http.server
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from materials.errors import MaterialsError
 from materials.i18n import _
@@ -68,6 +69,27 @@ def watched_paths(campaign_dir: Path) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
+def watch(paths: list[Path], **options: Any) -> Iterator[set[tuple[Any, str]]]:
+    """Batches of changes to `paths` (watchfiles). A file is watched through its folder, by name: an editor's
+    save by rename (`sed -i`, most editors: a new file moved over the old) replaces the file's inode, and a
+    watch on the file itself stayed on the old one, so every later edit went unnoticed (red team 6, D11).
+    Only the named files and what lies in the named folders count, never output/: a rebuild cannot retrigger
+    itself."""
+    import watchfiles
+
+    paths = [p.resolve() for p in paths]
+    folders = [p for p in paths if p.is_dir()]
+    files = frozenset(p for p in paths if not p.is_dir())
+    roots = [*folders, *{f.parent for f in files if not any(f.is_relative_to(d) for d in folders)}]
+    usual = watchfiles.DefaultFilter()
+
+    def wanted(change: watchfiles.Change, path: str) -> bool:
+        where = Path(path)
+        return usual(change, path) and (where in files or any(where.is_relative_to(d) for d in folders))
+
+    return watchfiles.watch(*roots, watch_filter=wanted, **options)
+
+
 def rebuild(campaign_dir: Path, out: Path | None) -> bool:
     """One rebuild; a user's mistake is logged and the last good site stays served."""
     return rebuild_problem(campaign_dir, out) is None
@@ -94,9 +116,7 @@ def watch_and_rebuild(campaign_dir: Path, out: Path | None, changes: Iterable[ob
     """Rebuild after each batch of changes (watchfiles debounces); returns the number of rebuilds.
     `on_change(paths)` replaces the plain rebuild (serve's live preview, materials/web/live.py)."""
     if changes is None:
-        import watchfiles
-
-        changes = watchfiles.watch(*watched_paths(campaign_dir))
+        changes = watch(watched_paths(campaign_dir))
     count = 0
     for batch in changes:
         paths = sorted(str(p) for _, p in batch) if isinstance(batch, set) else [str(batch)]
@@ -138,12 +158,34 @@ def holds_key(path: str | os.PathLike[str]) -> bool:
     return file_key_material(path) is not None
 
 
+def allowed_hosts(port: int | str) -> frozenset[str]:
+    """The Host headers the preview answers: its own address and the loopback names, with its port (a browser
+    leaves the port out only for 80)."""
+    names = ("127.0.0.1", "localhost", "[::1]")
+    return frozenset({f"{name}:{port}" for name in names} | (set(names) if int(port) == 80 else set()))
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site like a static host: scripts and JSON with their types, 404.html for missing files."""
 
     extensions_map = {  # noqa: RUF012 - same shape as the stdlib's attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".json": "application/json"}
+
+    def parse_request(self) -> bool:
+        """Only requests addressed to this server by name are answered: a page elsewhere that points its own
+        host name at 127.0.0.1 (DNS rebinding) sends that name as Host and gets 421, never the preview."""
+        if not super().parse_request():
+            return False
+        host, address = self.headers.get("Host"), self.server.server_address
+        port = address[1] if isinstance(address, tuple) else 0
+        if host is None or host.strip().lower() not in allowed_hosts(port):
+            self.close_connection = True
+            self.send_error(421, _("Misdirected request"),
+                            _("materials serve answers only requests to 127.0.0.1, localhost or [::1] on its own "
+                              "port; open the address it printed"))
+            return False
+        return True
 
     def translate_path(self, path: str) -> str:
         translated = super().translate_path(path)

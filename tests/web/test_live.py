@@ -190,3 +190,51 @@ def test_a_poster_edit_starts_the_gallery_before_the_site_and_a_faq_edit_after(c
     live.changed(state, gallery, tmp_path / "out", [str(faq)])
     assert "site" not in state.problems
     assert told == [([str(poster)], 0), ([str(faq)], 2)]
+
+
+
+def test_serve_sees_campaign_toml_edits_after_a_save_by_rename(campaign_copy: Path) -> None:
+    """Red team 6 D11: after one save by rename (`sed -i`, most editors), serve's watch stayed on the old
+    campaign.toml and missed every later edit (the gallery kept the old error until restart). The watch serve
+    runs (real inotify through watchfiles) sees a rename-save, then in-place edits, and never output/."""
+    import queue
+    import threading
+
+    from materials.web import live, preview
+
+    toml = campaign_copy / "campaign.toml"
+    stop = threading.Event()
+    seen: queue.Queue[set[str]] = queue.Queue()
+
+    def watching() -> None:
+        for batch in preview.watch(live.watched(campaign_copy), stop_event=stop, debounce=200):
+            seen.put({Path(path).name for _change, path in batch})
+
+    thread = threading.Thread(target=watching, daemon=True)
+    thread.start()
+
+    def noticed(name: str) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if name in seen.get(timeout=1):
+                    return
+            except queue.Empty:
+                pass
+        pytest.fail(f"the watch did not notice {name}")
+
+    try:
+        time.sleep(1)  # the watch is set up
+        subprocess.run(["sed", "-i", "s/^issued = /issued =  /", str(toml)], check=True)  # a save by rename
+        noticed("campaign.toml")
+        for number in range(2):  # then edits in place of the file that came by rename
+            with toml.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n# edit {number}\n")
+            noticed("campaign.toml")
+        (campaign_copy / "output").mkdir(exist_ok=True)
+        (campaign_copy / "output" / "x.html").write_text("x", encoding="utf-8")
+        time.sleep(1)
+        assert all("x.html" not in batch for batch in list(seen.queue)), "output/ is never watched"
+    finally:
+        stop.set()
+        thread.join(10)

@@ -241,3 +241,43 @@ def test_serve_answers_404_for_a_file_holding_the_key_in_any_form(mini_campaign:
     answers = get_all(functools.partial(preview.Handler, directory=str(site)), ("/extra.js", "/fine.js"))
     assert answers["/extra.js"][0] == 404 and key_form not in answers["/extra.js"][1]
     assert answers["/fine.js"] == (200, b"var x = 1;\n")
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_serve_answers_only_requests_addressed_to_itself(tmp_path: Path, live: bool) -> None:
+    """Red team 6 D2 (DNS rebinding): a page on evil.example that points its name at 127.0.0.1 reached the
+    preview and its gallery; only 127.0.0.1, localhost and [::1] with serve's own port are answered."""
+    from materials.web import live as live_module
+    from materials.web import preview
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>home</p></body>", encoding="utf-8")
+    if live:
+        factory = live_module.handler(site, live_module.State(tmp_path, tmp_path / "preview"))
+    else:
+        factory = functools.partial(preview.Handler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        def status(host: str | None, path: str = "/") -> tuple[int, bytes]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.putrequest("GET", path, skip_host=True)
+            if host is not None:
+                connection.putheader("Host", host)
+            connection.endheaders()
+            response = connection.getresponse()
+            answer = response.status, response.read()
+            connection.close()
+            return answer
+
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}", f"[::1]:{port}"):
+            assert status(host)[0] == 200, host
+        for host in ("evil.example", f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}",
+                     f"localhost.evil.example:{port}", f"127.0.0.1:{port}@evil.example", "", None):
+            code, body = status(host, "/__materials__/gallery/" if live else "/")
+            assert code == 421 and b"home" not in body and b"gallery" not in body.lower(), (host, code, body[:200])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
