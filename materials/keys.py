@@ -26,7 +26,7 @@ import binascii
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from materials.i18n import _
@@ -165,20 +165,30 @@ def file_key_material(path: str | os.PathLike[str]) -> str | None:
     return key_material(data)
 
 
-def refuse_published(folder: Path, label: str) -> None:
-    """Refuse a staged output `folder` (shown as `label`) that would publish key material: the error names the
-    file. PDFs are made by the renderer, whose fetcher already refused every source holding a key (and their
-    streams are compressed, where no form of it shows)."""
-    from materials.errors import MaterialsError
-
+def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:
+    """(file, what key material it holds) for every file of an output `folder` that holds some: the one scan of
+    a build's staged output (`refuse_published`) and of `materials check --output`. PDFs are made by the
+    renderer, whose fetcher already refused every source holding a key (and their streams are compressed, where
+    no form of it shows)."""
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() == ".pdf" or path.is_symlink() or not path.is_file():
             continue
         what = file_key_material(path)
         if what is not None:
-            raise MaterialsError(_(
-                "{file} would publish {what}; a signing key never goes into any output, so nothing was "
-                "replaced. Find the campaign file it came from (a template, an asset, an FAQ or notice source, "
-                "an image), remove the key from it, and, since the key may have been copied, make a new key "
-                "(`materials keys new`) and reprint the venue posters").format(
-                    file=Path(label) / path.relative_to(folder), what=what))
+            yield path, what
+
+
+def _published_message(file: Path | str, what: str) -> str:
+    return _("{file} would publish {what}; a signing key never goes into any output, so nothing was "
+             "replaced. Find the campaign file it came from (a template, an asset, an FAQ or notice source, "
+             "an image), remove the key from it, and, since the key may have been copied, make a new key "
+             "(`materials keys new`) and reprint the venue posters").format(file=file, what=what)
+
+
+def refuse_published(folder: Path, label: str) -> None:
+    """Refuse a staged output `folder` (shown as `label`) that would publish key material: the error names the
+    file."""
+    from materials.errors import MaterialsError
+
+    for path, what in published_key_material(folder):
+        raise MaterialsError(_published_message(Path(label) / path.relative_to(folder), what))

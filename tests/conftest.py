@@ -26,7 +26,8 @@ def key_form(request: pytest.FixtureRequest) -> bytes:
 
     hexed = SIGNING_KEY.hex()
     pairs = [hexed[i:i + 2] for i in range(0, 64, 2)]
-    mixed = "".join(c.upper() if i % 2 else c for i, c in enumerate(hexed))
+    mixed = "".join(c.upper() if i % 4 == 1 else c for i, c in enumerate(hexed))  # 0A, then 0c, then 0E...
+    assert mixed not in (hexed, hexed.upper())
     if request.param not in ("marked-line", "hex", "hex-upper", "raw", "base64", "base64url"):
         return {
             "hex-mixed-case": f"/* {mixed} */",
