@@ -104,7 +104,7 @@ def key_material(data: bytes) -> str | None:
     """What key material `data` holds (a phrase for a message, never the key itself), or None."""
     if KEY_MARK in data:
         return _("a line of a venue signing key file")
-    if len(data) <= BARE_KEY_LIMIT and BARE_HEX_KEY.fullmatch(_squeezed(data.lower())):
+    if len(data) <= BARE_KEY_LIMIT and BARE_HEX_KEY.fullmatch(b"".join(data.split())):
         return _("a signing key written as hex")
     return _known_form(data)
 

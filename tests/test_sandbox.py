@@ -661,8 +661,8 @@ def test_check_output_runs_the_builds_key_scan(campaign_dir: Path, tmp_path: Pat
     build(campaign_dir, out, only="web")
     check(campaign_dir, output=out)
     shutil.copy(campaign_dir / "keys" / "venue.key", out / "web" / "k.txt")
-    (out / "web" / "assets" / "note.css").write_text("p { margin: 0 }\n" * 400 + f"/* {KEY.hex()[:32]}\n{KEY.hex()[32:]} */",
-                                                          encoding="utf-8")
+    css = "p { margin: 0 }\n" * 400 + f"/* {KEY.hex()[:32]}\n{KEY.hex()[32:]} */"  # larger than a bare key file
+    (out / "web" / "assets" / "note.css").write_text(css, encoding="utf-8")
     with pytest.raises(MaterialsError) as refused:
         check(campaign_dir, output=out)
     message = str(refused.value)

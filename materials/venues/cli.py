@@ -156,10 +156,13 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
                  _("  category: {category} ({key})").format(category=category, key=printable(entry.category))]
         if venue.reprint < entry.reprint:
             lines.append(_("  venue id: {id}, reprint {reprint} (the list says reprint {listed}: this poster was "
-                           "replaced)").format(id=printable(entry.venue_id), reprint=venue.reprint, listed=entry.reprint))
+                           "replaced)").format(id=printable(entry.venue_id), reprint=venue.reprint,
+                                               listed=entry.reprint))
         else:
-            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id), reprint=venue.reprint))
-        lines += [_("  signed with {signer}").format(signer=signer), _("  from: {source}").format(source=printable(entry.source))]
+            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
+                                                                         reprint=venue.reprint))
+        lines += [_("  signed with {signer}").format(signer=signer),
+                  _("  from: {source}").format(source=printable(entry.source))]
         return "\n".join(lines)
     text = (_("genuine link: venue {id}, district {district}, reprint {reprint}; signed with {signer}") if is_link
             else _("genuine code: venue {id}, district {district}, reprint {reprint}; signed with {signer}"))
