@@ -127,8 +127,9 @@ def _known_form(data: bytes) -> str | None:
 
 #: A 64-hex-digit run on its own (a key, or a line of a key file), in a message.
 _HEX_RUN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
-#: A key file's line in a message: the mark, then whatever follows on that line.
-_KEY_LINE = re.compile(re.escape(KEY_MARK.decode()) + r"[^\n'\"]*")
+#: A key file's line in a message: the mark, a key id and hex digits, then whatever follows on that line (not the
+#: format a message describes: "`materials-venue-key ID HEX [DISTRICT]`").
+_KEY_LINE = re.compile(re.escape(KEY_MARK.decode()) + r"\s*\d+\s+[0-9a-fA-F]{2,}[^\n'\"]*")
 HIDDEN = "[…]"
 
 

@@ -642,6 +642,8 @@ def test_no_message_ever_quotes_key_material() -> None:
         problem = toml_problem("glossary.toml", line, error)
     assert "glossary.toml line 1" in str(problem) and KEY.hex() not in str(problem)
     assert KEY.hex() not in str(Problem("x.csv", 2, "name", f"bad name {KEY.hex().upper()!r}"))
+    described = "not `materials-venue-key ID HEX [DISTRICT]`"  # the format, which a message may describe
+    assert described in MaterialsError(f"k.key line 1: {described}").message
     keys._KNOWN.add(KEY)
     try:
         for form in (base64.b64encode(KEY).decode(), ":".join(f"{b:02X}" for b in KEY), KEY.hex()[:40] + "Q"):
