@@ -170,7 +170,7 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
             if not found:
                 raise MaterialsError(_("--output {out_dir} holds no {kinds} folder to verify").format(
                     out_dir=out_dir, kinds=', '.join(kinds)))
-            # The scan a build runs before publishing (`keys.refuse_published`): a folder holding key material
+            # The scan a build runs before publishing (`guarded.Stages.swap_in`): a folder holding key material
             # fails verification, whatever else it holds.
             keys.remember(key for key, _option in guarded.campaign_keys(campaign))
             for name in found:

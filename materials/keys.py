@@ -168,7 +168,7 @@ def file_key_material(path: str | os.PathLike[str]) -> str | None:
 
 def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:
     """(file, what key material it holds) for every file of an output `folder` that holds some: the one scan of
-    a build's staged output (`refuse_published`) and of `materials check --output`. PDFs are made by the
+    a build's staged output (`guarded.Stages.swap_in`) and of `materials check --output`. PDFs are made by the
     renderer, whose fetcher already refused every source holding a key (and their streams are compressed, where
     no form of it shows)."""
     for path in sorted(folder.rglob("*")):
@@ -179,17 +179,9 @@ def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:
             yield path, what
 
 
-def _published_message(file: Path | str, what: str) -> str:
+def published_message(file: Path | str, what: str) -> str:
+    """Why a build refuses to publish `file` holding `what` key material (`guarded.Stages.swap_in`)."""
     return _("{file} would publish {what}; a signing key never goes into any output, so nothing was "
              "replaced. Find the campaign file it came from (a template, an asset, an FAQ or notice source, "
              "an image), remove the key from it, and, since the key may have been copied, make a new key "
              "(`materials keys new`) and reprint the venue posters").format(file=file, what=what)
-
-
-def refuse_published(folder: Path, label: str) -> None:
-    """Refuse a staged output `folder` (shown as `label`) that would publish key material: the error names the
-    file."""
-    from materials.errors import MaterialsError
-
-    for path, what in published_key_material(folder):
-        raise MaterialsError(_published_message(Path(label) / path.relative_to(folder), what))
