@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from materials import content, facts, guarded, targets
+from materials import content, facts, guarded, keys, targets
 from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
@@ -170,7 +170,16 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
             if not found:
                 raise MaterialsError(_("--output {out_dir} holds no {kinds} folder to verify").format(
                     out_dir=out_dir, kinds=', '.join(kinds)))
+            # The scan a build runs before publishing (`guarded.Stages.swap_in`): a folder holding key material
+            # fails verification, whatever else it holds.
+            keys.remember(key for key, _option in guarded.campaign_keys(campaign))
             for name in found:
+                problems += [Problem(str(out_dir / name / path.relative_to(out_dir / name)), None, None,
+                                     _("holds {what}, which no output may publish (a build refuses it); remove the "
+                                       "file, find the campaign file it came from and remove the key from it, "
+                                       "then make a new key (`materials keys new`) and reprint the venue "
+                                       "posters").format(what=what))
+                             for path, what in keys.published_key_material(out_dir / name)]
                 problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, _("{out_dir} failed verification").format(out_dir=out_dir))

@@ -23,6 +23,7 @@ from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
+from materials.keys import file_key_material
 from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
 from materials.textfiles import read_text, split_front_matter
 
@@ -409,6 +410,8 @@ def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[P
     `--key-file` name files the person running the command chose: they stay free.)"""
     named = [("glossary", settings.glossary)]
     named += [item for table in settings.kind_tables() for item in table.file_settings()]
+    # The settings that name a key file (`KindSettings.keys`: "campaign.toml venues.key_file") may name one.
+    key_settings = {option.rsplit(" ", 1)[-1] for table in settings.kind_tables() for _path, option in table.keys(root)}
     real_root = root.resolve()
     problems = []
     for key, value in named:
@@ -423,6 +426,12 @@ def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[P
                 "{value} leads outside the campaign folder {root} (through `..` or a symbolic link); a setting "
                 "names a file inside the campaign (copy the file into the campaign, or give it on the command "
                 "line)").format(value=value, root=real_root)))
+        elif key not in key_settings and (what := file_key_material(root / value)) is not None:
+            # A setting that names the key file (`glossary = ".materials/venue-signing.key"`) would read it and
+            # quote it in an error, on screen, in a CI log and in serve's gallery: refused by name, unquoted.
+            problems.append(Problem(settings_file, None, key, _(
+                "{value} holds {what}; only the key-file setting may name a signing key file. Name the file this "
+                "setting is for").format(value=value, what=what)))
     return problems
 
 

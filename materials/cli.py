@@ -32,7 +32,9 @@ STRICT = click.option("--strict", is_flag=True,
 
 class Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        from materials.errors import safe_message
+
+        message = safe_message(record.getMessage())  # no key material, no terminal controls from a file
         if record.levelno >= logging.ERROR:
             return _("error: {message}").format(message=message)
         if record.levelno >= logging.WARNING:

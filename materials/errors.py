@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +16,52 @@ from pathlib import Path
 import click
 
 from materials.i18n import N_, _, ngettext
+from materials.keys import redact
+
+
+def printable(text: str, keep: str = "") -> str:
+    """`text` safe to print on a terminal: every control character (C0, C1, DEL: ESC starts the sequences that
+    recolour, retitle or rewrite a terminal), every format character (bidi overrides and isolates, zero-width
+    characters) and line or paragraph separators are written as escapes (`\\x1b`, `\\u202e`); the characters in
+    `keep` (a message's own line breaks) stay. For any value a command prints from a file: a venue's name in a
+    manifest, a district's name in campaign.toml, a quoted source line."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char not in keep and (unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+#: What a message keeps of its own layout (`printable`): line breaks between its lines, tabs.
+MESSAGE_LAYOUT = "\n\t"
+
+
+def safe_message(text: str) -> str:
+    """A message as it may be shown: no key material (`keys.redact`) and no terminal controls (`printable`)."""
+    return printable(redact(text), keep=MESSAGE_LAYOUT)
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the input, located as precisely as we can."""
+    """One thing wrong with the input, located as precisely as we can. A message quotes source lines and values:
+    any key material in them is hidden here, once for every message, and terminal controls escaped
+    (`safe_message`)."""
 
     file: str
     line: int | None = None
     key: str | None = None
     message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", safe_message(self.message))
+        if self.key:
+            object.__setattr__(self, "key", safe_message(self.key))
 
     def __str__(self) -> str:
         where = self.file
@@ -36,9 +73,13 @@ class Problem:
 
 
 class MaterialsError(click.ClickException):
-    """A problem the user can fix; the message says where and what to do."""
+    """A problem the user can fix; the message says where and what to do (never key material, no terminal
+    controls: `safe_message`)."""
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(safe_message(message))
 
 
 #: Problems shown on screen; a longer list is written whole to a file beside the output.

@@ -174,7 +174,8 @@ class Stages:
     def swap_in(self) -> dict[str, Path]:
         """Every staged folder replaces its published one (`out/<name>`); returns the published folders."""
         for name, folder in self.folders.items():  # key material in any staged file: nothing is replaced
-            keys.refuse_published(folder, str(self.out / name))
+            for path, what in keys.published_key_material(folder):
+                raise MaterialsError(keys.published_message(self.out / name / path.relative_to(folder), what))
         published = {}
         for name in list(self.folders):
             output.swap_in(self.folders.pop(name), self.out / name)

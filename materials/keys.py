@@ -6,9 +6,17 @@ preview server (a file it would serve) and the venue list reader (a cell). Two k
 
 - generic, without knowing any key: a key file's line (`KEY_MARK`) anywhere, or a file that is nothing but 64 hex
   digits (a key copied out of its file);
-- the campaign's actual keys (`remember`, from the key files its settings name): their hex (either case), their 32
-  raw bytes, and their base64 and base64url, anywhere in the data. A SHA-256 digest on a page is 64 hex digits
+- the campaign's actual keys (`remember`, from the key files its settings name): their hex in any mix of cases,
+  also with separators between its digits (colons, spaces, line breaks, commas, quotes, `0x` or `\\x` before each
+  byte: a C byte array, a hex dump, a key split in two quoted halves), their 32 raw bytes, their base64 and
+  base64url, and their base32 (either case), anywhere in the data. A SHA-256 digest on a page is 64 hex digits
   too, which is why a 64-hex run inside a bigger file counts only when it is a known key.
+
+What is not detected: a form someone who holds the key chooses in order to hide it (decimal, base85, the digits
+reversed or encrypted...). The key holder is trusted; templates cannot read the key file.
+
+Messages never quote key material either: `redact` is applied to every `Problem` and `MaterialsError`
+(`materials.errors`), which quote source lines and values.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import binascii
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from materials.i18n import _
@@ -62,15 +70,34 @@ def remember(paths: Iterable[Path]) -> None:
 
 @functools.cache
 def forms(secret: bytes) -> tuple[tuple[bytes, str], ...]:
-    """A key as it may be copied: hex (both cases), its raw bytes, base64 and base64url (the 43 characters that
-    do not depend on padding or on what follows it), each with what it is (`_described`)."""
-    return ((secret.hex().encode(), "hex"), (secret.hex().upper().encode(), "hex"), (secret, "raw"),
-            (base64.b64encode(secret)[:43], "base64"), (base64.urlsafe_b64encode(secret)[:43], "base64"))
+    """A key as it may be copied, case-sensitively: its raw bytes, base64 and base64url (the 43 characters that
+    do not depend on padding or on what follows it), each with what it is (`_described`). Hex and base32 are
+    looked for in any case (`key_material`)."""
+    return ((secret, "raw"), (base64.b64encode(secret)[:43], "base64"),
+            (base64.urlsafe_b64encode(secret)[:43], "base64"))
+
+
+@functools.cache
+def folded_forms(secret: bytes) -> tuple[tuple[bytes, str], ...]:
+    """A key's forms that are case-blind, lower-cased: hex and base32 (the 51 characters before its padding)."""
+    return ((secret.hex().encode(), "hex"), (base64.b32encode(secret)[:51].lower(), "base32"))
 
 
 def _described(form: str) -> str:
     return {"hex": _("the signing key as hex"), "raw": _("the signing key's raw bytes"),
-            "base64": _("the signing key in base64")}[form]
+            "base64": _("the signing key in base64"), "base32": _("the signing key in base32")}[form]
+
+
+#: What may stand between a key's hex digits when it is copied as bytes: `0x` or `\x` before a byte (a C array,
+#: a Python bytes literal), then anything that is not a letter or digit (colons, spaces, line breaks, commas,
+#: quotes, `+` between two halves).
+_BYTE_PREFIX = re.compile(rb"(?<![0-9a-z])0x|\\x")
+_NOT_ALNUM = re.compile(rb"[^0-9a-z]+")
+
+
+def _squeezed(folded: bytes) -> bytes:
+    """Lower-cased `data` with every separator between hex digits taken out (`_BYTE_PREFIX`, `_NOT_ALNUM`)."""
+    return _NOT_ALNUM.sub(b"", _BYTE_PREFIX.sub(b"", folded))
 
 
 def key_material(data: bytes) -> str | None:
@@ -79,11 +106,51 @@ def key_material(data: bytes) -> str | None:
         return _("a line of a venue signing key file")
     if len(data) <= BARE_KEY_LIMIT and BARE_HEX_KEY.fullmatch(b"".join(data.split())):
         return _("a signing key written as hex")
+    return _known_form(data)
+
+
+def _known_form(data: bytes) -> str | None:
+    """What form of a known key (`remember`) `data` holds, or None."""
+    if not _KNOWN:
+        return None
+    folded = data.lower()
+    squeezed = _squeezed(folded)
     for secret in _KNOWN:
         for form, what in forms(secret):
             if form in data:
                 return _described(what)
+        for form, what in folded_forms(secret):
+            if form in folded or form in squeezed:
+                return _described(what)
     return None
+
+
+#: A 64-hex-digit run on its own (a key, or a line of a key file), in a message.
+_HEX_RUN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+#: A key file's line in a message: the mark, a key id and hex digits, then whatever follows on that line (not the
+#: format a message describes: "`materials-venue-key ID HEX [DISTRICT]`").
+_KEY_LINE = re.compile(re.escape(KEY_MARK.decode()) + r"\s*\d+\s+[0-9a-fA-F]{2,}[^\n'\"]*")
+HIDDEN = "[…]"
+
+
+def redact(text: str) -> str:
+    """`text` (a message that may quote a source line or value) with any key material replaced by `HIDDEN`: a
+    key file's line, a bare 64-hex run, and every form of a known key `key_material` finds. A message that
+    quotes a file holding the key must never show it (on screen, in a CI log, in serve's gallery)."""
+    if not text:
+        return text
+    text = _KEY_LINE.sub(KEY_MARK.decode() + HIDDEN, text)
+    text = _HEX_RUN.sub(HIDDEN, text)
+    if _known_form(_encoded(text)) is not None:
+        text = "\n".join(HIDDEN if _known_form(_encoded(line)) else line for line in text.split("\n"))
+        if _known_form(_encoded(text)) is not None:  # a key spread over several lines of the message
+            return _("(this message quoted key material and is not shown; look for a copy of the signing key "
+                     "in the campaign's files)")
+    return text
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 def file_key_material(path: str | os.PathLike[str]) -> str | None:
@@ -99,20 +166,22 @@ def file_key_material(path: str | os.PathLike[str]) -> str | None:
     return key_material(data)
 
 
-def refuse_published(folder: Path, label: str) -> None:
-    """Refuse a staged output `folder` (shown as `label`) that would publish key material: the error names the
-    file. PDFs are made by the renderer, whose fetcher already refused every source holding a key (and their
-    streams are compressed, where no form of it shows)."""
-    from materials.errors import MaterialsError
-
+def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:
+    """(file, what key material it holds) for every file of an output `folder` that holds some: the one scan of
+    a build's staged output (`guarded.Stages.swap_in`) and of `materials check --output`. PDFs are made by the
+    renderer, whose fetcher already refused every source holding a key (and their streams are compressed, where
+    no form of it shows)."""
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() == ".pdf" or path.is_symlink() or not path.is_file():
             continue
         what = file_key_material(path)
         if what is not None:
-            raise MaterialsError(_(
-                "{file} would publish {what}; a signing key never goes into any output, so nothing was "
-                "replaced. Find the campaign file it came from (a template, an asset, an FAQ or notice source, "
-                "an image), remove the key from it, and, since the key may have been copied, make a new key "
-                "(`materials keys new`) and reprint the venue posters").format(
-                    file=Path(label) / path.relative_to(folder), what=what))
+            yield path, what
+
+
+def published_message(file: Path | str, what: str) -> str:
+    """Why a build refuses to publish `file` holding `what` key material (`guarded.Stages.swap_in`)."""
+    return _("{file} would publish {what}; a signing key never goes into any output, so nothing was "
+             "replaced. Find the campaign file it came from (a template, an asset, an FAQ or notice source, "
+             "an image), remove the key from it, and, since the key may have been copied, make a new key "
+             "(`materials keys new`) and reprint the venue posters").format(file=file, what=what)

@@ -26,7 +26,9 @@ class WarningCounter(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        from materials.errors import safe_message
+
+        self.messages.append(safe_message(record.getMessage()))  # shown in summaries and serve's gallery
 
 
 def watch_warnings() -> WarningCounter:

@@ -15,11 +15,31 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SIGNING_KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
 
 
-@pytest.fixture(params=["marked-line", "hex", "hex-upper", "raw", "base64", "base64url"])
+@pytest.fixture(params=["marked-line", "hex", "hex-upper", "raw", "base64", "base64url", "hex-mixed-case",
+                        "hex-newline", "hex-colons", "hex-spaces", "c-array", "python-bytes", "hex-two-halves",
+                        "base32", "base32-lower"])
 def key_form(request: pytest.FixtureRequest) -> bytes:
     """`SIGNING_KEY` as it may be copied into a bigger file (red team 5): a key file's line, hex in either case,
-    raw bytes, base64 and base64url, each between other text."""
+    raw bytes, base64 and base64url, each between other text; red team 6: hex in mixed case, hex broken by a line
+    break, colon- or space-separated, a C byte array, a Python bytes literal, two quoted halves, base32."""
     import base64
+
+    hexed = SIGNING_KEY.hex()
+    pairs = [hexed[i:i + 2] for i in range(0, 64, 2)]
+    mixed = "".join(c.upper() if i % 4 == 1 else c for i, c in enumerate(hexed))  # 0A, then 0c, then 0E...
+    assert mixed not in (hexed, hexed.upper())
+    if request.param not in ("marked-line", "hex", "hex-upper", "raw", "base64", "base64url"):
+        return {
+            "hex-mixed-case": f"/* {mixed} */",
+            "hex-newline": f"/* {hexed[:30]}\n{hexed[30:]} */",
+            "hex-colons": "/* " + ":".join(pairs) + " */",
+            "hex-spaces": "/* " + " ".join(pairs).upper() + " */",
+            "c-array": "const k = {" + ", ".join("0x" + p for p in pairs) + "};",
+            "python-bytes": 'k = b"' + "".join("\\x" + p for p in pairs) + '"',
+            "hex-two-halves": f'var k = "{hexed[:32]}" + "{hexed[32:]}";',
+            "base32": "// " + base64.b32encode(SIGNING_KEY).decode(),
+            "base32-lower": "// " + base64.b32encode(SIGNING_KEY).decode().rstrip("=").lower(),
+        }[request.param].encode()
 
     return {
         "marked-line": f"/* materials-venue-key 1 {SIGNING_KEY.hex()} */".encode(),

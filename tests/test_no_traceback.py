@@ -112,6 +112,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "readable.key").write_text(f"materials-venue-key 1 {TEST_KEY.hex()}\n", encoding="ascii")
     (bad / "readable.key").chmod(0o644)
     for name, secret in {"zero": "00" * 32, "same": "ab" * 32, "pattern": "0102" * 16, "short": "00" * 16,
+                         "long65": TEST_KEY.hex() + "a",
                          "block": "0123456789abcdef" * 4, "block16": bytes(range(16)).hex() * 2,
                          "counting": bytes(range(32)).hex(), "down": bytes(range(200, 136, -2)).hex()}.items():
         (bad / f"{name}.key").write_text(f"materials-venue-key 1 {secret}\n", encoding="ascii")
@@ -152,6 +153,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + '\n[venues]\nlist = "../bad/good.csv"\nkey_file = "k.key"\n',
         "key-outside": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues]\nkey_file = "keys/link.key"\n',
+        # Red team 6, D1: a setting naming the key file (its TOML error quoted the whole key)
+        "glossary-key": 'glossary = "k.key"\n' + (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = "k.key"\n',
         # A venue size of the campaign's own whose stickers do not fit the sheet they are imposed on
         "sticker-sheet": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues.sizes.A6-A5]\nwidth_mm = 105\nheight_mm = 148\nqr_mm = 50\n'
@@ -168,6 +172,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "campaign.toml").write_text(text, encoding="utf-8")
     (root / "broken-key-outside" / "keys").mkdir()
     (root / "broken-key-outside" / "keys" / "link.key").symlink_to(bad / "stray.key")
+    links.write_key_file(root / "broken-glossary-key" / "k.key", [links.Key(1, TEST_KEY)])
     for name, template in {
         "escape": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "loop": '{% include "404.html" %}',
@@ -285,6 +290,7 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/broken-misplaced", 1, "this key is inside [[districts]]"),
     ("check  --campaign  {r}/broken-sticker-sheet", 1, "do not fit a A5 sheet of 148 × 210 mm"),
     ("check  --campaign  {r}/broken-glossary-outside", 1, "glossary: /etc/passwd is an absolute path"),
+    ("check  --campaign  {r}/broken-glossary-key", 1, "glossary: k.key holds a line of a venue signing key file"),
     ("build  --campaign  {r}/broken-glossary-outside  --only  web", 1, "glossary: /etc/passwd is an absolute"),
     ("venues  {b}/good.csv  --campaign  {r}/broken-list-outside  --out  {r}/o4", 1,
      "venues.list: ../bad/good.csv leads outside the campaign folder"),
@@ -407,6 +413,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/counting.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/down.key", 1, "is not random"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o1  --key-file  {b}/short.key", 1, "64 hex digits"),
+    # Red team 6, D10: one digit too many was "the key is not hex"
+    (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/long65.key", 1, "the key has 65 hex digits; a key is 64"),
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/zero.key", 1, "is not random"),
     # Red team 5 (D12): a district named in Chinese made the whole file "not a materials key file"
     (f"verify  {CODE}  --campaign  {{c}}  --key-file  {{b}}/chinese-district.key", 1,

@@ -615,3 +615,73 @@ def test_the_key_hex_in_an_faq_answer_is_refused(campaign_dir: Path, tmp_path: P
     with pytest.raises(MaterialsError, match=r"would publish the signing key as hex"):
         build(campaign_dir, tmp_path / "out", only="web")
     assert not (tmp_path / "out" / "web").exists()
+
+
+# --- red team 6: the key never quoted in a message; check --output runs the build's key scan -------------------
+
+def test_a_setting_naming_the_key_file_is_refused_without_quoting_it(campaign_dir: Path) -> None:
+    """Red team 6 (D1): `glossary = ".materials/venue-signing.key"` was read as TOML and its syntax error quoted
+    the key file's line, the whole key, on screen, in a CI log and in serve's gallery. A setting (other than the
+    key file's own) that names a file holding key material is refused by name; the key is never quoted."""
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    settings = campaign_dir / "campaign.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text('glossary = "keys/venue.key"\n' + re.sub(r"(?m)^glossary = .*$", "", text), encoding="utf-8")
+    with pytest.raises(MaterialsError, match=r"glossary: keys/venue\.key holds a line of a venue signing key file"
+                                             r"; only the key-file setting") as refused:
+        campaign_module.load(campaign_dir)
+    assert KEY.hex() not in str(refused.value)
+    result = CliRunner().invoke(cli, ["check", "--campaign", str(campaign_dir)])
+    assert result.exit_code == 1 and "keys/venue.key holds" in result.output, result.output
+    assert KEY.hex() not in result.output.lower()
+
+
+def test_no_message_ever_quotes_key_material() -> None:
+    """Red team 6 (D1): every message that quotes a source line (a TOML syntax error, a YAML one, a cell) hides
+    key material, once for all in `Problem` and `MaterialsError`: a key file's line, a bare 64-hex run, and a
+    known key in any form `keys.key_material` finds."""
+    from materials import keys
+    from materials.errors import CampaignError, Problem
+    from materials.textfiles import toml_problem
+
+    line = f"materials-venue-key 1 {KEY.hex()}"
+    try:
+        import tomllib
+
+        tomllib.loads(line)
+    except tomllib.TOMLDecodeError as error:
+        problem = toml_problem("glossary.toml", line, error)
+    assert "glossary.toml line 1" in str(problem) and KEY.hex() not in str(problem)
+    assert KEY.hex() not in str(Problem("x.csv", 2, "name", f"bad name {KEY.hex().upper()!r}"))
+    described = "not `materials-venue-key ID HEX [DISTRICT]`"  # the format, which a message may describe
+    assert described in MaterialsError(f"k.key line 1: {described}").message
+    keys._KNOWN.add(KEY)
+    try:
+        for form in (base64.b64encode(KEY).decode(), ":".join(f"{b:02X}" for b in KEY), KEY.hex()[:40] + "Q"):
+            message = str(CampaignError([Problem("a.md", 3, None, f"cannot parse {form!r}")]))
+            assert (form in message) == form.endswith("Q"), message  # a key's part alone is no key
+        assert base64.b64encode(KEY).decode() not in MaterialsError(f"x {base64.b64encode(KEY).decode()}").message
+    finally:
+        keys._KNOWN.discard(KEY)
+
+
+def test_check_output_runs_the_builds_key_scan(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 6 (D8): `check --output` said ok for an output folder holding a copy of the signing key, which a
+    build would refuse to publish. It runs the same scan (`keys.published_key_material`) and names the file."""
+    from materials.build import build, check
+
+    out = tmp_path / "out"
+    build(campaign_dir, out, only="web")
+    check(campaign_dir, output=out)
+    shutil.copy(campaign_dir / "keys" / "venue.key", out / "web" / "k.txt")
+    css = "p { margin: 0 }\n" * 400 + f"/* {KEY.hex()[:32]}\n{KEY.hex()[32:]} */"  # larger than a bare key file
+    (out / "web" / "assets" / "note.css").write_text(css, encoding="utf-8")
+    with pytest.raises(MaterialsError) as refused:
+        check(campaign_dir, output=out)
+    message = str(refused.value)
+    assert "web/k.txt" in message and "a line of a venue signing key file" in message, message
+    assert "web/assets/note.css" in message and "the signing key as hex" in message, message
+    assert KEY.hex() not in message

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from materials.errors import MaterialsError
+from materials.errors import MaterialsError, printable
 from materials.i18n import _, current_language
 from materials.venues.settings import VenueSettings
 
@@ -166,28 +166,35 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
     from materials.venues import links
 
     lang = campaign.primary_language
-    names = {d.key: d.names.get(lang, d.key) for d in campaign.settings.districts}
-    district = _("{name} ({key})").format(name=names.get(venue.district, venue.district), key=venue.district)
+    # Every value comes from a file (campaign.toml, a run's manifest, a venue list): printed with its terminal
+    # controls escaped (`printable`), so a name cannot recolour, retitle or reorder what the office reads.
+    names = {d.key: printable(d.names.get(lang, d.key)) for d in campaign.settings.districts}
+    district = _("{name} ({key})").format(name=names.get(venue.district, printable(venue.district)),
+                                          key=printable(venue.district))
     key = ring.keys[venue.key_id]
     signer = (_("key {id}, {district}'s district key").format(id=key.key_id,
                                                                district=names.get(key.district, key.district))
               if key.district else _("key {id}, the campaign's city-wide key").format(id=key.key_id))
     entry = known.get((venue.district, links.typed_id(venue.venue_id)))
     if entry is not None:
-        category = campaign.settings.place_categories.get(entry.category, {}).get(lang, entry.category)
-        head = (_("genuine link: {name}") if is_link else _("genuine code: {name}")).format(name=entry.name)
+        category = printable(campaign.settings.place_categories.get(entry.category, {}).get(lang, entry.category))
+        head = (_("genuine link: {name}") if is_link else _("genuine code: {name}")).format(
+            name=printable(entry.name))
         lines = [head, _("  district: {district}").format(district=district),
-                 _("  category: {category} ({key})").format(category=category, key=entry.category)]
+                 _("  category: {category} ({key})").format(category=category, key=printable(entry.category))]
         if venue.reprint < entry.reprint:
             lines.append(_("  venue id: {id}, reprint {reprint} (the list says reprint {listed}: this poster was "
-                           "replaced)").format(id=entry.venue_id, reprint=venue.reprint, listed=entry.reprint))
+                           "replaced)").format(id=printable(entry.venue_id), reprint=venue.reprint,
+                                               listed=entry.reprint))
         else:
-            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=entry.venue_id, reprint=venue.reprint))
-        lines += [_("  signed with {signer}").format(signer=signer), _("  from: {source}").format(source=entry.source)]
+            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
+                                                                         reprint=venue.reprint))
+        lines += [_("  signed with {signer}").format(signer=signer),
+                  _("  from: {source}").format(source=printable(entry.source))]
         return "\n".join(lines)
     text = (_("genuine link: venue {id}, district {district}, reprint {reprint}; signed with {signer}") if is_link
             else _("genuine code: venue {id}, district {district}, reprint {reprint}; signed with {signer}"))
-    return (text.format(id=venue.venue_id, district=district, reprint=venue.reprint, signer=signer) + "\n"
+    return (text.format(id=printable(venue.venue_id), district=district, reprint=venue.reprint, signer=signer) + "\n"
             + _("  (its name is not in the campaign's venue list or run manifests: give --list LIST)"))
 
 

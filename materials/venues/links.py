@@ -552,13 +552,19 @@ def read_key_file(path: Path) -> KeyRing:
         if district is not None and not DISTRICT.match(district):
             raise MaterialsError(_("key file {path} line {number}: {district!r} is not a district key").format(
                                      path=path, number=number, district=district))
+        if re.fullmatch(r"[0-9a-fA-F]+", parts[2]) and len(parts[2]) != KEY_BYTES * 2:
+            # 65 digits (one typed twice) is hex all the same: say what is wrong, its length.
+            raise MaterialsError(_("key file {path} line {number}: the key has {count} hex digits; a key is "
+                                   "{value} hex digits (copy the line again from the key file, or make a new key "
+                                   "with `materials keys new`)").format(
+                                       path=path, number=number, count=len(parts[2]), value=KEY_BYTES * 2))
         try:
             secret = bytes.fromhex(parts[2])
         except ValueError:
             raise MaterialsError(_("key file {path} line {number}: the key is not hex").format(
                                      path=path, number=number)) from None
         key_id = int(parts[1])
-        if not 0 <= key_id <= 255 or len(secret) != KEY_BYTES:
+        if not 0 <= key_id <= 255:
             raise MaterialsError(_("key file {path} line {number}: key id 0-255 and {value} hex digits").format(
                                      path=path, number=number, value=KEY_BYTES * 2))
         if any(k.key_id == key_id for k in keys):

@@ -183,3 +183,30 @@ def test_cli_verifies_a_typed_code(venue_campaign: Path) -> None:
     changed = code[:-1] + ("A" if code[-1] != "A" else "B")
     result, output = run("verify", changed, "--campaign", str(venue_campaign))
     assert result == 1 and "refused: the code does not match" in output
+
+
+def test_verify_prints_no_terminal_controls_from_a_file(venue_campaign: Path) -> None:
+    """Red team 6 (D7): a name in the register or a run's manifest reached the terminal as it was: an ESC colour
+    sequence, an OSC window-title sequence and a right-to-left override rewrote what the office reads. Every
+    value verify prints from a file is shown with its controls escaped."""
+    ring = links.read_key_file(venue_campaign / "keys" / "venue.key")
+    code = links.venue_code(ring.keys[1], "heping", "HP-7")
+    (venue_campaign / "campaign.toml").write_text((venue_campaign / "campaign.toml").read_text(encoding="utf-8")
+                                                  .replace('list = "venues.csv"', ""), encoding="utf-8")
+    name = "\x1b[31mFAKE\x1b]0;pwn\x07\u202eRTL\u2066"
+    register = venue_campaign / ".materials" / "signed-venues.csv"
+    register.parent.mkdir(exist_ok=True)
+    register.write_text("district,typed,id,name,category,address,reprint,list\n"
+                        f"heping,HP7,HP-7,{name},\x1b[2Jcommunity,x,0,\x9bvenues.csv\n", encoding="utf-8")
+    result, output = run("verify", code, "--campaign", str(venue_campaign))
+    assert result == 0, output
+    assert not any(char in output for char in "\x1b\x07\x9b\u202e\u2066"), repr(output)
+    assert "genuine code: \\x1b[31mFAKE\\x1b]0;pwn\\x07\\u202eRTL\\u2066" in output, output
+
+
+def test_printable_escapes_controls_and_keeps_text() -> None:
+    from materials.errors import printable, safe_message
+
+    assert printable("宁夏路社区 Café") == "宁夏路社区 Café"
+    assert printable("a\x1bb\u200bc\u2028d\x85e\tf\n") == "a\\x1bb\\u200bc\\u2028d\\x85e\\x09f\\x0a"
+    assert safe_message("line 1\n\tline 2 \x1b[0m") == "line 1\n\tline 2 \\x1b[0m"
