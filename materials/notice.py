@@ -185,10 +185,8 @@ def district_names(campaign: Campaign, lang: str) -> str:
 
 def billboard_size(campaign: Campaign) -> tuple[float, float] | None:
     """The billboard's trim (width, height) in mm as `[print.sizes.billboard]` sets it, or None without one."""
-    from materials.printing.settings import PrintSettings
-
-    size = PrintSettings.of(campaign.settings).sizes.get("billboard")
-    return (size.width_mm, size.height_mm) if size is not None else None
+    return next((trim for table in campaign.settings.kind_tables()
+                 if (trim := table.trim_mm("billboard")) is not None), None)
 
 
 def setting_text(campaign: Campaign, key: str, lang: str) -> str:

@@ -346,6 +346,11 @@ class KindSettings(BaseModel):
         """Words the site's search reads and shows from this table (setting, word): no typed local fact."""
         return []
 
+    def trim_mm(self, size: str) -> tuple[float, float] | None:
+        """The trim (width, height) in mm of a named size this table prints, or None: a printed size that a
+        sourced fact states (the billboard's) is held equal to it without the foundation importing the kind."""
+        return None
+
 
 @functools.cache
 def _table_field(settings: type[BaseModel], table: type[KindSettings]) -> str | None:

@@ -154,3 +154,7 @@ class PrintSettings(KindSettings):
             raise ValueError(_("unknown size {unknown}; define it under [print.sizes] "
                                "(known: {sizes})").format(unknown=', '.join(unknown), sizes=', '.join(self.sizes)))
         return self
+
+    def trim_mm(self, size: str) -> tuple[float, float] | None:
+        paper = self.sizes.get(size)
+        return (paper.width_mm, paper.height_mm) if paper is not None else None
