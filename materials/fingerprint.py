@@ -24,8 +24,9 @@ from materials import registry
 if TYPE_CHECKING:
     from materials.campaign import Campaign
 
-#: Folders of the campaign whose Markdown is published.
-TEXT_DIRS = ("faq", "posters", "tips", "notice")
+#: Folders of the campaign whose Markdown is published, besides those the output kinds declare
+#: (`registry.text_folders`: posters and tips), which come between the two.
+TEXT_DIRS = ("faq", "notice")
 #: Meta name and keyword prefix the outputs carry it under.
 KEY = "materials-sources"
 
@@ -37,7 +38,7 @@ def files(campaign: Campaign) -> list[tuple[str, Path]]:
     glossary = campaign.settings.glossary
     if glossary and (root / glossary).is_file():
         found.append(("glossary", root / glossary))
-    for folder in TEXT_DIRS:
+    for folder in (TEXT_DIRS[0], *(folder for folder, _kind in registry.text_folders()), *TEXT_DIRS[1:]):
         if (root / folder).is_dir():
             found += [(path.relative_to(root).as_posix(), path) for path in sorted((root / folder).rglob("*.md"))]
     # The lookup order of materials.templating.template_roots (not imported: templating uses this module).

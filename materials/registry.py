@@ -2,8 +2,8 @@
 
 An output kind (materials/targets.py has its whole shape) declares data as well as methods: its `name`, its
 settings `table` and model (`settings`, `summary`, optionally `extra_tables`), `depends_on`, and optionally
-`channels`, `evidence`, `sources`, `words_in_templates`, `commands` and `preload`. Settings (config.py), the
-loaded campaign (campaign.py), output folders (output.py), templates and the content rules read those
+`channels`, `evidence`, `sources`, `texts`, `words_in_templates`, `commands` and `preload`. Settings
+(config.py), the loaded campaign (campaign.py), output folders (output.py), templates and the content rules read those
 declarations here, never a kind's name, and never the methods that take a loaded campaign: so this module
 sits below `campaign.py` and imports nothing of the package but `i18n`.
 
@@ -93,6 +93,12 @@ def evidence() -> dict[str, str]:
 def source_folders() -> list[str]:
     """Campaign folders the output kinds read their own sources from (`posters`, `venues`)."""
     return [folder for kind in kinds().values() for folder in getattr(kind, "sources", ())]
+
+
+def text_folders() -> list[tuple[str, str]]:
+    """Campaign folders of published Markdown the output kinds read, with the kind of text each holds:
+    (`posters`, `poster`)."""
+    return [pair for kind in kinds().values() for pair in getattr(kind, "texts", ())]
 
 
 def template_words() -> list[str]:

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from materials.campaign import Campaign
 
 SECTION = re.compile(r"^:::\s*(\S+)\s*$")
-#: Folders of the print sources (the print target reads them the same way: materials/printing/sources.py).
-MATERIAL_DIRS = (("posters", "poster"), ("tips", "tip"))
 STRING_LINE = re.compile(r'^\s*([A-Za-z0-9_-]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$')
 TABLE_LINE = re.compile(r"^\s*\[\s*\"?([A-Za-z-]+)\"?\s*\]\s*$")
 
@@ -58,7 +56,7 @@ def collect(campaign: Campaign, problems: list[Problem] | None = None) -> list[T
                 joined = ("、" if lang.startswith("zh") else ", ").join(faq.tags)
                 found.append(Text(label, _front_line(faq.path, "tags"), lang, joined, unit, "faq", part="tags"))
             found.append(Text(label, faq.body_line, lang, faq.body, unit, "faq"))
-    for folder, kind in MATERIAL_DIRS:
+    for folder, kind in registry.text_folders():  # the kinds' own Markdown (posters, tips: print declares them)
         root = campaign.root / folder
         for path in sorted(root.glob("*.md")) if root.is_dir() else []:
             found += _material(campaign, path, kind, problems)

@@ -155,7 +155,8 @@ def test_the_foundation_knows_no_output_kind_by_name() -> None:
     for name in ("config", "campaign", "output", "texts", "fingerprint", "templating", "guarded"):
         tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
         literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
-        for kind in ("web", "print", "venues", "booklet", "wechat", "manifest.json", "sitemap.xml"):
+        for kind in ("web", "print", "venues", "booklet", "wechat", "manifest.json", "sitemap.xml", "posters",
+                     "tips"):
             assert kind not in literals, f"materials/{name}.py names {kind!r}: declare it on the kind's Target"
 
 

@@ -30,6 +30,9 @@ class PrintTarget:
     evidence = "manifest.json"
     #: Campaign folders it reads its sources from.
     sources: tuple[str, ...] = ("posters", "tips")
+    #: Campaign folders of published Markdown, with the kind of text each holds (the content rules and the
+    #: sources fingerprint read them).
+    texts: tuple[tuple[str, str], ...] = (("posters", "poster"), ("tips", "tip"))
     lays_out = True  # validation lays every changed page out: validated after the cheap kinds
 
     def preload(self) -> None:
