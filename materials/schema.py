@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
@@ -110,6 +110,20 @@ def _slug(value: str) -> str:
         raise ValueError(_("{value!r} is not a key of lower-case letters, digits and single hyphens").format(
             value=value))
     return value
+
+
+#: A name of the campaign's own that becomes part of a file or folder name (a paper size, a screen kind, a
+#: sheet): letters, digits, `_`, `-` and single dots, never a path (`../x` wrote outside the campaign).
+FILE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}$")
+
+
+def check_file_names(names: Iterable[str], table: str) -> None:
+    """Refuse a name of `table` that would not stay one file name inside an output folder."""
+    for name in names:
+        if not FILE_NAME.match(name):
+            raise ValueError(_("{name!r} cannot name a size or kind of [{table}]: its name becomes part of the "
+                               "output's file names, so use letters, digits, '-', '_' and single dots (at most "
+                               "64), never '/', '\\' or '..'").format(name=name, table=table))
 
 
 def _colour(value: str) -> str:

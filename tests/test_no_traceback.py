@@ -163,6 +163,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # Red team 5 (D9): a bidi override in the authority's name was blamed on the fonts
         "bidi-authority": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
             'zh-CN = "测试市疫情防控指挥部"', 'zh-CN = "\u202e测试市疫情防控指挥部"'),
+        # Red team 7 (D1): a size or screen kind's name becomes part of output file names; "../" in one wrote
+        # a venue run, screen PNGs (overwriting a file) and posters outside the campaign and its output
+        "screen-path": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[print.screens."../../victim/scr"]\nwidth_px = 640\nheight_px = 360\ndiagonal_in = 20\n'
+        'viewing_distance_m = 2\nseconds = 5\n',
+        "size-path": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[print]\nposter_sizes = ["../victim/psz"]\n[print.sizes."../victim/psz"]\nwidth_mm = 210\n'
+        'height_mm = 297\n',
+        "venue-size-path": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nsize = "../../victim/sz"\n[venues.sizes."../../victim/sz"]\nwidth_mm = 210\n'
+        'height_mm = 297\nqr_mm = 80\n',
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -489,6 +500,13 @@ MATRIX: list[tuple[str, int, str]] = [
      "--authority '\\u202eevil': holds the invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE)"),
     ("check  --campaign  {r}/broken-bidi-authority", 1,
      "authority.zh-CN: invisible control character '\\u202e' (U+202E RIGHT-TO-LEFT OVERRIDE); delete it"),
+    ("check  --campaign  {r}/broken-screen-path", 1,
+     "'../../victim/scr' cannot name a size or kind of [print.screens]"),
+    ("check  --campaign  {r}/broken-size-path", 1, "'../victim/psz' cannot name a size or kind of [print.sizes]"),
+    ("check  --campaign  {r}/broken-venue-size-path", 1,
+     "'../../victim/sz' cannot name a size or kind of [venues.sizes]"),
+    ("build  --campaign  {r}/broken-screen-path  --only  print  --out  {r}/o-screen-path", 1,
+     "cannot name a size or kind of [print.screens]"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from materials.i18n import _
 from materials.printorder import OrderSettings
-from materials.schema import KindSettings
+from materials.schema import KindSettings, check_file_names
 
 QrLevel = Literal["L", "M", "Q", "H"]
 
@@ -148,6 +148,8 @@ class PrintSettings(KindSettings):
 
     @model_validator(mode="after")
     def _sizes_known(self) -> PrintSettings:
+        check_file_names(self.sizes, "print.sizes")
+        check_file_names(self.screens, "print.screens")
         wanted = [*self.poster_sizes, *self.tip_sizes, self.card_size, self.card_sheet, *self.booklet_sizes]
         unknown = sorted({s for s in wanted if s not in self.sizes})
         if unknown:

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from materials.i18n import _
-from materials.schema import KindSettings, Strict, check_host, is_placeholder_name
+from materials.schema import KindSettings, Strict, check_file_names, check_host, is_placeholder_name
 from materials.venues import sizes
 from materials.venues.sizes import VenueSize
 
@@ -117,9 +117,16 @@ class VenueSettings(KindSettings):
     """Campaign posters and tips signs sent with each venue, per place category: `{ community = { "poster-A3"
     = 2 } }`; `print-order.csv` adds them up per district."""
 
+    @field_validator("sizes")
+    @classmethod
+    def _size_names(cls, value: dict[str, VenuePaper]) -> dict[str, VenuePaper]:
+        check_file_names(value, "venues.sizes")
+        return value
+
     @field_validator("size")
     @classmethod
     def _size(cls, value: str, info: ValidationInfo) -> str:
+        check_file_names([value], "venues")
         own = info.data.get("sizes") or {}
         sizes.get(value, {name: paper.row(name) for name, paper in own.items()})  # a ValueError names the sizes
         return value
