@@ -84,6 +84,8 @@ def dask_address(value: str | None) -> str | None:
     if value is None:
         return None
     scheme, found, rest = value.partition("://")
+    if scheme == "inproc" and rest:  # a scheduler in this very process (dask.distributed.LocalCluster(processes=False))
+        return value
     if not found:
         scheme, rest = "tcp", value
     if scheme.lower() not in DASK_SCHEMES:
