@@ -124,8 +124,8 @@ def serve_figures(campaign: Path, out: Path) -> tuple[float, float]:
         time.sleep(1.0)
         before = gallery()
         target = next(h for h in before if "/posters/arrival/" in h and h.endswith("-en.pdf"))
-        edit(campaign / "posters" / "arrival.md", "People without a code go through",
-             "People without a health code go through")
+        edit(campaign / "posters" / "arrival.md", "and people without a code go through",
+             "and people without a health code go through")
         thumb = wait(lambda: gallery().get(target) not in (None, before[target]), 300)
         return faq, thumb
     finally:
