@@ -1531,6 +1531,7 @@ def test_keys_new_district_refuses_a_district_keys_folder_linked_out(world: Path
     code, output = keys_new("--district", "heping", "--campaign", str(campaign))
     assert code == 0, output
     assert (campaign / "handover" / "heping.key").stat().st_mode & 0o777 == 0o600 and link.is_symlink()
+    assert f"to {(campaign / 'handover' / 'heping.key').resolve()} (mode 0600)" in output, output  # where it went
 
 
 def test_a_lock_file_that_is_a_link_is_refused(world: Path, tmp_path: Path) -> None:

@@ -251,7 +251,14 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
             raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
-    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=out))
+    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out)))
+
+
+def _real(path: Path) -> Path:
+    """Where a key file was written: `path`, or its real place when a folder on the way is a symbolic link (the
+    key went into the folder the link points to, and the message says so)."""
+    real = path.parent.resolve() / path.name
+    return path if real == path.absolute() else real
 
 
 def _key_file(campaign_dir: Path, value: str) -> Path:
@@ -324,5 +331,5 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
                  "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
                  "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
                  "the key signs that district's venues only.").format(
-        id=chosen, district=label, key=found, file=out, own=own, name=out.name,
+        id=chosen, district=label, key=found, file=_real(out), own=own, name=out.name,
         key_file=VenueSettings.of(settings).key_file))
