@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
 from materials.guarded import strict_failure, warn_placeholders
 from materials.i18n import _
+from materials.output import links_inside
 from materials.targets import Plan
 from materials.templating import check_templates, template_errors
 
@@ -180,6 +182,13 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
                                        "then make a new key (`materials keys new`) and reprint the venue "
                                        "posters").format(what=what))
                              for path, what in keys.published_key_material(out_dir / name)]
+                # A link in a published folder serves what it points to (the key file, any file of the machine);
+                # a build never makes one and a run refuses one (`output.refuse_links_inside`).
+                problems += [Problem(str(link), None, None, _(
+                    "is a symbolic link (to {target}); an output folder holds no links: a web server or print "
+                    "shop would get the file it points to, and a run refuses the folder. Remove the link (its "
+                    "target stays as it is) and build again").format(target=os.readlink(link)))
+                             for link in links_inside(out_dir / name)]
                 problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, _("{out_dir} failed verification").format(out_dir=out_dir))

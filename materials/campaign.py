@@ -402,6 +402,21 @@ def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
                     char=fonts.describe(char))))
 
 
+def outside_campaign(root: Path, value: str) -> str | None:
+    """Why the setting `value` (a path relative to the campaign folder `root`) names no file of the campaign: an
+    absolute path, or one that leads out through `..` or a symbolic link; None for a file of the campaign. The
+    one test of `_outside_files` and of `materials keys new`, which writes the key where `venues.key_file` says."""
+    if Path(value).is_absolute():
+        return _("{value} is an absolute path; a setting names a file inside the campaign folder, relative to it "
+                 "(copy the file into the campaign, or give it on the command line)").format(value=value)
+    real_root = root.resolve()
+    if not (real_root / value).resolve().is_relative_to(real_root):
+        return _("{value} leads outside the campaign folder {root} (through `..` or a symbolic link); a setting "
+                 "names a file inside the campaign (copy the file into the campaign, or give it on the command "
+                 "line)").format(value=value, root=real_root)
+    return None
+
+
 def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[Problem]:
     """Every setting that names a file must name one of the campaign: a campaign folder travels between offices,
     and `glossary = "/etc/passwd"` or `list = "../other/venues.csv"` would read (and print onto posters) any
@@ -412,20 +427,12 @@ def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[P
     named += [item for table in settings.kind_tables() for item in table.file_settings()]
     # The settings that name a key file (`KindSettings.keys`: "campaign.toml venues.key_file") may name one.
     key_settings = {option.rsplit(" ", 1)[-1] for table in settings.kind_tables() for _path, option in table.keys(root)}
-    real_root = root.resolve()
     problems = []
     for key, value in named:
         if not value:
             continue
-        if Path(value).is_absolute():
-            problems.append(Problem(settings_file, None, key, _(
-                "{value} is an absolute path; a setting names a file inside the campaign folder, relative to it "
-                "(copy the file into the campaign, or give it on the command line)").format(value=value)))
-        elif not (real_root / value).resolve().is_relative_to(real_root):
-            problems.append(Problem(settings_file, None, key, _(
-                "{value} leads outside the campaign folder {root} (through `..` or a symbolic link); a setting "
-                "names a file inside the campaign (copy the file into the campaign, or give it on the command "
-                "line)").format(value=value, root=real_root)))
+        if (why := outside_campaign(root, value)) is not None:
+            problems.append(Problem(settings_file, None, key, why))
         elif key not in key_settings and (what := file_key_material(root / value)) is not None:
             # A setting that names the key file (`glossary = ".materials/venue-signing.key"`) would read it and
             # quote it in an error, on screen, in a CI log and in serve's gallery: refused by name, unquoted.

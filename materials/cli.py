@@ -250,12 +250,17 @@ def facts(ctx: click.Context, campaign_dir: Path) -> None:
 @click.option("--link", default="", help=_("Where to read it (https), if it is online."))
 @click.option("--text", "texts", multiple=True, metavar="LANG=WORDS",
               help=_("Corrected words in one language (repeat per language); without it the words stay."))
+@click.option("--campaign", "campaign_here", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help=_("Campaign folder (holds campaign.toml and faq/) [default: facts --campaign, or .]."))
 @click.pass_obj
-def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: str, texts: tuple[str, ...]) -> None:
+def facts_confirm(campaign_dir: Path, name: str, document: str, day: Any, link: str, texts: tuple[str, ...],
+                  campaign_here: Path | None) -> None:
     """Record that the authority confirmed fact NAME (or corrected it): campaign.toml keeps its comments."""
     from materials.config import load_settings
     from materials.facts import confirm
 
+    # `--campaign` after the subcommand, as every other command takes it (`facts --campaign DIR confirm` too).
+    campaign_dir = campaign_here or campaign_dir
     words: dict[str, str] = {}
     for item in texts:
         lang, sep, value = item.partition("=")

@@ -170,9 +170,10 @@ def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:
     """(file, what key material it holds) for every file of an output `folder` that holds some: the one scan of
     a build's staged output (`guarded.Stages.swap_in`) and of `materials check --output`. PDFs are made by the
     renderer, whose fetcher already refused every source holding a key (and their streams are compressed, where
-    no form of it shows)."""
+    no form of it shows). A symbolic link is followed: whatever its name, the file it points to is scanned (a web
+    server publishes `web/k.txt -> ../../.materials/venue-signing.key` as the key itself)."""
     for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() == ".pdf" or path.is_symlink() or not path.is_file():
+        if (path.suffix.lower() == ".pdf" and not path.is_symlink()) or not path.is_file():
             continue
         what = file_key_material(path)
         if what is not None:

@@ -370,13 +370,26 @@ def release_if_unused(out: Path, created: bool, made: list[Path] | None = None) 
                 break
 
 
+def open_lock(path: Path) -> int:
+    """Open (or create) the lock file `path`, never through a symbolic link: a link named like the lock would have
+    the file created or truncated where it points. Refused naming the link."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        if not path.is_symlink():
+            raise
+        raise OutputError(_("{path} is a symbolic link (to {readlink}); a lock file is never opened through a link, "
+                            "which would create or empty the file it points to. Remove the link (its target stays "
+                            "as it is) and run again").format(path=path, readlink=os.readlink(path))) from e
+
+
 @contextlib.contextmanager
 def locked(out: Path, what: str) -> Iterator[None]:
     """Hold the lock of `out` for one run; a second run gets a clear refusal instead of mixed files."""
     import fcntl
 
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    fd = open_lock(out / LOCK)
     HELD_LOCKS.add(fd)
     try:
         try:
@@ -408,15 +421,23 @@ def refuse_links_inside(out: Path) -> None:
     """A symbolic link anywhere inside an output folder (a district folder or `.cache` of a venue run, a print
     file the web build copies) would make the run write, delete or publish what lies outside it: refused,
     naming the link, before anything is written (the lock is held, so no run of ours adds one meanwhile)."""
-    for folder, dirs, names in os.walk(out):
+    for path in links_inside(out):
+        raise OutputError(
+            _("{path} is a symbolic link (to {readlink}) inside the output folder {out}; a run "
+              "would write, delete or publish through it what lies outside its folder. Remove the "
+              "link (its target stays as it is) and run again").format(
+                path=path, readlink=os.readlink(path), out=out))
+
+
+def links_inside(folder: Path) -> Iterator[Path]:
+    """Every symbolic link inside `folder` (not followed), in order: what a run refuses in its output folder
+    (`refuse_links_inside`) and `materials check --output` in a built one."""
+    for parent, dirs, names in os.walk(folder):
+        dirs.sort()
         for name in sorted(dirs + names):
-            path = Path(folder) / name
+            path = Path(parent) / name
             if path.is_symlink():
-                raise OutputError(
-                    _("{path} is a symbolic link (to {readlink}) inside the output folder {out}; a run "
-                      "would write, delete or publish through it what lies outside its folder. Remove the "
-                      "link (its target stays as it is) and run again").format(
-                        path=path, readlink=os.readlink(path), out=out))
+                yield path
 
 
 def close_inherited_locks() -> None:

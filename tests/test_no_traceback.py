@@ -578,6 +578,7 @@ def test_symlinked_output_folder_is_refused_never_moved(world: Path, tmp_path: P
 
 def test_keys_new_add_through_a_link_writes_the_real_file(tmp_path: Path) -> None:
     real = tmp_path / "secrets" / "venue.key"
+    real.parent.mkdir()
     links.write_key_file(real, [links.Key(1, TEST_KEY)])
     link = tmp_path / "venue.key"
     link.symlink_to(real)
@@ -1456,3 +1457,117 @@ def test_a_refused_file_in_a_venue_or_proof_template_is_one_error_naming_it(worl
     assert done.returncode == 1 and "Traceback" not in output, output
     assert "proof template (templates/proof/): refused to load 'file:///etc/passwd'" in output, output
     assert not (tmp_path / "proof.pdf").exists()
+
+
+# --- red team (#17, safe by default): keys are written only where the campaign keeps them ------------------------
+
+def keys_new(*args: str, cwd: Path | None = None) -> tuple[int, str]:
+    done = subprocess.run([*CLI, "keys", "new", *args], capture_output=True, text=True, timeout=60, cwd=cwd,
+                          env={**os.environ, "NO_COLOR": "1"})
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("where", ["dotdot", "absolute", "link-out", "new-folders"])
+def test_keys_new_writes_the_key_file_setting_only_inside_the_campaign(world: Path, tmp_path: Path,
+                                                                       where: str) -> None:
+    """#17 D4: `keys new` wrote the new key wherever campaign.toml's venues.key_file pointed (`../x.key`,
+    `/tmp/x.key`, a link inside the campaign to a file outside), making missing folders anywhere on the disk. A
+    campaign folder travels between offices: its setting is refused as every command refuses it, naming the key,
+    and nothing is written or made outside."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    value = {"dotdot": "../outside/x.key", "absolute": str(outside / "x.key"), "link-out": "keys/linked.key",
+             "new-folders": "../made/by/keys/x.key"}[where]
+    if where == "link-out":
+        (campaign / "keys" / "linked.key").symlink_to(outside / "x.key")
+    settings = campaign / "campaign.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('key_file = "keys/venue.key"',
+                                                                     f'key_file = "{value}"'), encoding="utf-8")
+    code, output = keys_new("--campaign", str(campaign))
+    assert code == 1 and "Traceback" not in output, output
+    assert "venues.key_file" in output and "--out FILE" in output, output
+    assert list(outside.iterdir()) == [] and not (tmp_path / "made").exists()
+    code, output = keys_new("--district", "heping", "--campaign", str(campaign))  # adds to the same file
+    assert code == 1 and "venues.key_file" in output, output
+    assert list(outside.iterdir()) == [] and not (campaign / ".materials" / "district-keys").exists()
+
+
+def test_keys_new_makes_no_folders_outside_a_campaign(tmp_path: Path) -> None:
+    """#17 D4: `keys new --out /somewhere/new/dir/x.key` made every missing folder on the way. Folders are made
+    only inside a campaign (its .materials/); elsewhere the message says to make the folder first."""
+    target = tmp_path / "new" / "dir" / "x.key"
+    code, output = keys_new("--out", str(target), cwd=tmp_path)
+    assert code == 1 and "Traceback" not in output, output
+    assert "does not exist" in output and "mkdir -p" in output, output
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "new" / "dir").mkdir(parents=True)
+    code, output = keys_new("--out", str(target), cwd=tmp_path)
+    assert code == 0, output
+    assert target.stat().st_mode & 0o777 == 0o600 and target.stat().st_nlink == 1
+    assert [p.name for p in target.parent.iterdir()] == ["x.key"]  # the staged file is gone
+
+
+def test_keys_new_district_refuses_a_district_keys_folder_linked_out(world: Path, tmp_path: Path) -> None:
+    """#17 D5: `keys new --district` wrote the office's key through `.materials/district-keys`, a link to a folder
+    outside the campaign. Refused naming the link; nothing written there, the campaign's key file unchanged. A
+    link to a folder inside the campaign is followed: the key is written in that real folder."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (campaign / ".materials").mkdir(exist_ok=True)
+    link = campaign / ".materials" / "district-keys"
+    link.symlink_to(outside, target_is_directory=True)
+    before = (campaign / "keys" / "venue.key").read_bytes()
+    code, output = keys_new("--district", "heping", "--campaign", str(campaign))
+    assert code == 1 and "Traceback" not in output, output
+    assert str(link) in output and "symbolic link" in output and "--out FILE" in output, output
+    assert list(outside.iterdir()) == [] and (campaign / "keys" / "venue.key").read_bytes() == before
+    link.unlink()
+    (campaign / "handover").mkdir()
+    link.symlink_to(campaign / "handover", target_is_directory=True)
+    code, output = keys_new("--district", "heping", "--campaign", str(campaign))
+    assert code == 0, output
+    assert (campaign / "handover" / "heping.key").stat().st_mode & 0o777 == 0o600 and link.is_symlink()
+    assert f"to {(campaign / 'handover' / 'heping.key').resolve()} (mode 0600)" in output, output  # where it went
+
+
+def test_a_lock_file_that_is_a_link_is_refused(world: Path, tmp_path: Path) -> None:
+    """#17: the output's `.materials-lock` and the register's `signed-venues.lock` were opened through a link
+    placed under their name, creating the file where it pointed. Refused naming the link; the target not made."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output", "signed-venues.*"))
+    (campaign / ".materials").mkdir(exist_ok=True)
+    register_lock = campaign / ".materials" / "signed-venues.lock"
+    register_lock.symlink_to(tmp_path / "made-by-register-lock")
+    listing = tmp_path / "list.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    args = [*CLI, "venues", str(listing), "--campaign", str(campaign), "--out", str(tmp_path / "run")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "signed-venues.lock is a symbolic link" in output, output
+    assert not (tmp_path / "made-by-register-lock").exists()
+    register_lock.unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".materials-lock").symlink_to(tmp_path / "made-by-output-lock")
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--out", str(out), "--only", "web"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert ".materials-lock is a symbolic link" in output, output
+    assert not (tmp_path / "made-by-output-lock").exists()
+
+
+def test_facts_confirm_takes_campaign_after_the_subcommand(world: Path, tmp_path: Path) -> None:
+    """#17: `materials facts confirm NAME ... --campaign DIR` was a usage error, though every other command takes
+    --campaign after its name; it records the confirmation in that campaign."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign)
+    done = subprocess.run([*CLI, "facts", "confirm", "hotline", "--source", "Notice No. 1", "--date", "2020-02-01",
+                           "--campaign", str(campaign)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Notice No. 1" in (campaign / "campaign.toml").read_text(encoding="utf-8")

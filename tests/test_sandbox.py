@@ -679,9 +679,39 @@ def test_check_output_runs_the_builds_key_scan(campaign_dir: Path, tmp_path: Pat
     shutil.copy(campaign_dir / "keys" / "venue.key", out / "web" / "k.txt")
     css = "p { margin: 0 }\n" * 400 + f"/* {KEY.hex()[:32]}\n{KEY.hex()[32:]} */"  # larger than a bare key file
     (out / "web" / "assets" / "note.css").write_text(css, encoding="utf-8")
+    check_refuses(campaign_dir, out, ("web/k.txt", "a line of a venue signing key file"),
+                  ("web/assets/note.css", "the signing key as hex"))
+
+
+def check_refuses(campaign_dir: Path, out: Path, *named: tuple[str, str]) -> None:
+    """`check --output out` fails naming each (file, why), and never quotes the key."""
+    from materials.build import check
+
     with pytest.raises(MaterialsError) as refused:
         check(campaign_dir, output=out)
     message = str(refused.value)
-    assert "web/k.txt" in message and "a line of a venue signing key file" in message, message
-    assert "web/assets/note.css" in message and "the signing key as hex" in message, message
+    for file, why in named:
+        assert file in message and why in message, message
     assert KEY.hex() not in message
+
+
+def test_check_output_and_the_publication_scan_see_links_to_the_key(campaign_dir: Path, tmp_path: Path) -> None:
+    """#17 D7: `check --output` passed an output folder holding `web/k.txt -> ../../keys/venue.key`: the key scan
+    skipped links, and a web server serves the file a link points to. The scan (`keys.published_key_material`,
+    also a build's before it publishes) follows a link to the file it names, whatever its name (`k.pdf` too), and
+    `check --output` names every link in an output folder."""
+    from materials import keys
+    from materials.build import build
+
+    out = tmp_path / "out"
+    build(campaign_dir, out, only="web")
+    (out / "web" / "k.txt").symlink_to(campaign_dir / "keys" / "venue.key")
+    (out / "web" / "assets" / "k.pdf").symlink_to(campaign_dir / "keys" / "venue.key")
+    assert {path.name for path, _what in keys.published_key_material(out / "web")} == {"k.txt", "k.pdf"}
+    check_refuses(campaign_dir, out, ("web/k.txt", "a line of a venue signing key file"),
+                  ("web/assets/k.pdf", "is a symbolic link"))
+    for link in (out / "web" / "k.txt", out / "web" / "assets" / "k.pdf"):
+        link.unlink()
+    (out / "web" / "index.html").rename(tmp_path / "index.html")
+    (out / "web" / "index.html").symlink_to(tmp_path / "index.html")  # a link to a harmless file: named too
+    check_refuses(campaign_dir, out, ("web/index.html", "is a symbolic link"))

@@ -239,17 +239,55 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
                 folder=campaign_dir))
         from materials.config import load_settings
 
-        out = campaign_dir / VenueSettings.of(load_settings(campaign_dir / "campaign.toml", "campaign.toml")).key_file
+        out = _key_file(campaign_dir, VenueSettings.of(load_settings(campaign_dir / "campaign.toml",
+                                                                     "campaign.toml")).key_file)
+    elif add:
+        out = out.resolve()  # --out a link to the real key file: the new key goes into that file, the link stays
     refuse_key_in_output(out, "--out")
     existing: list[links.Key] = []
     if add:
-        out = out.resolve()  # a link to the real key file: the new key goes into that file, the link stays
         existing = list(links.read_key_file(out).keys.values())
         if key_id is not None and any(k.key_id == key_id for k in existing):
             raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
-    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=out))
+    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out)))
+
+
+def _real(path: Path) -> Path:
+    """Where a key file was written: `path`, or its real place when a folder on the way is a symbolic link (the
+    key went into the folder the link points to, and the message says so)."""
+    real = path.parent.resolve() / path.name
+    return path if real == path.absolute() else real
+
+
+def _key_file(campaign_dir: Path, value: str) -> Path:
+    """The campaign's key file that `keys new` writes (`venues.key_file`): a file of the campaign only. A setting
+    that leads out of it (`../x.key`, `/tmp/x.key`, a link out) is refused as every command refuses it: a
+    campaign folder travels between offices, and its settings never choose where a key lands on this machine."""
+    from materials.campaign import outside_campaign
+
+    if (why := outside_campaign(campaign_dir, value)) is not None:
+        raise MaterialsError(_("campaign.toml: venues.key_file: {why}. `materials keys new` writes the campaign's "
+                               "key inside the campaign folder only: set venues.key_file to a path there, such as "
+                               ".materials/venue-signing.key, or give --out FILE to write a key where you choose "
+                               "it").format(why=why))
+    return campaign_dir / value
+
+
+def _hand_over_file(campaign_dir: Path, district: str) -> Path:
+    """`.materials/district-keys/DISTRICT.key`, refused when a symbolic link (`.materials` or `district-keys`)
+    leads it out of the campaign: the office's key would be written wherever the link points."""
+    path = campaign_dir / ".materials" / "district-keys" / f"{district}.key"
+    real_root = campaign_dir.resolve()
+    for link in (path.parent.parent, path.parent):
+        if link.is_symlink() and not link.resolve().is_relative_to(real_root):
+            raise MaterialsError(_("{link} is a symbolic link to {target}, outside the campaign folder {root}; a "
+                                   "district's key is written only into the campaign's own folder "
+                                   ".materials/district-keys/. Replace the link with a folder (`rm {link}` removes "
+                                   "the link, not its target), or give --out FILE to write the key where you choose "
+                                   "it").format(link=link, target=os.readlink(link), root=real_root))
+    return path
 
 
 def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: int | None) -> None:
@@ -269,8 +307,8 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     if found is None:
         raise MaterialsError(_("--district {district!r} is not a district of campaign.toml; {hint}").format(
             district=district, hint=district_hint(settings)))
-    own = campaign_dir / VenueSettings.of(settings).key_file
-    out = out or campaign_dir / ".materials" / "district-keys" / f"{found}.key"
+    own = _key_file(campaign_dir, VenueSettings.of(settings).key_file)
+    out = out or _hand_over_file(campaign_dir, found)
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
     existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
@@ -293,5 +331,5 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
                  "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
                  "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
                  "the key signs that district's venues only.").format(
-        id=chosen, district=label, key=found, file=out, own=own, name=out.name,
+        id=chosen, district=label, key=found, file=_real(out), own=own, name=out.name,
         key_file=VenueSettings.of(settings).key_file))

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,17 +205,21 @@ def register_lock(campaign: Campaign) -> Iterator[None]:
     runs started together are refused as they would be one after the other."""
     import fcntl
 
+    from materials.output import open_lock
+
     lock_path = (campaign.root / REGISTER).with_suffix(".lock")
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a")  # noqa: SIM115 - held until the block ends
+        fd = open_lock(lock_path)  # never through a link: it would create the lock where the link points
     except OSError as e:
         raise MaterialsError(_("cannot lock the campaign's register of signed venues {path} ({error}): make its "
                                "folder writable and run again").format(path=campaign.relative(lock_path),
                                                                        error=e.strerror or e)) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)
 
 
 def claim_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:

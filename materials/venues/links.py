@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -466,38 +467,61 @@ def _campaign_of(folder: Path) -> Path | None:
 def write_key_file(path: Path, keys: list[Key], *, overwrite: bool = False) -> None:
     """Create a key file readable by its owner only; never replace an existing key by accident.
 
-    With `overwrite` (adding a key) the new file is written beside the old one and moved over it, so a
-    crash never leaves a half-written key file.
+    The keys are written to a new file of mode 0600 beside `path` (created exclusively, so never readable by
+    others, not even for an instant) and then put in place whole: linked to `path` when it is new (which fails if
+    anything, even a dangling link, has the name meanwhile), moved over it with `overwrite` (adding a key). A crash
+    never leaves a half-written key file. Missing folders are made only inside a campaign folder (its
+    `.materials/district-keys/`): a key is never written into folders made silently elsewhere on the disk.
     """
     refuse_unsafe_key(path)
-    target = path.with_name(f".{path.name}.new") if overwrite else path
+    _make_key_folder(path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)  # O_EXCL, 0600
+    except OSError as e:
+        raise MaterialsError(_("cannot write {value}: {value2}; choose another --out").format(
+                                 value=e.filename or path, value2=e.strerror or e)) from None
+    staged = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(format_keys(keys))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(staged, path)
+        else:
+            try:
+                os.link(staged, path, follow_symlinks=False)
+            except FileExistsError:
+                if not _looks_like_key(path):
+                    raise MaterialsError(_("{target} exists and is not a key file; refusing to replace it. Choose "
+                                           "another --out, such as secrets/venue.key").format(target=path)) from None
+                raise MaterialsError(_("{target} exists; refusing to replace a signing key (posters signed with it "
+                                       "would stop verifying). Choose another --out, or add a key with --add").format(
+                                         target=path)) from None
+            except OSError as e:
+                raise MaterialsError(_("cannot write {value}: {value2}; choose another --out").format(
+                                         value=path, value2=e.strerror or e)) from None
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _make_key_folder(path: Path) -> None:
+    """Make the missing folders of a new key file `path`, only where a campaign folder holds them: `--out
+    /tmp/new/x.key` outside every campaign is refused instead of creating /tmp/new."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    if not missing:
+        return
+    if _campaign_of(missing[-1].parent.resolve()) is None:
+        raise MaterialsError(_("cannot write {path}: the folder {folder} does not exist. A key is written into a "
+                               "folder that exists (make it yourself if you meant it, e.g. `mkdir -p {folder}`), "
+                               "or, inside a campaign folder, into its .materials/").format(
+                                 path=path, folder=path.parent))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise MaterialsError(_("cannot write {path}: {value}; choose another --out").format(
                                  path=path, value=e.strerror or e)) from None
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if not overwrite and not _looks_like_key(target):
-            raise MaterialsError(_("{target} exists and is not a key file; refusing to replace it. Choose "
-                                   "another --out, such as secrets/venue.key").format(target=target)) from None
-        raise MaterialsError(_("{target} exists; refusing to replace a signing key (posters signed with it "
-                               "would stop verifying). Choose another --out, or add a key with --add").format(
-                                 target=target)) from None
-    except OSError as e:
-        raise MaterialsError(_("cannot write {value}: {value2}; choose another --out").format(
-                                 value=e.filename or target, value2=e.strerror or e)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(format_keys(keys))
-        if overwrite:
-            os.replace(target, path)
-    except BaseException:
-        if overwrite:
-            target.unlink(missing_ok=True)
-        raise
 
 
 def _looks_like_key(path: Path) -> bool:

@@ -103,6 +103,7 @@ def test_venues_refuses_a_key_the_campaign_cannot_verify(venue_campaign: Path, t
     """The issue's first step: a key made with `keys new --out secrets/…` signed posters `verify` called forged."""
     runner = CliRunner()
     stray = tmp_path / "secrets" / "venue.key"
+    stray.parent.mkdir()  # outside a campaign, `keys new --out` makes no folder (#17)
     assert runner.invoke(cli, ["keys", "new", "--out", str(stray)]).exit_code == 0
     result = runner.invoke(cli, ["venues", str(venue_campaign / "venues.csv"), "--campaign", str(venue_campaign),
                                  "--key-file", str(stray), "--out", str(tmp_path / "out")])

@@ -110,6 +110,7 @@ def test_venue_code_is_short_and_keyed() -> None:
 
 def test_key_file_is_private_and_never_replaced(tmp_path: Path) -> None:
     path = tmp_path / "k" / "venue.key"
+    path.parent.mkdir()  # outside a campaign, a key's folder is never made (#17)
     links.write_key_file(path, [KEY])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert links.read_key_file(path).keys[1].secret == KEY.secret

@@ -96,6 +96,7 @@ def test_a_renamed_copy_resumes_and_another_size_never_replaces_posters(venue_ca
 def test_key_file_inside_the_output_folder_is_refused(venue_campaign: Path, tmp_path: Path) -> None:
     out = tmp_path / "district"
     key = out / "secret.key"
+    out.mkdir()
     links.write_key_file(key, [links.Key(1, bytes(range(0, 32, 2)) + bytes(range(1, 32, 2)))])
     code, output = run("venues", str(venue_campaign / "venues.csv"), "--campaign", str(venue_campaign),
                        "--out", str(out), "--key-file", str(key))
