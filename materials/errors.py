@@ -113,7 +113,8 @@ class CampaignError(MaterialsError):
             else:
                 more = _("  ... and {count} more").format(count=count - limit)
             lines.append(more)
-        return "\n".join(lines)
+        # The summary names a file (a venue list's name may hold ESC): escaped, as every problem's line already is.
+        return safe_message("\n".join(lines))
 
     def full_text(self) -> str:
         return self._text(None) + "\n"

@@ -6,6 +6,7 @@ harness catches what a user would see. Exit 1: a problem with the input, named; 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import re
@@ -27,6 +28,14 @@ HEADER = "id,name,district,category,address\n"
 ROW = "HP-1,宁夏路社区,和平区,社区,和平区宁夏路12号\n"
 #: The campaign's test key: 32 distinct bytes, evens then odds (counting bytes are a weak key).
 TEST_KEY = bytes(range(0, 32, 2)) + bytes(range(1, 32, 2))
+#: The test key (and a key no campaign knows) as a venue list's cell, in the forms it is copied in.
+KEY_CELLS = {"base64": base64.b64encode(TEST_KEY).decode(), "base64url": base64.urlsafe_b64encode(TEST_KEY).decode(),
+             "base64-bare": base64.b64encode(TEST_KEY).decode().rstrip("="),
+             "base32": base64.b32encode(TEST_KEY).decode(), "base32-lower": base64.b32encode(TEST_KEY).decode().lower(),
+             "base32-inside": "key " + base64.b32encode(TEST_KEY).decode().rstrip("=") + " here",
+             "hex": TEST_KEY.hex(),
+             "stray-base64": base64.b64encode(bytes(range(100, 132))).decode(),
+             "stray-base32": base64.b32encode(bytes(range(100, 132))).decode()}
 
 
 def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
@@ -124,6 +133,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (bad / "chinese-district.key").chmod(0o600)
     (bad / "garbage.key").chmod(0o600)
     (bad / "a-file").write_text("x", encoding="utf-8")
+    # Red team 8, D6: the campaign's signing key in a cell, in every encoding it is copied in (and a key the
+    # campaign does not know, alone in a cell), is refused naming file, row and column.
+    for name, cell in KEY_CELLS.items():
+        (bad / f"key-{name}.csv").write_text(HEADER + ROW.replace("宁夏路社区", cell), encoding="utf-8")
+    # Red team 8: a carriage return alone inside a cell hides the text before it in a terminal
+    (bad / "lone-cr.csv").write_bytes((HEADER + 'HP-1,"假名\r宁夏路社区",和平区,社区,x\n').encode("utf-8"))
     for name, text in {
         "toml": "languages = [\n",
         "url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
@@ -310,9 +325,9 @@ MATRIX: list[tuple[str, int, str]] = [
     # Red team 3, #13: a cell over the csv module's limit names its row and column and what to do
     # Red team 6, D9: Dask raised "ValueError: unknown address scheme 'http'" as a traceback
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  http://x", 2,
-     "http:// is not a Dask scheduler address"),
-    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tls://x:8786", 2,
-     "tls:// is not a Dask scheduler address"),
+     "http:// is not a scheduler address --dask connects with; write tcp://HOST:8786, tls://HOST:8786"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  ucx://x:8786", 2,
+     "ucx:// is not a scheduler address --dask connects with"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://x:port", 2,
      "write the scheduler's host and port"),
     ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
@@ -455,7 +470,8 @@ MATRIX: list[tuple[str, int, str]] = [
     (f"verify  {CODE}  --campaign  {{c}}  --list  {{b}}/latin1.csv", 1, "UTF-8"),
     (f"verify  {CODE}  --campaign  {{c}}", 1, "does not match"),
     # Red team 5 (D13): a bad --base was ignored for a typed code, which was then called genuine
-    (f"verify  {CODE}  --campaign  {{c}}  --base  javascript:alert(1)", 1, "--base 'javascript:alert(1)': give"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  javascript:alert(1)", 1,
+     "--base 'javascript:alert(1)' must start with https://"),
     (f"verify  {CODE}  --campaign  {{c}}  --base  https://1.2.3.4/V/", 1, "is an IP address"),
     (f"verify  {CODE}  --campaign  {{c}}  --base  https://u:p@hc.tj.gov.cn/V/", 1, "--base 'https://u:p@hc"),
     # Red team 5 (D10): a look-alike letter in a link's host is named, with the host's IDNA form
@@ -507,6 +523,23 @@ MATRIX: list[tuple[str, int, str]] = [
      "'../../victim/sz' cannot name a size or kind of [venues.sizes]"),
     ("build  --campaign  {r}/broken-screen-path  --only  print  --out  {r}/o-screen-path", 1,
      "cannot name a size or kind of [print.screens]"),
+    # Red team 8, D6: the signing key in a cell, in any encoding, is refused naming the file, row and column
+    *[(f"venues  {{b}}/key-{name}.csv  --campaign  {{c}}  --out  {{r}}/o-key-{name}", 1,
+       f"key-{name}.csv: row 2, column B (name): this cell holds") for name in KEY_CELLS],
+    # Red team 8, D11: --base goes through the address rule of every host setting
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://hc.tj.gov.cn:99999/V/", 1,
+     "the port is not a number from 1 to 65535"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://hc.tj.gov.cn:0/V/", 1,
+     "the port is not a number from 1 to 65535"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://user@hc.tj.gov.cn/V/", 1, "user name or password"),
+    (f"verify  {CODE}  --campaign  {{c}}  --base  https://hc.tj.gov.cn:8x/V/", 1, "the port is not a number"),
+    # Red team 8: a carriage return alone in a cell is refused naming the row and column
+    ("venues  {b}/lone-cr.csv  --campaign  {c}  --out  {r}/o-lone-cr", 1,
+     "row 2, name: contains a carriage return (U+000D)"),
+    # Red team 8: a tls:// Dask scheduler is accepted as distributed accepts it; without Dask's TLS settings the
+    # run says which ones to set (it was refused as "not a Dask scheduler address")
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o-tls  --dask  tls://127.0.0.1:1", 1,
+     "a TLS scheduler needs this client's certificates in Dask's configuration"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
@@ -1334,7 +1367,7 @@ def test_a_venue_list_holding_a_key_is_refused_without_echoing_it(world: Path, t
     output = done.stdout + done.stderr
     assert "Traceback" not in output, output
     assert done.returncode == 1, output
-    assert "this cell holds a signing key" in output, output
+    assert re.search(r"row \d+, column [A-E]\b.*: this cell holds a (line of a venue )?signing key", output), output
     assert f"row {1 if kind == 'line' else 3}" in output, output
     assert secret not in output.lower(), output
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
@@ -1571,3 +1604,106 @@ def test_facts_confirm_takes_campaign_after_the_subcommand(world: Path, tmp_path
                            "--campaign", str(campaign)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Notice No. 1" in (campaign / "campaign.toml").read_text(encoding="utf-8")
+
+def _materials(*args: str | Path, cwd: Path | None = None) -> tuple[int, str]:
+    done = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    return done.returncode, output
+
+
+@pytest.mark.parametrize("name", ["base64", "base64url", "base32-lower", "base32-inside", "stray-base64"])
+def test_a_key_in_a_cell_is_never_shown(world: Path, tmp_path: Path, name: str) -> None:
+    """Red team 8, D6: a list whose cell holds the signing key in base64, base64url or base32 was rendered (the
+    key printed on the poster, in manifest.csv and the register); it is refused naming the cell, never quoting
+    it, and nothing is written."""
+    status, output = _materials("venues", world / "bad" / f"key-{name}.csv", "--campaign", world / "campaign",
+                                "--out", tmp_path / "out")
+    assert status == 1 and "row 2, column B (name): this cell holds" in output, output
+    assert KEY_CELLS[name].strip("= ").removeprefix("key ").removesuffix(" here")[:20] not in output, output
+    assert not (tmp_path / "out").exists()
+    assert not (world / "campaign" / ".materials" / "signed-venues.csv").exists()
+
+
+def test_verify_names_the_venue_as_signed_and_warns_when_the_list_differs(world: Path, tmp_path: Path) -> None:
+    """Red team 8, D8: verify named a genuine code's venue from the current list, so a list edited after signing
+    (the code's venue renamed, moved to another address) vouched for the code under the new name. It names what
+    was signed (the register) and warns naming the list and the difference."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    signed = tmp_path / "signed.csv"
+    signed.write_text(HEADER + ROW, encoding="utf-8")
+    status, output = _materials("venues", signed, "--campaign", campaign, "--out", tmp_path / "run")
+    assert status == 0, output
+    code = links.venue_code(links.Key(1, TEST_KEY), "heping", "HP-1")
+    edited = tmp_path / "edited.csv"
+    edited.write_text(HEADER + "HP-1,假冒药店,和平区,社区,南开区某路1号\n", encoding="utf-8")
+    status, output = _materials("verify", code, "--campaign", campaign, "--list", edited)
+    assert status == 0, output
+    assert "genuine code: 宁夏路社区" in output and "address: 和平区宁夏路12号" in output, output
+    assert "genuine code: 假冒药店" not in output, output
+    assert "gives this venue's name as '假冒药店', but it was signed as '宁夏路社区'" in output, output
+    assert "gives this venue's address as '南开区某路1号'" in output and str(edited) in output, output
+    # The campaign's own list moved the id to another district: still the signed venue, with a warning.
+    moved = campaign / "venues.csv"
+    moved.write_text(HEADER + "HP-1,宁夏路社区,滨海新区,社区,和平区宁夏路12号\n", encoding="utf-8")
+    with (campaign / "campaign.toml").open("a", encoding="utf-8") as handle:
+        handle.write('list = "venues.csv"\n')
+    status, output = _materials("verify", code, "--campaign", campaign)
+    assert status == 0 and "genuine code: 宁夏路社区" in output, output
+    assert "gives this venue's district as 'binhai', but it was signed as 'heping'" in output, output
+    # A venue with no record of signing is still named from the list, saying so.
+    (campaign / ".materials" / "signed-venues.csv").unlink()
+    status, output = _materials("verify", code, "--campaign", campaign, "--list", edited)
+    assert status == 0 and "genuine code: 假冒药店" in output and "no record of signing" in output, output
+
+
+def test_a_list_named_with_terminal_controls_is_shown_and_registered_escaped(world: Path, tmp_path: Path) -> None:
+    """Red team 8, D10: a list file named with ESC (a terminal's escape sequences) was printed raw in the
+    "<list> has problems" header and stored raw in the register."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    evil = tmp_path / "list\x1b]0;pwned\x07\x1b[2J.csv"
+    evil.write_text(HEADER + ROW + "HP-2,,和平区,社区,x\n", encoding="utf-8")
+    status, output = _materials("venues", evil, "--campaign", campaign, "--out", tmp_path / "bad-run")
+    assert status == 1 and "\x1b" not in output and "\x07" not in output, repr(output)
+    assert "list\\x1b]0;pwned\\x07\\x1b[2J.csv has problems" in output, output
+    evil.write_text(HEADER + ROW, encoding="utf-8")
+    status, output = _materials("venues", evil, "--campaign", campaign, "--out", tmp_path / "run")
+    assert status == 0 and "\x1b" not in output, repr(output)
+    register = (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8-sig")
+    assert "\x1b" not in register and "\x07" not in register and "list\\x1b]0;pwned" in register, register
+
+
+def test_an_empty_size_is_refused_naming_the_sizes(world: Path, tmp_path: Path) -> None:
+    """Red team 8: `--size ''` was taken for the default size."""
+    status, output = _materials("venues", world / "bad" / "good.csv", "--campaign", world / "campaign", "--size", "",
+                                "--out", tmp_path / "out")
+    assert status == 2 and "unknown venue poster size ''; sizes are A4, A5, A6" in output, output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_line_break_written_cr_lf_inside_a_cell_is_reported(world: Path, tmp_path: Path) -> None:
+    """Red team 8: a carriage return inside a cell silently became a space; as part of a line break (CR LF) it
+    is printed as a space with a warning naming the row and column."""
+    listed = tmp_path / "crlf.csv"
+    listed.write_bytes((HEADER + 'HP-1,"宁夏路\r\n社区",和平区,社区,x\n').encode("utf-8"))
+    status, output = _materials("venues", listed, "--campaign", world / "campaign", "--out", tmp_path / "out")
+    assert status == 0, output
+    assert "crlf.csv: row 2, column name: a line break written as CR LF" in output, output
+
+
+def test_a_second_list_into_the_default_folder_says_what_to_do(world: Path, tmp_path: Path) -> None:
+    """Red team 8: a list whose default folder (districts and size) holds another list's run was told to "give
+    this list its own --out" as if it had given one: it now names the default folder and the option to add."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(HEADER + ROW, encoding="utf-8")
+    second.write_text(HEADER + ROW.replace("HP-1,宁夏路社区", "HP-2,宁夏路便民点"), encoding="utf-8")
+    assert _materials("venues", first, "--campaign", campaign)[0] == 0
+    status, output = _materials("venues", second, "--campaign", campaign)
+    assert status == 1, output
+    assert "the default output folder" in output and "run again with --out FOLDER" in output, output
+    assert "--out " + str(campaign) not in output, output

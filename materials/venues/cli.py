@@ -5,6 +5,7 @@ Thin: parse options, call the library, print the result. WeasyPrint is imported 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from materials.campaign import Campaign
     from materials.venues.known import Known
     from materials.venues.links import KeyRing, Venue
+
+log = logging.getLogger(__name__)
 
 KEY_FILE = click.option("--key-file", "key_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
                         help=_("Signing key file (repeat during a key rotation) [default: campaign.toml "
@@ -68,13 +71,14 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
                       key_files=list(key_files), sheet=sheet)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
-    click.echo(_("{summary} in {seconds} s").format(summary=summary.line(), seconds=f"{summary.seconds:.1f}"))
+    click.echo(printable(_("{summary} in {seconds} s").format(summary=summary.line(),
+                                                           seconds=f"{summary.seconds:.1f}")))
 
 
-#: The address schemes `--dask` connects with (an address without one is tcp). TLS (tls://, wss://) needs a
-#: security context the command does not take, and ucx:// a library it does not install: both would fail
-#: inside Dask with a traceback.
-DASK_SCHEMES = ("tcp", "ws")
+#: The address schemes `--dask` connects with (an address without one is tcp), as distributed does: TLS (tls://,
+#: wss://) takes its certificates from Dask's own configuration (`run.make_executor` refuses it when none is set).
+#: ucx:// needs a library the command does not install: it would fail inside Dask with a traceback.
+DASK_SCHEMES = ("tcp", "ws", "tls", "wss")
 DASK_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@]+)(?::\d{1,5})?")
 
 
@@ -89,8 +93,9 @@ def dask_address(value: str | None) -> str | None:
     if not found:
         scheme, rest = "tcp", value
     if scheme.lower() not in DASK_SCHEMES:
-        raise click.BadParameter(_("{address}: {scheme}:// is not a Dask scheduler address; write "
-                                   "tcp://HOST:8786 or ws://HOST:PORT").format(address=value, scheme=scheme),
+        raise click.BadParameter(_("{address}: {scheme}:// is not a scheduler address --dask connects with; write "
+                                   "tcp://HOST:8786, tls://HOST:8786, ws://HOST:PORT or wss://HOST:PORT").format(
+                                       address=value, scheme=scheme),
                                  param_hint="'--dask'")
     if not DASK_HOST.fullmatch(rest):
         raise click.BadParameter(_("{address}: write the scheduler's host and port, such as "
@@ -136,6 +141,11 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
         base = link_base(campaign)
     else:  # refused for a typed code too, which does not use it: a bad --base is never silently ignored
         links.canonical_base(base)
+        from materials.schema import is_placeholder_host
+
+        if is_placeholder_host(base.strip()):
+            log.warning(_("--base %s is on a reserved or example host (a PLACEHOLDER): no genuine poster of a real "
+                          "campaign leads there"), printable(base))
     paths = list(key_files) or [campaign.root / VenueSettings.of(campaign.settings).key_file]
     ring = links.read_key_files(paths)
     districts = [d.key for d in campaign.settings.districts]
@@ -144,7 +154,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     if venue_list is not None:
         from materials.venues.reading import read_list
 
-        listing = read_list(venue_list, campaign.settings, str(venue_list), sheet=sheet)
+        listing = read_list(venue_list, campaign.settings, str(venue_list), sheet=sheet, key_files=paths)
         reprints = {(v.district, v.id): v.reprint for v in listing.venues}
     known = known_venues(campaign, listing)
     try:
@@ -156,7 +166,7 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
         raise links.LinkError(_("refused: {reason}").format(reason=e.message)) from None
     from materials.venues.known import ambiguity
 
-    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, listing, venue.reprint)
+    unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, venue.reprint)
     if unclear:
         raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
     click.echo(describe(campaign, ring, venue, known, is_link))
@@ -166,6 +176,7 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
              is_link: bool) -> str:
     """What an office files about a genuine poster: name, district, category, reprint, and which key signed."""
     from materials.venues import links
+    from materials.venues.known import REGISTER
 
     lang = campaign.primary_language
     # Every value comes from a file (campaign.toml, a run's manifest, a venue list): printed with its terminal
@@ -182,8 +193,10 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
         category = printable(campaign.settings.place_categories.get(entry.category, {}).get(lang, entry.category))
         head = (_("genuine link: {name}") if is_link else _("genuine code: {name}")).format(
             name=printable(entry.name))
-        lines = [head, _("  district: {district}").format(district=district),
-                 _("  category: {category} ({key})").format(category=category, key=printable(entry.category))]
+        lines = [head, _("  district: {district}").format(district=district)]
+        if entry.address:
+            lines.append(_("  address: {address}").format(address=printable(entry.address)))
+        lines.append(_("  category: {category} ({key})").format(category=category, key=printable(entry.category)))
         if venue.reprint < entry.reprint:
             lines.append(_("  venue id: {id}, reprint {reprint} (the list says reprint {listed}: this poster was "
                            "replaced)").format(id=printable(entry.venue_id), reprint=venue.reprint,
@@ -193,6 +206,16 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
                                                                          reprint=venue.reprint))
         lines += [_("  signed with {signer}").format(signer=signer),
                   _("  from: {source}").format(source=printable(entry.source))]
+        if not entry.signed:
+            lines.append(_("  (named from the venue list alone: the campaign has no record of signing this venue, "
+                           "neither in {register} nor in a run's manifest.csv; check the name on the poster)").format(
+                               register=REGISTER))
+        for what, listed, signed in entry.listed:
+            log.warning(_("the current list %s gives this venue's %s as '%s', but it was signed as '%s': the code "
+                          "belongs to what was signed (shown above). If the venue was renamed or moved, reprint its "
+                          "poster from the current list (raise its reprint); if not, the poster may be forged or "
+                          "moved to another place"), printable(entry.listed_in), what, printable(listed),
+                        printable(signed))
         return "\n".join(lines)
     text = (_("genuine link: venue {id}, district {district}, reprint {reprint}; signed with {signer}") if is_link
             else _("genuine code: venue {id}, district {district}, reprint {reprint}; signed with {signer}"))
@@ -251,7 +274,7 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
             raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
     chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
     links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
-    click.echo(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out)))
+    click.echo(printable(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out))))
 
 
 def _real(path: Path) -> Path:
@@ -327,9 +350,9 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     # In Chinese the district's Chinese name; in English every name the campaign gives it (和平区 / Heping District).
     chinese = name.get(settings.languages[0]) if current_language() == "zh" else None
     label = chinese or " / ".join(dict.fromkeys(name.values()))
-    click.echo(_("wrote key {id} for {district} ({key}) to {file} (mode 0600) and added it to {own}.\n"
+    click.echo(printable(_("wrote key {id} for {district} ({key}) to {file} (mode 0600) and added it to {own}.\n"
                  "Hand {name} to the district office (in person or encrypted, never by e-mail); it saves the file "
                  "as {key_file} in its copy of the campaign. Its posters verify here with `materials verify`, and "
                  "the key signs that district's venues only.").format(
         id=chosen, district=label, key=found, file=_real(out), own=own, name=out.name,
-        key_file=VenueSettings.of(settings).key_file))
+        key_file=VenueSettings.of(settings).key_file), keep="\n"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from materials import __version__, printorder, qr
 from materials.campaign import Campaign
-from materials.errors import MaterialsError, Problem, VerificationError
+from materials.errors import MaterialsError, Problem, VerificationError, printable
 from materials.i18n import _
 from materials.output import write_inside
 from materials.venues import files, glyphs, outputs, static
@@ -47,9 +47,10 @@ def screen_file(venue: VenueRow) -> str:
     return f"{venue.district}/{venue.id}.png"
 
 
-def check_same_list(out: Path, listing: VenueList) -> None:
+def check_same_list(out: Path, listing: VenueList, default: bool = False) -> None:
     """A folder whose posters are all of venues this list does not have holds another list's run (a run here
-    would delete them as stale); a new version of the same list shares venues with it and resumes."""
+    would delete them as stale); a new version of the same list shares venues with it and resumes. `default`: `out`
+    is the folder the command chose (no --out given), and the message says so."""
     import csv
     import io
 
@@ -60,9 +61,16 @@ def check_same_list(out: Path, listing: VenueList) -> None:
         return
     held = {(row.get("district"), row.get("id")) for row in rows}
     if held and listing.venues and not held & {(v.district, v.id) for v in listing.venues}:
+        if default:
+            raise MaterialsError(_("the default output folder {out} (chosen by the list's districts and poster "
+                                   "size) holds the posters of {count} venue(s) of another list, none of them in "
+                                   "{label}; a run there would delete them. Write this list elsewhere: run again "
+                                   "with --out FOLDER (a new folder, such as {suggested}), or move {out} away "
+                                   "first").format(out=out, count=len(held), label=listing.label,
+                                                   suggested=out.with_name(out.name + "-2")))
         raise MaterialsError(_("--out {out} holds the posters of {count} venue(s) of another list, none of "
-                               "them in {label}; a run there would delete them. Give this list its own "
-                               "--out").format(out=out, count=len(held), label=listing.label))
+                               "them in {label}; a run there would delete them. Give this list its own folder: "
+                               "another --out").format(out=out, count=len(held), label=listing.label))
 
 
 def made_by_run(out: Path) -> bool:
@@ -278,5 +286,5 @@ def default_out(campaign: Campaign, listing: VenueList, size: str, list_path: Pa
     """Each list gets its own folder beside (never inside) the build's outputs, so neither replaces the other;
     it is named by the list's districts and size, so a renamed copy of the list finds it again (a list without
     one valid row, which renders nothing, by its file name)."""
-    name = run_folder(campaign, listing, size) if listing.venues else f"{list_path.stem or 'list'}-{size}"
+    name = run_folder(campaign, listing, size) if listing.venues else f"{printable(list_path.stem) or 'list'}-{size}"
     return campaign.root / "output" / RUNS / name

@@ -13,11 +13,11 @@ import io
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from materials.campaign import Campaign
-from materials.errors import CampaignError, MaterialsError, Problem
+from materials.errors import CampaignError, MaterialsError, Problem, printable
 from materials.i18n import _
 from materials.printorder import safe_cell, unsafe_cell
 from materials.venues.links import typed_id
@@ -35,6 +35,13 @@ class Known:
     category: str
     reprint: int
     source: str
+    address: str = ""
+    #: The entry is a record of what the campaign signed (its register, a run's manifest.csv), not a list's row.
+    signed: bool = False
+    #: How the current venue list differs from what was signed: (what, the list's value, the signed value).
+    listed: tuple[tuple[str, str, str], ...] = ()
+    #: The current list that says so.
+    listed_in: str = ""
 
 
 def _manifests(campaign: Campaign) -> list[Path]:
@@ -47,36 +54,51 @@ def _manifests(campaign: Campaign) -> list[Path]:
 
 
 def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tuple[str, str], Known]:
-    """(district, id as typed) -> what the campaign knows of the venue; later sources win (a given list last)."""
-    found: dict[tuple[str, str], Known] = {}
-    # The register first: a run whose --out was outside output/ is known by it alone (its id as spelled, name).
+    """(district, id as typed) -> what the campaign knows of the venue, for `verify` to name it: what was signed
+    (the register, then the manifests of runs made before it) names the venue; a venue list (the campaign's
+    `[venues] list`, then `given`) names only a venue with no record of signing, and where it says something else
+    of a signed venue (renamed, moved, another address) the entry carries the difference (`Known.listed`), never
+    the list's name in place of the signed one: a code is vouched for only as what it was signed for."""
+    signed: dict[tuple[str, str], Known] = {}
     for row in _rows(campaign.root / REGISTER):
-        found[(row["district"], typed_id(row["id"]))] = Known(
+        signed[(row["district"], typed_id(row["id"]))] = Known(
             row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
-            row.get("list") or REGISTER)
-    for path in _manifests(campaign):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for row in csv.DictReader(io.StringIO(text)):
-            try:
-                venue_id, district = row["id"], row["district"]
-                found[(district, typed_id(venue_id))] = Known(venue_id, unsafe_cell(row["name"]), district,
-                                                              unsafe_cell(row["category"]),
-                                                              int(row.get("reprint") or 0), campaign.relative(path))
-            except (KeyError, ValueError, TypeError):
-                continue
+            row.get("list") or REGISTER, row.get("address") or "", signed=True)
+    for path in _manifests(campaign):  # runs made before the register recorded them
+        for row in _rows(path):
+            key = (row["district"], typed_id(row["id"]))
+            if key not in signed:
+                signed[key] = Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "",
+                                    _reprint(row), campaign.relative(path), signed=True)
     listings = []
     if VenueSettings.of(campaign.settings).list:
         path = campaign.root / VenueSettings.of(campaign.settings).list
-        # `materials check` reports a broken list; verify still answers from the manifests.
+        # `materials check` reports a broken list; verify still answers from the register and the manifests.
         with contextlib.suppress(MaterialsError):
-            listings.append(read_list(path, campaign.settings, campaign.relative(path)))
+            listings.append(read_list(path, campaign.settings, campaign.relative(path),
+                                      key_files=[campaign.root / VenueSettings.of(campaign.settings).key_file]))
+    listed: dict[tuple[str, str], Known] = {}
     for listing in [*listings, *([given] if given is not None else [])]:
         for venue in listing.venues:
-            found[(venue.district, typed_id(venue.id))] = Known(venue.id, venue.name, venue.district, venue.category,
-                                                                venue.reprint, listing.label)
+            listed[(venue.district, typed_id(venue.id))] = Known(venue.id, venue.name, venue.district,
+                                                                 venue.category, venue.reprint, listing.label,
+                                                                 venue.address)
+    found = {key: entry for key, entry in listed.items() if key not in signed}
+    for key, entry in signed.items():
+        now = listed.get(key)
+        if now is None:
+            # The list has the id only in another district, where nothing of that id was signed: moved there.
+            moved = next((e for (district, typed), e in listed.items()
+                          if typed == key[1] and (district, typed) not in signed), None)
+            found[key] = entry if moved is None else replace(
+                entry, listed=((_("district"), moved.district, entry.district),), listed_in=moved.source)
+            continue
+        differences = [(what, new, old) for what, new, old in (
+            (_("name"), now.name, entry.name), (_("address"), now.address, entry.address),
+            (_("category"), now.category, entry.category)) if old and new != old]
+        # A higher reprint in the list invalidates older posters (`verify`'s --list), whatever was signed.
+        found[key] = replace(entry, reprint=max(entry.reprint, now.reprint), listed=tuple(differences),
+                             listed_in=now.source)
     return found
 
 
@@ -92,7 +114,9 @@ def _list_identity(campaign: Campaign, list_path: Path) -> str:
     """The list as the register names it (its cell is written formula-safe, as every cell: a list named =x.csv;
     `_rows` reads the value back)."""
     real = list_path.resolve()
-    return campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real)
+    # A file name may hold ESC or a line break: the register (opened in Excel, quoted in verify's answers) keeps
+    # its escaped form (`printable`), as every message shows it.
+    return printable(campaign.relative(real) if real.is_relative_to(campaign.root.resolve()) else str(real))
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -256,16 +280,14 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
             e.strerror or e)
 
 
-def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool,
-              given: VenueList | None = None, reprint: int = 0) -> str:
+def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool, reprint: int = 0) -> str:
     """Why `verify` cannot name one venue for a genuine typed code, or "": the campaign signed several ids that
     type the same (HP-1-A and HP1A), or one id for two venues (two lists reusing an id), before the register
     refused such clashes or in runs it did not see; never called genuine. A link (`exact`) signs the id as
-    spelled: it is ambiguous only when that very id names two venues."""
+    spelled: it is ambiguous only when that very id names two venues. Only what was signed counts: a current
+    venue list that names the venue otherwise is not a second venue but a difference `verify` warns about
+    (`known_venues`)."""
     entries = list(signed_before(campaign).get((district, typed_id(venue_id)), []))
-    if given is not None:
-        entries += [Known(v.id, v.name, v.district, v.category, v.reprint, given.label) for v in given.venues
-                    if v.district == district and typed_id(v.id) == typed_id(venue_id)]
     # A link signs the id as spelled: only entries of that spelling can share it. Two entries of one id are two
     # venues when their names differ (one id reused in two lists); a corrected venue has another reprint.
     entries = [e for e in entries if e.reprint == reprint and (not exact or e.venue_id == venue_id)]

@@ -287,19 +287,27 @@ def verify_code(
 
 def canonical_base(base: str) -> tuple[str, str, str]:
     """`HTTPS://HOST/PATH/` as (base, host, path), upper case; a base that is not of that shape is refused."""
+    from urllib.parse import urlsplit
+
+    from materials.schema import check_https_url
+
     text = base.strip()
+    advice = _("give the start of genuine links, HTTPS://HOST/PATH/ (such as HTTPS://HC.TJ.GOV.CN/V/)")
+    try:
+        port = urlsplit(text).port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise MaterialsError(_("--base {base!r}: the port is not a number from 1 to 65535; {advice}").format(
+            base=base, advice=advice))
+    try:  # the one address rule of every host setting (service.url, link_host): https, IDNA, no user name...
+        check_https_url(text)
+    except ValueError as e:
+        raise MaterialsError(_("--base {reason}; {advice}").format(reason=e, advice=advice)) from None
     match = BASE_URL.match(text.upper())
     if not match:
-        raise MaterialsError(_("--base {base!r}: give the start of genuine links, HTTPS://HOST/PATH/ (such "
-                               "as HTTPS://HC.TJ.GOV.CN/V/)").format(base=base))
+        raise MaterialsError(_("--base {base!r}: {advice}").format(base=base, advice=advice))
     host, path = match.group(1), match.group(2).strip("/")
-    from materials.schema import check_host
-
-    try:  # the one address rule of every host setting: no IP address, no single label, no stray hyphen
-        check_host(host.partition(":")[0].lower())
-    except ValueError as e:
-        raise MaterialsError(_("--base {base!r}: {reason}; give the start of genuine links, HTTPS://HOST/PATH/").format(
-            base=base, reason=e)) from None
     return f"HTTPS://{host}/{path}/", host, path
 
 

@@ -208,7 +208,8 @@ class Plan:
 
 def read_and_check(campaign: Campaign, list_path: Path, skip_invalid: bool, label: str | None = None,
                    sheet: str | None = None) -> VenueList:
-    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet)
+    listing = read_list(list_path, campaign.settings, label or campaign.relative(list_path), sheet=sheet,
+                        key_files=[campaign.root / VenueSettings.of(campaign.settings).key_file])
     listing.log()
     return checked(listing, skip_invalid)
 

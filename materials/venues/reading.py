@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from materials import fonts
+from materials import fonts, keys
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _, ngettext
 from materials.keys import BARE_HEX_KEY, key_material
@@ -139,6 +139,10 @@ def bad_character(text: str) -> str | None:
         if char in BIDI:
             return _("contains a bidirectional control character ({code}) that can disguise the text; "
                      "delete it").format(code=code)
+        if char == "\r":
+            return _("contains a carriage return (U+000D) that is not part of a line break: shown in a terminal or "
+                     "a text viewer it hides the text before it, so the list would read differently from the "
+                     "posters; delete it")
         if char == "\ufffd":
             return _("contains U+FFFD, the mark of an earlier failed conversion; re-type the damaged characters")
         category = unicodedata.category(char)
@@ -602,11 +606,14 @@ CATEGORY_SPELLINGS = {"社区": "community"}
 
 
 def read_list(path: Path, settings: Any, label: str | None = None, families: Iterable[str] | None = None, *,
-              sheet: str | None = None) -> VenueList:
+              sheet: str | None = None, key_files: Iterable[Path] = ()) -> VenueList:
     """Read and validate a whole venue list; never raises for bad rows (they become problems).
 
     `sheet` names the sheet of a workbook with several; blank rows are skipped before the row limit counts.
+    `key_files`: the signing keys of the run (`--key-file`, venues.key_file), learnt first (`keys.remember`) so
+    that a cell holding one of them in any form it may be copied in is refused (`_refuse_keys`).
     """
+    keys.remember(key_files)
     label = label or path.name
     problems: list[Problem] = []
     notes: list[tuple[bool, str]] = []
@@ -662,6 +669,7 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     totals: list[int] = []
     hidden: list[int] = []
     faint: list[int] = []
+    broken: dict[str, list[int]] = {}  # column -> rows with a CR LF line break inside a cell
     rows = 0
     for number, record in rows_iter:
         if not any(c.strip() for c in record):
@@ -679,6 +687,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             raise MaterialsError(_("{label}: more than {max_rows} venues; split the list by district").format(
                                      label=label, max_rows=MAX_ROWS))
         record = _narrow(record, header_map_, number, narrowed)
+        for column, index in header_map_.items():
+            if index < len(record) and "\r\n" in record[index]:
+                broken.setdefault(column, []).append(number)
         row_problems = _check_row(number, record, header_map_, width_, districts, categories, families, settings,
                                   label)
         if row_problems:
@@ -687,6 +698,11 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             rejected.append((number, venue_id, "; ".join(f"{p.key}: {p.message}" for p in row_problems)))
             continue
         candidates.append(_venue(number, record, header_map_, districts, categories))
+    for column, lines in broken.items():
+        notes.append((True, _("{label}: {rows}, column {column}: a line break written as CR LF (a carriage return, "
+                              "then a line feed) inside the cell is printed as a space, as every line break in a "
+                              "cell; check the text reads as one line").format(
+                                  label=label, rows=rows_named(lines), column=column)))
     if totals:
         notes.append((False, _("{label}: {rows}: a totals row (合计), not a venue; skipped").format(
             label=label, rows=rows_named(totals))))
@@ -749,16 +765,77 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
 
 
 def _refuse_keys(rows: Iterable[tuple[int, list[str]]], label: str) -> Iterator[tuple[int, list[str]]]:
-    """The rows, each checked before anything else reads it: a cell holding key material (64 hex digits, the
-    form every key of a key file takes, or a key file's line) stops the whole list with one message that never
-    shows the cell, so the key reaches no log, no rejects.csv and no other output."""
+    """The rows, each checked before anything else reads it: a cell holding key material (`cell_key_material`:
+    any form `keys.key_material` knows, a key file's line, 64 hex digits, a 32-byte key in base64, base64url or
+    base32) stops the whole list with one message naming the row and column that never shows the cell, so the key
+    reaches no log, no rejects.csv, no poster, manifest or register."""
+    header: list[str] = []
     for number, record in rows:
-        for cell in record:
-            data = cell.encode("utf-8", "surrogateescape")
-            if BARE_HEX_KEY.search(data) or KEY_MAGIC in cell or key_material(data) is not None:
-                raise MaterialsError(_("{label}: row {row}: this cell holds a signing key; a key never goes into a "
-                                       "venue list — check you chose the right file").format(label=label, row=number))
+        if not header and number <= HEADER_SEARCH and header_score(record) >= 3:
+            header = record
+        for index, cell in enumerate(record):
+            what = cell_key_material(cell)
+            if what is not None:
+                raise MaterialsError(_(
+                    "{label}: row {row}, column {column}: this cell holds {what}; a key never goes into a venue "
+                    "list (its cells are printed on posters and published in manifest.csv and the register). "
+                    "Remove it and check you chose the right file; since the key may have been copied, make a new "
+                    "key (`materials keys new`)").format(label=label, row=number,
+                                                         column=_column_named(index, header), what=what))
         yield number, record
+
+
+#: A 32-byte key in base64 or base64url (43 characters and at most one `=`), or base32 (52 characters and its
+#: `====`), standing alone: found without knowing the key (`keys.key_material` finds the campaign's own keys in
+#: these forms anywhere, once `keys.remember` learnt them).
+_BASE64_KEY = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{43}=?(?![A-Za-z0-9+/_=-])")
+_BASE32_KEY = re.compile(r"(?<![A-Za-z0-9=])[A-Za-z2-7]{52}(?:====)?(?![A-Za-z0-9=])")
+
+
+def cell_key_material(cell: str) -> str | None:
+    """What key material a venue list's cell holds (a phrase for a message, never the key), or None: every form
+    `keys.key_material` knows, a key file's line, 64 hex digits anywhere in it, and a run that is a 32-byte key in
+    base64, base64url or base32 (a random key always mixes letters and digits: a name or an address never is one
+    such run without a space)."""
+    data = cell.encode("utf-8", "surrogateescape")
+    if KEY_MAGIC in cell or BARE_HEX_KEY.search(data):
+        return key_material(data) or _("a signing key written as hex")
+    what = key_material(data)
+    if what is not None:
+        return what
+    for match in _BASE64_KEY.finditer(cell):
+        run = match.group(0)
+        mixed = any(c.isdigit() for c in run) and any(c.islower() for c in run) and any(c.isupper() for c in run)
+        if mixed and len(_decoded(run.rstrip("="), "base64")) == 32:
+            return _("a signing key in base64")
+    for match in _BASE32_KEY.finditer(cell):
+        run = match.group(0)
+        if any(c.isdigit() for c in run) and len(_decoded(run.rstrip("=").upper(), "base32")) == 32:
+            return _("a signing key in base32")
+    return None
+
+
+def _decoded(run: str, kind: str) -> bytes:
+    """The bytes of a base64 (either alphabet) or base32 run without its padding; b"" when it is not one."""
+    import base64
+    import binascii
+
+    try:
+        if kind == "base32":
+            return base64.b32decode(run + "=" * (-len(run) % 8))
+        return base64.b64decode(run.replace("-", "+").replace("_", "/") + "=" * (-len(run) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _column_named(index: int, header: list[str]) -> str:
+    """A column as a spreadsheet shows it (`C`), with its header's name when the header is known (`C (address)`)."""
+    letters, number = "", index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    name = clean(header[index]) if index < len(header) and not header[index].startswith("\x00") else ""
+    return f"{letters} ({name})" if name else letters
 
 
 def _find_header(rows: Iterator[tuple[int, list[str]]], label: str
@@ -894,7 +971,8 @@ def _check_row(
         if column in REQUIRED and not value:
             problem(column, _("is empty"))
             continue
-        why = bad_character(raw.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+        # A line break (LF, or CR LF) and a tab are printed as a space; a carriage return alone is refused.
+        why = bad_character(raw.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
         if why:
             problem(column, why)
             continue

@@ -94,6 +94,7 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
             from distributed import Client
         except ImportError:
             raise MaterialsError(_("--dask needs the optional extra: pip install 'materials[dask]'")) from None
+        _require_tls_settings(options.dask)
         try:
             client = Client(options.dask, timeout=10)
         except (OSError, TimeoutError) as e:
@@ -105,6 +106,22 @@ def make_executor(options: Options, work: int) -> tuple[concurrent.futures.Execu
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_start,
                                                   initargs=(os.getpid(),))
     return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def _require_tls_settings(address: str) -> None:
+    """A TLS scheduler (tls://, wss://) is reached with the certificates of Dask's configuration, as `dask worker`
+    and every Dask client reach it; without them Dask fails with a TypeError traceback, so say what to set."""
+    from distributed.security import Security
+
+    if address.partition("://")[0].lower() not in ("tls", "wss"):
+        return
+    if Security().get_connection_args("client").get("ssl_context") is None:
+        raise MaterialsError(_("--dask {dask}: a TLS scheduler needs this client's certificates in Dask's "
+                               "configuration (distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and "
+                               "distributed.comm.tls.client.key in ~/.config/dask/distributed.yaml, or the "
+                               "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ..._CLIENT__CERT and ..._CLIENT__KEY "
+                               "variables), and none is set; set them, or use a tcp:// scheduler").format(
+                                   dask=address))
 
 
 def worker_start(parent: int) -> None:
@@ -249,11 +266,11 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
     with warnings_log.counting() as counter:  # a hidden row's warning fails --strict too
         # Rows with problems do not raise here: the folder (named by the list's districts) is checked first, and
         # a problem list too long for the screen is written whole into it, as before any venue is rendered.
-        listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet)
+        keys = options.key_files or [campaign.root / VenueSettings.of(campaign.settings).key_file]
+        listing = read_list(list_path, campaign.settings, str(list_path), sheet=options.sheet, key_files=keys)
         listing.log()
         size = options.size or VenueSettings.of(campaign.settings).size
         out_dir = out if out is not None else default_out(campaign, listing, size, list_path)
-        keys = options.key_files or [campaign.root / VenueSettings.of(campaign.settings).key_file]
         option = "--key-file" if options.key_files else "venues.key_file"
         kept = _("no file was left half-written; the previous output in {out} is intact apart from venues "
                  "already re-rendered, and the next run resumes").format(out=out_dir)
@@ -261,7 +278,7 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
                          kept=kept, strict=strict, release=True, counter=counter,
                          default_place=out is None) as guard:
-            check_same_list(out_dir, listing)
+            check_same_list(out_dir, listing, default=out is None)
             guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
             # `holding`: written only into the folder out_dir is now; one renamed, moved or replaced under the

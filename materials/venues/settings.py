@@ -133,8 +133,9 @@ class VenueSettings(KindSettings):
 
     def paper(self, name: str | None = None) -> VenueSize:
         """The row of the size called `name` (default: `size`), the campaign's own first; a ValueError names the
-        sizes there are."""
-        return sizes.get(name or self.size, {own: paper.row(own) for own, paper in self.sizes.items()})
+        sizes there are (an empty name too: it is no size, never the default)."""
+        own = {own: paper.row(own) for own, paper in self.sizes.items()}
+        return sizes.get(self.size if name is None else name, own)
 
     @field_validator("link_path")
     @classmethod

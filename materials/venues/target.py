@@ -49,7 +49,7 @@ def plan(campaign: Campaign) -> VenuesPlan:
     path = list_path(campaign)
     label = campaign.relative(path)
     try:
-        result.listing = read_list(path, campaign.settings, label)
+        result.listing = read_list(path, campaign.settings, label, key_files=[campaign.root / settings.key_file])
         result.listing.log()
         problems += result.listing.problems
     except MaterialsError as e:

@@ -68,7 +68,7 @@ def test_another_list_of_the_same_name_does_not_replace_a_run(venue_campaign: Pa
     other.write_text(first.read_text(encoding="utf-8").replace("HP-900", "HP-901"), encoding="utf-8")
     code, output = run("venues", str(other), "--campaign", str(venue_campaign), "--jobs", "1")
     assert code == 1 and "holds the posters of 1 venue(s) of another list, none of them in" in output, output
-    assert "its own --out" in output
+    assert "the default output folder" in output and "run again with --out FOLDER" in output, output
     marker = json.loads((venue_campaign / "output" / "venue-lists" / "heping-A4" / ".materials-output").read_text())
     assert marker == {"made_by": "materials venues", "source": "venues of heping (A4)",
                       "note": "made by materials; only that command writes here",
