@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from materials import safefile
+from materials import safefile, textfiles
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +152,7 @@ def read(base: Path, relative: str, limit: int) -> bytes | None:
         fd = safefile.open_regular(path, follow=False)
     except OSError:
         return None
-    try:
-        if os.fstat(fd).st_nlink != 1:
-            os.close(fd)
-            return None
-    except OSError:
+    if textfiles.hard_links(path) != 1:  # another name shares it (a hard link in from elsewhere)
         os.close(fd)
         return None
     try:
