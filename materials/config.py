@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from materials import registry
+from materials import registry, safefile
 from materials.errors import CampaignError, Problem
 from materials.i18n import N_, _
 from materials.schema import (
@@ -381,9 +381,14 @@ def problems_from_validation(error: ValidationError, file: str) -> list[Problem]
 def parse_toml(path: Path, label: str) -> dict[str, Any]:
     """Read a TOML file, turning a syntax error into a Problem that shows the line."""
     try:
-        raw = path.read_bytes()
+        raw = safefile.read_bytes(path, safefile.TOML)
     except FileNotFoundError:
         raise CampaignError([Problem(label, None, None, _("file not found (is this a campaign folder?)"))]) from None
+    except safefile.Refused as e:
+        raise CampaignError([Problem(label, None, None, e.reason)]) from None
+    except OSError as e:
+        raise CampaignError([Problem(label, None, None, _("cannot read: {strerror}").format(
+            strerror=e.strerror))]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -428,7 +433,7 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
         return model.model_validate(data)
     except ValidationError as e:
         problems = problems_from_validation(e, label)
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        text = safefile.read_bytes(path, safefile.TOML).decode("utf-8-sig", errors="replace")
         for item in e.errors():
             found = misplaced(text, item["loc"], set(model.model_fields)) if item["type"] == "extra_forbidden" else None
             if found is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from materials import markdown as mdown
+from materials import safefile
 from materials.config import Fact
 from materials.errors import Problem
 from materials.i18n import N_, _
@@ -252,7 +253,7 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     _check_source({"--source": document, "--link": link})
     _check_words(root, name, texts, settings_file)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = safefile.read_text(path, safefile.TOML)
     except OSError as e:
         raise MaterialsError(_("{path}: cannot read ({strerror})").format(path=path, strerror=e.strerror)) from None
     lines = raw.split("\n")

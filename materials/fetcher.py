@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from materials import safefile
 from materials.errors import MaterialsError
 from materials.i18n import _
 from materials.keys import key_material
@@ -71,7 +72,10 @@ class CampaignFetcher(URLFetcher):
             raise RefusedResource(self.origin, url, _(
                 "the file is {size:.1f} MB; the limit is {limit:.0f} MB (scale the image down)").format(
                     size=size / 1e6, limit=self.max_bytes / 1e6))
-        data = path.read_bytes()
+        try:  # a regular file, within the limit, even if it was swapped since the checks above
+            data = safefile.read_bytes(path, self.max_bytes)
+        except OSError as e:
+            raise RefusedResource(self.origin, url, str(e.strerror)) from None
         # A file holding key material (`keys.key_material`) is never served, so no template can attach the key to
         # a PDF (`<a rel="attachment">`), inline it or load it as a stylesheet, wherever in the campaign it lies.
         what = key_material(data)

@@ -33,6 +33,7 @@ import functools
 import importlib.resources
 import io
 import json
+import os
 import re
 import string
 import tomllib
@@ -49,8 +50,9 @@ import jinja2.meta
 import jinja2.nodes
 import jinja2.sandbox
 import pydantic
+from jinja2.loaders import split_template_path
 
-from materials import registry
+from materials import registry, safefile
 from materials.errors import MaterialsError, Problem, TemplateProblem
 from materials.i18n import N_, _
 from materials.keys import key_material
@@ -147,7 +149,11 @@ def check_templates(campaign: Campaign) -> list[Problem]:
                     graph.pop(name, None)
                     continue
                 try:
-                    tree = Sandbox().parse(path.read_text(encoding="utf-8"), name, label)
+                    tree = Sandbox().parse(safefile.read_text(path, safefile.TEMPLATE), name, label)
+                except safefile.Refused as e:
+                    problems.append(Problem(label, None, None, e.reason))
+                    graph.pop(name, None)
+                    continue
                 except jinja2.TemplateSyntaxError as e:
                     problems.append(Problem(label, e.lineno, None, _("{message}; fix the template").format(
                         message=e.message)))
@@ -643,6 +649,18 @@ class ContainedLoader(jinja2.FileSystemLoader):
     a campaign's `templates/web/x.html` linked to `~/.ssh/id_rsa` or to the signing key is refused."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        for root in self.searchpath:  # FileSystemLoader reads whatever it finds: a FIFO would hang the build
+            candidate = Path(root, *split_template_path(template))
+            if candidate.exists() and not candidate.is_dir():
+                try:
+                    os.close(safefile.open_regular(candidate))
+                    if candidate.stat().st_size > safefile.TEMPLATE:
+                        raise safefile.too_big(candidate, candidate.stat().st_size, safefile.TEMPLATE)
+                except safefile.Refused as e:
+                    raise LinkOutside(template, str(e)) from None
+                except OSError:
+                    pass  # the loader's own error
+                break
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(root).resolve()) for root in self.searchpath):
@@ -731,8 +749,8 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         if linked is not None:
             raise MaterialsError(linked)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            data = tomllib.loads(safefile.read_text(path, safefile.TOML))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
             raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
                 file=_label(campaign, path), error=e)) from None
         for lang, table in data.items():

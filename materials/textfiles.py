@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 
-from materials import fonts
+from materials import fonts, safefile
 from materials.errors import Problem
 from materials.i18n import _
 
 #: Largest Markdown file we read: an FAQ answer is a few hundred words.
-MAX_SOURCE_BYTES = 256 * 1024
+MAX_SOURCE_BYTES = safefile.MARKDOWN
 
 
 def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
@@ -69,20 +69,19 @@ def hard_linked(path: Path, label: str, *, named: bool = False) -> str | None:
 
 
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
-    """Read a UTF-8 text file; wrong encodings and huge files are problems, not tracebacks. A hard-linked file
+    """Read a UTF-8 text file; wrong encodings, huge files and anything but a regular file (a FIFO, a device, a
+    folder) are problems, not tracebacks. A hard-linked file
     is refused (`hard_linked`)."""
     linked = hard_linked(path, label)
     if linked is not None:
         problems.append(Problem(label, None, None, linked))
         return None
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            problems.append(Problem(label, None, None, _("file is {size:,} bytes; the limit is "
-                                      "{MAX_SOURCE_BYTES:,} (is this really a content file?)").format(
-                                          size=size, MAX_SOURCE_BYTES=MAX_SOURCE_BYTES)))
-            return None
-        raw = path.read_bytes()
+        # A regular file only (a FIFO would wait forever, a device never end), read up to the limit.
+        raw = safefile.read_bytes(path, MAX_SOURCE_BYTES)
+    except safefile.Refused as e:
+        problems.append(Problem(label, None, None, e.reason))
+        return None
     except OSError as e:
         problems.append(Problem(label, None, None, _("cannot read: {strerror}").format(strerror=e.strerror)))
         return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from materials import registry
+from materials import registry, safefile
 from materials.errors import Problem
 from materials.textfiles import read_text, split_front_matter
 
@@ -132,7 +132,10 @@ def _toml_line(raw: list[str], table: str, key: str) -> int:
 
 def _site(campaign: Campaign) -> list[Text]:
     path = campaign.root / "campaign.toml"
-    raw = path.read_text(encoding="utf-8-sig").split("\n") if path.is_file() else []
+    try:  # read (and refused, if need be) by the settings' own reader first
+        raw = safefile.read_text(path, safefile.TOML, encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        raw = []
     found = []
     for kind_table in campaign.settings.kind_tables():  # the output kinds' own texts ([site] description, intro)
         for table, lang, value, markdown in kind_table.texts():
@@ -170,7 +173,11 @@ def _strings(campaign: Campaign) -> list[Text]:
                 continue
             label = _template_label(campaign, path)
             lang: str | None = None
-            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            try:  # the templating check names a file it refuses
+                lines = safefile.read_text(path, safefile.TOML).split("\n")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, 1):
                 table = TABLE_LINE.match(line)
                 if table:
                     lang = table.group(1)
@@ -193,7 +200,11 @@ def _templates(campaign: Campaign) -> list[Text]:
         names = sorted({path.name for root in template_roots(campaign) for path in (root / kind).glob("*.html")})
         for name in names:
             path = template_file(campaign, f"{kind}/{name}")
-            found.append(Text(_template_label(campaign, path), 1, None, path.read_text(encoding="utf-8"),
+            try:  # a FIFO or a huge file is refused, named by the templating check
+                source = safefile.read_text(path, safefile.TEMPLATE)
+            except (OSError, UnicodeDecodeError):
+                continue
+            found.append(Text(_template_label(campaign, path), 1, None, source,
                               f"template:{name}", "template", markdown=False))
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ def mini_campaign(tmp_path: Path) -> Path:
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
+# The machine-local cache secret (materials.localcache) of this test session: never the developer's own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="materials-tests-cache-")
 
 
 @pytest.fixture(autouse=True)

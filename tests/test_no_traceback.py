@@ -1707,3 +1707,55 @@ def test_a_second_list_into_the_default_folder_says_what_to_do(world: Path, tmp_
     assert status == 1, output
     assert "the default output folder" in output and "run again with --out FOLDER" in output, output
     assert "--out " + str(campaign) not in output, output
+
+
+def _special_files(root: Path) -> dict[str, Path]:
+    """Campaigns and key files that are not regular files, or far too big (issue 17, D3 and D9)."""
+    made = {}
+    for name in ("faq-fifo", "toml-fifo", "big-glossary"):
+        shutil.copytree(FIXTURES / "mini", root / name)
+        made[name] = root / name
+    os.mkfifo(root / "faq-fifo" / "faq" / "en" / "waiting.md")
+    (root / "toml-fifo" / "campaign.toml").unlink()
+    os.mkfifo(root / "toml-fifo" / "campaign.toml")
+    settings = root / "big-glossary" / "campaign.toml"
+    settings.write_text('glossary = "glossary.toml"\n' + settings.read_text(encoding="utf-8"), encoding="utf-8")
+    glossary = root / "big-glossary" / "glossary.toml"
+    glossary.touch()
+    os.truncate(glossary, 3 * 1024 ** 3)  # sparse: 3 GB that cost nothing on disk
+    made["huge.csv"] = root / "huge.csv"
+    made["huge.csv"].write_text(HEADER + ROW, encoding="utf-8")
+    os.truncate(made["huge.csv"], 300 * 1024 ** 2)  # sparse, above the venue list's 256 MB
+    made["fifo.key"] = root / "fifo.key"
+    os.mkfifo(made["fifo.key"])
+    return made
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["verify", CODE, "--campaign", "{c}", "--key-file", "/dev/zero"], ["/dev/zero", "not a regular file (a device)"]),
+    (["verify", CODE, "--campaign", "{c}", "--key-file", "{fifo.key}"], ["fifo.key", "not a regular file (a FIFO)"]),
+    (["venues", "{b}/good.csv", "--campaign", "{c}", "--out", "{r}/o-zero", "--key-file", "/dev/zero"],
+     ["/dev/zero", "not a regular file (a device)"]),
+    (["check", "--campaign", "{faq-fifo}"], ["waiting.md", "not a regular file (a FIFO)"]),
+    (["build", "--campaign", "{faq-fifo}", "--only", "web", "--out", "{r}/o-fifo"], ["waiting.md", "a FIFO"]),
+    (["check", "--campaign", "{toml-fifo}"], ["campaign.toml", "not a regular file (a FIFO)"]),
+    (["check", "--campaign", "{big-glossary}"], ["glossary.toml", "3,221,225,472 bytes", "the limit is"]),
+    (["venues", "{huge.csv}", "--campaign", "{c}", "--out", "{r}/o-huge"],
+     ["huge.csv", "314,572,800 bytes; the limit for a venue list is 268,435,456"]),
+], ids=["verify-dev-zero", "verify-fifo-key", "venues-dev-zero", "check-fifo-faq", "build-fifo-faq",
+        "check-fifo-campaign-toml", "check-huge-glossary", "venues-huge-list"])
+def test_special_and_huge_files_are_refused_naming_them(world: Path, tmp_path: Path, args: list[str],
+                                                        fragments: list[str]) -> None:
+    """Issue 17 (D3, D9): a FIFO or a device read as a key file or a campaign file hung or ate memory; now it is
+    refused, naming it, within the timeout (a hang fails the test)."""
+    made = _special_files(tmp_path)
+    names = {"c": str(world / "campaign"), "b": str(world / "bad"), "r": str(tmp_path),
+             **{name: str(path) for name, path in made.items()}}
+    argv = [re.sub(r"\{([\w.-]+)\}", lambda m: names[m.group(1)], arg) for arg in args]
+    done = subprocess.run([*CLI, *argv], capture_output=True, text=True, cwd=world, timeout=60,
+                          env={**os.environ, "NO_COLOR": "1"})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == 1, output
+    for fragment in fragments:
+        assert fragment in output, output

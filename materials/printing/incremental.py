@@ -18,13 +18,13 @@ A cache that cannot be read or written (a read-only campaign folder) costs speed
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import logging
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from materials import localcache
 from materials.campaign import Campaign
 from materials.errors import MaterialsError
 from materials.i18n import _
@@ -126,10 +127,24 @@ class Reused:
 
 @dataclass
 class Cache:
-    """The print cache of one campaign (`None` folder: disabled)."""
+    """The print cache of one campaign (`None` folder: disabled).
+
+    Records are sealed with this machine's cache secret and files are read only as regular files with one
+    name (`materials.localcache`): a cache edited by hand, copied from another machine or holding symbolic
+    links is not trusted, its items are laid out again."""
 
     folder: Path | None
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.folder is None:
+            return
+        root = self.folder
+        for _part in Path(CACHE).parts:
+            root = root.parent
+        # Every folder from the campaign down must be a real one (no symbolic link out of the campaign), and
+        # without this machine's secret no record can be trusted: then no cache at all.
+        self.folder = localcache.folder(root, CACHE)
 
     @classmethod
     def of(cls, campaign: Campaign) -> Cache:
@@ -137,33 +152,60 @@ class Cache:
             return cls(None)
         return cls(campaign.root / CACHE)
 
+    def _record_name(self, name: str, kind: str = "items") -> str:
+        return f"{kind}/{hashlib.sha256(name.encode()).hexdigest()[:32]}.json"
+
     def _record_path(self, name: str, kind: str = "items") -> Path:
         assert self.folder is not None
-        return self.folder / kind / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.json"
+        return self.folder / self._record_name(name, kind)
 
     def _blob(self, sha: str) -> Path:
         assert self.folder is not None
-        return self.folder / "files" / sha[:2] / sha
+        return self.folder / _blob_name(sha)
 
-    def lookup(self, item: Item, key: str) -> Reused | None:
-        """The item's stored files if its record names `key` and every file still has its sha256."""
+    def _load(self, name: str, kind: str) -> dict[str, Any] | None:
+        """The record of `name`, if this machine wrote it for `name` (sealed) and it is safe to read."""
         if self.folder is None:
             return None
-        try:
-            record = json.loads(self._record_path(item.path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        record = localcache.read_record(self.folder, self._record_name(name, kind), kind, name)
+        return record if isinstance(record, dict) else None
+
+    def _keep(self, name: str, kind: str, record: dict[str, Any]) -> None:
+        assert self.folder is not None
+        data = localcache.seal(kind, name, record)
+        path = localcache.inside(self.folder, self._record_name(name, kind), create=True)
+        if data is None or path is None:
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.folder))  # not a real folder
+        _write(path, data)
+
+    def _keep_blob(self, data: bytes) -> str:
+        assert self.folder is not None
+        sha = hashlib.sha256(data).hexdigest()
+        path = localcache.inside(self.folder, _blob_name(sha), create=True)
+        if path is None:
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.folder))
+        _write(path, data)  # always: a damaged file of that name is replaced
+        return sha
+
+    def _read_blob(self, sha: str) -> bytes | None:
+        """The kept file of sha256 `sha` (checked), None if it is missing, changed or not a plain file."""
+        if self.folder is None or not re.fullmatch(r"[0-9a-f]{64}", sha):
             return None
-        if not isinstance(record, dict) or record.get("input") != key:
+        return localcache.read_blob(self.folder, _blob_name(sha), sha)
+
+    def lookup(self, item: Item, key: str) -> Reused | None:
+        """The item's stored files if its (sealed) record names `key` and every file still has its sha256."""
+        record = self._load(item.path, "items")
+        if record is None or record.get("input") != key:
             return None
         stored = record.get("files")
         if not isinstance(stored, dict) or sorted(stored) != sorted(files_of(item)):
             return None
         files = {}
         for name, sha in stored.items():
-            blob = self._blob(str(sha))
-            if _file_digest(blob) != sha:
+            if self._read_blob(str(sha)) is None:
                 return None
-            files[name] = blob
+            files[name] = self._blob(str(sha))
         scale = record.get("scale")
         return Reused(files, float(scale) if isinstance(scale, int | float) else None)
 
@@ -172,14 +214,8 @@ class Cache:
         if self.folder is None:
             return
         try:
-            files = {}
-            for name in files_of(item):
-                data = (folder / name).read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
-                _write(self._blob(sha), data)  # always: a damaged file of that name is replaced
-                files[name] = sha
-            record = {"input": key, "files": files, "scale": scale}
-            _write(self._record_path(item.path), json.dumps(record, sort_keys=True).encode())
+            files = {name: self._keep_blob((folder / name).read_bytes()) for name in files_of(item)}
+            self._keep(item.path, "items", {"input": key, "files": files, "scale": scale})
         except OSError as error:
             log.debug("print cache: cannot store %s (%s)", item.path, error)
 
@@ -207,25 +243,17 @@ class Cache:
             return data
         if self.folder is not None:
             try:
-                stamped = hashlib.sha256(done).hexdigest()
-                _write(self._blob(stamped), done)
-                record = {"stamped": stamped, "origin": sha, "value": value}
-                _write(self._record_path(f"{sha}:{value}", "stamped"), json.dumps(record).encode())
-                _write(self._record_path(stamped, "origin"), json.dumps(sha).encode())
+                stamped = self._keep_blob(done)
+                self._keep(f"{sha}:{value}", "stamped", {"stamped": stamped, "origin": sha, "value": value})
+                self._keep(stamped, "origin", {"origin": sha})
             except OSError as error:
                 log.debug("print cache: cannot keep a stamped file (%s)", error)
         return done
 
     def kept_stamped(self, sha: str, value: str) -> bytes | None:
         """The kept file of sha256 `sha` stamped with `value`, if it is kept and still has its sha256."""
-        if self.folder is None:
-            return None
-        try:
-            stamped = json.loads(self._record_path(f"{sha}:{value}", "stamped").read_text("utf-8"))["stamped"]
-            done = self._blob(str(stamped)).read_bytes()
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return done if hashlib.sha256(done).hexdigest() == stamped else None
+        record = self._load(f"{sha}:{value}", "stamped")
+        return None if record is None else self._read_blob(str(record.get("stamped")))
 
     def derived(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
         """A file made from other files and settings (the print-shop pack's order sheet and contact sheet):
@@ -234,22 +262,16 @@ class Cache:
         run. `inputs` must name everything the file is made from: a reused file is byte for byte what
         `make` would return."""
         key = hashlib.sha256(json.dumps([code_version(), inputs], sort_keys=True, default=str).encode()).hexdigest()
-        if self.folder is not None:
-            try:
-                record = json.loads(self._record_path(name, "derived").read_text(encoding="utf-8"))
-                if isinstance(record, dict) and record.get("input") == key:
-                    data = self._blob(str(record["sha"])).read_bytes()
-                    if hashlib.sha256(data).hexdigest() == record["sha"]:
-                        log.debug("print cache: %s unchanged, taken from the cache", name)
-                        return data
-            except (OSError, ValueError, KeyError):
-                pass
+        record = self._load(name, "derived")
+        if record is not None and record.get("input") == key:
+            data = self._read_blob(str(record.get("sha")))
+            if data is not None:
+                log.debug("print cache: %s unchanged, taken from the cache", name)
+                return data
         data = make()
         if self.folder is not None:
             try:
-                sha = hashlib.sha256(data).hexdigest()
-                _write(self._blob(sha), data)
-                _write(self._record_path(name, "derived"), json.dumps({"input": key, "sha": sha}).encode())
+                self._keep(name, "derived", {"input": key, "sha": self._keep_blob(data)})
             except OSError as error:
                 log.debug("print cache: cannot keep %s (%s)", name, error)
         return data
@@ -257,12 +279,8 @@ class Cache:
     def origin(self, path: Path) -> str:
         """The sha256 of a file as laid out, before its fingerprint was stamped in (else of the file)."""
         sha = _file_digest(path)
-        if self.folder is not None:
-            try:
-                return str(json.loads(self._record_path(sha, "origin").read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                pass
-        return sha
+        record = self._load(sha, "origin")
+        return str(record["origin"]) if record is not None and isinstance(record.get("origin"), str) else sha
 
     def verified(self, name: str, expected: Any, path: Path) -> str | None:
         """The key of a file's verification (what the check expects, the file's sha256) when a previous
@@ -270,66 +288,82 @@ class Cache:
         digest = hashlib.sha256(json.dumps([code_version(), expected], sort_keys=True, default=str).encode())
         digest.update(self.origin(path).encode())  # an edit elsewhere (a new fingerprint) checks it not again
         key = digest.hexdigest()
-        if self.folder is None:
-            return key
-        try:
-            if json.loads(self._record_path(name, "verified").read_text(encoding="utf-8")) == key:
-                return None
-        except (OSError, ValueError):
-            pass
-        return key
+        record = self._load(name, "verified")
+        return None if record is not None and record.get("key") == key else key
 
     def remember(self, name: str, key: str) -> None:
         if self.folder is None:
             return
         try:
-            _write(self._record_path(name, "verified"), json.dumps(key).encode())
+            self._keep(name, "verified", {"key": key})
         except OSError as error:
             log.debug("print cache: cannot remember the check of %s (%s)", name, error)
+
+    def _records(self, kind: str) -> list[Path]:
+        """The record files of `kind` (none if its folder is not a real one: never a walk through a link)."""
+        assert self.folder is not None
+        folder = localcache.folder(self.folder, kind, create=False)
+        return [] if folder is None else sorted(folder.glob("*.json"))
+
+    def _sealed(self, path: Path) -> dict[str, Any] | None:
+        """A record file's fields if it is one this machine sealed (for whatever name), for pruning."""
+        assert self.folder is not None
+        data = localcache.read(self.folder, f"{path.parent.name}/{path.name}", localcache.RECORD_LIMIT)
+        try:
+            record = json.loads(data) if data is not None else None
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
 
     def prune(self, keep: Iterable[str], value: str) -> None:
         """Drop records of items no longer planned and files no record names: the files of the items, the
         kept sheets, and the files stamped with the sources fingerprint `value` (the current one) of those
         items; stamped files of other fingerprints go, with their records."""
-        if self.folder is None or not (self.folder / "items").is_dir():
+        if self.folder is None or localcache.folder(self.folder, "items", create=False) is None:
             return
         wanted = {self._record_path(name).name for name in keep}
         used: set[str] = set()
         try:
-            for record_path in (self.folder / "items").glob("*.json"):
-                if record_path.name not in wanted:
+            for record_path in self._records("items"):
+                record = self._sealed(record_path) if record_path.name in wanted else None
+                if record is None or not isinstance(record.get("files"), dict):
                     record_path.unlink(missing_ok=True)
-                    continue
-                try:
-                    used.update(json.loads(record_path.read_text(encoding="utf-8")).get("files", {}).values())
-                except (OSError, ValueError, AttributeError):
+                else:
+                    used.update(str(sha) for sha in record["files"].values())
+            for record_path in self._records("derived"):
+                record = self._sealed(record_path)
+                if record is None:
                     record_path.unlink(missing_ok=True)
-            for record_path in (self.folder / "derived").glob("*.json"):
-                try:
-                    used.add(str(json.loads(record_path.read_text(encoding="utf-8")).get("sha")))
-                except (OSError, ValueError, AttributeError):
-                    record_path.unlink(missing_ok=True)
+                else:
+                    used.add(str(record.get("sha")))
             stamped: set[str] = set()
-            for record_path in (self.folder / "stamped").glob("*.json"):
-                try:
-                    record = json.loads(record_path.read_text(encoding="utf-8"))
-                    # Another fingerprint's, or of a file no item has: None.
-                    kept = str(record["stamped"]) if record["value"] == value and record["origin"] in used else None
-                except (OSError, ValueError, KeyError, TypeError):
-                    kept = None
+            for record_path in self._records("stamped"):
+                record = self._sealed(record_path)
+                # Another fingerprint's, or of a file no item has: None.
+                kept = (str(record.get("stamped")) if record is not None and record.get("value") == value
+                        and record.get("origin") in used else None)
                 if kept is None:
                     record_path.unlink(missing_ok=True)
                 else:
                     stamped.add(kept)
             used |= stamped
             # A file no record names may still be about to be copied by a run started from other records
-            # (serve's gallery and a build at the same time): only files an hour old go.
+            # (serve's gallery and a build at the same time): only files an hour old go. Only real folders
+            # are walked, so nothing outside the cache is ever removed.
             old = time.time() - 3600
-            for blob in (self.folder / "files").glob("*/*"):
-                if blob.name not in used and blob.stat().st_mtime < old:
-                    blob.unlink(missing_ok=True)
+            files = localcache.folder(self.folder, "files", create=False)
+            for sub in sorted(files.iterdir()) if files is not None else []:
+                if localcache.folder(sub.parent, sub.name, create=False) is None:
+                    continue
+                for blob in sub.iterdir():
+                    if blob.name not in used and blob.lstat().st_mtime < old:
+                        blob.unlink(missing_ok=True)
         except OSError as error:
             log.debug("print cache: cannot prune (%s)", error)
+
+
+def _blob_name(sha: str) -> str:
+    return f"files/{sha[:2]}/{sha}"
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -347,14 +381,14 @@ def copy_into(reused: dict[str, Reused], dest: Path, cache: Cache, value: str) -
         for name, blob in item.files.items():
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
+            # Read again as `lookup` did (a plain file of the cache, its sha256 checked), never through a link.
+            data = cache.kept_stamped(blob.name, value) if name.endswith(".pdf") else None
+            if data is None:
+                data = cache._read_blob(blob.name)
+                if data is None:
+                    raise MaterialsError(_("{parent}: a cached print file went away or changed during the "
+                                           "build (the folder was deleted?); nothing was replaced, run the build "
+                                           "again").format(parent=blob.parent.parent.parent))
                 if name.endswith(".pdf"):
-                    # A blob is named by its sha256 (checked by `lookup`): no need to read it if it was stamped.
-                    data = cache.kept_stamped(blob.name, value)
-                    target.write_bytes(data if data is not None else cache.stamped(blob.read_bytes(), value))
-                else:
-                    shutil.copyfile(blob, target)
-            except FileNotFoundError:
-                raise MaterialsError(_("{parent}: a cached print file went away during the "
-                                       "build (the folder was deleted?); nothing was replaced, run the build "
-                                       "again").format(parent=blob.parent.parent.parent)) from None
+                    data = cache.stamped(data, value)
+            target.write_bytes(data)

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from materials import fonts
+from materials import fonts, safefile
 from materials import markdown as mdown
 from materials.campaign import Campaign, read_text, split_front_matter
 from materials.errors import Problem
@@ -256,7 +256,7 @@ def svg_reference(path: Path) -> str | None:
     outside the campaign, but it then drops the whole picture with one log line: the poster would be printed
     without it. So such a picture is refused where the poster names it."""
     try:
-        data = path.read_bytes()
+        data = safefile.read_bytes(path, safefile.IMAGE)  # a regular file (never a FIFO), within the limit
     except OSError as e:
         return str(e.strerror)
     if re.search(rb"<!(?:DOCTYPE|ENTITY)", data, re.IGNORECASE):

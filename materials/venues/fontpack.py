@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from materials import localcache, safefile
 from materials.fonts import font_file
 from materials.fontsubset import subset
 from materials.i18n import N_, _
@@ -63,22 +64,47 @@ def make_pack(family: str, text: str, cache: Path | None) -> FontPack:
         stat = path.stat()
         key.update(f"\0{path}\0{index}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     digest = key.hexdigest()[:20]
-    cached = {weight: cache / f"{digest}-{weight}.otf" if cache else None for weight in WEIGHTS}
+    cache = _trusted(cache)
+    kept = _kept(cache, digest) if cache is not None else {}
     missing = [(weight, path, index) for weight, (path, index) in zip(WEIGHTS, sources, strict=True)
-               if cached[weight] is None or not cached[weight].is_file()]  # type: ignore[union-attr]
+               if weight not in kept]
     made: dict[str, bytes] = {}
     if missing:
         log.log(DETAIL, _("font pack: %d characters of %s (%s)"), len(chars), family,
                  ", ".join(_(WEIGHT_NAMES.get(w, w)) for w, _path, _index in missing))
         made = {weight: subset(path, index, chars) for weight, path, index in missing}
-    faces = []
+    faces = tuple((weight, kept[weight] if weight in kept else made[weight]) for weight in WEIGHTS)
+    if made and cache is not None:
+        shas = {weight: hashlib.sha256(data).hexdigest() for weight, data in faces}
+        record = localcache.seal("fonts", digest, {"faces": shas})
+        if record is not None:
+            for weight, data in made.items():
+                write_atomic(cache / f"{digest}-{weight}.otf", data)
+            write_atomic(cache / f"{digest}.json", record)
+    return FontPack(family, digest, faces)
+
+
+def _trusted(cache: Path | None) -> Path | None:
+    """The font cache folder if it is a real folder (every folder from the campaign down, for the campaign's
+    own `.materials/cache/fonts`) and this machine has its cache secret (materials.localcache)."""
+    if cache is None:
+        return None
+    parts = Path(".materials/cache/fonts").parts
+    if cache.parts[-len(parts):] == parts:
+        return localcache.folder(cache.parents[len(parts) - 1], "/".join(parts))
+    return localcache.folder(cache.parent, cache.name)
+
+
+def _kept(cache: Path, digest: str) -> dict[str, bytes]:
+    """The faces of the pack `digest` this machine made before: its record sealed, each face a plain file of
+    the cache with the sha256 the record names (anything else is made again)."""
+    record = localcache.read_record(cache, f"{digest}.json", "fonts", digest)
+    faces = record.get("faces") if record is not None else None
+    if not isinstance(faces, dict):
+        return {}
+    kept = {}
     for weight in WEIGHTS:
-        target = cached[weight]
-        if weight in made:
-            if target is not None:
-                write_atomic(target, made[weight])
-            faces.append((weight, made[weight]))
-        else:
-            assert target is not None
-            faces.append((weight, target.read_bytes()))
-    return FontPack(family, digest, tuple(faces))
+        data = localcache.read_blob(cache, f"{digest}-{weight}.otf", str(faces.get(weight)), safefile.IMAGE)
+        if data is not None:
+            kept[weight] = data
+    return kept

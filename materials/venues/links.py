@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from materials import safefile
 from materials.errors import MaterialsError
 from materials.i18n import _
 from materials.textfiles import hard_links
@@ -565,10 +566,13 @@ def read_key_file(path: Path) -> KeyRing:
     """Read a key file; errors name the file and line but never echo key material."""
     refuse_unsafe_key(path)
     try:  # UTF-8, so a line with a Chinese district name is named by the line checks, not as a foreign file
-        text = path.read_text(encoding="utf-8")
+        # A regular file of at most KEY bytes: /dev/zero or a FIFO named as key file is refused, never read.
+        text = safefile.read_text(path, safefile.KEY)
     except FileNotFoundError:
         raise MaterialsError(_("key file {path} not found; {advice}").format(
                                  path=path, advice=new_key_advice(path, str(path)))) from None
+    except safefile.Refused as e:
+        raise MaterialsError(_("key file {path} {reason}").format(path=path, reason=e.reason)) from None
     except UnicodeDecodeError:
         raise MaterialsError(_("key file {path} is not a materials key file").format(path=path)) from None
     keys: list[Key] = []

@@ -16,6 +16,7 @@ import datetime
 import io
 import itertools
 import logging
+import os
 import re
 import unicodedata
 import zipfile
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from materials import fonts, keys
+from materials import fonts, keys, safefile
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _, ngettext
 from materials.keys import BARE_HEX_KEY, key_material
@@ -232,7 +233,11 @@ def decode_csv(raw: bytes, label: str) -> str:
 
 
 def csv_records(path: Path, label: str) -> Iterator[list[str]]:
-    text = decode_csv(path.read_bytes(), label)
+    try:
+        raw = safefile.read_bytes(path, safefile.VENUE_LIST)
+    except OSError as e:
+        raise MaterialsError(_("{label}: cannot read ({strerror})").format(label=label, strerror=e.strerror)) from None
+    text = decode_csv(raw, label)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -278,6 +283,13 @@ def _long_column(text: str, start: int, delimiter: str, header: list[str]) -> st
 
 
 def check_xlsx_archive(path: Path, label: str) -> None:
+    try:
+        # A regular file of at most VENUE_LIST bytes (a FIFO would hang the unzip, a device never end).
+        os.close(safefile.open_regular(path))
+        if (size := path.stat().st_size) > safefile.VENUE_LIST:
+            raise safefile.too_big(path, size, safefile.VENUE_LIST)
+    except OSError as e:
+        raise MaterialsError(_("{label}: cannot read ({strerror})").format(label=label, strerror=e.strerror)) from None
     try:
         with zipfile.ZipFile(path) as archive:
             total = 0
@@ -622,7 +634,10 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             raise MaterialsError(_("{label} is not a regular file (a device, folder or pipe); give the venue "
                                    "list's .csv or .xlsx file").format(label=label))
         raise MaterialsError(_("{label}: file not found").format(label=label))
-    if path.stat().st_size == 0:
+    if (size := path.stat().st_size) > safefile.VENUE_LIST:
+        raise MaterialsError(_("{label}: the file is {size:,} bytes; the limit for a venue list is {limit:,} "
+                               "(split the list)").format(label=label, size=size, limit=safefile.VENUE_LIST))
+    if size == 0:
         raise MaterialsError(_("{label}: the file is empty; it needs a header row "
                                "(id,name,district,category,address) and one row per venue").format(label=label))
     suffix = path.suffix.lower()

@@ -20,11 +20,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import hashlib
 import html
 import io
 import json
 import logging
 import os
+import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,9 +35,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from materials import localcache, safefile
 from materials.errors import MaterialsError
 from materials.facts import UNCONFIRMED
 from materials.i18n import N_, _, current_language
+from materials.output import write_atomic
 from materials.venues.settings import VenueSettings
 from materials.web import preview
 
@@ -323,20 +328,19 @@ def thumbnails(folder: Path, root: Path) -> dict[str, list[str]]:
     removed."""
     from materials.printing.manifest import laid_out_digest
 
-    cache = root / THUMBS
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = thumbs_folder(root)
     made: dict[str, list[str]] = {}
     drawn = 0
     for path in outputs(folder):
         # A print file's sha256 as laid out: a new sources fingerprint stamped in is no change to draw.
         digest = laid_out_digest(root, path)[:32]
-        index = cache / f"{digest}.json"
-        names: list[str] | None = None
-        with contextlib.suppress(OSError, ValueError):
-            names = json.loads(index.read_text(encoding="utf-8"))
-        if not isinstance(names, list) or not all((cache / str(n)).is_file() for n in names):
-            names = _draw(path, digest, cache)
-            index.write_text(json.dumps(names), encoding="utf-8")
+        names = _kept_thumbnails(cache, digest)
+        if names is None:
+            drawn_names = _draw(path, digest, cache)
+            record = localcache.seal("thumbs", digest, {"pngs": drawn_names})
+            if record is not None:
+                write_atomic(cache / f"{digest}.json", record)
+            names = list(drawn_names)
             drawn += 1
         made[path.relative_to(folder).as_posix()] = [str(n) for n in names]
     keep = {f"{n}" for names in made.values() for n in names}
@@ -348,7 +352,28 @@ def thumbnails(folder: Path, root: Path) -> dict[str, list[str]]:
     return made
 
 
-def _draw(path: Path, digest: str, cache: Path) -> list[str]:
+@functools.cache
+def thumbs_folder(root: Path) -> Path:
+    """The campaign's thumbnail cache, if it is a real folder of the campaign and this machine has its cache
+    secret (materials.localcache); else a folder of this session's own, drawn afresh."""
+    return localcache.folder(root, THUMBS) or Path(tempfile.mkdtemp(prefix="materials-thumbs-"))
+
+
+def _kept_thumbnails(cache: Path, digest: str) -> list[str] | None:
+    """The thumbnails of the file of sha256 `digest` this machine drew before (its index sealed, every PNG a
+    plain file of the cache with the sha256 the index names); None: draw them again."""
+    record = localcache.read_record(cache, f"{digest}.json", "thumbs", digest)
+    pngs = record.get("pngs") if record is not None else None
+    if not isinstance(pngs, dict) or not pngs:
+        return None
+    for name, sha in pngs.items():
+        if not re.fullmatch(re.escape(digest) + r"-\d+\.png", str(name)) or \
+                localcache.read_blob(cache, str(name), str(sha), safefile.IMAGE) is None:
+            return None
+    return sorted(pngs, key=lambda n: int(n.rsplit("-", 1)[1].split(".")[0]))
+
+
+def _draw(path: Path, digest: str, cache: Path) -> dict[str, str]:
     from PIL import Image
 
     images: list[Any] = []
@@ -366,12 +391,14 @@ def _draw(path: Path, digest: str, cache: Path) -> list[str]:
                 page.close()
         finally:
             document.close()
-    names = []
+    names = {}
     for number, image in enumerate(images, 1):
         image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 3))
         name = f"{digest}-{number}.png"
-        image.save(cache / name, format="PNG", optimize=False, compress_level=6)
-        names.append(name)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=False, compress_level=6)
+        write_atomic(cache / name, buffer.getvalue())  # replaces whatever was there, never writes through a link
+        names[name] = hashlib.sha256(buffer.getvalue()).hexdigest()
     return names
 
 
@@ -555,7 +582,7 @@ class LiveHandler(preview.Handler):
             page = gallery_page(state, state.snapshot())
             self._send(200, "text/html; charset=utf-8", page.encode("utf-8"))
         elif rest.startswith("thumbs/"):
-            self._file(state.root / THUMBS, rest[len("thumbs/"):])
+            self._file(thumbs_folder(state.root), rest[len("thumbs/"):])
         elif rest.startswith("files/"):
             self._file(state.preview, rest[len("files/"):])
         else:

@@ -291,3 +291,72 @@ def test_stamped_files_outlive_an_idle_hour_and_not_their_fingerprint(print_camp
     build(print_campaign, tmp_path / "edited", only="print")
     assert len(list((kept / "stamped").glob("*.json"))) == len(stamped)
     assert not set((kept / "stamped").glob("*.json")) & set(stamped)
+
+
+def taken_from_cache(caplog: pytest.LogCaptureFixture) -> int:
+    """How many items the last build took from the cache (it says nothing when none)."""
+    lines = reused(caplog)
+    return int(lines[-1].split()[1]) if lines else 0
+
+
+def test_a_record_edited_to_name_another_items_file_is_not_trusted(print_campaign: Path, tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 17 D2: a campaign's cache may come from someone else; a record that names another poster's file
+    under this item's name lays the item out again, and the output is a cold build's."""
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    records = sorted((print_campaign / incremental.CACHE / "items").glob("*.json"))
+    loaded = [(path, json.loads(path.read_text(encoding="utf-8"))) for path in records]
+    # The English poster's record names the Chinese poster's PDF (same size and code: it passes every check).
+    named = {name: (path, record) for path, record in loaded for name in record["files"]}
+    name, other_name = "posters/apply/apply-A4-en.pdf", "posters/apply/apply-A4-zh-CN.pdf"
+    victim, record = named[name]
+    other = named[other_name][1]
+    record["files"][name] = other["files"][other_name]
+    victim.write_text(json.dumps(record), encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="materials")
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert 0 < taken_from_cache(caplog) < len(records)
+
+
+def test_a_cache_from_another_machine_is_not_trusted(print_campaign: Path, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))  # another secret
+    caplog.set_level(logging.INFO, logger="materials")
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert taken_from_cache(caplog) == 0
+    assert (tmp_path / "another-machine" / "materials" / "cache.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_symbolic_link_in_the_cache_is_not_read(print_campaign: Path, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    blobs = sorted(p for p in (print_campaign / incremental.CACHE / "files").glob("*/*"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for blob in blobs:  # each blob moved out of the campaign, a link in its place (same bytes, same sha256)
+        moved = outside / blob.name
+        blob.rename(moved)
+        blob.symlink_to(moved)
+    caplog.set_level(logging.INFO, logger="materials")
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert taken_from_cache(caplog) == 0
+
+
+def test_a_cache_folder_that_is_a_symbolic_link_is_not_used(print_campaign: Path, tmp_path: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    cache = print_campaign / ".materials" / "cache"
+    outside = tmp_path / "elsewhere"
+    cache.rename(outside)
+    cache.symlink_to(outside)
+    before = digests(outside)
+    caplog.set_level(logging.INFO, logger="materials")
+    again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
+    assert again == first
+    assert not reused(caplog)  # no cache at all: nothing taken, nothing written or pruned out there
+    assert digests(outside) == before

@@ -238,3 +238,39 @@ def test_serve_sees_campaign_toml_edits_after_a_save_by_rename(campaign_copy: Pa
     finally:
         stop.set()
         thread.join(10)
+
+
+def _one_print_png(tmp_path: Path) -> Path:
+    from PIL import Image
+
+    folder = tmp_path / "preview"
+    (folder / "print").mkdir(parents=True)
+    Image.new("RGB", (120, 160), (200, 30, 30)).save(folder / "print" / "a.png")
+    return folder
+
+
+def test_a_thumbnail_cache_that_is_a_link_out_of_the_campaign_is_not_used(tmp_path: Path) -> None:
+    """Issue 17 D2: `.materials/cache` linked out of the campaign; thumbnails are drawn, nothing goes there."""
+    from materials.web import live
+
+    root, outside = tmp_path / "campaign", tmp_path / "outside"
+    (root / ".materials").mkdir(parents=True)
+    outside.mkdir()
+    (root / ".materials" / "cache").symlink_to(outside)
+    made = live.thumbnails(_one_print_png(tmp_path), root)
+    assert made["print/a.png"]
+    assert list(outside.iterdir()) == []
+
+
+def test_a_replaced_thumbnail_in_the_cache_is_drawn_again(tmp_path: Path) -> None:
+    """Issue 17 D2: a thumbnail swapped in the campaign's cache (another picture) is not shown as the file's."""
+    from materials.web import live
+
+    root, folder = tmp_path / "campaign", _one_print_png(tmp_path)
+    root.mkdir()
+    [name] = live.thumbnails(folder, root)["print/a.png"]
+    cache = root / live.THUMBS
+    drawn = (cache / name).read_bytes()
+    (cache / name).write_bytes(b"\x89PNG another picture")
+    assert live.thumbnails(folder, root)["print/a.png"] == [name]
+    assert (cache / name).read_bytes() == drawn
