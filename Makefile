@@ -33,8 +33,11 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# Every core runs tests (pytest-xdist): each test makes its own folders, ports and cache secret, so they run in
+# any order and side by side. `PYTEST_WORKERS=1 make test` runs them one after another.
+PYTEST_WORKERS ?= auto
 unit:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # The unit layer, for the edit-test loop (under a minute on a quiet 2-core machine): no browser, nothing marked
 # slow, and not the layers that render many pages or run the command end to end (print rendering, venue
