@@ -141,6 +141,10 @@ def main() -> None:
     parser.add_argument("--campaign", type=Path, default=ROOT)
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1583798400")
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # run in the background: give serve its Ctrl+C back
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from print import baseline  # benchmarks/print.py: WeasyPrint's own batched time per page
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,13 @@ def mini_campaign(tmp_path: Path) -> Path:
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
+
+# A test run started in the background of a script (`make test &`, nohup, a CI runner's shell) inherits SIGINT
+# ignored, and so would every `materials serve` the tests start: a Python started with SIGINT ignored raises no
+# KeyboardInterrupt, so the tests' Ctrl+C would not stop it (each live-preview test waited 20 s, then killed
+# serve and left its folders behind). A handler, unlike "ignored", is not inherited: the children get Ctrl+C back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # The machine-local cache secret (materials.localcache) of this test session: never the developer's own.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="materials-tests-cache-")
 

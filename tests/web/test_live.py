@@ -74,12 +74,14 @@ def serving(campaign_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Pa
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl+C: serve removes its temporary gallery folder
         try:
-            process.wait(20)
+            process.wait(40)  # serve gives its builder 10 s to end, then kills it
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            pytest.fail("serve did not stop within 40 s of Ctrl+C")
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 def gallery_tiles(url: str) -> dict[str, list[str]]:
