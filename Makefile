@@ -45,7 +45,7 @@ unit:
 QUICK_SKIP := tests/print tests/venues/test_render.py tests/web/test_live.py tests/test_no_traceback.py \
 	tests/test_proof.py
 quick: setup
-	$(BIN)/pytest -q -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
 
 # Try the newest releases of the rendering stack, beyond the upper bounds of pyproject.toml, in a venv of their
 # own (inside .venv, so it stays out of the way) and run the tests: what a new WeasyPrint, pydyf, pikepdf or
