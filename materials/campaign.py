@@ -198,9 +198,10 @@ def _render_cached(campaign: Campaign, source: str, lang: str, channel: str, faq
     )
 
 
-def _faq_from_file(path: Path, lang: str, settings: Settings, label: str, problems: list[Problem]) -> Faq | None:
+def _faq_from_file(path: Path, root: Path, lang: str, settings: Settings, label: str,
+                   problems: list[Problem]) -> Faq | None:
     before = len(problems)
-    text = read_text(path, label, problems)
+    text = read_source(path, root, label, problems)
     if text is None:
         return None
     parsed = split_front_matter(text, label, problems)
@@ -283,6 +284,27 @@ def _word_list(meta: dict[str, Any], key: str, example: str, label: str, problem
     return tuple(str(t).strip() for t in value)
 
 
+def link_outside(path: Path, root: Path) -> str | None:
+    """Why a campaign source file `path` is refused when it is a symbolic link leading outside the campaign
+    folder `root` (its text would be published as the campaign's), else None: one check for every folder walk
+    of the sources (faq/, notice/, posters/, tips/)."""
+    target = path.resolve()
+    if path.is_symlink() and not target.is_relative_to(root.resolve()):
+        return _("is a link to {target}, outside the campaign folder; copy the file into the campaign folder "
+                 "instead").format(target=target)
+    return None
+
+
+def read_source(path: Path, root: Path, label: str, problems: list[Problem]) -> str | None:
+    """The text of campaign source file `path` (labelled `label`), or None with the problem recorded: a link
+    leading outside the campaign, or what `read_text` refuses."""
+    refused = link_outside(path, root)
+    if refused is not None:
+        problems.append(Problem(label, None, None, refused))
+        return None
+    return read_text(path, label, problems)
+
+
 def _load_faqs(
     root: Path, settings: Settings, problems: list[Problem], broken: set[str]
 ) -> dict[str, list[Faq]]:
@@ -297,7 +319,7 @@ def _load_faqs(
         files = sorted(folder.glob("*.md")) if folder.is_dir() else []
         for path in files:
             label = f"{FAQ_DIR}/{lang}/{path.name}"
-            faq = _faq_from_file(path, lang, settings, label, problems)
+            faq = _faq_from_file(path, root, lang, settings, label, problems)
             if faq is not None:
                 result[lang].append(faq)
             else:

@@ -259,6 +259,7 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     lines = raw.split("\n")
     start = next((i for i, line in enumerate(lines) if (m := TABLE.match(line)) and m.group(1) == f"facts.{name}"),
                  None)
+    _refuse_other_forms(path, settings_file, name, lines, start)
     if start is None:
         known = sorted(m.group(1).removeprefix("facts.") for line in lines
                        if (m := TABLE.match(line)) and m.group(1).startswith("facts."))
@@ -300,6 +301,32 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     finally:
         temporary.unlink(missing_ok=True)
     return written
+
+
+def _refuse_other_forms(path: Path, settings_file: str, name: str, lines: list[str], start: int | None) -> None:
+    """Refuse up front a fact that `confirm` cannot edit line by line: one written as an inline table
+    (`[facts]` then `name = { … }`), with dotted keys (`source.document = …`) or with a `[facts.name.source]`
+    table. Writing `source = { … }` beside those would make a file TOML refuses."""
+    from materials.config import load_settings
+    from materials.errors import MaterialsError
+
+    def dotted(line: str) -> bool:
+        key = line.split("=", 1)[0] if "=" in line and not line.lstrip().startswith("#") else ""
+        return "." in key.replace('"', "").strip() and not key.lstrip().startswith(('"', "'"))
+
+    if start is None:
+        other = name in load_settings(path, settings_file).facts
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
+                   len(lines))
+        other = any(dotted(line) for line in lines[start + 1:end]) or any(
+            (m := TABLE.match(line)) and m.group(1).startswith(f"facts.{name}.") for line in lines)
+    if other:
+        raise MaterialsError(_(
+            "{file}: fact {name} is written in a form `materials facts confirm` cannot edit (an inline table, dotted "
+            "keys such as source.document, or a [facts.{name}.source] table); write it as a [facts.{name}] table "
+            "with one line per language, `confirmed = false` and `source = {{ document = \"…\", date = "
+            "YYYY-MM-DD }}`, then run it again. The file was not changed").format(file=settings_file, name=name))
 
 
 def _check_source(options: dict[str, str]) -> None:

@@ -61,6 +61,10 @@ class CampaignFetcher(URLFetcher):
             raise RefusedResource(self.origin, url, _("remote file URLs are not allowed"))
         path = Path(url2pathname(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
+            if ".materials" in path.parts:  # the campaign's private folder: the venue signing key lies there
+                raise RefusedResource(self.origin, url, _("the file is in the campaign's private .materials/ "
+                                                          "folder (the venue signing key), which no template may "
+                                                          "reach"))
             raise RefusedResource(self.origin, url, _("the file is outside the campaign folder"))
         if not path.is_file():
             raise RefusedResource(self.origin, url, _("the file does not exist"))

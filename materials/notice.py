@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from materials.campaign import read_source
 from materials.errors import Problem
 from materials.i18n import _
 from materials.schema import PLACEHOLDER_MARK
-from materials.textfiles import read_text, split_front_matter
+from materials.textfiles import split_front_matter
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,14 +120,14 @@ def load(campaign: Campaign, problems: list[Problem] | None = None) -> Notices:
         if not path.is_file():
             found.missing.append(lang)
             continue
-        notice = _read(path, campaign.relative(path), lang, problems)
+        notice = _read(path, campaign.root, campaign.relative(path), lang, problems)
         if notice is not None:
             found.by_lang[lang] = notice
     return found
 
 
-def _read(path: Path, label: str, lang: str, problems: list[Problem]) -> Notice | None:
-    text = read_text(path, label, problems)
+def _read(path: Path, root: Path, label: str, lang: str, problems: list[Problem]) -> Notice | None:
+    text = read_source(path, root, label, problems)
     parsed = split_front_matter(text, label, problems) if text is not None else None
     if parsed is None:
         return None

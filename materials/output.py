@@ -154,7 +154,8 @@ PROBLEMS = "problems.txt"
 
 def source_folders() -> tuple[str, ...]:
     """Every campaign folder that holds sources: the campaign's own and the ones each output kind reads."""
-    return (*SOURCE_FOLDERS, *registry.source_folders())
+    kinds = [*registry.source_folders(), *(folder for folder, _kind in registry.text_folders())]
+    return tuple(dict.fromkeys((*SOURCE_FOLDERS, *kinds)))
 
 
 def build_evidence() -> dict[str, str]:
@@ -166,7 +167,8 @@ def build_evidence() -> dict[str, str]:
 SINGLE_FILES = ("proof.pdf",)
 #: Campaign folders that hold sources of every kind: an output folder is never one of them or inside one (nor
 #: one of the folders the output kinds read, `source_folders()`).
-SOURCE_FOLDERS = ("faq", "templates", ".materials")
+#: (`images/` holds the pictures posters and pages name; `notice/` the published notice.)
+SOURCE_FOLDERS = ("faq", "templates", ".materials", "notice", "images")
 
 
 def read_marker(folder: Path) -> dict[str, str] | None:

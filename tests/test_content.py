@@ -610,3 +610,34 @@ def test_booklet_cross_references_name_the_question_number(shipped_root: Path) -
     assert f"see {link}question {n}, “which channels are official”</a>" in en
     labels = re.findall(r'<a href="#faq-[^"]*"[^>]*>(.*?)</a>', zh + en)
     assert labels and all(re.search(r"第 \d+ 问|question \d+", label) for label in labels)  # every one numbered
+
+
+@pytest.mark.parametrize(("written", "fact"), [
+    ('[facts.hotline]\nzh-CN = "12345"\nen = "12345"\nconfirmed = false\nsource.document = "Test hotline list"\n',
+     "hotline"),
+    ('[facts.hotline]\nzh-CN = "12345"\nen = "12345"\nconfirmed = false\n\n[facts.hotline.source]\n'
+     'document = "Test hotline list"\n', "hotline"),
+    ('[facts]\nhotline = { zh-CN = "12345", en = "12345", confirmed = false, source = { document = "Test" } }\n',
+     "hotline"),
+])
+def test_facts_confirm_refuses_a_fact_in_a_form_it_cannot_edit(mini_campaign: Path, written: str, fact: str) -> None:
+    """Red team (#17): dotted keys got a TOML syntax error quoting a line the tool wrote, an inline table got
+    "no fact [facts.hotline]"; both are refused up front saying how to write the fact."""
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    toml = mini_campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = ('[facts.hotline]\nzh-CN = "12345"\nen = "12345"\nconfirmed = true\n'
+           'source = { document = "Test hotline list", date = 2020-03-10 }\n')
+    assert old in text
+    text = text.replace(old, "")
+    toml.write_text(text + "\n" + written if written.startswith("[facts]") else text.replace(
+        "[facts.city]", written + "\n[facts.city]"), encoding="utf-8")
+    before = toml.read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["facts", "--campaign", str(mini_campaign), "confirm", fact, "--source",
+                                      "Hotline list", "--date", "2020-03-12"])
+    assert result.exit_code == 1, result.output
+    assert "is written in a form `materials facts confirm` cannot edit" in result.output, result.output
+    assert "syntax error" not in result.output and toml.read_text(encoding="utf-8") == before

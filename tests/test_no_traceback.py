@@ -498,6 +498,12 @@ MATRIX: list[tuple[str, int, str]] = [
     ("proof  --campaign  {c}  --out  {r}/venue-run/new.pdf", 1, "the output of `materials venues`"),
     ("proof  --campaign  {c}  --out  {c}/faq/en/proof.pdf", 1, "inside the campaign's sources"),
     ("proof  --campaign  {c}  --out  {c}/templates/proof.pdf", 1, "inside the campaign's sources"),
+    # Red team (#17): notice/, images/ and the kinds' folders are sources too, for proof, build and venues alike
+    ("proof  --campaign  {c}  --out  {c}/notice/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {c}/images/proof.pdf", 1, "inside the campaign's sources"),
+    ("proof  --campaign  {c}  --out  {c}/tips/proof.pdf", 1, "inside the campaign's sources"),
+    ("build  --campaign  {c}  --only  web  --out  {c}/notice/site", 1, "inside the campaign's sources"),
+    ("build  --campaign  {c}  --only  web  --out  {c}/images/site", 1, "inside the campaign's sources"),
     ("proof  --campaign  {c}  --out  {b}/list.pdf", 1, "is not a proof made by materials"),
     ("proof  --campaign  {c}  --out  {r}/proof-link.pdf", 1, "is a symbolic link"),
     ("proof  --campaign  {c}  --out  /proc/materials/proof.pdf", 1, "cannot write /proc"),

@@ -715,3 +715,16 @@ def test_check_output_and_the_publication_scan_see_links_to_the_key(campaign_dir
     (out / "web" / "index.html").rename(tmp_path / "index.html")
     (out / "web" / "index.html").symlink_to(tmp_path / "index.html")  # a link to a harmless file: named too
     check_refuses(campaign_dir, out, ("web/index.html", "is a symbolic link"))
+
+
+def test_the_fetcher_names_the_private_folder_it_refuses(campaign_dir: Path) -> None:
+    """Red team (#17): a venue template's link to .materials/venue-signing.key was refused as "outside the campaign
+    folder" though the key lies inside it: the refusal names the private folder instead."""
+    from materials.fetcher import RefusedResource, url_fetcher
+
+    private = campaign_dir / ".materials"
+    private.mkdir(exist_ok=True)
+    (private / "venue-signing.key").write_text("not a key\n", encoding="utf-8")
+    fetcher = url_fetcher([campaign_dir / "templates"], "venue template")
+    with pytest.raises(RefusedResource, match=r"private \.materials/ folder \(the venue signing key\)"):
+        fetcher.fetch((private / "venue-signing.key").as_uri())

@@ -31,7 +31,7 @@ from xml.etree import ElementTree
 
 from materials import fonts, safefile
 from materials import markdown as mdown
-from materials.campaign import Campaign, read_text, split_front_matter
+from materials.campaign import Campaign, link_outside, read_source, split_front_matter
 from materials.errors import Problem
 from materials.i18n import N_, _
 from materials.printing.settings import PrintSettings
@@ -113,7 +113,7 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
 
 
 def _material(campaign: Campaign, path: Path, kind: str, label: str, problems: list[Problem]) -> Material | None:
-    text = read_text(path, label, problems)
+    text = read_source(path, campaign.root, label, problems)
     if text is None:
         return None
     parsed = split_front_matter(text, label, problems)
@@ -189,13 +189,17 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
         problems.append(Problem(label, 2, "image", _("{value!r} is a URL; images must be files inside the campaign "
                                   "folder (nothing is fetched from the network)").format(value=value)))
         return None
-    target = (path.parent / value).resolve()
+    named = path.parent / value
+    target = named.resolve()
     if not target.is_relative_to(campaign.root.resolve()):
-        problems.append(Problem(label, 2, "image",
+        refused = link_outside(named, campaign.root)
+        problems.append(Problem(label, 2, "image", f"{value!r} {refused}" if refused is not None else
                                 _("{value!r} is outside the campaign folder; copy it into it").format(value=value)))
         return None
     if not target.is_file():
-        problems.append(Problem(label, 2, "image", _("{value!r} does not exist").format(value=value)))
+        problems.append(Problem(label, 2, "image", _("{value!r} does not exist: {where} (a picture is named "
+                                                     "relative to the file that names it)").format(
+                                                         value=value, where=campaign.relative(named))))
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
         problems.append(Problem(label, 2, "image", _("{value!r} must be one of {IMAGE_TYPES}").format(
