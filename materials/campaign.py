@@ -289,10 +289,14 @@ def link_outside(path: Path, root: Path) -> str | None:
     folder `root` (its text would be published as the campaign's), else None: one check for every folder walk
     of the sources (faq/, notice/, posters/, tips/)."""
     target = path.resolve()
-    if path.is_symlink() and not target.is_relative_to(root.resolve()):
+    if target.is_relative_to(root.resolve()):
+        return None
+    if path.is_symlink():
         return _("is a link to {target}, outside the campaign folder; copy the file into the campaign folder "
                  "instead").format(target=target)
-    return None
+    # A folder on the way is the link (`faq/en -> /elsewhere`): every file under it leads out the same way.
+    return _("leads to {target}, outside the campaign folder, through a folder that is a symbolic link; copy "
+             "the files into the campaign folder instead").format(target=target)
 
 
 def read_source(path: Path, root: Path, label: str, problems: list[Problem]) -> str | None:

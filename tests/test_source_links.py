@@ -29,6 +29,20 @@ def test_a_faq_file_linking_outside_the_campaign_is_refused(mini_campaign: Path,
     assert not any(b"SECRET-OUTSIDE-TEXT" in p.read_bytes() for p in published)
 
 
+def test_a_faq_folder_linking_outside_the_campaign_is_refused(mini_campaign: Path, tmp_path: Path) -> None:
+    """The link is the language folder, not the file (`faq/en -> /elsewhere`): its files lead out all the same."""
+    outside = tmp_path / "outside-en"
+    shutil.move(mini_campaign / "faq" / "en", outside)
+    (outside / "help.md").write_text((outside / "help.md").read_text(encoding="utf-8") + "\nSECRET-OUTSIDE-TEXT\n",
+                                     encoding="utf-8")
+    (mini_campaign / "faq" / "en").symlink_to(outside)
+    code, output = run("build", "--only", "web", "--campaign", str(mini_campaign))
+    assert code == 1, output
+    assert f"faq/en/help.md: leads to {outside / 'help.md'}, outside the campaign folder" in output, output
+    published = [p for p in (mini_campaign / "output").rglob("*") if p.is_file()]
+    assert not any(b"SECRET-OUTSIDE-TEXT" in p.read_bytes() for p in published)
+
+
 def test_a_faq_file_linking_inside_the_campaign_is_followed(mini_campaign: Path) -> None:
     inside = mini_campaign / "kept-help.md"
     (mini_campaign / "faq" / "en" / "help.md").rename(inside)
