@@ -74,6 +74,15 @@ def hostile_workbooks(bad: Path) -> None:
                     data = re.sub(r'<c r="B2".*?</c>', f'<c r="B2" t="inlineStr"><is><t>{entity}</t></is></c>',
                                   text).encode("utf-8")
                 target.writestr(info, data)
+    # Red team 9: one value at XFD1048576 and a dimension of the whole sheet hung the run (rows padded to it).
+    with zipfile.ZipFile(bad / "plain.xlsx") as source, zipfile.ZipFile(bad / "far.xlsx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', data.decode("utf-8"))
+                data = text.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t>'
+                                    '</is></c></row></sheetData>').encode("utf-8")
+            target.writestr(info, data)
 
 
 @pytest.fixture(scope="module")
@@ -403,6 +412,7 @@ MATRIX: list[tuple[str, int, str]] = [
     # Red team 5: entity declarations in a sheet (billion laughs, XXE) were a ParseError traceback
     ("venues  {b}/laughs.xlsx  --campaign  {c}  --out  {r}/o1", 1, "xl/worksheets/sheet1.xml holds a DOCTYPE"),
     ("venues  {b}/xxe.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not a valid spreadsheet"),
+    ("venues  {b}/far.xlsx  --campaign  {c}  --out  {r}/o1", 1, "cell XFD1048576 holds 'x', beyond column 256"),
     ("venues  /dev/zero  --campaign  {c}  --out  {r}/o1", 1, "/dev/zero is not a regular file"),
     # Red team 5: a 100,000-column header was printed whole in one message
     ("venues  {b}/wide-missing.csv  --campaign  {c}  --out  {r}/o1", 1, "'c11' and 99,988 more"),

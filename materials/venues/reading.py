@@ -53,6 +53,9 @@ TRANSLATED = re.compile(r"^(name|address)_([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_ROWS = 200_000
+#: The last column a workbook's venue list may hold a value in (Excel 2003's last, IV): a venue list has a
+#: dozen columns; a value far out (XFD) would make every row that long.
+MAX_COLUMNS = 256
 MAX_CELL = 2000
 #: Excel shows a long number such as an 18-digit id as 4.40104E+17 and saves that text into the CSV.
 EXCEL_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
@@ -342,7 +345,10 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         else:
             layout = found
         merged = found.merged
-        for number, cells in enumerate(sheet.iter_rows(), 1):
+        for number, row in enumerate(sheet.iter_rows(), 1):
+            # Only the cells the sheet stores: a row is padded up to its last stored cell, never to the sheet's
+            # declared dimension (`choose_sheet` reset it), and a stored cell beyond MAX_COLUMNS is refused.
+            cells = _stored(row, label, sheet.title)
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
                 ref = next((r[4] for r in merged if r[0] <= number <= r[2] and r[1] <= col <= r[3]), None)
@@ -362,7 +368,25 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         book.close()
 
 
+def _stored(row: tuple[Any, ...], label: str, title: str) -> tuple[Any, ...]:
+    """A row as openpyxl's read-only mode gives it (padded with empty cells up to its last stored cell), cut after
+    its last cell that holds something; a value beyond column MAX_COLUMNS is refused naming the cell."""
+    last = len(row)
+    while last and row[last - 1].value in (None, ""):
+        last -= 1
+    if last > MAX_COLUMNS:
+        cell = row[last - 1]
+        raise MaterialsError(_("{label}, sheet {sheet!r}: cell {cell} holds {value!r}, beyond column {limit}, the "
+                               "last a venue list may use; delete it (or move it into the list's columns) and save "
+                               "the workbook again").format(
+                                 label=label, sheet=title, cell=f"{getattr(cell, 'column_letter', '?')}"
+                                 f"{getattr(cell, 'row', '?')}", value=clean(str(cell.value))[:30], limit=MAX_COLUMNS))
+    return row[:last]
+
+
 def _has_data(sheet: Any) -> bool:
+    # The declared dimension (`<dimension ref="A1:XFD1048576"/>`) is never trusted: rows are padded to it.
+    sheet.reset_dimensions()
     return any(v is not None and v != "" for row in sheet.iter_rows(values_only=True) for v in row)
 
 
@@ -373,6 +397,7 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
     if wanted is not None:
         for sheet in book.worksheets:
             if sheet.title == wanted:
+                sheet.reset_dimensions()
                 return sheet
         raise MaterialsError(_("{label}: no sheet named {wanted!r}; its sheets are {names}").format(
                                  label=label, wanted=wanted, names=', '.join(map(repr, names))))
@@ -942,11 +967,16 @@ def _check_row(
     def problem(column: str, message: str) -> None:
         problems.append(Problem(label, None, f"row {number}, {column}", message))
 
-    extra = [c for i, c in enumerate(record) if i >= width_ and c.strip()]
+    extra = [(i, c) for i, c in enumerate(record) if i >= width_ and c.strip()]
     if extra:
+        from openpyxl.utils import get_column_letter
+
         problems.append(Problem(label, None, f"row {number}", _(
-            "has {count} cells but the header names {width} columns (extra: {extra!r}); a comma inside a cell needs "
-            "the cell in double quotes").format(count=len(record), width=width_, extra=clean(extra[0])[:30])))
+            "has {count} cells but the header names {width} columns (extra: {extra!r} in column {column} ({letter}), "
+            "which has no header); give the column a header or delete the value; in a CSV file, a comma inside a "
+            "cell needs the cell in double quotes").format(
+                count=len(record), width=width_, extra=clean(extra[0][1])[:30], column=extra[0][0] + 1,
+                letter=get_column_letter(extra[0][0] + 1))))
         return problems
     table = VenueSettings.of(settings)
     limits = {"name": table.max_name_width, "address": table.max_address_width,
