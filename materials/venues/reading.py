@@ -56,6 +56,8 @@ MAX_ROWS = 200_000
 #: The last column a workbook's venue list may hold a value in (Excel 2003's last, IV): a venue list has a
 #: dozen columns; a value far out (XFD) would make every row that long.
 MAX_COLUMNS = 256
+#: The last row of an Excel sheet: a workbook's row numbers beyond it are refused (each skipped row costs a step).
+MAX_SHEET_ROWS = 1_048_576
 MAX_CELL = 2000
 #: Excel shows a long number such as an 18-digit id as 4.40104E+17 and saves that text into the CSV.
 EXCEL_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
@@ -346,6 +348,11 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
             layout = found
         merged = found.merged
         for number, row in enumerate(sheet.iter_rows(), 1):
+            if number > MAX_SHEET_ROWS:  # openpyxl yields a blank row for each row number a sheet skips
+                raise MaterialsError(_("{label}, sheet {sheet!r}: a row numbered beyond {limit}, the last row of an "
+                                       "Excel sheet; the workbook is damaged or made by hand: save it again in "
+                                       "Excel, or export the list as CSV").format(
+                                         label=label, sheet=sheet.title, limit=MAX_SHEET_ROWS))
             # Only the cells the sheet stores: a row is padded up to its last stored cell, never to the sheet's
             # declared dimension (`choose_sheet` reset it), and a stored cell beyond MAX_COLUMNS is refused.
             cells = _stored(row, label, sheet.title)

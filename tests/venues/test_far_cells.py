@@ -84,3 +84,16 @@ def test_data_in_a_column_without_a_header_is_never_dropped(venue_campaign: Path
     with pytest.raises(MaterialsError) as far:
         read_list(sparse_workbook(tmp_path / "xfd.xlsx", "XFD2", "A1:XFD2"), settings)
     assert "XFD2" in far.value.message and "'Sheet'" in far.value.message and "xfd.xlsx" in far.value.message
+
+
+def test_a_row_number_beyond_excel_s_last_is_refused(venue_campaign: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hand-made <row r="99999999"> took 27 s (a blank row for each number skipped); refused past the limit,
+    here lowered so that the test is quick."""
+    monkeypatch.setattr(reading, "MAX_SHEET_ROWS", 1000)
+    settings = load(venue_campaign).settings
+    assert [v.id for v in read_list(sparse_workbook(tmp_path / "near.xlsx", "A999", "A1:E999"), settings).venues
+            ] == ["HP-1"]
+    with pytest.raises(MaterialsError) as far:
+        read_list(sparse_workbook(tmp_path / "far.xlsx", "A1001", "A1:E1001"), settings)
+    assert "far.xlsx, sheet 'Sheet'" in far.value.message and "beyond 1000" in far.value.message
