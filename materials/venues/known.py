@@ -55,17 +55,25 @@ def _manifests(campaign: Campaign) -> list[Path]:
     return [path for path in found if path.is_file()]
 
 
-def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tuple[str, str], Known]:
+def known_venues(campaign: Campaign, given: VenueList | None = None,
+                 reprint: int | None = None) -> dict[tuple[str, str], Known]:
     """(district, id as typed) -> what the campaign knows of the venue, for `verify` to name it: what was signed
     (the register, then the manifests of runs made before it) names the venue; a venue list (the campaign's
     `[venues] list`, then `given`) names only a venue with no record of signing, and where it says something else
     of a signed venue (renamed, moved, another address) the entry carries the difference (`Known.listed`), never
-    the list's name in place of the signed one: a code is vouched for only as what it was signed for."""
-    signed: dict[tuple[str, str], Known] = {}
+    the list's name in place of the signed one: a code is vouched for only as what it was signed for.
+    The register keeps a record per reprint (a correction is signed beside the earlier record): an entry names the
+    venue as the record of `reprint` (the poster's) has it, else as the latest, and carries the latest reprint."""
+    records: dict[tuple[str, str], list[dict[str, str]]] = {}
     for row in _rows(campaign.root / REGISTER):
-        signed[(row["district"], typed_id(row["id"]))] = Known(
-            row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
-            row.get("list") or REGISTER, row.get("address") or "", signed=True)
+        records.setdefault((row["district"], typed_id(row["id"])), []).append(row)
+    signed: dict[tuple[str, str], Known] = {}
+    for key, rows in records.items():
+        latest = max(_reprint(row) for row in rows)
+        row = next((row for row in reversed(rows) if _reprint(row) == reprint),
+                   next(row for row in reversed(rows) if _reprint(row) == latest))
+        signed[key] = Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", latest,
+                            row.get("list") or REGISTER, row.get("address") or "", signed=True)
     for path in _manifests(campaign):  # runs made before the register recorded them
         for row in _rows(path):
             key = (row["district"], typed_id(row["id"]))

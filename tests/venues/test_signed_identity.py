@@ -54,3 +54,14 @@ def test_a_list_saved_again_under_its_name_cannot_give_a_signed_id_to_another_ve
     again = venues(venue_campaign, listing, tmp_path / "o3")  # rerun unchanged: idempotent
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(register(venue_campaign)) == 2
+    # verify names each poster as it was signed: the old code the first venue (replaced), the new one the second.
+    def code(out: str) -> str:
+        text = (tmp_path / out / "manifest.csv").read_text(encoding="utf-8-sig")
+        return next(row["code"] for row in csv.DictReader(io.StringIO(text)) if row["id"] == "HP-C-901")
+
+    old = subprocess.run([*CLI, "verify", code("o1"), "--campaign", str(venue_campaign)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert "genuine code: 甲场所" in old.stdout and "replaced" in old.stdout, old.stdout + old.stderr
+    new = subprocess.run([*CLI, "verify", code("o3"), "--campaign", str(venue_campaign)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert new.returncode == 0 and "genuine code: 丙完全不同的场所" in new.stdout, new.stdout + new.stderr
