@@ -783,6 +783,29 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
 
 
+def test_a_list_edited_in_place_cannot_give_a_signed_id_to_another_venue(world: Path, tmp_path: Path) -> None:
+    """Red team 9: the list edited in place (another venue under HP-1) and its default output folder reused: the
+    run exits 1 naming the row, the signed venue and its list, and signs nothing (it was accepted: one code for
+    two venues, and the register's record of the first was replaced)."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    listing = tmp_path / "ledger.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    listing.write_text(HEADER + "HP-1,完全不同的企业,和平区,企业,别的地址\n", encoding="utf-8")
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "ledger.csv: row 2, id: HP-1 is already signed in district heping for another venue" in output, output
+    assert "raise its reprint above 0" in output, output
+    assert (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8") == before
+
+
 @pytest.mark.parametrize(("name", "fragment"), [
     ("doubling", "404.html line 1: refused by the template sandbox (a text joined with ~ of 33,554,432 characters"),
     ("doubling-macro", "404.html line 1: refused by the template sandbox (an output of 33,554,432 characters"),
