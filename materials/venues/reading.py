@@ -123,6 +123,8 @@ class SheetLayout:
     #: Rows too low to show their text (under `LOW_ROW_POINTS`), and rows with a cell of invisible text.
     low: set[int] = field(default_factory=set)
     faint: set[int] = field(default_factory=set)
+    #: The sheet read (a workbook's), for messages that name it.
+    sheet: str = ""
 
 
 def clean(cell: str) -> str:
@@ -346,6 +348,7 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
             layout.hidden_columns = found.hidden_columns
         else:
             layout = found
+        layout.sheet = sheet.title
         merged = found.merged
         for number, row in enumerate(sheet.iter_rows(), 1):
             if number > MAX_SHEET_ROWS:  # openpyxl yields a blank row for each row number a sheet skips
@@ -702,10 +705,16 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     hidden: list[int] = []
     faint: list[int] = []
     broken: dict[str, list[int]] = {}  # column -> rows with a CR LF line break inside a cell
+    # Columns inside the header with an empty header cell: a value under one is not read, and said so.
+    unheaded_columns = [index for index, name in enumerate(header) if not name.startswith("\x00") and not clean(name)]
+    unheaded: dict[int, list[int]] = {}
     rows = 0
     for number, record in rows_iter:
         if not any(c.strip() for c in record):
             continue  # blank lines between blocks of venues are common and harmless
+        for index in unheaded_columns:
+            if index < len(record) and record[index].strip():
+                unheaded.setdefault(index, []).append(number)
         if number in layout.hidden:
             hidden.append(number)
             continue
@@ -735,6 +744,15 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                               "then a line feed) inside the cell is printed as a space, as every line break in a "
                               "cell; check the text reads as one line").format(
                                   label=label, rows=rows_named(lines), column=column)))
+    if unheaded:
+        from openpyxl.utils import get_column_letter
+
+        for index, lines in sorted(unheaded.items()):
+            where = _("{label}, sheet {sheet!r}").format(label=label, sheet=layout.sheet) if layout.sheet else label
+            notes.append((True, _("{where}: column {column} ({letter}) has no header, so its values on {rows} are "
+                                  "not read and NOT printed; give the column a header (or delete the values) and "
+                                  "run again").format(where=where, column=index + 1,
+                                                      letter=get_column_letter(index + 1), rows=rows_named(lines))))
     if totals:
         notes.append((False, _("{label}: {rows}: a totals row (合计), not a venue; skipped").format(
             label=label, rows=rows_named(totals))))

@@ -97,3 +97,19 @@ def test_a_row_number_beyond_excel_s_last_is_refused(venue_campaign: Path, tmp_p
     with pytest.raises(MaterialsError) as far:
         read_list(sparse_workbook(tmp_path / "far.xlsx", "A1001", "A1:E1001"), settings)
     assert "far.xlsx, sheet 'Sheet'" in far.value.message and "beyond 1000" in far.value.message
+
+
+def test_a_value_under_an_empty_header_cell_is_named_never_dropped(venue_campaign: Path, tmp_path: Path) -> None:
+    """A blank header cell between named columns: the value under it was dropped with no note."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADER, None, "备注"])
+    sheet.append([*ROW, "x", "note"])
+    path = tmp_path / "gap.xlsx"
+    book.save(path)
+    listing = read_list(path, load(venue_campaign).settings)
+    assert [v.id for v in listing.venues] == ["HP-1"]
+    assert (True, "gap.xlsx, sheet 'Sheet': column 6 (F) has no header, so its values on row 2 are not read and "
+            "NOT printed; give the column a header (or delete the values) and run again") in listing.notes
