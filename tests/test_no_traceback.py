@@ -74,6 +74,15 @@ def hostile_workbooks(bad: Path) -> None:
                     data = re.sub(r'<c r="B2".*?</c>', f'<c r="B2" t="inlineStr"><is><t>{entity}</t></is></c>',
                                   text).encode("utf-8")
                 target.writestr(info, data)
+    # Red team 9: one value at XFD1048576 and a dimension of the whole sheet hung the run (rows padded to it).
+    with zipfile.ZipFile(bad / "plain.xlsx") as source, zipfile.ZipFile(bad / "far.xlsx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', data.decode("utf-8"))
+                data = text.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t>'
+                                    '</is></c></row></sheetData>').encode("utf-8")
+            target.writestr(info, data)
 
 
 @pytest.fixture(scope="module")
@@ -403,6 +412,7 @@ MATRIX: list[tuple[str, int, str]] = [
     # Red team 5: entity declarations in a sheet (billion laughs, XXE) were a ParseError traceback
     ("venues  {b}/laughs.xlsx  --campaign  {c}  --out  {r}/o1", 1, "xl/worksheets/sheet1.xml holds a DOCTYPE"),
     ("venues  {b}/xxe.xlsx  --campaign  {c}  --out  {r}/o1", 1, "not a valid spreadsheet"),
+    ("venues  {b}/far.xlsx  --campaign  {c}  --out  {r}/o1", 1, "cell XFD1048576 holds 'x', beyond column 256"),
     ("venues  /dev/zero  --campaign  {c}  --out  {r}/o1", 1, "/dev/zero is not a regular file"),
     # Red team 5: a 100,000-column header was printed whole in one message
     ("venues  {b}/wide-missing.csv  --campaign  {c}  --out  {r}/o1", 1, "'c11' and 99,988 more"),
@@ -777,6 +787,29 @@ def test_an_id_respelled_from_a_signed_one_is_refused(world: Path, tmp_path: Pat
     done = subprocess.run([*CLI, "venues", str(first), "--campaign", str(campaign)], capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr  # the same list again resumes its own run
+
+
+def test_a_list_edited_in_place_cannot_give_a_signed_id_to_another_venue(world: Path, tmp_path: Path) -> None:
+    """Red team 9: the list edited in place (another venue under HP-1) and its default output folder reused: the
+    run exits 1 naming the row, the signed venue and its list, and signs nothing (it was accepted: one code for
+    two venues, and the register's record of the first was replaced)."""
+    campaign = tmp_path / "campaign"
+    shutil.copytree(world / "campaign", campaign, ignore=shutil.ignore_patterns("output"))
+    listing = tmp_path / "ledger.csv"
+    listing.write_text(HEADER + ROW, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8")
+    listing.write_text(HEADER + "HP-1,完全不同的企业,和平区,企业,别的地址\n", encoding="utf-8")
+    done = subprocess.run([*CLI, "venues", str(listing), "--campaign", str(campaign)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert "ledger.csv: row 2, id: HP-1 is already signed in district heping for another venue" in output, output
+    assert "raise its reprint above 0" in output, output
+    assert (campaign / ".materials" / "signed-venues.csv").read_text(encoding="utf-8") == before
 
 
 @pytest.mark.parametrize(("name", "fragment"), [

@@ -156,7 +156,6 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
 
         listing = read_list(venue_list, campaign.settings, str(venue_list), sheet=sheet, key_files=paths)
         reprints = {(v.district, v.id): v.reprint for v in listing.venues}
-    known = known_venues(campaign, listing)
     try:
         if is_link:
             venue = links.verify_link(link, ring, base=base, districts=districts, reprints=reprints)
@@ -169,6 +168,8 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
     unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, venue.reprint)
     if unclear:
         raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
+    # Named as the register recorded this poster's reprint (a correction's earlier record stays beside it).
+    known = known_venues(campaign, listing, venue.reprint)
     click.echo(describe(campaign, ring, venue, known, is_link))
 
 

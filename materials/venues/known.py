@@ -12,8 +12,10 @@ import csv
 import io
 import logging
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from materials.campaign import Campaign
@@ -53,17 +55,25 @@ def _manifests(campaign: Campaign) -> list[Path]:
     return [path for path in found if path.is_file()]
 
 
-def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tuple[str, str], Known]:
+def known_venues(campaign: Campaign, given: VenueList | None = None,
+                 reprint: int | None = None) -> dict[tuple[str, str], Known]:
     """(district, id as typed) -> what the campaign knows of the venue, for `verify` to name it: what was signed
     (the register, then the manifests of runs made before it) names the venue; a venue list (the campaign's
     `[venues] list`, then `given`) names only a venue with no record of signing, and where it says something else
     of a signed venue (renamed, moved, another address) the entry carries the difference (`Known.listed`), never
-    the list's name in place of the signed one: a code is vouched for only as what it was signed for."""
-    signed: dict[tuple[str, str], Known] = {}
+    the list's name in place of the signed one: a code is vouched for only as what it was signed for.
+    The register keeps a record per reprint (a correction is signed beside the earlier record): an entry names the
+    venue as the record of `reprint` (the poster's) has it, else as the latest, and carries the latest reprint."""
+    records: dict[tuple[str, str], list[dict[str, str]]] = {}
     for row in _rows(campaign.root / REGISTER):
-        signed[(row["district"], typed_id(row["id"]))] = Known(
-            row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
-            row.get("list") or REGISTER, row.get("address") or "", signed=True)
+        records.setdefault((row["district"], typed_id(row["id"])), []).append(row)
+    signed: dict[tuple[str, str], Known] = {}
+    for key, rows in records.items():
+        latest = max(_reprint(row) for row in rows)
+        row = next((row for row in reversed(rows) if _reprint(row) == reprint),
+                   next(row for row in reversed(rows) if _reprint(row) == latest))
+        signed[key] = Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", latest,
+                            row.get("list") or REGISTER, row.get("address") or "", signed=True)
     for path in _manifests(campaign):  # runs made before the register recorded them
         for row in _rows(path):
             key = (row["district"], typed_id(row["id"]))
@@ -105,7 +115,7 @@ def known_venues(campaign: Campaign, given: VenueList | None = None) -> dict[tup
 #: The campaign's register of every venue identity it has signed, wherever the run's --out was: (district,
 #: id as typed) -> the id as spelled, the venue's name and the list it came from. Runs read it before signing.
 REGISTER = ".materials/signed-venues.csv"
-REGISTER_COLUMNS = ("district", "typed", "id", "name", "category", "address", "reprint", "list")
+REGISTER_COLUMNS = ("district", "typed", "id", "name", "category", "address", "reprint", "list", "signed")
 #: The register's free-text cells (every cell is written formula-safe, as manifest.csv's: it is opened in Excel).
 REGISTER_TEXT = ("name", "category", "address")
 
@@ -170,17 +180,16 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
     (`REGISTER`) holds every run's venues, wherever its --out was.
     The run's own folder (`out`) and this list's own entries are the same list again and count as its own."""
     register = _rows(campaign.root / REGISTER)
-    own = _list_identity(campaign, list_path)
     signed: dict[tuple[str, str], tuple[str, str]] = {}
     for row in register:
-        if row.get("list") != own:
-            signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
-    others: dict[tuple[str, str], list[dict[str, str]]] = {}
+        signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
+    # Keyed on the signed identity (district, id), never on the list's path: a list saved again under the same
+    # name (an office's monthly ledger.xlsx) that gives a signed id to another venue is refused like any list.
+    records: dict[tuple[str, str], list[dict[str, str]]] = {}
     for row in register:
-        if row.get("list") != own:
-            others.setdefault((row["district"], row["id"]), []).append(row)
+        records.setdefault((row["district"], row["id"]), []).append(row)
     problems = [_other_venue(listing, venue, row) for venue in listing.venues
-                for row in others.get((venue.district, venue.id), []) if _differs(venue, row)]
+                for row in records.get((venue.district, venue.id), []) if _differs(venue, row)]
     registered = {(row["district"], typed_id(row["id"])) for row in register}
     mine = (out / "manifest.csv").resolve()
     for path in _manifests(campaign):  # runs made before the register
@@ -205,21 +214,35 @@ def _differs(venue: VenueRow, row: dict[str, str]) -> bool:
     """A register row of the same id and district names another venue (its name, category or address differ;
     a register written before category and address were recorded compares the name alone), and this list does
     not declare a later reprint (a correction reprints the poster, whose new code the old one cannot pass for)."""
-    if venue.reprint > int(row.get("reprint") or 0):
+    if venue.reprint > _reprint(row):
         return False
     recorded = {"name": venue.name, "category": venue.category, "address": venue.address}
-    return any(row.get(column) not in (None, "") and row[column] != recorded[column]
+    return any(row.get(column) not in (None, "") and _same_text(row[column]) != _same_text(recorded[column])
                for column in REGISTER_TEXT)
+
+
+def _same_text(text: str) -> str:
+    """A signed name, category or address as compared with a list's: full-width and half-width forms, runs of
+    white space and letter case are one (a list saved again by another office's spreadsheet is the same venue)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def _same_venue(venue: VenueRow, row: dict[str, str]) -> bool:
+    """The register's `row` records this very venue of the list: same district, id and reprint, and the same
+    name, category and address (as `_same_text` compares them)."""
+    return (row["district"] == venue.district and row["id"] == venue.id and _reprint(row) == venue.reprint
+            and not _differs(venue, row))
 
 
 def _other_venue(listing: VenueList, venue: VenueRow, row: dict[str, str]) -> Problem:
     return Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", _(
-        "{id} is already signed in district {district} for another venue ({name!r}, {category}, {address!r}; list "
-        "{file}): both posters would carry the same code and `materials verify` could not tell them apart. Give "
-        "this venue an id of its own; if it is the same venue corrected, raise its reprint above {reprint} (the "
-        "old posters then no longer pass for it)").format(
+        "{id} is already signed in district {district} for another venue ({name!r}, {category}, {address!r}, "
+        "reprint {reprint}; list {file}, signed {date}): both posters would carry the same code and `materials "
+        "verify` could not tell them apart. Give this venue an id of its own; if it is the same venue corrected, "
+        "raise its reprint above {reprint} (the old posters then no longer pass for it)").format(
             id=venue.id, district=venue.district, name=row.get("name", ""), category=row.get("category") or "?",
-            address=row.get("address") or "?", file=row.get("list") or REGISTER, reprint=row.get("reprint") or 0))
+            address=row.get("address") or "?", file=row.get("list") or REGISTER, reprint=row.get("reprint") or 0,
+            date=row.get("signed") or "?"))
 
 
 @contextlib.contextmanager
@@ -256,22 +279,29 @@ def claim_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path
 
 
 def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
-    """Add a run's venues to the campaign's register (this list's earlier entries replaced); called under
-    `register_lock`."""
+    """Add a run's venues to the campaign's register; called under `register_lock`, after
+    `refuse_respelled_ids`. A signed record is never replaced nor removed: a venue already recorded (same district,
+    id and reprint, the same venue as `_same_venue` compares) keeps its record, with the list and date it was first
+    signed from; a correction (a higher reprint) is a record of its own beside the earlier one."""
     from materials.output import write_atomic
 
     own = _list_identity(campaign, list_path)
     register = campaign.root / REGISTER
+    today = datetime.now(UTC).date().isoformat()
     try:
-        rows = [row for row in _rows(register) if row.get("list") != own]
-        rows += [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name,
-                  "category": v.category, "address": v.address, "reprint": str(v.reprint),
-                  "list": own} for v in listing.venues]
-        rows.sort(key=lambda row: (row["district"], row["typed"], row["list"]))
+        rows = _rows(register)
+        new = [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name,
+                "category": v.category, "address": v.address, "reprint": str(v.reprint), "list": own,
+                "signed": today} for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
+        if not new:
+            return
+        rows += new
+        rows.sort(key=lambda row: (row["district"], row["typed"], _reprint(row), row.get("list") or ""))
         text = io.StringIO()
         writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({column: safe_cell(value) for column, value in row.items()} for row in rows)
+        writer.writerows({column: safe_cell(value) for column, value in row.items() if isinstance(value, str)}
+                         for row in rows)
         write_atomic(register, text.getvalue())
     except OSError as e:
         log.warning(

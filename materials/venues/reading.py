@@ -54,6 +54,11 @@ TRANSLATED = re.compile(r"^(name|address)_([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_ROWS = 200_000
+#: The last column a workbook's venue list may hold a value in (Excel 2003's last, IV): a venue list has a
+#: dozen columns; a value far out (XFD) would make every row that long.
+MAX_COLUMNS = 256
+#: The last row of an Excel sheet: a workbook's row numbers beyond it are refused (each skipped row costs a step).
+MAX_SHEET_ROWS = 1_048_576
 MAX_CELL = 2000
 #: Excel shows a long number such as an 18-digit id as 4.40104E+17 and saves that text into the CSV.
 EXCEL_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
@@ -119,6 +124,8 @@ class SheetLayout:
     #: Rows too low to show their text (under `LOW_ROW_POINTS`), and rows with a cell of invisible text.
     low: set[int] = field(default_factory=set)
     faint: set[int] = field(default_factory=set)
+    #: The sheet read (a workbook's), for messages that name it.
+    sheet: str = ""
 
 
 def clean(cell: str) -> str:
@@ -353,8 +360,17 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
             layout.hidden_columns = found.hidden_columns
         else:
             layout = found
+        layout.sheet = sheet.title
         merged = found.merged
-        for number, cells in enumerate(sheet.iter_rows(), 1):
+        for number, row in enumerate(sheet.iter_rows(), 1):
+            if number > MAX_SHEET_ROWS:  # openpyxl yields a blank row for each row number a sheet skips
+                raise MaterialsError(_("{label}, sheet {sheet!r}: a row numbered beyond {limit}, the last row of an "
+                                       "Excel sheet; the workbook is damaged or made by hand: save it again in "
+                                       "Excel, or export the list as CSV").format(
+                                         label=label, sheet=sheet.title, limit=MAX_SHEET_ROWS))
+            # Only the cells the sheet stores: a row is padded up to its last stored cell, never to the sheet's
+            # declared dimension (`choose_sheet` reset it), and a stored cell beyond MAX_COLUMNS is refused.
+            cells = _stored(row, label, sheet.title)
             values: list[str] = []
             for col, cell in enumerate(cells, 1):
                 ref = next((r[4] for r in merged if r[0] <= number <= r[2] and r[1] <= col <= r[3]), None)
@@ -374,7 +390,25 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         book.close()
 
 
+def _stored(row: tuple[Any, ...], label: str, title: str) -> tuple[Any, ...]:
+    """A row as openpyxl's read-only mode gives it (padded with empty cells up to its last stored cell), cut after
+    its last cell that holds something; a value beyond column MAX_COLUMNS is refused naming the cell."""
+    last = len(row)
+    while last and row[last - 1].value in (None, ""):
+        last -= 1
+    if last > MAX_COLUMNS:
+        cell = row[last - 1]
+        raise MaterialsError(_("{label}, sheet {sheet!r}: cell {cell} holds {value!r}, beyond column {limit}, the "
+                               "last a venue list may use; delete it (or move it into the list's columns) and save "
+                               "the workbook again").format(
+                                 label=label, sheet=title, cell=f"{getattr(cell, 'column_letter', '?')}"
+                                 f"{getattr(cell, 'row', '?')}", value=clean(str(cell.value))[:30], limit=MAX_COLUMNS))
+    return row[:last]
+
+
 def _has_data(sheet: Any) -> bool:
+    # The declared dimension (`<dimension ref="A1:XFD1048576"/>`) is never trusted: rows are padded to it.
+    sheet.reset_dimensions()
     return any(v is not None and v != "" for row in sheet.iter_rows(values_only=True) for v in row)
 
 
@@ -385,6 +419,7 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
     if wanted is not None:
         for sheet in book.worksheets:
             if sheet.title == wanted:
+                sheet.reset_dimensions()
                 return sheet
         raise MaterialsError(_("{label}: no sheet named {wanted!r}; its sheets are {names}").format(
                                  label=label, wanted=wanted, names=', '.join(map(repr, names))))
@@ -685,10 +720,16 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
     hidden: list[int] = []
     faint: list[int] = []
     broken: dict[str, list[int]] = {}  # column -> rows with a CR LF line break inside a cell
+    # Columns inside the header with an empty header cell: a value under one is not read, and said so.
+    unheaded_columns = [index for index, name in enumerate(header) if not name.startswith("\x00") and not clean(name)]
+    unheaded: dict[int, list[int]] = {}
     rows = 0
     for number, record in rows_iter:
         if not any(c.strip() for c in record):
             continue  # blank lines between blocks of venues are common and harmless
+        for index in unheaded_columns:
+            if index < len(record) and record[index].strip():
+                unheaded.setdefault(index, []).append(number)
         if number in layout.hidden:
             hidden.append(number)
             continue
@@ -718,6 +759,15 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                               "then a line feed) inside the cell is printed as a space, as every line break in a "
                               "cell; check the text reads as one line").format(
                                   label=label, rows=rows_named(lines), column=column)))
+    if unheaded:
+        from openpyxl.utils import get_column_letter
+
+        for index, lines in sorted(unheaded.items()):
+            where = _("{label}, sheet {sheet!r}").format(label=label, sheet=layout.sheet) if layout.sheet else label
+            notes.append((True, _("{where}: column {column} ({letter}) has no header, so its values on {rows} are "
+                                  "not read and NOT printed; give the column a header (or delete the values) and "
+                                  "run again").format(where=where, column=index + 1,
+                                                      letter=get_column_letter(index + 1), rows=rows_named(lines))))
     if totals:
         notes.append((False, _("{label}: {rows}: a totals row (合计), not a venue; skipped").format(
             label=label, rows=rows_named(totals))))
@@ -957,11 +1007,16 @@ def _check_row(
     def problem(column: str, message: str) -> None:
         problems.append(Problem(label, None, f"row {number}, {column}", message))
 
-    extra = [c for i, c in enumerate(record) if i >= width_ and c.strip()]
+    extra = [(i, c) for i, c in enumerate(record) if i >= width_ and c.strip()]
     if extra:
+        from openpyxl.utils import get_column_letter
+
         problems.append(Problem(label, None, f"row {number}", _(
-            "has {count} cells but the header names {width} columns (extra: {extra!r}); a comma inside a cell needs "
-            "the cell in double quotes").format(count=len(record), width=width_, extra=clean(extra[0])[:30])))
+            "has {count} cells but the header names {width} columns (extra: {extra!r} in column {column} ({letter}), "
+            "which has no header); give the column a header or delete the value; in a CSV file, a comma inside a "
+            "cell needs the cell in double quotes").format(
+                count=len(record), width=width_, extra=clean(extra[0][1])[:30], column=extra[0][0] + 1,
+                letter=get_column_letter(extra[0][0] + 1))))
         return problems
     table = VenueSettings.of(settings)
     limits = {"name": table.max_name_width, "address": table.max_address_width,
