@@ -13,11 +13,13 @@ import io
 import logging
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from materials import safefile
 from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, printable
 from materials.i18n import _
@@ -65,7 +67,7 @@ def known_venues(campaign: Campaign, given: VenueList | None = None,
     The register keeps a record per reprint (a correction is signed beside the earlier record): an entry names the
     venue as the record of `reprint` (the poster's) has it, else as the latest, and carries the latest reprint."""
     records: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for row in _rows(campaign.root / REGISTER):
+    for row in _register(campaign):
         records.setdefault((row["district"], typed_id(row["id"])), []).append(row)
     signed: dict[tuple[str, str], Known] = {}
     for key, rows in records.items():
@@ -130,16 +132,56 @@ def _list_identity(campaign: Campaign, list_path: Path) -> str:
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a register or manifest as the values they hold: every cell was written formula-safe
+    """The rows of a run's manifest as the values they hold: every cell was written formula-safe
     (`safe_cell`), and is read back with `unsafe_cell`, so a value rewritten by a later run is guarded once, not
-    once more per run."""
+    once more per run. A manifest that cannot be read counts as no run (the register is read by `_register`)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = safefile.read_text(path, safefile.VENUE_LIST, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []
+    return _values(csv.DictReader(io.StringIO(text)))
+
+
+def _values(reader: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     return [{key: unsafe_cell(value) if isinstance(value, str) else value for key, value in row.items()}
-            for row in csv.DictReader(io.StringIO(text))
-            if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
+            for row in reader if isinstance(row.get("id"), str) and isinstance(row.get("district"), str)]
+
+
+def _register(campaign: Campaign) -> list[dict[str, str]]:
+    """The rows of the campaign's register of signed venues, or none if it does not exist yet. A register that
+    cannot be read whole stops the run: it is the record of every venue the campaign signed, and a run that read
+    it as empty would sign its ids for other venues and then write the register again without them (red team 9:
+    a register saved as GBK, or with its header deleted, was silently replaced by one run's rows)."""
+    path = campaign.root / REGISTER
+    label = campaign.relative(path)
+
+    def refused(why: str) -> MaterialsError:
+        return MaterialsError(_("{file}: {why}. It records every venue this campaign signed, so nothing is signed "
+                                "until it can be read: restore it from a backup, or save it again as a UTF-8 CSV "
+                                "file with its header row ({columns})").format(
+                                    file=label, why=why, columns=",".join(REGISTER_COLUMNS)))
+    try:
+        text = safefile.read_text(path, safefile.VENUE_LIST, encoding="utf-8-sig", follow=False)
+    except FileNotFoundError:
+        return []
+    except safefile.Refused as e:
+        raise refused(e.reason) from None
+    except UnicodeDecodeError as e:
+        raise refused(_("byte {offset} is not UTF-8 (was it saved by a spreadsheet in another encoding?)").format(
+            offset=e.start)) from None
+    except OSError as e:
+        raise refused(_("cannot be read ({error})").format(error=e.strerror or e)) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("district", "id") if c not in (reader.fieldnames or [])]
+    if missing and text.strip():
+        raise refused(_("its header row lacks the columns {columns}").format(columns=", ".join(missing)))
+    rows = list(reader)
+    values = _values(rows)
+    if len(values) != len(rows):
+        bad = next(n for n, row in enumerate(rows, 2)
+                   if not (isinstance(row.get("id"), str) and isinstance(row.get("district"), str)))
+        raise refused(_("row {row} has no district or id").format(row=bad))
+    return values
 
 
 def _reprint(row: dict[str, str]) -> int:
@@ -160,7 +202,7 @@ def signed_before(campaign: Campaign) -> dict[tuple[str, str], list[Known]]:
                    for e in same):
             same.append(entry)
 
-    register = _rows(campaign.root / REGISTER)
+    register = _register(campaign)
     for row in register:
         add(Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", _reprint(row),
                   row.get("list") or REGISTER))
@@ -179,7 +221,7 @@ def refuse_respelled_ids(campaign: Campaign, listing: VenueList, list_path: Path
     naming the earlier one (the same spelling is the same venue, as in every list of the district); the register
     (`REGISTER`) holds every run's venues, wherever its --out was.
     The run's own folder (`out`) and this list's own entries are the same list again and count as its own."""
-    register = _rows(campaign.root / REGISTER)
+    register = _register(campaign)
     signed: dict[tuple[str, str], tuple[str, str]] = {}
     for row in register:
         signed.setdefault((row["district"], typed_id(row["id"])), (row["id"], row.get("list") or REGISTER))
@@ -289,7 +331,7 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
     register = campaign.root / REGISTER
     today = datetime.now(UTC).date().isoformat()
     try:
-        rows = _rows(register)
+        rows = _register(campaign)
         new = [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name,
                 "category": v.category, "address": v.address, "reprint": str(v.reprint), "list": own,
                 "signed": today} for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
@@ -304,10 +346,11 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
                          for row in rows)
         write_atomic(register, text.getvalue())
     except OSError as e:
-        log.warning(
-            _("cannot record this run's venues in %s (%s): a later run that reuses one of their ids in another "
-              "spelling will not be refused; make the folder writable and run again"), campaign.relative(register),
-            e.strerror or e)
+        # Nothing is signed yet (`claim_ids` runs first): a run that signed what it cannot record would let a
+        # later run give the same ids to other venues unrefused (red team 9).
+        raise MaterialsError(_("cannot record this run's venues in {file} ({error}); nothing was signed. Make "
+                               "the folder writable (and {file} a file) and run again").format(
+                                   file=campaign.relative(register), error=e.strerror or e)) from None
 
 
 def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool, reprint: int = 0) -> str:
