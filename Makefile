@@ -34,10 +34,11 @@ typecheck:
 	$(BIN)/mypy
 
 # Every core runs tests (pytest-xdist): each test makes its own folders, ports and cache secret, so they run in
-# any order and side by side. `PYTEST_WORKERS=1 make test` runs them one after another.
+# any order and side by side; `worksteal` hands a worker that runs out the other's waiting tests, so a
+# minute-long test near the end does not leave a core idle. `PYTEST_WORKERS=1 make test` runs them one after another.
 PYTEST_WORKERS ?= auto
 unit:
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 # The unit layer, for the edit-test loop (under a minute on a quiet 2-core machine): no browser, nothing marked
 # slow, and not the layers that render many pages or run the command end to end (print rendering, venue
