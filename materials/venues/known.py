@@ -24,7 +24,7 @@ from materials.campaign import Campaign
 from materials.errors import CampaignError, MaterialsError, Problem, printable
 from materials.i18n import _
 from materials.printorder import safe_cell, unsafe_cell
-from materials.venues.links import typed_id
+from materials.venues.links import DISTRICT, MAX_ID_LENGTH, VENUE_ID, typed_id
 from materials.venues.reading import VenueList, VenueRow, read_list
 from materials.venues.settings import VenueSettings
 
@@ -139,7 +139,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
         text = safefile.read_text(path, safefile.VENUE_LIST, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []
-    return _values(csv.DictReader(io.StringIO(text)))
+    try:
+        return _values(csv.DictReader(io.StringIO(text)))
+    except csv.Error:  # a cell over csv's field limit, say: no run wrote it
+        return []
 
 
 def _values(reader: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
@@ -171,17 +174,40 @@ def _register(campaign: Campaign) -> list[dict[str, str]]:
             offset=e.start)) from None
     except OSError as e:
         raise refused(_("cannot be read ({error})").format(error=e.strerror or e)) from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("district", "id") if c not in (reader.fieldnames or [])]
-    if missing and text.strip():
-        raise refused(_("its header row lacks the columns {columns}").format(columns=", ".join(missing)))
-    rows = list(reader)
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in ("district", "id") if c not in (reader.fieldnames or [])]
+        if missing and text.strip():
+            raise refused(_("its header row lacks the columns {columns}").format(columns=", ".join(missing)))
+        rows = list(reader)
+    except csv.Error as e:
+        raise refused(_("is not a CSV file this run can read ({error})").format(error=e)) from None
     values = _values(rows)
     if len(values) != len(rows):
         bad = next(n for n, row in enumerate(rows, 2)
                    if not (isinstance(row.get("id"), str) and isinstance(row.get("district"), str)))
         raise refused(_("row {row} has no district or id").format(row=bad))
+    for number, row in enumerate(values, 2):
+        if (why := _unreadable_row(row)) is not None:
+            raise refused(_("row {row}: {why}").format(row=number, why=why))
     return values
+
+
+def _unreadable_row(row: dict[str, Any]) -> str | None:
+    """Why a register row is not one a run wrote, or None. A row the clash check could not match (an id with a
+    space, a district written as a name, a short row, a row swallowed by an unclosed quote) would count as no
+    record, and its id would be signed again for another venue (red team 10)."""
+    if None in row or any(value is None for value in row.values()):
+        return _("it has another number of cells than the header")
+    if any("\n" in value or "\r" in value or "\x00" in value for value in row.values()):
+        return _("a cell holds a line break or a NUL byte (an unclosed quote above it?)")
+    if not DISTRICT.fullmatch(row["district"]):
+        return _("district {value!r} is not a district key as a run writes it").format(value=row["district"])
+    if not VENUE_ID.fullmatch(row["id"]) or len(row["id"]) > MAX_ID_LENGTH:
+        return _("id {value!r} is not a venue id as a run writes it").format(value=row["id"])
+    if row.get("typed") and row["typed"] != typed_id(row["id"]):
+        return _("typed {value!r} does not match its id").format(value=row["typed"])
+    return None
 
 
 def _reprint(row: dict[str, str]) -> int:

@@ -131,3 +131,34 @@ def test_one_long_shared_string_in_many_cells_is_searched_once(venue_campaign: P
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback" not in output, output
     assert "rows 2–3001, name: is 300000 characters long; at most 2000" in output, output
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (lambda row: row.replace("HP-X-1,", "HP-X-1 ,", 1), "is not a venue id as a run writes it"),
+    (lambda row: row.replace("heping,", "和平区,", 1), "is not a district key as a run writes it"),
+    (lambda row: row.replace("heping,", ",", 1), "district '' is not a district key as a run writes it"),
+    (lambda row: ",".join(row.split(",")[:3]), "another number of cells than the header"),
+    (lambda row: 'heping,HPQ1,HP-Q-1,"Bad name,社区,x,0,q.csv,2026-12-07\n' + row + '"',
+     "another number of cells than the header"),
+    (lambda row: row + "\nheping,HPZ1,HP-Z-1," + "长" * 140_000 + ",社区,x,0,b.csv,2026-12-07",
+     "is not a CSV file this run can read"),
+])
+def test_a_register_row_no_run_wrote_stops_the_run(venue_campaign: Path, tmp_path: Path, edit: object,
+                                                   why: str) -> None:
+    """Red team 10: a row the clash check could not match (a space after the id, the district as a name or
+    empty, a short row, rows swallowed by an unclosed quote) counted as no record, so its id was signed again
+    for another venue and verify vouched for the impostor; a cell over csv's field limit was a traceback."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(HEADER + "HP-X-1,甲社区,和平区,社区,地址甲\n", encoding="utf-8")
+    second.write_text(HEADER + "HP-X-1,冒名场所,和平区,社区,假地址\n", encoding="utf-8")
+    assert venues(venue_campaign, first, tmp_path / "oa").returncode == 0
+    register = venue_campaign / REGISTER
+    header, row = register.read_text(encoding="utf-8-sig").rstrip("\n").split("\n", 1)
+    assert row.startswith("heping,HPX1,HP-X-1,"), row
+    register.write_text(header + "\n" + edit(row) + "\n", encoding="utf-8")  # type: ignore[operator]
+    before = register.read_bytes()
+    done = venues(venue_campaign, second, tmp_path / "ob")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert why in output and "nothing is signed until it can be read" in output, output
+    assert register.read_bytes() == before
