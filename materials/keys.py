@@ -23,9 +23,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bz2
 import functools
+import io
+import lzma
 import os
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -41,6 +46,9 @@ BARE_HEX_KEY = re.compile(rb"[0-9a-fA-F]{64}")
 KEY_FILE_LIMIT = 1 << 20
 #: A key's bytes.
 KEY_BYTES = 32
+#: How much a packed file (gzip, bzip2, xz, zip) is unpacked, in all, to look for a key inside it: a key file
+#: packed by hand is tiny; a bomb stops here.
+UNPACK_LIMIT = 64 << 20
 
 #: The actual keys of the campaigns this process built or serves (`remember`).
 _KNOWN: set[bytes] = set()
@@ -163,7 +171,54 @@ def file_key_material(path: str | os.PathLike[str]) -> str | None:
             data = handle.read()
     except OSError:
         return None
-    return key_material(data)
+    return key_material(data) or packed_key_material(data)
+
+
+def packed_key_material(data: bytes, depth: int = 2) -> str | None:
+    """What key material a packed file holds once unpacked (gzip, bzip2, xz, or a zip's members other than PDFs,
+    which `published_key_material` leaves to the renderer's fetcher), up to `UNPACK_LIMIT` bytes and two levels
+    deep: a web server sends `k.txt.gz` to a browser as the key itself. None for data that is not packed."""
+    if depth == 0:
+        return None
+    for payload in _unpacked(data):
+        what = key_material(payload) or packed_key_material(payload, depth - 1)
+        if what is not None:
+            return what
+    return None
+
+
+def _unpacked(data: bytes) -> Iterator[bytes]:
+    """The contents of `data` if it is packed, each cut at `UNPACK_LIMIT`; a damaged archive yields what could be
+    unpacked before the damage."""
+    try:
+        if data[:2] == b"\x1f\x8b":
+            yield zlib.decompressobj(wbits=zlib.MAX_WBITS | 16).decompress(data, UNPACK_LIMIT)
+            return
+        if data[:3] == b"BZh":
+            yield bz2.BZ2Decompressor().decompress(data, max_length=UNPACK_LIMIT)
+            return
+        if data[:6] == b"\xfd7zXZ\x00":
+            yield lzma.LZMADecompressor().decompress(data, max_length=UNPACK_LIMIT)
+            return
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
+        return
+    if data[:4] != b"PK\x03\x04":
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            left = UNPACK_LIMIT
+            for member in archive.infolist():
+                if left <= 0:
+                    return
+                if member.is_dir() or member.filename.lower().endswith(".pdf"):
+                    continue
+                with archive.open(member) as handle:
+                    content = handle.read(left)
+                left -= len(content)
+                yield content
+    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+            lzma.LZMAError):
+        return
 
 
 def published_key_material(folder: Path) -> Iterator[tuple[Path, str]]:

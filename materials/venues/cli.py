@@ -199,9 +199,9 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
             lines.append(_("  address: {address}").format(address=printable(entry.address)))
         lines.append(_("  category: {category} ({key})").format(category=category, key=printable(entry.category)))
         if venue.reprint < entry.reprint:
-            lines.append(_("  venue id: {id}, reprint {reprint} (the list says reprint {listed}: this poster was "
-                           "replaced)").format(id=printable(entry.venue_id), reprint=venue.reprint,
-                                               listed=entry.reprint))
+            lines.append(_("  venue id: {id}, reprint {reprint} (replaced: reprint {listed} is the venue's latest, "
+                           "as signed or as the list gives it)").format(
+                               id=printable(entry.venue_id), reprint=venue.reprint, listed=entry.reprint))
         else:
             lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
                                                                          reprint=venue.reprint))

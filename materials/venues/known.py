@@ -363,10 +363,14 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
                 "signed": today} for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
         if not new:
             return
+        # Columns an office added (a note, who approved it) are kept, after the register's own (red team 10).
+        extra = [column for column in (rows[0] if rows else {}) if column not in REGISTER_COLUMNS]
+        for row in rows:  # a register written before the typed column had it (or an office deleted it)
+            row["typed"] = row.get("typed") or typed_id(row["id"])
         rows += new
         rows.sort(key=lambda row: (row["district"], row["typed"], _reprint(row), row.get("list") or ""))
         text = io.StringIO()
-        writer = csv.DictWriter(text, REGISTER_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(text, (*REGISTER_COLUMNS, *extra), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows({column: safe_cell(value) for column, value in row.items() if isinstance(value, str)}
                          for row in rows)

@@ -162,3 +162,40 @@ def test_a_register_row_no_run_wrote_stops_the_run(venue_campaign: Path, tmp_pat
     assert done.returncode == 1 and "Traceback" not in output, output
     assert why in output and "nothing is signed until it can be read" in output, output
     assert register.read_bytes() == before
+
+
+def test_a_column_an_office_added_to_the_register_is_kept(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 10: a column an office added to the register (who approved a venue) was dropped the next time a
+    run wrote the register."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(HEADER + "HP-X-1,甲社区,和平区,社区,地址甲\n", encoding="utf-8")
+    second.write_text(HEADER + "HP-X-2,乙社区,和平区,社区,地址乙\n", encoding="utf-8")
+    assert venues(venue_campaign, first, tmp_path / "oa").returncode == 0
+    register = venue_campaign / REGISTER
+    lines = register.read_text(encoding="utf-8-sig").splitlines()
+    register.write_text("\n".join([lines[0] + ",approved by", *(line + ",王科长" for line in lines[1:])]) + "\n",
+                        encoding="utf-8")
+    done = venues(venue_campaign, second, tmp_path / "ob")
+    assert done.returncode == 0, done.stdout + done.stderr
+    import csv
+
+    rows = list(csv.DictReader(register.read_text(encoding="utf-8-sig").splitlines()))
+    assert {row["id"]: row["approved by"] for row in rows} == {"HP-X-1": "王科长", "HP-X-2": ""}
+
+
+def test_a_register_from_before_the_typed_column_is_still_written(venue_campaign: Path, tmp_path: Path) -> None:
+    """A register with only some of its columns (written by hand, or before a column existed) gets the next run's
+    records beside its own; the typed codes it lacked are filled in (it used to be a KeyError)."""
+    register = venue_campaign / REGISTER
+    register.parent.mkdir(exist_ok=True)
+    register.write_text("district,id,name\nheping,HP-X-1,甲社区\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text(HEADER + "HP-X-2,乙社区,和平区,社区,地址乙\n", encoding="utf-8")
+    done = venues(venue_campaign, second, tmp_path / "ob")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Traceback" not in output, output
+    import csv
+
+    rows = list(csv.DictReader(register.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(row["id"], row["typed"], row["name"]) for row in rows] == [("HP-X-1", "HPX1", "甲社区"),
+                                                                        ("HP-X-2", "HPX2", "乙社区")]

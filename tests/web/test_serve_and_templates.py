@@ -243,6 +243,43 @@ def test_serve_answers_404_for_a_file_holding_the_key_in_any_form(mini_campaign:
     assert answers["/fine.js"] == (200, b"var x = 1;\n")
 
 
+@pytest.mark.parametrize("packing", ["gzip", "bzip2", "xz", "zip", "zip-of-gzip"])
+def test_serve_answers_404_for_a_packed_copy_of_the_key(mini_campaign: Path, packing: str) -> None:
+    """Red team 10: a key file packed by hand (`gzip -k venue.key`) inside the site was served; a browser or
+    `curl --compressed` unpacks it into the key."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+
+    from materials import keys
+    from materials.venues import links
+    from materials.web import preview
+
+    key_file = mini_campaign / ".materials" / "venue-signing.key"
+    links.write_key_file(key_file, [links.Key(1, bytes(range(32)))])
+    site = preview.first_build(mini_campaign, None)
+    plain = key_file.read_bytes()
+
+    def zipped(name: str, data: bytes) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("notes.txt", b"nothing here\n")
+            archive.writestr(name, data)
+        return buffer.getvalue()
+
+    packed = {"gzip": gzip.compress(plain), "bzip2": bz2.compress(plain), "xz": lzma.compress(plain),
+              "zip": zipped("venue.key", plain), "zip-of-gzip": zipped("k.gz", gzip.compress(plain))}[packing]
+    (site / "k.bin").write_bytes(packed)
+    (site / "fine.gz").write_bytes(gzip.compress(b"var x = 1;\n"))
+    answers = get_all(functools.partial(preview.Handler, directory=str(site)), ("/k.bin", "/fine.gz"))
+    assert answers["/k.bin"][0] == 404 and answers["/k.bin"][1] != packed
+    assert answers["/fine.gz"][0] == 200
+    # The build's scan of what it publishes (`guarded.Stages`, `check --output`) is the same test.
+    assert [path.name for path, _ in keys.published_key_material(site)] == ["k.bin"]
+
+
 @pytest.mark.parametrize("live", [False, True])
 def test_serve_answers_only_requests_addressed_to_itself(tmp_path: Path, live: bool) -> None:
     """Red team 6 D2 (DNS rebinding): a page on evil.example that points its name at 127.0.0.1 reached the
