@@ -95,3 +95,28 @@ def test_order_settings_give_quantities_and_paper_and_refuse_unknown_kinds() -> 
         printorder.OrderSettings(quantity={"postr": 3})
     cells = printorder.order_csv([printorder.Row("", "=cmd", "@x", "", "", 1, "4/0", "+p", "-f", 1)])
     assert b"'=cmd" in cells and b"'@x" in cells and b"'+p" in cells and b"'-f" in cells
+
+
+@pytest.mark.parametrize("count", [61, 160])
+def test_the_order_sheet_is_one_page_whatever_its_rows_say(rendered: tuple[Any, Path], count: int) -> None:
+    """The table's type used to be estimated from the number of rows alone: a new campaign's 61 rows, whose long
+    titles wrapped to three lines, ran to two pages and failed the build. The sheet is now laid out at smaller type
+    until it fits one page; a sheet of more rows than fit at the smallest runs on, every row on it."""
+    from materials.printing import incremental
+
+    campaign, _ = rendered
+    rows = [printorder.Row("", f"posters/long-named-material-{n}/long-named-material-{n}-billboard-bilingual.pdf",
+                           "Scan the code to apply for your health code before you travel (billboard) "
+                           "扫码申领健康码，出行更便捷", "bilingual", "billboard 2400 × 1200 mm", 1, "4/0",
+                           printorder.PAPER["billboard"], printorder.FINISHING["billboard"], 1)
+            for n in range(count)]
+    data = shop._order_pdf(campaign, rows, incremental.Cache.of(campaign))
+    order = pdfium.PdfDocument(data)
+    try:
+        text = "".join(page.get_textpage().get_text_range() for page in order)
+        assert (len(order) == 1) == (count <= shop.ONE_PAGE_ROWS), len(order)
+    finally:
+        order.close()
+    # pdfium gives a hyphen that ends a line as U+FFFE (a name is broken after its hyphen to fit its column).
+    flat = text.replace("\r\n", "").replace("\n", "").replace("\ufffe", "-")
+    assert all(row.file in flat for row in rows)
