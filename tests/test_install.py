@@ -94,6 +94,10 @@ def test_wheel_in_a_fresh_venv_makes_and_builds_a_new_campaign(tmp_path: Path) -
     made = run(materials, "new", "mycity", cwd=work, env=env)
     assert "PLACEHOLDER" in made.stdout
     assert (work / "mycity" / ".gitignore").read_text(encoding="utf-8").count("output") == 1
+    # One size per kind of print (the defaults make every poster in four sizes): what is tested here is that the
+    # installed package builds a campaign of its own, not each size again (tests/print does that).
+    with (work / "mycity" / "campaign.toml").open("a", encoding="utf-8") as settings:
+        settings.write('\n[print]\nposter_sizes = ["A4", "billboard"]\ntip_sizes = ["A5"]\nbooklet_sizes = ["A5"]\n')
     built = run(materials, "build", "--campaign", "mycity", cwd=work, env=env)
     assert "PLACEHOLDER" in built.stderr, "a new campaign warns about every value it must still set"
     out = work / "mycity" / "output"
