@@ -53,3 +53,30 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
     dest = root / "output" / "print"
     printing.render(campaign, dest, {})
     return campaign, dest
+
+
+@pytest.fixture(scope="module")
+def cold_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The print fixture campaign after one cold print build, made once per module (and test worker): (the
+    campaign, with the print cache that build filled, and the build's folder). Most tests of
+    test_incremental.py start from it."""
+    from materials.build import build
+    from materials.printing import incremental
+
+    base = tmp_path_factory.mktemp("incremental")
+    campaign = make_print_campaign(base / "campaign")
+    with pytest.MonkeyPatch.context() as patch:  # as the autouse fixture sets it for each test
+        patch.setenv("SOURCE_DATE_EPOCH", "1583798400")
+        assert not (campaign / incremental.CACHE).exists()
+        build(campaign, base / "first", only="print")
+    return campaign, base / "first"
+
+
+@pytest.fixture
+def built(cold_build: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """This test's own copy of `cold_build`: (campaign with its print cache, the first build's print folder). A
+    copied campaign's cache serves it as the original's (its records name files, not folders)."""
+    campaign, first = cold_build
+    shutil.copytree(campaign, tmp_path / "campaign", symlinks=True)
+    shutil.copytree(first, tmp_path / "first", symlinks=True)
+    return tmp_path / "campaign", tmp_path / "first" / "print"

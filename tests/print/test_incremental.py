@@ -40,12 +40,11 @@ def reword_apply(campaign: Path) -> None:
 
 
 def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
-        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        built: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    print_campaign, first = built  # after a cold print build (`cold_build`)
     caplog.set_level(logging.INFO, logger="materials")
-    first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
     before = digests(first)
     assert (print_campaign / incremental.CACHE / "items").is_dir()
-    assert reused(caplog) == []
 
     caplog.clear()
     reword_apply(print_campaign)
@@ -77,9 +76,10 @@ def test_edit_rebuilds_only_the_changed_poster_and_matches_a_cold_build(
     assert digests(cold) == after
 
 
-def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: Path,
+def test_a_damaged_cache_file_is_laid_out_again(built: tuple[Path, Path], tmp_path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     # The laid-out files items reuse (the cache also keeps stamped copies and the pack's sheets beside them).
     cache = incremental.Cache(print_campaign / incremental.CACHE)
     shas = sorted({sha for record in (print_campaign / incremental.CACHE / "items").glob("*.json")
@@ -99,13 +99,12 @@ def test_a_damaged_cache_file_is_laid_out_again(print_campaign: Path, tmp_path: 
     assert int(line.split()[1]) == int(line.split()[3])
 
 
-def test_check_after_a_build_lays_nothing_out(print_campaign: Path, tmp_path: Path,
+def test_check_after_a_build_lays_nothing_out(built: tuple[Path, Path], tmp_path: Path,
                                               caplog: pytest.LogCaptureFixture) -> None:
     from materials.build import check
 
-    build(print_campaign, tmp_path / "out", only="print")
+    print_campaign, _first = built  # after a cold print build (`cold_build`)
     caplog.set_level(logging.INFO, logger="materials")
-    caplog.clear()  # the build's own records, kept when an earlier test left the logger at INFO
     check(print_campaign)
     messages = [r.getMessage() for r in caplog.records]
     [line] = reused(caplog)
@@ -145,13 +144,13 @@ def test_problems_of_other_kinds_come_before_print_layout(print_campaign: Path, 
     assert not (print_campaign / incremental.CACHE).exists()  # print laid nothing out
 
 
-def test_a_file_changed_after_its_check_is_checked_again(print_campaign: Path, tmp_path: Path) -> None:
+def test_a_file_changed_after_its_check_is_checked_again(built: tuple[Path, Path], tmp_path: Path) -> None:
     from PIL import Image, ImageDraw
 
     from materials import printing
     from materials.campaign import load
 
-    out = build(print_campaign, tmp_path / "out", only="print").outputs["print"]
+    print_campaign, out = built  # after a cold print build (`cold_build`)
     assert (print_campaign / incremental.CACHE / "verified").is_dir()
     campaign = load(print_campaign)
     assert printing.verify(campaign, out) == []  # every file as the build checked it: taken from the records
@@ -183,10 +182,10 @@ def pack_reuse(caplog: pytest.LogCaptureFixture) -> set[str]:
 
 
 def test_an_unchanged_rebuild_reuses_the_pack_and_home_editions_byte_for_byte(
-        print_campaign: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        built: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from materials.printing import shop
 
-    first = build(print_campaign, tmp_path / "first", only="print").outputs["print"]
+    print_campaign, first = built  # after a cold print build (`cold_build`)
     assert sorted((first / "home").rglob("*.pdf")) and (first / shop.ZIP).is_file()
     kept = print_campaign / incremental.CACHE
     kinds = ("stamped", "derived", "verified")
@@ -202,26 +201,21 @@ def test_an_unchanged_rebuild_reuses_the_pack_and_home_editions_byte_for_byte(
     assert {f"{shop.FOLDER}/{shop.ORDER_PDF}", f"{shop.FOLDER}/{shop.CONTACT_SHEET}"} <= pack_reuse(caplog)
     [line] = [r.getMessage() for r in caplog.records if "checked before, byte for byte" in r.getMessage()]
     assert line.split()[1] == line.split()[3]
-    after = digests(again)
-    assert after == digests(first)
-    # ... and every reused file is what a build with no cache makes, the stamped fingerprint included.
-    shutil.rmtree(print_campaign / incremental.CACHE)
-    caplog.clear()
-    cold = build(print_campaign, tmp_path / "cold", only="print").outputs["print"]
-    assert pack_reuse(caplog) == set()
-    assert digests(cold) == after
+    # ... and every reused file is what a build with no cache made (`first`), the stamped fingerprint included.
+    assert digests(again) == digests(first)
     mark = f"materials-sources {fingerprint.sources(campaign_of(print_campaign))}"
     for name in (shop.ORDER_PDF, shop.CONTACT_SHEET):
-        with pikepdf.open(cold / shop.FOLDER / name) as pdf:
+        with pikepdf.open(first / shop.FOLDER / name) as pdf:
             assert str(pdf.docinfo["/Keywords"]) == mark, name
 
 
-def test_a_changed_input_makes_the_pack_again(print_campaign: Path, tmp_path: Path,
+def test_a_changed_input_makes_the_pack_again(built: tuple[Path, Path], tmp_path: Path,
                                              caplog: pytest.LogCaptureFixture) -> None:
     from materials.printing import shop
 
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
     order, sheet = f"{shop.FOLDER}/{shop.ORDER_PDF}", f"{shop.FOLDER}/{shop.CONTACT_SHEET}"
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    first = digests(first_dir)
     caplog.set_level(logging.DEBUG, logger="materials")
 
     # A new quantity changes the order sheet's rows, not a thumbnail of the contact sheet.
@@ -254,13 +248,14 @@ def test_a_changed_input_makes_the_pack_again(print_campaign: Path, tmp_path: Pa
     assert digests(build(print_campaign, tmp_path / "cold", only="print").outputs["print"]) == third
 
 
-def test_a_damaged_kept_sheet_is_made_again(print_campaign: Path, tmp_path: Path,
+def test_a_damaged_kept_sheet_is_made_again(built: tuple[Path, Path], tmp_path: Path,
                                            caplog: pytest.LogCaptureFixture) -> None:
     import json
 
     from materials.printing import shop
 
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     records = sorted((print_campaign / incremental.CACHE / "derived").glob("*.json"))
     assert len(records) >= 3  # the order sheet, the contact sheet and its pages
     for record in records:
@@ -273,11 +268,12 @@ def test_a_damaged_kept_sheet_is_made_again(print_campaign: Path, tmp_path: Path
     assert again[f"{shop.FOLDER}/{shop.ORDER_PDF}"] == first[f"{shop.FOLDER}/{shop.ORDER_PDF}"]
 
 
-def test_stamped_files_outlive_an_idle_hour_and_not_their_fingerprint(print_campaign: Path, tmp_path: Path) -> None:
+def test_stamped_files_outlive_an_idle_hour_and_not_their_fingerprint(built: tuple[Path, Path], tmp_path: Path) -> None:
     import os
     import time
 
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     kept = print_campaign / incremental.CACHE
     stamped = {p: p.stat().st_mtime_ns for p in (kept / "stamped").glob("*.json")}
     assert stamped
@@ -300,11 +296,12 @@ def taken_from_cache(caplog: pytest.LogCaptureFixture) -> int:
     return int(lines[-1].split()[1]) if lines else 0
 
 
-def test_a_record_edited_to_name_another_items_file_is_not_trusted(print_campaign: Path, tmp_path: Path,
+def test_a_record_edited_to_name_another_items_file_is_not_trusted(built: tuple[Path, Path], tmp_path: Path,
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     """Issue 17 D2: a campaign's cache may come from someone else; a record that names another poster's file
     under this item's name lays the item out again, and the output is a cold build's."""
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     records = sorted((print_campaign / incremental.CACHE / "items").glob("*.json"))
     loaded = [(path, json.loads(path.read_text(encoding="utf-8"))) for path in records]
     # The English poster's record names the Chinese poster's PDF (same size and code: it passes every check).
@@ -320,10 +317,11 @@ def test_a_record_edited_to_name_another_items_file_is_not_trusted(print_campaig
     assert 0 < taken_from_cache(caplog) < len(records)
 
 
-def test_a_cache_from_another_machine_is_not_trusted(print_campaign: Path, tmp_path: Path,
+def test_a_cache_from_another_machine_is_not_trusted(built: tuple[Path, Path], tmp_path: Path,
                                                      caplog: pytest.LogCaptureFixture,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))  # another secret
     caplog.set_level(logging.INFO, logger="materials")
     again = digests(build(print_campaign, tmp_path / "again", only="print").outputs["print"])
@@ -332,9 +330,10 @@ def test_a_cache_from_another_machine_is_not_trusted(print_campaign: Path, tmp_p
     assert (tmp_path / "another-machine" / "materials" / "cache.key").stat().st_mode & 0o777 == 0o600
 
 
-def test_a_symbolic_link_in_the_cache_is_not_read(print_campaign: Path, tmp_path: Path,
+def test_a_symbolic_link_in_the_cache_is_not_read(built: tuple[Path, Path], tmp_path: Path,
                                                   caplog: pytest.LogCaptureFixture) -> None:
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     blobs = sorted(p for p in (print_campaign / incremental.CACHE / "files").glob("*/*"))
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -348,9 +347,10 @@ def test_a_symbolic_link_in_the_cache_is_not_read(print_campaign: Path, tmp_path
     assert taken_from_cache(caplog) == 0
 
 
-def test_a_cache_folder_that_is_a_symbolic_link_is_not_used(print_campaign: Path, tmp_path: Path,
+def test_a_cache_folder_that_is_a_symbolic_link_is_not_used(built: tuple[Path, Path], tmp_path: Path,
                                                             caplog: pytest.LogCaptureFixture) -> None:
-    first = digests(build(print_campaign, tmp_path / "first", only="print").outputs["print"])
+    print_campaign, first_dir = built  # after a cold print build (`cold_build`)
+    first = digests(first_dir)
     cache = print_campaign / ".materials" / "cache"
     outside = tmp_path / "elsewhere"
     cache.rename(outside)
