@@ -42,9 +42,10 @@ unit:
 
 # The unit layer, for the edit-test loop (under a minute on a quiet 2-core machine): no browser, nothing marked
 # slow, and not the layers that render many pages or run the command end to end (print rendering, venue
-# rendering, serve's live preview, the CLI's bad-input runs, the proof PDF). `make test` still runs everything.
+# rendering, serve's live preview, the CLI's bad-input runs, the proof PDF, venue runs against a spoilt
+# register, the venue commands' output). `make test` still runs everything.
 QUICK_SKIP := tests/print tests/venues/test_render.py tests/web/test_live.py tests/test_no_traceback.py \
-	tests/test_proof.py
+	tests/test_proof.py tests/venues/test_register_safety.py tests/venues/test_quiet.py
 quick: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
 
