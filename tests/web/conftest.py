@@ -18,6 +18,7 @@ import pytest
 
 from materials.campaign import Campaign, load
 from materials.printing.manifest import ManifestEntry, PrintManifest
+from materials.web import preview
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGN = HERE / "campaign"
@@ -179,7 +180,7 @@ def server_before_print(site_before_print: Path) -> Iterator[str]:
 
 def _serve(site: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = preview.Server(("127.0.0.1", 0), handler)  # a browser that hangs up is no traceback
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

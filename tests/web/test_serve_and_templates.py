@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.client
-import http.server
 import logging
 import shutil
 import socket
@@ -109,7 +108,7 @@ def test_odd_paths_get_404_and_the_server_stays_up(campaign_copy: Path, tmp_path
     from materials.web import preview
 
     site = preview.first_build(campaign_copy, tmp_path / "out")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
+    httpd = preview.Server(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -140,7 +139,7 @@ def test_serve_shows_no_directory_listing(campaign_copy: Path, tmp_path: Path) -
     site = preview.first_build(campaign_copy, tmp_path / "out")
     (site / "private").mkdir()
     (site / "private" / "notes.txt").write_text("x", encoding="utf-8")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
+    httpd = preview.Server(("127.0.0.1", 0), functools.partial(preview.Handler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -209,7 +208,9 @@ def test_serve_never_follows_a_folders_index_link_out_of_the_site(tmp_path: Path
 
 def get_all(handler: object, paths: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
     """Serve with `handler` on 127.0.0.1 and GET each path: path -> (status, body)."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # type: ignore[arg-type]
+    from materials.web import preview
+
+    httpd = preview.Server(("127.0.0.1", 0), handler)  # type: ignore[arg-type]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         answers = {}
@@ -294,7 +295,7 @@ def test_serve_answers_only_requests_addressed_to_itself(tmp_path: Path, live: b
         factory = live_module.handler(site, live_module.State(tmp_path, tmp_path / "preview"))
     else:
         factory = functools.partial(preview.Handler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    httpd = preview.Server(("127.0.0.1", 0), factory)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     port = httpd.server_address[1]
     try:
