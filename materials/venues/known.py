@@ -182,15 +182,10 @@ def _register(campaign: Campaign) -> list[dict[str, str]]:
         rows = list(reader)
     except csv.Error as e:
         raise refused(_("is not a CSV file this run can read ({error})").format(error=e)) from None
-    values = _values(rows)
-    if len(values) != len(rows):
-        bad = next(n for n, row in enumerate(rows, 2)
-                   if not (isinstance(row.get("id"), str) and isinstance(row.get("district"), str)))
-        raise refused(_("row {row} has no district or id").format(row=bad))
-    for number, row in enumerate(values, 2):
+    for number, row in enumerate(rows, 2):
         if (why := _unreadable_row(row)) is not None:
             raise refused(_("row {row}: {why}").format(row=number, why=why))
-    return values
+    return _values(rows)
 
 
 def _unreadable_row(row: dict[str, Any]) -> str | None:
