@@ -5,6 +5,7 @@ Thin: parse options, call the library, print the result. WeasyPrint is imported 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -268,13 +269,17 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
     elif add:
         out = out.resolve()  # --out a link to the real key file: the new key goes into that file, the link stays
     refuse_key_in_output(out, "--out")
-    existing: list[links.Key] = []
     if add:
-        existing = list(links.read_key_file(out).keys.values())
-        if key_id is not None and any(k.key_id == key_id for k in existing):
-            raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
-    chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
-    links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
+        links.read_key_file(out)  # a missing or broken key file is named before any lock file is made beside it
+    # --add: the id is chosen and the file rewritten under the key file's lock (two runs at once keep both keys).
+    with links.key_file_lock(out) if add else contextlib.nullcontext():
+        existing: list[links.Key] = []
+        if add:
+            existing = list(links.read_key_file(out).keys.values())
+            if key_id is not None and any(k.key_id == key_id for k in existing):
+                raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
+        chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
+        links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
     click.echo(printable(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out))))
 
 
@@ -335,18 +340,21 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     out = out or _hand_over_file(campaign_dir, found)
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
-    existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
-    if key_id is not None and any(k.key_id == key_id for k in existing):
-        raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free one").format(
-            file=own, id=key_id))
-    chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
-    key = links.new_key(chosen, found)
-    links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
-    try:
-        links.write_key_file(own, [*existing, key], overwrite=own.exists())
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
+    # The id is chosen and both files written under the campaign key file's lock: a second `keys new` started
+    # at the same time waits, then reads this run's key and takes the next id (red team 11).
+    with links.key_file_lock(own):
+        existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
+        if key_id is not None and any(k.key_id == key_id for k in existing):
+            raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free "
+                                   "one").format(file=own, id=key_id))
+        chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
+        key = links.new_key(chosen, found)
+        links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
+        try:
+            links.write_key_file(own, [*existing, key], overwrite=own.exists())
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
     name = next(d.names for d in settings.districts if d.key == found)
     # In Chinese the district's Chinese name; in English every name the campaign gives it (和平区 / Heping District).
     chinese = name.get(settings.languages[0]) if current_language() == "zh" else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -29,7 +30,7 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -531,6 +532,31 @@ def _make_key_folder(path: Path) -> None:
     except OSError as e:
         raise MaterialsError(_("cannot write {path}: {value}; choose another --out").format(
                                  path=path, value=e.strerror or e)) from None
+
+
+@contextlib.contextmanager
+def key_file_lock(path: Path) -> Iterator[None]:
+    """Hold the key file `path` for one `keys new` at a time, from reading it to writing it (an exclusive lock on
+    `.NAME.lock` beside it, released when the process ends however it ends): two runs started together each chose
+    the next id from the file as it was and the second writer dropped the first one's key (red team 11). The
+    second run waits here and then reads the file with the first run's key in it. The lock file is never opened
+    through a symbolic link (`output.open_lock`)."""
+    import fcntl
+
+    from materials.output import open_lock
+
+    _make_key_folder(path)
+    lock_path = path.parent / f".{path.name}.lock"
+    try:
+        fd = open_lock(lock_path)
+    except OSError as e:
+        raise MaterialsError(_("cannot lock the key file {path} ({error}): make its folder {folder} writable and run "
+                               "again").format(path=path, error=e.strerror or e, folder=path.parent)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _looks_like_key(path: Path) -> bool:
