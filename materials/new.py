@@ -215,6 +215,7 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     The folder is the one the path names as the system reads it (`..` after a symbolic link or a folder that
     does not exist yet included), and nothing is ever written over or removed that this call did not create."""
     folder = Path(os.path.realpath(folder))
+    refuse_output_folder(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise MaterialsError(_("{folder} already exists and is not empty; choose a new folder").format(folder=folder))
     source = starter()
@@ -224,6 +225,20 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     _check_settings(text)
     with machine_errors(folder, kept=f"nothing was left in {folder}"):
         return _create(folder, source, chosen, text, answers)
+
+
+def refuse_output_folder(folder: Path) -> None:
+    """A new campaign inside an output folder (a folder a build or run marked, a campaign's `output/`, as
+    `output.owned_folder` finds it, the test `keys new --out` refuses a key there with) would be deleted, its
+    signing key with it, by that output's next run (red team 11): refused before anything is written."""
+    from materials.output import owned_folder
+
+    owner = owned_folder(folder)
+    if owner is not None:
+        raise MaterialsError(_("{folder} is inside the output folder {owner}, which its next build or run replaces "
+                               "whole: the new campaign and its signing key would be deleted. Choose a folder outside "
+                               "every output folder, such as one beside the other campaign").format(
+                                   folder=folder, owner=owner))
 
 
 def _check_settings(text: str) -> None:
