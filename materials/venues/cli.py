@@ -244,7 +244,8 @@ def keys() -> None:
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
               show_default=True, help=_("Campaign folder (for the key file and --district)."))
 @click.option("--key-id", type=click.IntRange(0, 255), default=None,
-              help=_("Id of the new key [default: 1, or one more than the highest id already in use]."))
+              help=_("Id of the new key [default: 1, or one more than the highest id already in use; after 255, the "
+                     "lowest free one]. With --add, higher than the key that signs now."))
 @click.option("--add", is_flag=True,
               help=_("Add a new key to an existing key file (rotation): it signs from now on."))
 def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int | None, add: bool) -> None:
@@ -278,7 +279,13 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
             existing = list(links.read_key_file(out).keys.values())
             if key_id is not None and any(k.key_id == key_id for k in existing):
                 raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
-        chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
+            current = links.signing_id(existing)
+            if key_id is not None and current is not None and key_id < current:
+                raise MaterialsError(_("--key-id {id} is lower than key {current}, which signs now (the highest "
+                                       "city-wide id signs), so the added key would never sign. Leave out --key-id "
+                                       "to take the next free id above {current}, or choose a higher one").format(
+                                           id=key_id, current=current))
+        chosen = key_id if key_id is not None else links.next_key_id(existing, out, signs=True) if add else 1
         links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
     click.echo(printable(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out))))
 
@@ -347,7 +354,7 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
         if key_id is not None and any(k.key_id == key_id for k in existing):
             raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free "
                                    "one").format(file=own, id=key_id))
-        chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
+        chosen = key_id if key_id is not None else links.next_key_id(existing, own, signs=False)
         key = links.new_key(chosen, found)
         links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
         try:
