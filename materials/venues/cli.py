@@ -164,13 +164,16 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
             venue = links.verify_code(link, ring, districts=districts, reprints=reprints)
     except links.LinkError as e:
         raise links.LinkError(_("refused: {reason}").format(reason=e.message)) from None
-    from materials.venues.known import ambiguity
+    from materials.venues.known import ambiguity, replaced
 
     unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, venue.reprint)
     if unclear:
         raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
     # Named as the register recorded this poster's reprint (a correction's earlier record stays beside it).
     known = known_venues(campaign, listing, venue.reprint)
+    entry = known.get((venue.district, links.typed_id(venue.venue_id)))
+    if entry is not None and (why := replaced(entry, venue.reprint)) is not None:
+        raise links.LinkError(_("refused: {reason}").format(reason=why))
     click.echo(describe(campaign, ring, venue, known, is_link))
 
 
@@ -199,13 +202,9 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
         if entry.address:
             lines.append(_("  address: {address}").format(address=printable(entry.address)))
         lines.append(_("  category: {category} ({key})").format(category=category, key=printable(entry.category)))
-        if venue.reprint < entry.reprint:
-            lines.append(_("  venue id: {id}, reprint {reprint} (replaced: reprint {listed} is the venue's latest, "
-                           "as signed or as the list gives it)").format(
-                               id=printable(entry.venue_id), reprint=venue.reprint, listed=entry.reprint))
-        else:
-            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
-                                                                         reprint=venue.reprint))
+        # A poster of a lower reprint than the venue's latest never gets here (`verify` refuses it, `replaced`).
+        lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
+                                                                     reprint=venue.reprint))
         lines += [_("  signed with {signer}").format(signer=signer),
                   _("  from: {source}").format(source=printable(entry.source))]
         if not entry.signed:
