@@ -258,14 +258,16 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
 
     if district is not None:
         return _district_key(district, campaign_dir, out, key_id)
+    pinned = None  # the campaign's venues.key_id: the key that signs whatever the ids
     if out is None:
         if not (campaign_dir / "campaign.toml").is_file():
             raise MaterialsError(_("no campaign in {folder}: give --out FILE, or --campaign DIR").format(
                 folder=campaign_dir))
         from materials.config import load_settings
 
-        out = _key_file(campaign_dir, VenueSettings.of(load_settings(campaign_dir / "campaign.toml",
-                                                                     "campaign.toml")).key_file)
+        settings = VenueSettings.of(load_settings(campaign_dir / "campaign.toml", "campaign.toml"))
+        out = _key_file(campaign_dir, settings.key_file)
+        pinned = settings.key_id
     elif add:
         out = out.resolve()  # --out a link to the real key file: the new key goes into that file, the link stays
     refuse_key_in_output(out, "--out")
@@ -287,6 +289,9 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
         chosen = key_id if key_id is not None else links.next_key_id(existing, out, signs=True) if add else 1
         links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
     click.echo(printable(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out))))
+    if add and pinned is not None and pinned != chosen:
+        log.warning(_("campaign.toml sets venues.key_id = %d, so key %d keeps signing; set it to %d (or remove it) for "
+                      "the new key to sign"), pinned, pinned, chosen)
 
 
 def _real(path: Path) -> Path:

@@ -63,3 +63,12 @@ def test_when_all_256_ids_are_used_the_message_says_so(venue_campaign: Path) -> 
     code, output = _keys(venue_campaign, "--district", "heping")
     assert code == 1, output
     assert "all 256 key ids (0 to 255) are used" in output
+
+
+def test_add_says_when_venues_key_id_keeps_another_key_signing(venue_campaign: Path) -> None:
+    text = (venue_campaign / "campaign.toml").read_text(encoding="utf-8")
+    (venue_campaign / "campaign.toml").write_text(text.replace("[venues]\n", "[venues]\nkey_id = 1\n", 1),
+                                                  encoding="utf-8")
+    code, output = _keys(venue_campaign, "--add")
+    assert code == 0, output
+    assert "venues.key_id = 1, so key 1 keeps signing; set it to 2" in output

@@ -54,3 +54,19 @@ def test_two_keys_new_at_once_keep_both_keys(venue_campaign: Path, kind: str) ->
                 office = links.read_key_file(hand_over / f"{district}.key")
                 (key,) = office.keys.values()
                 assert ring.holds(key), f"round {_round}: {district}'s hand-over key is not in the campaign's file"
+
+
+def test_the_key_files_lock_is_never_opened_through_a_link(venue_campaign: Path, tmp_path: Path) -> None:
+    """A lock named like the key file's that is a symbolic link would have its target created or emptied."""
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine", encoding="utf-8")
+    (venue_campaign / "keys" / ".venue.key.lock").symlink_to(victim)
+    before = (venue_campaign / "keys" / "venue.key").read_bytes()
+    result = CliRunner().invoke(cli, ["keys", "new", "--district", "heping", "--campaign", str(venue_campaign)])
+    assert result.exit_code == 1 and "is a symbolic link" in result.output, result.output
+    assert victim.read_text(encoding="utf-8") == "mine"
+    assert (venue_campaign / "keys" / "venue.key").read_bytes() == before
