@@ -215,6 +215,8 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     The folder is the one the path names as the system reads it (`..` after a symbolic link or a folder that
     does not exist yet included), and nothing is ever written over or removed that this call did not create."""
     folder = Path(os.path.realpath(folder))
+    _refuse_unmakeable(folder)
+    refuse_output_folder(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise MaterialsError(_("{folder} already exists and is not empty; choose a new folder").format(folder=folder))
     source = starter()
@@ -224,6 +226,45 @@ def create(folder: Path, faq: list[str] | None = None, answers: Answers | None =
     _check_settings(text)
     with machine_errors(folder, kept=f"nothing was left in {folder}"):
         return _create(folder, source, chosen, text, answers)
+
+
+def _refuse_unmakeable(folder: Path) -> None:
+    """A folder the system cannot make is named with the reason, before anything is written: a name longer than
+    the file system allows (an OSError traceback, red team 11), or a file on the way (`odd/afile/sub` said "File
+    exists (EEXIST) … Free space or fix the folder's permissions")."""
+    existing = next(parent for parent in folder.parents if os.path.isdir(parent))  # isdir: False for a long name
+    try:
+        limit = os.pathconf(existing, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    parent = existing
+    for name in folder.relative_to(existing).parts:
+        size = len(os.fsencode(name))
+        if size > limit:
+            raise MaterialsError(_("the folder name {name} (in {parent}) is {size} bytes long, and the file system "
+                                   "allows at most {limit} bytes for a file or folder name; choose a shorter "
+                                   "name").format(parent=parent, name=repr(name[:40] + "…"), size=size, limit=limit))
+        parent = parent / name
+    for part in (folder, *folder.parents):
+        if os.path.isdir(part):
+            return
+        if os.path.exists(part) and part != folder:
+            raise MaterialsError(_("cannot make {folder}: {part} is a file, not a folder, so no folder can be made "
+                                   "below it. Choose another place for the campaign").format(folder=folder, part=part))
+
+
+def refuse_output_folder(folder: Path) -> None:
+    """A new campaign inside an output folder (a folder a build or run marked, a campaign's `output/`, as
+    `output.owned_folder` finds it, the test `keys new --out` refuses a key there with) would be deleted, its
+    signing key with it, by that output's next run (red team 11): refused before anything is written."""
+    from materials.output import owned_folder
+
+    owner = owned_folder(folder)
+    if owner is not None:
+        raise MaterialsError(_("{folder} is inside the output folder {owner}, which its next build or run replaces "
+                               "whole: the new campaign and its signing key would be deleted. Choose a folder outside "
+                               "every output folder, such as one beside the other campaign").format(
+                                   folder=folder, owner=owner))
 
 
 def _check_settings(text: str) -> None:

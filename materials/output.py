@@ -186,10 +186,13 @@ def owned_folder(path: Path) -> Path | None:
     """The output folder (or campaign `output/`, or staging folder) that `path` lies in, if any."""
     here = path.resolve()
     for folder in (here, *here.parents):
-        if (folder / MARKER).is_file() or folder.name.endswith(".staging"):
-            return folder
-        if folder.name == "output" and (folder.parent / "campaign.toml").is_file():
-            return folder
+        try:
+            if (folder / MARKER).is_file() or folder.name.endswith(".staging"):
+                return folder
+            if folder.name == "output" and (folder.parent / "campaign.toml").is_file():
+                return folder
+        except OSError:  # a path too long to hold a marker (ENAMETOOLONG) holds none
+            continue
     return None
 
 

@@ -245,3 +245,24 @@ def test_a_failing_new_removes_only_what_it_made(tmp_path: Path) -> None:
     with pytest.raises(MaterialsError, match="cannot write"):
         create(deep)
     assert deep.is_dir() and not any(deep.iterdir())
+
+
+@pytest.mark.parametrize("inside", ["output/web/newcamp", "output/newcamp", "output", "deploy/newcamp"])
+def test_new_refuses_a_folder_inside_an_output_folder(tmp_path: Path, inside: str) -> None:
+    """Red team 11 #5: `new c1/output/web/newcamp` wrote a campaign and its signing key into c1's web output, and
+    c1's next build deleted it all without a word. Refused like `keys new --out` there: inside the folder a build
+    marked, inside a campaign's output/ (marked or not yet), and inside a folder another run marked (--out)."""
+    from materials.output import claim
+
+    c1 = tmp_path / "c1"
+    create(c1)
+    (c1 / "output" / "web").mkdir(parents=True)
+    claim(c1 / "output", "materials build", campaign_root=c1)
+    (tmp_path / "deploy").mkdir()
+    claim(tmp_path / "deploy", "materials venues", "list.csv", campaign_root=c1)
+    target = tmp_path / "c1" / inside if inside.startswith("output") else tmp_path / inside
+    with pytest.raises(MaterialsError, match=r"inside the output folder .*(output|deploy).* deleted"):
+        create(target)
+    assert not (target / "campaign.toml").exists() and not (target / ".materials").exists()
+    if inside != "output":
+        assert not target.exists()

@@ -521,6 +521,12 @@ MATRIX: list[tuple[str, int, str]] = [
     ("proof  --campaign  {c}  --out  {b}/a-file/proof.pdf", 1, "cannot write"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),
+    # Red team 11 #5: a campaign made inside another's output/ was deleted, key included, by its next build
+    ("new  {c}/output/web/newcamp", 1, "/output, which its next build or run replaces whole"),
+    # Red team 11 #9 and #6: a file on the way said "File exists (EEXIST) … Free space"; a 300-byte name was a
+    # traceback (ENAMETOOLONG)
+    ("new  {b}/a-file/sub", 1, "a-file is a file, not a folder, so no folder can be made below it"),
+    ("new  {r}/" + "a" * 300 + "/sub", 1, "is 300 bytes long, and the file system allows at most 255 bytes"),
     ("new  {r}/n1  --district  上城 区=x", 1, "must be lower-case letters"),
     ("new  {r}/n2  --district  a=b=c=d", 1, "write KEY=名称"),
     ("new  {r}/n3  --service-url  http://declare.hz.gov.cn/", 1, "service.url"),

@@ -5,6 +5,7 @@ Thin: parse options, call the library, print the result. WeasyPrint is imported 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -163,13 +164,16 @@ def verify(link: str, key_files: tuple[Path, ...], campaign_dir: Path | None, ba
             venue = links.verify_code(link, ring, districts=districts, reprints=reprints)
     except links.LinkError as e:
         raise links.LinkError(_("refused: {reason}").format(reason=e.message)) from None
-    from materials.venues.known import ambiguity
+    from materials.venues.known import ambiguity, replaced
 
     unclear = ambiguity(campaign, venue.venue_id, venue.district, is_link, venue.reprint)
     if unclear:
         raise links.LinkError(_("ambiguous: {reason}").format(reason=unclear))
     # Named as the register recorded this poster's reprint (a correction's earlier record stays beside it).
     known = known_venues(campaign, listing, venue.reprint)
+    entry = known.get((venue.district, links.typed_id(venue.venue_id)))
+    if entry is not None and (why := replaced(entry, venue.reprint)) is not None:
+        raise links.LinkError(_("refused: {reason}").format(reason=why))
     click.echo(describe(campaign, ring, venue, known, is_link))
 
 
@@ -198,13 +202,9 @@ def describe(campaign: Campaign, ring: KeyRing, venue: Venue, known: dict[tuple[
         if entry.address:
             lines.append(_("  address: {address}").format(address=printable(entry.address)))
         lines.append(_("  category: {category} ({key})").format(category=category, key=printable(entry.category)))
-        if venue.reprint < entry.reprint:
-            lines.append(_("  venue id: {id}, reprint {reprint} (replaced: reprint {listed} is the venue's latest, "
-                           "as signed or as the list gives it)").format(
-                               id=printable(entry.venue_id), reprint=venue.reprint, listed=entry.reprint))
-        else:
-            lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
-                                                                         reprint=venue.reprint))
+        # A poster of a lower reprint than the venue's latest never gets here (`verify` refuses it, `replaced`).
+        lines.append(_("  venue id: {id}, reprint {reprint}").format(id=printable(entry.venue_id),
+                                                                     reprint=venue.reprint))
         lines += [_("  signed with {signer}").format(signer=signer),
                   _("  from: {source}").format(source=printable(entry.source))]
         if not entry.signed:
@@ -243,7 +243,8 @@ def keys() -> None:
 @click.option("--campaign", "campaign_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
               show_default=True, help=_("Campaign folder (for the key file and --district)."))
 @click.option("--key-id", type=click.IntRange(0, 255), default=None,
-              help=_("Id of the new key [default: 1, or one more than the highest id already in use]."))
+              help=_("Id of the new key [default: 1, or one more than the highest id already in use; after 255, the "
+                     "lowest free one]. With --add, higher than the key that signs now."))
 @click.option("--add", is_flag=True,
               help=_("Add a new key to an existing key file (rotation): it signs from now on."))
 def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int | None, add: bool) -> None:
@@ -257,25 +258,40 @@ def new(out: Path | None, district: str | None, campaign_dir: Path, key_id: int 
 
     if district is not None:
         return _district_key(district, campaign_dir, out, key_id)
+    pinned = None  # the campaign's venues.key_id: the key that signs whatever the ids
     if out is None:
         if not (campaign_dir / "campaign.toml").is_file():
             raise MaterialsError(_("no campaign in {folder}: give --out FILE, or --campaign DIR").format(
                 folder=campaign_dir))
         from materials.config import load_settings
 
-        out = _key_file(campaign_dir, VenueSettings.of(load_settings(campaign_dir / "campaign.toml",
-                                                                     "campaign.toml")).key_file)
+        settings = VenueSettings.of(load_settings(campaign_dir / "campaign.toml", "campaign.toml"))
+        out = _key_file(campaign_dir, settings.key_file)
+        pinned = settings.key_id
     elif add:
         out = out.resolve()  # --out a link to the real key file: the new key goes into that file, the link stays
     refuse_key_in_output(out, "--out")
-    existing: list[links.Key] = []
     if add:
-        existing = list(links.read_key_file(out).keys.values())
-        if key_id is not None and any(k.key_id == key_id for k in existing):
-            raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
-    chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
-    links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
+        links.read_key_file(out)  # a missing or broken key file is named before any lock file is made beside it
+    # --add: the id is chosen and the file rewritten under the key file's lock (two runs at once keep both keys).
+    with links.key_file_lock(out) if add else contextlib.nullcontext():
+        existing: list[links.Key] = []
+        if add:
+            existing = list(links.read_key_file(out).keys.values())
+            if key_id is not None and any(k.key_id == key_id for k in existing):
+                raise MaterialsError(_("{file} already has key id {id}").format(file=out, id=key_id))
+            current = links.signing_id(existing)
+            if key_id is not None and current is not None and key_id < current:
+                raise MaterialsError(_("--key-id {id} is lower than key {current}, which signs now (the highest "
+                                       "city-wide id signs), so the added key would never sign. Leave out --key-id "
+                                       "to take the next free id above {current}, or choose a higher one").format(
+                                           id=key_id, current=current))
+        chosen = key_id if key_id is not None else links.next_key_id(existing, out, signs=True) if add else 1
+        links.write_key_file(out, [*existing, links.new_key(chosen)], overwrite=add)
     click.echo(printable(_("wrote key {id} to {file} (mode 0600); keep it secret").format(id=chosen, file=_real(out))))
+    if add and pinned is not None and pinned != chosen:
+        log.warning(_("campaign.toml sets venues.key_id = %d, so key %d keeps signing; set it to %d (or remove it) for "
+                      "the new key to sign"), pinned, pinned, chosen)
 
 
 def _real(path: Path) -> Path:
@@ -335,18 +351,21 @@ def _district_key(district: str, campaign_dir: Path, out: Path | None, key_id: i
     out = out or _hand_over_file(campaign_dir, found)
     refuse_key_in_output(out, "--out")
     refuse_key_in_output(own, "venues.key_file")
-    existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
-    if key_id is not None and any(k.key_id == key_id for k in existing):
-        raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free one").format(
-            file=own, id=key_id))
-    chosen = key_id if key_id is not None else max((k.key_id for k in existing), default=0) + 1
-    key = links.new_key(chosen, found)
-    links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
-    try:
-        links.write_key_file(own, [*existing, key], overwrite=own.exists())
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
+    # The id is chosen and both files written under the campaign key file's lock: a second `keys new` started
+    # at the same time waits, then reads this run's key and takes the next id (red team 11).
+    with links.key_file_lock(own):
+        existing = list(links.read_key_file(own).keys.values()) if own.exists() else []
+        if key_id is not None and any(k.key_id == key_id for k in existing):
+            raise MaterialsError(_("{file} already has key id {id}; leave out --key-id to take the next free "
+                                   "one").format(file=own, id=key_id))
+        chosen = key_id if key_id is not None else links.next_key_id(existing, own, signs=False)
+        key = links.new_key(chosen, found)
+        links.write_key_file(out, [key])  # refuses to replace an existing hand-over file
+        try:
+            links.write_key_file(own, [*existing, key], overwrite=own.exists())
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
     name = next(d.names for d in settings.districts if d.key == found)
     # In Chinese the district's Chinese name; in English every name the campaign gives it (和平区 / Heping District).
     chinese = name.get(settings.languages[0]) if current_language() == "zh" else None

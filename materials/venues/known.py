@@ -46,6 +46,11 @@ class Known:
     listed: tuple[tuple[str, str, str], ...] = ()
     #: The current list that says so.
     listed_in: str = ""
+    #: The highest reprint the campaign signed of this venue, the date it was signed (the register's; "" from a
+    #: run's manifest) and where that is recorded (the list it was signed from, or the manifest).
+    signed_reprint: int = 0
+    signed_on: str = ""
+    signed_in: str = ""
 
 
 def _manifests(campaign: Campaign) -> list[Path]:
@@ -69,19 +74,14 @@ def known_venues(campaign: Campaign, given: VenueList | None = None,
     records: dict[tuple[str, str], list[dict[str, str]]] = {}
     for row in _register(campaign):
         records.setdefault((row["district"], typed_id(row["id"])), []).append(row)
-    signed: dict[tuple[str, str], Known] = {}
-    for key, rows in records.items():
-        latest = max(_reprint(row) for row in rows)
-        row = next((row for row in reversed(rows) if _reprint(row) == reprint),
-                   next(row for row in reversed(rows) if _reprint(row) == latest))
-        signed[key] = Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", latest,
-                            row.get("list") or REGISTER, row.get("address") or "", signed=True)
+    signed = {key: _signed_entry(rows, reprint) for key, rows in records.items()}
+    runs: dict[tuple[str, str], list[dict[str, str]]] = {}
     for path in _manifests(campaign):  # runs made before the register recorded them
         for row in _rows(path):
             key = (row["district"], typed_id(row["id"]))
-            if key not in signed:
-                signed[key] = Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "",
-                                    _reprint(row), campaign.relative(path), signed=True)
+            if key not in signed:  # every run's row: a later run may have signed a higher reprint (red team 11)
+                runs.setdefault(key, []).append({**row, "list": campaign.relative(path), "signed": ""})
+    signed.update({key: _signed_entry(rows, reprint) for key, rows in runs.items()})
     listings = []
     if VenueSettings.of(campaign.settings).list:
         path = campaign.root / VenueSettings.of(campaign.settings).list
@@ -112,6 +112,36 @@ def known_venues(campaign: Campaign, given: VenueList | None = None,
         found[key] = replace(entry, reprint=max(entry.reprint, now.reprint), listed=tuple(differences),
                              listed_in=now.source)
     return found
+
+
+def _signed_entry(rows: list[dict[str, str]], reprint: int | None) -> Known:
+    """What the records `rows` of one venue (the register's, or runs' manifests with their path as `list`) say:
+    named as the record of `reprint` (the poster's) has it, else as the latest, with the latest reprint signed."""
+    latest = max(_reprint(row) for row in rows)
+    newest = next(row for row in reversed(rows) if _reprint(row) == latest)
+    row = next((row for row in reversed(rows) if _reprint(row) == reprint), newest)
+    return Known(row["id"], row.get("name") or "", row["district"], row.get("category") or "", latest,
+                 row.get("list") or REGISTER, row.get("address") or "", signed=True, signed_reprint=latest,
+                 signed_on=newest.get("signed") or "", signed_in=newest.get("list") or REGISTER)
+
+
+def replaced(entry: Known, reprint: int) -> str | None:
+    """Why a genuine poster of reprint `reprint` no longer counts, or None: the campaign signed a higher reprint
+    of its venue (the register, a run's manifest), or the current venue list gives one. `verify` refuses it
+    with or without --list (red team 11: it said "genuine" and exited 0 unless --list named the list)."""
+    if reprint >= entry.reprint:
+        return None
+    what = _("venue {id} ({name}): this poster (reprint {reprint}) was replaced by reprint {latest}").format(
+        id=printable(entry.venue_id), name=printable(entry.name), reprint=reprint, latest=entry.reprint)
+    if entry.signed_reprint == entry.reprint and entry.signed_on:
+        how = _("signed {date} from {source}").format(date=printable(entry.signed_on),
+                                                      source=printable(entry.signed_in))
+    elif entry.signed_reprint == entry.reprint:
+        how = _("signed in the run {source}").format(source=printable(entry.signed_in))
+    else:
+        how = _("as the current list {source} gives it").format(source=printable(entry.listed_in or entry.source))
+    return _("{what}, {how}. Only the latest poster counts: take this one down and put up the new one").format(
+        what=what, how=how)
 
 
 #: The campaign's register of every venue identity it has signed, wherever the run's --out was: (district,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -29,7 +30,7 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -418,6 +419,35 @@ def new_key(key_id: int = 1, district: str | None = None) -> Key:
     return Key(key_id, secrets.token_bytes(KEY_BYTES), district)
 
 
+def signing_id(keys: Iterable[Key]) -> int | None:
+    """The id of the city-wide key that signs by default (`KeyRing.signing_key`: the highest), or None."""
+    return max((k.key_id for k in keys if k.district is None), default=None)
+
+
+def next_key_id(keys: list[Key], file: Path, *, signs: bool) -> int:
+    """The id `keys new` gives a key added to the key file `file` holding `keys`: one more than the highest id in
+    use, or, once 255 is in use, the lowest free id (red team 11: "--key-id 256"). `signs` (`--add`, "it signs
+    from now on"): only an id above the city-wide key that signs now (`signing_id`), as the highest one signs."""
+    used = {k.key_id for k in keys}
+    preferred = max(used, default=0) + 1
+    if preferred <= 255:
+        return preferred
+    current = signing_id(keys) if signs else None
+    floor = 0 if current is None else current + 1
+    free = [key_id for key_id in range(floor, 256) if key_id not in used]
+    if free:
+        return free[0]
+    # When the ids run out: only keys no poster needs any more can go.
+    advice = _("Remove from {file} the lines of keys whose posters have all been reprinted (posters signed with a "
+               "removed key stop verifying), then run again").format(file=file)
+    if current is not None:
+        raise MaterialsError(_("{file}: key {key_id} signs now (the highest city-wide id signs) and every id above "
+                               "it, up to 255, is in use, so no key added now could sign. {advice}").format(
+                                   file=file, key_id=current, advice=advice))
+    raise MaterialsError(_("{file}: all 256 key ids (0 to 255) are used. {advice}").format(
+        file=file, advice=advice))
+
+
 def format_keys(keys: list[Key]) -> str:
     lines = ["# materials venue signing keys: keep this file secret (mode 0600), never commit or print it.",
              "# One key a line: magic, key id, 64 hex digits[, the one district the key signs]. All keys verify;",
@@ -531,6 +561,31 @@ def _make_key_folder(path: Path) -> None:
     except OSError as e:
         raise MaterialsError(_("cannot write {path}: {value}; choose another --out").format(
                                  path=path, value=e.strerror or e)) from None
+
+
+@contextlib.contextmanager
+def key_file_lock(path: Path) -> Iterator[None]:
+    """Hold the key file `path` for one `keys new` at a time, from reading it to writing it (an exclusive lock on
+    `.NAME.lock` beside it, released when the process ends however it ends): two runs started together each chose
+    the next id from the file as it was and the second writer dropped the first one's key (red team 11). The
+    second run waits here and then reads the file with the first run's key in it. The lock file is never opened
+    through a symbolic link (`output.open_lock`)."""
+    import fcntl
+
+    from materials.output import open_lock
+
+    _make_key_folder(path)
+    lock_path = path.parent / f".{path.name}.lock"
+    try:
+        fd = open_lock(lock_path)
+    except OSError as e:
+        raise MaterialsError(_("cannot lock the key file {path} ({error}): make its folder {folder} writable and run "
+                               "again").format(path=path, error=e.strerror or e, folder=path.parent)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _looks_like_key(path: Path) -> bool:

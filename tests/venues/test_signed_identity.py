@@ -54,14 +54,48 @@ def test_a_list_saved_again_under_its_name_cannot_give_a_signed_id_to_another_ve
     again = venues(venue_campaign, listing, tmp_path / "o3")  # rerun unchanged: idempotent
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(register(venue_campaign)) == 2
-    # verify names each poster as it was signed: the old code the first venue (replaced), the new one the second.
-    def code(out: str) -> str:
-        text = (tmp_path / out / "manifest.csv").read_text(encoding="utf-8-sig")
-        return next(row["code"] for row in csv.DictReader(io.StringIO(text)) if row["id"] == "HP-C-901")
-
-    old = subprocess.run([*CLI, "verify", code("o1"), "--campaign", str(venue_campaign)], capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
-    assert "genuine code: 甲场所" in old.stdout and "replaced" in old.stdout, old.stdout + old.stderr
-    new = subprocess.run([*CLI, "verify", code("o3"), "--campaign", str(venue_campaign)], capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    # verify: the old code is refused as replaced, naming what it was signed for; the new one names the second.
+    old = verify(venue_campaign, code(tmp_path / "o1", "HP-C-901"))
+    assert old.returncode == 1 and "甲场所" in old.stderr, old.stdout + old.stderr
+    assert "replaced by reprint 1" in old.stderr and "genuine" not in old.stdout, old.stdout + old.stderr
+    new = verify(venue_campaign, code(tmp_path / "o3", "HP-C-901"))
     assert new.returncode == 0 and "genuine code: 丙完全不同的场所" in new.stdout, new.stdout + new.stderr
+
+
+def code(out: Path, venue_id: str) -> str:
+    text = (out / "manifest.csv").read_text(encoding="utf-8-sig")
+    return next(row["code"] for row in csv.DictReader(io.StringIO(text)) if row["id"] == venue_id)
+
+
+def verify(campaign: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "verify", *args, "--campaign", str(campaign)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_a_replaced_poster_is_refused_with_or_without_the_list(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 11 #10: after reprint 1 was signed, the reprint-0 code printed "genuine code …" and exited 0
+    unless --list named the current list. The register (or, before it, a run's manifest) records the later
+    reprint: refused either way, saying by which reprint and when it was signed."""
+    from datetime import UTC, datetime
+
+    runs = venue_campaign / "output" / "venue-lists"
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(HEADER + "HP-F-002,乙场所,和平区,社区,地址乙\n", encoding="utf-8")
+    second.write_text(HEADER.strip() + ",reprint\nHP-F-002,乙场所,和平区,社区,地址乙,1\n", encoding="utf-8")
+    for listing, out in ((first, runs / "a"), (second, runs / "b")):
+        done = venues(venue_campaign, listing, out)
+        assert done.returncode == 0, done.stdout + done.stderr
+    old, new = code(runs / "a", "HP-F-002"), code(runs / "b", "HP-F-002")
+    today = datetime.now(UTC).date().isoformat()
+    for args in ((old,), (old, "--list", str(first))):
+        refused = verify(venue_campaign, *args)
+        told = refused.stdout + refused.stderr
+        assert refused.returncode == 1 and "genuine" not in told, told
+        assert "replaced by reprint 1" in told, told
+    assert f"signed {today}" in verify(venue_campaign, old).stderr
+    assert verify(venue_campaign, new).returncode == 0
+    # Runs made before the register: their manifests record reprint 1 just the same.
+    (venue_campaign / ".materials" / "signed-venues.csv").unlink()
+    refused = verify(venue_campaign, old)
+    assert refused.returncode == 1 and "replaced by reprint 1" in refused.stderr, refused.stdout + refused.stderr
+    assert "b/manifest.csv" in refused.stderr, refused.stderr
