@@ -133,6 +133,34 @@ def _known_form(data: bytes) -> str | None:
     return None
 
 
+def value_key_material(data: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, what key material its value holds) for every text of a parsed TOML table or YAML front matter
+    `data` that holds some (`key_material`): a value a template prints must never hold the key (a venue label
+    set to the key's hex is printed on every poster, in a compressed PDF stream no scan of the output sees)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            dotted = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, str) and (what := key_material(key.encode("utf-8", "surrogateescape"))) is not None:
+                yield (prefix or _("a key of the file")), what  # the key's name holds it: never quoted
+                continue
+            yield from value_key_material(value, dotted)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            yield from value_key_material(value, f"{prefix}[{index}]")
+    elif isinstance(data, str | bytes):
+        what = key_material(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
+        if what is not None:
+            yield prefix, what
+
+
+def source_message(what: str) -> str:
+    """Why a campaign file (a setting, an interface text, a Markdown source) holding `what` key material is
+    refused when it is read; the problem names the file and the key or line, never the key itself."""
+    return _("holds {what}; a signing key never goes into any output. Remove it from the file and, since the key "
+             "may have been copied, make a new key (`materials keys new`) and reprint the venue posters").format(
+                 what=what)
+
+
 #: A 64-hex-digit run on its own (a key, or a line of a key file), in a message.
 _HEX_RUN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 #: A key file's line in a message: the mark, a key id and hex digits, then whatever follows on that line (not the

@@ -1,0 +1,93 @@
+"""The signing key never reaches an output through a campaign's own words (red team 11, #2 to #4): a value of
+campaign.toml or of a `templates/*/strings.toml`, or a Markdown source (FAQ, poster, tips, notice) holding the
+key is refused when it is read, by every command, naming the file (and the key of a value), never quoting it.
+
+Each case is a real process on a campaign `materials new` made, with its own signing key."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-c", "from materials.cli import main; main()"]
+LIST = "id,name,district,category,address\nS1-K-001,测试场所,shangcheng,community,测试路1号\n"
+
+
+def run(campaign: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=campaign, timeout=300,
+                          env={**os.environ, "NO_COLOR": "1"})
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    """A new campaign (posters, tips, FAQ, a venue signing key) and a one-venue list, k.csv."""
+    done = subprocess.run([*CLI, "new", "rtk", "--city", "杭州", "--district", "shangcheng=上城区", "--service-url",
+                           "https://jkm.hangzhou.gov.cn/apply"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    root = tmp_path / "rtk"
+    (root / "k.csv").write_text(LIST, encoding="utf-8")
+    return root
+
+
+def key_hex(root: Path) -> str:
+    for line in (root / ".materials" / "venue-signing.key").read_text(encoding="utf-8").splitlines():
+        if line.startswith("materials-venue-key "):
+            return line.split()[2]
+    raise AssertionError("no key in the new campaign's key file")
+
+
+def grouped(hexed: str) -> str:
+    """The key as 4 space-separated groups of 16 digits (as the red team wrote it)."""
+    return " ".join(hexed[i:i + 16] for i in range(0, 64, 16))
+
+
+def assert_not_quoted(output: str, hexed: str) -> None:
+    """No 16 digits of the key in a row, with or without separators, anywhere in `output`."""
+    digits = re.sub(r"[^0-9a-f]", "", output.lower())
+    for start in range(0, 64 - 15):
+        assert hexed[start:start + 16] not in digits, "the output quotes the key"
+
+
+@pytest.mark.parametrize(("kind", "command"), [("venues", ["venues", "k.csv"]), ("web", ["proof", "--out", "p.pdf"]),
+                                             ("print", ["check"])])
+def test_a_key_in_interface_strings_is_refused(campaign: Path, kind: str, command: list[str]) -> None:
+    """Red team 11 #2: `code_label = "<key hex>"` printed the key on every venue poster; exit 0, check ok."""
+    hexed = key_hex(campaign)
+    (campaign / "templates" / kind).mkdir(parents=True)
+    value = hexed if kind == "venues" else f"find {grouped(hexed)}"
+    (campaign / "templates" / kind / "strings.toml").write_text(f'[zh-CN]\ncode_label = "{value}"\n',
+                                                                 encoding="utf-8")
+    for args in (["check"], command):
+        done = run(campaign, *args)
+        output = done.stdout + done.stderr
+        assert done.returncode == 1, (args, output)
+        assert f"templates/{kind}/strings.toml" in output and "zh-CN.code_label" in output, output
+        assert "signing key" in output and "Traceback" not in output, output
+        assert_not_quoted(output, hexed)
+    assert not list(campaign.glob("output/**/*.pdf")) and not (campaign / "p.pdf").exists(), "nothing was printed"
+
+
+@pytest.mark.parametrize("command", [["check"], ["venues", "k.csv"], ["proof", "--out", "p.pdf"],
+                                     ["build", "--only", "web"]])
+def test_a_key_in_campaign_toml_is_refused_by_every_command(campaign: Path, command: list[str]) -> None:
+    """Red team 11 #2: `authority_short.en` set to the key in 4 groups of 16 digits was printed on the posters."""
+    hexed = key_hex(campaign)
+    settings = campaign / "campaign.toml"
+    text = settings.read_text(encoding="utf-8")
+    text, count = re.subn(r'(?m)^(\[authority_short\][^\[]*?^en = )"[^"\n]*"', rf'\1"{grouped(hexed)}"', text)
+    assert count == 1, "the new campaign's authority_short.en"
+    settings.write_text(text, encoding="utf-8")
+    done = run(campaign, *command)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "campaign.toml" in output and "authority_short.en" in output and "signing key" in output, output
+    assert "Traceback" not in output
+    assert_not_quoted(output, hexed)
+    assert not (campaign / "p.pdf").exists()
+    assert not list(campaign.glob("output/**/*.pdf")) and not list(campaign.glob("output/**/*.html"))
