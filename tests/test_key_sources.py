@@ -91,3 +91,53 @@ def test_a_key_in_campaign_toml_is_refused_by_every_command(campaign: Path, comm
     assert_not_quoted(output, hexed)
     assert not (campaign / "p.pdf").exists()
     assert not list(campaign.glob("output/**/*.pdf")) and not list(campaign.glob("output/**/*.html"))
+
+
+@pytest.mark.parametrize("command", [["check"], ["proof", "--out", "kproof.pdf"], ["build", "--only", "print"]])
+def test_a_key_in_a_poster_is_refused_naming_the_poster(campaign: Path, command: list[str]) -> None:
+    """Red team 11 #3: the key in 4 groups of 16 digits on a line of posters/apply.md: check said ok and `proof`
+    wrote a PDF whose text held the whole key (`build --only print` refused only because of manifest.json)."""
+    hexed = key_hex(campaign)
+    poster = campaign / "posters" / "apply.md"
+    text = poster.read_text(encoding="utf-8")
+    assert "Fill in true health information" in text
+    poster.write_text(text.replace("Fill in true health information", f"{grouped(hexed)} Fill in true health "
+                                   "information", 1), encoding="utf-8")
+    done = run(campaign, *command)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "posters/apply.md" in output and "signing key" in output and "manifest.json" not in output, output
+    assert "Traceback" not in output
+    assert_not_quoted(output, hexed)
+    assert not (campaign / "kproof.pdf").exists()
+    assert not list(campaign.glob("output/**/*.pdf"))
+
+
+@pytest.mark.parametrize("source", ["faq front matter", "faq answer", "tips", "glossary", "notice"])
+def test_a_key_in_any_markdown_source_or_the_glossary_is_refused_by_check(campaign: Path, source: str) -> None:
+    """Every source whose words reach an output passes the key test when it is read, naming the file."""
+    hexed = key_hex(campaign)
+    if source == "notice":
+        (campaign / "notice").mkdir()
+        for lang, words in (("zh-CN", "通告"), ("en", f"Notice {hexed.upper()}")):
+            (campaign / "notice" / f"{lang}.md").write_text(f"# {words}\n\n{words}\n", encoding="utf-8")
+        label = "notice/en.md"
+    else:
+        label = {"faq front matter": "faq/en/01-what-is-the-health-code.md",
+                 "faq answer": "faq/en/01-what-is-the-health-code.md",
+                 "tips": "tips/show-code.md", "glossary": "glossary.toml"}[source]
+        path = campaign / label
+        text = path.read_text(encoding="utf-8")
+        if source == "faq front matter":
+            text = text.replace('question: "What is', f'question: "{grouped(hexed)} What is', 1)
+        elif source == "glossary":
+            text = text.replace('concept = "health QR code"', f'concept = "health QR code {hexed[:32]}" # '
+                                f'{hexed[32:]}', 1)
+        else:
+            text += f"\n{':'.join(hexed[i:i + 2] for i in range(0, 64, 2))}\n"
+        path.write_text(text, encoding="utf-8")
+    done = run(campaign, "check")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert label in output and "signing key" in output and "Traceback" not in output, output
+    assert_not_quoted(output, hexed)

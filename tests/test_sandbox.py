@@ -608,12 +608,13 @@ def test_a_published_file_holding_the_key_in_any_form_is_refused(campaign_dir: P
 
 
 def test_the_key_hex_in_an_faq_answer_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
-    """Red team 5: the key's hex pasted into an FAQ answer went onto the published page."""
+    """Red team 5: the key's hex pasted into an FAQ answer went onto the published page. Red team 11: it is
+    refused when the answer is read, naming the answer and line, before any output is made."""
     from materials.build import build
 
     answer = campaign_dir / "faq" / "en" / "help.md"
     answer.write_text(answer.read_text(encoding="utf-8") + f"\nReference {KEY.hex()}.\n", encoding="utf-8")
-    with pytest.raises(MaterialsError, match=r"would publish the signing key as hex"):
+    with pytest.raises(MaterialsError, match=r"faq/en/help\.md line \d+: holds the signing key as hex"):
         build(campaign_dir, tmp_path / "out", only="web")
     assert not (tmp_path / "out" / "web").exists()
 
