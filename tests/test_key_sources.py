@@ -141,3 +141,67 @@ def test_a_key_in_any_markdown_source_or_the_glossary_is_refused_by_check(campai
     assert done.returncode == 1, output
     assert label in output and "signing key" in output and "Traceback" not in output, output
     assert_not_quoted(output, hexed)
+
+
+#: A key no test campaign uses, for the tests of `redact` (learnt through a key file, as a campaign's are).
+REDACT_KEY = bytes(range(200, 232))
+
+
+@pytest.fixture
+def known_key(tmp_path: Path) -> str:
+    from materials import keys
+
+    path = tmp_path / "k.key"
+    path.write_text(f"materials-venue-key 1 {REDACT_KEY.hex()}\n", encoding="ascii")
+    keys.remember([path])
+    yield REDACT_KEY.hex()
+    keys._KNOWN.discard(REDACT_KEY)
+
+
+def test_redact_hides_a_truncated_quote_of_a_known_key(known_key: str) -> None:
+    """Red team 11 #4: an overflow message quoted the poster's first 60 characters, 60 of the key's 64 digits
+    (the last 16 bits can be brute-forced against any poster); `redact` hid only a whole key."""
+    from materials import keys
+    from materials.errors import CampaignError, Problem
+
+    shapes = [f"the words ({known_key[:60]!r}, 104 mm out) overflow the box",  # value[:60] of the overflow check
+              f"the words ('{known_key[:30]}…{known_key[34:]}', 104 mm out) overflow",  # an ellipsis in the quote
+              f"the words ('{grouped(known_key)[:50]}…', 104 mm out)",  # groups of 16, cut
+              f"x{known_key[3:23].upper()}y and {':'.join(known_key[i:i + 2] for i in range(10, 44, 2))}",
+              f"0x{known_key[8:26]}, 0x{known_key[40:58]}"]
+    for shape in shapes:
+        shown = keys.redact(shape)
+        assert keys.HIDDEN in shown, shown
+        assert_not_quoted(shown, known_key)
+        assert_not_quoted(str(CampaignError([Problem("posters/apply.md", 19, None, shape)])), known_key)
+    # Words around it are kept; 15 digits of the key, and hex of no key shorter than 32 digits, are not hidden.
+    assert keys.redact(f"the words ({known_key[:60]!r}, 104 mm out)") == f"the words ('{keys.HIDDEN}', 104 mm out)"
+    for kept in (f"line {known_key[:15]} ok", "colour #a1b2c3 id deadbeefcafe0123456789abcdef0"):
+        assert keys.redact(kept) == kept
+
+
+def test_redact_hides_any_long_hex_run_without_a_known_key() -> None:
+    """A run of 32 or more hex digits is hidden whatever surrounds it, with no key known: part of some key (a
+    checksum is hidden too, which no message needs)."""
+    from materials import keys
+
+    other = bytes(range(60, 92)).hex()
+    for shape, kept in ((f"('{other[:60]}', 104 mm out)", "('[…]', 104 mm out)"),
+                        (f"k={other[:40]}Q", "k=[…]Q")):
+        assert keys.redact(shape) == kept
+
+
+@pytest.mark.parametrize("where", ["campaign.toml", "glossary.toml"])
+def test_a_syntax_error_quoting_part_of_the_key_hides_it(campaign: Path, where: str) -> None:
+    """Red team 11 #4, through the CLI: a message quoting a line with most of the key (a TOML syntax error shows
+    the line as written) hides it: 60 digits in a row before the campaign's keys are known (campaign.toml), and
+    the key's first 50 characters in groups of 16 once they are (the glossary is read after)."""
+    hexed = key_hex(campaign)
+    path = campaign / where
+    quoted = hexed[:60] if where == "campaign.toml" else grouped(hexed)[:50]
+    path.write_text(path.read_text(encoding="utf-8") + f'\nbroken = "{quoted}\n', encoding="utf-8")
+    done = run(campaign, "check")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and where in output and "Traceback" not in output, output
+    assert "[…]" in output, output
+    assert_not_quoted(output, hexed)

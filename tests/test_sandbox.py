@@ -664,7 +664,7 @@ def test_no_message_ever_quotes_key_material() -> None:
     try:
         for form in (base64.b64encode(KEY).decode(), ":".join(f"{b:02X}" for b in KEY), KEY.hex()[:40] + "Q"):
             message = str(CampaignError([Problem("a.md", 3, None, f"cannot parse {form!r}")]))
-            assert (form in message) == form.endswith("Q"), message  # a key's part alone is no key
+            assert form not in message, message  # red team 11: 40 digits of the key are hidden too
         assert base64.b64encode(KEY).decode() not in MaterialsError(f"x {base64.b64encode(KEY).decode()}").message
     finally:
         keys._KNOWN.discard(KEY)
