@@ -27,6 +27,7 @@ from pydantic import (
 from materials import registry, safefile
 from materials.errors import CampaignError, Problem
 from materials.i18n import N_, _
+from materials.keys import remember, source_message, value_key_material
 from materials.schema import (
     COLOUR,
     SLUG,
@@ -430,7 +431,7 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
     data = parse_toml(path, label)
     model = settings_model()
     try:
-        return model.model_validate(data)
+        settings = model.model_validate(data)
     except ValidationError as e:
         problems = problems_from_validation(e, label)
         text = safefile.read_bytes(path, safefile.TOML).decode("utf-8-sig", errors="replace")
@@ -441,6 +442,13 @@ def load_settings(path: Path, label: str = "campaign.toml") -> Settings:
                 problems = [p for p in problems if p.key != key]
                 problems.append(Problem(label, found[0], str(item["loc"][-1]), found[1]))
         raise CampaignError(problems, _("{label} has problems").format(label=label)) from None
+    # Every later test of key material (this file's values, interface strings, Markdown sources, templates, the
+    # output) looks for the campaign's own keys in their every form: learnt here, where the settings name them.
+    remember(key for table in settings.kind_tables() for key, _option in table.keys(path.parent))
+    holding = [Problem(label, None, key, source_message(what)) for key, what in value_key_material(data)]
+    if holding:
+        raise CampaignError(holding, _("{label} has problems").format(label=label))
+    return settings
 
 
 def misplaced(text: str, loc: tuple[Any, ...], top: set[str]) -> tuple[int | None, str] | None:

@@ -133,21 +133,58 @@ def _known_form(data: bytes) -> str | None:
     return None
 
 
-#: A 64-hex-digit run on its own (a key, or a line of a key file), in a message.
-_HEX_RUN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+def value_key_material(data: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, what key material its value holds) for every text of a parsed TOML table or YAML front matter
+    `data` that holds some (`key_material`): a value a template prints must never hold the key (a venue label
+    set to the key's hex is printed on every poster, in a compressed PDF stream no scan of the output sees)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            dotted = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, str) and (what := key_material(key.encode("utf-8", "surrogateescape"))) is not None:
+                yield (prefix or _("a key of the file")), what  # the key's name holds it: never quoted
+                continue
+            yield from value_key_material(value, dotted)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            yield from value_key_material(value, f"{prefix}[{index}]")
+    elif isinstance(data, str | bytes):
+        what = key_material(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
+        if what is not None:
+            yield prefix, what
+
+
+def source_message(what: str) -> str:
+    """Why a campaign file (a setting, an interface text, a Markdown source) holding `what` key material is
+    refused when it is read; the problem names the file and the key or line, never the key itself."""
+    return _("holds {what}; a signing key never goes into any output. Remove it from the file and, since the key "
+             "may have been copied, make a new key (`materials keys new`) and reprint the venue posters").format(
+                 what=what)
+
+
+#: A run of 32 hex digits or more, whatever surrounds it, in a message: a key, a line of a key file, or most of
+#: either (a quote cut at 60 characters), hidden without knowing any key. A SHA-256 checksum is hidden too: no
+#: message needs one whole.
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}")
 #: A key file's line in a message: the mark, a key id and hex digits, then whatever follows on that line (not the
 #: format a message describes: "`materials-venue-key ID HEX [DISTRICT]`").
 _KEY_LINE = re.compile(re.escape(KEY_MARK.decode()) + r"\s*\d+\s+[0-9a-fA-F]{2,}[^\n'\"]*")
+#: How many consecutive digits of a known key's hex a message never shows (with separators between them, as
+#: `key_material` allows): 64 bits, never guessed, while 48 of the 64 digits would leave 64 bits to try.
+KEY_PIECE = 16
+_HEX_DIGITS = re.compile(rf"[0-9a-f]{{{KEY_PIECE},}}")
 HIDDEN = "[…]"
 
 
 def redact(text: str) -> str:
     """`text` (a message that may quote a source line or value) with any key material replaced by `HIDDEN`: a
-    key file's line, a bare 64-hex run, and every form of a known key `key_material` finds. A message that
-    quotes a file holding the key must never show it (on screen, in a CI log, in serve's gallery)."""
+    key file's line, a run of 32 or more hex digits, 16 or more digits of a known key's hex in a row (with
+    separators, as `key_material` allows them: a quote cut short, or cut in the middle by an ellipsis, still
+    shows most of the key), and every form of a known key `key_material` finds. A message that quotes a file
+    holding the key must never show it (on screen, in a CI log, in serve's gallery)."""
     if not text:
         return text
     text = _KEY_LINE.sub(KEY_MARK.decode() + HIDDEN, text)
+    text = _hide_key_pieces(text)
     text = _HEX_RUN.sub(HIDDEN, text)
     if _known_form(_encoded(text)) is not None:
         text = "\n".join(HIDDEN if _known_form(_encoded(line)) else line for line in text.split("\n"))
@@ -155,6 +192,58 @@ def redact(text: str) -> str:
             return _("(this message quoted key material and is not shown; look for a copy of the signing key "
                      "in the campaign's files)")
     return text
+
+
+def _hide_key_pieces(text: str) -> str:
+    """`text` with every run of `KEY_PIECE` or more digits of a known key's hex (in any case, separators between
+    them as `_squeezed` takes out) replaced by `HIDDEN`, from its first digit to its last."""
+    if not _KNOWN:
+        return text
+    digits, where = _squeezed_with_places(text)
+    spans: list[tuple[int, int]] = []
+    for secret in _KNOWN:
+        hexed = secret.hex()
+        for run in _HEX_DIGITS.finditer(digits):
+            for start in range(run.start(), run.end() - KEY_PIECE + 1):
+                end = start + KEY_PIECE
+                if digits[start:end] not in hexed:
+                    continue
+                while end < run.end() and digits[start:end + 1] in hexed:
+                    end += 1
+                spans.append((where[start], where[end - 1] + 1))
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + HIDDEN + text[end:]
+    return text
+
+
+def _squeezed_with_places(text: str) -> tuple[str, list[int]]:
+    """`_squeezed` of `text` as a string, with the place in `text` of each character it keeps."""
+    kept: list[str] = []
+    where: list[int] = []
+    index = 0
+    while index < len(text):
+        pair = text[index:index + 2].lower()
+        if pair == "\\x" or (pair == "0x" and (index == 0 or not _alnum(text[index - 1].lower()))):
+            index += 2
+            continue
+        char = text[index].lower()
+        if _alnum(char):
+            kept.append(char)
+            where.append(index)
+        index += 1
+    return "".join(kept), where
+
+
+def _alnum(char: str) -> bool:
+    return "0" <= char <= "9" or "a" <= char <= "z"
 
 
 def _encoded(text: str) -> bytes:

@@ -535,6 +535,10 @@ def machine_errors(out: Path, kept: str = "") -> Iterator[None]:
         where = e.filename or out
         code = errno.errorcode.get(e.errno, str(e.errno))
         kept = kept or _("nothing was replaced, the previous output in {out} is intact").format(out=out)
+        if e.errno == errno.ENAMETOOLONG:  # not the disk's state either: the name the user gave
+            raise OutputError(_("cannot write {where}: a name in this path is longer than this system allows "
+                                "(ENAMETOOLONG: most allow 255 bytes for a file or folder name); {kept}. Choose a "
+                                "shorter name, then run again").format(where=where, kept=kept)) from None
         if e.errno in (errno.ENOENT, errno.ENOTDIR):  # not the disk's state: the folder is not one to write in
             raise OutputError(_("cannot write {where}: {value} ({code}); {kept}. Its folder does not exist or "
                                 "takes no files (such as /proc): choose a folder of your own, then run again").format(

@@ -560,14 +560,17 @@ def write_proof(campaign_dir: Path | str = ".", out: Path | str | None = None,
     if target.suffix.lower() != ".pdf":
         raise MaterialsError(_("--out {target}: the proof is a PDF; give a file name ending in .pdf").format(
             target=target))
-    if target.is_dir():
-        raise MaterialsError(_("--out {target} is a folder; give a file name ending in .pdf").format(target=target))
     from materials import output
 
-    output.check_single_file(target, campaign.root, is_proof, "proof")
+    unchanged = _("{target} was not changed").format(target=target)
+    with output.machine_errors(target.parent, unchanged):  # a name too long for the system, before any work
+        if target.is_dir():
+            raise MaterialsError(_("--out {target} is a folder; give a file name ending in .pdf").format(
+                target=target))
+        output.check_single_file(target, campaign.root, is_proof, "proof")
     proof = collect_proof(campaign, Path(output_dir) if output_dir is not None else None)
     data = render_pdf(campaign, html_document(campaign, proof), proof.fingerprint)
-    with output.machine_errors(target.parent, _("{target} was not changed").format(target=target)):
+    with output.machine_errors(target.parent, unchanged):
         target.parent.mkdir(parents=True, exist_ok=True)
         output.write_atomic(target, data)
     log.info(_("proof: %d items, %d unconfirmed facts, %d blockers"), sum(len(i) for _, i in proof.sections),

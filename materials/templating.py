@@ -55,7 +55,7 @@ from jinja2.loaders import split_template_path
 from materials import registry, safefile
 from materials.errors import MaterialsError, Problem, TemplateProblem
 from materials.i18n import N_, _
-from materials.keys import key_material
+from materials.keys import key_material, source_message, value_key_material
 from materials.textfiles import hard_linked
 
 if TYPE_CHECKING:
@@ -753,6 +753,9 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
             raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
                 file=_label(campaign, path), error=e)) from None
+        for key, what in value_key_material(data):  # a label printed on every poster (`keys.remember`: load)
+            raise MaterialsError(_("{file}: {key} {refusal}").format(file=_label(campaign, path), key=key,
+                                                                     refusal=source_message(what)))
         for lang, table in data.items():
             if isinstance(table, dict):
                 merged.setdefault(lang, {}).update({k: str(v) for k, v in table.items()})

@@ -18,6 +18,7 @@ import yaml
 from materials import fonts, safefile
 from materials.errors import Problem
 from materials.i18n import _
+from materials.keys import key_material, source_message
 
 #: Largest Markdown file we read: an FAQ answer is a few hundred words.
 MAX_SOURCE_BYTES = safefile.MARKDOWN
@@ -100,6 +101,15 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
                                           "delete it (often pasted from another document)").format(
                                               char=fonts.describe(char))))
                 break
+    what = key_material(raw)
+    if what is not None:
+        # Every Markdown source (an FAQ with its front matter, a poster, a tips sign, the notice) and the glossary
+        # is read here: a key in its words would be printed, in a PDF's compressed text that no scan of the
+        # output sees. Refused before anything else reads it, naming the line, never quoting it.
+        where = next((number for number, row in enumerate(text.split("\n"), 1)
+                     if key_material(row.encode("utf-8")) is not None), None)
+        problems.append(Problem(label, where, None, source_message(what)))
+        return None
     return text
 
 

@@ -518,6 +518,8 @@ MATRIX: list[tuple[str, int, str]] = [
     ("proof  --campaign  {c}  --out  {r}/proof-link.pdf", 1, "is a symbolic link"),
     ("proof  --campaign  {c}  --out  /proc/materials/proof.pdf", 1, "cannot write /proc"),
     ("proof  --campaign  {c}  --out  /sys/proof.pdf", 1, "cannot write /sys"),
+    # Red team 11 #6: a name longer than the system allows was an OSError ENAMETOOLONG traceback
+    ("proof  --campaign  {c}  --out  {r}/" + "a" * 300 + ".pdf", 1, "is longer than this system allows"),
     ("proof  --campaign  {c}  --out  {b}/a-file/proof.pdf", 1, "cannot write"),
     ("new  /proc/materials-campaign", 1, "cannot write /proc"),
     ("new  {c}", 1, "is not empty"),

@@ -617,12 +617,13 @@ def test_a_published_file_holding_the_key_in_any_form_is_refused(campaign_dir: P
 
 
 def test_the_key_hex_in_an_faq_answer_is_refused(campaign_dir: Path, tmp_path: Path) -> None:
-    """Red team 5: the key's hex pasted into an FAQ answer went onto the published page."""
+    """Red team 5: the key's hex pasted into an FAQ answer went onto the published page. Red team 11: it is
+    refused when the answer is read, naming the answer and line, before any output is made."""
     from materials.build import build
 
     answer = campaign_dir / "faq" / "en" / "help.md"
     answer.write_text(answer.read_text(encoding="utf-8") + f"\nReference {KEY.hex()}.\n", encoding="utf-8")
-    with pytest.raises(MaterialsError, match=r"would publish the signing key as hex"):
+    with pytest.raises(MaterialsError, match=r"faq/en/help\.md line \d+: holds the signing key as hex"):
         build(campaign_dir, tmp_path / "out", only="web")
     assert not (tmp_path / "out" / "web").exists()
 
@@ -672,7 +673,7 @@ def test_no_message_ever_quotes_key_material() -> None:
     try:
         for form in (base64.b64encode(KEY).decode(), ":".join(f"{b:02X}" for b in KEY), KEY.hex()[:40] + "Q"):
             message = str(CampaignError([Problem("a.md", 3, None, f"cannot parse {form!r}")]))
-            assert (form in message) == form.endswith("Q"), message  # a key's part alone is no key
+            assert form not in message, message  # red team 11: 40 digits of the key are hidden too
         assert base64.b64encode(KEY).decode() not in MaterialsError(f"x {base64.b64encode(KEY).decode()}").message
     finally:
         keys._KNOWN.discard(KEY)
