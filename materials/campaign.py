@@ -9,7 +9,6 @@ every target renders from; targets read their own sources (posters, tips, venue 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
 from materials.keys import file_key_material
 from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
+from materials.sourcedate import source_date_epoch
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
@@ -165,9 +165,9 @@ class Campaign:
 
     def source_date(self) -> datetime:
         """Date stamped into outputs: SOURCE_DATE_EPOCH if set (reproducible builds), else `issued`."""
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.isdigit():
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        epoch = source_date_epoch()
+        if epoch is not None:
+            return epoch
         issued = self.settings.issued
         return datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
 

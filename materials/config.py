@@ -42,7 +42,7 @@ from materials.schema import (
     is_placeholder_host,
     validation_message,
 )
-from materials.textfiles import toml_problem
+from materials.textfiles import load_toml, toml_problem
 
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
@@ -107,7 +107,8 @@ class ServiceSettings(Strict):
     url: HttpsUrl
     """Address of the declaration service (https only, no user name or password, no spaces, none of `"` `<` `>` `{`
     `}` `\\` `^`, a vertical bar or a backquote as they are (percent-encode them); the host a name
-    in plain ASCII, never an IP address, an internationalised name in its `xn--` form). A host on a reserved
+    in plain ASCII, never an IP address, an internationalised name in its `xn--` form; at most 1,000 bytes, so that
+    a QR code at any error-correction level holds it with its channel tag). A host on a reserved
     or local-network name (`.example`, `.test`, `.invalid`, `.localhost`, `localhost`, `.local`, `.internal`,
     `.lan`, `.home.arpa`, `.onion`, `.alt`, ...) is a placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
@@ -395,7 +396,7 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
         raise CampaignError([Problem(label, None, None, _("not UTF-8 ({reason} at byte {start}); "
                                        "save the file as UTF-8").format(reason=e.reason, start=e.start))]) from None
     try:
-        return tomllib.loads(text)
+        return load_toml(text)
     except tomllib.TOMLDecodeError as e:
         raise CampaignError([toml_problem(label, text, e)]) from None
 
