@@ -641,6 +641,14 @@ def test_the_shipped_districts_and_billboard_are_facts_awaiting_confirmation(shi
     ("[x](other-page.html)", "relative link 'other-page.html'"),
     ("[x](#nowhere)", "anchor link '#nowhere'"),
     ("<http://tj.gov.cn>", "insecure link"),
+    # Red team 11, #11: the sanitiser dropped every picture without a word
+    ("![x](https://tj.gov.cn/x.png)", "picture 'https://tj.gov.cn/x.png' is on the network: pictures must be files "
+                                      "of the campaign"),
+    ("<img src=https://tj.gov.cn/x.png>", "picture 'https://tj.gov.cn/x.png' is on the network"),
+    ("<img alt='' src='//tj.gov.cn/x.png'>", "picture '//tj.gov.cn/x.png' is on the network"),
+    ('<picture><source srcset="http://tj.gov.cn/x.webp"></picture>', "a picture (<picture>) would be left out"),
+    ("![x](pic.png)", "picture 'pic.png' (<img>) would be left out without a word: texts show no pictures"),
+    ("<svg><circle r='1'/></svg>", "a picture (<svg>) would be left out without a word"),
 ])
 def test_check_refuses_at_the_source_every_link_the_site_refuses(line: str, fragment: str) -> None:
     """`check` finds in the Markdown source (file and line) what the built site's link check refuses."""

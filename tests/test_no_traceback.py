@@ -38,6 +38,21 @@ KEY_CELLS = {"base64": base64.b64encode(TEST_KEY).decode(), "base64url": base64.
              "stray-base32": base64.b32encode(bytes(range(100, 132))).decode()}
 
 
+def _png(width: int, height: int) -> bytes:
+    """The header of a greyscale PNG of `width` × `height` (and no pixels): what a picture bomb claims."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+PNG_BOMB = _png(30_000, 30_000)
+
+
 def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
              hidden_rows: tuple[int, ...] = ()) -> None:
     import openpyxl
@@ -269,6 +284,27 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "templates" / "web").mkdir(parents=True)
             (folder / "templates" / "web" / "strings.toml").write_text('[en]\nsearch = "Search"\n', encoding="utf-8")
             os.link(folder / "templates" / "web" / "strings.toml", root / f"{name}-other-name.toml")
+    # Red team 11, #11: a poster's picture that is not a PNG, or a PNG bomb, was left out of the poster with only
+    # WeasyPrint's log line ("ok", exit 0); a picture on the network in an answer or a poster was dropped unsaid
+    for name, picture, line in (("one-byte", b"x", ""),
+                                ("bomb", PNG_BOMB, ""),
+                                ("remote", None, "![map](https://maps.tj.gov.cn/x.png)"),
+                                ("remote-html", None, '<img src="https://maps.tj.gov.cn/y.png" alt="map">'),
+                                ("remote-poster", None, "![map](https://maps.tj.gov.cn/x.png)")):
+        folder = root / f"picture-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        shutil.copytree(FIXTURES.parent / "print" / "sources" / "posters", folder / "posters")
+        if picture is not None:
+            (folder / "posters" / "pic.png").write_bytes(picture)
+            poster = folder / "posters" / "apply.md"
+            poster.write_text(poster.read_text(encoding="utf-8").replace("icon: scan\n", "icon: scan\nimage: pic.png\n",
+                                                                         1), encoding="utf-8")
+        elif name == "remote-poster":
+            poster = folder / "posters" / "apply.md"
+            poster.write_text(poster.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+        else:
+            with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
+                handle.write(f"\n{line}\n")
     deep = root / "deep-strings"  # Red team 11, #6: the same nesting in a template folder's strings.toml
     shutil.copytree(FIXTURES / "mini", deep)
     (deep / "templates" / "web").mkdir(parents=True)
@@ -585,6 +621,22 @@ MATRIX: list[tuple[str, int, str]] = [
      "campaign.toml: TOML syntax error: arrays or tables are nested too deeply to read"),
     ("build  --campaign  {r}/deep-strings  --only  web", 1,
      "templates/web/strings.toml: cannot read the interface strings (arrays or tables are nested too deeply"),
+    # Red team 11, #11: each was "ok" (exit 0) with the picture missing from the output
+    ("check  --campaign  {r}/picture-one-byte", 1,
+     "posters/apply.md line 2: image: 'pic.png' is not a PNG or JPEG picture that can be read"),
+    ("build  --campaign  {r}/picture-one-byte  --only  print", 1,
+     "posters/apply.md line 2: image: 'pic.png' is not a PNG or JPEG picture that can be read"),
+    ("check  --campaign  {r}/picture-bomb", 1,
+     "posters/apply.md line 2: image: 'pic.png' has more than 80,000,000 pixels"),
+    ("check  --campaign  {r}/picture-remote", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/x.png' is on the network: pictures must be files "
+     "of the campaign"),
+    ("check  --campaign  {r}/picture-remote-poster", 1,
+     "posters/apply.md line 24: picture 'https://maps.tj.gov.cn/x.png' is on the network"),
+    ("build  --campaign  {r}/picture-remote  --only  web", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/x.png' is on the network"),
+    ("check  --campaign  {r}/picture-remote-html", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/y.png' is on the network"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
