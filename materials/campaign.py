@@ -295,8 +295,12 @@ def link_outside(path: Path, root: Path) -> str | None:
         return _("is a link to {target}, outside the campaign folder; copy the file into the campaign folder "
                  "instead").format(target=target)
     # A folder on the way is the link (`faq/en -> /elsewhere`): every file under it leads out the same way.
-    return _("leads to {target}, outside the campaign folder, through a folder that is a symbolic link; copy "
-             "the files into the campaign folder instead").format(target=target)
+    if any(folder.is_symlink() for folder in path.parents if folder.is_relative_to(root) and folder != root):
+        return _("leads to {target}, outside the campaign folder, through a folder that is a symbolic link; copy "
+                 "the files into the campaign folder instead").format(target=target)
+    # No link at all: an absolute path (`/etc/passwd`) or one climbing out with `..` (red team 11, #12)
+    return _("is outside the campaign folder ({target}); copy the file into the campaign folder and name it "
+             "from there").format(target=target)
 
 
 def read_source(path: Path, root: Path, label: str, problems: list[Problem]) -> str | None:

@@ -222,6 +222,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + "\n[print]\nwechat_cover = [0, -1]\n",
         "wechat-huge": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + "\n[print]\nwechat_square = [100000, 100000]\n",
+        # Red team 11, #12: a folder named as the key file was "has 3 hard links"
+        "key-folder": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = "faq"\n',
+        "key-empty": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = ""\n',
+        # Red team 11, #12: a 3000-character title passed check and failed the build's trim check
+        "long-title": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'en = "Health code test campaign"', 'en = "' + "Health code " * 250 + '"'),
         "deep": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + "\nx = " + "[" * 5000 + "]" * 5000 + "\n",
     }.items():
@@ -621,6 +629,13 @@ MATRIX: list[tuple[str, int, str]] = [
      "campaign.toml: TOML syntax error: arrays or tables are nested too deeply to read"),
     ("build  --campaign  {r}/deep-strings  --only  web", 1,
      "templates/web/strings.toml: cannot read the interface strings (arrays or tables are nested too deeply"),
+    ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-folder", 1,
+     "broken-key-folder/faq is a folder, not a key file: name the key file itself"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-key-empty  --out  {r}/o-key-empty", 1,
+     "broken-key-empty is a folder, not a key file: name the key file itself"),
+    ("check  --campaign  {r}/broken-long-title", 1,
+     "campaign.toml: title: en: the title 'Health code Health code Health'… is 3,000 half-width units long (a "
+     "Chinese character counts 2); it prints in the footer of every poster and sign, where at most 80 fit"),
     # Red team 11, #11: each was "ok" (exit 0) with the picture missing from the output
     ("check  --campaign  {r}/picture-one-byte", 1,
      "posters/apply.md line 2: image: 'pic.png' is not a PNG or JPEG picture that can be read"),

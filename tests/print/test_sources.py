@@ -77,8 +77,10 @@ def test_unknown_fact(print_campaign: Path) -> None:
     ("value", "expected"),
     [
         ("missing.png", "does not exist"),
-        ("../../outside.png", "outside the campaign folder"),
-        ("/etc/passwd", "outside the campaign folder"),
+        # Red team 11, #12: both said "through a folder that is a symbolic link", and there was none
+        ("../../outside.png", "'../../outside.png' is outside the campaign folder ("),
+        ("/etc/passwd", "'/etc/passwd' is outside the campaign folder (/etc/passwd); copy the file into the "
+                        "campaign folder"),
         ("https://example.com/x.png", "is a URL"),
         ("file:///etc/passwd", "is a URL"),
         ("big.png", "the limit is"),
@@ -101,6 +103,17 @@ def test_bad_images(print_campaign: Path, value: str, expected: str) -> None:
     edit(print_campaign / "posters" / "apply.md", "icon: scan\n", f"icon: scan\nimage: {value}\n")
     found = problems_of(print_campaign)
     assert any("posters/apply.md" in p and "image" in p and expected in p for p in found), found
+
+
+def test_a_picture_through_a_linked_folder_says_so(print_campaign: Path) -> None:
+    outside = print_campaign.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "x.png").write_bytes(png_header(40, 40, zlib.compress(b"\0" * (40 * 41))))
+    (print_campaign / "posters" / "pictures").symlink_to(outside)
+    edit(print_campaign / "posters" / "apply.md", "icon: scan\n", "icon: scan\nimage: pictures/x.png\n")
+    found = problems_of(print_campaign)
+    assert any("'pictures/x.png' leads to" in p and "through a folder that is a symbolic link" in p
+               for p in found), found
 
 
 def png_header(width: int, height: int, pixels: bytes) -> bytes:
