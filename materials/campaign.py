@@ -9,7 +9,6 @@ every target renders from; targets read their own sources (posters, tips, venue 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from materials.errors import CampaignError, MaterialsError, Problem
 from materials.i18n import _
 from materials.keys import file_key_material
 from materials.schema import PLACEHOLDER_MARK, is_placeholder_host
+from materials.sourcedate import source_date_epoch
 from materials.textfiles import read_text, split_front_matter
 
 FAQ_DIR = "faq"
@@ -165,9 +165,9 @@ class Campaign:
 
     def source_date(self) -> datetime:
         """Date stamped into outputs: SOURCE_DATE_EPOCH if set (reproducible builds), else `issued`."""
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.isdigit():
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        epoch = source_date_epoch()
+        if epoch is not None:
+            return epoch
         issued = self.settings.issued
         return datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
 
@@ -295,8 +295,12 @@ def link_outside(path: Path, root: Path) -> str | None:
         return _("is a link to {target}, outside the campaign folder; copy the file into the campaign folder "
                  "instead").format(target=target)
     # A folder on the way is the link (`faq/en -> /elsewhere`): every file under it leads out the same way.
-    return _("leads to {target}, outside the campaign folder, through a folder that is a symbolic link; copy "
-             "the files into the campaign folder instead").format(target=target)
+    if any(folder.is_symlink() for folder in path.parents if folder.is_relative_to(root) and folder != root):
+        return _("leads to {target}, outside the campaign folder, through a folder that is a symbolic link; copy "
+                 "the files into the campaign folder instead").format(target=target)
+    # No link at all: an absolute path (`/etc/passwd`) or one climbing out with `..` (red team 11, #12)
+    return _("is outside the campaign folder ({target}); copy the file into the campaign folder and name it "
+             "from there").format(target=target)
 
 
 def read_source(path: Path, root: Path, label: str, problems: list[Problem]) -> str | None:

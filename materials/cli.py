@@ -92,7 +92,10 @@ def cli(verbose: int, quiet: bool) -> None:
     From one campaign folder, make print-ready posters, tips signs and the FAQ booklet, a signed
     check-in code poster per venue, and a static bilingual FAQ website.
     """
+    from materials.sourcedate import source_date_epoch
+
     configure_logging(-1 if quiet else verbose)
+    source_date_epoch()  # a value no date holds stops every command here, before any work
 
 
 @cli.command(help=_("Build every output of a campaign: output/print, output/venues, output/web."))

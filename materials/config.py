@@ -43,7 +43,8 @@ from materials.schema import (
     is_placeholder_host,
     validation_message,
 )
-from materials.textfiles import toml_problem
+from materials.scripts import wide
+from materials.textfiles import load_toml, toml_problem
 
 __all__ = ["SLUG", "Colour", "HttpsUrl", "Language", "NamedKey", "PerLanguage", "Settings", "Slug", "Strict",
            "load_settings", "reference_markdown", "settings_model"]
@@ -100,6 +101,9 @@ DEFAULT_CMYK: dict[str, tuple[float, float, float, float]] = {
     "primary": (88, 33, 97, 24), "accent": (21, 97, 100, 12), "text": (0, 0, 0, 100), "background": (0, 0, 0, 0),
 }
 FactName = Annotated[str, AfterValidator(_fact_name)]
+#: The longest title, in half-width units: 40 Chinese characters or 80 Latin letters fit the footer of the
+#: smallest sign (an A6 card) and the booklet's cover (measured with the shipped templates).
+TITLE_WIDTH = 80
 
 
 class ServiceSettings(Strict):
@@ -108,7 +112,8 @@ class ServiceSettings(Strict):
     url: HttpsUrl
     """Address of the declaration service (https only, no user name or password, no spaces, none of `"` `<` `>` `{`
     `}` `\\` `^`, a vertical bar or a backquote as they are (percent-encode them); the host a name
-    in plain ASCII, never an IP address, an internationalised name in its `xn--` form). A host on a reserved
+    in plain ASCII, never an IP address, an internationalised name in its `xn--` form; at most 1,000 bytes, so that
+    a QR code at any error-correction level holds it with its channel tag). A host on a reserved
     or local-network name (`.example`, `.test`, `.invalid`, `.localhost`, `localhost`, `.local`, `.internal`,
     `.lan`, `.home.arpa`, `.onion`, `.alt`, ...) is a placeholder: every build warns and `--strict` fails."""
     channel_parameter: Slug = "ch"
@@ -255,7 +260,21 @@ class Settings(Strict):
     issued: date
     """Date of the notice the campaign serves; default date printed on materials."""
     title: PerLanguage
-    """Campaign title per language."""
+    """Campaign title per language, printed in the footer of every poster and sign, on the booklet's cover and the
+    order sheet: at most 80 half-width units (a Chinese character counts 2), the longest that fits them all."""
+
+    @field_validator("title")
+    @classmethod
+    def _title_fits(cls, value: dict[str, str]) -> dict[str, str]:
+        """A title longer than TITLE_WIDTH passed `check` and failed the build's trim check (red team 11, #12)."""
+        for lang, text in value.items():
+            width = sum(2 if wide(c) else 1 for c in text)
+            if width > TITLE_WIDTH:
+                raise ValueError(_("{lang}: the title {start!r}… is {width:,} half-width units long (a Chinese "
+                                   "character counts 2); it prints in the footer of every poster and sign, where "
+                                   "at most {limit} fit: shorten it").format(lang=lang, start=text[:30], width=width,
+                                                                             limit=TITLE_WIDTH))
+        return value
     authority: PerLanguage
     """Issuing authority's full name per language, printed on every material."""
     authority_short: PerLanguage = {}
@@ -396,7 +415,7 @@ def parse_toml(path: Path, label: str) -> dict[str, Any]:
         raise CampaignError([Problem(label, None, None, _("not UTF-8 ({reason} at byte {start}); "
                                        "save the file as UTF-8").format(reason=e.reason, start=e.start))]) from None
     try:
-        return tomllib.loads(text)
+        return load_toml(text)
     except tomllib.TOMLDecodeError as e:
         raise CampaignError([toml_problem(label, text, e)]) from None
 

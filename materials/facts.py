@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tomllib
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from materials import markdown as mdown
 from materials import safefile
@@ -32,6 +33,7 @@ from materials.config import Fact
 from materials.errors import Problem
 from materials.i18n import N_, _
 from materials.notice import SETTING_FACTS
+from materials.textfiles import load_toml
 from materials.texts import Text
 
 if TYPE_CHECKING:
@@ -227,6 +229,53 @@ def unconfirmed(campaign: Campaign) -> list[str]:
 TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:#.*)?$")
 
 
+def statement_lines(text: str) -> list[bool]:
+    """For each line of a TOML text (split at "\\n"), whether it starts a statement as TOML reads it: a table
+    header, a key or a comment. A line that starts inside a multi-line string (three quotes) or inside an array
+    or inline table spanning lines does not: what reads like `[facts.city]` there is words (red team 11, #7:
+    `facts confirm` rewrote such lines of [site.intro]'s text and left the fact unconfirmed)."""
+    starts: list[bool] = []
+    quote = ""  # the string the scan is inside: one quote or three, of either kind
+    depth = 0  # arrays and inline tables open
+    comment = False
+    at_line_start = True
+    i = 0
+    while True:
+        if at_line_start:
+            starts.append(not quote and depth == 0)
+            at_line_start = False
+        if i >= len(text):
+            return starts
+        char = text[i]
+        if char == "\n":
+            comment = False
+            if len(quote) == 1:  # a one-line string never spans lines (TOML refuses the file)
+                quote = ""
+            at_line_start = True
+        elif comment:
+            pass
+        elif quote:
+            if char == "\\" and quote[0] == '"':
+                i += 1  # an escaped character, or an escaped line end in a multi-line string, stays in the string
+                at_line_start = text[i:i + 1] == "\n"
+            elif text.startswith(quote, i):
+                run = len(quote)
+                while len(quote) == 3 and run < 5 and text.startswith(quote[0], i + run):
+                    run += 1  # up to two quotes before the closing three belong to the words
+                i += run - 1
+                quote = ""
+        elif char == "#":
+            comment = True
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+
+
 def _toml_string(value: str) -> str:
     """A TOML basic string."""
     out = value.replace("\\", "\\\\").replace('"', '\\"')
@@ -257,19 +306,18 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     except OSError as e:
         raise MaterialsError(_("{path}: cannot read ({strerror})").format(path=path, strerror=e.strerror)) from None
     lines = raw.split("\n")
-    start = next((i for i, line in enumerate(lines) if (m := TABLE.match(line)) and m.group(1) == f"facts.{name}"),
-                 None)
-    _refuse_other_forms(path, settings_file, name, lines, start)
+    tables = _tables(raw)
+    start = next((i for i, table in tables if table == f"facts.{name}"), None)
+    _refuse_other_forms(path, settings_file, name, lines, start, tables)
     if start is None:
-        known = sorted(m.group(1).removeprefix("facts.") for line in lines
-                       if (m := TABLE.match(line)) and m.group(1).startswith("facts."))
+        known = sorted(table.removeprefix("facts.") for _i, table in tables if table.startswith("facts."))
         raise MaterialsError(_("{file}: no fact [facts.{name}]; facts: {known}").format(
             file=settings_file, name=name, known=", ".join(known)))
-    end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
-               len(lines))
+    end = next((i for i, _table in tables if i > start), len(lines))
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
     body = lines[start + 1:end]
+    statement = statement_lines(raw)[start + 1:end]
     source = f"document = {_toml_string(document)}, date = {day.isoformat()}"
     if link:
         source += f", link = {_toml_string(link)}"
@@ -282,13 +330,21 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
             source += f", {key} = {_toml_string(value)}"
     wanted = {"confirmed": "confirmed = true", "source": f"source = {{ {source} }}"}
     wanted.update({lang: f"{lang} = {_toml_string(words)}" for lang, words in texts.items()})
+    before = load_toml(raw.removeprefix("\ufeff"))["facts"][name]
+    expected = {**{k: v for k, v in before.items() if k != "source"}, **texts, "confirmed": True, "source": {
+        "document": document, "date": day, **({"link": link} if link else {}),
+        **{key: getattr(old.source, key) for key in ("note", "contrary")
+           if old is not None and old.source is not None and getattr(old.source, key)}}}
     kept: list[str] = []
-    for line in body:
+    skipping = False
+    for line, starts in zip(body, statement, strict=True):
+        if not starts:  # a line inside a value: words of a multi-line string, items of an array
+            if not skipping:
+                kept.append(line)
+            continue
         key = line.split("=", 1)[0].strip().strip('"') if "=" in line and not line.lstrip().startswith("#") else ""
-        if key in wanted:
-            kept.append(wanted.pop(key))
-        else:
-            kept.append(line)
+        skipping = key in wanted  # a value replaced whole, with the lines it spans
+        kept.append(wanted.pop(key) if skipping else line)
     languages = [key for key in wanted if key not in ("confirmed", "source")]
     kept = [*(wanted[lang] for lang in languages), *kept, *(wanted[k] for k in ("confirmed", "source") if k in wanted)]
     written = [line for line in kept if line not in body]
@@ -297,13 +353,45 @@ def confirm(root: Path, name: str, document: str, day: date, link: str = "",
     try:
         temporary.write_text(new, encoding="utf-8")
         load_settings(temporary, settings_file)  # refuses a bad date, link or language with the key named
+        check_confirmed(raw, new, settings_file, name, expected)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     return written
 
 
-def _refuse_other_forms(path: Path, settings_file: str, name: str, lines: list[str], start: int | None) -> None:
+def _tables(text: str) -> list[tuple[int, str]]:
+    """The table headers of a TOML text as (line index, name), `[[x]]` as `[x]`; never a line inside a string."""
+    found = []
+    for i, (line, starts) in enumerate(zip(text.split("\n"), statement_lines(text), strict=True)):
+        if starts and (m := TABLE.match(line)):
+            found.append((i, m.group(1)))
+        elif starts and line.lstrip().startswith("[["):
+            found.append((i, line.strip()))
+    return found
+
+
+def check_confirmed(before: str, after: str, settings_file: str, name: str, fact: dict[str, Any]) -> None:
+    """The last guard of `confirm`: `after`, read as TOML, is `before` with fact `name` exactly `fact` (its words,
+    `confirmed = true`, the new source) and nothing else changed. An edit of the wrong lines (red team 11, #7: lines
+    inside a multi-line string) said "confirmed" and left the fact as it was; now it writes nothing and fails."""
+    from materials.errors import MaterialsError
+
+    try:
+        old, new = (load_toml(text.removeprefix("\ufeff")) for text in (before, after))
+    except tomllib.TOMLDecodeError:
+        new = None
+        old = {}
+    expected = {**old, "facts": {**old.get("facts", {}), name: fact}}
+    if new != expected:
+        raise MaterialsError(_("{file}: editing [facts.{name}] would not confirm exactly that fact and keep every "
+                               "other setting as it is (the edited file reads differently); the file was not "
+                               "changed: set `confirmed = true` and the `source` of [facts.{name}] by hand").format(
+                                   file=settings_file, name=name))
+
+
+def _refuse_other_forms(path: Path, settings_file: str, name: str, lines: list[str], start: int | None,
+                        tables: list[tuple[int, str]]) -> None:
     """Refuse up front a fact that `confirm` cannot edit line by line: one written as an inline table
     (`[facts]` then `name = { … }`), with dotted keys (`source.document = …`) or with a `[facts.name.source]`
     table. Writing `source = { … }` beside those would make a file TOML refuses."""
@@ -317,10 +405,10 @@ def _refuse_other_forms(path: Path, settings_file: str, name: str, lines: list[s
     if start is None:
         other = name in load_settings(path, settings_file).facts
     else:
-        end = next((i for i in range(start + 1, len(lines)) if TABLE.match(lines[i]) or lines[i].startswith("[[")),
-                   len(lines))
-        other = any(dotted(line) for line in lines[start + 1:end]) or any(
-            (m := TABLE.match(line)) and m.group(1).startswith(f"facts.{name}.") for line in lines)
+        end = next((i for i, _table in tables if i > start), len(lines))
+        statement = statement_lines("\n".join(lines))
+        other = any(dotted(lines[i]) for i in range(start + 1, end) if statement[i]) or any(
+            table.startswith(f"facts.{name}.") for _i, table in tables)
     if other:
         raise MaterialsError(_(
             "{file}: fact {name} is written in a form `materials facts confirm` cannot edit (an inline table, dotted "

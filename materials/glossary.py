@@ -32,7 +32,7 @@ from typing import Any
 
 from materials.errors import Problem
 from materials.i18n import _
-from materials.textfiles import read_text, toml_problem
+from materials.textfiles import load_toml, read_text, toml_problem
 from materials.texts import Text
 
 ENDINGS = "(?:s|es|d|ed|ing)?"
@@ -73,7 +73,7 @@ def load(path: Path, label: str, languages: list[str]) -> tuple[Glossary | None,
     if text is None:
         return None, problems
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as e:
         return None, [toml_problem(label, text, e)]
     entries: list[Entry] = []

@@ -18,6 +18,7 @@ import html
 import re
 import threading
 from collections.abc import Callable, Mapping
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import markdown as md
@@ -82,14 +83,80 @@ def browser_url(url: str) -> str:
     return re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(0x21))))
 
 
+#: Elements that draw a picture: never kept by the sanitiser (ALLOWED_TAGS), so refused at the source.
+PICTURE_TAGS = ("img", "picture", "svg", "image")
+
+
+class _Pictures(HTMLParser):
+    """The picture elements of a rendered text, as (tag, the picture's address or ''), in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in PICTURE_TAGS:
+            where = next((value or "" for name, value in attrs if name in ("src", "srcset", "href", "xlink:href")),
+                         "")
+            self.found.append((tag, where))
+
+    handle_startendtag = handle_starttag
+
+
+def picture_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
+    """Every picture in a Markdown source (`![x](…)`, raw `<img>`, `<picture>`, `<svg>`): the sanitiser drops it,
+    so the published text would lack it without a word (red team 11, #11: `![x](https://…)` in an FAQ). One
+    problem each, naming the picture; a picture on the network says pictures must be files of the campaign."""
+    parser = _Pictures()
+    parser.feed(to_html(source))
+    parser.close()
+    lines = source.splitlines()
+    problems = []
+    for tag, where in parser.found:
+        address = re.sub(r"\s+", "", browser_url(where))
+        if re.match(r"(?i)(?:https?:|//)", address):
+            message = _("picture {where!r} is on the network: pictures must be files of the campaign, and nothing "
+                        "is fetched, so it would be left out without a word; a poster or tips sign shows a picture "
+                        "of the campaign through `image:` in its front matter, and other texts show none").format(
+                            where=where)
+        elif where:
+            message = _("picture {where!r} (<{tag}>) would be left out without a word: texts show no pictures; a "
+                        "poster or tips sign shows a picture of the campaign through `image:` in its front "
+                        "matter").format(where=where, tag=tag)
+        else:
+            message = _("a picture (<{tag}>) would be left out without a word: texts show no pictures; a poster or "
+                        "tips sign shows a picture of the campaign through `image:` in its front matter").format(
+                            tag=tag)
+        found = _line_of(where, lines) if where else None
+        if found is None:
+            found = next((i for i, text in enumerate(lines) if "![" in text or f"<{tag}" in text.lower()), 0)
+        problems.append(Problem(file, first_line + found, None, message))
+    return problems
+
+
+def _line_of(raw: str, lines: list[str]) -> int | None:
+    """The index of the source line a rendered attribute value `raw` comes from, or None."""
+    found = next((i for i, text in enumerate(lines) if raw in text), None)
+    if found is None:  # whitespace the renderer changed (tabs expanded), entities: compare without them
+        squeezed = re.sub(r"\s+", "", browser_url(raw))
+        found = next((i for i, text in enumerate(lines)
+                      if squeezed and squeezed in re.sub(r"\s+", "", html.unescape(text))), None)
+    return found
+
+
 def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
     """Every link target of a Markdown source as the renderer sees it (inline, reference and raw HTML
-    links), refused unless it is https, mailto, tel, `service:` or `faq:ID`."""
+    links), refused unless it is https, mailto, tel, `service:` or `faq:ID`; and every picture
+    (`picture_problems`), which no text shows."""
     body = to_html(source)
     lines = source.splitlines()
-    problems: list[Problem] = []
+    problems: list[Problem] = picture_problems(source, file, first_line)
+    pictures = {html.unescape(where) for match in re.finditer(r"<(?:img|source|image)\b[^>]*>", body, re.I)
+                for where in URL_ATTR.findall(match.group(0))}
     for match in URL_ATTR.finditer(body):
         raw = html.unescape(match.group(1))
+        if raw in pictures and match.group(0).startswith("src"):
+            continue  # reported as a picture above
         url = browser_url(raw)
         if url in ("service:", "#") or url.startswith("faq:") or "{{" in url:  # `#`: this page's top
             continue
@@ -100,10 +167,7 @@ def link_problems(source: str, file: str, first_line: int = 1) -> list[Problem]:
             scheme = ""
         if scheme in CONTENT_SCHEMES:
             continue
-        found = next((i for i, text in enumerate(lines) if raw in text), None)
-        if found is None:  # whitespace the renderer changed (tabs expanded), entities: compare without them
-            found = next((i for i, text in enumerate(lines)
-                          if squeezed and squeezed in re.sub(r"\s+", "", html.unescape(text))), None)
+        found = _line_of(raw, lines)
         if found is None:  # a target split over lines: where it starts
             start = raw.splitlines()[0] if raw.strip() else ""
             found = next((i for i, text in enumerate(lines) if start and start in text), 0)

@@ -21,14 +21,24 @@ FIXED_MASK = 4
 
 
 def make(data: str, error: str = "m", *, fixed_mask: bool = False, micro: bool = False) -> segno.QRCode:
-    """A QR code at exactly `error` level (no silent boost: the level is a settings decision)."""
-    return segno.make(
-        data,
-        error=error.lower(),
-        boost_error=False,
-        micro=micro,
-        mask=FIXED_MASK if fixed_mask else None,
-    )
+    """A QR code at exactly `error` level (no silent boost: the level is a settings decision). Data no QR code
+    holds at that level is a MaterialsError naming the address (settings bound it: schema.MAX_URL_BYTES)."""
+    try:
+        return segno.make(
+            data,
+            error=error.lower(),
+            boost_error=False,
+            micro=micro,
+            mask=FIXED_MASK if fixed_mask else None,
+        )
+    except segno.DataOverflowError:
+        from materials.errors import MaterialsError
+        from materials.i18n import _
+
+        raise MaterialsError(_("the link {start!r}… ({size:,} bytes) does not fit a QR code at error-correction "
+                               "level {level}: shorten service.url in campaign.toml (and the channel names), or "
+                               "choose a lower level").format(start=data[:60], size=len(data.encode("utf-8")),
+                                                             level=error.upper())) from None
 
 
 def svg(code: segno.QRCode, size_mm: float, *, dark: str = "#000", light: str | None = "#fff",

@@ -27,6 +27,10 @@ TEMPLATE = 16 * MB
 KEY = 64 * 1024
 VENUE_LIST = 256 * MB
 IMAGE = 64 * MB
+#: The most pixels a picture of the campaign may have (10,000 × 8,000: an A1 poster's width at 300 dpi), checked
+#: from its header before it is decoded: a PNG of 30000 × 30000 one-bit pixels is 109 kB on the disk and 2.7 GB
+#: decoded. Below Pillow's own decompression-bomb warning (89 million), which a picture never meets.
+IMAGE_PIXELS = 80_000_000
 
 
 class Refused(OSError):

@@ -142,8 +142,20 @@ def _language(value: str) -> str:
 URL_UNSAFE = frozenset('"<>`{}|\\^')
 
 
+#: The longest address a setting may hold, in bytes of UTF-8: a QR code at level H (the highest error correction a
+#: campaign can choose) holds 1,273 bytes, and the build adds the channel tag (`?ch=wechat`) to the address.
+MAX_URL_BYTES = 1000
+
+
 def check_https_url(value: str) -> str:
-    """An https address with a checked host (`check_host`), no user name or password, no #fragment."""
+    """An https address with a checked host (`check_host`), no user name or password, no #fragment, short enough
+    for a QR code (`MAX_URL_BYTES`)."""
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_URL_BYTES:
+        raise ValueError(_("{start!r}… is {size:,} bytes long; an address may be printed as a QR code, and one at "
+                           "error-correction level H holds at most 1,273 bytes with the channel tag the build "
+                           "adds: shorten it to at most {limit:,} bytes (a shorter address also scans more "
+                           "easily)").format(start=value[:60], size=size, limit=MAX_URL_BYTES))
     blank = next((c for c in value if c.isspace() or not c.isprintable()), None)
     if blank is not None:
         raise ValueError(_("{value!r} holds {name} (U+{ord:04X}); an "

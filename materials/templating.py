@@ -56,7 +56,7 @@ from materials import registry, safefile
 from materials.errors import MaterialsError, Problem, TemplateProblem
 from materials.i18n import N_, _
 from materials.keys import key_material, source_message, value_key_material
-from materials.textfiles import hard_linked
+from materials.textfiles import hard_linked, load_toml
 
 if TYPE_CHECKING:
     from materials.campaign import Campaign
@@ -749,7 +749,7 @@ def strings(campaign: Campaign, kind: str) -> dict[str, dict[str, str]]:
         if linked is not None:
             raise MaterialsError(linked)
         try:
-            data = tomllib.loads(safefile.read_text(path, safefile.TOML))
+            data = load_toml(safefile.read_text(path, safefile.TOML))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
             raise MaterialsError(_("{file}: cannot read the interface strings ({error})").format(
                 file=_label(campaign, path), error=e)) from None

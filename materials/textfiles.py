@@ -24,6 +24,16 @@ from materials.keys import key_material, source_message
 MAX_SOURCE_BYTES = safefile.MARKDOWN
 
 
+def load_toml(text: str) -> dict[str, Any]:
+    """`tomllib.loads` for a campaign's TOML files: arrays or tables nested thousands deep (`x = [[[…]]]`) exhaust
+    Python's stack inside tomllib, which is a syntax error here like any other (`toml_problem` names the file)."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError(_("arrays or tables are nested too deeply to read (thousands of levels); "
+                                        "no setting nests more than a few: remove the nesting")) from None
+
+
 def toml_problem(label: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
     """A TOML syntax error as a problem: our sentence, the line and column, tomllib's own (English) detail,
     and the line as written."""

@@ -108,3 +108,20 @@ def test_spaces_and_invisible_characters_in_an_address_are_refused(url: str) -> 
         schema.check_https_url(url)
     assert "no spaces or invisible characters" in str(refused.value)
     assert schema.check_https_url("https://hz.gov.cn/a%20b") == "https://hz.gov.cn/a%20b"
+
+
+def test_the_longest_address_fits_a_qr_code_at_level_h_with_its_channel_tag() -> None:
+    """Red team 11, #6: a 5,000-character service.url passed and `check` died in segno (DataOverflowError). The
+    longest address the rule lets through, tagged with a channel, is a QR code at the highest level; one byte
+    more is refused by the rule, and a link no code holds is a MaterialsError where codes are made."""
+    from materials import qr
+
+    longest = "https://hz.gov.cn/" + "a" * (schema.MAX_URL_BYTES - len("https://hz.gov.cn/"))
+    assert schema.check_https_url(longest) == longest
+    assert qr.make(longest + "?channel=billboard-screen", "H").version <= 40
+    with pytest.raises(ValueError, match="is 1,001 bytes long; an address may be printed as a QR code"):
+        schema.check_https_url(longest + "a")
+    with pytest.raises(ValueError, match="is 1,002 bytes long"):
+        schema.check_https_url(longest[:-1] + "中")  # bytes of UTF-8, as the code holds them
+    with pytest.raises(MaterialsError, match="does not fit a QR code at error-correction level H"):
+        qr.make(longest * 2, "H")

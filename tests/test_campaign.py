@@ -210,3 +210,17 @@ def test_front_matter_problems_name_their_real_line(mini_campaign: Path, old: st
     edit(mini_campaign / "faq" / "en" / "green.md", old, new)
     problems = load_problems(mini_campaign)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_title_is_at_most_80_half_width_units(mini_campaign: Path) -> None:
+    """Red team 11, #12: a 3000-character title passed `check`, then the build's trim check failed on every sign.
+    40 Chinese characters or 80 Latin letters (measured: they build at every size) pass; one unit more is refused."""
+    toml = mini_campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    fits = text.replace('zh-CN = "健康码测试活动"', 'zh-CN = "' + "健康码" * 13 + '码"').replace(
+        'en = "Health code test campaign"', 'en = "' + ("Health code " * 7)[:80] + '"')
+    toml.write_text(fits, encoding="utf-8")
+    assert campaign_mod.load(mini_campaign).settings.title["zh-CN"] == "健康码" * 13 + "码"
+    toml.write_text(fits.replace('码码"', '码码码"'), encoding="utf-8")
+    with pytest.raises(CampaignError, match=r"zh-CN: the title '健康码健康码.*is 82 half-width units long"):
+        campaign_mod.load(mini_campaign)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_campaign import edit
@@ -488,6 +490,79 @@ def test_facts_lists_and_confirm_records_a_correction_keeping_the_files_comments
     assert toml.read_text(encoding="utf-8") == after  # a refused value leaves the file as it was
 
 
+#: Red team 11, #7: lines of a multi-line string that read like the fact's table, before the real one.
+DECOY = ('[site.intro]\nzh-CN = "介绍"\nen = """Intro\n[facts.hotline]\nzh-CN = "假"\nen = "fake"\n'
+         'confirmed = false\nsource = { document = "y" }\n"""\n\n')
+
+
+def _confirm_hotline(campaign: Path, *more: str) -> Any:
+    from click.testing import CliRunner
+
+    from materials.cli import cli
+
+    return CliRunner().invoke(cli, ["facts", "--campaign", str(campaign), "confirm", "hotline", "--source",
+                                    "Hotline list of the city government", "--date", "2020-03-12", *more])
+
+
+def test_facts_confirm_edits_the_facts_own_table_not_lines_inside_a_string(mini_campaign: Path) -> None:
+    """Red team 11, #7: `facts confirm` rewrote lines inside [site.intro]'s multi-line string that read like
+    [facts.hotline], said "confirmed" and exited 0, and the fact stayed unconfirmed. The table is found by
+    reading the file as TOML reads it: lines inside a multi-line string or array are never a table or a key."""
+    import tomllib
+
+    toml = mini_campaign / "campaign.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        'confirmed = true\nsource = { document = "Test hotline list", date = 2020-03-10 }',
+        'confirmed = false\nsource = { document = "Ask the hotline office", decide_with = [\n  "city",\n] }')
+    toml.write_text(text.replace("[facts.city]", DECOY + "[facts.city]"), encoding="utf-8")
+    before = tomllib.loads(toml.read_text(encoding="utf-8"))
+    result = _confirm_hotline(mini_campaign, "--text", "en=12345 (press 1)")
+    assert result.exit_code == 0, result.output
+    after = tomllib.loads(toml.read_text(encoding="utf-8"))
+    assert after["site"] == before["site"]  # the decoy's words as they were
+    assert after["facts"]["hotline"] == {"zh-CN": "12345", "en": "12345 (press 1)", "confirmed": True, "source": {
+        "document": "Hotline list of the city government", "date": date(2020, 3, 12)}}
+    assert {k: v for k, v in after.items() if k != "facts"} == {k: v for k, v in before.items() if k != "facts"}
+    assert campaign_mod.load(mini_campaign).settings.facts["hotline"].confirmed
+
+
+def test_facts_confirm_replaces_a_multi_line_value_whole(mini_campaign: Path) -> None:
+    """A fact's words written over several lines (a multi-line string whose line ends are escaped): a correction
+    replaces the whole value, and a line inside one that reads like a key (`confirmed = false`) is words."""
+    import tomllib
+
+    toml = mini_campaign / "campaign.toml"
+    edit(toml, '[facts.hotline]\nzh-CN = "12345"\nen = "12345"\nconfirmed = true',
+         '[facts.hotline]\nzh-CN = """12345 \\\nconfirmed = false"""\nen = """\\\n  12345 \\\n'
+         'source = { document = "x" }"""\nconfirmed = false')
+    assert tomllib.loads(toml.read_text(encoding="utf-8"))["facts"]["hotline"]["zh-CN"] == "12345 confirmed = false"
+    result = _confirm_hotline(mini_campaign, "--text", "en=12345 (press 1)")
+    assert result.exit_code == 0, result.output
+    fact = tomllib.loads(toml.read_text(encoding="utf-8"))["facts"]["hotline"]
+    assert fact["zh-CN"] == "12345 confirmed = false" and fact["en"] == "12345 (press 1)"
+    assert fact["confirmed"] is True and fact["source"]["document"] == "Hotline list of the city government"
+
+
+def test_facts_confirm_refuses_an_edit_that_would_change_anything_else(mini_campaign: Path) -> None:
+    """The last guard of `facts confirm`: the edited file, read again, must confirm exactly that fact with the
+    values given and hold everything else as it was; otherwise nothing is written and the command fails."""
+    from materials import facts
+    from materials.errors import MaterialsError
+
+    text = (mini_campaign / "campaign.toml").read_text(encoding="utf-8")
+    wanted = {"zh-CN": "12345", "en": "12345", "confirmed": True,
+              "source": {"document": "Test hotline list", "date": date(2020, 3, 10)}}
+    facts.check_confirmed(text, text, "campaign.toml", "hotline", wanted)  # what is there: accepted
+    for changed in (text.replace('en = "Test City"', 'en = "Other City"'),  # another fact
+                    text.replace("confirmed = true\nsource = { document = \"Test hotline",
+                                 "confirmed = false\nsource = { document = \"Test hotline"),  # not confirmed
+                    text.replace("[service]", '[site]\nintro = { en = "x" }\n\n[service]'),  # a table more
+                    text.replace("[facts.hotline]", "[facts.hotline\n")):  # not TOML
+        with pytest.raises(MaterialsError, match=r"campaign.toml: editing \[facts.hotline\] would not confirm "
+                                                 r"exactly that fact"):
+            facts.check_confirmed(text, changed, "campaign.toml", "hotline", wanted)
+
+
 def test_the_printed_issue_date_is_the_notices(mini_campaign: Path) -> None:
     _with_notice(mini_campaign)
     edit(mini_campaign / "campaign.toml", "issued = 2020-03-10", "issued = 2020-03-11")
@@ -566,6 +641,14 @@ def test_the_shipped_districts_and_billboard_are_facts_awaiting_confirmation(shi
     ("[x](other-page.html)", "relative link 'other-page.html'"),
     ("[x](#nowhere)", "anchor link '#nowhere'"),
     ("<http://tj.gov.cn>", "insecure link"),
+    # Red team 11, #11: the sanitiser dropped every picture without a word
+    ("![x](https://tj.gov.cn/x.png)", "picture 'https://tj.gov.cn/x.png' is on the network: pictures must be files "
+                                      "of the campaign"),
+    ("<img src=https://tj.gov.cn/x.png>", "picture 'https://tj.gov.cn/x.png' is on the network"),
+    ("<img alt='' src='//tj.gov.cn/x.png'>", "picture '//tj.gov.cn/x.png' is on the network"),
+    ('<picture><source srcset="http://tj.gov.cn/x.webp"></picture>', "a picture (<picture>) would be left out"),
+    ("![x](pic.png)", "picture 'pic.png' (<img>) would be left out without a word: texts show no pictures"),
+    ("<svg><circle r='1'/></svg>", "a picture (<svg>) would be left out without a word"),
 ])
 def test_check_refuses_at_the_source_every_link_the_site_refuses(line: str, fragment: str) -> None:
     """`check` finds in the Markdown source (file and line) what the built site's link check refuses."""

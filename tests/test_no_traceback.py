@@ -38,6 +38,21 @@ KEY_CELLS = {"base64": base64.b64encode(TEST_KEY).decode(), "base64url": base64.
              "stray-base32": base64.b32encode(bytes(range(100, 132))).decode()}
 
 
+def _png(width: int, height: int) -> bytes:
+    """The header of a greyscale PNG of `width` × `height` (and no pixels): what a picture bomb claims."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+PNG_BOMB = _png(30_000, 30_000)
+
+
 def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = (),
              hidden_rows: tuple[int, ...] = ()) -> None:
     import openpyxl
@@ -198,6 +213,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "venue-size-path": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
         + '\n[venues]\nsize = "../../victim/sz"\n[venues.sizes."../../victim/sz"]\nwidth_mm = 210\n'
         'height_mm = 297\nqr_mm = 80\n',
+        # Red team 11, #6: an address no QR code holds (segno's DataOverflowError), WeChat image sizes no image
+        # has (ValueError) or no worker's memory holds (MemoryError), a 5000-deep array (RecursionError)
+        "long-url": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'url = "https://declare.health-code.example/apply"',
+            'url = "https://declare.health-code.gov.cn/' + "a" * 5000 + '"'),
+        "wechat-negative": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + "\n[print]\nwechat_cover = [0, -1]\n",
+        "wechat-huge": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + "\n[print]\nwechat_square = [100000, 100000]\n",
+        # Red team 11, #12: a folder named as the key file was "has 3 hard links"
+        "key-folder": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = "faq"\n',
+        "key-empty": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[venues]\nkey_file = ""\n',
+        # Red team 11, #12: a 3000-character title passed check and failed the build's trim check
+        "long-title": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8").replace(
+            'en = "Health code test campaign"', 'en = "' + "Health code " * 250 + '"'),
+        "deep": (FIXTURES / "mini" / "campaign.toml").read_text(encoding="utf-8")
+        + "\nx = " + "[" * 5000 + "]" * 5000 + "\n",
     }.items():
         folder = root / f"broken-{name}"
         shutil.copytree(FIXTURES / "mini", folder)
@@ -258,6 +292,31 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / "templates" / "web").mkdir(parents=True)
             (folder / "templates" / "web" / "strings.toml").write_text('[en]\nsearch = "Search"\n', encoding="utf-8")
             os.link(folder / "templates" / "web" / "strings.toml", root / f"{name}-other-name.toml")
+    # Red team 11, #11: a poster's picture that is not a PNG, or a PNG bomb, was left out of the poster with only
+    # WeasyPrint's log line ("ok", exit 0); a picture on the network in an answer or a poster was dropped unsaid
+    for name, picture, line in (("one-byte", b"x", ""),
+                                ("bomb", PNG_BOMB, ""),
+                                ("remote", None, "![map](https://maps.tj.gov.cn/x.png)"),
+                                ("remote-html", None, '<img src="https://maps.tj.gov.cn/y.png" alt="map">'),
+                                ("remote-poster", None, "![map](https://maps.tj.gov.cn/x.png)")):
+        folder = root / f"picture-{name}"
+        shutil.copytree(FIXTURES / "mini", folder)
+        shutil.copytree(FIXTURES.parent / "print" / "sources" / "posters", folder / "posters")
+        if picture is not None:
+            (folder / "posters" / "pic.png").write_bytes(picture)
+            poster = folder / "posters" / "apply.md"
+            poster.write_text(poster.read_text(encoding="utf-8").replace("icon: scan\n", "icon: scan\nimage: pic.png\n",
+                                                                         1), encoding="utf-8")
+        elif name == "remote-poster":
+            poster = folder / "posters" / "apply.md"
+            poster.write_text(poster.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+        else:
+            with (folder / "faq" / "en" / "green.md").open("a", encoding="utf-8") as handle:
+                handle.write(f"\n{line}\n")
+    deep = root / "deep-strings"  # Red team 11, #6: the same nesting in a template folder's strings.toml
+    shutil.copytree(FIXTURES / "mini", deep)
+    (deep / "templates" / "web").mkdir(parents=True)
+    (deep / "templates" / "web" / "strings.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", "utf-8")
     run = root / "venue-run"  # a district office's venue run: its print files are not the proof's to replace
     run.mkdir()
     (run / ".materials-output").write_text('{"made_by": "materials venues", "source": "list.csv"}\n', "utf-8")
@@ -564,6 +623,43 @@ MATRIX: list[tuple[str, int, str]] = [
     # run says which ones to set (it was refused as "not a Dask scheduler address")
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o-tls  --dask  tls://127.0.0.1:1", 1,
      "a TLS scheduler needs this client's certificates in Dask's configuration"),
+    # Red team 11, #6: each a traceback before
+    ("check  --campaign  {r}/broken-long-url", 1,
+     "service.url: 'https://declare.health-code.gov.cn/aaaaaaaaaaaaaaaaaaaaaaaaa'… is 5,035 bytes long; an "
+     "address may be printed as a QR code, and one at error-correction level H holds at most 1,273 bytes"),
+    ("build  --campaign  {r}/broken-long-url  --only  print  --out  {r}/o-long-url", 1,
+     "service.url: 'https://declare.health-code.gov.cn/aaaaaaaaaaaaaaaaaaaaaaaaa'… is 5,035 bytes long"),
+    ("check  --campaign  {r}/broken-wechat-negative", 1,
+     "print.wechat_cover[1]: Input should be greater than or equal to 100, not -1"),
+    ("check  --campaign  {r}/broken-wechat-huge", 1,
+     "print.wechat_square[0]: Input should be less than or equal to 4000, not 100000"),
+    ("check  --campaign  {r}/broken-deep", 1,
+     "campaign.toml: TOML syntax error: arrays or tables are nested too deeply to read"),
+    ("build  --campaign  {r}/deep-strings  --only  web", 1,
+     "templates/web/strings.toml: cannot read the interface strings (arrays or tables are nested too deeply"),
+    ("verify  HP-1-AAAAAAAA  --campaign  {r}/broken-key-folder", 1,
+     "broken-key-folder/faq is a folder, not a key file: name the key file itself"),
+    ("venues  {b}/good.csv  --campaign  {r}/broken-key-empty  --out  {r}/o-key-empty", 1,
+     "broken-key-empty is a folder, not a key file: name the key file itself"),
+    ("check  --campaign  {r}/broken-long-title", 1,
+     "campaign.toml: title: en: the title 'Health code Health code Health'… is 3,000 half-width units long (a "
+     "Chinese character counts 2); it prints in the footer of every poster and sign, where at most 80 fit"),
+    # Red team 11, #11: each was "ok" (exit 0) with the picture missing from the output
+    ("check  --campaign  {r}/picture-one-byte", 1,
+     "posters/apply.md line 2: image: 'pic.png' is not a PNG or JPEG picture that can be read"),
+    ("build  --campaign  {r}/picture-one-byte  --only  print", 1,
+     "posters/apply.md line 2: image: 'pic.png' is not a PNG or JPEG picture that can be read"),
+    ("check  --campaign  {r}/picture-bomb", 1,
+     "posters/apply.md line 2: image: 'pic.png' has more than 80,000,000 pixels"),
+    ("check  --campaign  {r}/picture-remote", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/x.png' is on the network: pictures must be files "
+     "of the campaign"),
+    ("check  --campaign  {r}/picture-remote-poster", 1,
+     "posters/apply.md line 24: picture 'https://maps.tj.gov.cn/x.png' is on the network"),
+    ("build  --campaign  {r}/picture-remote  --only  web", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/x.png' is on the network"),
+    ("check  --campaign  {r}/picture-remote-html", 1,
+     "faq/en/green.md line 13: picture 'https://maps.tj.gov.cn/y.png' is on the network"),
     ("nonsense", 2, "No such command"),
     ("settings  extra", 2, "unexpected extra argument"),
 ]
@@ -579,6 +675,49 @@ def test_no_traceback_for_bad_input(world: Path, case: str, status: int, fragmen
     assert "Traceback" not in output, output
     assert done.returncode == status, output
     assert fragment in output, output
+
+
+@pytest.mark.parametrize("value", ["253402300800", "99999999999999999999", "-1", "abc", "\uff11\uff12"])
+def test_a_source_date_epoch_no_date_holds_is_one_error(world: Path, value: str) -> None:
+    """Red team 11, #6: SOURCE_DATE_EPOCH past 9999 ("year 10000 is out of range") or past what a C time holds
+    (OverflowError) was a traceback of a venue run; a malformed value was ignored. Each is one error naming the
+    variable and its range, before any work."""
+    done = subprocess.run([*CLI, "venues", str(world / "bad" / "good.csv"), "--campaign", str(world / "campaign"),
+                           "--out", str(world / "o-epoch")], capture_output=True, text=True, cwd=world, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1", "SOURCE_DATE_EPOCH": value})
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and done.returncode == 1, output
+    assert f"SOURCE_DATE_EPOCH={value!r} is not a time materials can stamp on its outputs: set it to a whole " \
+           "number of seconds since 1970-01-01 00:00 UTC, from 0 to 253402300799 (9999-12-31 23:59:59 UTC)" in output
+    assert not (world / "o-epoch").exists()
+
+
+def test_the_last_second_source_date_epoch_holds_signs_venues(world: Path, tmp_path: Path) -> None:
+    """9999-12-31 23:59:59 UTC, the last time the variable may hold, is a date a venue run prints."""
+    done = subprocess.run([*CLI, "venues", str(world / "bad" / "good.csv"), "--campaign", str(world / "campaign"),
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=world, timeout=300,
+                          env={**os.environ, "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "253402300799"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(tmp_path / "run" / "heping" / "HP-1.pdf"))
+    text = " ".join(document[0].get_textpage().get_text_range().split())
+    document.close()
+    assert "9999年12月31日" in text and "31 December 9999" in text, text
+
+
+def test_a_print_build_dated_before_1980_packs_its_zip(tmp_path: Path) -> None:
+    """SOURCE_DATE_EPOCH=0 (1970, which a ZIP cannot date) stopped the print shop's pack with "ZIP does not
+    support timestamps before 1980": its entries are dated 1980-01-01, the first day a ZIP holds."""
+    import zipfile
+
+    campaign = tmp_path / "campaign"
+    shutil.copytree(FIXTURES / "mini", campaign)
+    done = subprocess.run([*CLI, "build", "--campaign", str(campaign), "--only", "print"], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "0"})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    with zipfile.ZipFile(campaign / "output" / "print" / "print-shop.zip") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_out_folder_renamed_during_a_run_fails_naming_it(world: Path, tmp_path: Path) -> None:

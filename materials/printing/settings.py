@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -11,6 +11,9 @@ from materials.printorder import OrderSettings
 from materials.schema import KindSettings, check_file_names
 
 QrLevel = Literal["L", "M", "Q", "H"]
+#: A side of a WeChat image in pixels: 0 or less cannot be drawn, and a side of 100,000 asks a worker for tens of
+#: gigabytes (WeChat itself shows covers at most 1,080 pixels wide).
+WechatPixels = Annotated[int, Field(ge=100, le=4000)]
 
 
 class PaperSize(BaseModel):
@@ -125,10 +128,12 @@ class PrintSettings(KindSettings):
     legibility_ratio: float = Field(default=250, ge=50, le=1000)
     """A word read from D metres needs letters at least D / ratio tall (capitals of Latin script, the whole
     character in Chinese): 250 gives 4 mm a metre, the sign makers' rule for words read at a glance."""
-    wechat_cover: tuple[int, int] = (900, 383)
-    """Pixel size of WeChat article cover images (the share card shows their centre square)."""
-    wechat_square: tuple[int, int] = (500, 500)
-    """Pixel size of the square covers WeChat asks for secondary articles of a message."""
+    wechat_cover: tuple[WechatPixels, WechatPixels] = (900, 383)
+    """Pixel size (width, height) of WeChat article cover images (the share card shows their centre square);
+    each side from 100 to 4000."""
+    wechat_square: tuple[WechatPixels, WechatPixels] = (500, 500)
+    """Pixel size (width, height) of the square covers WeChat asks for secondary articles of a message; each side
+    from 100 to 4000."""
     preview_width_px: int = Field(default=480, ge=100, le=2000)
     """Width of the PNG preview written beside each PDF (for the website's download list)."""
     max_image_bytes: int = Field(default=8_000_000, gt=0)

@@ -255,7 +255,8 @@ def _sheet_pdf(campaign: Campaign, pages: list[Any]) -> bytes:
 
 
 def _zip(pack: Path, target: Path, campaign: Campaign) -> None:
-    when = campaign.source_date().timetuple()[:6]
+    # A ZIP's dates run from 1980 to 2107: SOURCE_DATE_EPOCH outside them is clamped (reproducible-builds.org)
+    when = min(max(campaign.source_date().timetuple()[:6], (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for path in sorted(p for p in pack.rglob("*") if p.is_file()):

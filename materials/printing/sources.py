@@ -216,12 +216,44 @@ def _image(campaign: Campaign, path: Path, value: Any, label: str, problems: lis
                                   "(campaign.toml print.max_image_bytes): scale it down").format(value=value, size=size,
                                                                                                  limit=limit)))
         return None
-    if target.suffix.lower() == ".svg":
-        refused = svg_problem(target, value)
-        if refused is not None:
-            problems.append(Problem(label, 2, "image", refused))
-            return None
+    refused = svg_problem(target, value) if target.suffix.lower() == ".svg" else raster_problem(target, value)
+    if refused is not None:
+        problems.append(Problem(label, 2, "image", refused))
+        return None
     return target
+
+
+def raster_problem(path: Path, value: str) -> str | None:
+    """Why the PNG or JPEG picture `path` (as the front matter names it, `value`) is refused, or None: it must be
+    a PNG or JPEG picture of at most `safefile.IMAGE_PIXELS` pixels (read from its header, before decoding) that
+    decodes whole. WeasyPrint logs "Failed to load image" for any other and prints the poster without it (red
+    team 11, #11: a 1-byte file, a 30000 × 30000 PNG), so such a picture is refused where the poster names it."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        data = safefile.read_bytes(path, safefile.IMAGE)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, by our own limit
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:  # the header only
+                width, height = image.size
+                if width * height > safefile.IMAGE_PIXELS:
+                    return _too_many_pixels(value, f"{width:,} × {height:,}")
+                image.load()  # decoded whole: a damaged or cut-off picture is refused here
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours: the size is in its message
+        return _too_many_pixels(value, _("more than {limit:,}").format(limit=safefile.IMAGE_PIXELS))
+    except (OSError, SyntaxError, ValueError, EOFError) as e:  # what Pillow raises for a file it cannot read
+        return _("{value!r} is not a PNG or JPEG picture that can be read ({error}); export it again as PNG or "
+                 "JPEG").format(value=value, error=str(e) or type(e).__name__)
+    return None
+
+
+def _too_many_pixels(value: str, size: str) -> str:
+    return _("{value!r} has {size} pixels; a picture may have at most {limit:,} (such as 10,000 × 8,000), "
+             "and is refused before it is decoded: scale it down").format(value=value, size=size,
+                                                                          limit=safefile.IMAGE_PIXELS)
 
 
 #: `url(…)` in an SVG's style: a reference like `href`.

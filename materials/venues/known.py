@@ -328,14 +328,22 @@ def _same_venue(venue: VenueRow, row: dict[str, str]) -> bool:
 
 
 def _other_venue(listing: VenueList, venue: VenueRow, row: dict[str, str]) -> Problem:
-    return Problem(listing.label, None, _("row {row}").format(row=venue.row) + ", id", _(
+    where = _("row {row}").format(row=venue.row) + ", id"
+    signed = {"id": venue.id, "district": venue.district, "name": row.get("name", ""),
+              "category": row.get("category") or "?", "address": row.get("address") or "?",
+              "file": row.get("list") or REGISTER, "reprint": _reprint(row), "date": row.get("signed") or "?"}
+    if venue.reprint < _reprint(row):  # an older list run again: its code differs from the reprint's (red team 11)
+        return Problem(listing.label, None, where, _(
+            "{id} in district {district} was reprinted after this list: reprint {reprint} ({name!r}, {category}, "
+            "{address!r}; list {file}, signed {date}) replaced the poster of reprint {mine} this row asks for, "
+            "whose venue differs. Signing it again would put a replaced poster back. Use the list of reprint "
+            "{reprint} (or a later one); if this row is another venue, give it an id of its own").format(
+                mine=venue.reprint, **signed))
+    return Problem(listing.label, None, where, _(
         "{id} is already signed in district {district} for another venue ({name!r}, {category}, {address!r}, "
         "reprint {reprint}; list {file}, signed {date}): both posters would carry the same code and `materials "
         "verify` could not tell them apart. Give this venue an id of its own; if it is the same venue corrected, "
-        "raise its reprint above {reprint} (the old posters then no longer pass for it)").format(
-            id=venue.id, district=venue.district, name=row.get("name", ""), category=row.get("category") or "?",
-            address=row.get("address") or "?", file=row.get("list") or REGISTER, reprint=row.get("reprint") or 0,
-            date=row.get("signed") or "?"))
+        "raise its reprint above {reprint} (the old posters then no longer pass for it)").format(**signed))
 
 
 @contextlib.contextmanager

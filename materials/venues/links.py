@@ -472,6 +472,10 @@ def refuse_unsafe_key(path: Path) -> None:
             raise MaterialsError(_("key file {path} is a symbolic link (to {readlink}); a campaign's key "
                                    "file must be a file of its own. {advice}").format(
                                      path=path, readlink=os.readlink(path), advice=advice))
+        if path.is_dir():  # a folder's link count is 2 and more: it is no key file (red team 11, #12)
+            raise MaterialsError(_("key file {path} is a folder, not a key file: name the key file itself, such "
+                                   "as .materials/venue-signing.key (venues.key_file in campaign.toml, or "
+                                   "--key-file)").format(path=path))
         if (count := hard_links(path)) > 1:
             raise MaterialsError(_("key file {path} has {st_nlink} hard links: the same file is also "
                                    "elsewhere, where the key could be published. {advice}").format(

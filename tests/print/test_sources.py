@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -75,19 +77,62 @@ def test_unknown_fact(print_campaign: Path) -> None:
     ("value", "expected"),
     [
         ("missing.png", "does not exist"),
-        ("../../outside.png", "outside the campaign folder"),
-        ("/etc/passwd", "outside the campaign folder"),
+        # Red team 11, #12: both said "through a folder that is a symbolic link", and there was none
+        ("../../outside.png", "'../../outside.png' is outside the campaign folder ("),
+        ("/etc/passwd", "'/etc/passwd' is outside the campaign folder (/etc/passwd); copy the file into the "
+                        "campaign folder"),
         ("https://example.com/x.png", "is a URL"),
         ("file:///etc/passwd", "is a URL"),
         ("big.png", "the limit is"),
+        # Red team 11, #11: WeasyPrint logged "Failed to load image" and printed the poster without the picture
+        ("one-byte.png", "'one-byte.png' is not a PNG or JPEG picture that can be read (cannot identify image"),
+        ("cut.png", "'cut.png' is not a PNG or JPEG picture that can be read"),
+        ("wide.png", "'wide.png' has 10,001 × 8,000 pixels; a picture may have at most 80,000,000 (such as 10,000 "
+                     "× 8,000), and is refused before it is decoded"),
+        ("bomb.png", "'bomb.png' has more than 80,000,000 pixels; a picture may have at most 80,000,000"),
     ],
 )
 def test_bad_images(print_campaign: Path, value: str, expected: str) -> None:
     (print_campaign / "posters" / "big.png").write_bytes(b"\x89PNG" + b"\0" * 9_000_000)
     (print_campaign.parent / "outside.png").write_bytes(b"\x89PNG")
+    (print_campaign / "posters" / "one-byte.png").write_bytes(b"x")
+    good = png_header(40, 40, zlib.compress(b"\0" * (40 * 41)))
+    (print_campaign / "posters" / "cut.png").write_bytes(good[:len(good) // 2])
+    (print_campaign / "posters" / "wide.png").write_bytes(png_header(10_001, 8_000, b""))
+    (print_campaign / "posters" / "bomb.png").write_bytes(png_header(30_000, 30_000, b""))
     edit(print_campaign / "posters" / "apply.md", "icon: scan\n", f"icon: scan\nimage: {value}\n")
     found = problems_of(print_campaign)
     assert any("posters/apply.md" in p and "image" in p and expected in p for p in found), found
+
+
+def test_a_picture_through_a_linked_folder_says_so(print_campaign: Path) -> None:
+    outside = print_campaign.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "x.png").write_bytes(png_header(40, 40, zlib.compress(b"\0" * (40 * 41))))
+    (print_campaign / "posters" / "pictures").symlink_to(outside)
+    edit(print_campaign / "posters" / "apply.md", "icon: scan\n", "icon: scan\nimage: pictures/x.png\n")
+    found = problems_of(print_campaign)
+    assert any("'pictures/x.png' leads to" in p and "through a folder that is a symbolic link" in p
+               for p in found), found
+
+
+def png_header(width: int, height: int, pixels: bytes) -> bytes:
+    """A greyscale PNG of `width` × `height` whose IDAT holds `pixels` (compressed rows): its header alone names a
+    size a file of a few bytes can claim."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+def test_a_real_png_and_jpeg_pass(print_campaign: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), "#0b6b3a").save(print_campaign / "posters" / "pic.jpg")
+    (print_campaign / "posters" / "pic.png").write_bytes(png_header(40, 40, zlib.compress(b"\0" * (40 * 41))))
+    for name in ("pic.jpg", "pic.png"):
+        assert sources.raster_problem(print_campaign / "posters" / name, name) is None
 
 
 def test_duplicate_ids(print_campaign: Path) -> None:

@@ -99,3 +99,22 @@ def test_a_replaced_poster_is_refused_with_or_without_the_list(venue_campaign: P
     refused = verify(venue_campaign, old)
     assert refused.returncode == 1 and "replaced by reprint 1" in refused.stderr, refused.stdout + refused.stderr
     assert "b/manifest.csv" in refused.stderr, refused.stderr
+
+
+def test_an_old_list_run_again_after_a_reprint_says_it_was_reprinted(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 11, #12: running the list of reprint 0 again after reprint 1 was signed for a corrected venue said
+    "both posters would carry the same code", which they would not (the reprint is in the code). It is refused
+    saying the venue was reprinted after this list, and which list to run."""
+    listing = tmp_path / "old.csv"
+    listing.write_text(HEADER + "HP-C-902,甲场所,和平区,社区,地址甲\n", encoding="utf-8")
+    assert venues(venue_campaign, listing, tmp_path / "o1").returncode == 0
+    corrected = tmp_path / "new.csv"
+    corrected.write_text("id,name,district,category,address,reprint\nHP-C-902,乙场所,和平区,社区,地址乙,1\n",
+                         encoding="utf-8")
+    assert venues(venue_campaign, corrected, tmp_path / "o2").returncode == 0
+    again = venues(venue_campaign, listing, tmp_path / "o3")
+    told = again.stdout + again.stderr
+    assert again.returncode == 1 and "Traceback" not in told, told
+    assert "HP-C-902 in district heping was reprinted after this list: reprint 1 ('乙场所'" in told, told
+    assert "replaced the poster of reprint 0 this row asks for" in told and "new.csv" in told, told
+    assert "same code" not in told, told
