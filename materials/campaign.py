@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from materials import fonts, registry
+from materials import fonts, registry, safefile
 from materials import markdown as mdown
 from materials.config import Settings, load_settings
 from materials.errors import CampaignError, MaterialsError, Problem
@@ -463,7 +463,7 @@ def _outside_files(root: Path, settings: Settings, settings_file: str) -> list[P
             continue
         if (why := outside_campaign(root, value)) is not None:
             problems.append(Problem(settings_file, None, key, why))
-        elif key not in key_settings and (what := file_key_material(root / value)) is not None:
+        elif key not in key_settings and (what := file_key_material(root / value, safefile.VENUE_LIST)) is not None:
             # A setting that names the key file (`glossary = ".materials/venue-signing.key"`) would read it and
             # quote it in an error, on screen, in a CI log and in serve's gallery: refused by name, unquoted.
             problems.append(Problem(settings_file, None, key, _(

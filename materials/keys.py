@@ -250,11 +250,13 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def file_key_material(path: str | os.PathLike[str]) -> str | None:
+def file_key_material(path: str | os.PathLike[str], limit: int | None = None) -> str | None:
     """What key material the file `path` holds, by its contents, whatever its name; None for a file that holds
-    none, or that is missing or unreadable (then nothing serves or copies it anyway)."""
+    none, or that is missing or unreadable (then nothing serves or copies it anyway), or, given a `limit`, that
+    is larger (a file its reader refuses by its size: a 3 GB glossary was read whole, 13 s and 3 GB of memory,
+    only to be refused)."""
     try:
-        if not os.path.isfile(path):
+        if not os.path.isfile(path) or (limit is not None and os.path.getsize(path) > limit):
             return None
         with open(path, "rb") as handle:
             data = handle.read()
