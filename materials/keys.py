@@ -29,6 +29,7 @@ import io
 import lzma
 import os
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -108,24 +109,48 @@ def _squeezed(folded: bytes) -> bytes:
     return _NOT_ALNUM.sub(b"", _BYTE_PREFIX.sub(b"", folded))
 
 
+#: UTF-8 of the characters NFKC turns into ASCII letters, digits or a space that a key is likely copied with:
+#: the full-width forms (U+FF01-U+FF5E, `０１ａｂ`) and the ideographic space (U+3000). Data without any is not
+#: normalised (a large binary file costs nothing more).
+_WIDE = re.compile(rb"\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xe3\x80\x80")
+#: Whitespace a key's base64 may be split by (a space, a line break, Alt+Enter in a cell, a tab), also the
+#: Unicode spaces and line separators a word processor puts in (NBSP, NEL, U+2000-U+200B, U+2028/9, U+202F,
+#: U+205F, U+3000, U+FEFF), as UTF-8.
+_SPACES = re.compile(rb"(?:\s|\xc2[\x85\xa0]|\xe2\x80[\x80-\x8b\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
+                     rb"|\xef\xbb\xbf)+")
+
+
+def _normalised(data: bytes) -> bytes:
+    """`data` with full-width letters and digits and the ideographic space as ASCII (NFKC), when it holds any:
+    a key's hex typed or converted with full-width digits is still the key."""
+    if not _WIDE.search(data):
+        return data
+    return unicodedata.normalize("NFKC", data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
+
 def key_material(data: bytes) -> str | None:
-    """What key material `data` holds (a phrase for a message, never the key itself), or None."""
+    """What key material `data` holds (a phrase for a message, never the key itself), or None. Full-width
+    characters are read as their ASCII (`_normalised`), and a known key's base64 is also looked for with every
+    space and line break taken out (`_SPACES`): a key split in a cell is still the key."""
     if KEY_MARK in data:
         return _("a line of a venue signing key file")
+    data = _normalised(data)
     if len(data) <= BARE_KEY_LIMIT and BARE_HEX_KEY.fullmatch(b"".join(data.split())):
         return _("a signing key written as hex")
     return _known_form(data)
 
 
 def _known_form(data: bytes) -> str | None:
-    """What form of a known key (`remember`) `data` holds, or None."""
+    """What form of a known key (`remember`) `data` holds, or None: base64 also with whitespace taken out (hex
+    and base32 are looked for with every separator taken out, `_squeezed`)."""
     if not _KNOWN:
         return None
     folded = data.lower()
     squeezed = _squeezed(folded)
+    unspaced = _SPACES.sub(b"", data)
     for secret in _KNOWN:
         for form, what in forms(secret):
-            if form in data:
+            if form in data or form in unspaced:
                 return _described(what)
         for form, what in folded_forms(secret):
             if form in folded or form in squeezed:
