@@ -204,7 +204,8 @@ def redact(text: str) -> str:
     """`text` (a message that may quote a source line or value) with any key material replaced by `HIDDEN`: a
     key file's line, a run of 32 or more hex digits, 16 or more digits of a known key's hex in a row (with
     separators, as `key_material` allows them: a quote cut short, or cut in the middle by an ellipsis, still
-    shows most of the key), and every form of a known key `key_material` finds. A message that quotes a file
+    shows most of the key), 16 or more characters in a row of its base64, base64url or base32, and every form
+    of a known key `key_material` finds. A message that quotes a file
     holding the key must never show it (on screen, in a CI log, in serve's gallery)."""
     if not text:
         return text
@@ -219,13 +220,41 @@ def redact(text: str) -> str:
     return text
 
 
+#: A run of base64 (either alphabet) or base32 characters as long as `KEY_PIECE` or longer, in a message.
+_CODED_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{KEY_PIECE},}}")
+
+
+def _coded_pieces(text: str) -> list[tuple[int, int]]:
+    """Where `text` shows `KEY_PIECE` or more characters in a row of a known key's base64, base64url (as they
+    are) or base32 (in any case): a quote cut short (a sheet's name of 31 characters, a formula cut at 40)."""
+    spans: list[tuple[int, int]] = []
+    for secret in _KNOWN:
+        coded = [(form.decode(), False) for form, what in forms(secret) if what == "base64"]
+        coded.append((base64.b32encode(secret)[:51].decode().lower(), True))
+        for run in _CODED_RUN.finditer(text):
+            for form, folded in coded:
+                piece = run.group(0).lower() if folded else run.group(0)
+                start = 0
+                while start + KEY_PIECE <= len(piece):
+                    end = start + KEY_PIECE
+                    if piece[start:end] not in form:
+                        start += 1
+                        continue
+                    while end < len(piece) and piece[start:end + 1] in form:
+                        end += 1
+                    spans.append((run.start() + start, run.start() + end))
+                    start = end
+    return spans
+
+
 def _hide_key_pieces(text: str) -> str:
     """`text` with every run of `KEY_PIECE` or more digits of a known key's hex (in any case, separators between
-    them as `_squeezed` takes out) replaced by `HIDDEN`, from its first digit to its last."""
+    them as `_squeezed` takes out), or characters of its base64 or base32 (`_coded_pieces`), replaced by
+    `HIDDEN`, from its first character to its last."""
     if not _KNOWN:
         return text
     digits, where = _squeezed_with_places(text)
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = _coded_pieces(text)
     for secret in _KNOWN:
         hexed = secret.hex()
         for run in _HEX_DIGITS.finditer(digits):

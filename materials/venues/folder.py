@@ -14,6 +14,7 @@ from materials import __version__, printorder, qr
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem, VerificationError, printable
 from materials.i18n import _
+from materials.keys import redact
 from materials.output import write_inside
 from materials.venues import files, glyphs, outputs, static
 from materials.venues.compose import PageArt
@@ -190,8 +191,8 @@ def write_tables(plan: Plan, out: Path, shas: dict[str, str], district_files: di
                      venue.reprint, venue_file(venue), plan.contexts[venue.id].link,
                      plan.key_ids[venue.id], shas[venue.id]])
     if plan.listing.rejected_rows:
-        write_inside(out, out / "rejects.csv",
-                     outputs.csv_bytes(["row", "id", "reason"], plan.listing.rejected_rows))
+        rejected = [(row, redact(venue_id), redact(reason)) for row, venue_id, reason in plan.listing.rejected_rows]
+        write_inside(out, out / "rejects.csv", outputs.csv_bytes(["row", "id", "reason"], rejected))
     else:
         with contextlib.suppress(FileNotFoundError):
             (out / "rejects.csv").unlink()

@@ -549,8 +549,8 @@ def _column(letters: str) -> int:
 
 def _xlsx_text(cell: Any) -> str:
     value = cell.value
-    if cell.data_type == "f":
-        return f"\x00formula:{str(value)[:40]}"
+    if cell.data_type == "f":  # whole: `_refuse_keys` searches all of it, `_cell_kind` shows its start
+        return f"\x00formula:{value}"
     if value is None:
         return ""
     if isinstance(value, str):
@@ -563,7 +563,7 @@ def _xlsx_text(cell: Any) -> str:
         midnight = isinstance(value, datetime.datetime) and value.time() == datetime.time()
         shown = value.date().isoformat() if isinstance(value, datetime.datetime) and midnight else str(value)
         return f"\x00date:{shown}"
-    return f"\x00a {type(value).__name__} cell:{str(value)[:40]}"
+    return f"\x00a {type(value).__name__} cell:{value}"
 
 
 # ---- validation -------------------------------------------------------------------------------------------
@@ -864,11 +864,21 @@ _BASE64_KEY = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{43}=?(?![A-Za-z0
 _BASE32_KEY = re.compile(r"(?<![A-Za-z0-9=])[A-Za-z2-7]{52}(?:====)?(?![A-Za-z0-9=])")
 
 
+#: What a formula cell is read as (`_xlsx_text`), and a string literal in a formula's text.
+FORMULA = "\x00formula:"
+_LITERAL = re.compile(r'"((?:[^"]|"")*)"')
+
+
 def cell_key_material(cell: str) -> str | None:
     """What key material a venue list's cell holds (a phrase for a message, never the key), or None: every form
     `keys.key_material` knows, a key file's line, 64 hex digits anywhere in it, and a run that is a 32-byte key in
     base64, base64url or base32 (a random key always mixes letters and digits: a name or an address never is one
     such run without a space)."""
+    if cell.startswith(FORMULA):  # its text, and its string literals joined (`=CONCAT("half", "half")`)
+        joined = "".join(match.replace('""', '"') for match in _LITERAL.findall(cell))
+        what = cell_key_material(cell[len(FORMULA):]) or (cell_key_material(joined) if joined else None)
+        if what is not None:
+            return what
     data = cell.encode("utf-8", "surrogateescape")
     if KEY_MAGIC in cell or BARE_HEX_KEY.search(data):
         return key_material(data) or _("a signing key written as hex")
@@ -1098,6 +1108,7 @@ def _limit(limits: dict[str, int], column: str) -> int | None:
 def _cell_kind(column: str, marker: str) -> str:
     """What is wrong with a workbook cell that is not text (see `_xlsx_text`)."""
     kind, _colon, detail = marker[1:].partition(":")
+    detail = detail[:40]  # the whole text was searched for key material (`_refuse_keys`); a quote is its start
     if kind == "merged":
         return _("merged cells ({detail}); unmerge and fill every row").format(detail=detail)
     if kind == "formula":

@@ -57,3 +57,74 @@ def test_a_real_venue_name_with_spaces_is_not_refused(venue_campaign: Path, tmp_
                        "Room 12 Building A No 3 Nanjing Road Heping District Tianjin\n", encoding="utf-8")
     done = venues(venue_campaign, listing, tmp_path / "out")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+B32 = base64.b32encode(KEY).decode()
+
+
+@pytest.mark.parametrize("text", [f'="{B64}"', f'=CONCAT("{B64[:30]}","{B64[30:]}")', f'="{KEY.hex()}"'])
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_key_as_a_formula_s_text_is_refused_and_never_quoted(venue_campaign: Path, tmp_path: Path, text: str,
+                                                                skip: bool) -> None:
+    """The formula was quoted cut at 40 characters ("is a formula (="…")"): 38 of the key's 43 base64 digits,
+    on screen and in rejects.csv, and its whole text was never searched for the key."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["id", "name", "district", "category", "address"], ["HP-F-1", text, "和平区", "社区", "一号"],
+                ["HP-F-2", "宁夏路社区", "和平区", "社区", "二号"]):
+        sheet.append(row)
+    listing = tmp_path / "list.xlsx"
+    book.save(listing)
+    out = tmp_path / "out"
+    done = venues(venue_campaign, listing, out, *(["--skip-invalid"] if skip else []))
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "row 2, column B (name): this cell holds" in output, output
+    for piece in (B64[:16], B64[-17:-1], KEY.hex()[:16], KEY.hex()[-16:]):
+        assert piece not in output, output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("title", [B64[:31], B64[10:41], B32[:31], B32.lower()[5:36], URL[:31]])
+def test_a_sheet_named_with_a_piece_of_the_key_is_never_quoted(venue_campaign: Path, tmp_path: Path,
+                                                               title: str) -> None:
+    """Sheet names (at most 31 characters) are quoted in messages: a piece of a known key's base64 or base32
+    of 16 characters or more is hidden as hex pieces are."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for sheet in (book.active, book.create_sheet()):
+        sheet.append(["id", "name", "district", "category", "address"])
+        sheet.append(["HP-S-1", "宁夏路社区", "和平区", "社区", "一号"])
+    book.worksheets[1].title = title
+    listing = tmp_path / "list.xlsx"
+    book.save(listing)
+    done = venues(venue_campaign, listing, tmp_path / "out")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "2 sheets hold data" in output and "[…]" in output, output
+    assert title[:16] not in output and title[-16:] not in output, output
+
+
+def test_a_formula_quoting_a_piece_of_the_key_is_hidden_on_screen_and_in_rejects(venue_campaign: Path,
+                                                                                 tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "name", "district", "category", "address"],
+                ["HP-F-1", f'="{B64[:38]}"', "和平区", "社区", "一号"],
+                ["HP-F-2", "宁夏路社区", "和平区", "社区", "二号"]):
+        book.active.append(row)
+    listing = tmp_path / "list.xlsx"
+    book.save(listing)
+    out = tmp_path / "out"
+    done = venues(venue_campaign, listing, out)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "row 2, name: is a formula (=\"[…]" in output, output
+    assert B64[:16] not in output and B64[22:38] not in output, output
+    done = venues(venue_campaign, listing, out, "--skip-invalid")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert "is a formula" in rejects and B64[:16] not in rejects and B64[22:38] not in rejects, rejects
