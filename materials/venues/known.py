@@ -370,22 +370,38 @@ def register_lock(campaign: Campaign) -> Iterator[None]:
         os.close(fd)
 
 
-def claim_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> None:
+def claim_ids(campaign: Campaign, listing: VenueList, list_path: Path, out: Path) -> list[dict[str, str]]:
     """Before anything is signed: refuse ids that clash with the register (`refuse_respelled_ids`) and record
     this list's ids in it, both under the register's lock. A run started at the same time as another waits
-    for the other's record and is then refused like a later run."""
+    for the other's record and is then refused like a later run. Returns the records this run added, which
+    `release_ids` takes back if the run is refused before it signs a poster."""
     with register_lock(campaign):
         refuse_respelled_ids(campaign, listing, list_path, out)
-        register_signed(campaign, listing, list_path)
+        return register_signed(campaign, listing, list_path)
 
 
-def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> None:
+def release_ids(campaign: Campaign, claimed: list[dict[str, str]]) -> None:
+    """Take this run's records `claimed` (`claim_ids`) out of the register again, under its lock: the run was
+    refused before any poster was signed (the key cannot sign a district, --dask cannot be reached), and a venue
+    recorded as signed would refuse its corrected name as a clash (red team 12). A record another run added is
+    never one of them (a run never adds a record the register already holds). Best effort: a register that
+    cannot be written now keeps the records, which refuse too much, never too little."""
+    if not claimed:
+        return
+    wanted = {tuple(sorted(row.items())) for row in claimed}
+    with contextlib.suppress(OSError, MaterialsError), register_lock(campaign):
+        rows = _register(campaign)
+        kept = [row for row in rows if tuple(sorted((k, row.get(k, "")) for k in claimed[0])) not in wanted]
+        if len(kept) < len(rows):
+            _write_register(campaign, kept, rows)
+
+
+def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> list[dict[str, str]]:
     """Add a run's venues to the campaign's register; called under `register_lock`, after
-    `refuse_respelled_ids`. A signed record is never replaced nor removed: a venue already recorded (same district,
-    id and reprint, the same venue as `_same_venue` compares) keeps its record, with the list and date it was first
-    signed from; a correction (a higher reprint) is a record of its own beside the earlier one."""
-    from materials.output import write_atomic
-
+    `refuse_respelled_ids`. A signed record is never replaced nor removed (but by `release_ids`, for a run that
+    signed nothing): a venue already recorded (same district, id and reprint, the same venue as `_same_venue`
+    compares) keeps its record, with the list and date it was first signed from; a correction (a higher reprint)
+    is a record of its own beside the earlier one. Returns the records added."""
     own = _list_identity(campaign, list_path)
     register = campaign.root / REGISTER
     today = datetime.now(UTC).date().isoformat()
@@ -395,25 +411,33 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
                 "category": v.category, "address": v.address, "reprint": str(v.reprint), "list": own,
                 "signed": today} for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
         if not new:
-            return
-        # Columns an office added (a note, who approved it) are kept, after the register's own (red team 10).
-        extra = [column for column in (rows[0] if rows else {}) if column not in REGISTER_COLUMNS]
-        for row in rows:  # a register written before the typed column had it (or an office deleted it)
-            row["typed"] = row.get("typed") or typed_id(row["id"])
-        rows += new
-        rows.sort(key=lambda row: (row["district"], row["typed"], _reprint(row), row.get("list") or ""))
-        text = io.StringIO()
-        writer = csv.DictWriter(text, (*REGISTER_COLUMNS, *extra), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({column: safe_cell(value) for column, value in row.items() if isinstance(value, str)}
-                         for row in rows)
-        write_atomic(register, text.getvalue())
+            return []
+        _write_register(campaign, rows + new, rows)
+        return new
     except OSError as e:
         # Nothing is signed yet (`claim_ids` runs first): a run that signed what it cannot record would let a
         # later run give the same ids to other venues unrefused (red team 9).
         raise MaterialsError(_("cannot record this run's venues in {file} ({error}); nothing was signed. Make "
                                "the folder writable (and {file} a file) and run again").format(
                                    file=campaign.relative(register), error=e.strerror or e)) from None
+
+
+def _write_register(campaign: Campaign, rows: list[dict[str, str]], read: list[dict[str, str]]) -> None:
+    """Write the register's `rows` (sorted), keeping the columns an office added to the register as `read`."""
+    from materials.output import write_atomic
+
+    register = campaign.root / REGISTER
+    # Columns an office added (a note, who approved it) are kept, after the register's own (red team 10).
+    extra = [column for column in (read[0] if read else {}) if column not in REGISTER_COLUMNS]
+    for row in rows:  # a register written before the typed column had it (or an office deleted it)
+        row["typed"] = row.get("typed") or typed_id(row["id"])
+    rows = sorted(rows, key=lambda row: (row["district"], row["typed"], _reprint(row), row.get("list") or ""))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, (*REGISTER_COLUMNS, *extra), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({column: safe_cell(value) for column, value in row.items() if isinstance(value, str)}
+                     for row in rows)
+    write_atomic(register, text.getvalue())
 
 
 def ambiguity(campaign: Campaign, venue_id: str, district: str, exact: bool, reprint: int = 0) -> str:

@@ -166,15 +166,20 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
     _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size)
-    known.claim_ids(campaign, listing, list_path, out)
-    cache = out / CACHE
-    planned = time.perf_counter()
-    plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
+    claimed = known.claim_ids(campaign, listing, list_path, out)
+    try:  # refused before a poster is signed (the key cannot sign a district, --dask unreachable): no record
+        cache = out / CACHE
+        planned = time.perf_counter()
+        plan = make_plan(campaign, listing, options, font_cache or campaign.root / FONT_CACHE)
+        todo, shas, skipped_notes = unchanged(plan, out, cache, options.resume)
+        executor, close = make_executor(options, len(todo))
+    except BaseException:
+        known.release_ids(campaign, claimed)
+        raise
     font_seconds = time.perf_counter() - planned
     log.log(DETAIL, _("%d links signed, font packs and the static layer made in %.1f s"), len(plan.venues),
             font_seconds)
 
-    todo, shas, skipped_notes = unchanged(plan, out, cache, options.resume)
     by_id = {v.id: v for v in plan.venues}
     for venue_id, notes in skipped_notes.items():
         for note in notes:
@@ -182,7 +187,6 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     summary = Summary(venues=len(plan.venues), skipped=len(plan.venues) - len(todo), out=out,
                       rejected=len(listing.rejected_rows), font_seconds=font_seconds)
     jobs = _jobs(plan, todo)
-    executor, close = make_executor(options, len(todo))
     problems: list[Problem] = []
     try:
         # From here on we write: first make the folder visibly unfinished.
