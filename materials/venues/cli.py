@@ -54,9 +54,12 @@ SHEET = click.option("--sheet", default=None, metavar="NAME",
 @KEY_FILE
 @SHEET
 @click.option("--strict", is_flag=True, help=_("Treat warnings (e.g. a placeholder service URL) as failure."))
+@click.option("--replace", is_flag=True,
+              help=_("Let this list replace the run in the output folder although it lacks some of its venues: "
+                     "their posters are removed, each named (without it such a run is refused)."))
 def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | None, jobs: int, dask: str | None,
            skip_invalid: bool, screens: bool | None, key_files: tuple[Path, ...], sheet: str | None,
-           strict: bool) -> None:
+           strict: bool, replace: bool) -> None:
     """Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and manifest.csv."""
     from materials import content
     from materials.campaign import load
@@ -70,7 +73,7 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="'--size'") from None
     options = Options(size=size, jobs=jobs, dask=dask, skip_invalid=skip_invalid, screens=screens,
-                      key_files=list(key_files), sheet=sheet)
+                      key_files=list(key_files), sheet=sheet, replace=replace)
     summary = run_into(campaign, venue_list, out, options, strict=strict)
     click.echo(printable(_("{summary} in {seconds} s").format(summary=summary.line(),
                                                            seconds=f"{summary.seconds:.1f}")))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from materials.venues.compose import PageArt
 from materials.venues.jobs import Rendered
 from materials.venues.plan import Plan
 from materials.venues.reading import VenueList, VenueRow
+
+log = logging.getLogger(__name__)
 
 CACHE = ".cache"
 #: Names the command in the ownership marker of its output folder (materials/output.py).
@@ -48,10 +51,12 @@ def screen_file(venue: VenueRow) -> str:
     return f"{venue.district}/{venue.id}.png"
 
 
-def check_same_list(out: Path, listing: VenueList, default: bool = False) -> None:
+def check_same_list(out: Path, listing: VenueList, default: bool = False, replace: bool = False) -> None:
     """A folder whose posters are all of venues this list does not have holds another list's run (a run here
     would delete them as stale); a new version of the same list shares venues with it and resumes. `default`: `out`
-    is the folder the command chose (no --out given), and the message says so."""
+    is the folder the command chose (no --out given), and the message says so. A list that lacks some of the
+    folder's venues (a one-venue correction run into the full list's folder) is refused naming them, unless
+    `replace` (--replace): the run would remove their posters, district pages and manifest rows (red team 12)."""
     import csv
     import io
 
@@ -72,6 +77,23 @@ def check_same_list(out: Path, listing: VenueList, default: bool = False) -> Non
         raise MaterialsError(_("--out {out} holds the posters of {count} venue(s) of another list, none of "
                                "them in {label}; a run there would delete them. Give this list its own folder: "
                                "another --out").format(out=out, count=len(held), label=listing.label))
+    listed = {(v.district, v.id) for v in listing.venues}
+    rejected = {venue_id for _row, venue_id, _reason in listing.rejected_rows}  # named when removed
+    missing = sorted(f"{district}/{venue_id}" for district, venue_id in held - listed
+                     if district and venue_id and venue_id not in rejected)
+    if missing and not replace:
+        shown = ", ".join(missing[:MISSING_SHOWN]) + (_(" and {more} more").format(more=len(missing) - MISSING_SHOWN)
+                                                      if len(missing) > MISSING_SHOWN else "")
+        raise MaterialsError(_("{out} holds the posters of {count} venue(s) that {label} lacks: {venues}; a run there "
+                               "would delete them, their district pages and manifest rows. Run the full list "
+                               "there, write this one elsewhere with --out FOLDER (a new folder, such as "
+                               "{suggested}), or pass --replace if those venues are to go").format(
+                                   out=out, count=len(missing), label=listing.label, venues=shown,
+                                   suggested=out.with_name(out.name + "-2")))
+
+
+#: How many venues a refusal of a partial list names before "and N more".
+MISSING_SHOWN = 20
 
 
 def made_by_run(out: Path) -> bool:
@@ -240,14 +262,16 @@ def remove_stale(plan: Plan, out: Path, cache: Path, district_files: dict[str, s
     for district in plan.district_keys:
         folder = out / district
         if folder.is_dir():
-            for path in folder.iterdir():
+            for path in sorted(folder.iterdir()):
                 if path.suffix in (".pdf", ".png") and f"{district}/{path.name}" not in keep:
                     path.unlink()
+                    log.warning(_("removed %s: its venue is not in this list"), out / district / path.name)
             if not any(folder.iterdir()):
                 folder.rmdir()
         stale = out / f"{district}.pdf"
         if stale.is_file() and stale.name not in keep:
             stale.unlink()
+            log.warning(_("removed %s: its venue is not in this list"), stale)
     ids = {v.id for v in plan.venues}
     for record in (cache / "venues").glob("*.json"):
         if record.stem not in ids:

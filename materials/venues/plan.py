@@ -41,6 +41,8 @@ class Options:
     resume: bool = True
     executor: concurrent.futures.Executor | None = None
     sheet: str | None = None
+    #: --replace: the list may lack venues of the run in the output folder; their posters are removed.
+    replace: bool = False
 
 
 def key_ring(campaign: Campaign, key_files: list[Path]) -> links.KeyRing:

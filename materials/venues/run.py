@@ -165,7 +165,8 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     started = time.perf_counter()
     if listing is None:
         listing = read_and_check(campaign, list_path, options.skip_invalid, label, options.sheet)
-    _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size)
+    _check_out(out, campaign, list_path, listing, options.size or VenueSettings.of(campaign.settings).size,
+               options.replace)
     claimed = known.claim_ids(campaign, listing, list_path, out)
     try:  # refused before a poster is signed (the key cannot sign a district, --dask unreachable): no record
         cache = out / CACHE
@@ -242,12 +243,13 @@ def run(campaign: Campaign, list_path: Path, out: Path, options: Options, *, lab
     return summary
 
 
-def _check_out(out: Path, campaign: Campaign, list_path: Path, listing: VenueList, size: str) -> None:
+def _check_out(out: Path, campaign: Campaign, list_path: Path, listing: VenueList, size: str,
+               replace: bool = False) -> None:
     from materials.output import check_owner
 
     check_owner(out, MADE_BY, campaign.root, source=list_identity(listing, size), protected=(list_path,),
                 legacy=made_by_run)
-    check_same_list(out, listing)
+    check_same_list(out, listing, replace=replace)
 
 
 def _jobs(plan: Plan, todo: list[VenueRow]) -> list[Job]:
@@ -282,7 +284,7 @@ def run_into(campaign: Campaign, list_path: Path, out: Path | None, options: Opt
                          protected=(list_path,), source=list_identity(listing, size), legacy=made_by_run,
                          kept=kept, strict=strict, release=True, counter=counter,
                          default_place=out is None) as guard:
-            check_same_list(out_dir, listing, default=out is None)
+            check_same_list(out_dir, listing, default=out is None, replace=options.replace)
             guarded.warn_placeholders(campaign, used=POSTER_SETTINGS)
             guarded.strict_failure(strict, guard.warnings)
             # `holding`: written only into the folder out_dir is now; one renamed, moved or replaced under the

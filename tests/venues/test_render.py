@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from materials import qr
 from materials.campaign import load
 from materials.cli import cli
-from materials.errors import VerificationError
+from materials.errors import MaterialsError, VerificationError
 from materials.venues import links, target
 from materials.venues.outputs import page_count
 from materials.venues.run import Options, run
@@ -154,7 +154,9 @@ def test_rerun_skips_unchanged_and_rerenders_changed(venue_campaign: Path, tmp_p
     reprinted = text[1].split(",")[0]
     assert changed == {f"{r['district']}.pdf" for r in manifest(out) if r["id"] == reprinted}, changed
     listing.write_text("\n".join(text[:3] + text[4:]) + "\n", encoding="utf-8")  # one venue leaves the list
-    run(campaign, listing, out, Options())
+    with pytest.raises(MaterialsError, match=r"holds the posters of 1 venue\(s\) that .* lacks"):
+        run(campaign, listing, out, Options())  # never silently (red team 12, D5)
+    run(campaign, listing, out, Options(replace=True))
     assert len(manifest(out)) == 3 and len(list(out.glob("*/*.pdf"))) == 3, "the removed venue's poster is gone"
 
 
