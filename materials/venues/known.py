@@ -25,7 +25,7 @@ from materials.errors import CampaignError, MaterialsError, Problem, printable
 from materials.i18n import _
 from materials.printorder import safe_cell, unsafe_cell
 from materials.venues.links import DISTRICT, MAX_ID_LENGTH, VENUE_ID, typed_id
-from materials.venues.reading import VenueList, VenueRow, read_list
+from materials.venues.reading import TRANSLATED, VenueList, VenueRow, read_list
 from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
@@ -309,9 +309,22 @@ def _differs(venue: VenueRow, row: dict[str, str]) -> bool:
     not declare a later reprint (a correction reprints the poster, whose new code the old one cannot pass for)."""
     if venue.reprint > _reprint(row):
         return False
-    recorded = {"name": venue.name, "category": venue.category, "address": venue.address}
-    return any(row.get(column) not in (None, "") and _same_text(row[column]) != _same_text(recorded[column])
-               for column in REGISTER_TEXT)
+    recorded = {"name": venue.name, "category": venue.category, "address": venue.address,
+                **_translated(venue)}
+    columns = [*REGISTER_TEXT, *(column for column in row if TRANSLATED.match(column))]
+    return any(row.get(column) not in (None, "") and _same_text(row[column]) != _same_text(recorded.get(column, ""))
+               for column in columns)
+
+
+def _translated(venue: VenueRow, languages: Iterable[str] | None = None) -> dict[str, str]:
+    """The venue's names and addresses in other languages as register columns (`name_en`: ...), of `languages`
+    (every one, given or not: the printed languages) or of those the list gives. A register written before
+    these columns were recorded lacks them: they are not compared (red team 12: another English name under one
+    id got the same code without a clash)."""
+    names, addresses = dict(venue.names), dict(venue.addresses)
+    langs = list(languages) if languages is not None else sorted({*names, *addresses})
+    return {**{f"name_{lang}": names.get(lang, "") for lang in langs},
+            **{f"address_{lang}": addresses.get(lang, "") for lang in langs}}
 
 
 def _same_text(text: str) -> str:
@@ -322,7 +335,7 @@ def _same_text(text: str) -> str:
 
 def _same_venue(venue: VenueRow, row: dict[str, str]) -> bool:
     """The register's `row` records this very venue of the list: same district, id and reprint, and the same
-    name, category and address (as `_same_text` compares them)."""
+    name, category and address, also those in other languages it records (as `_same_text` compares them)."""
     return (row["district"] == venue.district and row["id"] == venue.id and _reprint(row) == venue.reprint
             and not _differs(venue, row))
 
@@ -405,11 +418,13 @@ def register_signed(campaign: Campaign, listing: VenueList, list_path: Path) -> 
     own = _list_identity(campaign, list_path)
     register = campaign.root / REGISTER
     today = datetime.now(UTC).date().isoformat()
+    others = [lang for lang in campaign.languages if lang != campaign.primary_language]  # printed on posters
     try:
         rows = _register(campaign)
         new = [{"district": v.district, "typed": typed_id(v.id), "id": v.id, "name": v.name,
                 "category": v.category, "address": v.address, "reprint": str(v.reprint), "list": own,
-                "signed": today} for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
+                "signed": today, **_translated(v, others)}
+               for v in listing.venues if not any(_same_venue(v, row) for row in rows)]
         if not new:
             return []
         _write_register(campaign, rows + new, rows)
@@ -428,12 +443,16 @@ def _write_register(campaign: Campaign, rows: list[dict[str, str]], read: list[d
 
     register = campaign.root / REGISTER
     # Columns an office added (a note, who approved it) are kept, after the register's own (red team 10).
-    extra = [column for column in (read[0] if read else {}) if column not in REGISTER_COLUMNS]
+    translated = sorted({column for row in rows for column in row if TRANSLATED.match(column)},
+                        key=lambda column: (column.partition("_")[2], column.startswith("address")))
+    extra = [column for column in (read[0] if read else {})
+             if column not in REGISTER_COLUMNS and column not in translated]
     for row in rows:  # a register written before the typed column had it (or an office deleted it)
         row["typed"] = row.get("typed") or typed_id(row["id"])
     rows = sorted(rows, key=lambda row: (row["district"], row["typed"], _reprint(row), row.get("list") or ""))
     text = io.StringIO()
-    writer = csv.DictWriter(text, (*REGISTER_COLUMNS, *extra), extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(text, (*REGISTER_COLUMNS, *translated, *extra), extrasaction="ignore",
+                            lineterminator="\n")
     writer.writeheader()
     writer.writerows({column: safe_cell(value) for column, value in row.items() if isinstance(value, str)}
                      for row in rows)
