@@ -345,6 +345,21 @@ def _other_venue(listing: VenueList, venue: VenueRow, row: dict[str, str]) -> Pr
     signed = {"id": venue.id, "district": venue.district, "name": row.get("name", ""),
               "category": row.get("category") or "?", "address": row.get("address") or "?",
               "file": row.get("list") or REGISTER, "reprint": _reprint(row), "date": row.get("signed") or "?"}
+    given = _translated(venue)
+    other = [column for column in row if TRANSLATED.match(column) and row[column]
+             and _same_text(row[column]) != _same_text(given.get(column, ""))]
+    # A venue that differs only in another language is named by those columns, which the message shows.
+    shown = _("; it was signed with {signed}, this row gives {given}").format(
+        signed=", ".join(f"{column} {row[column]!r}" for column in other),
+        given=", ".join(f"{column} {given.get(column, '')!r}" for column in other)) if other else ""
+    return _with_detail(_clash(listing, venue, row, where, signed), shown)
+
+
+def _with_detail(problem: Problem, detail: str) -> Problem:
+    return replace(problem, message=problem.message + detail) if detail else problem
+
+
+def _clash(listing: VenueList, venue: VenueRow, row: dict[str, str], where: str, signed: dict[str, Any]) -> Problem:
     if venue.reprint < _reprint(row):  # an older list run again: its code differs from the reprint's (red team 11)
         return Problem(listing.label, None, where, _(
             "{id} in district {district} was reprinted after this list: reprint {reprint} ({name!r}, {category}, "

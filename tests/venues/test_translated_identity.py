@@ -33,6 +33,9 @@ def test_another_english_name_or_address_under_one_id_is_a_clash(venue_campaign:
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback" not in output, output
     assert "HP-E-1 is already signed in district heping for another venue" in output, output
+    column = "name_en" if before.split(",")[0] != after.split(",")[0] else "address_en"
+    signed, given = (text.split(",")[column == "address_en"] for text in (before, after))
+    assert f"it was signed with {column} {signed!r}, this row gives {column} {given!r}" in output, output
     # The same venue again (another spacing, full-width letters) is not a clash; a raised reprint is signed.
     listing.write_text(HEADER + f"HP-E-1,英名测试,和平区,社区,一号,{before.replace(' ', '  ')},0\n",
                        encoding="utf-8")
