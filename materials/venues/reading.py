@@ -386,6 +386,10 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
     except ElementTree.ParseError as e:  # a sheet's XML is read as the rows are
         raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
                                  label=label, kind=f"{type(e).__name__}: {e}")) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as e:  # openpyxl on a value `_Stored` lets by
+        raise MaterialsError(_("{label}: cannot read the workbook ({kind}); the workbook is damaged (or made by "
+                               "hand): save it again from Excel/WPS, or export the list as CSV").format(
+                                 label=label, kind=f"{type(e).__name__}: {clean(str(e))[:80]}")) from None
     finally:
         book.close()
 
@@ -461,8 +465,133 @@ def _attribute(attributes: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
+#: A row's or a cell's opening tag, in the order the sheet stores them, with its `r` and `t`, and a cell's value
+#: when it follows the tag at once (`<c r="B2" t="s"><v>7</v>`; a formula's `<f>` comes first, and formulas are
+#: refused anyway).
+ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b(?:(?=[^>]*?\sr=\"([^\"]*)\"))?(?:(?=[^>]*?\st=\"([^\"]*)\"))?[^>]*>"
+                         rb"(?:<(?:\w+:)?v>([^<]{0,400})</)?")
+CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+#: A number as a cell's value holds it (what openpyxl reads with int() or float()).
+NUMBER = re.compile(rb"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def _damaged(label: str, title: str, where: str, what: str) -> MaterialsError:
+    return MaterialsError(_("{label}, sheet {sheet!r}, {where}: {what}; the workbook is damaged (or made by hand): "
+                            "save it again from Excel/WPS, or export the list as CSV").format(
+                                label=label, sheet=title, where=where, what=what))
+
+
+@dataclass
+class _Stored:
+    """The order of a sheet's rows and cells as stored: openpyxl's read-only mode drops a row stored after a higher
+    one (or numbered 0), keeps the last of two cells at one place, and fails on a reference or a value it cannot
+    read; each is refused here naming the row or cell, before a row is read (a step per cell: a sheet of 900,000
+    cells takes about a second)."""
+
+    label: str
+    title: str
+    strings: int | None
+    row: int = 0
+    column: tuple[int, bytes] = (0, b"")
+
+    def feed(self, buffer: bytes, final: bool) -> int:
+        """Checks the tags in `buffer` (all of them when `final`, else those starting 500 bytes before its end,
+        so that no tag or value is cut); returns where the unchecked rest starts."""
+        end = len(buffer) if final else max(len(buffer) - 500, 0)
+        strings = self.strings
+        for m in ROW_OR_CELL.finditer(buffer):
+            if m.start() >= end:
+                return m.start()
+            tag, ref, kind, value = m.groups()
+            if tag == b"row":
+                self._row(ref)
+                continue
+            found = CELL_REF.fullmatch(ref) if ref is not None else None
+            if found is None or int(found.group(2)) != self.row:
+                self._odd_cell(ref)
+                continue
+            letters = found.group(1)
+            column = (len(letters), letters)
+            if column <= self.column or column > (3, b"XFD"):
+                self._odd_cell(ref)
+            self.column = column
+            if value is None:
+                continue
+            if kind == b"s":
+                if not value.isdigit() or (strings is not None and int(value) >= strings):
+                    self._odd_value(ref, _("the cell names shared string {index!r}, which the workbook does not "
+                                           "hold"), value)
+            elif kind in (None, b"n") and value and NUMBER.fullmatch(value) is None:
+                self._odd_value(ref, _("a number cell holds {index!r}, which is not a number"), value)
+        return end
+
+    def _row(self, ref: bytes | None) -> None:
+        text = (ref or b"").decode("utf-8", "replace")[:20]
+        where = _("row {row}").format(row=text)
+        if not text:
+            number = self.row + 1
+        elif not text.isdigit():
+            raise _damaged(self.label, self.title, _("row {row!r}").format(row=text),
+                           _("a row's number is not a whole number"))
+        else:
+            number = int(text)
+        if number < 1:
+            raise _damaged(self.label, self.title, where, _("rows are numbered from 1"))
+        if number == self.row:
+            raise _damaged(self.label, self.title, where, _("the row is stored twice, so one of them would be "
+                                                            "lost"))
+        if number < self.row:
+            raise _damaged(self.label, self.title, where, _("the row is stored after row {previous} (rows out of "
+                                                            "order), so it would be lost").format(previous=self.row))
+        self.row, self.column = number, (0, b"")
+
+    def _odd_cell(self, ref: bytes | None) -> None:
+        """A cell without a reference (the next of its row), or one that is not of its row, beyond XFD, stored
+        twice or out of order (refused)."""
+        if ref is None:  # Excel always writes `r`; without it, the cell after the last
+            from openpyxl.utils import get_column_letter
+
+            number = self.column[0] and _column(self.column[1].decode()) + 1
+            letters = get_column_letter(min(max(number, 1), 16384)).encode()
+            self.column = (len(letters), letters)
+            return
+        text = ref.decode("utf-8", "replace")[:30]
+        found = CELL_REF.fullmatch(ref)
+        if found is None or int(found.group(2)) != self.row or (len(found.group(1)), found.group(1)) > (3, b"XFD"):
+            raise _damaged(self.label, self.title, _("row {row}").format(row=self.row),
+                           _("{ref!r} is not a reference to a cell of this row").format(ref=text))
+        raise _damaged(self.label, self.title, _("cell {cell}").format(cell=text),
+                       _("a cell of this row is stored twice (or out of order), so one value would be lost"))
+
+    def _odd_value(self, ref: bytes, what: str, value: bytes) -> None:
+        raise _damaged(self.label, self.title, _("cell {cell}").format(cell=ref.decode("utf-8", "replace")[:30]),
+                       what.format(index=value.decode("utf-8", "replace").strip()[:20]))
+
+
+def _shared_strings(archive: zipfile.ZipFile, rels: str) -> int | None:
+    """How many shared strings the workbook holds (None when it has no shared strings part to count)."""
+    import posixpath
+
+    target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels)
+                   if _attribute(tag, "Type").endswith("/sharedStrings")), "")
+    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    try:
+        handle = archive.open(part)
+    except KeyError:
+        return 0 if target else None
+    count, tail = 0, b""
+    with handle:
+        while chunk := handle.read(1 << 20):
+            count += len(SHARED_STRING.findall(tail + chunk)) - len(SHARED_STRING.findall(tail))
+            tail = chunk[-16:]
+    return count
+
+
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+
+
 def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
-    """Merged ranges, hidden rows and the AutoFilter of a sheet.
+    """Merged ranges, hidden rows and the AutoFilter of a sheet; its rows and cells stored in order (`_Stored`).
 
     openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`,
     `<row hidden="1">` and `<autoFilter>`.
@@ -486,9 +615,12 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
             handle = archive.open(part)
         except KeyError:
             return layout
+        stored = _Stored(label, title, _shared_strings(archive, rels))
         with handle:
-            buffer = b""
+            buffer, unchecked = b"", b""
             while chunk := handle.read(1 << 20):
+                unchecked += chunk
+                unchecked = unchecked[stored.feed(unchecked, False):]
                 buffer += chunk
                 last = 0
                 for m in MERGE.finditer(buffer):
@@ -513,6 +645,7 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                 if AUTOFILTER.search(buffer):
                     layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
+            stored.feed(unchecked, True)
     if len(found) > MAX_MERGED:
         raise MaterialsError(_("{label}: sheet {title!r} has {count} merged cell ranges; unmerge them and "
                                "fill every row (Home > Merge & Center > Unmerge, then fill down)").format(

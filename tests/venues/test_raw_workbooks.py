@@ -1,0 +1,151 @@
+"""Workbooks written from raw XML as a damaged or hand-made file would be (red team 12): rows out of order or
+numbered twice, cells given twice, error cells, broken shared-string indexes and cell references, `_xHHHH_`
+escapes, text Excel hides, Strict OOXML. Nothing is dropped, picked or printed silently, and nothing gives a
+traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from materials.campaign import load
+from materials.venues.reading import read_list
+
+CLI = [sys.executable, "-c", "from materials.cli import main; main()"]
+HEADER = ["id", "name", "district", "category", "address"]
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def letter(index: int) -> str:
+    text, index = "", index + 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(65 + rest) + text
+    return text
+
+
+def cell(ref: str, value: str) -> str:
+    if value.startswith("<c"):
+        return value.replace("REF", ref)
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+
+
+def rows(prefix: str, count: int) -> list[list[str]]:
+    return [HEADER] + [[f"{prefix}-{i}", f"宁夏路社区{i}", "和平区", "社区", f"和平区宁夏路{i}号"]
+                       for i in range(1, count + 1)]
+
+
+def sheet_xml(table: list[list[str]], cols: str = "") -> str:
+    body = "".join(f'<row r="{r}">' + "".join(cell(f"{letter(c)}{r}", v) for c, v in enumerate(row)) + "</row>"
+                   for r, row in enumerate(table, 1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
+            f"{cols}<sheetData>{body}</sheetData></worksheet>")
+
+
+def write(path: Path, sheet: str | None, sst: str | None = None, styles: str | None = None,
+          extra: tuple[tuple[str, str], ...] = (), main: str = MAIN) -> Path:
+    """A one-sheet workbook from raw XML parts (`sheet` None: the sheet's part is missing)."""
+    types = ['<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+             'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"'
+             '/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+             'officedocument.spreadsheetml.worksheet+xml"/>']
+    rels = [f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{RELS}/worksheet" Target="worksheets/sheet1.xml"/>']
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        if sheet is not None:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet.replace(MAIN, main))
+        for rid, (name, root, text) in enumerate((("sharedStrings", "sst", sst), ("styles", "styleSheet", styles)), 2):
+            if text is None:
+                continue
+            archive.writestr(f"xl/{name}.xml", f'<?xml version="1.0" encoding="UTF-8"?><{root} xmlns="{MAIN}">'
+                                               f"{text}</{root}>")
+            types.append(f'<Override PartName="/xl/{name}.xml" ContentType="application/vnd.openxmlformats-'
+                         f'officedocument.spreadsheetml.{name}+xml"/>')
+            rels.append(f'<Relationship Id="rId{rid}" Type="{RELS}/{name}" Target="{name}.xml"/>')
+        archive.writestr("[Content_Types].xml", "".join(types) + "</Types>")
+        archive.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+                         f'{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        archive.writestr("xl/_rels/workbook.xml.rels", "".join(rels) + "</Relationships>")
+        archive.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
+                         f'xmlns:r="{RELS}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        for name, data in extra:
+            archive.writestr(name, data)
+    return path
+
+
+def venues(campaign: Path, path: Path, *more: str) -> tuple[int, str]:
+    done = subprocess.run([*CLI, "venues", str(path), "--campaign", str(campaign), "--out", str(path.parent / "out"),
+                           "--jobs", "1", *more], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    told = done.stdout + done.stderr
+    assert "Traceback" not in told, told
+    return done.returncode, told
+
+
+@pytest.mark.parametrize(("name", "order", "row"), [("order", [1, 4, 2, 3], "row 2"), ("zero", [1, 0, 2, 3], "row 0")])
+def test_rows_out_of_order_or_numbered_0_are_refused_naming_the_row(venue_campaign: Path, tmp_path: Path,
+                                                                    name: str, order: list[int], row: str) -> None:
+    """Red team 12 (D3): rows stored 1, 4, 2, 3 (or a row 0) were dropped: "1 venue rendered", exit 0."""
+    table = rows("OO", 3)
+    body = "".join(f'<row r="{r}">' + "".join(cell(f"{letter(c)}{r}", v) for c, v in enumerate(table[min(r, 3)]))
+                   + "</row>" for r in order)
+    xml = sheet_xml([]).replace("<sheetData></sheetData>", f"<sheetData>{body}</sheetData>")
+    code, told = venues(venue_campaign, write(tmp_path / f"{name}.xlsx", xml))
+    assert code == 1 and f"{name}.xlsx, sheet 'S'" in told and row in told and "damaged" in told, told
+    assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def one_cell(xml_cell: str) -> str:
+    """The sheet of header and two venues with cell B2 replaced by `xml_cell` (REF stands for its reference)."""
+    table = rows("TB", 2)
+    table[1][1] = xml_cell
+    return sheet_xml(table)
+
+
+DAMAGED = {
+    "duprow": (sheet_xml(rows("DR", 3)).replace('<row r="3">', '<row r="2">'), "row 2", "stored twice"),
+    "dupcell": (one_cell('<c r="B2" t="inlineStr"><is><t>first</t></is></c><c r="B2" t="inlineStr"><is><t>second'
+                         '</t></is></c>'), "cell B2", "stored twice"),
+    "sst-oob": (one_cell('<c r="REF" t="s"><v>99</v></c>'), "cell B2", "shared string '99'"),
+    "sst-nonint": (one_cell('<c r="REF" t="s"><v>abc</v></c>'), "cell B2", "shared string 'abc'"),
+    "num-text": (one_cell('<c r="REF" t="n"><v>abc</v></c>'), "cell B2", "'abc', which is not a number"),
+    "badref": (one_cell('<c r="ZZZZ2" t="inlineStr"><is><t>x</t></is></c>'), "row 2", "'ZZZZ2' is not a reference"),
+    "rowabc": (sheet_xml(rows("RA", 2)).replace('<row r="3">', '<row r="abc">'), "row 'abc'", "not a whole number"),
+}
+
+
+@pytest.mark.parametrize("name", DAMAGED)
+def test_a_damaged_sheet_is_refused_naming_the_row_or_cell(venue_campaign: Path, tmp_path: Path, name: str) -> None:
+    """Red team 12: a row number used twice dropped a venue (D4), a cell given twice kept the second (D8), and a
+    shared string index out of range or not a number, text in a number cell, a reference such as ZZZZ2 and
+    `<row r="abc">` gave tracebacks (D11)."""
+    xml, where, what = DAMAGED[name]
+    code, told = venues(venue_campaign, write(tmp_path / f"{name}.xlsx", xml, sst="<si><t>x</t></si>"))
+    assert code == 1 and f"{name}.xlsx, sheet 'S', {where}: " in told and what in told, told
+    assert "the workbook is damaged" in told and "save it again from Excel/WPS" in told, told
+    assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def test_a_sheet_stored_in_order_reads_every_row(venue_campaign: Path, tmp_path: Path) -> None:
+    """Rows and cells without `r` follow the one before; shared strings and numbers that are right are read."""
+    table = rows("OK", 2)
+    table[2][1] = '<c t="s"><v>0</v></c>'
+    xml = sheet_xml(table).replace('<row r="3">', "<row>").replace('<c r="B3" t="s">', '<c t="s">')
+    listing = read_list(write(tmp_path / "ok.xlsx", xml, sst="<si><t>宁夏路社区</t></si>"),
+                        load(venue_campaign).settings)
+    assert [(v.id, v.name) for v in listing.venues] == [("OK-1", "宁夏路社区1"), ("OK-2", "宁夏路社区")]
+
+
+def test_a_value_openpyxl_cannot_read_is_an_error_not_a_traceback(venue_campaign: Path, tmp_path: Path) -> None:
+    code, told = venues(venue_campaign, write(tmp_path / "date.xlsx", one_cell('<c r="REF" t="d"><v>garbage</v></c>')))
+    assert code == 1 and "date.xlsx: cannot read the workbook (ValueError" in told and "damaged" in told, told
