@@ -299,6 +299,14 @@ def check_xlsx_archive(path: Path, label: str) -> None:
         raise MaterialsError(_("{label}: cannot read ({strerror})").format(label=label, strerror=e.strerror)) from None
     try:
         with zipfile.ZipFile(path) as archive:
+            seen: set[str] = set()
+            for info in archive.infolist():  # part names are case-insensitive; Excel may read either copy
+                if info.filename.casefold() in seen:
+                    raise MaterialsError(_("{label}: the workbook holds the part {filename} twice, and Excel may "
+                                           "show the other copy; the workbook is damaged (or made by hand): save it "
+                                           "again from Excel/WPS, or export the list as CSV").format(
+                                             label=label, filename=info.filename))
+                seen.add(info.filename.casefold())
             total = 0
             for info in archive.infolist():
                 total += info.file_size
@@ -684,6 +692,8 @@ def _xlsx_text(cell: Any) -> str:
     value = cell.value
     if cell.data_type == "f":
         return f"\x00formula:{str(value)[:40]}"
+    if cell.data_type == "e":  # #N/A, #REF!: what Excel shows for a formula gone wrong, never a name
+        return f"\x00error:{str(value)[:40]}"
     if value is None:
         return ""
     if isinstance(value, str):
@@ -1235,6 +1245,9 @@ def _cell_kind(column: str, marker: str) -> str:
         return _("merged cells ({detail}); unmerge and fill every row").format(detail=detail)
     if kind == "formula":
         return _("is a formula ({detail}); type the value itself").format(detail=detail)
+    if kind == "error":
+        return _("is an error value ({detail}), as Excel shows a formula gone wrong or a deleted reference, not "
+                 "text; correct the cell and type the {column}").format(detail=detail, column=column)
     if kind == "date" and column == "id":
         return _("is a date in the workbook ({detail}): Excel turns ids such as 1-3 into dates (1-Mar); format the "
                  "column as Text and re-type the ids").format(detail=detail)

@@ -149,3 +149,23 @@ def test_a_sheet_stored_in_order_reads_every_row(venue_campaign: Path, tmp_path:
 def test_a_value_openpyxl_cannot_read_is_an_error_not_a_traceback(venue_campaign: Path, tmp_path: Path) -> None:
     code, told = venues(venue_campaign, write(tmp_path / "date.xlsx", one_cell('<c r="REF" t="d"><v>garbage</v></c>')))
     assert code == 1 and "date.xlsx: cannot read the workbook (ValueError" in told and "damaged" in told, told
+
+
+def test_error_cells_are_refused_never_printed(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D8): an error cell (#N/A, #REF!) was printed as the venue's name."""
+    table = rows("NA", 2)
+    table[1][1] = '<c r="REF" t="e"><v>#N/A</v></c>'
+    table[2][4] = '<c r="REF" t="e"><v>#DIV/0!</v></c>'
+    code, told = venues(venue_campaign, write(tmp_path / "error.xlsx", sheet_xml(table)))
+    assert code == 1 and "row 2, name: is an error value (#N/A)" in told, told
+    assert "row 3, address: is an error value (#DIV/0!)" in told, told
+    assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def test_a_part_stored_twice_is_refused(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D8): a zip with two xl/worksheets/sheet1.xml members was read from the last one."""
+    other = sheet_xml(rows("ZB", 2))
+    path = write(tmp_path / "twice.xlsx", sheet_xml(rows("ZA", 2)), extra=(("xl/worksheets/Sheet1.xml", other),))
+    code, told = venues(venue_campaign, path)
+    assert code == 1 and "twice.xlsx: the workbook holds the part xl/worksheets/Sheet1.xml twice" in told, told
+    assert "damaged" in told and not (tmp_path / "out" / "manifest.csv").exists()
