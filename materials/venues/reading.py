@@ -576,8 +576,10 @@ class _Stored:
                        what.format(index=value.decode("utf-8", "replace").strip()[:20]))
 
 
-def _shared_strings(archive: zipfile.ZipFile, rels: str) -> int | None:
-    """How many shared strings the workbook holds (None when it has no shared strings part to count)."""
+def _shared_strings(archive: zipfile.ZipFile, rels: str, label: str) -> int | None:
+    """How many shared strings the workbook holds (None when it has no shared strings part to count). A shared
+    string holding an escape written out as text (`_x005F_x000D_`, Excel's way to store the text `_x000D_`) is
+    refused: openpyxl reads it as `_x000D_`, the same as the carriage return, and the two cannot be told apart."""
     import posixpath
 
     target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels)
@@ -591,11 +593,17 @@ def _shared_strings(archive: zipfile.ZipFile, rels: str) -> int | None:
     with handle:
         while chunk := handle.read(1 << 20):
             count += len(SHARED_STRING.findall(tail + chunk)) - len(SHARED_STRING.findall(tail))
+            if found := ESCAPED_ESCAPE.search(tail + chunk):
+                raise MaterialsError(_("{label}: a text in the workbook holds {text!r}, an Excel escape written out "
+                                       "as text, which cannot be read apart from the character it stands for; "
+                                       "change that text, or export the list as CSV").format(
+                                         label=label, text=found.group(0)[6:].decode()))
             tail = chunk[-16:]
     return count
 
 
 SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+ESCAPED_ESCAPE = re.compile(rb"_x005[fF]_x[0-9a-fA-F]{4}_")
 
 
 def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
@@ -623,7 +631,7 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
             handle = archive.open(part)
         except KeyError:
             return layout
-        stored = _Stored(label, title, _shared_strings(archive, rels))
+        stored = _Stored(label, title, _shared_strings(archive, rels, label))
         with handle:
             buffer, unchecked = b"", b""
             while chunk := handle.read(1 << 20):
@@ -688,6 +696,23 @@ def _column(letters: str) -> int:
     return number
 
 
+#: How Excel writes a character XML cannot hold (CR, a control character) in a string: `_x000D_`; `_x005F_` is the
+#: underscore, so `_x005F_x000D_` is the text `_x000D_` itself. Two escapes in a row may be a surrogate pair.
+ESCAPE = re.compile(r"_x([dD][89abAB][0-9a-fA-F]{2})__x([dD][c-fC-F][0-9a-fA-F]{2})_|_x([0-9a-fA-F]{4})_")
+
+
+def unescape(text: str) -> str:
+    """A workbook's string as Excel shows it: its `_xHHHH_` escapes decoded (a lone surrogate becomes U+FFFD,
+    which `bad_character` refuses), so that a CR or a control character meets the rules a CSV cell's does."""
+    def character(m: re.Match[str]) -> str:
+        if m.group(3) is None:
+            return chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00)
+        code = int(m.group(3), 16)
+        return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    return ESCAPE.sub(character, text)
+
+
 def _xlsx_text(cell: Any) -> str:
     value = cell.value
     if cell.data_type == "f":
@@ -697,7 +722,7 @@ def _xlsx_text(cell: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return unescape(value) if "_x" in value else value
     if isinstance(value, bool):
         return f"\x00a TRUE/FALSE cell:{'TRUE' if value else 'FALSE'}"
     if isinstance(value, int | float):

@@ -169,3 +169,26 @@ def test_a_part_stored_twice_is_refused(venue_campaign: Path, tmp_path: Path) ->
     code, told = venues(venue_campaign, path)
     assert code == 1 and "twice.xlsx: the workbook holds the part xl/worksheets/Sheet1.xml twice" in told, told
     assert "damaged" in told and not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def test_excel_escapes_are_decoded_then_meet_the_csv_rules(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D9): `甲_x000D_\\n乙` (CR LF as Excel stores it) was printed as it is, `_x000D_` and all. Now
+    CR LF is a line break printed as a space with the warning a CSV cell gets, an escaped ESC is refused as a
+    control character, and `_x005F_` is the underscore that keeps an escape's text (in a shared string, which
+    openpyxl reads as the escape itself, it is refused)."""
+    sst = '<si><t xml:space="preserve">宁夏路_x000D_\n社区</t></si><si><t>宁夏路_x001B_社区</t></si>'
+    table = rows("XE", 3)
+    for number in (1, 2):
+        table[number][1] = f'<c r="REF" t="s"><v>{number - 1}</v></c>'
+    table[3][1] = "宁夏路_x005F_x000D_社区"
+    path = write(tmp_path / "escape.xlsx", sheet_xml(table), sst=sst)
+    listing = read_list(path, load(venue_campaign).settings)
+    assert [(v.id, v.name) for v in listing.venues] == [("XE-1", "宁夏路 社区"), ("XE-3", "宁夏路_x000D_社区")
+                                                        ], listing.problems
+    assert any("row 2, column name: a line break written as CR LF" in text for warning, text in listing.notes
+               if warning), listing.notes
+    code, told = venues(venue_campaign, path)
+    assert code == 1 and "row 3, name: contains a control or unassigned character (U+001B)" in told, told
+    code, told = venues(venue_campaign, write(tmp_path / "shared.xlsx", sheet_xml(table),
+                                              sst=sst + "<si><t>宁夏路_x005F_x000D_社区</t></si>"))
+    assert code == 1 and "shared.xlsx: a text in the workbook holds '_x000D_', an Excel escape" in told, told
