@@ -370,6 +370,7 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
             layout = found
         layout.sheet = sheet.title
         merged = found.merged
+        seen: dict[tuple[int, int, int], bool] = {}  # (font, fill, number format) -> whether its text is invisible
         for number, row in enumerate(sheet.iter_rows(), 1):
             if number > MAX_SHEET_ROWS:  # openpyxl yields a blank row for each row number a sheet skips
                 raise MaterialsError(_("{label}, sheet {sheet!r}: a row numbered beyond {limit}, the last row of an "
@@ -387,7 +388,7 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
                     if text.strip():
                         layout.hidden_text[col] = getattr(cell, "column_letter", "") or str(col)
                     text = ""
-                elif text.strip() and _invisible(cell):
+                elif text.strip() and _invisible(cell, seen):
                     layout.faint.add(number)
                 values.append(text)
             yield values
@@ -653,7 +654,9 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                     last = max(last, m.end())
                 for m in COL_TAG.finditer(buffer):
                     attributes = m.group(1).decode("utf-8", "replace")
-                    if _attribute(attributes, "hidden") in ("1", "true"):
+                    shown = _attribute(attributes, "width")
+                    narrow = bool(re.fullmatch(r"[0-9.]{1,12}", shown)) and float(shown or "1") < NARROW_COLUMN
+                    if _attribute(attributes, "hidden") in ("1", "true") or narrow:
                         low, high = _attribute(attributes, "min"), _attribute(attributes, "max")
                         if low.isdigit() and high.isdigit():
                             layout.hidden_columns.update(range(int(low), min(int(high), int(low) + 16384) + 1))
@@ -672,21 +675,86 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
 #: Text in a font smaller than this (points), or in a row lower than `LOW_ROW_POINTS`, cannot be read on screen.
 TINY_FONT_POINTS = 4.0
 LOW_ROW_POINTS = 4.0
+#: A column narrower than this (characters) shows nothing: it is as hidden (Excel hides one of width 0).
+NARROW_COLUMN = 0.5
+#: Text whose colour is within this many steps (of 255, on every channel) of its background's cannot be seen.
+FAINT_COLOUR = 16
 
 
-def _invisible(cell: Any) -> bool:
-    """A cell whose text Excel shows white (on no fill) or in a font too small to read."""
+def _invisible(cell: Any, seen: dict[tuple[int, int, int], bool]) -> bool:
+    """A cell whose text Excel does not show: in a colour within `FAINT_COLOUR` steps of its background (white
+    on no fill, #FFFFFE, black on black), in a font too small to read, or in a number format whose text section
+    leaves the text out (`;;;`). `seen` keeps the answer for each style (a sheet has a few)."""
+    style = getattr(cell, "style_array", None)
+    if style is None:
+        return False
+    key = (style.fontId, style.fillId, style.numFmtId)
+    if key not in seen:
+        seen[key] = _unseen(cell)
+    return seen[key]
+
+
+def _unseen(cell: Any) -> bool:
     font = getattr(cell, "font", None)
     if font is None:
         return False
     size = font.sz
     if size is not None and float(size) < TINY_FONT_POINTS:
         return True
-    colour = font.color
-    rgb = getattr(colour, "rgb", None) if colour is not None else None
-    white = isinstance(rgb, str) and rgb.upper().endswith("FFFFFF")
-    fill = getattr(getattr(cell, "fill", None), "fill_type", None)
-    return white and fill in (None, "none")
+    if _hides_text(getattr(cell, "number_format", "") or ""):
+        return True
+    fill = getattr(cell, "fill", None)
+    kind = getattr(fill, "fill_type", None)
+    if kind in (None, "none"):
+        background: tuple[int, ...] | None = (255, 255, 255)
+    elif kind == "solid":
+        background = _rgb(getattr(fill, "fgColor", None), None)
+    else:
+        return False  # a pattern of two colours: text shows on one of them
+    text = _rgb(font.color, (0, 0, 0))  # no colour, or "automatic": black
+    return (background is not None and text is not None
+            and max(abs(a - b) for a, b in zip(text, background, strict=True)) <= FAINT_COLOUR)
+
+
+def _rgb(colour: Any, automatic: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """A font's or fill's colour as (red, green, blue); `automatic` when it has none, None for a theme colour
+    (which depends on the theme: not judged)."""
+    from openpyxl.styles.colors import COLOR_INDEX
+
+    if colour is None or getattr(colour, "auto", None) is True:
+        return automatic
+    kind = getattr(colour, "type", "rgb")
+    value = getattr(colour, "rgb", None) if kind == "rgb" else None
+    if kind == "indexed":
+        index = getattr(colour, "indexed", None)
+        value = COLOR_INDEX[index] if isinstance(index, int) and 0 <= index < len(COLOR_INDEX) else None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}", value):
+        return automatic if kind == "indexed" else None  # 64, the system's foreground: automatic
+    return tuple(int(value[-6:][i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _hides_text(number_format: str) -> bool:
+    """Whether a number format shows no text: a fourth (text) section without `@` (`;;;`, `;;;"-"`)."""
+    if number_format.count(";") < 3:
+        return False
+    sections, quoted, current = [], False, ""
+    escaped = False
+    for char in number_format:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+            continue
+        elif char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            sections.append(current)
+            current = ""
+            continue
+        if not quoted and char != '"':
+            current += char
+    sections.append(current)
+    return len(sections) >= 4 and "@" not in sections[3]
 
 
 def _column(letters: str) -> int:
@@ -967,9 +1035,10 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             len(layout.hidden_text)).format(label=label, columns=", ".join(
                 layout.hidden_text[column] for column in sorted(layout.hidden_text)))))
     if faint:
-        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white, in a font under "
-                              "{points:g} pt, or in a row under {points:g} pt high) is printed on the posters; "
-                              "make it visible and check it").format(label=label, rows=rows_named(faint),
+        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white or the colour of "
+                              "its fill, in a font under {points:g} pt, in a row under {points:g} pt high, or in a "
+                              "number format that hides text such as ;;;) is printed on the posters; make it "
+                              "visible and check it").format(label=label, rows=rows_named(faint),
                                                                      points=TINY_FONT_POINTS)))
     if not candidates and not problems:
         if hidden:

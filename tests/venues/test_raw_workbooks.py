@@ -192,3 +192,42 @@ def test_excel_escapes_are_decoded_then_meet_the_csv_rules(venue_campaign: Path,
     code, told = venues(venue_campaign, write(tmp_path / "shared.xlsx", sheet_xml(table),
                                               sst=sst + "<si><t>宁夏路_x005F_x000D_社区</t></si>"))
     assert code == 1 and "shared.xlsx: a text in the workbook holds '_x000D_', an Excel escape" in told, told
+
+
+STYLES = ('<numFmts count="1"><numFmt numFmtId="164" formatCode=";;;"/></numFmts><fonts count="4"><font><sz val="11"/>'
+          '</font><font><sz val="11"/><color rgb="FFFFFFFE"/></font><font><sz val="11"/><color rgb="FF102030"/>'
+          '</font><font><sz val="11"/><color rgb="FFF0F0F0"/></font></fonts><fills count="4"><fill><patternFill '
+          'patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill><fill><patternFill '
+          'patternType="solid"><fgColor rgb="FF000000"/></patternFill></fill><fill><patternFill patternType="solid">'
+          '<fgColor rgb="FF102231"/></patternFill></fill></fills><borders count="1"><border/></borders>'
+          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+          '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+          '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+          '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1"/>'
+          '<xf numFmtId="0" fontId="2" fillId="3" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+          '<xf numFmtId="0" fontId="3" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+          '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>')
+
+
+def test_text_excel_hides_is_named_and_fails_strict(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D10): a column of width 0, the number format `;;;`, #FFFFFE text, black on a black fill and
+    a colour on a fill of nearly that colour were printed without the warning white text gets."""
+    table = rows("HT", 7)
+    for number, style in enumerate((1, 2, 3, 4), 1):  # ;;;  #FFFFFE  black on black  #102030 on #102231
+        table[number][1] = f'<c r="REF" s="{style}" t="inlineStr"><is><t>宁夏路社区{number}</t></is></c>'
+    table[5][1] = '<c r="REF" s="5" t="inlineStr"><is><t>宁夏路社区5</t></is></c>'  # light grey on black: seen
+    table[6][1] = '<c r="REF" s="6" t="inlineStr"><is><t>宁夏路社区6</t></is></c>'  # #102030 on white: seen
+    table[0].append("name_en")
+    table[7].append("Secret")
+    xml = sheet_xml(table, cols='<cols><col min="6" max="6" width="0" customWidth="1"/></cols>')
+    path = write(tmp_path / "hidden.xlsx", xml, styles=STYLES)
+    listing = read_list(path, load(venue_campaign).settings)
+    warnings = [text for warning, text in listing.notes if warning]
+    assert any("column F is hidden in the workbook and NOT printed" in text for text in warnings), listing.notes
+    assert any("rows 2–5: text that cannot be seen in the workbook" in text for text in warnings), listing.notes
+    assert [v.name_en for v in listing.venues] == [""] * 7
+    code, told = venues(venue_campaign, path, "--strict")
+    assert code == 1 and "rows 2–5: text that cannot be seen" in told and "column F is hidden" in told, told
+    assert not (tmp_path / "out" / "manifest.csv").exists()
