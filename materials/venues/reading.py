@@ -361,7 +361,7 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
         raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
                                  label=label, kind=type(e).__name__)) from None
     try:
-        sheet = choose_sheet(book, label, sheet_name)
+        sheet = choose_sheet(book, label, sheet_name, path)
         found = sheet_layout(path, sheet.title, label)
         if layout is not None:
             layout.hidden, layout.filtered, layout.low = found.hidden, found.filtered, found.low
@@ -425,7 +425,7 @@ def _has_data(sheet: Any) -> bool:
     return any(v is not None and v != "" for row in sheet.iter_rows(values_only=True) for v in row)
 
 
-def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
+def choose_sheet(book: Any, label: str, wanted: str | None, path: Path) -> Any:
     """The sheet to read: `--sheet NAME`, else the one sheet holding data. A hidden sheet is never read unasked,
     and rows on other sheets are never dropped unseen: several sheets with data are refused by name."""
     names = [s.title for s in book.worksheets]
@@ -438,6 +438,7 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
                                  label=label, wanted=wanted, names=', '.join(map(repr, names))))
     full = [s for s in book.worksheets if _has_data(s)]
     if not full:
+        _why_empty(path, label)
         raise MaterialsError(_("{label}: every sheet is empty; put the venue list on one sheet with a "
                                "header row").format(label=label))
 
@@ -607,25 +608,61 @@ SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
 ESCAPED_ESCAPE = re.compile(rb"_x005[fF]_x[0-9a-fA-F]{4}_")
 
 
+def _sheet_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], str]:
+    """Each sheet's title -> the zip member its rows are in (by the workbook's index files), and those files'
+    relationships (for the shared strings): ({}, "") when the workbook has no such files."""
+    import html
+    import posixpath
+
+    try:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}, ""
+    targets = {_attribute(tag, "Id"): _attribute(tag, "Target") for tag in REL_TAG.findall(rels)}
+    parts: dict[str, str] = {}
+    for tag in SHEET_TAG.findall(workbook):
+        target = targets.get(_attribute(tag, "id"), "")
+        parts[html.unescape(_attribute(tag, "name"))] = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target)))
+    return parts, rels
+
+
+#: The namespace of a workbook saved as "Strict Open XML Spreadsheet", which openpyxl reads as empty sheets.
+STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _why_empty(path: Path, label: str) -> None:
+    """When openpyxl finds no data in any sheet: a workbook in Strict Open XML, or whose sheet part is missing,
+    is refused as such (not as "every sheet is empty")."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.lower().endswith(".xml"):
+                with archive.open(info) as handle:
+                    if STRICT in handle.read(65536):
+                        raise MaterialsError(_("{label}: the workbook is saved as \"Strict Open XML Spreadsheet\", "
+                                               "which materials cannot read; open it in Excel (or WPS) and save it "
+                                               "as \"Excel Workbook (.xlsx)\"").format(label=label))
+        names = {info.filename for info in archive.infolist()}
+        for title, part in _sheet_parts(archive)[0].items():
+            if part not in names:
+                raise MaterialsError(_("{label}: sheet {sheet!r} has no part {part} in the workbook, which is "
+                                       "damaged: save it again from Excel/WPS, or export the list as CSV").format(
+                                         label=label, sheet=title, part=part))
+
+
 def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
     """Merged ranges, hidden rows and the AutoFilter of a sheet; its rows and cells stored in order (`_Stored`).
 
     openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`,
     `<row hidden="1">` and `<autoFilter>`.
     """
-    import html
-    import posixpath
 
     with zipfile.ZipFile(path) as archive:
-        try:
-            workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        except KeyError:
+        parts, rels = _sheet_parts(archive)
+        if title not in parts:
             return SheetLayout()
-        rid = next((_attribute(tag, "id") for tag in SHEET_TAG.findall(workbook)
-                    if html.unescape(_attribute(tag, "name")) == title), "")
-        target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels) if _attribute(tag, "Id") == rid), "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        part = parts[title]
         found: list[tuple[int, int, int, int, str]] = []
         layout = SheetLayout(found)
         try:

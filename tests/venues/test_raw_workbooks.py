@@ -231,3 +231,14 @@ def test_text_excel_hides_is_named_and_fails_strict(venue_campaign: Path, tmp_pa
     code, told = venues(venue_campaign, path, "--strict")
     assert code == 1 and "rows 2–5: text that cannot be seen" in told and "column F is hidden" in told, told
     assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def test_strict_ooxml_and_a_missing_sheet_part_say_what_is_wrong(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D14): both said "every sheet is empty"."""
+    strict = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+    code, told = venues(venue_campaign, write(tmp_path / "strict.xlsx", sheet_xml(rows("ST", 1)), main=strict))
+    assert code == 1 and 'strict.xlsx: the workbook is saved as "Strict Open XML Spreadsheet"' in told, told
+    assert 'save it as "Excel Workbook (.xlsx)"' in told and "every sheet is empty" not in told, told
+    code, told = venues(venue_campaign, write(tmp_path / "nopart.xlsx", None))
+    assert code == 1 and "nopart.xlsx: sheet 'S' has no part xl/worksheets/sheet1.xml" in told, told
+    assert "damaged" in told and "every sheet is empty" not in told, told
