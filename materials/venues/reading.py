@@ -980,8 +980,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                                 _("column {column!r}: {language} is not a language of campaign.toml ({names})").format(
                                     column=column, language=m.group(2), names=", ".join(settings.languages)))
                         for column in header_map_ if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
-    if header_problems:
-        return VenueList(label, [], group_problems(problems + header_problems), [], notes)
+    if header_problems:  # a header cell in a hidden column is read as empty: say why it is missing
+        return VenueList(label, [], group_problems(problems + header_problems), [],
+                         notes + _hidden_columns(label, layout))
     if ignored:
         notes.append((False, _("{label}: columns {names} are not printed on posters; ignored").format(
             label=label, names=shown_names(ignored))))
@@ -1063,14 +1064,7 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                             "{label}: {rows} are hidden in the workbook and NOT printed; to print them, clear the "
                             "filter or unhide the rows (Home > Format > Hide & Unhide) and run again", len(hidden))
         notes.append((True, text.format(label=label, rows=rows_named(hidden))))
-    if layout.hidden_text:
-        notes.append((True, ngettext(
-            "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
-            "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
-            "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
-            "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
-            len(layout.hidden_text)).format(label=label, columns=", ".join(
-                layout.hidden_text[column] for column in sorted(layout.hidden_text)))))
+    notes += _hidden_columns(label, layout)
     if faint:
         notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white or the colour of "
                               "its fill, in a font under {points:g} pt, in a row under {points:g} pt high, or in a "
@@ -1101,6 +1095,19 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             venues.append(venue)
     rejected.sort()
     return VenueList(label, venues, group_problems(problems), rejected, notes)
+
+
+def _hidden_columns(label: str, layout: SheetLayout) -> list[tuple[bool, str]]:
+    """The warning naming the hidden columns that held text (read as empty), if any."""
+    if not layout.hidden_text:
+        return []
+    return [(True, ngettext(
+        "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
+        "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
+        "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
+        "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
+        len(layout.hidden_text)).format(label=label, columns=", ".join(
+            layout.hidden_text[column] for column in sorted(layout.hidden_text))))]
 
 
 def _refuse_keys(rows: Iterable[tuple[int, list[str]]], label: str) -> Iterator[tuple[int, list[str]]]:

@@ -242,3 +242,11 @@ def test_strict_ooxml_and_a_missing_sheet_part_say_what_is_wrong(venue_campaign:
     code, told = venues(venue_campaign, write(tmp_path / "nopart.xlsx", None))
     assert code == 1 and "nopart.xlsx: sheet 'S' has no part xl/worksheets/sheet1.xml" in told, told
     assert "damaged" in told and "every sheet is empty" not in told, told
+
+
+def test_a_header_in_a_column_of_width_0_is_named_hidden(venue_campaign: Path, tmp_path: Path) -> None:
+    """The name column at width 0 (red team 12's col0.xlsx) is refused as missing; the warning says it is
+    hidden, where the refusal alone would send the office looking for a column it can see in the file."""
+    xml = sheet_xml(rows("CZ", 2), cols='<cols><col min="2" max="2" width="0" customWidth="1"/></cols>')
+    code, told = venues(venue_campaign, write(tmp_path / "col0.xlsx", xml))
+    assert code == 1 and "missing column 'name'" in told and "column B is hidden in the workbook" in told, told
