@@ -483,6 +483,8 @@ ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b(?:(?=[^>]*?\sr=\"([^\"]*)\"))?(?
 CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 #: A number as a cell's value holds it (what openpyxl reads with int() or float()).
 NUMBER = re.compile(rb"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+#: The longest opening tag of a row or cell read (Excel's are under 200 bytes).
+MAX_TAG = 65536
 
 
 def _damaged(label: str, title: str, where: str, what: str) -> MaterialsError:
@@ -508,6 +510,15 @@ class _Stored:
         """Checks the tags in `buffer` (all of them when `final`, else those starting 500 bytes before its end,
         so that no tag or value is cut); returns where the unchecked rest starts."""
         end = len(buffer) if final else max(len(buffer) - 500, 0)
+        if not final and (cut := buffer.rfind(b"<", 0, end)) >= 0 and buffer.find(b">", cut) < 0:
+            end = cut  # a tag longer than 500 bytes, not yet whole: kept to be read whole
+        rest = self._scan(buffer, end)
+        if len(buffer) - rest > MAX_TAG:
+            raise _damaged(self.label, self.title, _("after row {row}").format(row=self.row),
+                           _("a tag longer than {limit:,} bytes").format(limit=MAX_TAG))
+        return rest
+
+    def _scan(self, buffer: bytes, end: int) -> int:
         strings = self.strings
         for m in ROW_OR_CELL.finditer(buffer):
             if m.start() >= end:

@@ -6,6 +6,8 @@ traceback."""
 from __future__ import annotations
 
 import os
+import random
+import string
 import subprocess
 import sys
 import zipfile
@@ -15,6 +17,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from materials.campaign import load
+from materials.errors import MaterialsError
 from materials.venues.reading import read_list
 
 CLI = [sys.executable, "-c", "from materials.cli import main; main()"]
@@ -250,3 +253,22 @@ def test_a_header_in_a_column_of_width_0_is_named_hidden(venue_campaign: Path, t
     xml = sheet_xml(rows("CZ", 2), cols='<cols><col min="2" max="2" width="0" customWidth="1"/></cols>')
     code, told = venues(venue_campaign, write(tmp_path / "col0.xlsx", xml))
     assert code == 1 and "missing column 'name'" in told and "column B is hidden in the workbook" in told, told
+
+
+def test_a_long_tag_cut_by_a_chunk_is_still_checked(venue_campaign: Path, tmp_path: Path) -> None:
+    """A row stored twice, its tag padded past the 500 bytes kept between the 1 MB chunks the sheet is read in
+    and cut by a chunk's end, is still found; a tag longer than MAX_TAG is refused."""
+    settings = load(venue_campaign).settings
+    rng = random.Random(12)
+    noise = "".join(rng.choice(string.ascii_letters) for _ in range(1_200_000))  # compresses little
+    pad = " ".join(f'x{i}="{noise[i * 90:i * 90 + 90]}"' for i in range(40))  # 3.8 KB
+    xml = sheet_xml(rows("PD", 3)).replace('<row r="3">', f'<row {pad} r="2">')
+    filler = (1 << 20) - xml.index(f"<row {pad}") - 2000  # the chunk ends 2000 bytes into the padded tag
+    xml = xml.replace("<sheetData>", f"<sheetData><!--{noise[:filler]}-->", 1)
+    with pytest.raises(MaterialsError) as twice:
+        read_list(write(tmp_path / "pad.xlsx", xml), settings)
+    assert "pad.xlsx, sheet 'S', row 2: the row is stored twice" in twice.value.message
+    xml = sheet_xml(rows("PD", 3)).replace('<row r="3">', f'<row x="{noise[:1_100_000]}" r="3">')
+    with pytest.raises(MaterialsError) as long:
+        read_list(write(tmp_path / "long.xlsx", xml), settings)
+    assert "long.xlsx, sheet 'S', after row 2: a tag longer than 65,536 bytes" in long.value.message
