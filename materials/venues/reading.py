@@ -352,11 +352,19 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
     """Rows of the one sheet that holds the list, as text; other kinds of cell become `\x00kind:detail` markers
     that `_check_row` reports with the row and the column's header. `layout` gets the hidden rows."""
     check_xlsx_archive(path, label)
+    import warnings
+
     import openpyxl
 
     try:
-        # data_only=False: a formula is reported, never evaluated or trusted as its cached value.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        # data_only=False: a formula is reported, never evaluated or trusted as its cached value. What openpyxl
+        # warns of ("Workbook contains no default style", an extension it leaves out) changes no cell's text: a
+        # note for the log, not Python's warning with openpyxl's source line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        for message in dict.fromkeys(clean(str(w.message))[:200] for w in caught):
+            log.info(_("%s: the workbook reader notes: %s"), label, message)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
                                  label=label, kind=type(e).__name__)) from None

@@ -272,3 +272,13 @@ def test_a_long_tag_cut_by_a_chunk_is_still_checked(venue_campaign: Path, tmp_pa
     with pytest.raises(MaterialsError) as long:
         read_list(write(tmp_path / "long.xlsx", xml), settings)
     assert "long.xlsx, sheet 'S', after row 2: a tag longer than 65,536 bytes" in long.value.message
+
+
+def test_openpyxl_s_warnings_are_notes_not_python_warnings(venue_campaign: Path, tmp_path: Path) -> None:
+    """Red team 12 (D14): openpyxl's raw `UserWarning` was printed with its source line."""
+    styles = STYLES.replace('<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>', "")
+    table = rows("NS", 1)
+    table[1][2] = "nowhere"  # refused before anything is rendered
+    code, told = venues(venue_campaign, write(tmp_path / "nostyle.xlsx", sheet_xml(table), styles=styles))
+    assert code == 1 and "unknown district 'nowhere'" in told, told
+    assert "UserWarning" not in told and "site-packages" not in told, told
