@@ -299,6 +299,14 @@ def check_xlsx_archive(path: Path, label: str) -> None:
         raise MaterialsError(_("{label}: cannot read ({strerror})").format(label=label, strerror=e.strerror)) from None
     try:
         with zipfile.ZipFile(path) as archive:
+            seen: set[str] = set()
+            for info in archive.infolist():  # part names are case-insensitive; Excel may read either copy
+                if info.filename.casefold() in seen:
+                    raise MaterialsError(_("{label}: the workbook holds the part {filename} twice, and Excel may "
+                                           "show the other copy; the workbook is damaged (or made by hand): save it "
+                                           "again from Excel/WPS, or export the list as CSV").format(
+                                             label=label, filename=info.filename))
+                seen.add(info.filename.casefold())
             total = 0
             for info in archive.infolist():
                 total += info.file_size
@@ -344,16 +352,24 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
     """Rows of the one sheet that holds the list, as text; other kinds of cell become `\x00kind:detail` markers
     that `_check_row` reports with the row and the column's header. `layout` gets the hidden rows."""
     check_xlsx_archive(path, label)
+    import warnings
+
     import openpyxl
 
     try:
-        # data_only=False: a formula is reported, never evaluated or trusted as its cached value.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        # data_only=False: a formula is reported, never evaluated or trusted as its cached value. What openpyxl
+        # warns of ("Workbook contains no default style", an extension it leaves out) changes no cell's text: a
+        # note for the log, not Python's warning with openpyxl's source line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        for message in dict.fromkeys(clean(str(w.message))[:200] for w in caught):
+            log.info(_("%s: the workbook reader notes: %s"), label, message)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
                                  label=label, kind=type(e).__name__)) from None
     try:
-        sheet = choose_sheet(book, label, sheet_name)
+        sheet = choose_sheet(book, label, sheet_name, path)
         found = sheet_layout(path, sheet.title, label)
         if layout is not None:
             layout.hidden, layout.filtered, layout.low = found.hidden, found.filtered, found.low
@@ -362,6 +378,7 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
             layout = found
         layout.sheet = sheet.title
         merged = found.merged
+        seen: dict[tuple[int, int, int], bool] = {}  # (font, fill, number format) -> whether its text is invisible
         for number, row in enumerate(sheet.iter_rows(), 1):
             if number > MAX_SHEET_ROWS:  # openpyxl yields a blank row for each row number a sheet skips
                 raise MaterialsError(_("{label}, sheet {sheet!r}: a row numbered beyond {limit}, the last row of an "
@@ -379,13 +396,17 @@ def xlsx_records(path: Path, label: str, problems: list[Problem], sheet_name: st
                     if text.strip():
                         layout.hidden_text[col] = getattr(cell, "column_letter", "") or str(col)
                     text = ""
-                elif text.strip() and _invisible(cell):
+                elif text.strip() and _invisible(cell, seen):
                     layout.faint.add(number)
                 values.append(text)
             yield values
     except ElementTree.ParseError as e:  # a sheet's XML is read as the rows are
         raise MaterialsError(_("{label}: cannot read the workbook ({kind}); save it again as .xlsx").format(
                                  label=label, kind=f"{type(e).__name__}: {e}")) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as e:  # openpyxl on a value `_Stored` lets by
+        raise MaterialsError(_("{label}: cannot read the workbook ({kind}); the workbook is damaged (or made by "
+                               "hand): save it again from Excel/WPS, or export the list as CSV").format(
+                                 label=label, kind=f"{type(e).__name__}: {clean(str(e))[:80]}")) from None
     finally:
         book.close()
 
@@ -412,7 +433,7 @@ def _has_data(sheet: Any) -> bool:
     return any(v is not None and v != "" for row in sheet.iter_rows(values_only=True) for v in row)
 
 
-def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
+def choose_sheet(book: Any, label: str, wanted: str | None, path: Path) -> Any:
     """The sheet to read: `--sheet NAME`, else the one sheet holding data. A hidden sheet is never read unasked,
     and rows on other sheets are never dropped unseen: several sheets with data are refused by name."""
     names = [s.title for s in book.worksheets]
@@ -425,6 +446,7 @@ def choose_sheet(book: Any, label: str, wanted: str | None) -> Any:
                                  label=label, wanted=wanted, names=', '.join(map(repr, names))))
     full = [s for s in book.worksheets if _has_data(s)]
     if not full:
+        _why_empty(path, label)
         raise MaterialsError(_("{label}: every sheet is empty; put the venue list on one sheet with a "
                                "header row").format(label=label))
 
@@ -461,34 +483,217 @@ def _attribute(attributes: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
+#: A row's or a cell's opening tag, in the order the sheet stores them, with its `r` and `t`, and a cell's value
+#: when it follows the tag at once (`<c r="B2" t="s"><v>7</v>`; a formula's `<f>` comes first, and formulas are
+#: refused anyway).
+ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b(?:(?=[^>]*?\sr=\"([^\"]*)\"))?(?:(?=[^>]*?\st=\"([^\"]*)\"))?[^>]*>"
+                         rb"(?:<(?:\w+:)?v>([^<]{0,400})</)?")
+CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+#: A number as a cell's value holds it (what openpyxl reads with int() or float()).
+NUMBER = re.compile(rb"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+#: The longest opening tag of a row or cell read (Excel's are under 200 bytes).
+MAX_TAG = 65536
+
+
+def _damaged(label: str, title: str, where: str, what: str) -> MaterialsError:
+    return MaterialsError(_("{label}, sheet {sheet!r}, {where}: {what}; the workbook is damaged (or made by hand): "
+                            "save it again from Excel/WPS, or export the list as CSV").format(
+                                label=label, sheet=title, where=where, what=what))
+
+
+@dataclass
+class _Stored:
+    """The order of a sheet's rows and cells as stored: openpyxl's read-only mode drops a row stored after a higher
+    one (or numbered 0), keeps the last of two cells at one place, and fails on a reference or a value it cannot
+    read; each is refused here naming the row or cell, before a row is read (a step per cell: a sheet of 900,000
+    cells takes about a second)."""
+
+    label: str
+    title: str
+    strings: int | None
+    row: int = 0
+    column: tuple[int, bytes] = (0, b"")
+
+    def feed(self, buffer: bytes, final: bool) -> int:
+        """Checks the tags in `buffer` (all of them when `final`, else those starting 500 bytes before its end,
+        so that no tag or value is cut); returns where the unchecked rest starts."""
+        end = len(buffer) if final else max(len(buffer) - 500, 0)
+        if not final and (cut := buffer.rfind(b"<", 0, end)) >= 0 and buffer.find(b">", cut) < 0:
+            end = cut  # a tag longer than 500 bytes, not yet whole: kept to be read whole
+        rest = self._scan(buffer, end)
+        if len(buffer) - rest > MAX_TAG:
+            raise _damaged(self.label, self.title, _("after row {row}").format(row=self.row),
+                           _("a tag longer than {limit:,} bytes").format(limit=MAX_TAG))
+        return rest
+
+    def _scan(self, buffer: bytes, end: int) -> int:
+        strings = self.strings
+        for m in ROW_OR_CELL.finditer(buffer):
+            if m.start() >= end:
+                return m.start()
+            tag, ref, kind, value = m.groups()
+            if tag == b"row":
+                self._row(ref)
+                continue
+            found = CELL_REF.fullmatch(ref) if ref is not None else None
+            if found is None or int(found.group(2)) != self.row:
+                self._odd_cell(ref)
+                continue
+            letters = found.group(1)
+            column = (len(letters), letters)
+            if column <= self.column or column > (3, b"XFD"):
+                self._odd_cell(ref)
+            self.column = column
+            if value is None:
+                continue
+            if kind == b"s":
+                if not value.isdigit() or (strings is not None and int(value) >= strings):
+                    self._odd_value(ref, _("the cell names shared string {index!r}, which the workbook does not "
+                                           "hold"), value)
+            elif kind in (None, b"n") and value and NUMBER.fullmatch(value) is None:
+                self._odd_value(ref, _("a number cell holds {index!r}, which is not a number"), value)
+        return end
+
+    def _row(self, ref: bytes | None) -> None:
+        text = (ref or b"").decode("utf-8", "replace")[:20]
+        where = _("row {row}").format(row=text)
+        if not text:
+            number = self.row + 1
+        elif not text.isdigit():
+            raise _damaged(self.label, self.title, _("row {row!r}").format(row=text),
+                           _("a row's number is not a whole number"))
+        else:
+            number = int(text)
+        if number < 1:
+            raise _damaged(self.label, self.title, where, _("rows are numbered from 1"))
+        if number == self.row:
+            raise _damaged(self.label, self.title, where, _("the row is stored twice, so one of them would be "
+                                                            "lost"))
+        if number < self.row:
+            raise _damaged(self.label, self.title, where, _("the row is stored after row {previous} (rows out of "
+                                                            "order), so it would be lost").format(previous=self.row))
+        self.row, self.column = number, (0, b"")
+
+    def _odd_cell(self, ref: bytes | None) -> None:
+        """A cell without a reference (the next of its row), or one that is not of its row, beyond XFD, stored
+        twice or out of order (refused)."""
+        if ref is None:  # Excel always writes `r`; without it, the cell after the last
+            from openpyxl.utils import get_column_letter
+
+            number = self.column[0] and _column(self.column[1].decode()) + 1
+            letters = get_column_letter(min(max(number, 1), 16384)).encode()
+            self.column = (len(letters), letters)
+            return
+        text = ref.decode("utf-8", "replace")[:30]
+        found = CELL_REF.fullmatch(ref)
+        if found is None or int(found.group(2)) != self.row or (len(found.group(1)), found.group(1)) > (3, b"XFD"):
+            raise _damaged(self.label, self.title, _("row {row}").format(row=self.row),
+                           _("{ref!r} is not a reference to a cell of this row").format(ref=text))
+        raise _damaged(self.label, self.title, _("cell {cell}").format(cell=text),
+                       _("a cell of this row is stored twice (or out of order), so one value would be lost"))
+
+    def _odd_value(self, ref: bytes, what: str, value: bytes) -> None:
+        raise _damaged(self.label, self.title, _("cell {cell}").format(cell=ref.decode("utf-8", "replace")[:30]),
+                       what.format(index=value.decode("utf-8", "replace").strip()[:20]))
+
+
+def _shared_strings(archive: zipfile.ZipFile, rels: str, label: str) -> int | None:
+    """How many shared strings the workbook holds (None when it has no shared strings part to count). A shared
+    string holding an escape written out as text (`_x005F_x000D_`, Excel's way to store the text `_x000D_`) is
+    refused: openpyxl reads it as `_x000D_`, the same as the carriage return, and the two cannot be told apart."""
+    import posixpath
+
+    target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels)
+                   if _attribute(tag, "Type").endswith("/sharedStrings")), "")
+    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    try:
+        handle = archive.open(part)
+    except KeyError:
+        return 0 if target else None
+    count, tail = 0, b""
+    with handle:
+        while chunk := handle.read(1 << 20):
+            count += len(SHARED_STRING.findall(tail + chunk)) - len(SHARED_STRING.findall(tail))
+            if found := ESCAPED_ESCAPE.search(tail + chunk):
+                raise MaterialsError(_("{label}: a text in the workbook holds {text!r}, an Excel escape written out "
+                                       "as text, which cannot be read apart from the character it stands for; "
+                                       "change that text, or export the list as CSV").format(
+                                         label=label, text=found.group(0)[6:].decode()))
+            tail = chunk[-16:]
+    return count
+
+
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+ESCAPED_ESCAPE = re.compile(rb"_x005[fF]_x[0-9a-fA-F]{4}_")
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], str]:
+    """Each sheet's title -> the zip member its rows are in (by the workbook's index files), and those files'
+    relationships (for the shared strings): ({}, "") when the workbook has no such files."""
+    import html
+    import posixpath
+
+    try:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}, ""
+    targets = {_attribute(tag, "Id"): _attribute(tag, "Target") for tag in REL_TAG.findall(rels)}
+    parts: dict[str, str] = {}
+    for tag in SHEET_TAG.findall(workbook):
+        target = targets.get(_attribute(tag, "id"), "")
+        parts[html.unescape(_attribute(tag, "name"))] = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target)))
+    return parts, rels
+
+
+#: The namespace of a workbook saved as "Strict Open XML Spreadsheet", which openpyxl reads as empty sheets.
+STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _why_empty(path: Path, label: str) -> None:
+    """When openpyxl finds no data in any sheet: a workbook in Strict Open XML, or whose sheet part is missing,
+    is refused as such (not as "every sheet is empty")."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.lower().endswith(".xml"):
+                with archive.open(info) as handle:
+                    if STRICT in handle.read(65536):
+                        raise MaterialsError(_("{label}: the workbook is saved as \"Strict Open XML Spreadsheet\", "
+                                               "which materials cannot read; open it in Excel (or WPS) and save it "
+                                               "as \"Excel Workbook (.xlsx)\"").format(label=label))
+        names = {info.filename for info in archive.infolist()}
+        for title, part in _sheet_parts(archive)[0].items():
+            if part not in names:
+                raise MaterialsError(_("{label}: sheet {sheet!r} has no part {part} in the workbook, which is "
+                                       "damaged: save it again from Excel/WPS, or export the list as CSV").format(
+                                         label=label, sheet=title, part=part))
+
+
 def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
-    """Merged ranges, hidden rows and the AutoFilter of a sheet.
+    """Merged ranges, hidden rows and the AutoFilter of a sheet; its rows and cells stored in order (`_Stored`).
 
     openpyxl's read-only mode does not expose them, so the sheet's XML part is scanned for `<mergeCell>`,
     `<row hidden="1">` and `<autoFilter>`.
     """
-    import html
-    import posixpath
 
     with zipfile.ZipFile(path) as archive:
-        try:
-            workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        except KeyError:
+        parts, rels = _sheet_parts(archive)
+        if title not in parts:
             return SheetLayout()
-        rid = next((_attribute(tag, "id") for tag in SHEET_TAG.findall(workbook)
-                    if html.unescape(_attribute(tag, "name")) == title), "")
-        target = next((_attribute(tag, "Target") for tag in REL_TAG.findall(rels) if _attribute(tag, "Id") == rid), "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        part = parts[title]
         found: list[tuple[int, int, int, int, str]] = []
         layout = SheetLayout(found)
         try:
             handle = archive.open(part)
         except KeyError:
             return layout
+        stored = _Stored(label, title, _shared_strings(archive, rels, label))
         with handle:
-            buffer = b""
+            buffer, unchecked = b"", b""
             while chunk := handle.read(1 << 20):
+                unchecked += chunk
+                unchecked = unchecked[stored.feed(unchecked, False):]
                 buffer += chunk
                 last = 0
                 for m in MERGE.finditer(buffer):
@@ -505,7 +710,9 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                     last = max(last, m.end())
                 for m in COL_TAG.finditer(buffer):
                     attributes = m.group(1).decode("utf-8", "replace")
-                    if _attribute(attributes, "hidden") in ("1", "true"):
+                    shown = _attribute(attributes, "width")
+                    narrow = bool(re.fullmatch(r"[0-9.]{1,12}", shown)) and float(shown or "1") < NARROW_COLUMN
+                    if _attribute(attributes, "hidden") in ("1", "true") or narrow:
                         low, high = _attribute(attributes, "min"), _attribute(attributes, "max")
                         if low.isdigit() and high.isdigit():
                             layout.hidden_columns.update(range(int(low), min(int(high), int(low) + 16384) + 1))
@@ -513,6 +720,7 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
                 if AUTOFILTER.search(buffer):
                     layout.filtered = True
                 buffer = buffer[max(last, len(buffer) - 300):]  # a tag cut by the chunk's end is kept whole
+            stored.feed(unchecked, True)
     if len(found) > MAX_MERGED:
         raise MaterialsError(_("{label}: sheet {title!r} has {count} merged cell ranges; unmerge them and "
                                "fill every row (Home > Merge & Center > Unmerge, then fill down)").format(
@@ -523,21 +731,86 @@ def sheet_layout(path: Path, title: str, label: str) -> SheetLayout:
 #: Text in a font smaller than this (points), or in a row lower than `LOW_ROW_POINTS`, cannot be read on screen.
 TINY_FONT_POINTS = 4.0
 LOW_ROW_POINTS = 4.0
+#: A column narrower than this (characters) shows nothing: it is as hidden (Excel hides one of width 0).
+NARROW_COLUMN = 0.5
+#: Text whose colour is within this many steps (of 255, on every channel) of its background's cannot be seen.
+FAINT_COLOUR = 16
 
 
-def _invisible(cell: Any) -> bool:
-    """A cell whose text Excel shows white (on no fill) or in a font too small to read."""
+def _invisible(cell: Any, seen: dict[tuple[int, int, int], bool]) -> bool:
+    """A cell whose text Excel does not show: in a colour within `FAINT_COLOUR` steps of its background (white
+    on no fill, #FFFFFE, black on black), in a font too small to read, or in a number format whose text section
+    leaves the text out (`;;;`). `seen` keeps the answer for each style (a sheet has a few)."""
+    style = getattr(cell, "style_array", None)
+    if style is None:
+        return False
+    key = (style.fontId, style.fillId, style.numFmtId)
+    if key not in seen:
+        seen[key] = _unseen(cell)
+    return seen[key]
+
+
+def _unseen(cell: Any) -> bool:
     font = getattr(cell, "font", None)
     if font is None:
         return False
     size = font.sz
     if size is not None and float(size) < TINY_FONT_POINTS:
         return True
-    colour = font.color
-    rgb = getattr(colour, "rgb", None) if colour is not None else None
-    white = isinstance(rgb, str) and rgb.upper().endswith("FFFFFF")
-    fill = getattr(getattr(cell, "fill", None), "fill_type", None)
-    return white and fill in (None, "none")
+    if _hides_text(getattr(cell, "number_format", "") or ""):
+        return True
+    fill = getattr(cell, "fill", None)
+    kind = getattr(fill, "fill_type", None)
+    if kind in (None, "none"):
+        background: tuple[int, ...] | None = (255, 255, 255)
+    elif kind == "solid":
+        background = _rgb(getattr(fill, "fgColor", None), None)
+    else:
+        return False  # a pattern of two colours: text shows on one of them
+    text = _rgb(font.color, (0, 0, 0))  # no colour, or "automatic": black
+    return (background is not None and text is not None
+            and max(abs(a - b) for a, b in zip(text, background, strict=True)) <= FAINT_COLOUR)
+
+
+def _rgb(colour: Any, automatic: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """A font's or fill's colour as (red, green, blue); `automatic` when it has none, None for a theme colour
+    (which depends on the theme: not judged)."""
+    from openpyxl.styles.colors import COLOR_INDEX
+
+    if colour is None or getattr(colour, "auto", None) is True:
+        return automatic
+    kind = getattr(colour, "type", "rgb")
+    value = getattr(colour, "rgb", None) if kind == "rgb" else None
+    if kind == "indexed":
+        index = getattr(colour, "indexed", None)
+        value = COLOR_INDEX[index] if isinstance(index, int) and 0 <= index < len(COLOR_INDEX) else None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}", value):
+        return automatic if kind == "indexed" else None  # 64, the system's foreground: automatic
+    return tuple(int(value[-6:][i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _hides_text(number_format: str) -> bool:
+    """Whether a number format shows no text: a fourth (text) section without `@` (`;;;`, `;;;"-"`)."""
+    if number_format.count(";") < 3:
+        return False
+    sections, quoted, current = [], False, ""
+    escaped = False
+    for char in number_format:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+            continue
+        elif char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            sections.append(current)
+            current = ""
+            continue
+        if not quoted and char != '"':
+            current += char
+    sections.append(current)
+    return len(sections) >= 4 and "@" not in sections[3]
 
 
 def _column(letters: str) -> int:
@@ -547,14 +820,33 @@ def _column(letters: str) -> int:
     return number
 
 
+#: How Excel writes a character XML cannot hold (CR, a control character) in a string: `_x000D_`; `_x005F_` is the
+#: underscore, so `_x005F_x000D_` is the text `_x000D_` itself. Two escapes in a row may be a surrogate pair.
+ESCAPE = re.compile(r"_x([dD][89abAB][0-9a-fA-F]{2})__x([dD][c-fC-F][0-9a-fA-F]{2})_|_x([0-9a-fA-F]{4})_")
+
+
+def unescape(text: str) -> str:
+    """A workbook's string as Excel shows it: its `_xHHHH_` escapes decoded (a lone surrogate becomes U+FFFD,
+    which `bad_character` refuses), so that a CR or a control character meets the rules a CSV cell's does."""
+    def character(m: re.Match[str]) -> str:
+        if m.group(3) is None:
+            return chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00)
+        code = int(m.group(3), 16)
+        return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    return ESCAPE.sub(character, text)
+
+
 def _xlsx_text(cell: Any) -> str:
     value = cell.value
     if cell.data_type == "f":  # whole: `_refuse_keys` searches all of it, `_cell_kind` shows its start
         return f"\x00formula:{value}"
+    if cell.data_type == "e":  # #N/A, #REF!: what Excel shows for a formula gone wrong, never a name
+        return f"\x00error:{str(value)[:40]}"
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return unescape(value) if "_x" in value else value
     if isinstance(value, bool):
         return f"\x00a TRUE/FALSE cell:{'TRUE' if value else 'FALSE'}"
     if isinstance(value, int | float):
@@ -707,8 +999,9 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                                 _("column {column!r}: {language} is not a language of campaign.toml ({names})").format(
                                     column=column, language=m.group(2), names=", ".join(settings.languages)))
                         for column in header_map_ if (m := TRANSLATED.match(column)) and m.group(2) not in languages]
-    if header_problems:
-        return VenueList(label, [], group_problems(problems + header_problems), [], notes)
+    if header_problems:  # a header cell in a hidden column is read as empty: say why it is missing
+        return VenueList(label, [], group_problems(problems + header_problems), [],
+                         notes + _hidden_columns(label, layout))
     if ignored:
         notes.append((False, _("{label}: columns {names} are not printed on posters; ignored").format(
             label=label, names=shown_names(ignored))))
@@ -790,18 +1083,12 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
                             "{label}: {rows} are hidden in the workbook and NOT printed; to print them, clear the "
                             "filter or unhide the rows (Home > Format > Hide & Unhide) and run again", len(hidden))
         notes.append((True, text.format(label=label, rows=rows_named(hidden))))
-    if layout.hidden_text:
-        notes.append((True, ngettext(
-            "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
-            "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
-            "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
-            "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
-            len(layout.hidden_text)).format(label=label, columns=", ".join(
-                layout.hidden_text[column] for column in sorted(layout.hidden_text)))))
+    notes += _hidden_columns(label, layout)
     if faint:
-        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white, in a font under "
-                              "{points:g} pt, or in a row under {points:g} pt high) is printed on the posters; "
-                              "make it visible and check it").format(label=label, rows=rows_named(faint),
+        notes.append((True, _("{label}: {rows}: text that cannot be seen in the workbook (white or the colour of "
+                              "its fill, in a font under {points:g} pt, in a row under {points:g} pt high, or in a "
+                              "number format that hides text such as ;;;) is printed on the posters; make it "
+                              "visible and check it").format(label=label, rows=rows_named(faint),
                                                                      points=TINY_FONT_POINTS)))
     if not candidates and not problems:
         if hidden:
@@ -827,6 +1114,19 @@ def read_list(path: Path, settings: Any, label: str | None = None, families: Ite
             venues.append(venue)
     rejected.sort()
     return VenueList(label, venues, group_problems(problems), rejected, notes)
+
+
+def _hidden_columns(label: str, layout: SheetLayout) -> list[tuple[bool, str]]:
+    """The warning naming the hidden columns that held text (read as empty), if any."""
+    if not layout.hidden_text:
+        return []
+    return [(True, ngettext(
+        "{label}: column {columns} is hidden in the workbook and NOT printed (its cells are read as empty); "
+        "to print it, unhide the column (Home > Format > Hide & Unhide) and run again",
+        "{label}: columns {columns} are hidden in the workbook and NOT printed (their cells are read as empty); "
+        "to print them, unhide the columns (Home > Format > Hide & Unhide) and run again",
+        len(layout.hidden_text)).format(label=label, columns=", ".join(
+            layout.hidden_text[column] for column in sorted(layout.hidden_text))))]
 
 
 def _refuse_keys(rows: Iterable[tuple[int, list[str]]], label: str) -> Iterator[tuple[int, list[str]]]:
@@ -1113,6 +1413,9 @@ def _cell_kind(column: str, marker: str) -> str:
         return _("merged cells ({detail}); unmerge and fill every row").format(detail=detail)
     if kind == "formula":
         return _("is a formula ({detail}); type the value itself").format(detail=detail)
+    if kind == "error":
+        return _("is an error value ({detail}), as Excel shows a formula gone wrong or a deleted reference, not "
+                 "text; correct the cell and type the {column}").format(detail=detail, column=column)
     if kind == "date" and column == "id":
         return _("is a date in the workbook ({detail}): Excel turns ids such as 1-3 into dates (1-Mar); format the "
                  "column as Text and re-type the ids").format(detail=detail)
