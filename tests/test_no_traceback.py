@@ -1914,6 +1914,11 @@ def _special_files(root: Path) -> dict[str, Path]:
     os.truncate(made["huge.csv"], 300 * 1024 ** 2)  # sparse, above the venue list's 256 MB
     made["fifo.key"] = root / "fifo.key"
     os.mkfifo(made["fifo.key"])
+    # Red team 12 (D12): a FIFO in an output folder hung `check --output` (the link check opened it)
+    (root / "fifo-out" / "web").mkdir(parents=True)
+    (root / "fifo-out" / "web" / "index.html").write_text("<html lang=en></html>", encoding="utf-8")
+    os.mkfifo(root / "fifo-out" / "web" / "p.html")
+    made["fifo-out"] = root / "fifo-out"
     return made
 
 
@@ -1928,8 +1933,9 @@ def _special_files(root: Path) -> dict[str, Path]:
     (["check", "--campaign", "{big-glossary}"], ["glossary.toml", "3,221,225,472 bytes", "the limit is"]),
     (["venues", "{huge.csv}", "--campaign", "{c}", "--out", "{r}/o-huge"],
      ["huge.csv", "314,572,800 bytes; the limit for a venue list is 268,435,456"]),
+    (["check", "--campaign", "{c}", "--output", "{fifo-out}"], ["p.html", "is not a regular file (a FIFO)"]),
 ], ids=["verify-dev-zero", "verify-fifo-key", "venues-dev-zero", "check-fifo-faq", "build-fifo-faq",
-        "check-fifo-campaign-toml", "check-huge-glossary", "venues-huge-list"])
+        "check-fifo-campaign-toml", "check-huge-glossary", "venues-huge-list", "check-output-fifo"])
 def test_special_and_huge_files_are_refused_naming_them(world: Path, tmp_path: Path, args: list[str],
                                                         fragments: list[str]) -> None:
     """Issue 17 (D3, D9): a FIFO or a device read as a key file or a campaign file hung or ate memory; now it is
