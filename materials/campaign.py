@@ -238,7 +238,8 @@ def _faq_from_file(path: Path, root: Path, lang: str, settings: Settings, label:
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, date):
         problems.append(Problem(label, line("updated"), "updated",
-                                _("{updated!r} must be a date written YYYY-MM-DD").format(updated=updated)))
+                                _("{updated!r} must be a real day written YYYY-MM-DD, such as 2020-03-11, without "
+                                  "a time of day (the feed and faq.json give the day)").format(updated=updated)))
     tags = _word_list(meta, "tags", "[green code, travel]", label, problems, line("tags"))
     keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems,
                           line("keywords"))

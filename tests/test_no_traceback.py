@@ -339,6 +339,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "mini", line)
     green = line / "faq" / "en" / "green.md"
     green.write_text(green.read_text(encoding="utf-8").replace("order: 2", "order: two"), encoding="utf-8")
+    # Red team 12 (D11): an impossible date or hour was a ValueError in `check`; a time of day passed `check` and
+    # was a ValueError in `build`
+    for name, value in (("updated-month", "2020-13-01"), ("updated-hour", "2020-03-10T25:00:00"),
+                        ("updated-zone", "2020-03-10T10:00:00+14:00"), ("updated-fraction", "2020-03-10 10:00:00.5")):
+        shutil.copytree(FIXTURES / "mini", root / name)
+        green = root / name / "faq" / "en" / "green.md"
+        green.write_text(green.read_text(encoding="utf-8").replace("order: 2", f"order: 2\nupdated: {value}"),
+                         encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -398,6 +406,13 @@ MATRIX: list[tuple[str, int, str]] = [
      "ucx:// is not a scheduler address --dask connects with"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://x:port", 2,
      "write the scheduler's host and port"),
+    # Red team 12 (D11): no port was Dask's "missing port number" traceback; port 99999 waited 10 s
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  127.0.0.1", 2,
+     "127.0.0.1: write the scheduler's host and port (1 to 65535)"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://127.0.0.1:99999", 2,
+     "tcp://127.0.0.1:99999: write the scheduler's host and port (1 to 65535)"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://127.0.0.1:0", 2,
+     "write the scheduler's host and port (1 to 65535)"),
     ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
      "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
@@ -444,6 +459,12 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/link-entity", 1, "faq/en/green.md line 13: link 'jav\\tascript:alert(1)' is a javas"),
     ("build  --campaign  {r}/link-tab  --only  web", 1, "faq/en/green.md line 13"),
     ("check  --campaign  {r}/front-line", 1, "faq/en/green.md line 3: order: 'two'"),
+    ("check  --campaign  {r}/updated-month", 1, "faq/en/green.md line 4: updated: '2020-13-01' must be a real day "
+     "written YYYY-MM-DD"),
+    ("check  --campaign  {r}/updated-hour", 1, "faq/en/green.md line 4: updated: '2020-03-10T25:00:00' must be"),
+    ("check  --campaign  {r}/updated-zone", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must be a real day"),
+    ("build  --campaign  {r}/updated-zone  --only  web", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must"),
+    ("build  --campaign  {r}/updated-fraction  --only  web", 1, "line 4: updated: '2020-03-10 10:00:00.5' must be"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
