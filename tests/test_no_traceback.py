@@ -347,6 +347,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         green = root / name / "faq" / "en" / "green.md"
         green.write_text(green.read_text(encoding="utf-8").replace("order: 2", f"order: 2\nupdated: {value}"),
                          encoding="utf-8")
+    # Red team 12 (D13): an allotment naming no file of the campaign went into print-order.csv; an unknown
+    # category was refused by `check` only
+    for name, table in (("allot-item", 'community = { "no-such-poster-A3" = 5 }'),
+                        ("allot-readme", 'community = { "poster-A3" = 2 }'),
+                        ("allot-category", 'nope = { "poster A3" = 1 }')):
+        shutil.copytree(FIXTURES / "mini", root / name)
+        with (root / name / "campaign.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f"\n[venues.allotment]\n{table}\n")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -465,6 +473,13 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/updated-zone", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must be a real day"),
     ("build  --campaign  {r}/updated-zone  --only  web", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must"),
     ("build  --campaign  {r}/updated-fraction  --only  web", 1, "line 4: updated: '2020-03-10 10:00:00.5' must be"),
+    ("check  --campaign  {r}/allot-item", 1, "venues.allotment.community: 'no-such-poster-A3' is no file this "
+     "campaign prints; write one of booklet A4, booklet A5, poster A2, poster A3"),
+    ("venues  {b}/good.csv  --campaign  {r}/allot-item  --out  {r}/o-allot", 1,
+     "venues.allotment.community: 'no-such-poster-A3' is no file this campaign prints"),
+    ("check  --campaign  {r}/allot-readme", 1, "'poster-A3' is no file this campaign prints"),
+    ("venues  {b}/good.csv  --campaign  {r}/allot-category  --out  {r}/o-allot", 1,
+     "venues.allotment.nope: not a place category of campaign.toml"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),

@@ -60,10 +60,15 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
     """Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and manifest.csv."""
     from materials import content
     from materials.campaign import load
+    from materials.errors import CampaignError
     from materials.venues.run import Options, run_into
+    from materials.venues.target import allotment_problems
 
     campaign = load(campaign_dir)
     content.require(campaign)  # the venue posters' words pass the content rules, as in the pipeline
+    # print-order.csv orders what [venues.allotment] names: refused as `check` refuses it
+    if problems := allotment_problems(campaign):
+        raise CampaignError(problems, _("campaign {root} has problems").format(root=campaign.root))
     if size is not None:
         try:
             VenueSettings.of(campaign.settings).paper(size)

@@ -28,6 +28,41 @@ from materials.venues.settings import VenueSettings
 log = logging.getLogger(__name__)
 
 
+def allotment_items(campaign: Campaign) -> list[str]:
+    """What `[venues.allotment]` may send with a venue: a file of the campaign's print pack, named as the venue
+    run's `print-order.csv` reads it (`folder.print_rows`: the kind, then the size): `poster A3` for each size
+    posters are made in (`[print] poster_sizes` and a poster's own `sizes`), `tips sign A4` likewise for tips
+    signs, `booklet A5` for each booklet size."""
+    from materials.printing import sources
+    from materials.printing.settings import PrintSettings
+
+    settings = PrintSettings.of(campaign.settings)
+    materials, _problems = sources.load(campaign)
+    items = {f"poster {size}" for size in settings.poster_sizes} | {f"tips sign {size}" for size in settings.tip_sizes}
+    items |= {f"poster {size}" if m.kind == "poster" else f"tips sign {size}" for m in materials for size in m.sizes}
+    items |= {f"booklet {size}" for size in settings.booklet_sizes}
+    return sorted(items)
+
+
+def allotment_problems(campaign: Campaign) -> list[Problem]:
+    """Each category of `[venues.allotment]` that is no place category, and each item no file of the campaign's
+    print pack (`allotment_items`): both were ordered in print-order.csv as they were written. `check` and
+    `venues` both refuse them."""
+    problems: list[Problem] = []
+    allotment = VenueSettings.of(campaign.settings).allotment
+    items = allotment_items(campaign) if allotment else []
+    for category, counts in allotment.items():
+        if category not in campaign.settings.place_categories:
+            problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
+                                    _("not a place category of campaign.toml")))
+        for item in counts:
+            if item not in items:
+                problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}", _(
+                    "{item!r} is no file this campaign prints; write one of {items}").format(
+                        item=item, items=", ".join(items) or _("(none: the campaign has no posters or tips)"))))
+    return problems
+
+
 def list_path(campaign: Campaign) -> Path:
     return campaign.root / VenueSettings.of(campaign.settings).list
 
@@ -43,6 +78,7 @@ def plan(campaign: Campaign) -> VenuesPlan:
     """Read and check the sample list, the key and the settings; write nothing."""
     settings = VenueSettings.of(campaign.settings)
     result = VenuesPlan(campaign)
+    result.problems += allotment_problems(campaign)  # what a district office's run orders, list or none
     if not settings.list:
         return result
     problems = result.problems
@@ -66,10 +102,6 @@ def plan(campaign: Campaign) -> VenuesPlan:
             ring.signing_key(settings.key_id)
         except MaterialsError as e:
             problems.append(Problem("campaign.toml", None, "venues.key_file", e.message))
-    for category in settings.allotment:
-        if category not in campaign.settings.place_categories:
-            problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
-                                    _("not a place category of campaign.toml")))
     from materials import templating
     from materials.templating import template_file
 
