@@ -194,11 +194,14 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
     else:
         problems.append(Problem(label, 1, None, _("front matter has no closing '---' line")))
         return None
+    source = "\n".join(lines[1:end])
     try:
-        meta = _front_matter("\n".join(lines[1:end]))
+        meta = _front_matter(source)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # The line in the file, counted at "\n" only: YAML also ends a line at U+2028, U+2029 and U+0085, so
+        # its own line number was past the real one.
+        line = source[:mark.index].count("\n") + 2 if mark is not None else 1
         problems.append(Problem(label, line, None, _("front matter is not valid YAML: {detail}").format(
             detail=getattr(e, 'problem', e))))
         return None

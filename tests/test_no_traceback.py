@@ -355,6 +355,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(FIXTURES / "mini", root / name)
         with (root / name / "campaign.toml").open("a", encoding="utf-8") as handle:
             handle.write(f"\n[venues.allotment]\n{table}\n")
+    # Red team 12 (D14): a venues.list of two sheets told `check` and `build` to pass --sheet, which they lack
+    shutil.copytree(FIXTURES / "mini", root / "list-sheets")
+    workbook(root / "list-sheets" / "two.xlsx", {"A": [HEADER.strip().split(",")], "B": [["x"]]})
+    with (root / "list-sheets" / "campaign.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[venues]\nlist = "two.xlsx"\nkey_file = "k.key"\n')
+    # Red team 12 (D14): a U+2028 in the question (line 5) was reported at line 2
+    shutil.copytree(FIXTURES / "mini", root / "question-separator")
+    green = root / "question-separator" / "faq" / "en" / "green.md"
+    green.write_text(green.read_text(encoding="utf-8").replace("question: What does a green code mean?",
+                                                               'question: "What does a\u2028green code mean?"'),
+                     encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -480,6 +491,9 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/allot-readme", 1, "'poster-A3' is no file this campaign prints"),
     ("venues  {b}/good.csv  --campaign  {r}/allot-category  --out  {r}/o-allot", 1,
      "venues.allotment.nope: not a place category of campaign.toml"),
+    ("build  --campaign  {r}/list-sheets  --only  venues", 1, "`check` and `build` read campaign.toml venues.list "
+     "and take no --sheet: save the list with the venues on its only sheet, or run `materials venues two.xlsx"),
+    ("check  --campaign  {r}/question-separator", 1, "faq/en/green.md line 5: no font covers '\\u2028'"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
@@ -1987,3 +2001,23 @@ def test_special_and_huge_files_are_refused_naming_them(world: Path, tmp_path: P
     assert done.returncode == 1, output
     for fragment in fragments:
         assert fragment in output, output
+
+
+def test_a_library_warning_is_never_printed_raw(world: Path, tmp_path: Path) -> None:
+    """Red team 12 (D14): a workbook whose styles name no cell style (as some tools write it) printed openpyxl's
+    raw two-line `UserWarning` with its path into site-packages. It is handled (openpyxl applies its default
+    style), so it is silenced; the list is read."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    workbook(plain, {"Venues": [HEADER.strip().split(","), ROW.strip().split(",")]})
+    bare = tmp_path / "no-cell-styles.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bare, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/styles.xml":
+                data = re.sub(rb"<cellStyles\b.*?</cellStyles>", b"", data, flags=re.S)
+            target.writestr(member, data)
+    status, output = _materials("venues", bare, "--campaign", world / "campaign", "--out", tmp_path / "out")
+    assert status == 0, output
+    assert "UserWarning" not in output and "site-packages" not in output, output

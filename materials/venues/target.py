@@ -89,7 +89,12 @@ def plan(campaign: Campaign) -> VenuesPlan:
         result.listing.log()
         problems += result.listing.problems
     except MaterialsError as e:
-        problems.append(Problem(label, None, None, e.message.removeprefix(f"{label}: ")))
+        message = e.message.removeprefix(f"{label}: ")
+        if "--sheet" in message:  # the reader's advice is for `materials venues`; check and build have no --sheet
+            message += _(" (`check` and `build` read campaign.toml venues.list and take no --sheet: save the list "
+                         "with the venues on its only sheet, or run `materials venues {list} --sheet NAME`)").format(
+                             list=settings.list)
+        problems.append(Problem(label, None, None, message))
     key = campaign.root / settings.key_file
     if not key.exists() and not settings.demo_key:
         problems.append(Problem("campaign.toml", None, "venues.key_file",
