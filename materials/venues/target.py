@@ -17,6 +17,7 @@ from materials import glyphcheck, pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _
+from materials.printing import manifest as print_manifest
 from materials.printorder import unsafe_cell
 from materials.venues import links, outputs
 from materials.venues.folder import CACHE
@@ -28,29 +29,13 @@ from materials.venues.settings import VenueSettings
 log = logging.getLogger(__name__)
 
 
-def allotment_items(campaign: Campaign) -> list[str]:
-    """What `[venues.allotment]` may send with a venue: a file of the campaign's print pack, named as the venue
-    run's `print-order.csv` reads it (`folder.print_rows`: the kind, then the size): `poster A3` for each size
-    posters are made in (`[print] poster_sizes` and a poster's own `sizes`), `tips sign A4` likewise for tips
-    signs, `booklet A5` for each booklet size."""
-    from materials.printing import sources
-    from materials.printing.settings import PrintSettings
-
-    settings = PrintSettings.of(campaign.settings)
-    materials, _problems = sources.load(campaign)
-    items = {f"poster {size}" for size in settings.poster_sizes} | {f"tips sign {size}" for size in settings.tip_sizes}
-    items |= {f"poster {size}" if m.kind == "poster" else f"tips sign {size}" for m in materials for size in m.sizes}
-    items |= {f"booklet {size}" for size in settings.booklet_sizes}
-    return sorted(items)
-
-
 def allotment_problems(campaign: Campaign) -> list[Problem]:
     """Each category of `[venues.allotment]` that is no place category, and each item no file of the campaign's
-    print pack (`allotment_items`): both were ordered in print-order.csv as they were written. `check` and
-    `venues` both refuse them."""
+    print pack (`printing.manifest.allotment_items`): both were ordered in print-order.csv as they were written.
+    `check` and `venues` both refuse them."""
     problems: list[Problem] = []
     allotment = VenueSettings.of(campaign.settings).allotment
-    items = allotment_items(campaign) if allotment else []
+    items = print_manifest.allotment_items(campaign) if allotment else []
     for category, counts in allotment.items():
         if category not in campaign.settings.place_categories:
             problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
