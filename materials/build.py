@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from materials import content, facts, guarded, keys, targets
+from materials import content, facts, guarded, keys, safefile, targets
 from materials import log as warnings_log
 from materials.campaign import Campaign, load
 from materials.errors import CampaignError, MaterialsError, Problem, VerificationError
@@ -189,6 +189,11 @@ def check(campaign_dir: Path | str = ".", output: Path | str | None = None, stri
                     "shop would get the file it points to, and a run refuses the folder. Remove the link (its "
                     "target stays as it is) and build again").format(target=os.readlink(link)))
                              for link in links_inside(out_dir / name)]
+                # A FIFO, device or socket is never opened (a FIFO blocked this check); it is named.
+                problems += [Problem(str(path), None, None, _(
+                    "is not a regular file ({kind}), which is never opened: an output folder holds only files and "
+                    "folders; remove it and build again").format(kind=kind))
+                             for path, kind in safefile.irregular_inside(out_dir / name)]
                 problems += kinds[name].verify(campaign, out_dir / name)
             if problems:
                 raise VerificationError(problems, _("{out_dir} failed verification").format(out_dir=out_dir))

@@ -57,6 +57,8 @@ class Faq:
     #: Former ids of this question (merged or renamed): the site keeps their addresses as redirects here.
     redirect_from: tuple[str, ...] = ()
     campaign: Campaign | None = field(default=None, repr=False, compare=False)
+    #: The line of the file where `question:` is written (messages about the question name it).
+    question_line: int = field(default=2, repr=False, compare=False)
 
     def html(self, channel: str, faq_href: Callable[[str], str] | None = None) -> str:
         """The answer as sanitised HTML, service links tagged with `channel`."""
@@ -238,7 +240,8 @@ def _faq_from_file(path: Path, root: Path, lang: str, settings: Settings, label:
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, date):
         problems.append(Problem(label, line("updated"), "updated",
-                                _("{updated!r} must be a date written YYYY-MM-DD").format(updated=updated)))
+                                _("{updated!r} must be a real day written YYYY-MM-DD, such as 2020-03-11, without "
+                                  "a time of day (the feed and faq.json give the day)").format(updated=updated)))
     tags = _word_list(meta, "tags", "[green code, travel]", label, problems, line("tags"))
     keywords = _word_list(meta, "keywords", "[elderly, grandparents, older people]", label, problems,
                           line("keywords"))
@@ -259,14 +262,14 @@ def _faq_from_file(path: Path, root: Path, lang: str, settings: Settings, label:
     return Faq(
         id=faq_id, lang=lang, order=order, category=category, question=question.strip(), body=body,
         path=path, body_line=body_line, updated=updated, tags=tags, keywords=keywords,
-        redirect_from=tuple(str(old) for old in redirect_from),
+        redirect_from=tuple(str(old) for old in redirect_from), question_line=line("question"),
     )
 
 
 def _front_matter_lines(text: str) -> dict[str, int]:
     """Line of each top-level key of a file's front matter (the last, as YAML keeps the last of a repeat)."""
     found: dict[str, int] = {}
-    for number, row in enumerate(text.splitlines()[1:], start=2):
+    for number, row in enumerate(text.split("\n")[1:], start=2):  # not splitlines: U+2028 ends no line
         if row.rstrip() == "---":
             break
         match = re.match(r"^([^\s:#][^:]*?)\s*:", row)
@@ -419,7 +422,8 @@ def _check_fonts(campaign: Campaign, problems: list[Problem]) -> None:
             label = f"{FAQ_DIR}/{lang}/{faq.path.name}"
             filled, fact_problems = mdown.fill_facts(faq.body, facts, label, faq.body_line)
             problems += fact_problems
-            lines = [(2, faq.question)] + [(faq.body_line + i, t) for i, t in enumerate(filled.split("\n"))]
+            lines = [(faq.question_line, faq.question)]
+            lines += [(faq.body_line + i, t) for i, t in enumerate(filled.split("\n"))]
             for line, what in fonts.check_lines(lines, families):
                 problems.append(Problem(label, line, None, _("no font covers {what}; replace the character or add "
                                           "a font that has it to campaign.toml fonts.sans").format(what=what)))

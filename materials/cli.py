@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,24 @@ def configure_logging(verbosity: int) -> None:
         logger.propagate = False
         # WeasyPrint's info/debug chatter is noise for users; its warnings (missing images, fonts) are not.
         logger.setLevel(level if name == "materials" else max(level, logging.WARNING))
+    # A library's own `warnings.warn` printed a raw two-line UserWarning with a path into site-packages:
+    # openpyxl's "no default style" is handled (it applies its default style, which hides nothing), the rest
+    # are our one-line warnings, counted like every other.
+    warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning,
+                            module="openpyxl")
+    warnings.showwarning = _library_warning
     from materials import progress
 
     progress.enable_bars(verbosity >= 0)
+
+
+def _library_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                     file: Any = None, line: str | None = None) -> None:
+    """`warnings.showwarning` for the command line: one line, naming the library it came from."""
+    parts = Path(filename).parts
+    library = parts[parts.index("site-packages") + 1] if "site-packages" in parts[:-1] else Path(filename).stem
+    text = (str(message).strip().splitlines() or [category.__name__])[0]
+    logging.getLogger("materials.library").warning(_("{library}: {message}").format(library=library, message=text))
 
 
 def _only(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -27,6 +27,7 @@ import bz2
 import functools
 import io
 import lzma
+import mmap
 import os
 import re
 import unicodedata
@@ -34,7 +35,9 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from materials import safefile
 from materials.i18n import _
 
 #: What every line of a venue signing key file starts with (`materials.venues.links.KEY_MAGIC` and a space).
@@ -50,6 +53,11 @@ KEY_BYTES = 32
 #: How much a packed file (gzip, bzip2, xz, zip) is unpacked, in all, to look for a key inside it: a key file
 #: packed by hand is tiny; a bomb stops here.
 UNPACK_LIMIT = 64 << 20
+#: A file scanned for key material is read this many bytes at a time (`file_key_material`)...
+SCAN_CHUNK = 16 << 20
+#: ...each chunk scanned with this many bytes of the one before: far more than any form of a key takes, even
+#: written as `0x12, 0x34, ...` with a line break and indentation between its 32 bytes (about 300 bytes).
+SCAN_OVERLAP = 64 << 10
 
 #: The actual keys of the campaigns this process built or serves (`remember`).
 _KNOWN: set[bytes] = set()
@@ -306,20 +314,42 @@ def _encoded(text: str) -> bytes:
 
 def file_key_material(path: str | os.PathLike[str], limit: int | None = None) -> str | None:
     """What key material the file `path` holds, by its contents, whatever its name; None for a file that holds
-    none, or that is missing or unreadable (then nothing serves or copies it anyway), or, given a `limit`, that
-    is larger (a file its reader refuses by its size: a 3 GB glossary was read whole, 13 s and 3 GB of memory,
-    only to be refused)."""
+    none, or that is missing, unreadable or not a regular file (then nothing serves or copies it anyway), or,
+    given a `limit`, that is larger (a file its reader refuses by its size: a 3 GB glossary was read whole, 13 s
+    and 3 GB of memory, only to be refused).
+
+    Only a regular file is opened, without blocking (`safefile.open_regular`: a FIFO in an output folder hung
+    `check --output`). A file above `SCAN_CHUNK` is read in chunks, each scanned with the last `SCAN_OVERLAP`
+    bytes of the one before, so memory stays bounded (a 600 MB file took 1.3 GB); its packed contents are read
+    through a map of the file, never a copy of it."""
     try:
-        if not os.path.isfile(path) or (limit is not None and os.path.getsize(path) > limit):
-            return None
-        with open(path, "rb") as handle:
-            data = handle.read()
+        fd = safefile.open_regular(os.fspath(path))
     except OSError:
         return None
-    return key_material(data) or packed_key_material(data)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            size = os.fstat(fd).st_size
+            if limit is not None and size > limit:
+                return None
+            if size <= SCAN_CHUNK:
+                data = handle.read(SCAN_CHUNK + 1)
+                if len(data) <= SCAN_CHUNK:
+                    return key_material(data) or packed_key_material(data)
+                handle.seek(0)
+            tail = b""
+            while chunk := handle.read(SCAN_CHUNK):
+                data, tail = tail + chunk, b""
+                if (what := key_material(data)) is not None:
+                    return what
+                tail = data[-SCAN_OVERLAP:]
+            data = tail = b""
+            with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+                return packed_key_material(mapped)
+        except (OSError, ValueError):
+            return None
 
 
-def packed_key_material(data: bytes, depth: int = 2) -> str | None:
+def packed_key_material(data: bytes | mmap.mmap, depth: int = 2) -> str | None:
     """What key material a packed file holds once unpacked (gzip, bzip2, xz, or a zip's members other than PDFs,
     which `published_key_material` leaves to the renderer's fetcher), up to `UNPACK_LIMIT` bytes and two levels
     deep: a web server sends `k.txt.gz` to a browser as the key itself. None for data that is not packed."""
@@ -332,7 +362,7 @@ def packed_key_material(data: bytes, depth: int = 2) -> str | None:
     return None
 
 
-def _unpacked(data: bytes) -> Iterator[bytes]:
+def _unpacked(data: bytes | mmap.mmap) -> Iterator[bytes]:
     """The contents of `data` if it is packed, each cut at `UNPACK_LIMIT`; a damaged archive yields what could be
     unpacked before the damage."""
     try:
@@ -350,7 +380,8 @@ def _unpacked(data: bytes) -> Iterator[bytes]:
     if data[:4] != b"PK\x03\x04":
         return
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        source: Any = data if isinstance(data, mmap.mmap) else io.BytesIO(data)  # mmap reads and seeks as a file
+        with zipfile.ZipFile(source) as archive:
             left = UNPACK_LIMIT
             for member in archive.infolist():
                 if left <= 0:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from materials.i18n import _
@@ -125,3 +126,18 @@ def is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.lstat().st_mode)
     except OSError:
         return False
+
+
+def irregular_inside(folder: Path) -> Iterator[tuple[Path, str]]:
+    """(path, what it is) for every entry under `folder` that is neither a folder, a regular file nor a symbolic link
+    (a FIFO, a device, a socket), which no reader opens: `materials check --output` names each, since a web
+    server or print shop given the folder would block on it or send a device's bytes."""
+    for top, folders, files in os.walk(folder):
+        for name in sorted(folders + files):
+            path = Path(top) / name
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                yield path, _kind(mode)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -137,17 +138,48 @@ BIDI_AND_ZERO_WIDTH = {
 }
 
 
+#: A YAML date of front matter (`updated:`, a notice's `date:`): the one form a build writes (feed.atom, faq.json).
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A YAML timestamp as a `date` if it is a real day written YYYY-MM-DD, else the text as written, which the
+    key's own check refuses naming file, line and key: PyYAML raised a bare ValueError for `2020-13-01` or
+    `T25:00:00` (a traceback in `check`), and a time of day (`T10:00:00+14:00`, fractions of a second) passed
+    `check` and broke `build`, whose feed and faq.json give dates."""
+    text = str(loader.construct_scalar(node))
+    if _DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return text
+
+
+class _FastLoader(yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader):  # type: ignore[misc]
+    pass
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+for _loader in (_FastLoader, _Loader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def _front_matter(text: str) -> Any:
     """The YAML of a front matter, read with libyaml's parser and PyYAML's safe constructor (the same Python
     values as the pure-Python safe loader, ten times faster) when PyYAML was built with libyaml. A document
     it refuses is read again with the pure-Python safe loader, whose error (message and line) is the one
-    reported, and whose value is taken if it reads the document after all."""
+    reported, and whose value is taken if it reads the document after all. A timestamp is a `date` or its
+    text (`_timestamp`)."""
     if getattr(yaml, "__with_libyaml__", False):
         try:
-            return yaml.load(text, Loader=yaml.CSafeLoader) or {}
+            return yaml.load(text, Loader=_FastLoader) or {}  # noqa: S506 - a safe loader
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(text) or {}
+    return yaml.load(text, Loader=_Loader) or {}  # noqa: S506 - a safe loader
 
 
 def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[dict[str, Any], str, int] | None:
@@ -162,11 +194,14 @@ def split_front_matter(text: str, label: str, problems: list[Problem]) -> tuple[
     else:
         problems.append(Problem(label, 1, None, _("front matter has no closing '---' line")))
         return None
+    source = "\n".join(lines[1:end])
     try:
-        meta = _front_matter("\n".join(lines[1:end]))
+        meta = _front_matter(source)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # The line in the file, counted at "\n" only: YAML also ends a line at U+2028, U+2029 and U+0085, so
+        # its own line number was past the real one.
+        line = source[:mark.index].count("\n") + 2 if mark is not None else 1
         problems.append(Problem(label, line, None, _("front matter is not valid YAML: {detail}").format(
             detail=getattr(e, 'problem', e))))
         return None

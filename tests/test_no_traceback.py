@@ -339,6 +339,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "mini", line)
     green = line / "faq" / "en" / "green.md"
     green.write_text(green.read_text(encoding="utf-8").replace("order: 2", "order: two"), encoding="utf-8")
+    # Red team 12 (D11): an impossible date or hour was a ValueError in `check`; a time of day passed `check` and
+    # was a ValueError in `build`
+    for name, value in (("updated-month", "2020-13-01"), ("updated-hour", "2020-03-10T25:00:00"),
+                        ("updated-zone", "2020-03-10T10:00:00+14:00"), ("updated-fraction", "2020-03-10 10:00:00.5")):
+        shutil.copytree(FIXTURES / "mini", root / name)
+        green = root / name / "faq" / "en" / "green.md"
+        green.write_text(green.read_text(encoding="utf-8").replace("order: 2", f"order: 2\nupdated: {value}"),
+                         encoding="utf-8")
+    # Red team 12 (D13): an allotment naming no file of the campaign went into print-order.csv; an unknown
+    # category was refused by `check` only
+    for name, table in (("allot-item", 'community = { "no-such-poster-A3" = 5 }'),
+                        ("allot-readme", 'community = { "poster-A3" = 2 }'),
+                        ("allot-category", 'nope = { "poster A3" = 1 }')):
+        shutil.copytree(FIXTURES / "mini", root / name)
+        with (root / name / "campaign.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f"\n[venues.allotment]\n{table}\n")
+    # Red team 12 (D14): a venues.list of two sheets told `check` and `build` to pass --sheet, which they lack
+    shutil.copytree(FIXTURES / "mini", root / "list-sheets")
+    workbook(root / "list-sheets" / "two.xlsx", {"A": [HEADER.strip().split(",")], "B": [["x"]]})
+    with (root / "list-sheets" / "campaign.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[venues]\nlist = "two.xlsx"\nkey_file = "k.key"\n')
+    # Red team 12 (D14): a U+2028 in the question (line 5) was reported at line 2
+    shutil.copytree(FIXTURES / "mini", root / "question-separator")
+    green = root / "question-separator" / "faq" / "en" / "green.md"
+    green.write_text(green.read_text(encoding="utf-8").replace("question: What does a green code mean?",
+                                                               'question: "What does a\u2028green code mean?"'),
+                     encoding="utf-8")
     front = root / "broken-faq"
     shutil.copytree(FIXTURES / "mini", front)
     (front / "faq" / "en" / "green.md").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -398,6 +425,13 @@ MATRIX: list[tuple[str, int, str]] = [
      "ucx:// is not a scheduler address --dask connects with"),
     ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://x:port", 2,
      "write the scheduler's host and port"),
+    # Red team 12 (D11): no port was Dask's "missing port number" traceback; port 99999 waited 10 s
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  127.0.0.1", 2,
+     "127.0.0.1: write the scheduler's host and port (1 to 65535)"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://127.0.0.1:99999", 2,
+     "tcp://127.0.0.1:99999: write the scheduler's host and port (1 to 65535)"),
+    ("venues  {b}/good.csv  --campaign  {c}  --out  {r}/o9  --dask  tcp://127.0.0.1:0", 2,
+     "write the scheduler's host and port (1 to 65535)"),
     ("venues  {b}/field-limit.csv  --campaign  {c}  --out  {r}/o1", 1,
      "row 2 (line 2), column name: a cell holds more than 131072 characters"),
     ("build  --campaign  {r}/broken-faq  --only  web", 1, "green.md"),
@@ -444,6 +478,22 @@ MATRIX: list[tuple[str, int, str]] = [
     ("check  --campaign  {r}/link-entity", 1, "faq/en/green.md line 13: link 'jav\\tascript:alert(1)' is a javas"),
     ("build  --campaign  {r}/link-tab  --only  web", 1, "faq/en/green.md line 13"),
     ("check  --campaign  {r}/front-line", 1, "faq/en/green.md line 3: order: 'two'"),
+    ("check  --campaign  {r}/updated-month", 1, "faq/en/green.md line 4: updated: '2020-13-01' must be a real day "
+     "written YYYY-MM-DD"),
+    ("check  --campaign  {r}/updated-hour", 1, "faq/en/green.md line 4: updated: '2020-03-10T25:00:00' must be"),
+    ("check  --campaign  {r}/updated-zone", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must be a real day"),
+    ("build  --campaign  {r}/updated-zone  --only  web", 1, "line 4: updated: '2020-03-10T10:00:00+14:00' must"),
+    ("build  --campaign  {r}/updated-fraction  --only  web", 1, "line 4: updated: '2020-03-10 10:00:00.5' must be"),
+    ("check  --campaign  {r}/allot-item", 1, "venues.allotment.community: 'no-such-poster-A3' is no file this "
+     "campaign prints; write one of booklet A4, booklet A5, poster A2, poster A3"),
+    ("venues  {b}/good.csv  --campaign  {r}/allot-item  --out  {r}/o-allot", 1,
+     "venues.allotment.community: 'no-such-poster-A3' is no file this campaign prints"),
+    ("check  --campaign  {r}/allot-readme", 1, "'poster-A3' is no file this campaign prints"),
+    ("venues  {b}/good.csv  --campaign  {r}/allot-category  --out  {r}/o-allot", 1,
+     "venues.allotment.nope: not a place category of campaign.toml"),
+    ("build  --campaign  {r}/list-sheets  --only  venues", 1, "`check` and `build` read campaign.toml venues.list "
+     "and take no --sheet: save the list with the venues on its only sheet, or run `materials venues two.xlsx"),
+    ("check  --campaign  {r}/question-separator", 1, "faq/en/green.md line 5: no font covers '\\u2028'"),
     ("check  --campaign  {c}  --output  {r}/nowhere", 1, "is not a folder"),
     ("check  --campaign  {c}  --output  {b}", 1, "holds no"),
     ("venues  {b}/missing.csv  --campaign  {c}  --out  {r}/o1", 1, "file not found"),
@@ -1914,6 +1964,11 @@ def _special_files(root: Path) -> dict[str, Path]:
     os.truncate(made["huge.csv"], 300 * 1024 ** 2)  # sparse, above the venue list's 256 MB
     made["fifo.key"] = root / "fifo.key"
     os.mkfifo(made["fifo.key"])
+    # Red team 12 (D12): a FIFO in an output folder hung `check --output` (the link check opened it)
+    (root / "fifo-out" / "web").mkdir(parents=True)
+    (root / "fifo-out" / "web" / "index.html").write_text("<html lang=en></html>", encoding="utf-8")
+    os.mkfifo(root / "fifo-out" / "web" / "p.html")
+    made["fifo-out"] = root / "fifo-out"
     return made
 
 
@@ -1928,8 +1983,9 @@ def _special_files(root: Path) -> dict[str, Path]:
     (["check", "--campaign", "{big-glossary}"], ["glossary.toml", "3,221,225,472 bytes", "the limit is"]),
     (["venues", "{huge.csv}", "--campaign", "{c}", "--out", "{r}/o-huge"],
      ["huge.csv", "314,572,800 bytes; the limit for a venue list is 268,435,456"]),
+    (["check", "--campaign", "{c}", "--output", "{fifo-out}"], ["p.html", "is not a regular file (a FIFO)"]),
 ], ids=["verify-dev-zero", "verify-fifo-key", "venues-dev-zero", "check-fifo-faq", "build-fifo-faq",
-        "check-fifo-campaign-toml", "check-huge-glossary", "venues-huge-list"])
+        "check-fifo-campaign-toml", "check-huge-glossary", "venues-huge-list", "check-output-fifo"])
 def test_special_and_huge_files_are_refused_naming_them(world: Path, tmp_path: Path, args: list[str],
                                                         fragments: list[str]) -> None:
     """Issue 17 (D3, D9): a FIFO or a device read as a key file or a campaign file hung or ate memory; now it is
@@ -1945,3 +2001,23 @@ def test_special_and_huge_files_are_refused_naming_them(world: Path, tmp_path: P
     assert done.returncode == 1, output
     for fragment in fragments:
         assert fragment in output, output
+
+
+def test_a_library_warning_is_never_printed_raw(world: Path, tmp_path: Path) -> None:
+    """Red team 12 (D14): a workbook whose styles name no cell style (as some tools write it) printed openpyxl's
+    raw two-line `UserWarning` with its path into site-packages. It is handled (openpyxl applies its default
+    style), so it is silenced; the list is read."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    workbook(plain, {"Venues": [HEADER.strip().split(","), ROW.strip().split(",")]})
+    bare = tmp_path / "no-cell-styles.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bare, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/styles.xml":
+                data = re.sub(rb"<cellStyles\b.*?</cellStyles>", b"", data, flags=re.S)
+            target.writestr(member, data)
+    status, output = _materials("venues", bare, "--campaign", world / "campaign", "--out", tmp_path / "out")
+    assert status == 0, output
+    assert "UserWarning" not in output and "site-packages" not in output, output

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from materials import campaign as campaign_module
-from materials import templating
+from materials import keys, templating
 from materials.errors import MaterialsError, TemplateProblem
 from materials.venues import links
 
@@ -585,6 +585,18 @@ def test_serve_never_hands_out_a_hard_link_to_the_key(campaign_dir: Path, tmp_pa
                 urllib.request.urlopen(f"{url}/{name}", timeout=30)
             assert refused.value.code == 404
             assert KEY.hex().encode() not in refused.value.read().lower()
+        # Red team 12 (D12): a FIFO in the site blocked the request's thread for ever; a key across two chunks of
+        # a file above the scan's chunk size is still found.
+        os.mkfifo(site / "p.html")
+        with (site / "big.txt").open("wb") as big:
+            big.truncate(keys.SCAN_CHUNK - 20)
+            big.seek(keys.SCAN_CHUNK - 20)
+            big.write(KEY.hex().encode() + b"\n" + b"." * 1024)
+        for name in ("p.html", "big.txt"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{url}/{name}", timeout=30)
+            assert refused.value.code == 404
+            refused.value.close()
         with urllib.request.urlopen(f"{url}/plain.txt", timeout=30) as answer:
             assert answer.read() == b"hello"
         with urllib.request.urlopen(f"{url}/", timeout=30) as answer:
@@ -739,3 +751,24 @@ def test_the_fetcher_names_the_private_folder_it_refuses(campaign_dir: Path) -> 
     fetcher = url_fetcher([campaign_dir / "templates"], "venue template")
     with pytest.raises(RefusedResource, match=r"private \.materials/ folder \(the venue signing key\)"):
         fetcher.fetch((private / "venue-signing.key").as_uri())
+
+
+def test_check_output_scans_a_big_file_in_bounded_memory(campaign_dir: Path, tmp_path: Path) -> None:
+    """Red team 12 (D12): `check --output` read a 600 MB file of the output whole to scan it for key material
+    (1.3 GB of memory); it is read in chunks. The child's peak memory is measured by a parent of its own."""
+    import subprocess
+    import sys
+
+    web = tmp_path / "out" / "web"
+    web.mkdir(parents=True)
+    (web / "index.html").write_text("<html lang=en></html>", encoding="utf-8")
+    with (web / "big.bin").open("wb") as big:
+        big.truncate(600 * 1024 * 1024)  # sparse
+    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    cli = [sys.executable, "-c", "from materials.cli import main; main()"]
+    done = subprocess.run([sys.executable, "-c", measure, *cli,
+                           "check", "--campaign", str(campaign_dir), "--output", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    peak_mb = int(done.stdout.split()[-1]) / 1024
+    assert peak_mb < 400, f"check --output peaked at {peak_mb:.0f} MB"

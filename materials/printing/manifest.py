@@ -188,3 +188,19 @@ def material_texts(campaign: Campaign,
         return [], []
     found, problems = sources.load(campaign)
     return texts_of(found), problems
+
+
+def allotment_items(campaign: Campaign) -> list[str]:
+    """What `[venues.allotment]` may send with a venue: a file of the campaign's print pack, named as the venue
+    run's `print-order.csv` reads it (`folder.print_rows`: the kind, then the size): `poster A3` for each size
+    posters are made in (`[print] poster_sizes` and a poster's own `sizes`), `tips sign A4` likewise for tips
+    signs, `booklet A5` for each booklet size."""
+    from materials.printing import sources
+    from materials.printing.settings import PrintSettings
+
+    settings = PrintSettings.of(campaign.settings)
+    materials, _problems = sources.load(campaign)
+    items = {f"poster {size}" for size in settings.poster_sizes} | {f"tips sign {size}" for size in settings.tip_sizes}
+    items |= {f"poster {size}" if m.kind == "poster" else f"tips sign {size}" for m in materials for size in m.sizes}
+    items |= {f"booklet {size}" for size in settings.booklet_sizes}
+    return sorted(items)

@@ -63,10 +63,15 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
     """Render a signed check-in poster per venue of LIST (CSV or XLSX), district files and manifest.csv."""
     from materials import content
     from materials.campaign import load
+    from materials.errors import CampaignError
     from materials.venues.run import Options, run_into
+    from materials.venues.target import allotment_problems
 
     campaign = load(campaign_dir)
     content.require(campaign)  # the venue posters' words pass the content rules, as in the pipeline
+    # print-order.csv orders what [venues.allotment] names: refused as `check` refuses it
+    if problems := allotment_problems(campaign):
+        raise CampaignError(problems, _("campaign {root} has problems").format(root=campaign.root))
     if size is not None:
         try:
             VenueSettings.of(campaign.settings).paper(size)
@@ -83,7 +88,7 @@ def venues(venue_list: Path, campaign_dir: Path, out: Path | None, size: str | N
 #: wss://) takes its certificates from Dask's own configuration (`run.make_executor` refuses it when none is set).
 #: ucx:// needs a library the command does not install: it would fail inside Dask with a traceback.
 DASK_SCHEMES = ("tcp", "ws", "tls", "wss")
-DASK_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@]+)(?::\d{1,5})?")
+DASK_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@]+):(\d+)")
 
 
 def dask_address(value: str | None) -> str | None:
@@ -101,8 +106,11 @@ def dask_address(value: str | None) -> str | None:
                                    "tcp://HOST:8786, tls://HOST:8786, ws://HOST:PORT or wss://HOST:PORT").format(
                                        address=value, scheme=scheme),
                                  param_hint="'--dask'")
-    if not DASK_HOST.fullmatch(rest):
-        raise click.BadParameter(_("{address}: write the scheduler's host and port, such as "
+    # The port too (`127.0.0.1` alone was Dask's "missing port number" traceback; port 99999 waited 10 s for a
+    # connection that cannot be made).
+    host = DASK_HOST.fullmatch(rest)
+    if not host or not 1 <= int(host.group(1)) <= 65535:
+        raise click.BadParameter(_("{address}: write the scheduler's host and port (1 to 65535), such as "
                                    "tcp://192.168.1.10:8786").format(address=value), param_hint="'--dask'")
     return value
 

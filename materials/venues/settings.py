@@ -114,8 +114,10 @@ class VenueSettings(KindSettings):
     """Every rendered page is rasterised at this many pixels per QR module to read its code back (a few
     pixels a module is what a phone at reading distance gets; more costs time)."""
     allotment: dict[str, dict[str, int]] = {}
-    """Campaign posters and tips signs sent with each venue, per place category: `{ community = { "poster-A3"
-    = 2 } }`; `print-order.csv` adds them up per district."""
+    """Campaign posters and tips signs sent with each venue, per place category: `{ community = { "poster A3" = 2,
+    "tips sign A4" = 1 } }`; `print-order.csv` adds them up per district. Each name is a file the campaign
+    prints: `poster SIZE` or `tips sign SIZE` for a size posters or tips signs are made in, or `booklet SIZE`;
+    any other name, or a category that is no place category, is refused by `check` and `venues`."""
 
     @field_validator("sizes")
     @classmethod

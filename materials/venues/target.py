@@ -17,6 +17,7 @@ from materials import glyphcheck, pdfx, qr, targets
 from materials.campaign import Campaign
 from materials.errors import MaterialsError, Problem
 from materials.i18n import _
+from materials.printing import manifest as print_manifest
 from materials.printorder import unsafe_cell
 from materials.venues import links, outputs
 from materials.venues.folder import CACHE
@@ -26,6 +27,25 @@ from materials.venues.run import run
 from materials.venues.settings import VenueSettings
 
 log = logging.getLogger(__name__)
+
+
+def allotment_problems(campaign: Campaign) -> list[Problem]:
+    """Each category of `[venues.allotment]` that is no place category, and each item no file of the campaign's
+    print pack (`printing.manifest.allotment_items`): both were ordered in print-order.csv as they were written.
+    `check` and `venues` both refuse them."""
+    problems: list[Problem] = []
+    allotment = VenueSettings.of(campaign.settings).allotment
+    items = print_manifest.allotment_items(campaign) if allotment else []
+    for category, counts in allotment.items():
+        if category not in campaign.settings.place_categories:
+            problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
+                                    _("not a place category of campaign.toml")))
+        for item in counts:
+            if item not in items:
+                problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}", _(
+                    "{item!r} is no file this campaign prints; write one of {items}").format(
+                        item=item, items=", ".join(items) or _("(none: the campaign has no posters or tips)"))))
+    return problems
 
 
 def list_path(campaign: Campaign) -> Path:
@@ -43,6 +63,7 @@ def plan(campaign: Campaign) -> VenuesPlan:
     """Read and check the sample list, the key and the settings; write nothing."""
     settings = VenueSettings.of(campaign.settings)
     result = VenuesPlan(campaign)
+    result.problems += allotment_problems(campaign)  # what a district office's run orders, list or none
     if not settings.list:
         return result
     problems = result.problems
@@ -53,7 +74,12 @@ def plan(campaign: Campaign) -> VenuesPlan:
         result.listing.log()
         problems += result.listing.problems
     except MaterialsError as e:
-        problems.append(Problem(label, None, None, e.message.removeprefix(f"{label}: ")))
+        message = e.message.removeprefix(f"{label}: ")
+        if "--sheet" in message:  # the reader's advice is for `materials venues`; check and build have no --sheet
+            message += _(" (`check` and `build` read campaign.toml venues.list and take no --sheet: save the list "
+                         "with the venues on its only sheet, or run `materials venues {list} --sheet NAME`)").format(
+                             list=settings.list)
+        problems.append(Problem(label, None, None, message))
     key = campaign.root / settings.key_file
     if not key.exists() and not settings.demo_key:
         problems.append(Problem("campaign.toml", None, "venues.key_file",
@@ -66,10 +92,6 @@ def plan(campaign: Campaign) -> VenuesPlan:
             ring.signing_key(settings.key_id)
         except MaterialsError as e:
             problems.append(Problem("campaign.toml", None, "venues.key_file", e.message))
-    for category in settings.allotment:
-        if category not in campaign.settings.place_categories:
-            problems.append(Problem("campaign.toml", None, f"venues.allotment.{category}",
-                                    _("not a place category of campaign.toml")))
     from materials import templating
     from materials.templating import template_file
 

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from materials import safefile
 from materials.errors import Problem
 from materials.i18n import _
 
@@ -91,7 +92,8 @@ def _target_file(site: Path, site_path: str) -> Path | None:
 def check(site: Path, base_url: str, label: str = "web") -> list[Problem]:
     """Every problem in the rendered folder `site`; `label` prefixes file names in messages."""
     problems: list[Problem] = []
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    # Only regular files are read (a FIFO named p.html hung `check --output`; `check` names it as such).
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if safefile.is_regular(p))
     parsed = {rel: parse((site / rel).read_text(encoding="utf-8")) for rel in pages}
     base_path = urlsplit(base_url).path
     for rel, page in parsed.items():

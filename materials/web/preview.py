@@ -7,6 +7,7 @@ import errno
 import http.server
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,15 @@ def holds_key(path: str | os.PathLike[str]) -> bool:
     return file_key_material(path) is not None
 
 
+def _servable(path: str) -> bool:
+    """Whether `path` is missing (the request gets the 404 page), a folder or a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return True
+    return stat.S_ISDIR(mode) or stat.S_ISREG(mode)
+
+
 def allowed_hosts(port: int | str) -> frozenset[str]:
     """The Host headers the preview answers: its own address and the loopback names, with its port (a browser
     leaves the port out only for 80)."""
@@ -206,11 +216,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         # inside it and is no symbolic link: the file's own first bytes tell a key, wherever its other names are.
         if holds_key(translated):
             return missing
+        # Only a regular file or a folder is served: opening a FIFO in the site blocked the request's thread
+        # for ever (a device would send its endless bytes).
+        if not _servable(translated):
+            return missing
         # A folder is served as its index.html (index.htm): that file too must really lie inside the site.
         if os.path.isdir(translated):
             for name in ("index.html", "index.htm"):
                 index = Path(translated) / name
-                if (index.is_symlink() or index.exists()) and (not self._inside(index) or holds_key(index)):
+                if (index.is_symlink() or index.exists()) and (not self._inside(index) or holds_key(index)
+                                                               or not _servable(str(index))):
                     return missing
         return translated
 
