@@ -42,12 +42,16 @@ unit:
 
 # The unit layer, for the edit-test loop (under a minute on a quiet 2-core machine): no browser, nothing marked
 # slow, and not the layers that render many pages or run the command end to end (print rendering, venue
-# rendering, serve's live preview, the CLI's bad-input runs, the proof PDF, venue runs against a spoilt
-# register, the venue commands' output). `make test` still runs everything.
+# rendering, serve's live preview and server, the CLI's bad-input runs, the proof PDF, and the venue
+# and key commands run end to end against lists, registers and key files). `make test` still runs everything.
 QUICK_SKIP := tests/print tests/venues/test_render.py tests/web/test_live.py tests/test_no_traceback.py \
-	tests/test_proof.py tests/venues/test_register_safety.py tests/venues/test_quiet.py
+	tests/test_proof.py tests/venues/test_register_safety.py tests/venues/test_quiet.py \
+	tests/venues/test_refused_run_register.py tests/venues/test_key_forms.py tests/test_key_sources.py \
+	tests/venues/test_signed_identity.py tests/venues/test_raw_workbooks.py tests/venues/test_translated_identity.py \
+	tests/venues/test_key_race.py tests/venues/test_partial_list.py tests/web/test_serve_and_templates.py \
+	tests/venues/test_verify_host_and_codes.py tests/venues/test_register.py
 quick: setup
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not browser and not slow" $(addprefix --ignore=,$(QUICK_SKIP))
 
 # Try the newest releases of the rendering stack, beyond the upper bounds of pyproject.toml, in a venv of their
 # own (inside .venv, so it stays out of the way) and run the tests: what a new WeasyPrint, pydyf, pikepdf or
