@@ -284,6 +284,7 @@ def _campaign_keys(campaign: Path) -> set[str]:
         part for key in settings.place_categories for part in key.split("-")}
 
 
+@pytest.mark.slow  # new, venues, verify end to end
 def test_the_office_journey_speaks_chinese_from_new_campaign_to_verified_poster(tmp_path):
     """Issue 22, "Done when": a fresh campaign, the district's own ledger (a merged title row, 序号/联系人/联系电话
     columns, a totals row, a full-width id, hidden rows), a verified poster and a district key: every line
@@ -403,6 +404,7 @@ def test_the_same_mistakes_stay_english_under_the_c_locale(tmp_path):
     assert not re.search(r"[\u4e00-\u9fff]", shown.stderr.replace("测试", ""))
 
 
+@pytest.mark.slow  # a whole print build
 def test_a_print_build_summarises_in_chinese(tmp_path):
     folder = broken_mini(tmp_path, "campaign", lambda folder: None)
     shown = run(["build", "--only", "print", "--campaign", str(folder), "--out", str(tmp_path / "out")],

@@ -199,7 +199,7 @@ def allotment_items(campaign: Campaign) -> list[str]:
     from materials.printing.settings import PrintSettings
 
     settings = PrintSettings.of(campaign.settings)
-    materials, _problems = sources.load(campaign)
+    materials, _problems = sources.load(campaign, note_absent=False)
     items = {f"poster {size}" for size in settings.poster_sizes} | {f"tips sign {size}" for size in settings.tip_sizes}
     items |= {f"poster {size}" if m.kind == "poster" else f"tips sign {size}" for m in materials for size in m.sizes}
     items |= {f"booklet {size}" for size in settings.booklet_sizes}

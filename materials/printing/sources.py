@@ -87,8 +87,9 @@ class Material:
         return "poster" if self.kind == "poster" else "tip"
 
 
-def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
-    """Every poster and tip of the campaign, and every problem found reading them."""
+def load(campaign: Campaign, *, note_absent: bool = True) -> tuple[list[Material], list[Problem]]:
+    """Every poster and tip of the campaign, and every problem found reading them; a missing folder is noted
+    unless `note_absent` is false (a venue run reading the sizes its allotment may name says nothing of print)."""
     problems: list[Problem] = []
     materials: list[Material] = []
     for folder, kind, absent in ((POSTER_DIR, "poster", N_("%s/ not found: no posters in this campaign")),
@@ -96,7 +97,8 @@ def load(campaign: Campaign) -> tuple[list[Material], list[Problem]]:
         root = campaign.root / folder
         if not root.is_dir():
             # A campaign may print only the booklet; the shipped one has both folders.
-            log.info(_(absent), folder)
+            if note_absent:
+                log.info(_(absent), folder)
             continue
         for path in sorted(root.glob("*.md")):
             item = _material(campaign, path, kind, f"{folder}/{path.name}", problems)
